@@ -1,0 +1,231 @@
+//! The daemon: the scheduler fires jobs, a per-job guard stops a job overlapping
+//! itself, a stop lets running batches finish (or abandons them after the grace
+//! period), and SIGHUP reloads jobs.toml, keeping the old config if the new one fails.
+//!
+//! The scheduler does no HTTP and no store work itself: each tick hands the job to a
+//! task tracked by a `TaskTracker`, so a stop can wait for it.
+
+mod notify;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+use tokio_cron_scheduler::{Job, JobScheduler};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{self, Config, JobConfig};
+use crate::jobs::{JobContext, run_job};
+use crate::prom::PromClient;
+use crate::report::Outcome;
+use crate::store::Store;
+
+/// What can be asked of a running daemon.
+pub struct Control {
+    /// Cancelled to stop the daemon.
+    pub shutdown: CancellationToken,
+    /// A message reloads the configuration from its file.
+    pub reload: mpsc::Receiver<()>,
+}
+
+/// One guard per job name, kept across reloads, so a job never overlaps itself.
+type Guards = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
+
+struct Running {
+    scheduler: JobScheduler,
+    config: Config,
+}
+
+/// Runs the daemon until `control.shutdown` is cancelled; flushes the store before
+/// returning. The store is opened by the caller (it decides what a lock conflict means).
+pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::Result<()> {
+    let tracker = TaskTracker::new();
+    let guards: Guards = Arc::default();
+    let shutdown = control.shutdown.clone();
+    let mut running = start(config, &store, &tracker, &guards, &shutdown).await?;
+    notify::ready();
+    let watchdog = notify::spawn_watchdog(shutdown.clone());
+    tracing::info!(
+        "promua-sync {} running {} job(s) from {}",
+        env!("CARGO_PKG_VERSION"),
+        running.config.jobs.len(),
+        running.config.path.display()
+    );
+
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            Some(()) = control.reload.recv() => {
+                notify::reloading();
+                running = reload(running, &store, &tracker, &guards, &shutdown).await;
+                notify::ready();
+            }
+        }
+    }
+
+    notify::stopping();
+    let grace = running.config.daemon.shutdown_grace;
+    tracing::info!(
+        "stopping: no new runs; waiting up to {} s for running ones",
+        grace.as_secs()
+    );
+    let mut scheduler = running.scheduler;
+    if let Err(e) = scheduler.shutdown().await {
+        tracing::warn!("scheduler shutdown: {e}");
+    }
+    tracker.close();
+    if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+        tracing::warn!(
+            "grace period of {} s over: abandoning {} running job(s); their unconfirmed items are sent next run",
+            grace.as_secs(),
+            tracker.len()
+        );
+    }
+    watchdog.abort();
+    store.flush().await.context("flushing the store")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn reload(
+    old: Running,
+    store: &Store,
+    tracker: &TaskTracker,
+    guards: &Guards,
+    shutdown: &CancellationToken,
+) -> Running {
+    let path = old.config.path.clone();
+    let new = match config::load(&path) {
+        Ok(c) => c,
+        Err(errors) => {
+            tracing::error!("reload refused, keeping the running configuration:\n{errors}");
+            return old;
+        }
+    };
+    if new.store.path != old.config.store.path {
+        tracing::warn!("[store] path changed: it takes effect at the next restart");
+    }
+    let mut old_scheduler = old.scheduler;
+    // Running jobs keep going under the tracker; only future ticks change.
+    if let Err(e) = old_scheduler.shutdown().await {
+        tracing::warn!("old scheduler shutdown: {e}");
+    }
+    match start(new, store, tracker, guards, shutdown).await {
+        Ok(r) => {
+            tracing::info!("configuration reloaded: {} job(s)", r.config.jobs.len());
+            r
+        }
+        Err(e) => {
+            tracing::error!("reload failed ({e:#}); restarting the previous schedule");
+            match start(old.config, store, tracker, guards, shutdown).await {
+                Ok(r) => r,
+                Err(e) => panic!("cannot restore the previous schedule: {e:#}"),
+            }
+        }
+    }
+}
+
+async fn start(
+    config: Config,
+    store: &Store,
+    tracker: &TaskTracker,
+    guards: &Guards,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Running> {
+    let prom = PromClient::new(&config.prom).context("the Prom.ua client")?;
+    let ctx = JobContext {
+        store: store.clone(),
+        prom: Some(prom),
+        sync: config.sync.clone(),
+        cancel: shutdown.clone(),
+    };
+    let scheduler = JobScheduler::new()
+        .await
+        .context("creating the scheduler")?;
+    for job in &config.jobs {
+        let guard = guards
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(job.name.clone())
+            .or_default()
+            .clone();
+        let scheduled = schedule(job.clone(), ctx.clone(), guard, tracker.clone())?;
+        scheduler
+            .add(scheduled)
+            .await
+            .with_context(|| format!("adding job {}", job.name))?;
+        tracing::info!(
+            "job {} ({}) scheduled at `{}` UTC",
+            job.name,
+            job.kind.name(),
+            job.schedule.written()
+        );
+    }
+    scheduler.start().await.context("starting the scheduler")?;
+    Ok(Running { scheduler, config })
+}
+
+fn schedule(
+    job: JobConfig,
+    ctx: JobContext,
+    guard: Arc<tokio::sync::Mutex<()>>,
+    tracker: TaskTracker,
+) -> anyhow::Result<Job> {
+    let six = job.schedule.six_field().to_string();
+    let job = Arc::new(job);
+    Job::new_async_tz(six.as_str(), chrono::Utc, move |_id, _sched| {
+        let job = job.clone();
+        let ctx = ctx.clone();
+        let guard = guard.clone();
+        let tracker = tracker.clone();
+        Box::pin(async move {
+            if ctx.cancel.is_cancelled() || tracker.is_closed() {
+                return;
+            }
+            let Ok(held) = guard.try_lock_owned() else {
+                tracing::warn!(
+                    "job {}: tick skipped, the previous run is still going",
+                    job.name
+                );
+                return;
+            };
+            tracker.spawn(async move {
+                let _held = held;
+                run_and_log(&job, &ctx).await;
+            });
+        })
+    })
+    .with_context(|| format!("scheduling `{six}`"))
+}
+
+/// One run, one log line, at a level journald can filter on.
+pub async fn run_and_log(job: &JobConfig, ctx: &JobContext) {
+    match run_job(job, ctx, false).await {
+        Ok(run) => {
+            let r = &run.record;
+            match r.outcome {
+                Outcome::Ok | Outcome::Skipped | Outcome::DryRun => {
+                    tracing::info!("{}", r.summary())
+                }
+                Outcome::Partial | Outcome::Cancelled => tracing::warn!("{}", r.summary()),
+                Outcome::Failed => tracing::error!("{}", r.summary()),
+            }
+            for f in r.failed.iter().take(10) {
+                tracing::warn!(
+                    "job {}: {} (Prom id {}) failed: {}",
+                    r.job,
+                    f.sku,
+                    f.prom_id,
+                    f.reason
+                );
+            }
+        }
+        Err(e) => tracing::error!(
+            "job {} ({}) failed before it could run: {e}",
+            job.name,
+            job.kind.name()
+        ),
+    }
+}

@@ -1,0 +1,97 @@
+//! Sync jobs, one file per kind. Each job first builds a plan (pure: store state in,
+//! intended changes out) and then applies it; `--dry-run` stops after the plan.
+
+pub mod push_stock;
+
+use std::fmt;
+
+use chrono::Utc;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{JobConfig, JobKind, SyncConfig};
+use crate::prom::PromClient;
+use crate::report::{Outcome, RunRecord};
+use crate::store::{Store, StoreError};
+
+/// What a job run needs from the world.
+#[derive(Clone, Debug)]
+pub struct JobContext {
+    pub store: Store,
+    /// `None` when no token is configured: only dry runs are possible.
+    pub prom: Option<PromClient>,
+    pub sync: SyncConfig,
+    /// Set when the process is stopping: no new batch starts after it.
+    pub cancel: CancellationToken,
+}
+
+/// Errors that stop a job before it produces a run record.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Prom(#[from] crate::prom::PromError),
+    #[error("the planning task failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
+}
+
+/// A job's plan, for `--dry-run`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Plan {
+    PushStock(push_stock::StockPlan),
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Plan::PushStock(p) => p.fmt(f),
+        }
+    }
+}
+
+/// The result of one run: its record, and its plan when it was a dry run.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRun {
+    pub record: RunRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+}
+
+/// Runs one job once. A real run is recorded in the store; a dry run writes nothing.
+pub async fn run_job(job: &JobConfig, ctx: &JobContext, dry_run: bool) -> Result<JobRun, JobError> {
+    let run = match &job.kind {
+        JobKind::PushStock(opts) => push_stock::run(&job.name, opts, ctx, dry_run).await?,
+    };
+    if !dry_run {
+        ctx.store.record_run(&run.record)?;
+        ctx.store.flush().await?;
+    }
+    Ok(run)
+}
+
+/// A record for a run that did nothing, with why.
+pub(crate) fn empty_record(
+    job: &str,
+    kind: &str,
+    outcome: Outcome,
+    why: Option<String>,
+) -> RunRecord {
+    let now = Utc::now();
+    RunRecord {
+        job: job.to_string(),
+        kind: kind.to_string(),
+        started_at: now,
+        finished_at: now,
+        outcome,
+        considered: 0,
+        planned: 0,
+        sent: 0,
+        confirmed: 0,
+        failed: Vec::new(),
+        requests: 0,
+        retries: 0,
+        error: why,
+    }
+}

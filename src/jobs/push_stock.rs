@@ -1,0 +1,385 @@
+//! `push_stock`: Prom.ua's `quantity_in_stock` and `presence` follow local stock.
+//!
+//! quantity = stock summed over `[sync] warehouses`, never below 0; presence is
+//! `available` above 0, else `not_available`. Only items whose wanted values differ
+//! from the snapshot (what Prom last confirmed) are sent, in batches; a snapshot is
+//! written only for ids Prom lists in `processed_ids`.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use chrono::Utc;
+use futures::StreamExt;
+use serde::Serialize;
+
+use super::{JobContext, JobError, JobRun, Plan, empty_record};
+use crate::config::PushStockOptions;
+use crate::prom::dto::{AVAILABLE, NOT_AVAILABLE, ProductPatch};
+use crate::prom::{PromClient, PromError};
+use crate::report::{ItemFailure, Outcome, RunRecord};
+use crate::store::{LinkedStock, StockSnapshot, Store};
+
+pub const KIND: &str = "push_stock";
+
+/// One intended change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StockChange {
+    pub product_id: u64,
+    pub sku: String,
+    pub prom_id: i64,
+    /// What Prom last confirmed, if anything.
+    pub before_quantity: Option<i64>,
+    pub before_presence: Option<String>,
+    pub quantity: i64,
+    pub presence: &'static str,
+}
+
+impl StockChange {
+    fn patch(&self) -> ProductPatch {
+        ProductPatch {
+            id: self.prom_id,
+            quantity_in_stock: Some(self.quantity),
+            presence: Some(self.presence.to_string()),
+        }
+    }
+
+    fn why(&self) -> String {
+        match (self.before_quantity, &self.before_presence) {
+            (None, _) => "never confirmed by Prom.ua".to_string(),
+            (Some(q), _) if q != self.quantity => "quantity changed".to_string(),
+            _ => "presence changed".to_string(),
+        }
+    }
+}
+
+/// The plan of one run: the linked products looked at and the changes to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StockPlan {
+    pub considered: usize,
+    pub changes: Vec<StockChange>,
+}
+
+/// What Prom should show for a local stock level.
+pub fn wanted(stock: i64) -> (i64, &'static str) {
+    let quantity = stock.max(0);
+    (
+        quantity,
+        if quantity > 0 {
+            AVAILABLE
+        } else {
+            NOT_AVAILABLE
+        },
+    )
+}
+
+/// Pure: which linked products need sending.
+pub fn plan(rows: &[LinkedStock]) -> StockPlan {
+    let changes = rows
+        .iter()
+        .filter_map(|row| {
+            let (quantity, presence) = wanted(row.stock);
+            let snap = row.snapshot.as_ref().filter(|s| s.prom_id == row.prom_id);
+            if snap.is_some_and(|s| s.quantity == quantity && s.presence == presence) {
+                return None;
+            }
+            Some(StockChange {
+                product_id: row.product_id,
+                sku: row.sku.clone(),
+                prom_id: row.prom_id,
+                before_quantity: snap.map(|s| s.quantity),
+                before_presence: snap.map(|s| s.presence.clone()),
+                quantity,
+                presence,
+            })
+        })
+        .collect();
+    StockPlan {
+        considered: rows.len(),
+        changes,
+    }
+}
+
+impl fmt::Display for StockPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "push_stock plan: {} linked products, {} to send in {} request(s)",
+            self.considered,
+            self.changes.len(),
+            self.changes.len().div_ceil(crate::config::MAX_BATCH)
+        )?;
+        if self.changes.is_empty() {
+            return Ok(());
+        }
+        let w = self
+            .changes
+            .iter()
+            .map(|c| c.sku.chars().count())
+            .max()
+            .unwrap_or(3)
+            .max(3);
+        writeln!(
+            f,
+            "{:<w$}  {:>12}  {:<22}  {:<22}  WHY",
+            "SKU", "PROM ID", "BEFORE", "AFTER"
+        )?;
+        for c in &self.changes {
+            let before = match (c.before_quantity, &c.before_presence) {
+                (Some(q), Some(p)) => format!("{q} {p}"),
+                _ => "-".to_string(),
+            };
+            writeln!(
+                f,
+                "{:<w$}  {:>12}  {:<22}  {:<22}  {}",
+                c.sku,
+                c.prom_id,
+                before,
+                format!("{} {}", c.quantity, c.presence),
+                c.why()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the store off the async threads: a full scan can take a while.
+async fn load(store: &Store, warehouses: &[String]) -> Result<Vec<LinkedStock>, JobError> {
+    let store = store.clone();
+    let warehouses = warehouses.to_vec();
+    Ok(tokio::task::spawn_blocking(move || store.linked_stock(&warehouses)).await??)
+}
+
+pub async fn run(
+    job: &str,
+    opts: &PushStockOptions,
+    ctx: &JobContext,
+    dry_run: bool,
+) -> Result<JobRun, JobError> {
+    if !ctx.sync.update_balances && !dry_run {
+        let why = "[sync] update_balances is off".to_string();
+        return Ok(JobRun {
+            record: empty_record(job, KIND, Outcome::Skipped, Some(why)),
+            plan: None,
+        });
+    }
+    let started_at = Utc::now();
+    let rows = load(&ctx.store, &ctx.sync.warehouses).await?;
+    let plan = plan(&rows);
+    if dry_run {
+        let mut record = empty_record(job, KIND, Outcome::DryRun, None);
+        record.started_at = started_at;
+        record.considered = plan.considered;
+        record.planned = plan.changes.len();
+        return Ok(JobRun {
+            record,
+            plan: Some(Plan::PushStock(plan)),
+        });
+    }
+    let client = ctx.prom.as_ref().ok_or(PromError::NoToken)?.counted();
+    let applied = apply(
+        &plan.changes,
+        &client,
+        &ctx.store,
+        opts.batch_size,
+        &ctx.cancel,
+    )
+    .await?;
+
+    let outcome = if applied.fatal.is_some() {
+        Outcome::Failed
+    } else if applied.unsent > 0 {
+        Outcome::Cancelled
+    } else if !applied.failed.is_empty() {
+        Outcome::Partial
+    } else {
+        Outcome::Ok
+    };
+    let error = applied.fatal.map(|e| e.to_string()).or_else(|| {
+        (applied.unsent > 0).then(|| {
+            format!(
+                "stopped before sending {} item(s); the next run sends them",
+                applied.unsent
+            )
+        })
+    });
+    Ok(JobRun {
+        record: RunRecord {
+            job: job.to_string(),
+            kind: KIND.to_string(),
+            started_at,
+            finished_at: Utc::now(),
+            outcome,
+            considered: plan.considered,
+            planned: plan.changes.len(),
+            sent: applied.sent,
+            confirmed: applied.confirmed,
+            failed: applied.failed,
+            requests: client.requests(),
+            retries: client.retries(),
+            error,
+        },
+        plan: None,
+    })
+}
+
+#[derive(Default)]
+struct Applied {
+    sent: usize,
+    confirmed: usize,
+    failed: Vec<ItemFailure>,
+    /// Items never sent (stop requested or a fatal error).
+    unsent: usize,
+    fatal: Option<PromError>,
+}
+
+/// Sends the changes in batches (concurrency bounded by the client) and writes a
+/// snapshot for each confirmed item as its batch returns.
+async fn apply(
+    changes: &[StockChange],
+    client: &PromClient,
+    store: &Store,
+    batch_size: usize,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<Applied, JobError> {
+    let stop = cancel.child_token();
+    // Owned batches and a cloned client keep the stream's futures `Send + 'static`.
+    let batches: Vec<Vec<StockChange>> = changes
+        .chunks(batch_size.clamp(1, crate::config::MAX_BATCH))
+        .map(<[StockChange]>::to_vec)
+        .collect();
+    let concurrency = client.max_concurrency();
+    let mut results = futures::stream::iter(batches.into_iter().map(|batch| {
+        let stop = stop.clone();
+        let client = client.clone();
+        async move {
+            if stop.is_cancelled() {
+                return (batch, None);
+            }
+            let patches: Vec<ProductPatch> = batch.iter().map(StockChange::patch).collect();
+            let result = client.edit_products(&patches).await;
+            (batch, Some(result))
+        }
+    }))
+    .buffer_unordered(concurrency);
+
+    let mut out = Applied::default();
+    let mut unsent: Vec<Vec<StockChange>> = Vec::new();
+    while let Some((batch, result)) = results.next().await {
+        let Some(result) = result else {
+            unsent.push(batch);
+            continue;
+        };
+        out.sent += batch.len();
+        match result {
+            Ok(res) => {
+                let confirmed_at = Utc::now();
+                let processed: HashSet<i64> = res.processed.iter().copied().collect();
+                let mut snaps = Vec::new();
+                for c in &batch {
+                    if processed.contains(&c.prom_id) {
+                        snaps.push((
+                            c.product_id,
+                            StockSnapshot {
+                                prom_id: c.prom_id,
+                                quantity: c.quantity,
+                                presence: c.presence.to_string(),
+                                confirmed_at,
+                            },
+                        ));
+                    } else {
+                        let reason = res.errors.get(&c.prom_id).cloned().unwrap_or_else(|| {
+                            "not confirmed by Prom.ua (missing from processed_ids)".into()
+                        });
+                        out.failed.push(failure(c, reason));
+                    }
+                }
+                out.confirmed += snaps.len();
+                store.put_stock_snapshots(&snaps)?;
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                out.failed
+                    .extend(batch.iter().map(|c| failure(c, reason.clone())));
+                if e.is_fatal_for_run() {
+                    // Every further request would fail the same way: stop sending.
+                    stop.cancel();
+                    out.fatal.get_or_insert(e);
+                }
+            }
+        }
+    }
+    match &out.fatal {
+        // Items held back by a fatal error failed for the same reason.
+        Some(e) => {
+            let reason = e.to_string();
+            out.failed.extend(
+                unsent
+                    .iter()
+                    .flat_map(|b| b.iter())
+                    .map(|c| failure(c, reason.clone())),
+            );
+        }
+        None => out.unsent = unsent.iter().map(|b| b.len()).sum(),
+    }
+    Ok(out)
+}
+
+fn failure(c: &StockChange, reason: String) -> ItemFailure {
+    ItemFailure {
+        sku: c.sku.clone(),
+        prom_id: c.prom_id,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: u64, stock: i64, snap: Option<(i64, &str)>) -> LinkedStock {
+        LinkedStock {
+            product_id: id,
+            sku: format!("S{id}"),
+            prom_id: 1000 + id as i64,
+            stock,
+            snapshot: snap.map(|(q, p)| StockSnapshot {
+                prom_id: 1000 + id as i64,
+                quantity: q,
+                presence: p.to_string(),
+                confirmed_at: Utc::now(),
+            }),
+        }
+    }
+
+    #[test]
+    fn quantity_never_below_zero_and_presence_follows() {
+        assert_eq!(wanted(-3), (0, NOT_AVAILABLE));
+        assert_eq!(wanted(0), (0, NOT_AVAILABLE));
+        assert_eq!(wanted(2), (2, AVAILABLE));
+    }
+
+    #[test]
+    fn only_changes_are_planned() {
+        let rows = vec![
+            row(1, 5, Some((5, AVAILABLE))),
+            row(2, 5, Some((4, AVAILABLE))),
+            row(3, -1, Some((0, NOT_AVAILABLE))),
+            row(4, 0, None),
+            row(5, 0, Some((0, AVAILABLE))),
+        ];
+        let p = plan(&rows);
+        assert_eq!(p.considered, 5);
+        let ids: Vec<u64> = p.changes.iter().map(|c| c.product_id).collect();
+        assert_eq!(ids, vec![2, 4, 5]);
+        assert_eq!(p.changes[0].why(), "quantity changed");
+        assert_eq!(p.changes[1].why(), "never confirmed by Prom.ua");
+        assert_eq!(p.changes[2].why(), "presence changed");
+    }
+
+    #[test]
+    fn a_snapshot_for_another_prom_id_does_not_count() {
+        let mut r = row(1, 5, Some((5, AVAILABLE)));
+        r.prom_id = 42;
+        assert_eq!(plan(&[r]).changes.len(), 1);
+    }
+}

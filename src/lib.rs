@@ -1,0 +1,10 @@
+//! promua-sync: keeps a back-office ledger and a Prom.ua shop in step.
+pub mod cli;
+pub mod config;
+pub mod daemon;
+pub mod demo;
+pub mod jobs;
+pub mod logging;
+pub mod prom;
+pub mod report;
+pub mod store;

@@ -1,0 +1,297 @@
+//! The Prom.ua HTTP client: bearer token, timeouts, a request-rate limit, a
+//! concurrency limit, and retries with backoff for what is safe to retry.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use secrecy::ExposeSecret;
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+
+use super::dto::{EditResult, Product, ProductPatch, ProductsPage, RawEditResponse};
+use super::error::{PromError, excerpt};
+use crate::config::PromConfig;
+
+/// The largest page `products/list` serves.
+pub const PAGE_LIMIT: u32 = 100;
+/// Attempts per request, the first included.
+const MAX_ATTEMPTS: usize = 5;
+
+struct Shared {
+    http: reqwest::Client,
+    base: String,
+    limiter: DefaultDirectRateLimiter,
+    permits: Semaphore,
+    max_concurrency: usize,
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: AtomicU64,
+    retries: AtomicU64,
+}
+
+/// A Prom.ua client. Clones share the connection pool and the limits; see
+/// [`PromClient::counted`] for per-run request counts.
+#[derive(Clone)]
+pub struct PromClient {
+    shared: Arc<Shared>,
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for PromClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromClient")
+            .field("base", &self.shared.base)
+            .finish()
+    }
+}
+
+impl PromClient {
+    pub fn new(cfg: &PromConfig) -> Result<Self, PromError> {
+        let token = cfg.token.as_ref().ok_or(PromError::NoToken)?;
+        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+            .map_err(|_| PromError::Transport {
+                path: String::new(),
+                detail: "the token contains characters not allowed in an HTTP header".into(),
+            })?;
+        // Keeps the token out of reqwest's Debug output.
+        auth.set_sensitive(true);
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, auth);
+        headers.insert("X-LANGUAGE", HeaderValue::from_static("uk"));
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .user_agent(concat!("promua-sync/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(cfg.connect_timeout)
+            .read_timeout(cfg.request_timeout)
+            .timeout(cfg.request_timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| PromError::Transport {
+                path: String::new(),
+                detail: e.to_string(),
+            })?;
+        let rps = NonZeroU32::new(cfg.requests_per_second.max(1)).expect("max(1)");
+        Ok(Self {
+            shared: Arc::new(Shared {
+                http,
+                base: cfg.base_url.trim_end_matches('/').to_string(),
+                limiter: RateLimiter::direct(Quota::per_second(rps)),
+                permits: Semaphore::new(cfg.max_concurrency.max(1)),
+                max_concurrency: cfg.max_concurrency.max(1),
+            }),
+            counters: Arc::default(),
+        })
+    }
+
+    /// The same client (pool, rate and concurrency limits) with fresh request counters,
+    /// so one job run can report what it cost.
+    pub fn counted(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            counters: Arc::default(),
+        }
+    }
+
+    /// Requests made through this handle, retries included.
+    pub fn requests(&self) -> u64 {
+        self.counters.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn retries(&self) -> u64 {
+        self.counters.retries.load(Ordering::Relaxed)
+    }
+
+    /// How many requests may be in flight at once.
+    pub fn max_concurrency(&self) -> usize {
+        self.shared.max_concurrency
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.shared.base
+    }
+
+    /// One page of `products/list`, ids descending, below (or at) `last_id`.
+    pub async fn products_page(
+        &self,
+        last_id: Option<i64>,
+        limit: u32,
+    ) -> Result<ProductsPage, PromError> {
+        let mut query = vec![("limit", limit.min(PAGE_LIMIT).to_string())];
+        if let Some(id) = last_id {
+            query.push(("last_id", id.to_string()));
+        }
+        self.get("/products/list", &query).await
+    }
+
+    /// Every product of the default listing, each once. Correct whether `last_id` is
+    /// inclusive or exclusive: the cursor is the smallest id seen, ids are
+    /// de-duplicated, and only an empty page (or one with nothing new) ends the walk.
+    pub async fn all_products(&self) -> Result<Vec<Product>, PromError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.products_page(cursor, PAGE_LIMIT).await?;
+            let Some(min) = page.products.iter().map(|p| p.id).min() else {
+                break;
+            };
+            let before = out.len();
+            for p in page.products {
+                if seen.insert(p.id) {
+                    out.push(p);
+                }
+            }
+            if out.len() == before {
+                break;
+            }
+            cursor = Some(min);
+        }
+        Ok(out)
+    }
+
+    /// `POST /products/edit` with a bare JSON array of at most 100 patches.
+    pub async fn edit_products(&self, patches: &[ProductPatch]) -> Result<EditResult, PromError> {
+        assert!(
+            patches.len() <= crate::config::MAX_BATCH,
+            "a products/edit batch holds at most 100 items"
+        );
+        let body = serde_json::to_vec(patches).expect("patches serialize");
+        let raw: RawEditResponse = self.post("/products/edit", body).await?;
+        Ok(raw.into())
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, PromError> {
+        let url = format!("{}{path}", self.shared.base);
+        self.with_retries(path, || self.shared.http.get(&url).query(query))
+            .await
+    }
+
+    async fn post<T: DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<T, PromError> {
+        let url = format!("{}{path}", self.shared.base);
+        self.with_retries(path, || {
+            self.shared
+                .http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone())
+        })
+        .await
+    }
+
+    async fn with_retries<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<T, PromError> {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(250))
+            .with_max_delay(Duration::from_secs(20))
+            .with_max_times(MAX_ATTEMPTS - 1)
+            .with_jitter();
+        (|| async { self.once(path, build()).await })
+            .retry(backoff)
+            .when(PromError::is_retryable)
+            .adjust(|e, delay| match (e, delay) {
+                // Prom's Retry-After wins over a shorter backoff.
+                (
+                    PromError::RateLimited {
+                        retry_after: Some(ra),
+                        ..
+                    },
+                    Some(d),
+                ) => Some(d.max(*ra)),
+                (_, d) => d,
+            })
+            .notify(|e, delay| {
+                self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!("retrying in {} ms after: {e}", delay.as_millis());
+            })
+            .await
+    }
+
+    async fn once<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, PromError> {
+        let _permit = self
+            .shared
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore never closed");
+        self.shared.limiter.until_ready().await;
+        self.counters.requests.fetch_add(1, Ordering::Relaxed);
+        let path = path.to_string();
+        let resp = req.send().await.map_err(|e| transport(&path, &e))?;
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = resp.bytes().await.map_err(|e| transport(&path, &e))?;
+        match status.as_u16() {
+            200..=299 => {}
+            401 => return Err(PromError::Unauthorized),
+            403 => return Err(PromError::Forbidden { path }),
+            404 => return Err(PromError::NotFound { path }),
+            429 => return Err(PromError::RateLimited { path, retry_after }),
+            s => {
+                return Err(PromError::Status {
+                    path,
+                    status: s,
+                    excerpt: excerpt(&body),
+                });
+            }
+        }
+        let value: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| PromError::Malformed {
+                path: path.clone(),
+                detail: e.to_string(),
+                excerpt: excerpt(&body),
+            })?;
+        // Logical errors come as HTTP 200 with an `error` key.
+        if let Some(err) = value.get("error") {
+            let message = err.as_str().map_or_else(|| err.to_string(), str::to_string);
+            return Err(PromError::Api { path, message });
+        }
+        serde_json::from_value(value).map_err(|e| PromError::Malformed {
+            path,
+            detail: e.to_string(),
+            excerpt: excerpt(&body),
+        })
+    }
+}
+
+fn transport(path: &str, e: &reqwest::Error) -> PromError {
+    if e.is_timeout() {
+        PromError::Timeout {
+            path: path.to_string(),
+        }
+    } else {
+        // Without the URL: the path says enough, and the message stays short.
+        let mut detail = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            detail = format!("{detail}: {s}");
+            src = s.source();
+        }
+        PromError::Transport {
+            path: path.to_string(),
+            detail,
+        }
+    }
+}

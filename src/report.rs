@@ -1,0 +1,142 @@
+//! What a job run did: the record kept in the store, printed by `job run` and `demo`,
+//! and logged as one line by the daemon.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Everything planned was confirmed by Prom.ua (or nothing needed sending).
+    Ok,
+    /// The run finished, but some items failed.
+    Partial,
+    /// The run stopped on an error that affected the whole run.
+    Failed,
+    /// A stop request interrupted the run; unsent items go with the next run.
+    Cancelled,
+    /// The matching `[sync]` switch is off.
+    Skipped,
+    /// `--dry-run`: planned, nothing sent, nothing written.
+    DryRun,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Outcome::Ok => "ok",
+            Outcome::Partial => "partial",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Skipped => "skipped",
+            Outcome::DryRun => "dry-run",
+        };
+        f.write_str(s)
+    }
+}
+
+/// One item a run could not get confirmed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemFailure {
+    pub sku: String,
+    pub prom_id: i64,
+    pub reason: String,
+}
+
+/// The record of one job run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub job: String,
+    pub kind: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub outcome: Outcome,
+    /// Linked items the run looked at.
+    pub considered: usize,
+    /// Items whose wanted value differs from what Prom.ua last confirmed.
+    pub planned: usize,
+    /// Items sent in a write request.
+    pub sent: usize,
+    /// Items Prom.ua listed in `processed_ids`.
+    pub confirmed: usize,
+    pub failed: Vec<ItemFailure>,
+    /// HTTP requests made, retries included.
+    pub requests: u64,
+    pub retries: u64,
+    /// Why the whole run failed, was cancelled or skipped.
+    pub error: Option<String>,
+}
+
+impl RunRecord {
+    pub fn duration_ms(&self) -> i64 {
+        (self.finished_at - self.started_at).num_milliseconds()
+    }
+
+    /// The one log line the daemon writes per run.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "job {} ({}) {}: considered {}, planned {}, sent {}, confirmed {}, failed {}, requests {}, retries {}, {} ms",
+            self.job,
+            self.kind,
+            self.outcome,
+            self.considered,
+            self.planned,
+            self.sent,
+            self.confirmed,
+            self.failed.len(),
+            self.requests,
+            self.retries,
+            self.duration_ms()
+        );
+        if let Some(e) = &self.error {
+            s.push_str(&format!("; {e}"));
+        }
+        s
+    }
+}
+
+impl fmt::Display for RunRecord {
+    /// The human report printed by `job run` and `demo`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "job:        {} ({})", self.job, self.kind)?;
+        writeln!(f, "outcome:    {}", self.outcome)?;
+        writeln!(
+            f,
+            "started:    {}",
+            self.started_at.format("%Y-%m-%d %H:%M:%S%.3f UTC")
+        )?;
+        writeln!(f, "duration:   {} ms", self.duration_ms())?;
+        writeln!(f, "considered: {}", self.considered)?;
+        writeln!(f, "planned:    {}", self.planned)?;
+        writeln!(f, "sent:       {}", self.sent)?;
+        writeln!(f, "confirmed:  {}", self.confirmed)?;
+        writeln!(f, "failed:     {}", self.failed.len())?;
+        writeln!(
+            f,
+            "requests:   {} ({} retries)",
+            self.requests, self.retries
+        )?;
+        if let Some(e) = &self.error {
+            writeln!(f, "error:      {e}")?;
+        }
+        const SHOWN: usize = 20;
+        for fail in self.failed.iter().take(SHOWN) {
+            writeln!(
+                f,
+                "  failed {} (Prom id {}): {}",
+                fail.sku, fail.prom_id, fail.reason
+            )?;
+        }
+        if self.failed.len() > SHOWN {
+            writeln!(
+                f,
+                "  … and {} more (see `--json`)",
+                self.failed.len() - SHOWN
+            )?;
+        }
+        Ok(())
+    }
+}
