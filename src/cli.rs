@@ -212,15 +212,16 @@ async fn daemon(config: Config) -> u8 {
             "no Prom.ua token configured: set [prom] token_file or PROMUA_SYNC__PROM__TOKEN",
         );
     }
-    let store = match open_store(&config) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    // Signals first: a SIGTERM during start-up must still end in a clean stop.
     let shutdown = CancellationToken::new();
     let (reload_tx, reload) = mpsc::channel(1);
     if let Err(e) = spawn_signal_handlers(shutdown.clone(), reload_tx) {
         return fail(EXIT_ERROR, &format!("cannot install signal handlers: {e}"));
     }
+    let store = match open_store(&config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let control = crate::daemon::Control { shutdown, reload };
     match crate::daemon::run(config, store, control).await {
         Ok(()) => 0,

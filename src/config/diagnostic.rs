@@ -63,7 +63,7 @@ impl ConfigErrors {
         } else {
             GraphicalTheme::unicode_nocolor()
         };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(120);
         let mut out = String::new();
         let n = self.errors.len();
         out.push_str(&format!(

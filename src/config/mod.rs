@@ -267,7 +267,7 @@ impl<'a, 'i> Compiler<'a, 'i> {
                     _ => None,
                 },
                 (Seg::Index(n), Some(v)) => match v.get_ref() {
-                    DeValue::Array(a) => a.iter().nth(*n).map(|v| (v.span(), v)),
+                    DeValue::Array(a) => a.get(*n).map(|v| (v.span(), v)),
                     _ => None,
                 },
                 (Seg::Index(_), None) => None,

@@ -44,7 +44,7 @@ impl Schedule {
             // Find the first field that fails on its own, all others being `*`.
             let offset = if fields.len() == 5 { 1 } else { 0 };
             for (i, field) in six.iter().enumerate().skip(offset) {
-                let mut probe = vec!["*"; 6];
+                let mut probe = ["*"; 6];
                 probe[0] = "0";
                 probe[i] = field;
                 if let Err(e) = parser().parse(&probe.join(" ")) {

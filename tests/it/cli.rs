@@ -1,0 +1,176 @@
+//! The binary's job commands against the sandbox.
+
+use promua_sync::prom::sandbox::SandboxOptions;
+
+use crate::helpers::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_run_prints_its_report_and_status_shows_it() {
+    let env = Env::new(5, SandboxOptions::default(), |i| i as i64).await;
+    let path = env.write_config("*/5 * * * *", "");
+    let out = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || {
+            bin()
+                .args(["job", "run", "stock", "--config"])
+                .arg(&path)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("outcome:    ok") && stdout.contains("confirmed:  5"),
+        "{stdout}"
+    );
+    assert_eq!(env.sandbox.edit_requests().len(), 1);
+
+    let out = bin()
+        .args(["status", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("stock") && l.contains(" ok ")),
+        "{stdout}"
+    );
+    let out = bin()
+        .args(["status", "--json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["last_run"]["confirmed"], 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn job_run_with_failed_items_exits_1_and_unknown_job_exits_2() {
+    let env = Env::new(4, SandboxOptions::default(), |_| 2).await;
+    env.sandbox.reject(env.catalogue[1].id, "заблоковано");
+    let path = env.write_config("*/5 * * * *", "");
+    let out = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || {
+            bin()
+                .args(["job", "run", "stock", "--config"])
+                .arg(&path)
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("failed:     1") && stdout.contains("заблоковано"),
+        "{stdout}"
+    );
+
+    let out = bin()
+        .args(["job", "run", "nope", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no job named `nope`"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_prints_the_plan_without_a_token_and_sends_nothing() {
+    let env = Env::new(3, SandboxOptions::default(), |i| i as i64 - 1).await;
+    let path = env.write_config("*/5 * * * *", "");
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("token_file = \"token\"\n", ""),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["job", "run", "stock", "--dry-run", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let skus: Vec<&str> = env
+        .catalogue
+        .iter()
+        .map(|p| p.sku.as_deref().unwrap())
+        .collect();
+    insta::assert_snapshot!(stdout, @r"
+    push_stock plan: 3 linked products, 3 to send in 1 request(s)
+    SKU              PROM ID  BEFORE                  AFTER                   WHY
+    PRM-000001       5000001  -                       0 not_available         never confirmed by Prom.ua
+    PRM-000002       5000003  -                       0 not_available         never confirmed by Prom.ua
+    PRM-000003       5000006  -                       1 available             never confirmed by Prom.ua
+    ");
+    assert_eq!(skus.len(), 3);
+    assert!(env.sandbox.requests().is_empty());
+
+    let out = bin()
+        .args(["job", "run", "stock", "--dry-run", "--json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["plan"]["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(v["record"]["outcome"], "dry_run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_gets_a_clear_message_while_the_store_is_held() {
+    let env = Env::new(2, SandboxOptions::default(), |_| 1).await;
+    let path = env.write_config("*/5 * * * *", "");
+    let _held = promua_sync::store::Store::open(&env.store_path()).unwrap();
+    let out = bin()
+        .args(["status", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("in use by another process"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn demo_runs_offline_and_its_second_run_sends_nothing() {
+    let out = bin().args(["demo", "--products", "120"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Vec<&str> = stdout.split("== run ").skip(1).collect();
+    assert_eq!(runs.len(), 3, "{stdout}");
+    assert!(
+        runs[0].contains("confirmed:  120") && runs[0].contains("requests:   2 "),
+        "{}",
+        runs[0]
+    );
+    assert!(
+        runs[1].contains("sent:       0") && runs[1].contains("requests:   0 "),
+        "{}",
+        runs[1]
+    );
+}

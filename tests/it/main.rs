@@ -1,0 +1,9 @@
+//! Integration tests: one binary, one module per area (faster to build than many).
+
+mod cli;
+mod config;
+mod daemon;
+mod helpers;
+mod push_stock;
+mod secrets;
+mod systemd;
