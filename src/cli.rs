@@ -471,7 +471,17 @@ async fn sandbox(args: SandboxArgs) -> u8 {
         sb.products().len(),
         running.addr
     );
-    let _ = tokio::signal::ctrl_c().await;
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
     running.stop().await;
     0
 }

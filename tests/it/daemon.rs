@@ -184,3 +184,45 @@ async fn sigterm_mid_run_exits_zero_and_leaves_a_consistent_store() {
     assert_eq!(run.record.sent, 1000 - snaps.len());
     assert_eq!(store.stock_snapshots().unwrap().len(), 1000);
 }
+
+/// SIGHUP (here: the reload channel) applies a new jobs.toml; a bad one is refused and
+/// the running configuration stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_applies_a_good_config_and_keeps_the_old_one_on_a_bad_one() {
+    let env = Env::new(20, SandboxOptions::default(), |i| i as i64).await;
+    // Once a year: nothing runs until the reload.
+    let config = env.config("0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let shutdown = CancellationToken::new();
+    let (reload_tx, reload) = tokio::sync::mpsc::channel(1);
+    let daemon = tokio::spawn(run(
+        config,
+        store.clone(),
+        Control {
+            shutdown: shutdown.clone(),
+            reload,
+        },
+    ));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(env.sandbox.requests().is_empty());
+
+    env.write_config("* * * * * *", "");
+    reload_tx.send(()).await.unwrap();
+    wait_for("a run on the new schedule", Duration::from_secs(10), || {
+        store.last_run("stock").unwrap().is_some()
+    })
+    .await;
+
+    // A broken file: refused, the every-second job keeps running.
+    std::fs::write(env.dir.path().join("jobs.toml"), "[[job]]\nname = 1\n").unwrap();
+    reload_tx.send(()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = store.runs_of("stock", 1000).unwrap().len();
+    wait_for("runs to go on", Duration::from_secs(10), || {
+        store.runs_of("stock", 1000).unwrap().len() > before + 1
+    })
+    .await;
+
+    shutdown.cancel();
+    daemon.await.unwrap().unwrap();
+}

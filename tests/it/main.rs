@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod daemon;
 mod helpers;
+mod prom;
 mod push_stock;
 mod secrets;
 mod systemd;
