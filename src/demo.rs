@@ -56,6 +56,8 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(30),
         requests_per_second: 50,
         max_concurrency: 4,
+        max_retries: 3,
+        retry_base_delay: Duration::from_millis(100),
     })?;
     let ctx = JobContext {
         store: store.clone(),

@@ -55,6 +55,10 @@ pub struct PromConfig {
     pub request_timeout: Duration,
     pub requests_per_second: u32,
     pub max_concurrency: usize,
+    /// Retries of a request that failed in a retryable way (timeouts, 5xx, 429, ...).
+    pub max_retries: usize,
+    /// The first backoff delay; later ones grow exponentially, with jitter.
+    pub retry_base_delay: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +141,8 @@ struct RawProm {
     request_timeout_secs: Option<u64>,
     requests_per_second: Option<u32>,
     max_concurrency: Option<usize>,
+    max_retries: Option<usize>,
+    retry_base_delay_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -461,6 +467,17 @@ impl<'a, 'i> Compiler<'a, 'i> {
             ok = false;
         }
 
+        let max_retries = raw.max_retries.unwrap_or(6);
+        if max_retries > 20 {
+            self.error(&at("max_retries"), false, "must be between 0 and 20", None);
+            ok = false;
+        }
+        let retry_base_delay_ms = raw.retry_base_delay_ms.unwrap_or(500);
+        if retry_base_delay_ms > 60_000 {
+            self.error(&at("retry_base_delay_ms"), false, "must be at most 60000", None);
+            ok = false;
+        }
+
         // The token: environment first, then token_file, then (only if insisted) jobs.toml.
         let token_in_file = self
             .doc
@@ -538,6 +555,8 @@ impl<'a, 'i> Compiler<'a, 'i> {
             request_timeout,
             requests_per_second,
             max_concurrency,
+            max_retries,
+            retry_base_delay: Duration::from_millis(retry_base_delay_ms),
         })
     }
 

@@ -37,9 +37,9 @@ pub struct StockChange {
 impl StockChange {
     fn patch(&self) -> ProductPatch {
         ProductPatch {
-            id: self.prom_id,
             quantity_in_stock: Some(self.quantity),
             presence: Some(self.presence.to_string()),
+            ..ProductPatch::new(self.prom_id)
         }
     }
 

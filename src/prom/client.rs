@@ -13,14 +13,11 @@ use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
-use super::dto::{EditResult, Product, ProductPatch, ProductsPage, RawEditResponse};
 use super::error::{PromError, excerpt};
 use crate::config::PromConfig;
 
-/// The largest page `products/list` serves.
+/// The largest page a list endpoint serves.
 pub const PAGE_LIMIT: u32 = 100;
-/// Attempts per request, the first included.
-const MAX_ATTEMPTS: usize = 5;
 
 struct Shared {
     http: reqwest::Client,
@@ -28,6 +25,8 @@ struct Shared {
     limiter: DefaultDirectRateLimiter,
     permits: Semaphore,
     max_concurrency: usize,
+    max_retries: usize,
+    retry_base_delay: Duration,
 }
 
 #[derive(Default)]
@@ -85,6 +84,8 @@ impl PromClient {
                 limiter: RateLimiter::direct(Quota::per_second(rps)),
                 permits: Semaphore::new(cfg.max_concurrency.max(1)),
                 max_concurrency: cfg.max_concurrency.max(1),
+                max_retries: cfg.max_retries,
+                retry_base_delay: cfg.retry_base_delay,
             }),
             counters: Arc::default(),
         })
@@ -117,57 +118,7 @@ impl PromClient {
         &self.shared.base
     }
 
-    /// One page of `products/list`, ids descending, below (or at) `last_id`.
-    pub async fn products_page(
-        &self,
-        last_id: Option<i64>,
-        limit: u32,
-    ) -> Result<ProductsPage, PromError> {
-        let mut query = vec![("limit", limit.min(PAGE_LIMIT).to_string())];
-        if let Some(id) = last_id {
-            query.push(("last_id", id.to_string()));
-        }
-        self.get("/products/list", &query).await
-    }
-
-    /// Every product of the default listing, each once. Correct whether `last_id` is
-    /// inclusive or exclusive: the cursor is the smallest id seen, ids are
-    /// de-duplicated, and only an empty page (or one with nothing new) ends the walk.
-    pub async fn all_products(&self) -> Result<Vec<Product>, PromError> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.products_page(cursor, PAGE_LIMIT).await?;
-            let Some(min) = page.products.iter().map(|p| p.id).min() else {
-                break;
-            };
-            let before = out.len();
-            for p in page.products {
-                if seen.insert(p.id) {
-                    out.push(p);
-                }
-            }
-            if out.len() == before {
-                break;
-            }
-            cursor = Some(min);
-        }
-        Ok(out)
-    }
-
-    /// `POST /products/edit` with a bare JSON array of at most 100 patches.
-    pub async fn edit_products(&self, patches: &[ProductPatch]) -> Result<EditResult, PromError> {
-        assert!(
-            patches.len() <= crate::config::MAX_BATCH,
-            "a products/edit batch holds at most 100 items"
-        );
-        let body = serde_json::to_vec(patches).expect("patches serialize");
-        let raw: RawEditResponse = self.post("/products/edit", body).await?;
-        Ok(raw.into())
-    }
-
-    async fn get<T: DeserializeOwned>(
+    pub(super) async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
@@ -177,7 +128,7 @@ impl PromClient {
             .await
     }
 
-    async fn post<T: DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<T, PromError> {
+    pub(super) async fn post<T: DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<T, PromError> {
         let url = format!("{}{path}", self.shared.base);
         self.with_retries(path, || {
             self.shared
@@ -195,9 +146,9 @@ impl PromClient {
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<T, PromError> {
         let backoff = ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(250))
-            .with_max_delay(Duration::from_secs(20))
-            .with_max_times(MAX_ATTEMPTS - 1)
+            .with_min_delay(self.shared.retry_base_delay)
+            .with_max_delay(Duration::from_secs(30))
+            .with_max_times(self.shared.max_retries)
             .with_jitter();
         (|| async { self.once(path, build()).await })
             .retry(backoff)
@@ -215,7 +166,7 @@ impl PromClient {
             })
             .notify(|e, delay| {
                 self.counters.retries.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!("retrying in {} ms after: {e}", delay.as_millis());
+                tracing::warn!("retrying {path} in {} ms after: {e}", delay.as_millis());
             })
             .await
     }

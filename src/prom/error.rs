@@ -42,6 +42,8 @@ pub enum PromError {
         detail: String,
         excerpt: String,
     },
+    #[error("refused before sending: {0}")]
+    InvalidRequest(String),
     #[error("the request to Prom.ua timed out: {path}")]
     Timeout { path: String },
     #[error("cannot reach Prom.ua for {path}: {detail}")]

@@ -4,7 +4,11 @@
 mod client;
 pub mod dto;
 mod error;
+mod groups;
+mod orders;
+mod products;
 pub mod sandbox;
 
-pub use client::PromClient;
+pub use client::{PAGE_LIMIT, PromClient};
+pub use orders::SetStatusResult;
 pub use error::PromError;

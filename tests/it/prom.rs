@@ -57,14 +57,13 @@ async fn edit_sends_a_bare_array_with_the_bearer_token_and_reads_items() {
         .catalogue
         .iter()
         .map(|p| ProductPatch {
-            id: p.id,
             quantity_in_stock: Some(9),
             presence: Some("available".into()),
+            ..ProductPatch::new(p.id)
         })
         .chain(std::iter::once(ProductPatch {
-            id: 42,
             quantity_in_stock: Some(1),
-            presence: None,
+            ..ProductPatch::new(42)
         }))
         .collect();
     let res = client.edit_products(&patches).await.unwrap();
@@ -98,7 +97,7 @@ async fn an_html_401_is_one_clear_error_without_retries() {
     let client = promua_sync::prom::PromClient::new(&config.prom)
         .unwrap()
         .counted();
-    let err = client.products_page(None, 10).await.unwrap_err();
+    let err = client.products_page(None, None, 10).await.unwrap_err();
     assert!(matches!(err, PromError::Unauthorized), "{err:?}");
     let text = err.to_string();
     assert!(

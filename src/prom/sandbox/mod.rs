@@ -1,23 +1,28 @@
-//! The sandbox: an in-memory emulator of the Prom.ua endpoints the product uses,
-//! following prom-api.md section 8. It serves `/api/v1/...` like Prom.ua and a control
-//! API under `/__sandbox/...` (a prefix Prom.ua does not use) that lists the requests it
-//! received and lets tests and users seed products and inject per-item rejections.
+//! The sandbox: an in-memory emulator of the Prom.ua API the product uses, following
+//! prom-api.md section 8. It serves `/api/v1/...` like Prom.ua, and a control API under
+//! `/__sandbox/...` (a prefix Prom.ua does not use) that lists the requests it received,
+//! seeds data, plays a buyer changing orders, and injects faults.
 
+mod faults;
 mod generate;
 mod handlers;
+mod model;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use rust_decimal::Decimal;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-pub use generate::generate_products;
+pub use faults::{FaultRates, ScriptedFault};
+pub use generate::{Catalogue, generate_catalogue, generate_products};
+pub use model::{OrderChange, ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct};
 
-/// Whether `last_id` keeps the product with that id (`<=`) or not (`<`); Prom's docs
-/// are ambiguous, so the sandbox can play either.
+/// Whether `last_id` keeps the item with that id (`<=`) or not (`<`); Prom's docs are
+/// ambiguous, so the sandbox can play either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum LastId {
@@ -26,17 +31,30 @@ pub enum LastId {
     Inclusive,
 }
 
+/// What `products/list` without `group_id` returns: only the root group's products
+/// (as one live account showed) or every product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultListing {
+    #[default]
+    RootOnly,
+    All,
+}
+
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {
     /// The one token the sandbox accepts.
     pub token: String,
     pub last_id: LastId,
+    pub default_listing: DefaultListing,
     /// Page size when `limit` is not given.
     pub default_limit: usize,
     /// Reject edit batches above this size (Prom's users chunk at 100).
     pub max_batch: usize,
     /// Added to every Prom.ua API response.
     pub latency: Duration,
+    /// Random faults, drawn from a seeded generator.
+    pub faults: FaultRates,
 }
 
 impl Default for SandboxOptions {
@@ -44,42 +62,13 @@ impl Default for SandboxOptions {
         Self {
             token: "sandbox-token".into(),
             last_id: LastId::Exclusive,
+            default_listing: DefaultListing::RootOnly,
             default_limit: 20,
             max_batch: 100,
             latency: Duration::ZERO,
+            faults: FaultRates::default(),
         }
     }
-}
-
-/// A product as the sandbox holds it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SandboxProduct {
-    pub id: i64,
-    #[serde(default)]
-    pub external_id: Option<String>,
-    pub name: String,
-    #[serde(default)]
-    pub sku: Option<String>,
-    #[serde(default = "default_presence")]
-    pub presence: String,
-    #[serde(default)]
-    pub quantity_in_stock: Option<i64>,
-    #[serde(default)]
-    pub price: Decimal,
-    #[serde(default = "default_currency")]
-    pub currency: String,
-    #[serde(default = "default_status")]
-    pub status: String,
-}
-
-fn default_presence() -> String {
-    "available".into()
-}
-fn default_currency() -> String {
-    "UAH".into()
-}
-fn default_status() -> String {
-    "on_display".into()
 }
 
 /// A request the sandbox received, for tests to assert on.
@@ -92,17 +81,24 @@ pub struct RecordedRequest {
     pub authorization: Option<String>,
     /// The body, if it was JSON.
     pub body: Option<serde_json::Value>,
+    /// The status the sandbox answered (0 for a dropped connection).
+    pub status: u16,
 }
 
-#[derive(Debug, Default)]
 pub(crate) struct State {
     pub products: BTreeMap<i64, SandboxProduct>,
+    pub groups: BTreeMap<i64, SandboxGroup>,
+    pub orders: BTreeMap<i64, SandboxOrder>,
     /// Prom id → message: edits of these items are refused in `errors`.
     pub rejections: BTreeMap<i64, String>,
     pub requests: Vec<RecordedRequest>,
+    pub faults: FaultRates,
+    pub scripted: VecDeque<ScriptedFault>,
+    pub revoked: bool,
+    pub rng: StdRng,
 }
 
-/// A running-or-not sandbox. Cheap to clone; clones share the state.
+/// A sandbox, running or not. Cheap to clone; clones share the state.
 #[derive(Clone)]
 pub struct Sandbox {
     pub(crate) state: Arc<Mutex<State>>,
@@ -111,8 +107,19 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new(options: SandboxOptions) -> Self {
+        let state = State {
+            products: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            orders: BTreeMap::new(),
+            rejections: BTreeMap::new(),
+            requests: Vec::new(),
+            faults: options.faults,
+            scripted: VecDeque::new(),
+            revoked: false,
+            rng: StdRng::seed_from_u64(options.faults.seed),
+        };
         Self {
-            state: Arc::default(),
+            state: Arc::new(Mutex::new(state)),
             options: Arc::new(options),
         }
     }
@@ -129,7 +136,7 @@ impl Sandbox {
         handlers::router(self.clone())
     }
 
-    /// Serves on `addr` in the background; returns the bound address.
+    /// Serves on `addr` in the background; see [`RunningSandbox::addr`] for the port.
     pub async fn spawn(&self, addr: SocketAddr) -> std::io::Result<RunningSandbox> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -149,11 +156,16 @@ impl Sandbox {
         })
     }
 
-    pub fn upsert_products(&self, products: impl IntoIterator<Item = SandboxProduct>) {
+    /// Loads a catalogue (groups, products, orders), replacing items with the same ids.
+    pub fn load(&self, catalogue: Catalogue) {
         let mut st = self.lock();
-        for p in products {
-            st.products.insert(p.id, p);
-        }
+        st.groups.extend(catalogue.groups.into_iter().map(|g| (g.id, g)));
+        st.products.extend(catalogue.products.into_iter().map(|p| (p.id, p)));
+        st.orders.extend(catalogue.orders.into_iter().map(|o| (o.id, o)));
+    }
+
+    pub fn upsert_products(&self, products: impl IntoIterator<Item = SandboxProduct>) {
+        self.lock().products.extend(products.into_iter().map(|p| (p.id, p)));
     }
 
     pub fn product(&self, id: i64) -> Option<SandboxProduct> {
@@ -162,6 +174,34 @@ impl Sandbox {
 
     pub fn products(&self) -> Vec<SandboxProduct> {
         self.lock().products.values().cloned().collect()
+    }
+
+    pub fn order(&self, id: i64) -> Option<SandboxOrder> {
+        self.lock().orders.get(&id).cloned()
+    }
+
+    pub fn orders(&self) -> Vec<SandboxOrder> {
+        self.lock().orders.values().cloned().collect()
+    }
+
+    /// A buyer places an order: it gets the next id and is dated now.
+    pub fn place_order(&self, mut order: SandboxOrder) -> SandboxOrder {
+        let mut st = self.lock();
+        order.id = st.orders.keys().next_back().map_or(900_001, |id| id + 1);
+        let now = chrono::Utc::now();
+        order.date_created = now;
+        order.date_modified = now;
+        st.orders.insert(order.id, order.clone());
+        order
+    }
+
+    /// A buyer (or the shop's cabinet) changes an order; `date_modified` moves to now.
+    pub fn change_order(&self, id: i64, change: OrderChange) -> Option<SandboxOrder> {
+        let mut st = self.lock();
+        let order = st.orders.get_mut(&id)?;
+        change.apply(order);
+        order.date_modified = chrono::Utc::now();
+        Some(order.clone())
     }
 
     /// Makes the sandbox refuse edits of `prom_id` with `message` (per item, HTTP 200).
@@ -173,11 +213,28 @@ impl Sandbox {
         self.lock().rejections.clear();
     }
 
+    /// From now on every API call gets the HTML 401 of a revoked token (or, with
+    /// `false`, the token works again).
+    pub fn revoke_token(&self, revoked: bool) {
+        self.lock().revoked = revoked;
+    }
+
+    pub fn set_faults(&self, rates: FaultRates) {
+        let mut st = self.lock();
+        st.rng = StdRng::seed_from_u64(rates.seed);
+        st.faults = rates;
+    }
+
+    /// The next API calls get these faults, in order, before any random fault.
+    pub fn script_faults(&self, faults: impl IntoIterator<Item = ScriptedFault>) {
+        self.lock().scripted.extend(faults);
+    }
+
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.lock().requests.clone()
     }
 
-    /// The bodies of `products/edit` requests received, in order.
+    /// The `products/edit` requests received, in order.
     pub fn edit_requests(&self) -> Vec<RecordedRequest> {
         self.lock()
             .requests
@@ -206,9 +263,9 @@ impl RunningSandbox {
         format!("http://{}/api/v1", self.addr)
     }
 
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         self.stop.cancel();
-        let _ = (&mut { self }.task).await;
+        let _ = (&mut self.task).await;
     }
 }
 

@@ -1,0 +1,17 @@
+//! Prom.ua's JSON shapes (prom-api.md sections 2 to 5). Every field the spec does not
+//! promise is optional; unknown fields are ignored and unknown enum values kept as text.
+
+mod group;
+mod money;
+mod order;
+mod product;
+mod text_enum;
+
+pub use group::{Group, GroupsPage};
+pub use money::Money;
+pub use order::{
+    CancellationReason, DeliveryProvider, DeliveryProviderData, Order, OrderFilter, OrderLine, OrderStatus,
+    OrderStatusOption, SetStatus, SortDir, prom_datetime,
+};
+pub use product::*;
+pub(crate) use order::{OrderEnvelope, OrderStatusOptions, OrdersPage, SetStatusResponse};

@@ -1,0 +1,350 @@
+use chrono::{DateTime, FixedOffset, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::money::Money;
+use super::text_enum::text_enum;
+
+text_enum!(
+    /// An order status (prom-api.md §4.3); a seller's custom status is kept as text.
+    OrderStatus {
+        Pending = "pending",
+        Received = "received",
+        Delivered = "delivered",
+        Canceled = "canceled",
+        Draft = "draft",
+        Paid = "paid",
+    }
+);
+
+text_enum!(
+    /// Why an order is cancelled (`orders/set_status` with `canceled`).
+    CancellationReason {
+        NotAvailable = "not_available",
+        PriceChanged = "price_changed",
+        BuyersRequest = "buyers_request",
+        NotEnoughFields = "not_enough_fields",
+        Duplicate = "duplicate",
+        InvalidPhoneNumber = "invalid_phone_number",
+        LessThanMinimalPrice = "less_than_minimal_price",
+        Another = "another",
+    }
+);
+
+impl CancellationReason {
+    /// Prom.ua requires `cancellation_text` with these reasons.
+    pub fn needs_text(&self) -> bool {
+        matches!(self, Self::PriceChanged | Self::NotEnoughFields | Self::Another)
+    }
+}
+
+text_enum!(
+    /// A delivery provider; new providers appear without notice.
+    DeliveryProvider {
+        NovaPoshta = "nova_poshta",
+        Justin = "justin",
+        DeliveryAuto = "delivery_auto",
+        Ukrposhta = "ukrposhta",
+    }
+);
+
+/// A date-time with an offset, e.g. `2023-05-05T06:21:40.176639+00:00`; `None` if absent
+/// or unreadable (the rest of the order still parses).
+fn lenient_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok()))
+}
+
+fn lenient_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::Number(n)) => n.to_string().parse().ok(),
+        Some(serde_json::Value::String(s)) => Money::parse(&s).amount,
+        _ => None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedOption {
+    #[serde(default)]
+    pub id: Option<i64>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub shipping_service: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryProviderData {
+    #[serde(default)]
+    pub provider: Option<DeliveryProvider>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub sender_warehouse_id: Option<String>,
+    #[serde(default)]
+    pub recipient_warehouse_id: Option<String>,
+    #[serde(default)]
+    pub declaration_number: Option<String>,
+    #[serde(default)]
+    pub unified_status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentData {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub status_modified: Option<String>,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// The Prom product id; the link to a local product goes through it.
+    #[serde(default)]
+    pub id: Option<i64>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub sku: Option<String>,
+    #[serde(default)]
+    pub price: Option<Money>,
+    #[serde(default)]
+    pub total_price: Option<Money>,
+    /// May be fractional (kilograms, metres).
+    #[serde(default, deserialize_with = "lenient_decimal")]
+    pub quantity: Option<Decimal>,
+    #[serde(default)]
+    pub measure_unit: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// An order (`orders/list`, `orders/{id}`). Prom.ua's Order schema requires nothing but the id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: i64,
+    #[serde(default, deserialize_with = "lenient_datetime")]
+    pub date_created: Option<DateTime<FixedOffset>>,
+    #[serde(default, deserialize_with = "lenient_datetime")]
+    pub date_modified: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    pub client_first_name: Option<String>,
+    #[serde(default)]
+    pub client_second_name: Option<String>,
+    #[serde(default)]
+    pub client_last_name: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<i64>,
+    #[serde(default)]
+    pub client_notes: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Excludes delivery.
+    #[serde(default)]
+    pub price: Option<Money>,
+    #[serde(default)]
+    pub full_price: Option<Money>,
+    #[serde(default, deserialize_with = "lenient_decimal")]
+    pub delivery_cost: Option<Decimal>,
+    #[serde(default)]
+    pub delivery_option: Option<NamedOption>,
+    #[serde(default)]
+    pub delivery_address: Option<String>,
+    #[serde(default)]
+    pub delivery_provider_data: Option<DeliveryProviderData>,
+    #[serde(default)]
+    pub payment_option: Option<NamedOption>,
+    #[serde(default)]
+    pub payment_data: Option<PaymentData>,
+    #[serde(default)]
+    pub status: Option<OrderStatus>,
+    #[serde(default)]
+    pub status_name: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub products: Vec<OrderLine>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct OrdersPage {
+    pub orders: Vec<Order>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct OrderEnvelope {
+    pub order: Order,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortDir {
+    Asc,
+    Desc,
+}
+
+/// The query of `orders/list`. Dates are sent as exactly `YYYY-MM-DDTHH:MM:SS` in UTC:
+/// with milliseconds or a `Z`, Prom's sister platform silently returned no orders.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub date_from: Option<DateTime<Utc>>,
+    pub date_to: Option<DateTime<Utc>>,
+    pub last_modified_from: Option<DateTime<Utc>>,
+    pub last_modified_to: Option<DateTime<Utc>>,
+    pub limit: Option<u32>,
+    pub last_id: Option<i64>,
+    pub sort_dir: Option<SortDir>,
+}
+
+/// The 19-character UTC form Prom.ua's date filters take.
+pub fn prom_datetime(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+impl OrderFilter {
+    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
+        let mut q = Vec::new();
+        if let Some(s) = &self.status {
+            q.push(("status", s.to_string()));
+        }
+        for (k, v) in [
+            ("date_from", &self.date_from),
+            ("date_to", &self.date_to),
+            ("last_modified_from", &self.last_modified_from),
+            ("last_modified_to", &self.last_modified_to),
+        ] {
+            if let Some(t) = v {
+                q.push((k, prom_datetime(t)));
+            }
+        }
+        if let Some(l) = self.limit {
+            q.push(("limit", l.min(100).to_string()));
+        }
+        if let Some(id) = self.last_id {
+            q.push(("last_id", id.to_string()));
+        }
+        if let Some(d) = self.sort_dir {
+            q.push(("sort_dir", if d == SortDir::Asc { "asc" } else { "desc" }.to_string()));
+        }
+        q
+    }
+}
+
+/// The body of `orders/set_status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetStatus {
+    pub status: OrderStatus,
+    pub ids: Vec<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancellation_reason: Option<CancellationReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancellation_text: Option<String>,
+}
+
+impl SetStatus {
+    /// Prom's rules: `canceled` needs a reason; some reasons need a text.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.ids.is_empty() {
+            return Err("no order ids".into());
+        }
+        match (&self.status, &self.cancellation_reason) {
+            (OrderStatus::Canceled, None) => Err("cancelling an order needs a cancellation_reason".into()),
+            (OrderStatus::Canceled, Some(r))
+                if r.needs_text() && self.cancellation_text.as_deref().is_none_or(|t| t.trim().is_empty()) =>
+            {
+                Err(format!("cancellation reason `{r}` needs a cancellation_text"))
+            }
+            (s, Some(_)) if *s != OrderStatus::Canceled => {
+                Err(format!("a cancellation_reason only goes with `canceled`, not `{s}`"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SetStatusResponse {
+    #[serde(default)]
+    pub processed_ids: Vec<serde_json::Value>,
+    #[serde(default)]
+    pub warning_message: Option<String>,
+}
+
+/// An entry of `order_status_options/list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderStatusOption {
+    #[serde(default)]
+    pub id: Option<i64>,
+    /// The code, e.g. `pending`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The label, e.g. `Новий`.
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct OrderStatusOptions {
+    pub order_status_options: Vec<OrderStatusOption>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_filters_are_nineteen_characters_of_utc() {
+        let t = DateTime::parse_from_rfc3339("2026-03-01T02:03:04.567+02:00").unwrap().with_timezone(&Utc);
+        let f = OrderFilter {
+            last_modified_from: Some(t),
+            sort_dir: Some(SortDir::Asc),
+            limit: Some(500),
+            ..Default::default()
+        };
+        assert_eq!(
+            f.query(),
+            vec![
+                ("last_modified_from", "2026-03-01T00:03:04".to_string()),
+                ("limit", "100".to_string()),
+                ("sort_dir", "asc".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn set_status_rules() {
+        let mut s = SetStatus {
+            status: OrderStatus::Canceled,
+            ids: vec![1],
+            cancellation_reason: None,
+            cancellation_text: None,
+        };
+        assert!(s.validate().is_err());
+        s.cancellation_reason = Some(CancellationReason::Another);
+        assert!(s.validate().unwrap_err().contains("needs a cancellation_text"));
+        s.cancellation_text = Some("покупець передумав".into());
+        assert!(s.validate().is_ok());
+        s.cancellation_reason = Some(CancellationReason::Duplicate);
+        s.cancellation_text = None;
+        assert!(s.validate().is_ok());
+        s.status = OrderStatus::Received;
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn unknown_values_are_kept() {
+        assert_eq!(OrderStatus::from("my_custom_17"), OrderStatus::Other("my_custom_17".into()));
+        assert_eq!(OrderStatus::from("paid"), OrderStatus::Paid);
+        let p: DeliveryProvider = serde_json::from_str("\"meest\"").unwrap();
+        assert_eq!(p.as_str(), "meest");
+    }
+}

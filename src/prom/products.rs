@@ -1,0 +1,121 @@
+//! Product endpoints.
+
+use std::collections::{BTreeSet, HashSet};
+
+use super::PromClient;
+use super::client::PAGE_LIMIT;
+use super::dto::{EditResult, Product, ProductEnvelope, ProductPatch, ProductsPage, RawEditResponse};
+use super::error::PromError;
+use crate::config::MAX_BATCH;
+
+impl PromClient {
+    /// One page of `products/list`, ids descending, bounded by `last_id`.
+    pub async fn products_page(
+        &self,
+        group_id: Option<i64>,
+        last_id: Option<i64>,
+        limit: u32,
+    ) -> Result<ProductsPage, PromError> {
+        let mut query = vec![("limit", limit.clamp(1, PAGE_LIMIT).to_string())];
+        if let Some(id) = last_id {
+            query.push(("last_id", id.to_string()));
+        }
+        if let Some(g) = group_id {
+            query.push(("group_id", g.to_string()));
+        }
+        self.get("/products/list", &query).await
+    }
+
+    /// Every product of one listing (the default one, or one group's), each once.
+    /// Correct whether `last_id` is inclusive or exclusive: the cursor is the smallest id
+    /// of the page, ids are de-duplicated, and only a page with nothing new ends the walk
+    /// (never a short page). Returns the `group_id` Prom.ua answered with.
+    async fn walk_listing(
+        &self,
+        group_id: Option<i64>,
+        seen: &mut HashSet<i64>,
+        out: &mut Vec<Product>,
+    ) -> Result<Option<i64>, PromError> {
+        let mut cursor = None;
+        let mut answered_group = None;
+        // Ids met in this walk: the walk ends on a page with nothing new *to it*, whatever
+        // other walks have already collected.
+        let mut walked = HashSet::new();
+        loop {
+            let page = self.products_page(group_id, cursor, PAGE_LIMIT).await?;
+            answered_group = answered_group.or(page.group_id);
+            let Some(min) = page.products.iter().map(|p| p.id).min() else {
+                break;
+            };
+            let mut new_in_walk = false;
+            for p in page.products {
+                new_in_walk |= walked.insert(p.id);
+                if seen.insert(p.id) {
+                    out.push(p);
+                }
+            }
+            if !new_in_walk {
+                break;
+            }
+            cursor = Some(min);
+        }
+        Ok(answered_group)
+    }
+
+    /// The whole catalogue, each product once. Without `group_id` Prom.ua may list only
+    /// the root group's products, so every group (and the root) is walked as well.
+    pub async fn all_products(&self) -> Result<Vec<Product>, PromError> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        let root = self.walk_listing(None, &mut seen, &mut out).await?;
+        let mut groups: BTreeSet<i64> = self.all_groups().await?.iter().map(|g| g.id).collect();
+        groups.extend(root);
+        for g in groups {
+            self.walk_listing(Some(g), &mut seen, &mut out).await?;
+        }
+        Ok(out)
+    }
+
+    /// `GET /products/{id}`; a missing product is [`PromError::NotFound`].
+    pub async fn product(&self, id: i64) -> Result<Product, PromError> {
+        let env: ProductEnvelope = self.get(&format!("/products/{id}"), &[]).await?;
+        Ok(env.product)
+    }
+
+    /// `GET /products/by_external_id/{external_id}` (the id URL-encoded).
+    pub async fn product_by_external_id(&self, external_id: &str) -> Result<Product, PromError> {
+        let mut url = reqwest::Url::parse("http://x/").expect("static URL");
+        url.path_segments_mut().expect("base").push(external_id);
+        let encoded = url.path().trim_start_matches('/').to_string();
+        let env: ProductEnvelope = self.get(&format!("/products/by_external_id/{encoded}"), &[]).await?;
+        Ok(env.product)
+    }
+
+    /// `POST /products/edit` with a bare JSON array of at most 100 patches.
+    pub async fn edit_products(&self, patches: &[ProductPatch]) -> Result<EditResult, PromError> {
+        check_batch(patches.len())?;
+        let body = serde_json::to_vec(patches).expect("patches serialize");
+        let raw: RawEditResponse = self.post("/products/edit", body).await?;
+        Ok(raw.into())
+    }
+
+    /// `POST /products/edit_by_external_id`: `id` is the external id; so are `processed_ids`.
+    pub async fn edit_products_by_external_id(
+        &self,
+        patches: &[ProductPatch<String>],
+    ) -> Result<EditResult<String>, PromError> {
+        check_batch(patches.len())?;
+        let body = serde_json::to_vec(patches).expect("patches serialize");
+        let raw: RawEditResponse = self.post("/products/edit_by_external_id", body).await?;
+        Ok(raw.into())
+    }
+}
+
+fn check_batch(n: usize) -> Result<(), PromError> {
+    if n > MAX_BATCH {
+        return Err(PromError::InvalidRequest(format!(
+            "an edit batch holds at most {MAX_BATCH} items, not {n}"
+        )));
+    }
+    Ok(())
+}

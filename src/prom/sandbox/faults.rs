@@ -1,0 +1,108 @@
+//! Fault injection: random faults at set rates (from a seeded generator, so a test is
+//! repeatable) and scripted one-shot faults for the next calls.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::Sandbox;
+
+/// Shares of API calls that fail, each in `0.0..=1.0`.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaultRates {
+    /// HTTP 500 with an HTML page.
+    pub server_error: f64,
+    /// HTTP 429 with `Retry-After`.
+    pub rate_limited: f64,
+    /// The connection is dropped before a response completes.
+    pub dropped: f64,
+    /// The `Retry-After` of a 429, in seconds.
+    pub retry_after_secs: u64,
+    /// Seed of the generator that decides which calls fail.
+    pub seed: u64,
+}
+
+/// A fault for the next API call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScriptedFault {
+    ServerError,
+    RateLimited,
+    Dropped,
+    /// HTTP 200 with a body that is not JSON.
+    Malformed,
+    /// HTTP 200 with `{"error": "..."}`.
+    ErrorKey,
+    /// HTTP 404 with an HTML page.
+    NotFound,
+    /// HTTP 403 (a token without the needed scope).
+    Forbidden,
+}
+
+const HTML_500: &str = "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>";
+
+pub(super) fn respond(fault: ScriptedFault, retry_after: u64) -> Response {
+    match fault {
+        ScriptedFault::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, Html(HTML_500)).into_response(),
+        ScriptedFault::RateLimited => (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after.to_string())],
+            Html("<html><body>Too Many Requests</body></html>"),
+        )
+            .into_response(),
+        // A body that fails at once: the connection is cut before the response completes.
+        ScriptedFault::Dropped => {
+            let mut resp = Response::new(Body::from_stream(futures::stream::once(async {
+                Err::<Bytes, _>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped by the sandbox"))
+            })));
+            resp.extensions_mut().insert(super::handlers::Dropped);
+            resp
+        }
+        ScriptedFault::Malformed => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{\"products\": [{\"id\": 1, \"name\": \"Обірва",
+        )
+            .into_response(),
+        ScriptedFault::ErrorKey => axum::Json(serde_json::json!({"error": "Внутрішня помилка сервісу"})).into_response(),
+        ScriptedFault::NotFound => super::handlers::not_found_page(),
+        ScriptedFault::Forbidden => {
+            (StatusCode::FORBIDDEN, Html("<html><body>403 Forbidden</body></html>")).into_response()
+        }
+    }
+}
+
+/// Decides a fault for this call, if any: scripted ones first, then the random rates.
+pub(super) async fn inject(State(sb): State<Sandbox>, req: Request, next: Next) -> Response {
+    let fault = {
+        let mut st = sb.lock();
+        match st.scripted.pop_front() {
+            Some(f) => Some(f),
+            None => {
+                let rates = st.faults;
+                let r: f64 = st.rng.random();
+                if r < rates.server_error {
+                    Some(ScriptedFault::ServerError)
+                } else if r < rates.server_error + rates.rate_limited {
+                    Some(ScriptedFault::RateLimited)
+                } else if r < rates.server_error + rates.rate_limited + rates.dropped {
+                    Some(ScriptedFault::Dropped)
+                } else {
+                    None
+                }
+            }
+        }
+    };
+    match fault {
+        Some(f) => {
+            let retry_after = sb.lock().faults.retry_after_secs;
+            respond(f, retry_after)
+        }
+        None => next.run(req).await,
+    }
+}

@@ -1,0 +1,281 @@
+//! What the sandbox holds, and how it renders it in Prom.ua's JSON shapes.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// The company's root group: not listed by `groups/list`.
+pub const ROOT_GROUP_ID: i64 = 1;
+
+/// A product as the sandbox holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxProduct {
+    pub id: i64,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub sku: Option<String>,
+    #[serde(default = "default_presence")]
+    pub presence: String,
+    #[serde(default)]
+    pub quantity_in_stock: Option<i64>,
+    #[serde(default)]
+    pub price: Decimal,
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    #[serde(default = "default_status")]
+    pub status: String,
+    #[serde(default = "root")]
+    pub group_id: i64,
+}
+
+fn default_presence() -> String {
+    "available".into()
+}
+fn default_currency() -> String {
+    "UAH".into()
+}
+fn default_status() -> String {
+    "on_display".into()
+}
+fn root() -> i64 {
+    ROOT_GROUP_ID
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxGroup {
+    pub id: i64,
+    pub name: String,
+    /// `None` for a group directly under the root.
+    #[serde(default)]
+    pub parent_group_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxOrderLine {
+    /// The Prom product id (it may name a product the shop no longer has).
+    pub product_id: Option<i64>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub sku: Option<String>,
+    pub price: Decimal,
+    pub quantity: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxOrder {
+    #[serde(default)]
+    pub id: i64,
+    #[serde(default = "Utc::now")]
+    pub date_created: DateTime<Utc>,
+    #[serde(default = "Utc::now")]
+    pub date_modified: DateTime<Utc>,
+    pub client_first_name: String,
+    pub client_last_name: String,
+    #[serde(default)]
+    pub client_second_name: Option<String>,
+    pub phone: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default = "pending")]
+    pub status: String,
+    #[serde(default)]
+    pub delivery_provider: Option<String>,
+    #[serde(default)]
+    pub delivery_cost: Decimal,
+    #[serde(default)]
+    pub cancellation_reason: Option<String>,
+    pub lines: Vec<SandboxOrderLine>,
+}
+
+fn pending() -> String {
+    "pending".into()
+}
+
+/// A change to an order, as a buyer (or the cabinet) would make it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderChange {
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub lines: Option<Vec<SandboxOrderLine>>,
+}
+
+impl OrderChange {
+    pub(crate) fn apply(self, order: &mut SandboxOrder) {
+        if let Some(s) = self.status {
+            order.status = s;
+        }
+        if let Some(p) = self.phone {
+            order.phone = p;
+        }
+        if let Some(l) = self.lines {
+            order.lines = l;
+        }
+    }
+}
+
+/// The localised label Prom.ua puts in `status_name`.
+pub(crate) fn status_title(status: &str) -> &str {
+    match status {
+        "pending" => "Новий",
+        "received" => "Прийнято",
+        "delivered" => "Виконано",
+        "canceled" => "Скасовано",
+        "paid" => "Оплачено",
+        "draft" => "Чернетка",
+        _ => "Власний статус",
+    }
+}
+
+/// Dates as Prom.ua writes them: microseconds and an offset.
+pub(crate) fn prom_date(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()
+}
+
+/// Order money as Prom.ua writes it: `"3 990 грн"`, grouped with non-breaking spaces.
+pub(crate) fn order_money(amount: Decimal) -> String {
+    let rounded = amount.round_dp(2);
+    let int = rounded.trunc().abs().to_string();
+    let frac = (rounded.fract().abs() * Decimal::from(100)).trunc();
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('\u{a0}');
+        }
+        grouped.push(c);
+    }
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    if frac.is_zero() {
+        format!("{sign}{grouped}\u{a0}грн")
+    } else {
+        format!("{sign}{grouped},{frac:02}\u{a0}грн")
+    }
+}
+
+pub(crate) fn product_json(p: &SandboxProduct, group_name: &str) -> Value {
+    json!({
+        "id": p.id,
+        "external_id": p.external_id,
+        "name": p.name,
+        "name_multilang": {"uk": p.name, "ru": p.name},
+        "sku": p.sku,
+        "keywords": "",
+        "description": "",
+        "selling_type": "retail",
+        "presence": p.presence,
+        "presence_sure": true,
+        "in_stock": p.quantity_in_stock.is_some_and(|q| q > 0),
+        "quantity_in_stock": p.quantity_in_stock,
+        "regions": [],
+        "price": p.price,
+        "minimum_order_quantity": null,
+        "currency": p.currency,
+        "discount": null,
+        "prices": [],
+        "group": {"id": p.group_id, "name": group_name, "name_multilang": {"uk": group_name, "ru": group_name}},
+        "category": null,
+        "main_image": null,
+        "images": [],
+        "status": p.status,
+        "measure_unit": "шт.",
+        "is_variation": false,
+        "variation_base_id": null,
+        "variation_group_id": null,
+    })
+}
+
+pub(crate) fn group_json(g: &SandboxGroup) -> Value {
+    json!({
+        "id": g.id,
+        "name": g.name,
+        "name_multilang": {"uk": g.name, "ru": g.name},
+        "description": null,
+        "description_multilang": null,
+        "image": null,
+        "parent_group_id": g.parent_group_id,
+    })
+}
+
+pub(crate) fn order_json(o: &SandboxOrder) -> Value {
+    let total: Decimal = o.lines.iter().map(|l| l.price * l.quantity).sum();
+    let lines: Vec<Value> = o
+        .lines
+        .iter()
+        .map(|l| {
+            json!({
+                "id": l.product_id,
+                "external_id": l.external_id,
+                "name": l.name,
+                "name_multilang": {"uk": l.name, "ru": l.name},
+                "sku": l.sku,
+                "price": order_money(l.price),
+                "quantity": l.quantity,
+                "measure_unit": "шт.",
+                "image": null,
+                "url": l.product_id.map(|id| format!("https://prom.ua/p{id}-product.html")),
+                "total_price": order_money(l.price * l.quantity),
+                "cpa_commission": {"amount": "0.00"},
+            })
+        })
+        .collect();
+    json!({
+        "id": o.id,
+        "date_created": prom_date(&o.date_created),
+        "date_modified": prom_date(&o.date_modified),
+        "client_first_name": o.client_first_name,
+        "client_second_name": o.client_second_name,
+        "client_last_name": o.client_last_name,
+        "client_id": 70_000 + o.id % 1000,
+        "client_notes": null,
+        "phone": o.phone,
+        "email": o.email,
+        "price": order_money(total),
+        "full_price": order_money(total + o.delivery_cost),
+        "delivery_cost": o.delivery_cost,
+        "delivery_option": {"id": 13013, "name": "Нова Пошта", "shipping_service": o.delivery_provider},
+        "delivery_address": "Київ, Відділення №1",
+        "delivery_provider_data": o.delivery_provider.as_ref().map(|p| json!({
+            "provider": p,
+            "type": "W2W",
+            "sender_warehouse_id": null,
+            "recipient_warehouse_id": "1ec09d88-e1c2-11e3-8c4a-0050568002cf",
+            "declaration_number": null,
+        })),
+        "payment_option": {"id": 7547964, "name": "Оплата при отриманні"},
+        "payment_data": null,
+        "status": o.status,
+        "status_name": status_title(&o.status),
+        "source": "portal",
+        "price_with_special_offer": null,
+        "special_offer_discount": null,
+        "special_offer_promocode": null,
+        "has_order_promo_free_delivery": false,
+        "cpa_commission": {"amount": "0.00", "is_refunded": false},
+        "utm": null,
+        "dont_call_customer_back": false,
+        "ps_promotion": null,
+        "cancellation": o.cancellation_reason.as_ref().map(|r| json!({"title": r, "initiator": "seller"})),
+        "products": lines,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_money_groups_with_non_breaking_spaces() {
+        assert_eq!(order_money(Decimal::new(3990, 0)), "3\u{a0}990\u{a0}грн");
+        assert_eq!(order_money(Decimal::ZERO), "0\u{a0}грн");
+        assert_eq!(order_money(Decimal::new(123456789, 2)), "1\u{a0}234\u{a0}567,89\u{a0}грн");
+        let back = crate::prom::dto::Money::parse(&order_money(Decimal::new(123456789, 2)));
+        assert_eq!(back.amount, Some(Decimal::new(123456789, 2)));
+    }
+}
