@@ -17,7 +17,8 @@ use crate::config::{self, Config};
 use crate::jobs::{JobContext, run_job};
 use crate::prom::PromClient;
 use crate::prom::sandbox::{
-    Catalogue, DefaultListing, FaultRates, LastId, Sandbox, SandboxOptions, SandboxProduct, generate_catalogue,
+    Catalogue, DefaultListing, FaultRates, LastId, Sandbox, SandboxOptions, SandboxProduct,
+    generate_catalogue,
 };
 use crate::report::Outcome;
 use crate::store::{Store, StoreError};
@@ -88,11 +89,13 @@ pub enum JobCommand {
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Control API (not a Prom.ua path): GET/DELETE /__sandbox/requests (what it received), \
+#[command(
+    after_help = "Control API (not a Prom.ua path): GET/DELETE /__sandbox/requests (what it received), \
 GET/POST /__sandbox/products, POST /__sandbox/catalogue, GET/POST /__sandbox/orders (a buyer places one), \
 PATCH /__sandbox/orders/{id} (a buyer changes one), POST/DELETE /__sandbox/rejections ([{\"id\", \"message\"}]), \
 GET/PUT /__sandbox/faults, POST /__sandbox/faults/next ([\"server_error\", \"rate_limited\", \"dropped\", \
-\"malformed\", \"error_key\", \"not_found\", \"forbidden\"]), POST /__sandbox/token ({\"revoked\": true}).")]
+\"malformed\", \"error_key\", \"not_found\", \"forbidden\"]), POST /__sandbox/token ({\"revoked\": true})."
+)]
 pub struct SandboxArgs {
     /// Loopback address to listen on.
     #[arg(long, default_value = "127.0.0.1:8099")]
@@ -469,7 +472,10 @@ async fn sandbox(args: SandboxArgs) -> u8 {
     }
     let rates = [args.server_errors, args.rate_limited, args.dropped];
     if rates.iter().any(|r| !(0.0..=1.0).contains(r)) || rates.iter().sum::<f64>() > 1.0 {
-        return fail(EXIT_USAGE, "fault shares are between 0.0 and 1.0 and add up to at most 1.0");
+        return fail(
+            EXIT_USAGE,
+            "fault shares are between 0.0 and 1.0 and add up to at most 1.0",
+        );
     }
     let sb = Sandbox::new(SandboxOptions {
         token: args.token,
@@ -488,11 +494,20 @@ async fn sandbox(args: SandboxArgs) -> u8 {
     });
     sb.revoke_token(args.revoked);
     if let Some(file) = &args.seed_file {
-        let catalogue = std::fs::read(file).map_err(|e| e.to_string()).and_then(|b| {
-            serde_json::from_slice::<Catalogue>(&b)
-                .or_else(|_| serde_json::from_slice::<Vec<SandboxProduct>>(&b).map(|products| Catalogue { products, ..Catalogue::default() }))
-                .map_err(|e| format!("neither a catalogue nor an array of products: {e}"))
-        });
+        let catalogue = std::fs::read(file)
+            .map_err(|e| e.to_string())
+            .and_then(|b| {
+                serde_json::from_slice::<Catalogue>(&b)
+                    .or_else(|_| {
+                        serde_json::from_slice::<Vec<SandboxProduct>>(&b).map(|products| {
+                            Catalogue {
+                                products,
+                                ..Catalogue::default()
+                            }
+                        })
+                    })
+                    .map_err(|e| format!("neither a catalogue nor an array of products: {e}"))
+            });
         match catalogue {
             Ok(c) => sb.load(c),
             Err(e) => return fail(EXIT_USAGE, &format!("{}: {e}", file.display())),

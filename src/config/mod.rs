@@ -474,7 +474,12 @@ impl<'a, 'i> Compiler<'a, 'i> {
         }
         let retry_base_delay_ms = raw.retry_base_delay_ms.unwrap_or(500);
         if retry_base_delay_ms > 60_000 {
-            self.error(&at("retry_base_delay_ms"), false, "must be at most 60000", None);
+            self.error(
+                &at("retry_base_delay_ms"),
+                false,
+                "must be at most 60000",
+                None,
+            );
             ok = false;
         }
 

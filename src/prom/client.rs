@@ -128,7 +128,11 @@ impl PromClient {
             .await
     }
 
-    pub(super) async fn post<T: DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<T, PromError> {
+    pub(super) async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<T, PromError> {
         let url = format!("{}{path}", self.shared.base);
         self.with_retries(path, || {
             self.shared

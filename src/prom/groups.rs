@@ -8,7 +8,11 @@ use super::dto::{Group, GroupsPage};
 use super::error::PromError;
 
 impl PromClient {
-    pub async fn groups_page(&self, last_id: Option<i64>, limit: u32) -> Result<GroupsPage, PromError> {
+    pub async fn groups_page(
+        &self,
+        last_id: Option<i64>,
+        limit: u32,
+    ) -> Result<GroupsPage, PromError> {
         let mut query = vec![("limit", limit.clamp(1, PAGE_LIMIT).to_string())];
         if let Some(id) = last_id {
             query.push(("last_id", id.to_string()));

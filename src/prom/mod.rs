@@ -10,5 +10,5 @@ mod products;
 pub mod sandbox;
 
 pub use client::{PAGE_LIMIT, PromClient};
-pub use orders::SetStatusResult;
 pub use error::PromError;
+pub use orders::SetStatusResult;

@@ -2,7 +2,8 @@
 
 use super::PromClient;
 use super::dto::{
-    Order, OrderEnvelope, OrderFilter, OrderStatusOption, OrderStatusOptions, OrdersPage, SetStatus, SetStatusResponse,
+    Order, OrderEnvelope, OrderFilter, OrderStatusOption, OrderStatusOptions, OrdersPage,
+    SetStatus, SetStatusResponse,
 };
 use super::error::PromError;
 

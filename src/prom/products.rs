@@ -4,7 +4,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::PromClient;
 use super::client::PAGE_LIMIT;
-use super::dto::{EditResult, Product, ProductEnvelope, ProductPatch, ProductsPage, RawEditResponse};
+use super::dto::{
+    EditResult, Product, ProductEnvelope, ProductPatch, ProductsPage, RawEditResponse,
+};
 use super::error::PromError;
 use crate::config::MAX_BATCH;
 
@@ -87,7 +89,9 @@ impl PromClient {
         let mut url = reqwest::Url::parse("http://x/").expect("static URL");
         url.path_segments_mut().expect("base").push(external_id);
         let encoded = url.path().trim_start_matches('/').to_string();
-        let env: ProductEnvelope = self.get(&format!("/products/by_external_id/{encoded}"), &[]).await?;
+        let env: ProductEnvelope = self
+            .get(&format!("/products/by_external_id/{encoded}"), &[])
+            .await?;
         Ok(env.product)
     }
 

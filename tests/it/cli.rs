@@ -174,3 +174,89 @@ fn demo_runs_offline_and_its_second_run_sends_nothing() {
         runs[1]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_command_serves_seeded_data_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    let mut child = bin()
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--products",
+            "250",
+            "--orders",
+            "12",
+            "--token",
+            "rehearsal",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("Prom.ua sandbox: base_url = \"")
+        .unwrap()
+        .trim_end_matches('"')
+        .to_string();
+    let http = reqwest::Client::new();
+    let page: serde_json::Value = http
+        .get(format!("{base}/orders/list?limit=100"))
+        .bearer_auth("rehearsal")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["orders"].as_array().unwrap().len(), 12);
+    let denied = http
+        .get(format!("{base}/groups/list"))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 401);
+    assert!(
+        denied
+            .text()
+            .await
+            .unwrap()
+            .contains("401 Not Authenticated")
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn sandbox_help_documents_seeding_and_faults() {
+    let out = bin().args(["sandbox", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Seeding:",
+        "--products",
+        "--orders",
+        "--seed-file",
+        "Faults:",
+        "--server-errors",
+        "--rate-limited",
+        "--dropped",
+        "--revoked",
+        "--latency-ms",
+        "/__sandbox/faults/next",
+    ] {
+        assert!(help.contains(needle), "missing {needle}:\n{help}");
+    }
+}

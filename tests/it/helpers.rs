@@ -80,6 +80,8 @@ base_url = "{}"
 token_file = "token"
 requests_per_second = 1000
 max_concurrency = 2
+max_retries = 10
+retry_base_delay_ms = 10
 
 [store]
 path = "store"

@@ -10,8 +10,8 @@ mod text_enum;
 pub use group::{Group, GroupsPage};
 pub use money::Money;
 pub use order::{
-    CancellationReason, DeliveryProvider, DeliveryProviderData, Order, OrderFilter, OrderLine, OrderStatus,
-    OrderStatusOption, SetStatus, SortDir, prom_datetime,
+    CancellationReason, DeliveryProvider, DeliveryProviderData, Order, OrderFilter, OrderLine,
+    OrderStatus, OrderStatusOption, SetStatus, SortDir, prom_datetime,
 };
-pub use product::*;
 pub(crate) use order::{OrderEnvelope, OrderStatusOptions, OrdersPage, SetStatusResponse};
+pub use product::*;

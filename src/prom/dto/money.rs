@@ -25,7 +25,9 @@ impl Money {
         for c in raw.trim().chars() {
             if in_number && (c.is_ascii_digit() || c == '.' || c == ',' || c == '-' || c == '+') {
                 number.push(c);
-            } else if in_number && (c.is_whitespace() || matches!(c, '\u{a0}' | '\u{202f}' | '\u{2009}' | '\'')) {
+            } else if in_number
+                && (c.is_whitespace() || matches!(c, '\u{a0}' | '\u{202f}' | '\u{2009}' | '\''))
+            {
                 // Thousands separators: ordinary, non-breaking, narrow no-break, thin space.
             } else {
                 in_number = false;
@@ -60,7 +62,9 @@ impl<'de> Deserialize<'de> for Money {
                 amount: Decimal::from_str(&n.to_string()).ok(),
                 currency: None,
             }),
-            other => Err(serde::de::Error::custom(format!("expected a money string, found {other}"))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a money string, found {other}"
+            ))),
         }
     }
 }
@@ -83,7 +87,10 @@ mod tests {
     fn any_space_groups_thousands() {
         assert_eq!(amount("3 990 грн"), Some(Decimal::new(3990, 0)));
         assert_eq!(amount("3\u{a0}990\u{a0}грн"), Some(Decimal::new(3990, 0)));
-        assert_eq!(amount("1\u{202f}234\u{202f}567 грн"), Some(Decimal::new(1_234_567, 0)));
+        assert_eq!(
+            amount("1\u{202f}234\u{202f}567 грн"),
+            Some(Decimal::new(1_234_567, 0))
+        );
         assert_eq!(amount("0 грн"), Some(Decimal::ZERO));
         assert_eq!(Money::parse("3 990 грн").currency.as_deref(), Some("грн"));
     }

@@ -34,7 +34,10 @@ text_enum!(
 impl CancellationReason {
     /// Prom.ua requires `cancellation_text` with these reasons.
     pub fn needs_text(&self) -> bool {
-        matches!(self, Self::PriceChanged | Self::NotEnoughFields | Self::Another)
+        matches!(
+            self,
+            Self::PriceChanged | Self::NotEnoughFields | Self::Another
+        )
     }
 }
 
@@ -50,7 +53,9 @@ text_enum!(
 
 /// A date-time with an offset, e.g. `2023-05-05T06:21:40.176639+00:00`; `None` if absent
 /// or unreadable (the rest of the order still parses).
-fn lenient_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+fn lenient_datetime<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
     Ok(Option::<String>::deserialize(d)?.and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok()))
 }
 
@@ -233,7 +238,10 @@ impl OrderFilter {
             q.push(("last_id", id.to_string()));
         }
         if let Some(d) = self.sort_dir {
-            q.push(("sort_dir", if d == SortDir::Asc { "asc" } else { "desc" }.to_string()));
+            q.push((
+                "sort_dir",
+                if d == SortDir::Asc { "asc" } else { "desc" }.to_string(),
+            ));
         }
         q
     }
@@ -257,15 +265,23 @@ impl SetStatus {
             return Err("no order ids".into());
         }
         match (&self.status, &self.cancellation_reason) {
-            (OrderStatus::Canceled, None) => Err("cancelling an order needs a cancellation_reason".into()),
+            (OrderStatus::Canceled, None) => {
+                Err("cancelling an order needs a cancellation_reason".into())
+            }
             (OrderStatus::Canceled, Some(r))
-                if r.needs_text() && self.cancellation_text.as_deref().is_none_or(|t| t.trim().is_empty()) =>
+                if r.needs_text()
+                    && self
+                        .cancellation_text
+                        .as_deref()
+                        .is_none_or(|t| t.trim().is_empty()) =>
             {
-                Err(format!("cancellation reason `{r}` needs a cancellation_text"))
+                Err(format!(
+                    "cancellation reason `{r}` needs a cancellation_text"
+                ))
             }
-            (s, Some(_)) if *s != OrderStatus::Canceled => {
-                Err(format!("a cancellation_reason only goes with `canceled`, not `{s}`"))
-            }
+            (s, Some(_)) if *s != OrderStatus::Canceled => Err(format!(
+                "a cancellation_reason only goes with `canceled`, not `{s}`"
+            )),
             _ => Ok(()),
         }
     }
@@ -303,7 +319,9 @@ mod tests {
 
     #[test]
     fn date_filters_are_nineteen_characters_of_utc() {
-        let t = DateTime::parse_from_rfc3339("2026-03-01T02:03:04.567+02:00").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-03-01T02:03:04.567+02:00")
+            .unwrap()
+            .with_timezone(&Utc);
         let f = OrderFilter {
             last_modified_from: Some(t),
             sort_dir: Some(SortDir::Asc),
@@ -330,7 +348,11 @@ mod tests {
         };
         assert!(s.validate().is_err());
         s.cancellation_reason = Some(CancellationReason::Another);
-        assert!(s.validate().unwrap_err().contains("needs a cancellation_text"));
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .contains("needs a cancellation_text")
+        );
         s.cancellation_text = Some("покупець передумав".into());
         assert!(s.validate().is_ok());
         s.cancellation_reason = Some(CancellationReason::Duplicate);
@@ -342,7 +364,10 @@ mod tests {
 
     #[test]
     fn unknown_values_are_kept() {
-        assert_eq!(OrderStatus::from("my_custom_17"), OrderStatus::Other("my_custom_17".into()));
+        assert_eq!(
+            OrderStatus::from("my_custom_17"),
+            OrderStatus::Other("my_custom_17".into())
+        );
         assert_eq!(OrderStatus::from("paid"), OrderStatus::Paid);
         let p: DeliveryProvider = serde_json::from_str("\"meest\"").unwrap();
         assert_eq!(p.as_str(), "meest");

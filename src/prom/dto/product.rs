@@ -231,9 +231,15 @@ mod tests {
     fn patch_sends_only_set_fields_and_prices_as_numbers() {
         let mut p = ProductPatch::new(1);
         p.quantity_in_stock = Some(0);
-        assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"id":1,"quantity_in_stock":0}"#);
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"id":1,"quantity_in_stock":0}"#
+        );
         let mut p = ProductPatch::new("ext-1".to_string());
         p.price = Some(Decimal::new(199999, 2));
-        assert_eq!(serde_json::to_string(&p).unwrap(), r#"{"id":"ext-1","price":1999.99}"#);
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"id":"ext-1","price":1999.99}"#
+        );
     }
 }

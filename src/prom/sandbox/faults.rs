@@ -48,7 +48,9 @@ const HTML_500: &str = "<html><head><title>500 Internal Server Error</title></he
 
 pub(super) fn respond(fault: ScriptedFault, retry_after: u64) -> Response {
     match fault {
-        ScriptedFault::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, Html(HTML_500)).into_response(),
+        ScriptedFault::ServerError => {
+            (StatusCode::INTERNAL_SERVER_ERROR, Html(HTML_500)).into_response()
+        }
         ScriptedFault::RateLimited => (
             StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, retry_after.to_string())],
@@ -58,7 +60,10 @@ pub(super) fn respond(fault: ScriptedFault, retry_after: u64) -> Response {
         // A body that fails at once: the connection is cut before the response completes.
         ScriptedFault::Dropped => {
             let mut resp = Response::new(Body::from_stream(futures::stream::once(async {
-                Err::<Bytes, _>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped by the sandbox"))
+                Err::<Bytes, _>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "dropped by the sandbox",
+                ))
             })));
             resp.extensions_mut().insert(super::handlers::Dropped);
             resp
@@ -69,11 +74,15 @@ pub(super) fn respond(fault: ScriptedFault, retry_after: u64) -> Response {
             "{\"products\": [{\"id\": 1, \"name\": \"Обірва",
         )
             .into_response(),
-        ScriptedFault::ErrorKey => axum::Json(serde_json::json!({"error": "Внутрішня помилка сервісу"})).into_response(),
-        ScriptedFault::NotFound => super::handlers::not_found_page(),
-        ScriptedFault::Forbidden => {
-            (StatusCode::FORBIDDEN, Html("<html><body>403 Forbidden</body></html>")).into_response()
+        ScriptedFault::ErrorKey => {
+            axum::Json(serde_json::json!({"error": "Внутрішня помилка сервісу"})).into_response()
         }
+        ScriptedFault::NotFound => super::handlers::not_found_page(),
+        ScriptedFault::Forbidden => (
+            StatusCode::FORBIDDEN,
+            Html("<html><body>403 Forbidden</body></html>"),
+        )
+            .into_response(),
     }
 }
 

@@ -21,20 +21,68 @@ pub struct Catalogue {
 }
 
 const NOUNS: [&str; 16] = [
-    "Чайник", "Рюкзак", "Ліхтарик", "Термос", "Светр", "Килимок", "Навушники", "Сковорідка", "Парасолька",
-    "Годинник", "Блокнот", "Чохол", "Ковдра", "Рушник", "Кавоварка", "Намет",
+    "Чайник",
+    "Рюкзак",
+    "Ліхтарик",
+    "Термос",
+    "Светр",
+    "Килимок",
+    "Навушники",
+    "Сковорідка",
+    "Парасолька",
+    "Годинник",
+    "Блокнот",
+    "Чохол",
+    "Ковдра",
+    "Рушник",
+    "Кавоварка",
+    "Намет",
 ];
 const ADJECTIVES: [&str; 12] = [
-    "синій", "дорожній", "компактний", "сталевий", "вовняний", "бездротовий", "класичний", "дитячий",
-    "водостійкий", "зимовий", "ґранітний", "їжакового кольору",
+    "синій",
+    "дорожній",
+    "компактний",
+    "сталевий",
+    "вовняний",
+    "бездротовий",
+    "класичний",
+    "дитячий",
+    "водостійкий",
+    "зимовий",
+    "ґранітний",
+    "їжакового кольору",
 ];
 const CATEGORIES: [&str; 10] = [
-    "Кухня", "Туризм", "Одяг", "Електроніка", "Дім і сад", "Спорт", "Дитячі товари", "Інструменти",
-    "Подарунки", "Текстиль",
+    "Кухня",
+    "Туризм",
+    "Одяг",
+    "Електроніка",
+    "Дім і сад",
+    "Спорт",
+    "Дитячі товари",
+    "Інструменти",
+    "Подарунки",
+    "Текстиль",
 ];
-const FIRST_NAMES: [&str; 8] = ["Олена", "Андрій", "Ірина", "Тарас", "Юлія", "Богдан", "Ярослава", "Євген"];
+const FIRST_NAMES: [&str; 8] = [
+    "Олена",
+    "Андрій",
+    "Ірина",
+    "Тарас",
+    "Юлія",
+    "Богдан",
+    "Ярослава",
+    "Євген",
+];
 const LAST_NAMES: [&str; 8] = [
-    "Шевченко", "Коваленко", "Бондаренко", "Ткаченко", "Кравчук", "Олійник", "Мельник", "Гнатюк",
+    "Шевченко",
+    "Коваленко",
+    "Бондаренко",
+    "Ткаченко",
+    "Кравчук",
+    "Олійник",
+    "Мельник",
+    "Гнатюк",
 ];
 
 fn name(rng: &mut StdRng, n: usize) -> String {
@@ -46,14 +94,25 @@ fn name(rng: &mut StdRng, n: usize) -> String {
     )
 }
 
-fn product(rng: &mut StdRng, id: i64, i: usize, sku: Option<String>, group_id: i64) -> SandboxProduct {
+fn product(
+    rng: &mut StdRng,
+    id: i64,
+    i: usize,
+    sku: Option<String>,
+    group_id: i64,
+) -> SandboxProduct {
     let quantity: i64 = rng.random_range(0..50);
     SandboxProduct {
         id,
         external_id: None,
         name: name(rng, i + 1),
         sku,
-        presence: if quantity > 0 { "available" } else { "not_available" }.into(),
+        presence: if quantity > 0 {
+            "available"
+        } else {
+            "not_available"
+        }
+        .into(),
         quantity_in_stock: Some(quantity),
         price: Decimal::new(rng.random_range(4_900..499_900), 2),
         currency: "UAH".into(),
@@ -69,7 +128,13 @@ pub fn generate_products(n: usize, first_id: i64, seed: u64) -> Vec<SandboxProdu
     let mut id = first_id;
     (0..n)
         .map(|i| {
-            let p = product(&mut rng, id, i, Some(format!("PRM-{:06}", i + 1)), ROOT_GROUP_ID);
+            let p = product(
+                &mut rng,
+                id,
+                i,
+                Some(format!("PRM-{:06}", i + 1)),
+                ROOT_GROUP_ID,
+            );
             id += rng.random_range(1..4);
             p
         })
@@ -85,10 +150,15 @@ pub fn generate_catalogue(products: usize, orders: usize, seed: u64) -> Catalogu
     let n_groups = (products / 150).clamp(3, 200);
     let groups: Vec<SandboxGroup> = (0..n_groups)
         .map(|i| {
-            let parent = (i > 0 && rng.random_bool(0.5)).then(|| 10_000 + rng.random_range(0..i) as i64);
+            let parent =
+                (i > 0 && rng.random_bool(0.5)).then(|| 10_000 + rng.random_range(0..i) as i64);
             SandboxGroup {
                 id: 10_000 + i as i64,
-                name: format!("{} {}", CATEGORIES[i % CATEGORIES.len()], i / CATEGORIES.len() + 1),
+                name: format!(
+                    "{} {}",
+                    CATEGORIES[i % CATEGORIES.len()],
+                    i / CATEGORIES.len() + 1
+                ),
                 parent_group_id: parent,
             }
         })
@@ -115,7 +185,14 @@ pub fn generate_catalogue(products: usize, orders: usize, seed: u64) -> Catalogu
         id += rng.random_range(1..4);
     }
     let now = Utc::now();
-    let statuses = ["pending", "pending", "received", "delivered", "canceled", "paid"];
+    let statuses = [
+        "pending",
+        "pending",
+        "received",
+        "delivered",
+        "canceled",
+        "paid",
+    ];
     let providers = [Some("nova_poshta"), Some("ukrposhta"), Some("meest"), None];
     let orders = (0..orders)
         .map(|i| {
@@ -158,9 +235,12 @@ pub fn generate_catalogue(products: usize, orders: usize, seed: u64) -> Catalogu
                 client_last_name: LAST_NAMES[rng.random_range(0..LAST_NAMES.len())].into(),
                 client_second_name: None,
                 phone: format!("+38067{:07}", rng.random_range(0..10_000_000)),
-                email: rng.random_bool(0.6).then(|| format!("buyer{i}@example.com")),
+                email: rng
+                    .random_bool(0.6)
+                    .then(|| format!("buyer{i}@example.com")),
                 status: statuses[rng.random_range(0..statuses.len())].into(),
-                delivery_provider: providers[rng.random_range(0..providers.len())].map(str::to_string),
+                delivery_provider: providers[rng.random_range(0..providers.len())]
+                    .map(str::to_string),
                 delivery_cost: Decimal::ZERO,
                 cancellation_reason: None,
                 lines,
@@ -182,18 +262,42 @@ mod tests {
     fn catalogue_has_the_hard_cases() {
         let c = generate_catalogue(3000, 50, 1);
         assert_eq!(c.products.len(), 3000);
-        assert!(c.groups.iter().any(|g| g.parent_group_id.is_some()), "nested groups");
+        assert!(
+            c.groups.iter().any(|g| g.parent_group_id.is_some()),
+            "nested groups"
+        );
         assert!(c.products.iter().any(|p| p.group_id == ROOT_GROUP_ID));
-        let blank = c.products.iter().filter(|p| p.sku.as_deref().is_none_or(|s| s.trim().is_empty())).count();
+        let blank = c
+            .products
+            .iter()
+            .filter(|p| p.sku.as_deref().is_none_or(|s| s.trim().is_empty()))
+            .count();
         assert!(blank > 10, "{blank} blank SKUs");
-        let mut skus: Vec<_> = c.products.iter().filter_map(|p| p.sku.clone()).filter(|s| !s.trim().is_empty()).collect();
+        let mut skus: Vec<_> = c
+            .products
+            .iter()
+            .filter_map(|p| p.sku.clone())
+            .filter(|s| !s.trim().is_empty())
+            .collect();
         let before = skus.len();
         skus.sort();
         skus.dedup();
         assert!(skus.len() < before, "duplicate SKUs");
-        assert!(c.orders.iter().flat_map(|o| &o.lines).any(|l| l.product_id.unwrap() >= 99_000_000));
+        assert!(
+            c.orders
+                .iter()
+                .flat_map(|o| &o.lines)
+                .any(|l| l.product_id.unwrap() >= 99_000_000)
+        );
         let again = generate_catalogue(3000, 50, 1);
-        assert_eq!((&again.groups, &again.products), (&c.groups, &c.products), "deterministic");
-        assert_eq!(again.orders.iter().map(|o| &o.lines).collect::<Vec<_>>(), c.orders.iter().map(|o| &o.lines).collect::<Vec<_>>());
+        assert_eq!(
+            (&again.groups, &again.products),
+            (&c.groups, &c.products),
+            "deterministic"
+        );
+        assert_eq!(
+            again.orders.iter().map(|o| &o.lines).collect::<Vec<_>>(),
+            c.orders.iter().map(|o| &o.lines).collect::<Vec<_>>()
+        );
     }
 }

@@ -61,8 +61,14 @@ pub(super) fn router(sb: Sandbox) -> Router {
     let api = Router::new()
         .route("/products/list", get(list_products))
         .route("/products/edit", post(edit_products))
-        .route("/products/edit_by_external_id", post(edit_products_by_external_id))
-        .route("/products/by_external_id/{id}", get(get_product_by_external_id))
+        .route(
+            "/products/edit_by_external_id",
+            post(edit_products_by_external_id),
+        )
+        .route(
+            "/products/by_external_id/{id}",
+            get(get_product_by_external_id),
+        )
         .route("/products/{id}", get(get_product))
         .route("/groups/list", get(list_groups))
         .route("/orders/list", get(list_orders))
@@ -70,15 +76,27 @@ pub(super) fn router(sb: Sandbox) -> Router {
         .route("/orders/{id}", get(get_order))
         .route("/order_status_options/list", get(order_status_options))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(sb.clone(), super::faults::inject))
+        .layer(middleware::from_fn_with_state(
+            sb.clone(),
+            super::faults::inject,
+        ))
         .layer(middleware::from_fn_with_state(sb.clone(), api_gate));
     let control = Router::new()
-        .route("/requests", get(control_requests).delete(control_clear_requests))
-        .route("/products", get(control_products).post(control_upsert_products))
+        .route(
+            "/requests",
+            get(control_requests).delete(control_clear_requests),
+        )
+        .route(
+            "/products",
+            get(control_products).post(control_upsert_products),
+        )
         .route("/catalogue", post(control_load))
         .route("/orders", get(control_orders).post(control_place_order))
         .route("/orders/{id}", patch(control_change_order))
-        .route("/rejections", post(control_reject).delete(control_clear_rejections))
+        .route(
+            "/rejections",
+            post(control_reject).delete(control_clear_rejections),
+        )
         .route("/faults", get(control_faults).put(control_set_faults))
         .route("/faults/next", post(control_script_faults))
         .route("/token", post(control_token));
@@ -96,7 +114,9 @@ async fn record(State(sb): State<Sandbox>, req: Request, next: Next) -> Response
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
     let mut rec = RecordedRequest {
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
@@ -109,7 +129,9 @@ async fn record(State(sb): State<Sandbox>, req: Request, next: Next) -> Response
         body: serde_json::from_slice(&bytes).ok(),
         status: 0,
     };
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let resp = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     rec.status = if resp.extensions().get::<Dropped>().is_some() {
         0
     } else {
@@ -120,7 +142,12 @@ async fn record(State(sb): State<Sandbox>, req: Request, next: Next) -> Response
 }
 
 /// Latency, then the bearer check: a wrong, missing or revoked token gets Prom's HTML 401.
-async fn api_gate(State(sb): State<Sandbox>, headers: HeaderMap, req: Request, next: Next) -> Response {
+async fn api_gate(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    req: Request,
+    next: Next,
+) -> Response {
     if !sb.options.latency.is_zero() {
         tokio::time::sleep(sb.options.latency).await;
     }
@@ -150,18 +177,30 @@ fn error(message: &str) -> Response {
 
 /// Query values arrive as text; a bad number is a logical error (HTTP 200 + `error`).
 #[derive(Deserialize)]
+#[serde(transparent)]
 struct Params(BTreeMap<String, String>);
 
+/// A query parameter that is not a number; answered as Prom does, HTTP 200 + `error`.
+struct BadParam(&'static str);
+
+impl IntoResponse for BadParam {
+    fn into_response(self) -> Response {
+        error(&format!("Invalid value of {}", self.0))
+    }
+}
+
 impl Params {
-    fn int(&self, key: &str) -> Result<Option<i64>, Response> {
+    fn int(&self, key: &'static str) -> Result<Option<i64>, BadParam> {
         self.0
             .get(key)
-            .map(|v| v.parse::<i64>().map_err(|_| error(&format!("Invalid value of {key}"))))
+            .map(|v| v.parse::<i64>().map_err(|_| BadParam(key)))
             .transpose()
     }
 
-    fn limit(&self, sb: &Sandbox) -> Result<usize, Response> {
-        Ok(self.int("limit")?.map_or(sb.options.default_limit, |l| l.clamp(1, 100) as usize))
+    fn limit(&self, sb: &Sandbox) -> Result<usize, BadParam> {
+        Ok(self
+            .int("limit")?
+            .map_or(sb.options.default_limit, |l| l.clamp(1, 100) as usize))
     }
 
     /// Prom's date filters take exactly `YYYY-MM-DDTHH:MM:SS` (UTC). Anything else
@@ -188,7 +227,7 @@ fn below(id: i64, last_id: Option<i64>, mode: LastId) -> bool {
 async fn list_products(State(sb): State<Sandbox>, Query(q): Query<Params>) -> Response {
     let (limit, last_id, group_id) = match (q.limit(&sb), q.int("last_id"), q.int("group_id")) {
         (Ok(l), Ok(i), Ok(g)) => (l, i, g),
-        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return e,
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return e.into_response(),
     };
     let st = sb.lock();
     if let Some(g) = group_id {
@@ -211,25 +250,41 @@ async fn list_products(State(sb): State<Sandbox>, Query(q): Query<Params>) -> Re
         .take(limit)
         .map(|p| model::product_json(p, &group_name(&st.groups, p.group_id)))
         .collect();
-    Json(json!({"group_id": group_id.unwrap_or(ROOT_GROUP_ID), "products": products})).into_response()
+    Json(json!({"group_id": group_id.unwrap_or(ROOT_GROUP_ID), "products": products}))
+        .into_response()
 }
 
 fn group_name(groups: &BTreeMap<i64, SandboxGroup>, id: i64) -> String {
-    groups.get(&id).map_or_else(|| "Коренева група".to_string(), |g| g.name.clone())
+    groups
+        .get(&id)
+        .map_or_else(|| "Коренева група".to_string(), |g| g.name.clone())
 }
 
 async fn get_product(State(sb): State<Sandbox>, Path(id): Path<String>) -> Response {
     let st = sb.lock();
     match id.parse::<i64>().ok().and_then(|id| st.products.get(&id)) {
-        Some(p) => Json(json!({"product": model::product_json(p, &group_name(&st.groups, p.group_id))})).into_response(),
+        Some(p) => {
+            Json(json!({"product": model::product_json(p, &group_name(&st.groups, p.group_id))}))
+                .into_response()
+        }
         None => not_found_page(),
     }
 }
 
-async fn get_product_by_external_id(State(sb): State<Sandbox>, Path(ext): Path<String>) -> Response {
+async fn get_product_by_external_id(
+    State(sb): State<Sandbox>,
+    Path(ext): Path<String>,
+) -> Response {
     let st = sb.lock();
-    match st.products.values().find(|p| p.external_id.as_deref() == Some(ext.as_str())) {
-        Some(p) => Json(json!({"product": model::product_json(p, &group_name(&st.groups, p.group_id))})).into_response(),
+    match st
+        .products
+        .values()
+        .find(|p| p.external_id.as_deref() == Some(ext.as_str()))
+    {
+        Some(p) => {
+            Json(json!({"product": model::product_json(p, &group_name(&st.groups, p.group_id))}))
+                .into_response()
+        }
         None => not_found_page(),
     }
 }
@@ -249,7 +304,10 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
         return error("Ожидается список товаров");
     };
     if items.len() > sb.options.max_batch {
-        return error(&format!("Не більше {} товарів за запит", sb.options.max_batch));
+        return error(&format!(
+            "Не більше {} товарів за запит",
+            sb.options.max_batch
+        ));
     }
     let mut st = sb.lock();
     let mut processed = Vec::new();
@@ -266,10 +324,16 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
         let target = if by_external_id {
             obj.get("id")
                 .and_then(Value::as_str)
-                .and_then(|ext| st.products.values().find(|p| p.external_id.as_deref() == Some(ext)))
+                .and_then(|ext| {
+                    st.products
+                        .values()
+                        .find(|p| p.external_id.as_deref() == Some(ext))
+                })
                 .map(|p| p.id)
         } else {
-            obj.get("id").and_then(Value::as_i64).filter(|id| st.products.contains_key(id))
+            obj.get("id")
+                .and_then(Value::as_i64)
+                .filter(|id| st.products.contains_key(id))
         };
         let Some(id) = target else {
             errors.insert(key, json!({"id": "Продукт не найден"}));
@@ -286,7 +350,9 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
                 "status" => !v.as_str().is_some_and(|s| WRITABLE_STATUSES.contains(&s)),
                 "quantity_in_stock" => !(v.is_null() || v.as_i64().is_some_and(|q| q >= 0)),
                 "price" => !v.as_f64().is_some_and(|p| p >= 0.0),
-                "name" => !v.as_str().is_some_and(|s| !s.is_empty() && s.chars().count() <= 110),
+                "name" => !v
+                    .as_str()
+                    .is_some_and(|s| !s.is_empty() && s.chars().count() <= 110),
                 _ => false,
             };
             if bad {
@@ -310,13 +376,20 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
         if let Some(v) = obj.get("quantity_in_stock") {
             p.quantity_in_stock = v.as_i64();
         }
-        if let Some(v) = obj.get("price").and_then(|v| v.to_string().parse::<Decimal>().ok()) {
+        if let Some(v) = obj
+            .get("price")
+            .and_then(|v| v.to_string().parse::<Decimal>().ok())
+        {
             p.price = v;
         }
         if let Some(v) = obj.get("name").and_then(Value::as_str) {
             p.name = v.to_string();
         }
-        processed.push(if by_external_id { json!(key) } else { json!(id) });
+        processed.push(if by_external_id {
+            json!(key)
+        } else {
+            json!(id)
+        });
     }
     Json(json!({"processed_ids": processed, "errors": errors, "warnings": {}})).into_response()
 }
@@ -324,7 +397,7 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
 async fn list_groups(State(sb): State<Sandbox>, Query(q): Query<Params>) -> Response {
     let (limit, last_id) = match (q.limit(&sb), q.int("last_id")) {
         (Ok(l), Ok(i)) => (l, i),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
     };
     let st = sb.lock();
     let groups: Vec<Value> = st
@@ -341,9 +414,15 @@ async fn list_groups(State(sb): State<Sandbox>, Query(q): Query<Params>) -> Resp
 async fn list_orders(State(sb): State<Sandbox>, Query(q): Query<Params>) -> Response {
     let (limit, last_id) = match (q.limit(&sb), q.int("last_id")) {
         (Ok(l), Ok(i)) => (l, i),
-        (Err(e), _) | (_, Err(e)) => return e,
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
     };
-    let dates = ["date_from", "date_to", "last_modified_from", "last_modified_to"].map(|k| q.date(k));
+    let dates = [
+        "date_from",
+        "date_to",
+        "last_modified_from",
+        "last_modified_to",
+    ]
+    .map(|k| q.date(k));
     if dates.iter().any(Result::is_err) {
         return Json(json!({"orders": []})).into_response();
     }
@@ -362,7 +441,15 @@ async fn list_orders(State(sb): State<Sandbox>, Query(q): Query<Params>) -> Resp
         st.orders
             .values()
             .filter(matches)
-            .filter(|o| last_id.is_none_or(|l| if sb.options.last_id == LastId::Inclusive { o.id >= l } else { o.id > l }))
+            .filter(|o| {
+                last_id.is_none_or(|l| {
+                    if sb.options.last_id == LastId::Inclusive {
+                        o.id >= l
+                    } else {
+                        o.id > l
+                    }
+                })
+            })
             .take(limit)
             .map(model::order_json)
             .collect()
@@ -393,9 +480,16 @@ async fn set_order_status(State(sb): State<Sandbox>, body: Bytes) -> Response {
     let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(&body) else {
         return error("Invalid request body");
     };
-    let status = req.get("status").and_then(Value::as_str).unwrap_or_default().to_string();
+    let status = req
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let reason = req.get("cancellation_reason").and_then(Value::as_str);
-    let text = req.get("cancellation_text").and_then(Value::as_str).filter(|t| !t.trim().is_empty());
+    let text = req
+        .get("cancellation_text")
+        .and_then(Value::as_str)
+        .filter(|t| !t.trim().is_empty());
     let ids: Vec<i64> = req
         .get("ids")
         .and_then(Value::as_array)
@@ -424,7 +518,11 @@ async fn set_order_status(State(sb): State<Sandbox>, body: Bytes) -> Response {
     for id in ids {
         if let Some(o) = st.orders.get_mut(&id) {
             o.status = status.clone();
-            o.cancellation_reason = if status == "canceled" { reason.map(str::to_string) } else { None };
+            o.cancellation_reason = if status == "canceled" {
+                reason.map(str::to_string)
+            } else {
+                None
+            };
             o.date_modified = now;
             processed.push(id);
         }
@@ -433,11 +531,19 @@ async fn set_order_status(State(sb): State<Sandbox>, body: Bytes) -> Response {
 }
 
 async fn order_status_options() -> Response {
-    let options: Vec<Value> = [(0, "pending"), (1, "received"), (3, "delivered"), (4, "canceled"), (6, "paid")]
-        .iter()
-        .map(|(id, name)| json!({"id": id, "name": name, "title": model::status_title(name)}))
-        .chain(std::iter::once(json!({"id": 1001, "name": "custom_1001", "title": "Чекає на передоплату"})))
-        .collect();
+    let options: Vec<Value> = [
+        (0, "pending"),
+        (1, "received"),
+        (3, "delivered"),
+        (4, "canceled"),
+        (6, "paid"),
+    ]
+    .iter()
+    .map(|(id, name)| json!({"id": id, "name": name, "title": model::status_title(name)}))
+    .chain(std::iter::once(
+        json!({"id": 1001, "name": "custom_1001", "title": "Чекає на передоплату"}),
+    ))
+    .collect();
     Json(json!({ "order_status_options": options })).into_response()
 }
 
@@ -456,7 +562,10 @@ async fn control_products(State(sb): State<Sandbox>) -> Json<Vec<SandboxProduct>
     Json(sb.products())
 }
 
-async fn control_upsert_products(State(sb): State<Sandbox>, Json(products): Json<Vec<SandboxProduct>>) -> StatusCode {
+async fn control_upsert_products(
+    State(sb): State<Sandbox>,
+    Json(products): Json<Vec<SandboxProduct>>,
+) -> StatusCode {
     sb.upsert_products(products);
     StatusCode::NO_CONTENT
 }
@@ -470,11 +579,18 @@ async fn control_orders(State(sb): State<Sandbox>) -> Json<Vec<SandboxOrder>> {
     Json(sb.orders())
 }
 
-async fn control_place_order(State(sb): State<Sandbox>, Json(order): Json<SandboxOrder>) -> Json<SandboxOrder> {
+async fn control_place_order(
+    State(sb): State<Sandbox>,
+    Json(order): Json<SandboxOrder>,
+) -> Json<SandboxOrder> {
     Json(sb.place_order(order))
 }
 
-async fn control_change_order(State(sb): State<Sandbox>, Path(id): Path<i64>, Json(change): Json<OrderChange>) -> Response {
+async fn control_change_order(
+    State(sb): State<Sandbox>,
+    Path(id): Path<i64>,
+    Json(change): Json<OrderChange>,
+) -> Response {
     match sb.change_order(id, change) {
         Some(o) => Json(o).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
@@ -503,12 +619,18 @@ async fn control_faults(State(sb): State<Sandbox>) -> Json<FaultRates> {
     Json(sb.lock().faults)
 }
 
-async fn control_set_faults(State(sb): State<Sandbox>, Json(rates): Json<FaultRates>) -> StatusCode {
+async fn control_set_faults(
+    State(sb): State<Sandbox>,
+    Json(rates): Json<FaultRates>,
+) -> StatusCode {
     sb.set_faults(rates);
     StatusCode::NO_CONTENT
 }
 
-async fn control_script_faults(State(sb): State<Sandbox>, Json(faults): Json<Vec<ScriptedFault>>) -> StatusCode {
+async fn control_script_faults(
+    State(sb): State<Sandbox>,
+    Json(faults): Json<Vec<ScriptedFault>>,
+) -> StatusCode {
     sb.script_faults(faults);
     StatusCode::NO_CONTENT
 }

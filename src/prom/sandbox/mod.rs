@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 
 pub use faults::{FaultRates, ScriptedFault};
 pub use generate::{Catalogue, generate_catalogue, generate_products};
-pub use model::{OrderChange, ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct};
+pub use model::{
+    OrderChange, ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct,
+};
 
 /// Whether `last_id` keeps the item with that id (`<=`) or not (`<`); Prom's docs are
 /// ambiguous, so the sandbox can play either.
@@ -159,13 +161,18 @@ impl Sandbox {
     /// Loads a catalogue (groups, products, orders), replacing items with the same ids.
     pub fn load(&self, catalogue: Catalogue) {
         let mut st = self.lock();
-        st.groups.extend(catalogue.groups.into_iter().map(|g| (g.id, g)));
-        st.products.extend(catalogue.products.into_iter().map(|p| (p.id, p)));
-        st.orders.extend(catalogue.orders.into_iter().map(|o| (o.id, o)));
+        st.groups
+            .extend(catalogue.groups.into_iter().map(|g| (g.id, g)));
+        st.products
+            .extend(catalogue.products.into_iter().map(|p| (p.id, p)));
+        st.orders
+            .extend(catalogue.orders.into_iter().map(|o| (o.id, o)));
     }
 
     pub fn upsert_products(&self, products: impl IntoIterator<Item = SandboxProduct>) {
-        self.lock().products.extend(products.into_iter().map(|p| (p.id, p)));
+        self.lock()
+            .products
+            .extend(products.into_iter().map(|p| (p.id, p)));
     }
 
     pub fn product(&self, id: i64) -> Option<SandboxProduct> {

@@ -151,7 +151,11 @@ pub(crate) fn order_money(amount: Decimal) -> String {
         }
         grouped.push(c);
     }
-    let sign = if rounded.is_sign_negative() && !rounded.is_zero() { "-" } else { "" };
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     if frac.is_zero() {
         format!("{sign}{grouped}\u{a0}грн")
     } else {
@@ -274,7 +278,10 @@ mod tests {
     fn order_money_groups_with_non_breaking_spaces() {
         assert_eq!(order_money(Decimal::new(3990, 0)), "3\u{a0}990\u{a0}грн");
         assert_eq!(order_money(Decimal::ZERO), "0\u{a0}грн");
-        assert_eq!(order_money(Decimal::new(123456789, 2)), "1\u{a0}234\u{a0}567,89\u{a0}грн");
+        assert_eq!(
+            order_money(Decimal::new(123456789, 2)),
+            "1\u{a0}234\u{a0}567,89\u{a0}грн"
+        );
         let back = crate::prom::dto::Money::parse(&order_money(Decimal::new(123456789, 2)));
         assert_eq!(back.amount, Some(Decimal::new(123456789, 2)));
     }
