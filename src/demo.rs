@@ -59,17 +59,18 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
         max_retries: 3,
         retry_base_delay: Duration::from_millis(100),
     })?;
-    let ctx = JobContext {
-        store: store.clone(),
-        prom: Some(prom),
-        sync: SyncConfig {
+    let ctx = JobContext::new(
+        store.clone(),
+        Some(prom),
+        SyncConfig {
             warehouses: vec!["main".into(), "shop".into()],
             update_balances: true,
             update_prices: false,
             update_statuses: false,
+            push_debounce: Duration::from_secs(1),
         },
-        cancel: CancellationToken::new(),
-    };
+        CancellationToken::new(),
+    );
     let job = JobConfig {
         name: "stock".into(),
         schedule: Schedule::parse("*/5 * * * *").map_err(anyhow::Error::msg)?,

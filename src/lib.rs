@@ -1,4 +1,6 @@
 //! promua-sync: keeps a back-office ledger and a Prom.ua shop in step.
+pub mod admin;
+pub mod backoffice;
 pub mod cli;
 pub mod config;
 pub mod daemon;

@@ -38,6 +38,7 @@ pub struct Config {
     pub prom: PromConfig,
     pub store: StoreConfig,
     pub sync: SyncConfig,
+    pub admin: AdminConfig,
     pub daemon: DaemonConfig,
     pub jobs: Vec<JobConfig>,
     /// Things worth saying that do not stop the program (e.g. no token configured).
@@ -73,6 +74,28 @@ pub struct SyncConfig {
     pub update_balances: bool,
     pub update_prices: bool,
     pub update_statuses: bool,
+    /// How long the on-change push waits after a change, to send many in one batch.
+    pub push_debounce: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// Whether the daemon serves the admin API.
+    pub enabled: bool,
+    pub listen: std::net::SocketAddr,
+    /// Where the bearer token lives (created 0600 at the daemon's first start).
+    pub token_file: PathBuf,
+}
+
+impl AdminConfig {
+    /// The URL a local client uses (a wildcard address is reached on loopback).
+    pub fn base_url(&self) -> String {
+        let mut addr = self.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}/")
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +181,16 @@ struct RawSync {
     update_balances: Option<bool>,
     update_prices: Option<bool>,
     update_statuses: Option<bool>,
+    push_debounce_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct RawAdmin {
+    enabled: Option<bool>,
+    listen: Option<String>,
+    allow_non_loopback: bool,
+    token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,7 +199,7 @@ struct RawDaemon {
     shutdown_grace_secs: Option<u64>,
 }
 
-const SECTIONS: [&str; 5] = ["prom", "store", "sync", "daemon", "job"];
+const SECTIONS: [&str; 6] = ["prom", "store", "sync", "admin", "daemon", "job"];
 
 /// Loads and validates `path` with environment overrides from the process environment.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
@@ -375,13 +408,14 @@ impl<'a, 'i> Compiler<'a, 'i> {
                     &[Seg::Key(key.clone())],
                     true,
                     "unknown section",
-                    Some("known sections: [prom], [store], [sync], [daemon], [[job]]"),
+                    Some("known sections: [prom], [store], [sync], [admin], [daemon], [[job]]"),
                 );
             }
         }
         let prom = self.prom(root.get("prom"));
         let store = self.store(root.get("store"));
         let sync = self.sync(root.get("sync"));
+        let admin = self.admin(root.get("admin"), store.as_ref());
         let daemon = self.daemon(root.get("daemon"));
         let jobs = self.jobs(root.get("job"), sync.as_ref());
         Some(Config {
@@ -389,6 +423,7 @@ impl<'a, 'i> Compiler<'a, 'i> {
             prom: prom?,
             store: store?,
             sync: sync?,
+            admin: admin?,
             daemon: daemon?,
             jobs: jobs?,
             warnings: Vec::new(),
@@ -609,11 +644,63 @@ impl<'a, 'i> Compiler<'a, 'i> {
                 ok = false;
             }
         }
+        let debounce = raw.push_debounce_ms.unwrap_or(3000);
+        if debounce > 600_000 {
+            self.error(
+                &[Seg::Key("sync".into()), Seg::Key("push_debounce_ms".into())],
+                false,
+                "must be at most 600000 (10 minutes)",
+                None,
+            );
+            ok = false;
+        }
         ok.then(|| SyncConfig {
             warehouses: warehouses.iter().map(|w| w.trim().to_string()).collect(),
             update_balances: raw.update_balances.unwrap_or(true),
             update_prices: raw.update_prices.unwrap_or(false),
             update_statuses: raw.update_statuses.unwrap_or(false),
+            push_debounce: Duration::from_millis(debounce),
+        })
+    }
+
+    fn admin(&mut self, value: Option<&Value>, store: Option<&StoreConfig>) -> Option<AdminConfig> {
+        let base = [Seg::Key("admin".into())];
+        let raw: RawAdmin = self.table(&base, value)?;
+        let at = |k: &str| [Seg::Key("admin".into()), Seg::Key(k.into())];
+        let listen_text = raw.listen.unwrap_or_else(|| "127.0.0.1:8731".to_string());
+        let listen: std::net::SocketAddr = match listen_text.parse() {
+            Ok(a) => a,
+            Err(_) => {
+                self.error(
+                    &at("listen"),
+                    false,
+                    format!("`{listen_text}` is not an address such as 127.0.0.1:8731"),
+                    None,
+                );
+                return None;
+            }
+        };
+        if !listen.ip().is_loopback() && !raw.allow_non_loopback {
+            self.error(
+                &at("listen"),
+                false,
+                format!("the admin API would listen on {listen}, reachable from other machines"),
+                Some("the admin API changes stock and prices: keep it on 127.0.0.1, or set [admin] allow_non_loopback = true to insist"),
+            );
+            return None;
+        }
+        let token_file = match (raw.token_file, store) {
+            (Some(f), _) => self.resolve(&f),
+            (None, Some(s)) => s
+                .path
+                .parent()
+                .map_or_else(|| PathBuf::from("admin-token"), |p| p.join("admin-token")),
+            (None, None) => return None,
+        };
+        Some(AdminConfig {
+            enabled: raw.enabled.unwrap_or(true),
+            listen,
+            token_file,
         })
     }
 

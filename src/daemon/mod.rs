@@ -6,6 +6,7 @@
 //! task tracked by a `TaskTracker`, so a stop can wait for it.
 
 mod notify;
+mod on_change;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -16,11 +17,12 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::backoffice::BackOffice;
 use crate::config::{self, Config, JobConfig};
 use crate::jobs::{JobContext, run_job};
 use crate::prom::PromClient;
 use crate::report::Outcome;
-use crate::store::Store;
+use crate::store::{Actor, Store};
 
 /// What can be asked of a running daemon.
 pub struct Control {
@@ -36,6 +38,7 @@ type Guards = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
 struct Running {
     scheduler: JobScheduler,
     config: Config,
+    ctx: JobContext,
 }
 
 /// Runs the daemon until `control.shutdown` is cancelled; flushes the store before
@@ -44,7 +47,34 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
     let tracker = TaskTracker::new();
     let guards: Guards = Arc::default();
     let shutdown = control.shutdown.clone();
-    let mut running = start(config, &store, &tracker, &guards, &shutdown).await?;
+    let stock_lock = Arc::new(tokio::sync::Mutex::new(()));
+    let mut running = start(config, &store, &tracker, &guards, &shutdown, &stock_lock).await?;
+
+    // The admin API and the on-change push: changes made through the API wake the push.
+    let changed = Arc::new(tokio::sync::Notify::new());
+    let office = BackOffice::new(
+        store.clone(),
+        Actor::Api,
+        BackOffice::jobs_of(&running.config),
+    )
+    .with_notify(changed.clone());
+    let admin = &running.config.admin;
+    if admin.enabled {
+        let token = crate::admin::token::load_or_create(&admin.token_file)
+            .with_context(|| format!("the admin token file {}", admin.token_file.display()))?;
+        let listener = crate::admin::bind(admin.listen)
+            .await
+            .with_context(|| format!("the admin API cannot listen on {}", admin.listen))?;
+        tracing::info!("admin API on {}", admin.base_url());
+        tracker.spawn(crate::admin::serve(
+            listener,
+            office.clone(),
+            token,
+            shutdown.clone(),
+        ));
+    }
+    let (ctx_tx, ctx_rx) = tokio::sync::watch::channel(running.ctx.clone());
+    tracker.spawn(on_change::run(ctx_rx, changed, shutdown.clone()));
     notify::ready();
     let watchdog = notify::spawn_watchdog(shutdown.clone());
     tracing::info!(
@@ -59,7 +89,9 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
             _ = shutdown.cancelled() => break,
             Some(()) = control.reload.recv() => {
                 notify::reloading();
-                running = reload(running, &store, &tracker, &guards, &shutdown).await;
+                running = reload(running, &store, &tracker, &guards, &shutdown, &stock_lock).await;
+                office.set_jobs(BackOffice::jobs_of(&running.config));
+                let _ = ctx_tx.send(running.ctx.clone());
                 notify::ready();
             }
         }
@@ -95,6 +127,7 @@ async fn reload(
     tracker: &TaskTracker,
     guards: &Guards,
     shutdown: &CancellationToken,
+    stock_lock: &Arc<tokio::sync::Mutex<()>>,
 ) -> Running {
     let path = old.config.path.clone();
     let new = match config::load(&path) {
@@ -107,19 +140,23 @@ async fn reload(
     if new.store.path != old.config.store.path {
         tracing::warn!("[store] path changed: it takes effect at the next restart");
     }
+    if new.admin.listen != old.config.admin.listen || new.admin.enabled != old.config.admin.enabled
+    {
+        tracing::warn!("[admin] changed: it takes effect at the next restart");
+    }
     let mut old_scheduler = old.scheduler;
     // Running jobs keep going under the tracker; only future ticks change.
     if let Err(e) = old_scheduler.shutdown().await {
         tracing::warn!("old scheduler shutdown: {e}");
     }
-    match start(new, store, tracker, guards, shutdown).await {
+    match start(new, store, tracker, guards, shutdown, stock_lock).await {
         Ok(r) => {
             tracing::info!("configuration reloaded: {} job(s)", r.config.jobs.len());
             r
         }
         Err(e) => {
             tracing::error!("reload failed ({e:#}); restarting the previous schedule");
-            match start(old.config, store, tracker, guards, shutdown).await {
+            match start(old.config, store, tracker, guards, shutdown, stock_lock).await {
                 Ok(r) => r,
                 Err(e) => panic!("cannot restore the previous schedule: {e:#}"),
             }
@@ -133,14 +170,16 @@ async fn start(
     tracker: &TaskTracker,
     guards: &Guards,
     shutdown: &CancellationToken,
+    stock_lock: &Arc<tokio::sync::Mutex<()>>,
 ) -> anyhow::Result<Running> {
     let prom = PromClient::new(&config.prom).context("the Prom.ua client")?;
-    let ctx = JobContext {
-        store: store.clone(),
-        prom: Some(prom),
-        sync: config.sync.clone(),
-        cancel: shutdown.clone(),
-    };
+    let mut ctx = JobContext::new(
+        store.clone(),
+        Some(prom),
+        config.sync.clone(),
+        shutdown.clone(),
+    );
+    ctx.stock_lock = stock_lock.clone();
     let scheduler = JobScheduler::new()
         .await
         .context("creating the scheduler")?;
@@ -164,7 +203,11 @@ async fn start(
         );
     }
     scheduler.start().await.context("starting the scheduler")?;
-    Ok(Running { scheduler, config })
+    Ok(Running {
+        scheduler,
+        config,
+        ctx,
+    })
 }
 
 fn schedule(

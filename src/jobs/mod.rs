@@ -23,6 +23,26 @@ pub struct JobContext {
     pub sync: SyncConfig,
     /// Set when the process is stopping: no new batch starts after it.
     pub cancel: CancellationToken,
+    /// Held while stock is planned and sent, so that the scheduled push and the
+    /// on-change push never send stale values over each other.
+    pub stock_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl JobContext {
+    pub fn new(
+        store: Store,
+        prom: Option<PromClient>,
+        sync: SyncConfig,
+        cancel: CancellationToken,
+    ) -> Self {
+        Self {
+            store,
+            prom,
+            sync,
+            cancel,
+            stock_lock: Default::default(),
+        }
+    }
 }
 
 /// Errors that stop a job before it produces a run record.

@@ -163,6 +163,11 @@ pub async fn run(
         });
     }
     let started_at = Utc::now();
+    let _sending = if dry_run {
+        None
+    } else {
+        Some(ctx.stock_lock.lock().await)
+    };
     let rows = load(&ctx.store, &ctx.sync.warehouses).await?;
     let plan = plan(&rows);
     if dry_run {
@@ -175,6 +180,49 @@ pub async fn run(
             plan: Some(Plan::PushStock(plan)),
         });
     }
+    send(job, plan, opts, ctx, started_at).await
+}
+
+/// Job name of the runs the on-change push records.
+pub const ON_CHANGE_JOB: &str = "on_change_stock";
+
+/// The on-change push: sends the products whose stock changed since the last take of
+/// the dirty set, if any. Runs under the same lock as the scheduled push.
+pub async fn run_on_change(ctx: &JobContext) -> Result<Option<RunRecord>, JobError> {
+    let _sending = ctx.stock_lock.lock().await;
+    let dirty: HashSet<u64> = ctx
+        .store
+        .take_dirty(crate::store::DIRTY_STOCK)?
+        .into_iter()
+        .collect();
+    if dirty.is_empty() || !ctx.sync.update_balances {
+        return Ok(None);
+    }
+    let started_at = Utc::now();
+    let mut rows = load(&ctx.store, &ctx.sync.warehouses).await?;
+    rows.retain(|r| dirty.contains(&r.product_id));
+    let plan = plan(&rows);
+    let run = send(
+        ON_CHANGE_JOB,
+        plan,
+        &PushStockOptions::default(),
+        ctx,
+        started_at,
+    )
+    .await?;
+    ctx.store.record_run(&run.record)?;
+    ctx.store.flush().await?;
+    Ok(Some(run.record))
+}
+
+/// Applies a plan and makes the run's record.
+async fn send(
+    job: &str,
+    plan: StockPlan,
+    opts: &PushStockOptions,
+    ctx: &JobContext,
+    started_at: chrono::DateTime<Utc>,
+) -> Result<JobRun, JobError> {
     let client = ctx.prom.as_ref().ok_or(PromError::NoToken)?.counted();
     let applied = apply(
         &plan.changes,

@@ -5,6 +5,7 @@
 //! Every tree is fixed at open; values are JSON (small, readable in a dump).
 
 mod error;
+mod ledger;
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,9 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 pub use error::StoreError;
+pub use ledger::{
+    Actor, DIRTY_PRICE, DIRTY_STOCK, JournalEntry, NewProduct, ProductUpdate, StockChange,
+};
 
 use crate::report::RunRecord;
 
@@ -25,6 +29,11 @@ pub struct Product {
     pub id: u64,
     pub sku: String,
     pub name: String,
+    /// The local selling price; `None` until set.
+    #[serde(default)]
+    pub price: Option<rust_decimal::Decimal>,
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 /// The link between a local product and a Prom.ua product.
@@ -54,7 +63,7 @@ pub struct LinkedStock {
     pub snapshot: Option<StockSnapshot>,
 }
 
-const TREES: [&str; 8] = [
+const TREES: [&str; 11] = [
     "meta",
     "products",
     "sku_index",
@@ -63,6 +72,9 @@ const TREES: [&str; 8] = [
     "links_by_prom",
     "stock_snapshots",
     "runs",
+    "journal",
+    "dirty",
+    "warehouses",
 ];
 
 /// A handle on the open store. Cheap to clone; all clones share one database.
@@ -78,6 +90,12 @@ pub struct Store {
     links_by_prom: sled::Tree,
     snapshots: sled::Tree,
     runs: sled::Tree,
+    /// Every stock move: sequence number → [`JournalEntry`].
+    journal: sled::Tree,
+    /// Linked products changed since their last on-change push.
+    dirty: sled::Tree,
+    /// Warehouse names ever used.
+    warehouses: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {
@@ -86,17 +104,17 @@ impl std::fmt::Debug for Store {
     }
 }
 
-fn be(id: u64) -> [u8; 8] {
+pub(crate) fn be(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }
 
-fn id_of(key: &[u8]) -> u64 {
+pub(crate) fn id_of(key: &[u8]) -> u64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(&key[..8]);
     u64::from_be_bytes(b)
 }
 
-fn i64_of(v: &[u8]) -> i64 {
+pub(crate) fn i64_of(v: &[u8]) -> i64 {
     let mut b = [0u8; 8];
     b.copy_from_slice(&v[..8]);
     i64::from_be_bytes(b)
@@ -127,7 +145,10 @@ impl Store {
             links_by_prom,
             snapshots,
             runs,
-        ]: [sled::Tree; 8] = trees.try_into().expect("eight trees");
+            journal,
+            dirty,
+            warehouses,
+        ]: [sled::Tree; 11] = trees.try_into().expect("all trees");
         Ok(Self {
             path: path.to_path_buf(),
             db,
@@ -139,6 +160,9 @@ impl Store {
             links_by_prom,
             snapshots,
             runs,
+            journal,
+            dirty,
+            warehouses,
         })
     }
 
@@ -170,6 +194,8 @@ impl Store {
             id,
             sku: sku.to_string(),
             name: name.trim().to_string(),
+            price: None,
+            currency: None,
         };
         let value = encode(&product)?;
         let res = (&self.products, &self.sku_index).transaction(
@@ -219,28 +245,22 @@ impl Store {
 
     // ---- stock ----
 
-    fn stock_key(product_id: u64, warehouse: &str) -> Vec<u8> {
+    pub(crate) fn stock_key(product_id: u64, warehouse: &str) -> Vec<u8> {
         let mut k = be(product_id).to_vec();
         k.extend_from_slice(warehouse.as_bytes());
         k
     }
 
-    /// Sets the absolute quantity of a product in a warehouse.
+    /// Sets the absolute quantity of a product in a warehouse (journalled as `system`).
     pub fn set_stock(&self, product_id: u64, warehouse: &str, quantity: i64) -> Result<()> {
-        if self.products.get(be(product_id))?.is_none() {
-            return Err(StoreError::Invalid(format!(
-                "no product with id {product_id}"
-            )));
-        }
-        let warehouse = warehouse.trim();
-        if warehouse.is_empty() {
-            return Err(StoreError::Invalid(
-                "a warehouse name must not be blank".into(),
-            ));
-        }
-        self.stock.insert(
-            Self::stock_key(product_id, warehouse),
-            &quantity.to_be_bytes(),
+        self.apply_stock_changes(
+            &[StockChange::Set {
+                product_id,
+                warehouse: warehouse.to_string(),
+                quantity,
+            }],
+            Actor::System,
+            None,
         )?;
         Ok(())
     }
@@ -493,11 +513,11 @@ impl Store {
     }
 }
 
-fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>> {
+pub(crate) fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(v).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))
 }
 
-fn decode<T: DeserializeOwned>(tree: &str, v: &[u8]) -> Result<T> {
+pub(crate) fn decode<T: DeserializeOwned>(tree: &str, v: &[u8]) -> Result<T> {
     serde_json::from_slice(v).map_err(|e| StoreError::Corrupt(format!("tree {tree}: {e}")))
 }
 

@@ -19,6 +19,17 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub sandbox: RunningSandbox,
     pub catalogue: Vec<SandboxProduct>,
+    /// The admin API port of this environment's daemon (free when the Env was made).
+    pub admin_port: u16,
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Env {
@@ -51,6 +62,7 @@ impl Env {
             dir,
             sandbox,
             catalogue,
+            admin_port: free_port(),
         };
         let store = Store::open(&env.store_path()).unwrap();
         for (i, p) in env.catalogue.iter().enumerate() {
@@ -89,6 +101,9 @@ path = "store"
 [sync]
 warehouses = ["main"]
 
+[admin]
+listen = "127.0.0.1:{admin_port}"
+
 [daemon]
 shutdown_grace_secs = 10
 {extra}
@@ -97,7 +112,8 @@ name = "stock"
 kind = "push_stock"
 schedule = "{schedule}"
 "#,
-                self.sandbox.base_url()
+                self.sandbox.base_url(),
+                admin_port = self.admin_port,
             ),
         )
         .unwrap();
@@ -110,12 +126,12 @@ schedule = "{schedule}"
 }
 
 pub fn context(config: &Config, store: &Store) -> JobContext {
-    JobContext {
-        store: store.clone(),
-        prom: Some(PromClient::new(&config.prom).unwrap()),
-        sync: config.sync.clone(),
-        cancel: CancellationToken::new(),
-    }
+    JobContext::new(
+        store.clone(),
+        Some(PromClient::new(&config.prom).unwrap()),
+        config.sync.clone(),
+        CancellationToken::new(),
+    )
 }
 
 /// Polls `cond` every 20 ms until it holds or `timeout` passes.

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod ledger_cmds;
+
 use clap::{Parser, Subcommand};
+pub use ledger_cmds::{LinksCommand, PricesCommand, ProductsCommand, StockCommand};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -62,6 +65,26 @@ pub enum Command {
     Status {
         #[arg(long)]
         json: bool,
+    },
+    /// Local products (works with the daemon running or stopped).
+    Products {
+        #[command(subcommand)]
+        command: ProductsCommand,
+    },
+    /// Stock per warehouse, and its journal.
+    Stock {
+        #[command(subcommand)]
+        command: StockCommand,
+    },
+    /// Local prices.
+    Prices {
+        #[command(subcommand)]
+        command: PricesCommand,
+    },
+    /// Links between local products and Prom.ua products.
+    Links {
+        #[command(subcommand)]
+        command: LinksCommand,
     },
     /// See it work: a sandbox, a throw-away store, and the stock job run three times.
     Demo {
@@ -197,7 +220,11 @@ async fn dispatch(cli: Cli) -> u8 {
                     json,
                 },
         } => job_run(&config, &name, dry_run, json).await,
-        Command::Status { json } => status(&config, json),
+        Command::Status { json } => ledger_cmds::status(&config, json).await,
+        Command::Products { command } => ledger_cmds::products(&config, command).await,
+        Command::Stock { command } => ledger_cmds::stock(&config, command).await,
+        Command::Prices { command } => ledger_cmds::prices(&config, command).await,
+        Command::Links { command } => ledger_cmds::links(&config, command).await,
         Command::Demo { .. } | Command::Sandbox(_) => unreachable!("handled above"),
     }
 }
@@ -374,12 +401,7 @@ async fn job_run(config: &Config, name: &str, dry_run: bool, json: bool) -> u8 {
             }
         });
     }
-    let ctx = JobContext {
-        store: store.clone(),
-        prom,
-        sync: config.sync.clone(),
-        cancel,
-    };
+    let ctx = JobContext::new(store.clone(), prom, config.sync.clone(), cancel);
     let run = match run_job(job, &ctx, dry_run).await {
         Ok(r) => r,
         Err(e) => return fail(EXIT_ERROR, &format!("job {name}: {e}")),
@@ -405,62 +427,6 @@ async fn job_run(config: &Config, name: &str, dry_run: bool, json: bool) -> u8 {
         Outcome::Partial => EXIT_FAILED_ITEMS,
         Outcome::Failed | Outcome::Cancelled => EXIT_ERROR,
     }
-}
-
-fn status(config: &Config, json: bool) -> u8 {
-    let store = match open_store(config) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let mut rows = Vec::new();
-    for job in &config.jobs {
-        match store.last_run(&job.name) {
-            Ok(last) => rows.push((job, last)),
-            Err(e) => return fail(EXIT_ERROR, &e.to_string()),
-        }
-    }
-    if json {
-        let v: Vec<_> = rows
-            .iter()
-            .map(|(job, last)| {
-                serde_json::json!({
-                    "job": job.name, "kind": job.kind.name(), "schedule": job.schedule.written(), "last_run": last
-                })
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).expect("serializable")
-        );
-        return 0;
-    }
-    println!(
-        "{:<16} {:<12} {:<16} {:<20} {:<10} {:>6} {:>9} {:>6}",
-        "JOB", "KIND", "SCHEDULE", "LAST RUN (UTC)", "OUTCOME", "SENT", "CONFIRMED", "FAILED"
-    );
-    for (job, last) in rows {
-        match last {
-            Some(r) => println!(
-                "{:<16} {:<12} {:<16} {:<20} {:<10} {:>6} {:>9} {:>6}",
-                job.name,
-                job.kind.name(),
-                job.schedule.written(),
-                r.started_at.format("%Y-%m-%d %H:%M:%S"),
-                r.outcome.to_string(),
-                r.sent,
-                r.confirmed,
-                r.failed.len()
-            ),
-            None => println!(
-                "{:<16} {:<12} {:<16} {:<20}",
-                job.name,
-                job.kind.name(),
-                job.schedule.written(),
-                "never"
-            ),
-        }
-    }
-    0
 }
 
 async fn sandbox(args: SandboxArgs) -> u8 {

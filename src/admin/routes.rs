@@ -1,0 +1,303 @@
+//! Admin API routes: JSON in and out, errors as `{kind, error, rows?}` with a fitting status.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::backoffice::{
+    BackOffice, BackofficeError, CsvKind, CsvOptions, Ledger, LinkRequest, PriceSet, ProductQuery,
+    StockAdjust, StockSet,
+};
+use crate::store::{Actor, NewProduct, ProductUpdate};
+
+/// The header a client sets to be journalled as itself (`cli`, `csv`) rather than `api`.
+pub const ACTOR_HEADER: &str = "x-promua-actor";
+
+#[derive(Clone)]
+struct App {
+    office: BackOffice,
+    token: std::sync::Arc<String>,
+}
+
+struct ApiError(BackofficeError);
+
+impl From<BackofficeError> for ApiError {
+    fn from(e: BackofficeError) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_server_error() {
+            tracing::error!("admin API: {}", self.0);
+        }
+        (status, Json(self.0.body())).into_response()
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+pub(super) fn router(office: BackOffice, token: String) -> Router {
+    let app = App {
+        office,
+        token: std::sync::Arc::new(token),
+    };
+    let v1 = Router::new()
+        .route("/products", get(list_products).post(add_product))
+        .route("/products/{sku}", get(show_product).patch(update_product))
+        .route("/stock/{sku}", put(set_stock))
+        .route("/stock/{sku}/adjust", post(adjust_stock))
+        .route("/prices/{sku}", put(set_price))
+        .route("/links", get(links))
+        .route("/links/{sku}", put(link).delete(unlink))
+        .route("/journal", get(journal))
+        .route("/runs", get(last_runs))
+        .route("/runs/{job}", get(job_runs))
+        .route("/import/{kind}", post(import))
+        .route("/export/{kind}", get(export))
+        .layer(middleware::from_fn_with_state(app.clone(), auth));
+    Router::new()
+        .route("/health", get(health))
+        .nest("/v1", v1)
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                Json(json!({"kind": "not_found", "error": "no such endpoint"})),
+            )
+        })
+        .with_state(app)
+}
+
+async fn auth(State(app): State<App>, headers: HeaderMap, req: Request, next: Next) -> Response {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    // Length-independent comparison: no early exit on the first differing byte.
+    let ok = given.is_some_and(|g| {
+        g.len() == app.token.len()
+            && g.bytes()
+                .zip(app.token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    });
+    if !ok {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"kind": "unauthorized", "error": "missing or wrong bearer token (see [admin] token_file)"})),
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// The ledger acting for whoever the caller says it is (an authenticated local client).
+fn office(app: &App, headers: &HeaderMap) -> BackOffice {
+    let actor = match headers.get(ACTOR_HEADER).and_then(|v| v.to_str().ok()) {
+        Some("cli") => Actor::Cli,
+        Some("csv") => Actor::Csv,
+        _ => Actor::Api,
+    };
+    app.office.acting_as(actor)
+}
+
+async fn health(State(app): State<App>) -> Json<serde_json::Value> {
+    Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "pending_changes": app.office.store().dirty_count(),
+    }))
+}
+
+async fn list_products(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<ProductQuery>,
+) -> ApiResult<crate::backoffice::ProductsPage> {
+    Ok(Json(office(&app, &headers).list_products(&q).await?))
+}
+
+async fn add_product(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Json(p): Json<NewProduct>,
+) -> Result<Response, ApiError> {
+    let v = office(&app, &headers).add_product(&p).await?;
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+async fn show_product(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+) -> ApiResult<crate::backoffice::ProductView> {
+    Ok(Json(office(&app, &headers).show_product(&sku).await?))
+}
+
+async fn update_product(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Json(u): Json<ProductUpdate>,
+) -> ApiResult<crate::backoffice::ProductView> {
+    Ok(Json(office(&app, &headers).update_product(&sku, &u).await?))
+}
+
+async fn set_stock(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Json(req): Json<StockSet>,
+) -> ApiResult<Option<crate::store::JournalEntry>> {
+    Ok(Json(office(&app, &headers).set_stock(&sku, &req).await?))
+}
+
+async fn adjust_stock(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Json(req): Json<StockAdjust>,
+) -> ApiResult<Option<crate::store::JournalEntry>> {
+    Ok(Json(office(&app, &headers).adjust_stock(&sku, &req).await?))
+}
+
+async fn set_price(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Json(req): Json<PriceSet>,
+) -> ApiResult<crate::backoffice::ProductView> {
+    Ok(Json(office(&app, &headers).set_price(&sku, &req).await?))
+}
+
+#[derive(Deserialize)]
+struct LinksQuery {
+    #[serde(default)]
+    unlinked: bool,
+}
+
+async fn links(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<LinksQuery>,
+) -> ApiResult<Vec<crate::backoffice::LinkView>> {
+    Ok(Json(office(&app, &headers).links(q.unlinked).await?))
+}
+
+async fn link(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Json(req): Json<LinkRequest>,
+) -> ApiResult<crate::backoffice::LinkView> {
+    Ok(Json(office(&app, &headers).link(&sku, &req).await?))
+}
+
+async fn unlink(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+) -> ApiResult<crate::backoffice::LinkView> {
+    Ok(Json(office(&app, &headers).unlink(&sku).await?))
+}
+
+#[derive(Deserialize)]
+struct JournalQuery {
+    sku: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn journal(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<JournalQuery>,
+) -> ApiResult<Vec<crate::store::JournalEntry>> {
+    Ok(Json(
+        office(&app, &headers)
+            .journal(q.sku.as_deref(), q.limit.unwrap_or(100))
+            .await?,
+    ))
+}
+
+async fn last_runs(
+    State(app): State<App>,
+    headers: HeaderMap,
+) -> ApiResult<Vec<crate::backoffice::JobStatus>> {
+    Ok(Json(office(&app, &headers).last_runs().await?))
+}
+
+#[derive(Deserialize)]
+struct RunsQuery {
+    limit: Option<usize>,
+}
+
+async fn job_runs(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(job): Path<String>,
+    Query(q): Query<RunsQuery>,
+) -> ApiResult<Vec<crate::report::RunRecord>> {
+    Ok(Json(
+        office(&app, &headers)
+            .job_runs(&job, q.limit.unwrap_or(20))
+            .await?,
+    ))
+}
+
+fn kind(text: &str) -> Result<CsvKind, ApiError> {
+    match text {
+        "products" => Ok(CsvKind::Products),
+        "stock" => Ok(CsvKind::Stock),
+        "prices" => Ok(CsvKind::Prices),
+        other => Err(ApiError(BackofficeError::NotFound(format!(
+            "no CSV kind `{other}` (products, stock, prices)"
+        )))),
+    }
+}
+
+/// Options in the query: `delimiter`, `warehouse`, `source`, and `column.FIELD=HEADER`.
+async fn import(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(k): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+    body: Bytes,
+) -> ApiResult<crate::backoffice::ImportReport> {
+    let kind = kind(&k)?;
+    let opts = CsvOptions {
+        delimiter: q.get("delimiter").and_then(|d| d.chars().next()),
+        columns: q
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("column.")?.to_string(), v.clone())))
+            .collect(),
+        warehouse: q.get("warehouse").cloned(),
+        source: q.get("source").cloned(),
+    };
+    Ok(Json(
+        office(&app, &headers)
+            .acting_as(Actor::Csv)
+            .import_csv(kind, &body, &opts)
+            .await?,
+    ))
+}
+
+async fn export(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(k): Path<String>,
+) -> Result<Response, ApiError> {
+    let text = office(&app, &headers).export_csv(kind(&k)?).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
+}

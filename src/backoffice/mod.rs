@@ -1,0 +1,345 @@
+//! The back office's operations, addressed by SKU: what the CLI (directly on the store
+//! when the daemon is stopped) and the admin API (when it runs) both call. The `Ledger`
+//! trait is the one surface; `BackOffice` implements it on the store, `AdminClient` over
+//! HTTP, so every command behaves the same either way.
+
+mod csv_io;
+mod error;
+mod remote;
+mod types;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use tokio::sync::Notify;
+
+pub use csv_io::{CsvKind, CsvOptions, RowError};
+pub use error::BackofficeError;
+pub use remote::AdminClient;
+pub use types::*;
+
+use crate::report::RunRecord;
+use crate::store::{Actor, JournalEntry, NewProduct, Product, ProductUpdate, StockChange, Store};
+
+pub type Result<T> = std::result::Result<T, BackofficeError>;
+
+/// Every back-office operation the CLI and the admin API offer.
+#[allow(async_fn_in_trait)]
+pub trait Ledger {
+    async fn list_products(&self, q: &ProductQuery) -> Result<ProductsPage>;
+    async fn show_product(&self, sku: &str) -> Result<ProductView>;
+    async fn add_product(&self, p: &NewProduct) -> Result<ProductView>;
+    async fn update_product(&self, sku: &str, u: &ProductUpdate) -> Result<ProductView>;
+    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<JournalEntry>>;
+    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<JournalEntry>>;
+    async fn set_price(&self, sku: &str, req: &PriceSet) -> Result<ProductView>;
+    async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>>;
+    async fn link(&self, sku: &str, req: &LinkRequest) -> Result<LinkView>;
+    async fn unlink(&self, sku: &str) -> Result<LinkView>;
+    async fn journal(&self, sku: Option<&str>, limit: usize) -> Result<Vec<JournalEntry>>;
+    async fn last_runs(&self) -> Result<Vec<JobStatus>>;
+    async fn job_runs(&self, job: &str, limit: usize) -> Result<Vec<RunRecord>>;
+    async fn import_csv(
+        &self,
+        kind: CsvKind,
+        data: &[u8],
+        opts: &CsvOptions,
+    ) -> Result<ImportReport>;
+    async fn export_csv(&self, kind: CsvKind) -> Result<String>;
+}
+
+/// The ledger on an open store.
+#[derive(Clone)]
+pub struct BackOffice {
+    store: Store,
+    actor: Actor,
+    /// The jobs of the configuration (name, kind, schedule), for `last_runs`; a reload
+    /// replaces them.
+    jobs: Arc<std::sync::RwLock<Vec<(String, String, String)>>>,
+    /// Woken after a change that the on-change push should see.
+    changed: Option<Arc<Notify>>,
+}
+
+impl BackOffice {
+    /// `jobs`: (name, kind, schedule) of the configured jobs.
+    pub fn new(store: Store, actor: Actor, jobs: Vec<(String, String, String)>) -> Self {
+        Self {
+            store,
+            actor,
+            jobs: Arc::new(std::sync::RwLock::new(jobs)),
+            changed: None,
+        }
+    }
+
+    pub fn set_jobs(&self, jobs: Vec<(String, String, String)>) {
+        *self.jobs.write().unwrap_or_else(|p| p.into_inner()) = jobs;
+    }
+
+    /// (name, kind, schedule) of a configuration's jobs.
+    pub fn jobs_of(config: &crate::config::Config) -> Vec<(String, String, String)> {
+        config
+            .jobs
+            .iter()
+            .map(|j| {
+                (
+                    j.name.clone(),
+                    j.kind.name().to_string(),
+                    j.schedule.written().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn with_notify(mut self, changed: Arc<Notify>) -> Self {
+        self.changed = Some(changed);
+        self
+    }
+
+    /// The same ledger acting for someone else (e.g. the CLI through the API).
+    pub fn acting_as(&self, actor: Actor) -> Self {
+        Self {
+            actor,
+            ..self.clone()
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn touched(&self) {
+        if let Some(n) = &self.changed {
+            n.notify_one();
+        }
+    }
+
+    fn product(&self, sku: &str) -> Result<Product> {
+        self.store.product_by_sku(sku)?.ok_or_else(|| {
+            BackofficeError::NotFound(format!("no product with SKU `{}`", sku.trim()))
+        })
+    }
+
+    fn view(&self, p: Product) -> Result<ProductView> {
+        let stock: BTreeMap<String, i64> = self.store.stock_of(p.id)?.into_iter().collect();
+        let prom_id = self.store.link_of(p.id)?;
+        let confirmed = self.store.stock_snapshot(p.id)?;
+        Ok(ProductView {
+            total_stock: stock.values().sum(),
+            stock,
+            prom_id,
+            prom_confirmed: confirmed,
+            product: p,
+        })
+    }
+
+    fn link_view(&self, p: &Product) -> Result<LinkView> {
+        Ok(LinkView {
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            prom_id: self.store.link_of(p.id)?,
+        })
+    }
+
+    fn warehouse(w: &str) -> Result<String> {
+        let w = w.trim();
+        if w.is_empty() {
+            return Err(BackofficeError::Invalid(
+                "a warehouse name must not be blank".into(),
+            ));
+        }
+        Ok(w.to_string())
+    }
+}
+
+impl Ledger for BackOffice {
+    async fn list_products(&self, q: &ProductQuery) -> Result<ProductsPage> {
+        let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+        let mut out = Vec::new();
+        let mut after = q.after;
+        // Scan in id order, filtering, until a page is full.
+        'scan: loop {
+            let chunk = self.store.products_after(after, 500)?;
+            if chunk.is_empty() {
+                break;
+            }
+            for p in chunk {
+                after = Some(p.id);
+                let sku_ok = q.sku.as_deref().is_none_or(|s| p.sku.starts_with(s.trim()));
+                let name_ok = q
+                    .name
+                    .as_deref()
+                    .is_none_or(|n| p.name.to_lowercase().contains(&n.trim().to_lowercase()));
+                if !(sku_ok && name_ok) {
+                    continue;
+                }
+                if let Some(linked) = q.linked {
+                    if self.store.link_of(p.id)?.is_some() != linked {
+                        continue;
+                    }
+                }
+                out.push(self.view(p)?);
+                if out.len() == limit {
+                    break 'scan;
+                }
+            }
+        }
+        let next_after = (out.len() == limit)
+            .then(|| out.last().map(|v| v.product.id))
+            .flatten();
+        Ok(ProductsPage {
+            products: out,
+            next_after,
+        })
+    }
+
+    async fn show_product(&self, sku: &str) -> Result<ProductView> {
+        let p = self.product(sku)?;
+        self.view(p)
+    }
+
+    async fn add_product(&self, p: &NewProduct) -> Result<ProductView> {
+        let created = self.store.add_products(std::slice::from_ref(p))?;
+        self.view(created.into_iter().next().expect("one product"))
+    }
+
+    async fn update_product(&self, sku: &str, u: &ProductUpdate) -> Result<ProductView> {
+        let p = self.product(sku)?;
+        let updated = self.store.update_products(&[(p.id, u.clone())])?;
+        self.touched();
+        self.view(updated.into_iter().next().expect("one product"))
+    }
+
+    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<JournalEntry>> {
+        let p = self.product(sku)?;
+        let change = StockChange::Set {
+            product_id: p.id,
+            warehouse: Self::warehouse(&req.warehouse)?,
+            quantity: req.quantity,
+        };
+        let moved = self
+            .store
+            .apply_stock_changes(&[change], self.actor, req.reason.as_deref())?;
+        self.touched();
+        Ok(moved.into_iter().next())
+    }
+
+    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<JournalEntry>> {
+        let p = self.product(sku)?;
+        let change = StockChange::Adjust {
+            product_id: p.id,
+            warehouse: Self::warehouse(&req.warehouse)?,
+            delta: req.delta,
+        };
+        let moved = self
+            .store
+            .apply_stock_changes(&[change], self.actor, req.reason.as_deref())?;
+        self.touched();
+        Ok(moved.into_iter().next())
+    }
+
+    async fn set_price(&self, sku: &str, req: &PriceSet) -> Result<ProductView> {
+        if req.price.is_sign_negative() {
+            return Err(BackofficeError::Invalid(
+                "a price must not be negative".into(),
+            ));
+        }
+        let u = ProductUpdate {
+            price: Some(req.price),
+            currency: req.currency.clone(),
+            name: None,
+        };
+        self.update_product(sku, &u).await
+    }
+
+    async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>> {
+        let mut out = Vec::new();
+        for p in self.store.products()? {
+            let v = self.link_view(&p)?;
+            if !unlinked_only || v.prom_id.is_none() {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn link(&self, sku: &str, req: &LinkRequest) -> Result<LinkView> {
+        let p = self.product(sku)?;
+        match self.store.link_of(p.id)? {
+            Some(existing) if existing == req.prom_id => return self.link_view(&p),
+            Some(existing) if !req.force => {
+                return Err(BackofficeError::Conflict(format!(
+                    "{} is already linked to Prom product {existing}; unlink it first or force",
+                    p.sku
+                )));
+            }
+            Some(_) => {
+                self.store.unlink(p.id)?;
+            }
+            None => {}
+        }
+        self.store.link(p.id, req.prom_id).map_err(|e| match e {
+            crate::store::StoreError::Invalid(m) => BackofficeError::Conflict(m),
+            e => e.into(),
+        })?;
+        self.link_view(&p)
+    }
+
+    async fn unlink(&self, sku: &str) -> Result<LinkView> {
+        let p = self.product(sku)?;
+        if self.store.unlink(p.id)?.is_none() {
+            return Err(BackofficeError::NotFound(format!(
+                "{} is not linked",
+                p.sku
+            )));
+        }
+        self.link_view(&p)
+    }
+
+    async fn journal(&self, sku: Option<&str>, limit: usize) -> Result<Vec<JournalEntry>> {
+        let id = sku.map(|s| self.product(s)).transpose()?.map(|p| p.id);
+        Ok(self.store.journal(id, limit.clamp(1, 10_000))?)
+    }
+
+    async fn last_runs(&self) -> Result<Vec<JobStatus>> {
+        let jobs = self.jobs.read().unwrap_or_else(|p| p.into_inner()).clone();
+        jobs.iter()
+            .map(|(name, kind, schedule)| {
+                Ok(JobStatus {
+                    job: name.clone(),
+                    kind: kind.clone(),
+                    schedule: schedule.clone(),
+                    last_run: self.store.last_run(name)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn job_runs(&self, job: &str, limit: usize) -> Result<Vec<RunRecord>> {
+        Ok(self.store.runs_of(job, limit.clamp(1, 1000))?)
+    }
+
+    async fn import_csv(
+        &self,
+        kind: CsvKind,
+        data: &[u8],
+        opts: &CsvOptions,
+    ) -> Result<ImportReport> {
+        let report = csv_io::import(&self.store, kind, data, opts)?;
+        self.touched();
+        Ok(report)
+    }
+
+    async fn export_csv(&self, kind: CsvKind) -> Result<String> {
+        csv_io::export(&self.store, kind)
+    }
+}
+
+/// Parses a decimal price given on the command line or in JSON text.
+pub fn parse_price(text: &str) -> Result<Decimal> {
+    let p = crate::prom::dto::Money::parse(text);
+    match p.amount {
+        Some(a) if !a.is_sign_negative() => Ok(a),
+        _ => Err(BackofficeError::Invalid(format!("`{text}` is not a price"))),
+    }
+}

@@ -1,0 +1,210 @@
+//! The ledger over the admin API, for CLI commands while the daemon holds the store.
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::ErrorBody;
+use super::*;
+
+pub struct AdminClient {
+    http: reqwest::Client,
+    base: reqwest::Url,
+    token: String,
+    actor: &'static str,
+}
+
+impl AdminClient {
+    /// `base`: e.g. `http://127.0.0.1:8731/`. `actor`: how the journal names the caller.
+    pub fn new(
+        base: &str,
+        token: String,
+        actor: &'static str,
+    ) -> std::result::Result<Self, String> {
+        let base =
+            reqwest::Url::parse(base).map_err(|e| format!("admin API address {base}: {e}"))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(300))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            http,
+            base,
+            token,
+            actor,
+        })
+    }
+
+    fn url(&self, segments: &[&str]) -> reqwest::Url {
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .expect("http base")
+            .pop_if_empty()
+            .extend(segments);
+        url
+    }
+
+    fn request(&self, method: Method, segments: &[&str]) -> RequestBuilder {
+        self.http
+            .request(method, self.url(segments))
+            .bearer_auth(&self.token)
+            .header(crate::admin::ACTOR_HEADER, self.actor)
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T> {
+        let resp = req.send().await.map_err(|e| {
+            BackofficeError::Remote(format!(
+                "cannot reach the daemon's admin API at {}: {e}",
+                self.base
+            ))
+        })?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| BackofficeError::Remote(e.to_string()))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| BackofficeError::Remote(format!("unreadable answer: {e}")));
+        }
+        if status.as_u16() == 401 {
+            return Err(BackofficeError::Remote(
+                "the admin API refused the token (is [admin] token_file the daemon's?)".into(),
+            ));
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => Err(BackofficeError::from_body(body)),
+            Err(_) => Err(BackofficeError::Remote(format!(
+                "HTTP {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            ))),
+        }
+    }
+
+    async fn json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: &B,
+    ) -> Result<T> {
+        self.send(self.request(method, segments).json(body)).await
+    }
+}
+
+impl Ledger for AdminClient {
+    async fn list_products(&self, q: &ProductQuery) -> Result<ProductsPage> {
+        self.send(self.request(Method::GET, &["v1", "products"]).query(q))
+            .await
+    }
+
+    async fn show_product(&self, sku: &str) -> Result<ProductView> {
+        self.send(self.request(Method::GET, &["v1", "products", sku]))
+            .await
+    }
+
+    async fn add_product(&self, p: &NewProduct) -> Result<ProductView> {
+        self.json(Method::POST, &["v1", "products"], p).await
+    }
+
+    async fn update_product(&self, sku: &str, u: &ProductUpdate) -> Result<ProductView> {
+        self.json(Method::PATCH, &["v1", "products", sku], u).await
+    }
+
+    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<JournalEntry>> {
+        self.json(Method::PUT, &["v1", "stock", sku], req).await
+    }
+
+    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<JournalEntry>> {
+        self.json(Method::POST, &["v1", "stock", sku, "adjust"], req)
+            .await
+    }
+
+    async fn set_price(&self, sku: &str, req: &PriceSet) -> Result<ProductView> {
+        self.json(Method::PUT, &["v1", "prices", sku], req).await
+    }
+
+    async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>> {
+        self.send(
+            self.request(Method::GET, &["v1", "links"])
+                .query(&[("unlinked", unlinked_only)]),
+        )
+        .await
+    }
+
+    async fn link(&self, sku: &str, req: &LinkRequest) -> Result<LinkView> {
+        self.json(Method::PUT, &["v1", "links", sku], req).await
+    }
+
+    async fn unlink(&self, sku: &str) -> Result<LinkView> {
+        self.send(self.request(Method::DELETE, &["v1", "links", sku]))
+            .await
+    }
+
+    async fn journal(&self, sku: Option<&str>, limit: usize) -> Result<Vec<JournalEntry>> {
+        let mut q = vec![("limit", limit.to_string())];
+        if let Some(s) = sku {
+            q.push(("sku", s.to_string()));
+        }
+        self.send(self.request(Method::GET, &["v1", "journal"]).query(&q))
+            .await
+    }
+
+    async fn last_runs(&self) -> Result<Vec<JobStatus>> {
+        self.send(self.request(Method::GET, &["v1", "runs"])).await
+    }
+
+    async fn job_runs(&self, job: &str, limit: usize) -> Result<Vec<RunRecord>> {
+        self.send(
+            self.request(Method::GET, &["v1", "runs", job])
+                .query(&[("limit", limit)]),
+        )
+        .await
+    }
+
+    async fn import_csv(
+        &self,
+        kind: CsvKind,
+        data: &[u8],
+        opts: &CsvOptions,
+    ) -> Result<ImportReport> {
+        let mut q: Vec<(String, String)> = Vec::new();
+        if let Some(d) = opts.delimiter {
+            q.push(("delimiter".into(), d.to_string()));
+        }
+        if let Some(w) = &opts.warehouse {
+            q.push(("warehouse".into(), w.clone()));
+        }
+        if let Some(s) = &opts.source {
+            q.push(("source".into(), s.clone()));
+        }
+        for (field, header) in &opts.columns {
+            q.push((format!("column.{field}"), header.clone()));
+        }
+        let req = self
+            .request(Method::POST, &["v1", "import", kind.name()])
+            .query(&q)
+            .header(reqwest::header::CONTENT_TYPE, "text/csv")
+            .body(data.to_vec());
+        self.send(req).await
+    }
+
+    async fn export_csv(&self, kind: CsvKind) -> Result<String> {
+        let resp = self
+            .request(Method::GET, &["v1", "export", kind.name()])
+            .send()
+            .await
+            .map_err(|e| BackofficeError::Remote(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(BackofficeError::Remote(format!(
+                "export: HTTP {}",
+                resp.status()
+            )));
+        }
+        resp.text()
+            .await
+            .map_err(|e| BackofficeError::Remote(e.to_string()))
+    }
+}

@@ -1,0 +1,101 @@
+//! Requests and answers of the ledger operations, shared by the CLI and the admin API.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::report::RunRecord;
+use crate::store::{Product, StockSnapshot};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductQuery {
+    /// SKU prefix.
+    #[serde(default)]
+    pub sku: Option<String>,
+    /// Part of the name, any case.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Only linked (`true`) or only unlinked (`false`) products.
+    #[serde(default)]
+    pub linked: Option<bool>,
+    /// Paging: the `next_after` of the previous page.
+    #[serde(default)]
+    pub after: Option<u64>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// A product with its stock per warehouse and its Prom link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductView {
+    #[serde(flatten)]
+    pub product: Product,
+    pub stock: BTreeMap<String, i64>,
+    pub total_stock: i64,
+    pub prom_id: Option<i64>,
+    /// What Prom.ua last confirmed for the stock.
+    pub prom_confirmed: Option<StockSnapshot>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductsPage {
+    pub products: Vec<ProductView>,
+    /// Pass as `after` for the next page; `None` on the last page.
+    pub next_after: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockSet {
+    pub warehouse: String,
+    pub quantity: i64,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockAdjust {
+    pub warehouse: String,
+    pub delta: i64,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceSet {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub price: Decimal,
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRequest {
+    pub prom_id: i64,
+    #[serde(default)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkView {
+    pub sku: String,
+    pub name: String,
+    pub prom_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobStatus {
+    pub job: String,
+    pub kind: String,
+    pub schedule: String,
+    pub last_run: Option<RunRecord>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    /// Journal entries written (stock imports).
+    pub moves: usize,
+}

@@ -1,0 +1,46 @@
+//! The on-change push: a change to a linked product's stock wakes it; it waits the
+//! debounce so that many changes go in one batch, then sends what changed. The
+//! scheduled `push_stock` stays the safety net for anything this misses.
+
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::jobs::JobContext;
+use crate::jobs::push_stock;
+
+pub async fn run(
+    ctx: watch::Receiver<JobContext>,
+    changed: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    // Changes made while the daemon was stopped (CLI on the store) are pending at start.
+    let mut wake = true;
+    loop {
+        if !wake {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = changed.notified() => {}
+            }
+        }
+        wake = false;
+        let c = ctx.borrow().clone();
+        if c.store.dirty_count() == 0 {
+            continue;
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(c.sync.push_debounce) => {}
+        }
+        match push_stock::run_on_change(&c).await {
+            Ok(Some(r)) => match r.outcome {
+                crate::report::Outcome::Ok => tracing::info!("{}", r.summary()),
+                crate::report::Outcome::Failed => tracing::error!("{}", r.summary()),
+                _ => tracing::warn!("{}", r.summary()),
+            },
+            Ok(None) => {}
+            Err(e) => tracing::error!("on-change push failed: {e}"),
+        }
+    }
+}
