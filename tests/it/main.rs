@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one module per area (faster to build than many).
 
+mod admin;
+mod backoffice;
 mod cli;
 mod config;
 mod daemon;

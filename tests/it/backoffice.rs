@@ -1,0 +1,349 @@
+//! The back-office CLI with the daemon stopped and running, the on-change push, and CSV.
+
+use std::path::Path;
+use std::process::{Child, Output};
+use std::time::Duration;
+
+use promua_sync::prom::sandbox::SandboxOptions;
+use promua_sync::store::{Actor, Store};
+
+use crate::helpers::*;
+
+fn cli(config: &Path, args: &[&str]) -> Output {
+    bin()
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Starts the daemon binary and waits for its admin API.
+async fn start_daemon(env: &Env, config: &Path) -> Child {
+    let log = std::fs::File::create(env.dir.path().join("daemon.log")).unwrap();
+    let child = bin()
+        .args(["run", "--config"])
+        .arg(config)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let health = format!("http://127.0.0.1:{}/health", env.admin_port);
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..250 {
+        if http
+            .get(&health)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        up,
+        "the daemon's admin API did not come up:\n{}",
+        std::fs::read_to_string(env.dir.path().join("daemon.log")).unwrap()
+    );
+    child
+}
+
+async fn stop_daemon(child: Child) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        child.wait().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+/// The same commands, with the daemon stopped (on the store) and running (through the API).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_commands_work_with_the_daemon_stopped_and_running() {
+    let env = Env::new(3, SandboxOptions::default(), |_| 1).await;
+    let config = env.write_config("0 0 1 1 *", "");
+    let sku = env.catalogue[0].sku.clone().unwrap();
+
+    let script = |phase: &str| -> Vec<(Vec<String>, String)> {
+        let new_sku = format!("NEW-{phase}");
+        [
+            vec!["products", "add", &new_sku, "Нова річ", "--price", "99.50"],
+            vec!["stock", "set", &new_sku, "5", "--warehouse", "main"],
+            vec!["stock", "adjust", &new_sku, "-2"],
+            vec!["prices", "set", &new_sku, "120"],
+            vec![
+                "links",
+                "link",
+                &new_sku,
+                if phase == "stopped" { "7001" } else { "7002" },
+            ],
+            vec!["stock", "adjust", &sku, "3", "--reason", phase],
+        ]
+        .into_iter()
+        .map(|a| (a.iter().map(|s| s.to_string()).collect(), new_sku.clone()))
+        .collect()
+    };
+    let check = |phase: &str| {
+        let new_sku = format!("NEW-{phase}");
+        let shown: serde_json::Value = serde_json::from_str(&ok(&cli(
+            &config,
+            &["products", "show", &new_sku, "--json"],
+        )))
+        .unwrap();
+        assert_eq!(shown["stock"]["main"], 3, "{phase}: {shown}");
+        assert_eq!(shown["price"], "120", "{phase}: {shown}");
+        assert!(shown["prom_id"].is_i64(), "{phase}: {shown}");
+        let journal: serde_json::Value =
+            serde_json::from_str(&ok(&cli(&config, &["stock", "journal", &sku, "--json"])))
+                .unwrap();
+        assert_eq!(journal[0]["reason"], phase);
+        assert_eq!(journal[0]["actor"], "cli");
+        let list = ok(&cli(&config, &["links", "list", "--unlinked"]));
+        assert!(!list.contains(&new_sku), "{phase}: {list}");
+    };
+
+    for (args, _) in script("stopped") {
+        ok(&cli(
+            &config,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
+    }
+    check("stopped");
+
+    let daemon = start_daemon(&env, &config).await;
+    // A second process opening the store directly is told why it cannot.
+    let err = Store::open(&env.store_path()).unwrap_err();
+    assert!(
+        err.to_string().contains("in use by another process"),
+        "{err}"
+    );
+    for (args, _) in script("running") {
+        ok(&cli(
+            &config,
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        ));
+    }
+    check("running");
+    // Errors read the same through the API.
+    let out = cli(&config, &["stock", "set", "NO-SUCH", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no product with SKU `NO-SUCH`"));
+    let status = ok(&cli(&config, &["status"]));
+    assert!(status.contains("stock"), "{status}");
+    stop_daemon(daemon).await;
+
+    // Everything done through the daemon is in the store.
+    let store = Store::open(&env.store_path()).unwrap();
+    let running = store.product_by_sku("NEW-running").unwrap().unwrap();
+    assert_eq!(
+        store.stock_of(running.id).unwrap(),
+        vec![("main".to_string(), 3)]
+    );
+    assert_eq!(store.link_of(running.id).unwrap(), Some(7002));
+}
+
+/// Many stock changes made through the CLI while the daemon runs reach Prom.ua within
+/// the debounce, together, in one request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_stock_changes_reach_the_sandbox_in_one_batch_after_the_debounce() {
+    let env = Env::new(40, SandboxOptions::default(), |_| 1).await;
+    // The scheduled job runs once a year: only the on-change push can send.
+    let config = env.write_config("0 0 1 1 *", "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("[sync]\n", "[sync]\npush_debounce_ms = 2500\n");
+    std::fs::write(&config, text).unwrap();
+    // What Prom has is already confirmed: only the changes below are to send.
+    {
+        let store = Store::open(&env.store_path()).unwrap();
+        let cfg = promua_sync::config::load(&config).unwrap();
+        let run = promua_sync::jobs::run_job(&cfg.jobs[0], &context(&cfg, &store), false)
+            .await
+            .unwrap();
+        assert_eq!(run.record.confirmed, 40);
+        store.take_dirty(promua_sync::store::DIRTY_STOCK).unwrap();
+        store.flush().await.unwrap();
+    }
+    env.sandbox.clear_requests();
+    let daemon = start_daemon(&env, &config).await;
+
+    let changed: Vec<_> = env.catalogue.iter().take(25).collect();
+    let started = std::time::Instant::now();
+    tokio::task::block_in_place(|| {
+        for (i, p) in changed.iter().enumerate() {
+            ok(&cli(
+                &config,
+                &[
+                    "stock",
+                    "set",
+                    p.sku.as_deref().unwrap(),
+                    &(100 + i).to_string(),
+                ],
+            ));
+        }
+    });
+    let typed = started.elapsed();
+    wait_for(
+        "the changes on the sandbox",
+        Duration::from_millis(2500) + typed + Duration::from_secs(3),
+        || {
+            changed.iter().enumerate().all(|(i, p)| {
+                env.sandbox.product(p.id).unwrap().quantity_in_stock == Some(100 + i as i64)
+            })
+        },
+    )
+    .await;
+    let sizes = assert_edit_requests_well_formed(&env.sandbox);
+    assert_eq!(sizes, vec![25], "one batched request for all the changes");
+    stop_daemon(daemon).await;
+    let store = Store::open(&env.store_path()).unwrap();
+    let run = store
+        .last_run(promua_sync::jobs::push_stock::ON_CHANGE_JOB)
+        .unwrap()
+        .unwrap();
+    assert_eq!((run.sent, run.confirmed), (25, 25));
+}
+
+fn products_csv(n: usize, bad: &[(usize, &str)]) -> String {
+    let mut s = String::from("\u{feff}SKU;Назва;Ціна;Валюта\n");
+    for i in 0..n {
+        let mut row = format!("SKU-{i:05};Товар номер {i};{}.50;UAH", 10 + i % 90);
+        for (at, kind) in bad {
+            if *at == i {
+                row = match *kind {
+                    "price" => format!("SKU-{i:05};Товар номер {i};дорого;UAH"),
+                    "name" => format!("SKU-{i:05};;10;UAH"),
+                    _ => format!("SKU-00000;Дубль {i};10;UAH"),
+                };
+            }
+        }
+        s.push_str(&row);
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn a_10000_row_csv_with_three_bad_rows_applies_nothing_then_the_fixed_one_applies_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("jobs.toml");
+    std::fs::write(&config, "[store]\npath = \"store\"\n").unwrap();
+    let file = dir.path().join("products.csv");
+    let columns = [
+        "--column",
+        "sku=SKU",
+        "--column",
+        "name=Назва",
+        "--column",
+        "price=Ціна",
+        "--column",
+        "currency=Валюта",
+    ];
+
+    std::fs::write(
+        &file,
+        products_csv(10_000, &[(1234, "price"), (5000, "name"), (9998, "dup")]),
+    )
+    .unwrap();
+    let mut args = vec!["products", "import", file.to_str().unwrap()];
+    args.extend(columns);
+    let out = cli(&config, &args);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Row numbers count the header as row 1.
+    assert!(
+        stderr.contains("row 1236, price: `дорого` is not a price"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("row 5002, name: the name is blank"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("row 10000, sku: SKU `SKU-00000` is also on row 2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 row(s)") && stderr.contains("nothing was applied"),
+        "{stderr}"
+    );
+    assert_eq!(
+        Store::open(&dir.path().join("store"))
+            .unwrap()
+            .product_count(),
+        0
+    );
+
+    std::fs::write(&file, products_csv(10_000, &[])).unwrap();
+    let out = ok(&cli(&config, &args));
+    assert!(out.contains("10000 row(s) applied: 10000 created"), "{out}");
+
+    // Stock for all of them, `,`-separated, in one step, each move journalled.
+    let stock = dir.path().join("stock.csv");
+    let mut text = String::from("sku,warehouse,quantity\n");
+    for i in 0..10_000 {
+        text.push_str(&format!("SKU-{i:05},main,{}\n", i % 17));
+    }
+    std::fs::write(&stock, text).unwrap();
+    let out = ok(&cli(
+        &config,
+        &[
+            "products",
+            "import",
+            stock.to_str().unwrap(),
+            "--kind",
+            "stock",
+        ],
+    ));
+    assert!(out.contains("10000 row(s) applied"), "{out}");
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    assert_eq!(store.product_count(), 10_000);
+    let p = store.product_by_sku("SKU-01234").unwrap().unwrap();
+    assert_eq!(p.price, Some("74.50".parse().unwrap()), "10 + 1234 % 90");
+    assert_eq!(
+        store.stock_of(p.id).unwrap(),
+        vec![("main".to_string(), 1234 % 17)]
+    );
+    let journal = store.journal(None, 20_000).unwrap();
+    assert_eq!(journal.len(), 10_000);
+    assert!(
+        journal.iter().all(|e| e.actor == Actor::Csv
+            && e.reason.as_deref().is_some_and(|r| r.contains("stock.csv")))
+    );
+    drop(store);
+
+    // The export reads back the same.
+    let out_file = dir.path().join("export.csv");
+    ok(&cli(
+        &config,
+        &[
+            "products",
+            "export",
+            out_file.to_str().unwrap(),
+            "--kind",
+            "stock",
+        ],
+    ));
+    let exported = std::fs::read_to_string(&out_file).unwrap();
+    assert_eq!(exported.lines().count(), 10_001);
+    assert!(exported.contains("SKU-01234,main,10\n"));
+}
