@@ -197,7 +197,15 @@ delegate! {
 impl AnyLedger {
     /// Opens the store, or, when the daemon holds it, connects to the daemon's admin API.
     pub fn open(config: &Config) -> Result<Self, u8> {
-        match Store::open(&config.store.path) {
+        // The daemon holds the lock while it runs; don't wait on it then.
+        let first = Store::open_now(&config.store.path);
+        let first = match first {
+            Err(StoreError::Locked { .. }) if !admin_alive(config) => {
+                Store::open(&config.store.path)
+            }
+            other => other,
+        };
+        match first {
             Ok(store) => Ok(AnyLedger::Direct(BackOffice::new(
                 store,
                 Actor::Cli,
@@ -232,6 +240,17 @@ impl AnyLedger {
         }
         Ok(())
     }
+}
+
+/// Whether something answers on the admin API's address (the daemon, running).
+fn admin_alive(config: &Config) -> bool {
+    let mut addr = config.admin.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    config.admin.enabled
+        && std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300))
+            .is_ok()
 }
 
 fn code(e: &BackofficeError) -> u8 {

@@ -153,11 +153,22 @@ const KINDS: [&str; 1] = ["push_stock"];
 
 // ---- raw sections, as written ----
 
+/// Any scalar as text, and never an error that could print a secret.
+fn secret_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        Ok(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Ok(serde_json::Value::Bool(b)) => Some(b.to_string()),
+        _ => Some(String::new()),
+    })
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct RawProm {
     base_url: Option<String>,
     token_file: Option<PathBuf>,
+    #[serde(deserialize_with = "secret_text")]
     token: Option<String>,
     allow_token_in_config: bool,
     connect_timeout_secs: Option<u64>,
@@ -226,12 +237,23 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
             });
         }
     };
-    let figment =
-        Figment::from(Toml::file_exact(path)).merge(Env::prefixed(ENV_PREFIX).split("__"));
+    // The token's variable is read directly, never through figment: figment would type an
+    // all-digit token as a number, and a type error would print it.
+    let env = Env::prefixed(ENV_PREFIX)
+        .filter(|k| k != "prom__token")
+        .split("__");
+    let figment = Figment::from(Toml::file_exact(path)).merge(env);
     let root: Dict = match figment.extract() {
         Ok(d) => d,
         Err(e) => {
-            return Err(ConfigErrors::single(path, "(file)", e.to_string()));
+            // Only the first line: figment quotes the offending source line, which may
+            // hold a secret.
+            let msg = e.to_string();
+            let first = msg
+                .lines()
+                .next()
+                .unwrap_or("cannot read the configuration");
+            return Err(ConfigErrors::single(path, "(file)", first.to_string()));
         }
     };
     let mut c = Compiler {
@@ -252,12 +274,35 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
             Origin::None => (2, 0),
         });
         let errors = std::mem::take(&mut c.errors);
-        drop(c);
+        let shown = redact_token(&text, c.doc);
         Err(ConfigErrors {
             file: path.to_path_buf(),
-            text: text.clone(),
+            text: shown,
             errors,
         })
+    }
+}
+
+/// The file's text with the value of `prom.token` starred out (same length, so spans
+/// still point at the right place): error snippets must not show it.
+fn redact_token(text: &str, doc: &DeTable<'_>) -> String {
+    let span = doc
+        .get("prom")
+        .and_then(|p| p.get_ref().get("token"))
+        .map(|v| v.span());
+    match span {
+        Some(r)
+            if r.end <= text.len()
+                && text.is_char_boundary(r.start)
+                && text.is_char_boundary(r.end) =>
+        {
+            let mut out = String::with_capacity(text.len());
+            out.push_str(&text[..r.start]);
+            out.extend(std::iter::repeat_n('*', r.end - r.start));
+            out.push_str(&text[r.end..]);
+            out
+        }
+        _ => text.to_string(),
     }
 }
 
@@ -537,9 +582,9 @@ impl<'a, 'i> Compiler<'a, 'i> {
             );
             ok = false;
         }
-        let (token, token_origin) = if std::env::var_os(TOKEN_ENV).is_some() {
+        let (token, token_origin) = if let Some(t) = std::env::var_os(TOKEN_ENV) {
             (
-                raw.token.filter(|t| !t.trim().is_empty()),
+                Some(t.to_string_lossy().trim().to_string()).filter(|t| !t.is_empty()),
                 format!("environment variable {TOKEN_ENV}"),
             )
         } else if let Some(file) = &raw.token_file {

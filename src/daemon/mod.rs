@@ -156,9 +156,27 @@ async fn reload(
         }
         Err(e) => {
             tracing::error!("reload failed ({e:#}); restarting the previous schedule");
-            match start(old.config, store, tracker, guards, shutdown, stock_lock).await {
+            match start(
+                old.config.clone(),
+                store,
+                tracker,
+                guards,
+                shutdown,
+                stock_lock,
+            )
+            .await
+            {
                 Ok(r) => r,
-                Err(e) => panic!("cannot restore the previous schedule: {e:#}"),
+                Err(e) => {
+                    // Nothing is scheduled any more: stop cleanly rather than idle silently.
+                    tracing::error!("cannot restore the previous schedule ({e:#}); stopping");
+                    shutdown.cancel();
+                    Running {
+                        scheduler: JobScheduler::new().await.expect("an empty scheduler"),
+                        ctx: old.ctx,
+                        config: old.config,
+                    }
+                }
             }
         }
     }
@@ -236,7 +254,10 @@ fn schedule(
             };
             tracker.spawn(async move {
                 let _held = held;
-                run_and_log(&job, &ctx).await;
+                // A stop that came between the tick and this task: do not start.
+                if !ctx.cancel.is_cancelled() {
+                    run_and_log(&job, &ctx).await;
+                }
             });
         })
     })

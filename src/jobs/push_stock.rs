@@ -223,7 +223,12 @@ async fn send(
     ctx: &JobContext,
     started_at: chrono::DateTime<Utc>,
 ) -> Result<JobRun, JobError> {
-    let client = ctx.prom.as_ref().ok_or(PromError::NoToken)?.counted();
+    let client = ctx
+        .prom
+        .as_ref()
+        .ok_or(PromError::NoToken)?
+        .counted()
+        .cancellable(ctx.cancel.clone());
     let applied = apply(
         &plan.changes,
         &client,
@@ -324,7 +329,7 @@ async fn apply(
                 let processed: HashSet<i64> = res.processed.iter().copied().collect();
                 let mut snaps = Vec::new();
                 for c in &batch {
-                    if processed.contains(&c.prom_id) {
+                    if processed.contains(&c.prom_id) && !res.errors.contains_key(&c.prom_id) {
                         snaps.push((
                             c.product_id,
                             StockSnapshot {
@@ -390,6 +395,7 @@ mod tests {
             sku: format!("S{id}"),
             prom_id: 1000 + id as i64,
             stock,
+            reserved: 0,
             snapshot: snap.map(|(q, p)| StockSnapshot {
                 prom_id: 1000 + id as i64,
                 quantity: q,

@@ -41,6 +41,8 @@ struct Counters {
 pub struct PromClient {
     shared: Arc<Shared>,
     counters: Arc<Counters>,
+    /// Once cancelled (the process is stopping), failed requests are not retried.
+    cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl std::fmt::Debug for PromClient {
@@ -88,6 +90,7 @@ impl PromClient {
                 retry_base_delay: cfg.retry_base_delay,
             }),
             counters: Arc::default(),
+            cancel: None,
         })
     }
 
@@ -97,7 +100,14 @@ impl PromClient {
         Self {
             shared: self.shared.clone(),
             counters: Arc::default(),
+            cancel: self.cancel.clone(),
         }
+    }
+
+    /// The same client, giving up retries once `cancel` is cancelled.
+    pub fn cancellable(mut self, cancel: tokio_util::sync::CancellationToken) -> Self {
+        self.cancel = Some(cancel);
+        self
     }
 
     /// Requests made through this handle, retries included.
@@ -151,12 +161,12 @@ impl PromClient {
     ) -> Result<T, PromError> {
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.shared.retry_base_delay)
-            .with_max_delay(Duration::from_secs(30))
+            .with_max_delay(Duration::from_secs(10))
             .with_max_times(self.shared.max_retries)
             .with_jitter();
         (|| async { self.once(path, build()).await })
             .retry(backoff)
-            .when(PromError::is_retryable)
+            .when(|e| e.is_retryable() && !self.cancel.as_ref().is_some_and(|c| c.is_cancelled()))
             .adjust(|e, delay| match (e, delay) {
                 // Prom's Retry-After wins over a shorter backoff.
                 (
@@ -189,7 +199,7 @@ impl PromClient {
         self.shared.limiter.until_ready().await;
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let path = path.to_string();
-        let resp = req.send().await.map_err(|e| transport(&path, &e))?;
+        let resp = req.send().await.map_err(|e| transport(&path, e))?;
         let status = resp.status();
         let retry_after = resp
             .headers()
@@ -197,7 +207,7 @@ impl PromClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = resp.bytes().await.map_err(|e| transport(&path, &e))?;
+        let body = resp.bytes().await.map_err(|e| transport(&path, e))?;
         match status.as_u16() {
             200..=299 => {}
             401 => return Err(PromError::Unauthorized),
@@ -219,7 +229,7 @@ impl PromClient {
                 excerpt: excerpt(&body),
             })?;
         // Logical errors come as HTTP 200 with an `error` key.
-        if let Some(err) = value.get("error") {
+        if let Some(err) = value.get("error").filter(|e| !e.is_null()) {
             let message = err.as_str().map_or_else(|| err.to_string(), str::to_string);
             return Err(PromError::Api { path, message });
         }
@@ -231,15 +241,16 @@ impl PromClient {
     }
 }
 
-fn transport(path: &str, e: &reqwest::Error) -> PromError {
+fn transport(path: &str, e: reqwest::Error) -> PromError {
     if e.is_timeout() {
         PromError::Timeout {
             path: path.to_string(),
         }
     } else {
         // Without the URL: the path says enough, and the message stays short.
+        let e = e.without_url();
         let mut detail = e.to_string();
-        let mut src = std::error::Error::source(e);
+        let mut src = std::error::Error::source(&e);
         while let Some(s) = src {
             detail = format!("{detail}: {s}");
             src = s.source();

@@ -27,6 +27,11 @@ impl PromClient {
         let mut cursor = None;
         loop {
             let page = self.groups_page(cursor, PAGE_LIMIT).await?;
+            super::orders::check_descending(
+                "/groups/list",
+                page.groups.iter().map(|g| g.id),
+                cursor,
+            )?;
             let Some(min) = page.groups.iter().map(|g| g.id).min() else {
                 break;
             };

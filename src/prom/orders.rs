@@ -22,28 +22,30 @@ impl PromClient {
         Ok(page.orders)
     }
 
-    /// Every order matching `filter`, each once, walking `last_id` pages (newest first
-    /// unless `sort_dir` says otherwise).
+    /// Every order matching `filter`, each once. The walk is always newest first, the
+    /// one order `last_id` is documented for ("no higher than"); an ascending `sort_dir`
+    /// only orders the result.
     pub async fn all_orders(&self, filter: &OrderFilter) -> Result<Vec<Order>, PromError> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         let mut f = filter.clone();
+        f.sort_dir = None;
         f.limit = Some(f.limit.unwrap_or(super::PAGE_LIMIT));
         loop {
             let page = self.orders_page(&f).await?;
-            let ascending = f.sort_dir == Some(super::dto::SortDir::Asc);
-            let next = if ascending {
-                page.iter().map(|o| o.id).max()
-            } else {
-                page.iter().map(|o| o.id).min()
+            check_descending("/orders/list", page.iter().map(|o| o.id), f.last_id)?;
+            let Some(next) = page.iter().map(|o| o.id).min() else {
+                break;
             };
-            let Some(next) = next else { break };
             let before = out.len();
             out.extend(page.into_iter().filter(|o| seen.insert(o.id)));
-            if out.len() == before || f.last_id == Some(next) {
+            if out.len() == before {
                 break;
             }
             f.last_id = Some(next);
+        }
+        if filter.sort_dir == Some(super::dto::SortDir::Asc) {
+            out.reverse();
         }
         Ok(out)
     }
@@ -72,4 +74,27 @@ impl PromClient {
         let list: OrderStatusOptions = self.get("/order_status_options/list", &[]).await?;
         Ok(list.order_status_options)
     }
+}
+
+/// A page must come highest id first and at or below the cursor: the walk takes its
+/// smallest id as the next cursor, which would skip items of a page in another order.
+pub(super) fn check_descending(
+    path: &str,
+    ids: impl Iterator<Item = i64>,
+    cursor: Option<i64>,
+) -> Result<(), PromError> {
+    let mut prev = cursor.map_or(i64::MAX, |c| c.saturating_add(1));
+    for id in ids {
+        if id >= prev {
+            return Err(PromError::Malformed {
+                path: path.to_string(),
+                detail: format!(
+                    "ids do not descend below the cursor (id {id} after {prev}); paging would skip items"
+                ),
+                excerpt: String::new(),
+            });
+        }
+        prev = id;
+    }
+    Ok(())
 }

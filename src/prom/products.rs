@@ -45,6 +45,11 @@ impl PromClient {
         let mut walked = HashSet::new();
         loop {
             let page = self.products_page(group_id, cursor, PAGE_LIMIT).await?;
+            super::orders::check_descending(
+                "/products/list",
+                page.products.iter().map(|p| p.id),
+                cursor,
+            )?;
             answered_group = answered_group.or(page.group_id);
             let Some(min) = page.products.iter().map(|p| p.id).min() else {
                 break;

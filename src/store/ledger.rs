@@ -91,18 +91,18 @@ pub struct ProductUpdate {
 pub const DIRTY_STOCK: u8 = 1;
 pub const DIRTY_PRICE: u8 = 2;
 
-fn abort<T>(msg: String) -> std::result::Result<T, Abort<String>> {
+pub(crate) fn abort<T>(msg: String) -> std::result::Result<T, Abort<String>> {
     Err(Abort::Abort(msg))
 }
 
-fn finish<T>(r: std::result::Result<T, TransactionError<String>>) -> Result<T> {
+pub(crate) fn finish<T>(r: std::result::Result<T, TransactionError<String>>) -> Result<T> {
     r.map_err(|e| match e {
         TransactionError::Abort(msg) => StoreError::Invalid(msg),
         TransactionError::Storage(e) => e.into(),
     })
 }
 
-fn mark_dirty(
+pub(crate) fn mark_dirty(
     dirty: &TransactionalTree,
     links: &TransactionalTree,
     id: u64,
@@ -115,7 +115,82 @@ fn mark_dirty(
     Ok(())
 }
 
-fn tx_decode<T: serde::de::DeserializeOwned>(
+/// The trees a stock move touches, inside a transaction.
+pub(crate) struct MoveTrees<'a> {
+    pub products: &'a TransactionalTree,
+    pub stock: &'a TransactionalTree,
+    pub journal: &'a TransactionalTree,
+    pub dirty: &'a TransactionalTree,
+    pub links: &'a TransactionalTree,
+    pub warehouses: &'a TransactionalTree,
+}
+
+impl MoveTrees<'_> {
+    /// One stock move with its journal entry and dirty mark; `None` when nothing moves.
+    pub(crate) fn apply(
+        &self,
+        change: &StockChange,
+        actor: Actor,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<Option<JournalEntry>, Abort<String>> {
+        let (id, warehouse) = match change {
+            StockChange::Set {
+                product_id,
+                warehouse,
+                ..
+            }
+            | StockChange::Adjust {
+                product_id,
+                warehouse,
+                ..
+            } => (*product_id, warehouse.trim()),
+        };
+        if warehouse.is_empty() {
+            return abort("a warehouse name must not be blank".into());
+        }
+        let Some(pv) = self.products.get(be(id))? else {
+            return abort(format!("no product with id {id}"));
+        };
+        let product: Product = tx_decode("products", &pv)?;
+        let key = Store::stock_key(id, warehouse);
+        let existing = self.stock.get(&key)?;
+        let before = existing.as_ref().map_or(0, |v| i64_of(v));
+        let after = match change {
+            StockChange::Set { quantity, .. } => *quantity,
+            StockChange::Adjust { delta, .. } => match before.checked_add(*delta) {
+                Some(a) => a,
+                None => return abort(format!("stock of {} would overflow", product.sku)),
+            },
+        };
+        if after == before && existing.is_some() {
+            return Ok(None);
+        }
+        self.stock.insert(key, &after.to_be_bytes())?;
+        self.warehouses.insert(warehouse.as_bytes(), &[])?;
+        mark_dirty(self.dirty, self.links, id, DIRTY_STOCK)?;
+        let seq = self.journal.generate_id()?;
+        let entry = JournalEntry {
+            seq,
+            at: now,
+            product_id: id,
+            sku: product.sku,
+            warehouse: warehouse.to_string(),
+            before,
+            after,
+            delta: after - before,
+            actor,
+            reason: reason.map(str::to_string),
+        };
+        self.journal.insert(
+            &be(seq),
+            encode(&entry).map_err(|e| Abort::Abort(e.to_string()))?,
+        )?;
+        Ok(Some(entry))
+    }
+}
+
+pub(crate) fn tx_decode<T: serde::de::DeserializeOwned>(
     tree: &str,
     v: &[u8],
 ) -> std::result::Result<T, Abort<String>> {
@@ -141,62 +216,17 @@ impl Store {
             self.warehouses.clone(),
         ];
         finish(trees.transaction(|t| {
-            let (products, stock, journal, dirty, links, warehouses) =
-                (&t[0], &t[1], &t[2], &t[3], &t[4], &t[5]);
+            let tx = MoveTrees {
+                products: &t[0],
+                stock: &t[1],
+                journal: &t[2],
+                dirty: &t[3],
+                links: &t[4],
+                warehouses: &t[5],
+            };
             let mut entries = Vec::new();
             for change in changes {
-                let (id, warehouse) = match change {
-                    StockChange::Set {
-                        product_id,
-                        warehouse,
-                        ..
-                    }
-                    | StockChange::Adjust {
-                        product_id,
-                        warehouse,
-                        ..
-                    } => (*product_id, warehouse.trim()),
-                };
-                if warehouse.is_empty() {
-                    return abort("a warehouse name must not be blank".into());
-                }
-                let Some(pv) = products.get(be(id))? else {
-                    return abort(format!("no product with id {id}"));
-                };
-                let product: Product = tx_decode("products", &pv)?;
-                let key = Self::stock_key(id, warehouse);
-                let before = stock.get(&key)?.map_or(0, |v| i64_of(&v));
-                let after = match change {
-                    StockChange::Set { quantity, .. } => *quantity,
-                    StockChange::Adjust { delta, .. } => match before.checked_add(*delta) {
-                        Some(a) => a,
-                        None => return abort(format!("stock of {} would overflow", product.sku)),
-                    },
-                };
-                if after == before && stock.get(&key)?.is_some() {
-                    continue;
-                }
-                stock.insert(key, &after.to_be_bytes())?;
-                warehouses.insert(warehouse.as_bytes(), &[])?;
-                mark_dirty(dirty, links, id, DIRTY_STOCK)?;
-                let seq = journal.generate_id()?;
-                let entry = JournalEntry {
-                    seq,
-                    at: now,
-                    product_id: id,
-                    sku: product.sku,
-                    warehouse: warehouse.to_string(),
-                    before,
-                    after,
-                    delta: after - before,
-                    actor,
-                    reason: reason.map(str::to_string),
-                };
-                journal.insert(
-                    &be(seq),
-                    encode(&entry).map_err(|e| Abort::Abort(e.to_string()))?,
-                )?;
-                entries.push(entry);
+                entries.extend(tx.apply(change, actor, reason, now)?);
             }
             Ok(entries)
         }))

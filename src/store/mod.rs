@@ -6,6 +6,7 @@
 
 mod error;
 mod ledger;
+mod orders;
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ pub use error::StoreError;
 pub use ledger::{
     Actor, DIRTY_PRICE, DIRTY_STOCK, JournalEntry, NewProduct, ProductUpdate, StockChange,
 };
+pub use orders::{LocalLine, LocalOrder, OrderUpsert, PriceSnapshot, ReservationPolicy};
 
 use crate::report::RunRecord;
 
@@ -60,10 +62,12 @@ pub struct LinkedStock {
     pub prom_id: i64,
     /// Stock summed over the requested warehouses.
     pub stock: i64,
+    /// Reserved by open orders.
+    pub reserved: i64,
     pub snapshot: Option<StockSnapshot>,
 }
 
-const TREES: [&str; 11] = [
+const TREES: [&str; 14] = [
     "meta",
     "products",
     "sku_index",
@@ -75,6 +79,9 @@ const TREES: [&str; 11] = [
     "journal",
     "dirty",
     "warehouses",
+    "orders",
+    "reserved",
+    "price_snapshots",
 ];
 
 /// A handle on the open store. Cheap to clone; all clones share one database.
@@ -96,6 +103,12 @@ pub struct Store {
     dirty: sled::Tree,
     /// Warehouse names ever used.
     warehouses: sled::Tree,
+    /// Prom order id → [`LocalOrder`].
+    orders: sled::Tree,
+    /// Product id → quantity reserved by open orders (the sum of their `reserved`).
+    reserved: sled::Tree,
+    /// Product id → [`PriceSnapshot`]: the price Prom.ua last confirmed.
+    price_snapshots: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {
@@ -124,6 +137,22 @@ impl Store {
     /// Opens (or creates) the store. A store held by another process (the daemon)
     /// gives [`StoreError::Locked`].
     pub fn open(path: &Path) -> Result<Self> {
+        // A process that just closed the store may hold its lock a moment longer (sled's
+        // flusher thread): try again briefly before calling it in use.
+        let mut tries = 0;
+        loop {
+            match Self::open_now(path) {
+                Err(StoreError::Locked { .. }) if tries < 20 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// As [`Store::open`], without waiting for a lock that is held.
+    pub fn open_now(path: &Path) -> Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
                 path: path.to_path_buf(),
@@ -148,7 +177,10 @@ impl Store {
             journal,
             dirty,
             warehouses,
-        ]: [sled::Tree; 11] = trees.try_into().expect("all trees");
+            orders,
+            reserved,
+            price_snapshots,
+        ]: [sled::Tree; 14] = trees.try_into().expect("all trees");
         Ok(Self {
             path: path.to_path_buf(),
             db,
@@ -163,6 +195,9 @@ impl Store {
             journal,
             dirty,
             warehouses,
+            orders,
+            reserved,
+            price_snapshots,
         })
     }
 
@@ -367,6 +402,7 @@ impl Store {
         let mut products = self.products.iter().peekable();
         let mut stock = self.stock.iter().peekable();
         let mut snaps = self.snapshots.iter().peekable();
+        let mut reserved = self.reserved.iter().peekable();
         let mut out = Vec::with_capacity(self.links.len());
         for kv in self.links.iter() {
             let (k, v) = kv?;
@@ -421,11 +457,26 @@ impl Store {
                     _ => break None,
                 }
             };
+            let held = loop {
+                match reserved.peek() {
+                    Some(Ok((rk, _))) if id_of(rk) < id => {
+                        reserved.next();
+                    }
+                    Some(Ok((rk, rv))) if id_of(rk) == id => {
+                        let q = i64_of(rv);
+                        reserved.next();
+                        break q;
+                    }
+                    Some(Err(_)) => return Err(reserved.next().unwrap().unwrap_err().into()),
+                    _ => break 0,
+                }
+            };
             out.push(LinkedStock {
                 product_id: id,
                 sku,
                 prom_id,
                 stock: total,
+                reserved: held,
                 snapshot,
             });
         }

@@ -176,3 +176,73 @@ fn a_missing_file_and_a_syntax_error_are_clear() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_all_digit_token_is_read_as_text_and_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    std::fs::write(&path, "[store]\npath = \"s\"\n").unwrap();
+    let digits = "98765432109876543210123";
+    let out = bin()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .env("PROMUA_SYNC__PROM__TOKEN", digits)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        all.contains("token:      from environment variable PROMUA_SYNC__PROM__TOKEN"),
+        "{all}"
+    );
+    assert!(!all.contains("9876543210"), "{all}");
+    // Written in the file (insisted on), as a number: still no type error that prints it.
+    std::fs::write(
+        &path,
+        format!("[prom]\ntoken = {digits}\nallow_token_in_config = true\n[store]\npath = \"s\"\n"),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains("9876543210"), "{all}");
+}
+
+#[test]
+fn error_snippets_never_show_a_token_written_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    std::fs::write(
+        &path,
+        "[prom]\ntoken = \"tok-IN-FILE-51f0\"\nbogus = 1\n[store]\npath = \"s\"\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("must not be written in jobs.toml") && stderr.contains("prom.bogus"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("IN-FILE-51f0"), "{stderr}");
+}

@@ -208,3 +208,50 @@ async fn dry_run_plans_and_sends_and_writes_nothing() {
     assert!(store.stock_snapshots().unwrap().is_empty());
     assert!(store.last_run("stock").unwrap().is_none());
 }
+
+#[tokio::test]
+async fn only_items_in_processed_ids_and_not_in_errors_are_confirmed() {
+    use promua_sync::prom::sandbox::ScriptedFault;
+    let env = Env::new(4, SandboxOptions::default(), |_| 3).await;
+    let config = env.config("*/5 * * * *");
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+
+    // Listed in both: a failure with Prom's reason, no snapshot.
+    env.sandbox
+        .script_faults([ScriptedFault::ProcessedWithErrors]);
+    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    assert_eq!((run.record.confirmed, run.record.failed.len()), (0, 4));
+    assert!(
+        run.record.failed[0].reason.contains("presence"),
+        "{:?}",
+        run.record.failed
+    );
+    assert!(store.stock_snapshots().unwrap().is_empty());
+
+    // Listed in neither: a failure that says so.
+    env.sandbox.script_faults([ScriptedFault::Unconfirmed]);
+    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    assert!(
+        run.record
+            .failed
+            .iter()
+            .all(|f| f.reason.contains("missing from processed_ids"))
+    );
+    assert!(store.stock_snapshots().unwrap().is_empty());
+
+    // Applied, but the answer was lost: retried (absolute values make it safe), confirmed once.
+    env.sandbox
+        .script_faults([ScriptedFault::DroppedAfterApply]);
+    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    assert_eq!(
+        (run.record.outcome, run.record.confirmed, run.record.retries),
+        (Outcome::Ok, 4, 1)
+    );
+    assert_eq!(store.stock_snapshots().unwrap().len(), 4);
+    assert!(
+        env.catalogue
+            .iter()
+            .all(|p| env.sandbox.product(p.id).unwrap().quantity_in_stock == Some(3))
+    );
+}

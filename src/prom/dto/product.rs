@@ -11,7 +11,8 @@ pub const NOT_AVAILABLE: &str = "not_available";
 /// The group a product sits in, as products carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductGroup {
-    pub id: i64,
+    #[serde(default)]
+    pub id: Option<i64>,
     #[serde(default)]
     pub name: Option<String>,
 }

@@ -42,6 +42,22 @@ pub enum ScriptedFault {
     NotFound,
     /// HTTP 403 (a token without the needed scope).
     Forbidden,
+    /// The call is processed, then the connection drops: the client never hears it worked.
+    DroppedAfterApply,
+    /// The call is processed; the answer lists its items in `processed_ids` *and* `errors`.
+    ProcessedWithErrors,
+    /// The call is processed; the answer's `processed_ids` is empty and `errors` too.
+    Unconfirmed,
+}
+
+impl ScriptedFault {
+    /// Faults that let the call through and then spoil what comes back.
+    fn after_apply(self) -> bool {
+        matches!(
+            self,
+            Self::DroppedAfterApply | Self::ProcessedWithErrors | Self::Unconfirmed
+        )
+    }
 }
 
 const HTML_500: &str = "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>";
@@ -83,7 +99,33 @@ pub(super) fn respond(fault: ScriptedFault, retry_after: u64) -> Response {
             Html("<html><body>403 Forbidden</body></html>"),
         )
             .into_response(),
+        ScriptedFault::DroppedAfterApply
+        | ScriptedFault::ProcessedWithErrors
+        | ScriptedFault::Unconfirmed => {
+            unreachable!("applied in `inject`")
+        }
     }
+}
+
+/// Rewrites a processed call's answer as the fault says.
+async fn spoil(fault: ScriptedFault, resp: Response) -> Response {
+    if fault == ScriptedFault::DroppedAfterApply {
+        return respond(ScriptedFault::Dropped, 0);
+    }
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 << 20)
+        .await
+        .unwrap_or_default();
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let processed = v.get("processed_ids").cloned().unwrap_or_default();
+    if fault == ScriptedFault::ProcessedWithErrors {
+        for id in processed.as_array().into_iter().flatten() {
+            let key = id.as_str().map_or_else(|| id.to_string(), str::to_string);
+            v["errors"][key] = serde_json::json!({"presence": "Недопустиме значення"});
+        }
+    } else {
+        v["processed_ids"] = serde_json::json!([]);
+    }
+    axum::Json(v).into_response()
 }
 
 /// Decides a fault for this call, if any: scripted ones first, then the random rates.
@@ -108,6 +150,10 @@ pub(super) async fn inject(State(sb): State<Sandbox>, req: Request, next: Next) 
         }
     };
     match fault {
+        Some(f) if f.after_apply() => {
+            let resp = next.run(req).await;
+            spoil(f, resp).await
+        }
         Some(f) => {
             let retry_after = sb.lock().faults.retry_after_secs;
             respond(f, retry_after)

@@ -76,6 +76,7 @@ pub(super) fn router(sb: Sandbox) -> Router {
         .route("/orders/{id}", get(get_order))
         .route("/order_status_options/list", get(order_status_options))
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             sb.clone(),
             super::faults::inject,
@@ -121,11 +122,18 @@ async fn record(State(sb): State<Sandbox>, req: Request, next: Next) -> Response
         method: parts.method.to_string(),
         path: parts.uri.path().to_string(),
         query: parts.uri.query().map(str::to_string),
+        // Only the sandbox's own token is kept: a real one sent here by mistake is not.
         authorization: parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
+            .map(|v| {
+                if v == format!("Bearer {}", sb.options.token) {
+                    v.to_string()
+                } else {
+                    "(redacted)".to_string()
+                }
+            }),
         body: serde_json::from_slice(&bytes).ok(),
         status: 0,
     };
@@ -165,6 +173,14 @@ async fn api_gate(
 
 pub(super) fn not_found_page() -> Response {
     (StatusCode::NOT_FOUND, Html(HTML_404)).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Html("<html><head><title>405 Method Not Allowed</title></head><body><h1>Method Not Allowed</h1></body></html>"),
+    )
+        .into_response()
 }
 
 async fn not_found() -> Response {
@@ -314,6 +330,7 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
     let mut errors: BTreeMap<String, Value> = BTreeMap::new();
     for item in items {
         let Some(obj) = item.as_object() else {
+            errors.insert(item.to_string(), json!({"id": "Ожидается объект товара"}));
             continue;
         };
         let key = match obj.get("id") {

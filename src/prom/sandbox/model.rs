@@ -163,6 +163,14 @@ pub(crate) fn order_money(amount: Decimal) -> String {
     }
 }
 
+/// A decimal as a JSON number, as Prom.ua sends prices and quantities.
+pub(crate) fn num(d: Decimal) -> Value {
+    d.normalize()
+        .to_string()
+        .parse::<serde_json::Number>()
+        .map_or(Value::Null, Value::Number)
+}
+
 pub(crate) fn product_json(p: &SandboxProduct, group_name: &str) -> Value {
     json!({
         "id": p.id,
@@ -178,7 +186,7 @@ pub(crate) fn product_json(p: &SandboxProduct, group_name: &str) -> Value {
         "in_stock": p.quantity_in_stock.is_some_and(|q| q > 0),
         "quantity_in_stock": p.quantity_in_stock,
         "regions": [],
-        "price": p.price,
+        "price": num(p.price),
         "minimum_order_quantity": null,
         "currency": p.currency,
         "discount": null,
@@ -220,7 +228,7 @@ pub(crate) fn order_json(o: &SandboxOrder) -> Value {
                 "name_multilang": {"uk": l.name, "ru": l.name},
                 "sku": l.sku,
                 "price": order_money(l.price),
-                "quantity": l.quantity,
+                "quantity": num(l.quantity),
                 "measure_unit": "шт.",
                 "image": null,
                 "url": l.product_id.map(|id| format!("https://prom.ua/p{id}-product.html")),
@@ -242,7 +250,7 @@ pub(crate) fn order_json(o: &SandboxOrder) -> Value {
         "email": o.email,
         "price": order_money(total),
         "full_price": order_money(total + o.delivery_cost),
-        "delivery_cost": o.delivery_cost,
+        "delivery_cost": num(o.delivery_cost),
         "delivery_option": {"id": 13013, "name": "Нова Пошта", "shipping_service": o.delivery_provider},
         "delivery_address": "Київ, Відділення №1",
         "delivery_provider_data": o.delivery_provider.as_ref().map(|p| json!({

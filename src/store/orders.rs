@@ -1,0 +1,421 @@
+//! Orders imported from Prom.ua, their reservations, the import cursor, and price
+//! snapshots. An order carries what it reserves, so changing it (or the policy) adjusts
+//! the per-product totals exactly, inside one transaction.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError as Abort;
+
+use super::ledger::{DIRTY_STOCK, MoveTrees, abort, finish, mark_dirty, tx_decode};
+use super::{Actor, Result, StockChange, Store, be, decode, encode, i64_of, id_of};
+use crate::prom::dto::Money;
+
+/// Which local statuses hold stock, which one ships it, and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservationPolicy {
+    pub reserve_statuses: Vec<String>,
+    /// Reaching it turns the order's reservation into a stock move (once).
+    pub done_status: Option<String>,
+    pub warehouse: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalLine {
+    pub prom_product_id: Option<i64>,
+    pub sku: Option<String>,
+    pub name: String,
+    pub quantity: Decimal,
+    #[serde(default)]
+    pub price: Option<Money>,
+    /// The local product, once linked.
+    pub product_id: Option<u64>,
+}
+
+/// An order as the back office keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalOrder {
+    pub prom_id: i64,
+    /// The back office's status: the one that reserves, ships, and is pushed to Prom.ua.
+    pub status: String,
+    /// Prom.ua's status as last read or confirmed.
+    pub prom_status: Option<String>,
+    /// The local status was changed here and Prom.ua has not confirmed it yet.
+    pub status_pending: bool,
+    pub created_at: Option<DateTime<FixedOffset>>,
+    pub modified_at: Option<DateTime<FixedOffset>>,
+    pub client: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub total: Option<Money>,
+    pub lines: Vec<LocalLine>,
+    /// What this order reserves now: (product id, quantity).
+    #[serde(default)]
+    pub reserved: Vec<(u64, i64)>,
+    /// The done status has moved its stock out.
+    #[serde(default)]
+    pub stock_moved: bool,
+    pub imported_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl LocalOrder {
+    /// A line matches no local product.
+    pub fn has_unlinked_lines(&self) -> bool {
+        self.lines.iter().any(|l| l.product_id.is_none())
+    }
+}
+
+/// A price Prom.ua confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceSnapshot {
+    pub prom_id: i64,
+    pub price: Decimal,
+    pub confirmed_at: DateTime<Utc>,
+}
+
+/// What an order upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OrderUpsert {
+    pub created: bool,
+    pub changed: bool,
+    pub newly_linked_lines: usize,
+}
+
+const CURSOR_KEY: &[u8] = b"orders_cursor";
+
+/// Whole units reserved for a fractional quantity: never sell what is not there.
+fn units(q: Decimal) -> i64 {
+    q.ceil().to_i64().unwrap_or(i64::MAX).max(0)
+}
+
+/// What an order's linked lines hold, per product.
+fn linked_units(order: &LocalOrder) -> Vec<(u64, i64)> {
+    let mut out: Vec<(u64, i64)> = Vec::new();
+    for l in &order.lines {
+        if let Some(id) = l.product_id {
+            match out.iter_mut().find(|(p, _)| *p == id) {
+                Some((_, q)) => *q += units(l.quantity),
+                None => out.push((id, units(l.quantity))),
+            }
+        }
+    }
+    out
+}
+
+fn reservations(order: &LocalOrder, policy: &ReservationPolicy) -> Vec<(u64, i64)> {
+    if order.stock_moved || !policy.reserve_statuses.contains(&order.status) {
+        return Vec::new();
+    }
+    linked_units(order)
+}
+
+fn tx_encode<T: Serialize>(v: &T) -> std::result::Result<Vec<u8>, Abort<String>> {
+    encode(v).map_err(|e| Abort::Abort(e.to_string()))
+}
+
+impl Store {
+    fn order_trees(&self) -> [sled::Tree; 11] {
+        [
+            self.orders.clone(),
+            self.reserved.clone(),
+            self.products.clone(),
+            self.stock.clone(),
+            self.journal.clone(),
+            self.dirty.clone(),
+            self.links.clone(),
+            self.warehouses.clone(),
+            self.links_by_prom.clone(),
+            self.sku_index.clone(),
+            self.meta.clone(),
+        ]
+    }
+
+    /// Stores orders (new or changed) in one transaction: links their lines (through the
+    /// product link, else by identical SKU, creating the link), keeps what Prom says of
+    /// the status unless a local change is pending, re-computes reservations, and on the
+    /// done status moves the stock out once. Then, and only then, moves the cursor to
+    /// `cursor` if given.
+    pub fn upsert_orders(
+        &self,
+        incoming: &[LocalOrder],
+        policy: &ReservationPolicy,
+        cursor: Option<DateTime<Utc>>,
+    ) -> Result<Vec<OrderUpsert>> {
+        let now = Utc::now();
+        finish(self.order_trees().transaction(|t| {
+            let (orders, reserved, links, by_prom, skus, meta) =
+                (&t[0], &t[1], &t[6], &t[8], &t[9], &t[10]);
+            let mv = MoveTrees {
+                products: &t[2],
+                stock: &t[3],
+                journal: &t[4],
+                dirty: &t[5],
+                links: &t[6],
+                warehouses: &t[7],
+            };
+            let mut out = Vec::with_capacity(incoming.len());
+            for new in incoming {
+                let old: Option<LocalOrder> = match orders.get(new.prom_id.to_be_bytes())? {
+                    Some(v) => Some(tx_decode("orders", &v)?),
+                    None => None,
+                };
+                let mut order = new.clone();
+                let mut newly_linked = 0;
+                for line in &mut order.lines {
+                    if line.product_id.is_some() {
+                        continue;
+                    }
+                    if let Some(pid) = line.prom_product_id {
+                        if let Some(local) = by_prom.get(pid.to_be_bytes())? {
+                            line.product_id = Some(id_of(&local));
+                            continue;
+                        }
+                        // Identical SKU, when that local product is not linked elsewhere.
+                        let sku = line.sku.as_deref().map(str::trim).filter(|s| !s.is_empty());
+                        if let Some(local) =
+                            sku.map(|s| skus.get(s.as_bytes())).transpose()?.flatten()
+                        {
+                            let id = id_of(&local);
+                            if links.get(be(id))?.is_none() {
+                                links.insert(&be(id), &pid.to_be_bytes())?;
+                                by_prom.insert(&pid.to_be_bytes(), &be(id))?;
+                                line.product_id = Some(id);
+                                newly_linked += 1;
+                            }
+                        }
+                    }
+                }
+                if let Some(old) = &old {
+                    order.imported_at = old.imported_at;
+                    order.stock_moved = old.stock_moved;
+                    // A local status change waiting for Prom wins over what Prom says.
+                    if old.status_pending {
+                        order.status = old.status.clone();
+                        order.status_pending = true;
+                    }
+                    // Lines linked earlier stay linked.
+                    for (line, was) in order.lines.iter_mut().zip(&old.lines) {
+                        if line.product_id.is_none() && line.prom_product_id == was.prom_product_id
+                        {
+                            line.product_id = was.product_id;
+                        }
+                    }
+                }
+                order.updated_at = now;
+                let changed = old.as_ref().is_none_or(|o| {
+                    o.status != order.status
+                        || o.lines != order.lines
+                        || o.modified_at != order.modified_at
+                });
+                self.settle(
+                    &mut order,
+                    old.as_ref().map(|o| o.reserved.as_slice()).unwrap_or(&[]),
+                    policy,
+                    reserved,
+                    &mv,
+                    now,
+                )?;
+                orders.insert(&order.prom_id.to_be_bytes(), tx_encode(&order)?)?;
+                out.push(OrderUpsert {
+                    created: old.is_none(),
+                    changed,
+                    newly_linked_lines: newly_linked,
+                });
+            }
+            if let Some(c) = cursor {
+                let current = meta
+                    .get(CURSOR_KEY)?
+                    .map(|v| String::from_utf8_lossy(&v).into_owned());
+                let keep = current
+                    .as_deref()
+                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                    .is_some_and(|cur| cur >= c);
+                if !keep {
+                    meta.insert(CURSOR_KEY, c.to_rfc3339().as_bytes())?;
+                }
+            }
+            Ok(out)
+        }))
+    }
+
+    /// Applies the policy to an order: moves stock out at the done status (once), and
+    /// replaces the order's reservations (`before` → what it reserves now) in the totals.
+    fn settle(
+        &self,
+        order: &mut LocalOrder,
+        before: &[(u64, i64)],
+        policy: &ReservationPolicy,
+        reserved: &sled::transaction::TransactionalTree,
+        mv: &MoveTrees<'_>,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<(), Abort<String>> {
+        if policy.done_status.as_deref() == Some(order.status.as_str()) && !order.stock_moved {
+            let reason = format!("order {} {}", order.prom_id, order.status);
+            for (product_id, q) in linked_units(order) {
+                mv.apply(
+                    &StockChange::Adjust {
+                        product_id,
+                        warehouse: policy.warehouse.clone(),
+                        delta: -q,
+                    },
+                    Actor::Order,
+                    Some(&reason),
+                    now,
+                )?;
+            }
+            order.stock_moved = true;
+        }
+        let after = reservations(order, policy);
+        let mut touched: Vec<u64> = before.iter().chain(&after).map(|(p, _)| *p).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for p in touched {
+            let was: i64 = before
+                .iter()
+                .filter(|(id, _)| *id == p)
+                .map(|(_, q)| q)
+                .sum();
+            let now_q: i64 = after
+                .iter()
+                .filter(|(id, _)| *id == p)
+                .map(|(_, q)| q)
+                .sum();
+            if was == now_q {
+                continue;
+            }
+            let total = reserved.get(be(p))?.map_or(0, |v| i64_of(&v)) - was + now_q;
+            if total <= 0 {
+                reserved.remove(&be(p))?;
+            } else {
+                reserved.insert(&be(p), &total.to_be_bytes())?;
+            }
+            mark_dirty(mv.dirty, mv.links, p, DIRTY_STOCK)?;
+        }
+        order.reserved = after;
+        Ok(())
+    }
+
+    /// Changes an order's local status (to be pushed to Prom.ua), with its reservations.
+    pub fn set_order_status(
+        &self,
+        prom_id: i64,
+        status: &str,
+        policy: &ReservationPolicy,
+    ) -> Result<LocalOrder> {
+        let now = Utc::now();
+        finish(self.order_trees().transaction(|t| {
+            let (orders, reserved) = (&t[0], &t[1]);
+            let mv = MoveTrees {
+                products: &t[2],
+                stock: &t[3],
+                journal: &t[4],
+                dirty: &t[5],
+                links: &t[6],
+                warehouses: &t[7],
+            };
+            let Some(v) = orders.get(prom_id.to_be_bytes())? else {
+                return abort(format!("no order {prom_id}"));
+            };
+            let mut order: LocalOrder = tx_decode("orders", &v)?;
+            if order.status == status {
+                return Ok(order);
+            }
+            order.status = status.to_string();
+            order.status_pending = order.prom_status.as_deref() != Some(status);
+            order.updated_at = now;
+            let before = order.reserved.clone();
+            self.settle(&mut order, &before, policy, reserved, &mv, now)?;
+            orders.insert(&prom_id.to_be_bytes(), tx_encode(&order)?)?;
+            Ok(order)
+        }))
+    }
+
+    /// Records that Prom.ua confirmed these orders' statuses.
+    pub fn confirm_order_statuses(&self, confirmed: &[(i64, String)]) -> Result<()> {
+        let tree = self.orders.clone();
+        finish(tree.transaction(|orders| {
+            for (id, status) in confirmed {
+                if let Some(v) = orders.get(id.to_be_bytes())? {
+                    let mut o: LocalOrder = tx_decode("orders", &v)?;
+                    o.prom_status = Some(status.clone());
+                    o.status_pending = false;
+                    orders.insert(&id.to_be_bytes(), tx_encode(&o)?)?;
+                }
+            }
+            Ok(())
+        }))
+    }
+
+    pub fn order(&self, prom_id: i64) -> Result<Option<LocalOrder>> {
+        self.orders
+            .get(prom_id.to_be_bytes())?
+            .map(|v| decode("orders", &v))
+            .transpose()
+    }
+
+    /// Orders, newest (highest id) first.
+    pub fn orders(&self) -> Result<Vec<LocalOrder>> {
+        self.orders
+            .iter()
+            .values()
+            .rev()
+            .map(|v| decode("orders", &v?))
+            .collect()
+    }
+
+    pub fn order_count(&self) -> usize {
+        self.orders.len()
+    }
+
+    /// Re-links stored orders' lines for `prom_product_id` (after a new link), with
+    /// their reservations.
+    pub fn relink_orders(&self, prom_product_id: i64, policy: &ReservationPolicy) -> Result<usize> {
+        let affected: Vec<LocalOrder> = self
+            .orders()?
+            .into_iter()
+            .filter(|o| {
+                o.lines
+                    .iter()
+                    .any(|l| l.product_id.is_none() && l.prom_product_id == Some(prom_product_id))
+            })
+            .collect();
+        let n = affected.len();
+        if n > 0 {
+            self.upsert_orders(&affected, policy, None)?;
+        }
+        Ok(n)
+    }
+
+    /// Quantity reserved by open orders for a product.
+    pub fn reserved_of(&self, product_id: u64) -> Result<i64> {
+        Ok(self.reserved.get(be(product_id))?.map_or(0, |v| i64_of(&v)))
+    }
+
+    /// Where the last import stopped (UTC).
+    pub fn orders_cursor(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .meta
+            .get(CURSOR_KEY)?
+            .and_then(|v| DateTime::parse_from_rfc3339(&String::from_utf8_lossy(&v)).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+
+    pub fn price_snapshot(&self, product_id: u64) -> Result<Option<PriceSnapshot>> {
+        self.price_snapshots
+            .get(be(product_id))?
+            .map(|v| decode("price_snapshots", &v))
+            .transpose()
+    }
+
+    pub fn put_price_snapshots(&self, snaps: &[(u64, PriceSnapshot)]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for (id, s) in snaps {
+            batch.insert(&be(*id), encode(s)?);
+        }
+        self.price_snapshots.apply_batch(batch)?;
+        Ok(())
+    }
+}
