@@ -68,6 +68,10 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
             update_prices: false,
             update_statuses: false,
             push_debounce: Duration::from_secs(1),
+            reserve_statuses: vec!["pending".into()],
+            done_status: Some("delivered".into()),
+            reserve_warehouse: "main".into(),
+            safety_buffer: 0,
         },
         CancellationToken::new(),
     );
@@ -126,7 +130,7 @@ fn check_sandbox(sandbox: &Sandbox, store: &Store, ctx: &JobContext) -> anyhow::
         let p = sandbox
             .product(row.prom_id)
             .context("a linked product vanished")?;
-        let (q, presence) = crate::jobs::push_stock::wanted(row.stock);
+        let (q, presence) = crate::jobs::push_stock::wanted(row.stock - row.reserved);
         ensure!(
             p.quantity_in_stock == Some(q) && p.presence == presence,
             "sandbox product {} shows {:?}/{} instead of {q}/{presence}",

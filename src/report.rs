@@ -22,6 +22,8 @@ pub enum Outcome {
     Skipped,
     /// `--dry-run`: planned, nothing sent, nothing written.
     DryRun,
+    /// A guard of the job stopped the run before it wrote anything.
+    Guarded,
 }
 
 impl fmt::Display for Outcome {
@@ -33,6 +35,7 @@ impl fmt::Display for Outcome {
             Outcome::Cancelled => "cancelled",
             Outcome::Skipped => "skipped",
             Outcome::DryRun => "dry-run",
+            Outcome::Guarded => "guarded",
         };
         f.write_str(s)
     }
@@ -66,8 +69,11 @@ pub struct RunRecord {
     /// HTTP requests made, retries included.
     pub requests: u64,
     pub retries: u64,
-    /// Why the whole run failed, was cancelled or skipped.
+    /// Why the whole run failed, was cancelled, skipped or guarded.
     pub error: Option<String>,
+    /// Things worth knowing that are not failures (unlinked order lines, unmapped statuses).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl RunRecord {
@@ -121,6 +127,9 @@ impl fmt::Display for RunRecord {
         )?;
         if let Some(e) = &self.error {
             writeln!(f, "error:      {e}")?;
+        }
+        for n in &self.notes {
+            writeln!(f, "note:       {n}")?;
         }
         const SHOWN: usize = 20;
         for fail in self.failed.iter().take(SHOWN) {

@@ -67,6 +67,9 @@ pub(super) fn router(office: BackOffice, token: String) -> Router {
         .route("/runs/{job}", get(job_runs))
         .route("/import/{kind}", post(import))
         .route("/export/{kind}", get(export))
+        .route("/orders", get(list_orders))
+        .route("/orders/{id}", get(show_order))
+        .route("/orders/{id}/status", put(set_order_status))
         .layer(middleware::from_fn_with_state(app.clone(), auth));
     Router::new()
         .route("/health", get(health))
@@ -300,4 +303,37 @@ async fn export(
 ) -> Result<Response, ApiError> {
     let text = office(&app, &headers).export_csv(kind(&k)?).await?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
+}
+
+#[derive(Deserialize)]
+struct OrdersQuery {
+    #[serde(default)]
+    unlinked: bool,
+}
+
+async fn list_orders(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<OrdersQuery>,
+) -> ApiResult<Vec<crate::store::LocalOrder>> {
+    Ok(Json(office(&app, &headers).list_orders(q.unlinked).await?))
+}
+
+async fn show_order(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<crate::store::LocalOrder> {
+    Ok(Json(office(&app, &headers).show_order(id).await?))
+}
+
+async fn set_order_status(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(req): Json<crate::backoffice::OrderStatusSet>,
+) -> ApiResult<crate::store::LocalOrder> {
+    Ok(Json(
+        office(&app, &headers).set_order_status(id, &req).await?,
+    ))
 }

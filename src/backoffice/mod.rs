@@ -20,7 +20,10 @@ pub use remote::AdminClient;
 pub use types::*;
 
 use crate::report::RunRecord;
-use crate::store::{Actor, JournalEntry, NewProduct, Product, ProductUpdate, StockChange, Store};
+use crate::store::{
+    Actor, JournalEntry, LocalOrder, NewProduct, Product, ProductUpdate, ReservationPolicy,
+    StockChange, Store,
+};
 
 pub type Result<T> = std::result::Result<T, BackofficeError>;
 
@@ -47,6 +50,11 @@ pub trait Ledger {
         opts: &CsvOptions,
     ) -> Result<ImportReport>;
     async fn export_csv(&self, kind: CsvKind) -> Result<String>;
+    /// Orders, newest first; only those with a line matching no local product if asked.
+    async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<LocalOrder>>;
+    async fn show_order(&self, prom_id: i64) -> Result<LocalOrder>;
+    /// Changes the local status (reservations follow; `push_statuses` sends it).
+    async fn set_order_status(&self, prom_id: i64, req: &OrderStatusSet) -> Result<LocalOrder>;
 }
 
 /// The ledger on an open store.
@@ -59,6 +67,8 @@ pub struct BackOffice {
     jobs: Arc<std::sync::RwLock<Vec<(String, String, String)>>>,
     /// Woken after a change that the on-change push should see.
     changed: Option<Arc<Notify>>,
+    /// How order statuses hold and ship stock.
+    policy: ReservationPolicy,
 }
 
 impl BackOffice {
@@ -69,7 +79,17 @@ impl BackOffice {
             actor,
             jobs: Arc::new(std::sync::RwLock::new(jobs)),
             changed: None,
+            policy: ReservationPolicy {
+                reserve_statuses: ["pending", "received", "paid"].map(String::from).to_vec(),
+                done_status: Some("delivered".into()),
+                warehouse: "main".into(),
+            },
         }
+    }
+
+    pub fn with_policy(mut self, policy: ReservationPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     pub fn set_jobs(&self, jobs: Vec<(String, String, String)>) {
@@ -282,6 +302,10 @@ impl Ledger for BackOffice {
             crate::store::StoreError::Invalid(m) => BackofficeError::Conflict(m),
             e => e.into(),
         })?;
+        // Stored orders with lines for this Prom product now link (and reserve) too.
+        if self.store.relink_orders(req.prom_id, &self.policy)? > 0 {
+            self.touched();
+        }
         self.link_view(&p)
     }
 
@@ -332,6 +356,34 @@ impl Ledger for BackOffice {
 
     async fn export_csv(&self, kind: CsvKind) -> Result<String> {
         csv_io::export(&self.store, kind)
+    }
+
+    async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<LocalOrder>> {
+        Ok(self
+            .store
+            .orders()?
+            .into_iter()
+            .filter(|o| !unlinked_only || o.has_unlinked_lines())
+            .collect())
+    }
+
+    async fn show_order(&self, prom_id: i64) -> Result<LocalOrder> {
+        self.store
+            .order(prom_id)?
+            .ok_or_else(|| BackofficeError::NotFound(format!("no order {prom_id}")))
+    }
+
+    async fn set_order_status(&self, prom_id: i64, req: &OrderStatusSet) -> Result<LocalOrder> {
+        let status = req.status.trim();
+        if status.is_empty() {
+            return Err(BackofficeError::Invalid(
+                "a status must not be blank".into(),
+            ));
+        }
+        self.show_order(prom_id).await?;
+        let o = self.store.set_order_status(prom_id, status, &self.policy)?;
+        self.touched();
+        Ok(o)
     }
 }
 

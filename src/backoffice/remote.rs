@@ -191,6 +191,28 @@ impl Ledger for AdminClient {
         self.send(req).await
     }
 
+    async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<LocalOrder>> {
+        self.send(
+            self.request(Method::GET, &["v1", "orders"])
+                .query(&[("unlinked", unlinked_only)]),
+        )
+        .await
+    }
+
+    async fn show_order(&self, prom_id: i64) -> Result<LocalOrder> {
+        self.send(self.request(Method::GET, &["v1", "orders", &prom_id.to_string()]))
+            .await
+    }
+
+    async fn set_order_status(&self, prom_id: i64, req: &OrderStatusSet) -> Result<LocalOrder> {
+        self.json(
+            Method::PUT,
+            &["v1", "orders", &prom_id.to_string(), "status"],
+            req,
+        )
+        .await
+    }
+
     async fn export_csv(&self, kind: CsvKind) -> Result<String> {
         let resp = self
             .request(Method::GET, &["v1", "export", kind.name()])

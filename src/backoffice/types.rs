@@ -99,3 +99,8 @@ pub struct ImportReport {
     /// Journal entries written (stock imports).
     pub moves: usize,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderStatusSet {
+    pub status: String,
+}

@@ -137,6 +137,114 @@ pub enum PricesCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Imported orders, newest first.
+    List {
+        /// Only orders with a line that matches no local product.
+        #[arg(long)]
+        unlinked: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One order with its lines and what they reserve.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an order's local status (reservations follow; push_statuses sends it).
+    SetStatus {
+        id: i64,
+        status: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn order_text(o: &crate::store::LocalOrder) -> String {
+    let mut s = format!(
+        "order:      {}\nstatus:     {}{}\nProm.ua:    {}\nclient:     {} {}\ntotal:      {}\n",
+        o.prom_id,
+        o.status,
+        if o.status_pending {
+            " (not yet on Prom.ua)"
+        } else {
+            ""
+        },
+        o.prom_status.as_deref().unwrap_or("-"),
+        o.client,
+        o.phone.as_deref().unwrap_or(""),
+        o.total.as_ref().map_or("-".to_string(), |m| m.raw.clone())
+    );
+    for l in &o.lines {
+        s += &format!(
+            "  {} x {}  {}  (Prom product {}){}\n",
+            l.quantity,
+            l.sku.as_deref().unwrap_or("-"),
+            l.name,
+            l.prom_product_id.map_or("-".to_string(), |i| i.to_string()),
+            if l.product_id.is_none() {
+                "  UNLINKED"
+            } else {
+                ""
+            }
+        );
+    }
+    for (p, q) in &o.reserved {
+        s += &format!("  reserves {q} of product {p}\n");
+    }
+    s
+}
+
+pub async fn orders(config: &Config, cmd: OrdersCommand) -> u8 {
+    let ledger = match AnyLedger::open(config) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let result = match cmd {
+        OrdersCommand::List { unlinked, json } => {
+            ledger.list_orders(unlinked).await.map(|orders| {
+                print(json, &orders, |orders| {
+                    let mut s = format!(
+                        "{:>12}  {:<20}  {:<12}  {:<12}  {:>5}  {}\n",
+                        "ORDER", "CREATED (UTC)", "STATUS", "PROM.UA", "LINES", "CLIENT"
+                    );
+                    for o in orders {
+                        s += &format!(
+                            "{:>12}  {:<20}  {:<12}  {:<12}  {:>5}  {}{}\n",
+                            o.prom_id,
+                            o.created_at.map_or("-".to_string(), |t| t
+                                .with_timezone(&chrono::Utc)
+                                .format("%Y-%m-%d %H:%M:%S")
+                                .to_string()),
+                            o.status,
+                            o.prom_status.as_deref().unwrap_or("-"),
+                            o.lines.len(),
+                            o.client,
+                            if o.has_unlinked_lines() {
+                                "  [unlinked lines]"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                    s
+                })
+            })
+        }
+        OrdersCommand::Show { id, json } => ledger
+            .show_order(id)
+            .await
+            .map(|o| print(json, &o, order_text)),
+        OrdersCommand::SetStatus { id, status, json } => ledger
+            .set_order_status(id, &crate::backoffice::OrderStatusSet { status })
+            .await
+            .map(|o| print(json, &o, order_text)),
+    };
+    finish(&ledger, result).await
+}
+
+#[derive(Debug, Subcommand)]
 pub enum LinksCommand {
     /// Local products and the Prom.ua product each is linked to.
     List {
@@ -192,6 +300,9 @@ delegate! {
     job_runs(job: &str, limit: usize) -> Vec<crate::report::RunRecord>;
     import_csv(kind: CsvKind, data: &[u8], opts: &CsvOptions) -> crate::backoffice::ImportReport;
     export_csv(kind: CsvKind) -> String;
+    list_orders(unlinked_only: bool) -> Vec<crate::store::LocalOrder>;
+    show_order(prom_id: i64) -> crate::store::LocalOrder;
+    set_order_status(prom_id: i64, req: &crate::backoffice::OrderStatusSet) -> crate::store::LocalOrder;
 }
 
 impl AnyLedger {

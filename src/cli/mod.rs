@@ -12,7 +12,7 @@ use std::time::Duration;
 mod ledger_cmds;
 
 use clap::{Parser, Subcommand};
-pub use ledger_cmds::{LinksCommand, PricesCommand, ProductsCommand, StockCommand};
+pub use ledger_cmds::{LinksCommand, OrdersCommand, PricesCommand, ProductsCommand, StockCommand};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -80,6 +80,11 @@ pub enum Command {
     Prices {
         #[command(subcommand)]
         command: PricesCommand,
+    },
+    /// Orders imported from Prom.ua.
+    Orders {
+        #[command(subcommand)]
+        command: OrdersCommand,
     },
     /// Links between local products and Prom.ua products.
     Links {
@@ -225,6 +230,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Stock { command } => ledger_cmds::stock(&config, command).await,
         Command::Prices { command } => ledger_cmds::prices(&config, command).await,
         Command::Links { command } => ledger_cmds::links(&config, command).await,
+        Command::Orders { command } => ledger_cmds::orders(&config, command).await,
         Command::Demo { .. } | Command::Sandbox(_) => unreachable!("handled above"),
     }
 }
@@ -424,7 +430,7 @@ async fn job_run(config: &Config, name: &str, dry_run: bool, json: bool) -> u8 {
     }
     match run.record.outcome {
         Outcome::Ok | Outcome::Skipped | Outcome::DryRun => 0,
-        Outcome::Partial => EXIT_FAILED_ITEMS,
+        Outcome::Partial | Outcome::Guarded => EXIT_FAILED_ITEMS,
         Outcome::Failed | Outcome::Cancelled => EXIT_ERROR,
     }
 }

@@ -7,6 +7,7 @@
 //! parsed. Every error carries the key path and its place in the file.
 
 mod diagnostic;
+mod kinds;
 mod schedule;
 
 use std::collections::BTreeSet;
@@ -16,12 +17,14 @@ use std::time::Duration;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use figment::value::{Dict, Value};
+use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use toml::de::{DeTable, DeValue};
 
 pub use diagnostic::{ConfigError, ConfigErrors, Origin};
+pub use kinds::*;
 pub use schedule::Schedule;
 
 /// Prefix of every environment override, e.g. `PROMUA_SYNC__STORE__PATH`.
@@ -76,6 +79,24 @@ pub struct SyncConfig {
     pub update_statuses: bool,
     /// How long the on-change push waits after a change, to send many in one batch.
     pub push_debounce: Duration,
+    /// Local order statuses that hold stock for the order.
+    pub reserve_statuses: Vec<String>,
+    /// The local status that ships an order: its reservation becomes a stock move.
+    pub done_status: Option<String>,
+    /// Where reservations and shipments take stock from.
+    pub reserve_warehouse: String,
+    /// Held back from Prom.ua on every product.
+    pub safety_buffer: i64,
+}
+
+impl SyncConfig {
+    pub fn reservation_policy(&self) -> crate::store::ReservationPolicy {
+        crate::store::ReservationPolicy {
+            reserve_statuses: self.reserve_statuses.clone(),
+            done_status: self.done_status.clone(),
+            warehouse: self.reserve_warehouse.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -114,12 +135,18 @@ pub struct JobConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobKind {
     PushStock(PushStockOptions),
+    PushPrices(PushPricesOptions),
+    PushStatuses(PushStatusesOptions),
+    PullOrders(PullOrdersOptions),
 }
 
 impl JobKind {
     pub fn name(&self) -> &'static str {
         match self {
             JobKind::PushStock(_) => "push_stock",
+            JobKind::PushPrices(_) => "push_prices",
+            JobKind::PushStatuses(_) => "push_statuses",
+            JobKind::PullOrders(_) => "pull_orders",
         }
     }
 }
@@ -127,29 +154,9 @@ impl JobKind {
 /// The most items one `products/edit` call may carry.
 pub const MAX_BATCH: usize = 100;
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct PushStockOptions {
-    /// Items per `products/edit` call (1..=100).
-    pub batch_size: usize,
-}
-
-impl Default for PushStockOptions {
-    fn default() -> Self {
-        Self {
-            batch_size: MAX_BATCH,
-        }
-    }
-}
-
 /// Job kinds named by the design but not built in this version.
-const FUTURE_KINDS: [&str; 4] = [
-    "push_prices",
-    "push_statuses",
-    "pull_orders",
-    "import_products",
-];
-const KINDS: [&str; 1] = ["push_stock"];
+const FUTURE_KINDS: [&str; 1] = ["import_products"];
+const KINDS: [&str; 4] = ["push_stock", "push_prices", "push_statuses", "pull_orders"];
 
 // ---- raw sections, as written ----
 
@@ -193,6 +200,10 @@ struct RawSync {
     update_prices: Option<bool>,
     update_statuses: Option<bool>,
     push_debounce_ms: Option<u64>,
+    reserve_statuses: Option<Vec<String>>,
+    done_status: Option<String>,
+    reserve_warehouse: Option<String>,
+    safety_buffer: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -689,6 +700,44 @@ impl<'a, 'i> Compiler<'a, 'i> {
                 ok = false;
             }
         }
+        let reserve_statuses = raw
+            .reserve_statuses
+            .unwrap_or_else(|| ["pending", "received", "paid"].map(String::from).to_vec());
+        let done_status = match raw.done_status {
+            Some(s) if s.trim().is_empty() => None,
+            Some(s) => Some(s.trim().to_string()),
+            None => Some("delivered".to_string()),
+        };
+        if let Some(d) = &done_status {
+            if reserve_statuses.contains(d) {
+                self.error(
+                    &[Seg::Key("sync".into()), Seg::Key("done_status".into())],
+                    false,
+                    format!("`{d}` is also in reserve_statuses: an order cannot both hold and ship stock"),
+                    None,
+                );
+                ok = false;
+            }
+        }
+        let reserve_warehouse = raw
+            .reserve_warehouse
+            .map(|w| w.trim().to_string())
+            .unwrap_or_else(|| {
+                warehouses
+                    .first()
+                    .map(|w| w.trim().to_string())
+                    .unwrap_or_default()
+            });
+        let safety_buffer = raw.safety_buffer.unwrap_or(0);
+        if safety_buffer < 0 {
+            self.error(
+                &[Seg::Key("sync".into()), Seg::Key("safety_buffer".into())],
+                false,
+                "must not be negative",
+                None,
+            );
+            ok = false;
+        }
         let debounce = raw.push_debounce_ms.unwrap_or(3000);
         if debounce > 600_000 {
             self.error(
@@ -705,6 +754,10 @@ impl<'a, 'i> Compiler<'a, 'i> {
             update_prices: raw.update_prices.unwrap_or(false),
             update_statuses: raw.update_statuses.unwrap_or(false),
             push_debounce: Duration::from_millis(debounce),
+            reserve_statuses,
+            done_status,
+            reserve_warehouse,
+            safety_buffer,
         })
     }
 
@@ -817,6 +870,27 @@ impl<'a, 'i> Compiler<'a, 'i> {
         ok.then_some(jobs)
     }
 
+    fn check_batch(&mut self, at: &[Seg], n: usize) -> bool {
+        if n == 0 || n > MAX_BATCH {
+            self.error(
+                at,
+                false,
+                format!("must be between 1 and {MAX_BATCH}"),
+                None,
+            );
+            return false;
+        }
+        true
+    }
+
+    fn check_percent(&mut self, at: &[Seg], p: Option<Decimal>) -> bool {
+        if p.is_some_and(|p| p < Decimal::ZERO || p > Decimal::from(100)) {
+            self.error(at, false, "must be a percent between 0 and 100", None);
+            return false;
+        }
+        true
+    }
+
     fn job(&mut self, base: &[Seg], item: &Value) -> Option<JobConfig> {
         let Some(dict) = item.as_dict() else {
             self.error(base, false, "expected a [[job]] table", None);
@@ -882,16 +956,116 @@ impl<'a, 'i> Compiler<'a, 'i> {
         let kind = kind.and_then(|k| match k.as_str() {
             "push_stock" => {
                 let o: PushStockOptions = self.table(base, Some(&options))?;
-                if o.batch_size == 0 || o.batch_size > MAX_BATCH {
+                let ok = self.check_batch(&field("batch_size"), o.batch_size)
+                    & self
+                        .check_percent(&field("max_zero_share_percent"), o.max_zero_share_percent);
+                ok.then_some(JobKind::PushStock(o))
+            }
+            "push_prices" => {
+                let o: PushPricesOptions = self.table(base, Some(&options))?;
+                let mut ok = self.check_batch(&field("batch_size"), o.batch_size);
+                if o.markup_percent < Decimal::from(-99) || o.markup_percent > Decimal::from(1000) {
                     self.error(
-                        &field("batch_size"),
+                        &field("markup_percent"),
                         false,
-                        format!("must be between 1 and {MAX_BATCH}"),
+                        "must be between -99 and 1000",
                         None,
                     );
-                    return None;
+                    ok = false;
                 }
-                Some(JobKind::PushStock(o))
+                if o.round_step.is_some_and(|s| s <= Decimal::ZERO) {
+                    self.error(&field("round_step"), false, "must be above 0", None);
+                    ok = false;
+                }
+                if o.ending
+                    .is_some_and(|e| e < Decimal::ZERO || e >= Decimal::ONE)
+                {
+                    self.error(
+                        &field("ending"),
+                        false,
+                        "is the fraction a price ends with, from 0 to below 1 (e.g. 0.99)",
+                        None,
+                    );
+                    ok = false;
+                }
+                if o.min_price.is_some_and(|m| m < Decimal::ZERO) {
+                    self.error(&field("min_price"), false, "must not be negative", None);
+                    ok = false;
+                }
+                ok &= self.check_percent(
+                    &field("max_price_change_percent"),
+                    o.max_price_change_percent,
+                );
+                ok.then_some(JobKind::PushPrices(o))
+            }
+            "push_statuses" => {
+                let o: PushStatusesOptions = self.table(base, Some(&options))?;
+                let mut ok = true;
+                for (local, target) in &o.status_map {
+                    let mut at = field("status_map");
+                    at.push(Seg::Key(local.clone()));
+                    if !PROM_STATUSES.contains(&target.status()) {
+                        self.error(
+                            &at,
+                            false,
+                            format!("`{}` is not a Prom.ua order status", target.status()),
+                            Some(&format!("one of: {}", PROM_STATUSES.join(", "))),
+                        );
+                        ok = false;
+                    }
+                    match (target.status(), target.reason()) {
+                        ("canceled", None) => {
+                            self.error(
+                                &at,
+                                false,
+                                "cancelling on Prom.ua needs a reason",
+                                Some("e.g. { status = \"canceled\", reason = \"buyers_request\" }"),
+                            );
+                            ok = false;
+                        }
+                        ("canceled", Some(r)) if !PROM_REASONS.contains(&r) => {
+                            self.error(
+                                &at,
+                                false,
+                                format!("`{r}` is not a Prom.ua cancellation reason"),
+                                Some(&format!("one of: {}", PROM_REASONS.join(", "))),
+                            );
+                            ok = false;
+                        }
+                        ("canceled", Some(r))
+                            if matches!(r, "price_changed" | "not_enough_fields" | "another")
+                                && target.text().is_none_or(|t| t.trim().is_empty()) =>
+                        {
+                            self.error(&at, false, format!("reason `{r}` needs a `text`"), None);
+                            ok = false;
+                        }
+                        _ => {}
+                    }
+                }
+                ok.then_some(JobKind::PushStatuses(o))
+            }
+            "pull_orders" => {
+                let o: PullOrdersOptions = self.table(base, Some(&options))?;
+                let mut ok = true;
+                if o.overlap_minutes > 24 * 60 {
+                    self.error(
+                        &field("overlap_minutes"),
+                        false,
+                        "must be at most 1440 (a day)",
+                        None,
+                    );
+                    ok = false;
+                }
+                if o.initial_days == 0 || o.initial_days > 365 {
+                    self.error(
+                        &field("initial_days"),
+                        false,
+                        "must be between 1 and 365",
+                        None,
+                    );
+                    ok = false;
+                }
+                ok.then_some(JobKind::PullOrders(o))
             }
             other if FUTURE_KINDS.contains(&other) => {
                 self.error(

@@ -274,7 +274,11 @@ pub async fn run_and_log(job: &JobConfig, ctx: &JobContext) {
                     tracing::info!("{}", r.summary())
                 }
                 Outcome::Partial | Outcome::Cancelled => tracing::warn!("{}", r.summary()),
-                Outcome::Failed => tracing::error!("{}", r.summary()),
+                // A guard stops a run until the config changes: an operator must see it.
+                Outcome::Failed | Outcome::Guarded => tracing::error!("{}", r.summary()),
+            }
+            for n in &r.notes {
+                tracing::warn!("job {}: {n}", r.job);
             }
             for f in r.failed.iter().take(10) {
                 tracing::warn!(

@@ -1,6 +1,9 @@
 //! Sync jobs, one file per kind. Each job first builds a plan (pure: store state in,
 //! intended changes out) and then applies it; `--dry-run` stops after the plan.
 
+pub mod pull_orders;
+pub mod push_prices;
+pub mod push_statuses;
 pub mod push_stock;
 
 use std::fmt;
@@ -61,12 +64,18 @@ pub enum JobError {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Plan {
     PushStock(push_stock::StockPlan),
+    PushPrices(push_prices::PricePlan),
+    PushStatuses(push_statuses::StatusPlan),
+    PullOrders(pull_orders::OrdersPlan),
 }
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Plan::PushStock(p) => p.fmt(f),
+            Plan::PushPrices(p) => p.fmt(f),
+            Plan::PushStatuses(p) => p.fmt(f),
+            Plan::PullOrders(p) => p.fmt(f),
         }
     }
 }
@@ -83,6 +92,9 @@ pub struct JobRun {
 pub async fn run_job(job: &JobConfig, ctx: &JobContext, dry_run: bool) -> Result<JobRun, JobError> {
     let run = match &job.kind {
         JobKind::PushStock(opts) => push_stock::run(&job.name, opts, ctx, dry_run).await?,
+        JobKind::PushPrices(opts) => push_prices::run(&job.name, opts, ctx, dry_run).await?,
+        JobKind::PushStatuses(opts) => push_statuses::run(&job.name, opts, ctx, dry_run).await?,
+        JobKind::PullOrders(opts) => pull_orders::run(&job.name, opts, ctx, dry_run).await?,
     };
     if !dry_run {
         ctx.store.record_run(&run.record)?;
@@ -113,5 +125,6 @@ pub(crate) fn empty_record(
         requests: 0,
         retries: 0,
         error: why,
+        notes: Vec::new(),
     }
 }

@@ -57,6 +57,40 @@ impl StockChange {
 pub struct StockPlan {
     pub considered: usize,
     pub changes: Vec<StockChange>,
+    /// Why a guard would stop this plan, if one would.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guarded: Option<String>,
+}
+
+/// The guards of a push_stock job against a plan: the reason it must not be applied.
+pub fn guard(plan: &StockPlan, opts: &PushStockOptions) -> Option<String> {
+    if let Some(max) = opts.max_changes {
+        if plan.changes.len() > max {
+            return Some(format!(
+                "would change {} products, more than max_changes = {max}",
+                plan.changes.len()
+            ));
+        }
+    }
+    if let Some(max) = opts.max_zero_share_percent {
+        let zeroing = plan
+            .changes
+            .iter()
+            .filter(|c| c.quantity == 0 && c.before_quantity != Some(0))
+            .count();
+        if plan.considered > 0 {
+            let share = rust_decimal::Decimal::from(zeroing * 100)
+                / rust_decimal::Decimal::from(plan.considered);
+            if share > max {
+                return Some(format!(
+                    "would set {zeroing} of {} linked products to zero stock ({}%), more than max_zero_share_percent = {max}",
+                    plan.considered,
+                    share.round_dp(1)
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// What Prom should show for a local stock level.
@@ -72,12 +106,17 @@ pub fn wanted(stock: i64) -> (i64, &'static str) {
     )
 }
 
-/// Pure: which linked products need sending.
-pub fn plan(rows: &[LinkedStock]) -> StockPlan {
+/// Pure: which linked products need sending. The quantity offered is the stock less
+/// what open orders reserve and less the safety buffer.
+pub fn plan(rows: &[LinkedStock], safety_buffer: i64) -> StockPlan {
     let changes = rows
         .iter()
         .filter_map(|row| {
-            let (quantity, presence) = wanted(row.stock);
+            let (quantity, presence) = wanted(
+                row.stock
+                    .saturating_sub(row.reserved)
+                    .saturating_sub(safety_buffer),
+            );
             let snap = row.snapshot.as_ref().filter(|s| s.prom_id == row.prom_id);
             if snap.is_some_and(|s| s.quantity == quantity && s.presence == presence) {
                 return None;
@@ -96,6 +135,7 @@ pub fn plan(rows: &[LinkedStock]) -> StockPlan {
     StockPlan {
         considered: rows.len(),
         changes,
+        guarded: None,
     }
 }
 
@@ -108,6 +148,9 @@ impl fmt::Display for StockPlan {
             self.changes.len(),
             self.changes.len().div_ceil(crate::config::MAX_BATCH)
         )?;
+        if let Some(g) = &self.guarded {
+            writeln!(f, "GUARDED: {g}; a real run would send nothing")?;
+        }
         if self.changes.is_empty() {
             return Ok(());
         }
@@ -169,7 +212,8 @@ pub async fn run(
         Some(ctx.stock_lock.lock().await)
     };
     let rows = load(&ctx.store, &ctx.sync.warehouses).await?;
-    let plan = plan(&rows);
+    let mut plan = plan(&rows, ctx.sync.safety_buffer);
+    plan.guarded = guard(&plan, opts);
     if dry_run {
         let mut record = empty_record(job, KIND, Outcome::DryRun, None);
         record.started_at = started_at;
@@ -179,6 +223,13 @@ pub async fn run(
             record,
             plan: Some(Plan::PushStock(plan)),
         });
+    }
+    if let Some(why) = plan.guarded.clone() {
+        let mut record = empty_record(job, KIND, Outcome::Guarded, Some(why));
+        record.started_at = started_at;
+        record.considered = plan.considered;
+        record.planned = plan.changes.len();
+        return Ok(JobRun { record, plan: None });
     }
     send(job, plan, opts, ctx, started_at).await
 }
@@ -201,7 +252,7 @@ pub async fn run_on_change(ctx: &JobContext) -> Result<Option<RunRecord>, JobErr
     let started_at = Utc::now();
     let mut rows = load(&ctx.store, &ctx.sync.warehouses).await?;
     rows.retain(|r| dirty.contains(&r.product_id));
-    let plan = plan(&rows);
+    let plan = plan(&rows, ctx.sync.safety_buffer);
     let run = send(
         ON_CHANGE_JOB,
         plan,
@@ -270,6 +321,7 @@ async fn send(
             requests: client.requests(),
             retries: client.retries(),
             error,
+            notes: Vec::new(),
         },
         plan: None,
     })
@@ -421,7 +473,7 @@ mod tests {
             row(4, 0, None),
             row(5, 0, Some((0, AVAILABLE))),
         ];
-        let p = plan(&rows);
+        let p = plan(&rows, 0);
         assert_eq!(p.considered, 5);
         let ids: Vec<u64> = p.changes.iter().map(|c| c.product_id).collect();
         assert_eq!(ids, vec![2, 4, 5]);
@@ -434,6 +486,6 @@ mod tests {
     fn a_snapshot_for_another_prom_id_does_not_count() {
         let mut r = row(1, 5, Some((5, AVAILABLE)));
         r.prom_id = 42;
-        assert_eq!(plan(&[r]).changes.len(), 1);
+        assert_eq!(plan(&[r], 0).changes.len(), 1);
     }
 }

@@ -19,7 +19,9 @@ pub use error::StoreError;
 pub use ledger::{
     Actor, DIRTY_PRICE, DIRTY_STOCK, JournalEntry, NewProduct, ProductUpdate, StockChange,
 };
-pub use orders::{LocalLine, LocalOrder, OrderUpsert, PriceSnapshot, ReservationPolicy};
+pub use orders::{
+    LinkedPrice, LocalLine, LocalOrder, OrderUpsert, PriceSnapshot, ReservationPolicy,
+};
 
 use crate::report::RunRecord;
 

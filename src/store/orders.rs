@@ -76,6 +76,16 @@ pub struct PriceSnapshot {
     pub confirmed_at: DateTime<Utc>,
 }
 
+/// What the price planner needs about one linked product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedPrice {
+    pub product_id: u64,
+    pub sku: String,
+    pub prom_id: i64,
+    pub price: Option<Decimal>,
+    pub snapshot: Option<PriceSnapshot>,
+}
+
 /// What an order upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OrderUpsert {
@@ -401,6 +411,24 @@ impl Store {
             .get(CURSOR_KEY)?
             .and_then(|v| DateTime::parse_from_rfc3339(&String::from_utf8_lossy(&v)).ok())
             .map(|t| t.with_timezone(&Utc)))
+    }
+
+    /// Every linked product with its local price and the price Prom.ua last confirmed.
+    pub fn linked_prices(&self) -> Result<Vec<LinkedPrice>> {
+        let mut out = Vec::with_capacity(self.links.len());
+        for kv in self.links.iter() {
+            let (k, v) = kv?;
+            let id = id_of(&k);
+            let Some(p) = self.product(id)? else { continue };
+            out.push(LinkedPrice {
+                product_id: id,
+                sku: p.sku,
+                prom_id: i64_of(&v),
+                price: p.price,
+                snapshot: self.price_snapshot(id)?,
+            });
+        }
+        Ok(out)
     }
 
     pub fn price_snapshot(&self, product_id: u64) -> Result<Option<PriceSnapshot>> {

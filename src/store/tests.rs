@@ -94,6 +94,7 @@ fn runs_come_back_newest_first() {
             requests: 0,
             retries: 0,
             error: None,
+            notes: vec![],
         };
         s.record_run(&r).unwrap();
         r.job = "stock2".into();

@@ -1,0 +1,187 @@
+//! The options of each job kind, as `[[job]]` keys next to `name`, `kind`, `schedule`.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::MAX_BATCH;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct PushStockOptions {
+    /// Items per `products/edit` call (1..=100).
+    pub batch_size: usize,
+    /// Guard: the most products one run may change.
+    pub max_changes: Option<usize>,
+    /// Guard: the largest share of the linked catalogue (percent) one run may set to 0.
+    pub max_zero_share_percent: Option<Decimal>,
+}
+
+impl Default for PushStockOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: MAX_BATCH,
+            max_changes: None,
+            max_zero_share_percent: None,
+        }
+    }
+}
+
+/// How a local price becomes the Prom.ua price.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct PriceRules {
+    /// Added percent (10 = +10 %).
+    pub markup_percent: Decimal,
+    /// Added amount, after the percent.
+    pub markup_fixed: Decimal,
+    /// Round to a multiple of this (e.g. 1, 0.5, 10), half up.
+    pub round_step: Option<Decimal>,
+    /// Then end the price with this fraction (e.g. 0.99: 120.40 becomes 119.99).
+    pub ending: Option<Decimal>,
+    /// Never below this.
+    pub min_price: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct PushPricesOptions {
+    pub batch_size: usize,
+    pub markup_percent: Decimal,
+    pub markup_fixed: Decimal,
+    pub round_step: Option<Decimal>,
+    pub ending: Option<Decimal>,
+    pub min_price: Option<Decimal>,
+    /// Guard: the most products one run may change.
+    pub max_changes: Option<usize>,
+    /// Guard: the largest change of one price against what Prom.ua shows (percent).
+    pub max_price_change_percent: Option<Decimal>,
+}
+
+impl PushPricesOptions {
+    pub fn rules(&self) -> PriceRules {
+        PriceRules {
+            markup_percent: self.markup_percent,
+            markup_fixed: self.markup_fixed,
+            round_step: self.round_step,
+            ending: self.ending,
+            min_price: self.min_price,
+        }
+    }
+}
+
+impl Default for PushPricesOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: MAX_BATCH,
+            markup_percent: Decimal::ZERO,
+            markup_fixed: Decimal::ZERO,
+            round_step: None,
+            ending: None,
+            min_price: None,
+            max_changes: None,
+            max_price_change_percent: None,
+        }
+    }
+}
+
+/// Where a local status goes on Prom.ua: a status, or a cancellation with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum StatusTarget {
+    Status(String),
+    Detailed {
+        status: String,
+        #[serde(default)]
+        reason: Option<String>,
+        #[serde(default)]
+        text: Option<String>,
+    },
+}
+
+impl StatusTarget {
+    pub fn status(&self) -> &str {
+        match self {
+            StatusTarget::Status(s) | StatusTarget::Detailed { status: s, .. } => s,
+        }
+    }
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            StatusTarget::Detailed { reason, .. } => reason.as_deref(),
+            StatusTarget::Status(_) => None,
+        }
+    }
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            StatusTarget::Detailed { text, .. } => text.as_deref(),
+            StatusTarget::Status(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct PushStatusesOptions {
+    /// Local status → Prom.ua status (or `{status, reason, text}` for cancellations).
+    pub status_map: BTreeMap<String, StatusTarget>,
+    pub max_changes: Option<usize>,
+}
+
+impl Default for PushStatusesOptions {
+    fn default() -> Self {
+        let map = [
+            ("received", "received"),
+            ("delivered", "delivered"),
+            ("paid", "paid"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), StatusTarget::Status(b.to_string())))
+        .collect();
+        Self {
+            status_map: map,
+            max_changes: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct PullOrdersOptions {
+    /// Each run re-reads this many minutes before the cursor (late or out-of-order changes).
+    pub overlap_minutes: u32,
+    /// The first run reads orders changed in the last this-many days.
+    pub initial_days: u32,
+    /// Guard: the most orders one run may import or change.
+    pub max_changes: Option<usize>,
+}
+
+impl Default for PullOrdersOptions {
+    fn default() -> Self {
+        Self {
+            overlap_minutes: 10,
+            initial_days: 7,
+            max_changes: None,
+        }
+    }
+}
+
+/// Prom.ua's settable statuses and cancellation reasons (prom-api.md §4.3).
+pub const PROM_STATUSES: [&str; 6] = [
+    "pending",
+    "received",
+    "delivered",
+    "canceled",
+    "draft",
+    "paid",
+];
+pub const PROM_REASONS: [&str; 8] = [
+    "not_available",
+    "price_changed",
+    "buyers_request",
+    "not_enough_fields",
+    "duplicate",
+    "invalid_phone_number",
+    "less_than_minimal_price",
+    "another",
+];

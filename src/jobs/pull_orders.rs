@@ -1,0 +1,269 @@
+//! `pull_orders`: new and changed Prom.ua orders into the back office, each exactly once.
+//!
+//! The cursor is the newest `date_modified` stored (UTC). Each run reads from the cursor
+//! less an overlap window, upserts on the Prom order id, and moves the cursor in the same
+//! transaction that stores the orders: a crash before it leaves both as they were, and the
+//! next run reads the same orders again.
+
+use std::fmt;
+
+use chrono::{Duration, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::{JobContext, JobError, JobRun, Plan, empty_record};
+use crate::config::PullOrdersOptions;
+use crate::prom::PromError;
+use crate::prom::dto::{Order, OrderFilter};
+use crate::report::{Outcome, RunRecord};
+use crate::store::{LocalLine, LocalOrder, Store};
+
+pub const KIND: &str = "pull_orders";
+
+/// Prom's order as the back office keeps it (before its lines are linked).
+pub fn to_local(o: &Order, now: chrono::DateTime<Utc>) -> LocalOrder {
+    let status = o
+        .status
+        .as_ref()
+        .map_or_else(|| "pending".to_string(), |s| s.as_str().to_string());
+    let client = [
+        &o.client_first_name,
+        &o.client_second_name,
+        &o.client_last_name,
+    ]
+    .iter()
+    .filter_map(|p| p.as_deref())
+    .filter(|p| !p.trim().is_empty())
+    .collect::<Vec<_>>()
+    .join(" ");
+    LocalOrder {
+        prom_id: o.id,
+        prom_status: Some(status.clone()),
+        status,
+        status_pending: false,
+        created_at: o.date_created,
+        modified_at: o.date_modified,
+        client,
+        phone: o.phone.clone(),
+        email: o.email.clone(),
+        total: o.price.clone(),
+        lines: o
+            .products
+            .iter()
+            .map(|l| LocalLine {
+                prom_product_id: l.id,
+                sku: l.sku.clone(),
+                name: l.name.clone().unwrap_or_default(),
+                quantity: l.quantity.unwrap_or(Decimal::ONE),
+                price: l.price.clone(),
+                product_id: None,
+            })
+            .collect(),
+        reserved: Vec::new(),
+        stock_moved: false,
+        imported_at: now,
+        updated_at: now,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderImport {
+    pub prom_id: i64,
+    /// `new` or `changed`.
+    pub action: &'static str,
+    pub status: String,
+    pub before_status: Option<String>,
+    pub lines: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrdersPlan {
+    /// Orders read from Prom.ua.
+    pub read: usize,
+    pub imports: Vec<OrderImport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guarded: Option<String>,
+}
+
+impl fmt::Display for OrdersPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "pull_orders plan: {} orders read, {} to store",
+            self.read,
+            self.imports.len()
+        )?;
+        if let Some(g) = &self.guarded {
+            writeln!(f, "GUARDED: {g}; a real run would store nothing")?;
+        }
+        if self.imports.is_empty() {
+            return Ok(());
+        }
+        writeln!(
+            f,
+            "{:>12}  {:<8}  {:<12}  {:<12}  {:>5}",
+            "ORDER", "ACTION", "BEFORE", "AFTER", "LINES"
+        )?;
+        for i in &self.imports {
+            writeln!(
+                f,
+                "{:>12}  {:<8}  {:<12}  {:<12}  {:>5}",
+                i.prom_id,
+                i.action,
+                i.before_status.as_deref().unwrap_or("-"),
+                i.status,
+                i.lines
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Pure: which read orders are new or changed against the store's copies.
+pub fn plan(
+    read: &[LocalOrder],
+    stored: impl Fn(i64) -> Option<LocalOrder>,
+) -> (OrdersPlan, Vec<LocalOrder>) {
+    let mut imports = Vec::new();
+    let mut to_store = Vec::new();
+    for o in read {
+        let old = stored(o.prom_id);
+        let action = match &old {
+            None => "new",
+            Some(old) if old.modified_at != o.modified_at || old.prom_status != o.prom_status => {
+                "changed"
+            }
+            Some(_) => continue,
+        };
+        imports.push(OrderImport {
+            prom_id: o.prom_id,
+            action,
+            status: o.status.clone(),
+            before_status: old.map(|o| o.status),
+            lines: o.lines.len(),
+        });
+        to_store.push(o.clone());
+    }
+    imports.sort_by_key(|i| i.prom_id);
+    (
+        OrdersPlan {
+            read: read.len(),
+            imports,
+            guarded: None,
+        },
+        to_store,
+    )
+}
+
+fn record(job: &str, outcome: Outcome, started: chrono::DateTime<Utc>) -> RunRecord {
+    let mut r = empty_record(job, KIND, outcome, None);
+    r.started_at = started;
+    r
+}
+
+pub async fn run(
+    job: &str,
+    opts: &PullOrdersOptions,
+    ctx: &JobContext,
+    dry_run: bool,
+) -> Result<JobRun, JobError> {
+    let started = Utc::now();
+    let client = ctx
+        .prom
+        .as_ref()
+        .ok_or(PromError::NoToken)?
+        .counted()
+        .cancellable(ctx.cancel.clone());
+    let store: &Store = &ctx.store;
+    let cursor = store.orders_cursor()?;
+    let from = cursor.map_or_else(
+        || started - Duration::days(i64::from(opts.initial_days)),
+        |c| c - Duration::minutes(i64::from(opts.overlap_minutes)),
+    );
+    let filter = OrderFilter {
+        last_modified_from: Some(from),
+        ..Default::default()
+    };
+    let orders = match client.all_orders(&filter).await {
+        Ok(o) => o,
+        Err(e) => {
+            let mut r = record(job, Outcome::Failed, started);
+            r.error = Some(e.to_string());
+            r.requests = client.requests();
+            r.retries = client.retries();
+            r.finished_at = Utc::now();
+            return Ok(JobRun {
+                record: r,
+                plan: None,
+            });
+        }
+    };
+    let read: Vec<LocalOrder> = orders.iter().map(|o| to_local(o, started)).collect();
+    let (mut plan, to_store) = plan(&read, |id| store.order(id).ok().flatten());
+    if let Some(max) = opts.max_changes {
+        if plan.imports.len() > max {
+            plan.guarded = Some(format!(
+                "would store {} orders, more than max_changes = {max}",
+                plan.imports.len()
+            ));
+        }
+    }
+    let mut r = record(
+        job,
+        if dry_run {
+            Outcome::DryRun
+        } else {
+            Outcome::Ok
+        },
+        started,
+    );
+    r.considered = plan.read;
+    r.planned = plan.imports.len();
+    r.requests = client.requests();
+    r.retries = client.retries();
+    if dry_run {
+        return Ok(JobRun {
+            record: r,
+            plan: Some(Plan::PullOrders(plan)),
+        });
+    }
+    if let Some(why) = plan.guarded.take() {
+        r.outcome = Outcome::Guarded;
+        r.error = Some(why);
+        r.finished_at = Utc::now();
+        return Ok(JobRun {
+            record: r,
+            plan: None,
+        });
+    }
+    // The newest change read: the next run starts from it (less the overlap).
+    let newest = orders
+        .iter()
+        .filter_map(|o| o.date_modified)
+        .max()
+        .map(|t| t.with_timezone(&Utc));
+    let policy = ctx.sync.reservation_policy();
+    store.upsert_orders(&to_store, &policy, newest)?;
+    store.flush().await?;
+    r.confirmed = to_store.len();
+    for o in &to_store {
+        if let Some(stored) = store.order(o.prom_id)? {
+            let unlinked = stored
+                .lines
+                .iter()
+                .filter(|l| l.product_id.is_none())
+                .count();
+            if unlinked > 0 {
+                r.notes.push(format!(
+                    "order {}: {unlinked} line(s) match no local product (see `orders list --unlinked`)",
+                    o.prom_id
+                ));
+            }
+        }
+    }
+    r.finished_at = Utc::now();
+    Ok(JobRun {
+        record: r,
+        plan: None,
+    })
+}
