@@ -54,7 +54,7 @@ impl fmt::Display for StatusPlan {
             for c in &self.changes {
                 writeln!(
                     f,
-                    "{:>12}  {:<12}  {:<12}  {:<12}  {}",
+                    "{:>12}  {:<20}  {:<12}  {:<12}  {}",
                     c.prom_id,
                     c.local_status,
                     c.prom_status_before.as_deref().unwrap_or("-"),

@@ -6,6 +6,7 @@ mod cli;
 mod config;
 mod daemon;
 mod helpers;
+mod orders;
 mod prom;
 mod push_stock;
 mod secrets;

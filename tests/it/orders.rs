@@ -1,0 +1,652 @@
+//! Orders in, statuses and prices out: pull_orders, reservations, push_statuses,
+//! push_prices, guards and every job's dry run.
+
+use std::time::Duration;
+
+use promua_sync::backoffice::{BackOffice, Ledger, LinkRequest, OrderStatusSet};
+use promua_sync::config::{self, Config};
+use promua_sync::jobs::{JobRun, run_job};
+use promua_sync::prom::sandbox::{OrderChange, SandboxOptions, SandboxOrder, SandboxOrderLine};
+use promua_sync::report::Outcome;
+use promua_sync::store::{Actor, NewProduct, Store};
+use rust_decimal::Decimal;
+
+use crate::helpers::*;
+
+const JOBS: &str = r#"
+[[job]]
+name = "orders"
+kind = "pull_orders"
+schedule = "* * * * * *"
+
+[[job]]
+name = "statuses"
+kind = "push_statuses"
+schedule = "0 0 1 1 *"
+status_map = { received = "received", delivered = "delivered", cancelled_by_buyer = { status = "canceled", reason = "buyers_request" } }
+
+[[job]]
+name = "prices"
+kind = "push_prices"
+schedule = "0 0 1 1 *"
+markup_percent = 10
+round_step = 1
+ending = 0.99
+"#;
+
+fn configure(env: &Env, schedule: &str) -> Config {
+    let path = env.write_config(schedule, JOBS);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("[sync]\n", "[sync]\nupdate_statuses = true\nupdate_prices = true\nreserve_statuses = [\"pending\", \"received\"]\ndone_status = \"delivered\"\n");
+    std::fs::write(&path, text).unwrap();
+    config::load(&path).unwrap()
+}
+
+async fn run(config: &Config, store: &Store, name: &str) -> JobRun {
+    let job = config.jobs.iter().find(|j| j.name == name).unwrap();
+    run_job(job, &context(config, store), false).await.unwrap()
+}
+
+async fn dry(config: &Config, store: &Store, name: &str) -> JobRun {
+    let job = config.jobs.iter().find(|j| j.name == name).unwrap();
+    run_job(job, &context(config, store), true).await.unwrap()
+}
+
+fn office(config: &Config, store: &Store) -> BackOffice {
+    BackOffice::new(store.clone(), Actor::Cli, vec![]).with_policy(config.sync.reservation_policy())
+}
+
+fn order(lines: Vec<(Option<i64>, &str, i64)>) -> SandboxOrder {
+    SandboxOrder {
+        id: 0,
+        date_created: chrono::Utc::now(),
+        date_modified: chrono::Utc::now(),
+        client_first_name: "Олена".into(),
+        client_last_name: "Коваленко".into(),
+        client_second_name: None,
+        phone: "+380671112233".into(),
+        email: None,
+        status: "pending".into(),
+        delivery_provider: Some("nova_poshta".into()),
+        delivery_cost: Decimal::ZERO,
+        cancellation_reason: None,
+        lines: lines
+            .into_iter()
+            .map(|(id, sku, q)| SandboxOrderLine {
+                product_id: id,
+                external_id: None,
+                name: format!("Товар {sku}"),
+                sku: Some(sku.to_string()),
+                price: Decimal::new(39900, 2),
+                quantity: Decimal::from(q),
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn an_order_is_imported_once_and_a_changed_one_updated() {
+    let env = Env::new(5, SandboxOptions::default(), |_| 10).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let p = &env.catalogue[0];
+    let placed = env
+        .sandbox
+        .place_order(order(vec![(Some(p.id), p.sku.as_deref().unwrap(), 2)]));
+
+    for i in 0..3 {
+        let r = run(&config, &store, "orders").await.record;
+        assert_eq!(r.outcome, Outcome::Ok);
+        assert_eq!(r.planned, usize::from(i == 0), "run {i}: {r:?}");
+        assert_eq!(store.order_count(), 1);
+    }
+    // The filter Prom received: a 19-character UTC date.
+    let q = env
+        .sandbox
+        .requests()
+        .last()
+        .unwrap()
+        .query
+        .clone()
+        .unwrap();
+    let from = q
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("last_modified_from="))
+        .unwrap()
+        .replace("%3A", ":");
+    assert_eq!(from.len(), 19, "{q}");
+
+    env.sandbox.change_order(
+        placed.id,
+        OrderChange {
+            status: Some("received".into()),
+            ..Default::default()
+        },
+    );
+    let r = run(&config, &store, "orders").await.record;
+    assert_eq!(r.planned, 1);
+    let stored = store.order(placed.id).unwrap().unwrap();
+    assert_eq!(
+        (stored.status.as_str(), stored.prom_status.as_deref()),
+        ("received", Some("received"))
+    );
+    assert_eq!(store.order_count(), 1);
+}
+
+#[tokio::test]
+async fn an_order_holds_stock_cancelling_releases_it_and_completing_moves_it() {
+    let env = Env::new(3, SandboxOptions::default(), |_| 10).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let office = office(&config, &store);
+    let p = env.catalogue[0].clone();
+    let sku = p.sku.clone().unwrap();
+    run(&config, &store, "stock").await;
+    assert_eq!(
+        env.sandbox.product(p.id).unwrap().quantity_in_stock,
+        Some(10)
+    );
+
+    let a = env.sandbox.place_order(order(vec![(Some(p.id), &sku, 3)]));
+    run(&config, &store, "orders").await;
+    run(&config, &store, "stock").await;
+    assert_eq!(
+        env.sandbox.product(p.id).unwrap().quantity_in_stock,
+        Some(7),
+        "3 reserved"
+    );
+
+    office
+        .set_order_status(
+            a.id,
+            &OrderStatusSet {
+                status: "canceled".into(),
+            },
+        )
+        .await
+        .unwrap();
+    run(&config, &store, "stock").await;
+    assert_eq!(
+        env.sandbox.product(p.id).unwrap().quantity_in_stock,
+        Some(10),
+        "released"
+    );
+
+    let b = env.sandbox.place_order(order(vec![(Some(p.id), &sku, 4)]));
+    run(&config, &store, "orders").await;
+    run(&config, &store, "stock").await;
+    assert_eq!(
+        env.sandbox.product(p.id).unwrap().quantity_in_stock,
+        Some(6)
+    );
+    office
+        .set_order_status(
+            b.id,
+            &OrderStatusSet {
+                status: "delivered".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let local = store.product_by_sku(&sku).unwrap().unwrap();
+    assert_eq!(
+        store.stock_of(local.id).unwrap(),
+        vec![("main".to_string(), 6)],
+        "a stock move"
+    );
+    assert_eq!(store.reserved_of(local.id).unwrap(), 0);
+    let moved = &store.journal(Some(local.id), 1).unwrap()[0];
+    assert_eq!((moved.actor, moved.delta), (Actor::Order, -4));
+    run(&config, &store, "stock").await;
+    assert_eq!(
+        env.sandbox.product(p.id).unwrap().quantity_in_stock,
+        Some(6)
+    );
+    // Reading the order again does not move the stock twice.
+    env.sandbox.change_order(
+        b.id,
+        OrderChange {
+            phone: Some("+380500000000".into()),
+            ..Default::default()
+        },
+    );
+    run(&config, &store, "orders").await;
+    assert_eq!(
+        store.stock_of(local.id).unwrap(),
+        vec![("main".to_string(), 6)]
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_line_is_kept_and_flagged_and_linking_it_links_future_orders() {
+    let env = Env::new(2, SandboxOptions::default(), |_| 5).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let office = office(&config, &store);
+    let known = env.catalogue[0].clone();
+    let first = env.sandbox.place_order(order(vec![
+        (Some(known.id), known.sku.as_deref().unwrap(), 1),
+        (Some(99_000_123), "EXT-1", 2),
+    ]));
+    let r = run(&config, &store, "orders").await.record;
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains(&first.id.to_string()) && n.contains("1 line(s)")),
+        "{:?}",
+        r.notes
+    );
+    let unlinked = office.list_orders(true).await.unwrap();
+    assert_eq!(
+        unlinked.iter().map(|o| o.prom_id).collect::<Vec<_>>(),
+        vec![first.id]
+    );
+    let stored = &unlinked[0];
+    assert_eq!(stored.lines.len(), 2, "the unknown line is kept");
+    assert!(stored.lines[1].product_id.is_none());
+
+    // The seller picks the local product for it.
+    office
+        .add_product(&NewProduct {
+            sku: "LOCAL-X".into(),
+            name: "Місцевий товар".into(),
+            price: None,
+            currency: None,
+        })
+        .await
+        .unwrap();
+    office
+        .link(
+            "LOCAL-X",
+            &LinkRequest {
+                prom_id: 99_000_123,
+                force: false,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        office.list_orders(true).await.unwrap().is_empty(),
+        "the stored order's line is linked now"
+    );
+    let local = store.product_by_sku("LOCAL-X").unwrap().unwrap();
+    assert_eq!(store.reserved_of(local.id).unwrap(), 2);
+
+    let second = env
+        .sandbox
+        .place_order(order(vec![(Some(99_000_123), "EXT-1", 1)]));
+    run(&config, &store, "orders").await;
+    let o = store.order(second.id).unwrap().unwrap();
+    assert_eq!(
+        o.lines[0].product_id,
+        Some(local.id),
+        "future orders link by themselves"
+    );
+
+    // A line whose SKU is identical to an unlinked local product's links it.
+    office
+        .add_product(&NewProduct {
+            sku: "SAME-7".into(),
+            name: "x".into(),
+            price: None,
+            currency: None,
+        })
+        .await
+        .unwrap();
+    let third = env
+        .sandbox
+        .place_order(order(vec![(Some(77_777), " SAME-7 ", 1)]));
+    run(&config, &store, "orders").await;
+    let same = store.product_by_sku("SAME-7").unwrap().unwrap();
+    assert_eq!(
+        store.order(third.id).unwrap().unwrap().lines[0].product_id,
+        Some(same.id)
+    );
+    assert_eq!(store.link_of(same.id).unwrap(), Some(77_777));
+}
+
+#[tokio::test]
+async fn local_statuses_reach_prom_with_reasons_and_unmapped_ones_are_reported() {
+    let env = Env::new(2, SandboxOptions::default(), |_| 5).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let office = office(&config, &store);
+    let sku = env.catalogue[0].sku.clone().unwrap();
+    let ids: Vec<i64> = (0..3)
+        .map(|_| {
+            env.sandbox
+                .place_order(order(vec![(Some(env.catalogue[0].id), &sku, 1)]))
+                .id
+        })
+        .collect();
+    run(&config, &store, "orders").await;
+
+    for (id, status) in ids
+        .iter()
+        .zip(["received", "cancelled_by_buyer", "on_hold"])
+    {
+        office
+            .set_order_status(
+                *id,
+                &OrderStatusSet {
+                    status: status.into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    env.sandbox.clear_requests();
+    let r = run(&config, &store, "statuses").await.record;
+    assert_eq!(r.outcome, Outcome::Ok, "{r:?}");
+    assert_eq!((r.planned, r.confirmed), (2, 2));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("`on_hold` is not in status_map: 1 order(s)")),
+        "{:?}",
+        r.notes
+    );
+
+    assert_eq!(env.sandbox.order(ids[0]).unwrap().status, "received");
+    let cancelled = env.sandbox.order(ids[1]).unwrap();
+    assert_eq!(
+        (
+            cancelled.status.as_str(),
+            cancelled.cancellation_reason.as_deref()
+        ),
+        ("canceled", Some("buyers_request"))
+    );
+    assert_eq!(
+        env.sandbox.order(ids[2]).unwrap().status,
+        "pending",
+        "unmapped: not sent"
+    );
+    let bodies: Vec<serde_json::Value> = env
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/orders/set_status"))
+        .map(|r| r.body.clone().unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 2, "one call per target status");
+    assert!(bodies.contains(&serde_json::json!({"status": "canceled", "ids": [ids[1]], "cancellation_reason": "buyers_request"})));
+    assert!(bodies.iter().all(|b| {
+        !b["ids"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(ids[2]))
+    }));
+    assert!(!store.order(ids[0]).unwrap().unwrap().status_pending);
+    assert!(
+        store.order(ids[2]).unwrap().unwrap().status_pending,
+        "still waiting for a mapping"
+    );
+
+    // Nothing pending: nothing sent.
+    env.sandbox.clear_requests();
+    let r = run(&config, &store, "statuses").await.record;
+    assert_eq!(r.sent, 0);
+    assert!(env.sandbox.requests().is_empty());
+}
+
+#[tokio::test]
+async fn prices_follow_the_rules_and_only_changes_are_sent() {
+    let env = Env::new(3, SandboxOptions::default(), |_| 5).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let office = office(&config, &store);
+    for (p, price) in env.catalogue.iter().zip(["100", "250.40", "9.99"]) {
+        office
+            .set_price(
+                p.sku.as_deref().unwrap(),
+                &promua_sync::backoffice::PriceSet {
+                    price: price.parse().unwrap(),
+                    currency: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    env.sandbox.clear_requests();
+    let r = run(&config, &store, "prices").await.record;
+    assert_eq!((r.outcome, r.confirmed), (Outcome::Ok, 3));
+    let body = env.sandbox.edit_requests()[0].body.clone().unwrap();
+    assert_eq!(
+        body[0],
+        serde_json::json!({"id": env.catalogue[0].id, "price": 109.99})
+    );
+    assert_eq!(
+        env.sandbox.product(env.catalogue[1].id).unwrap().price,
+        "274.99".parse::<Decimal>().unwrap()
+    );
+    env.sandbox.clear_requests();
+    assert_eq!(run(&config, &store, "prices").await.record.sent, 0);
+    assert!(env.sandbox.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_push_that_would_zero_30_percent_with_a_20_percent_guard_writes_nothing() {
+    let env = Env::new(10, SandboxOptions::default(), |_| 4).await;
+    let path = env.write_config("0 0 1 1 *", "");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "schedule = \"0 0 1 1 *\"\n",
+        "schedule = \"0 0 1 1 *\"\nmax_zero_share_percent = 20\n",
+    );
+    std::fs::write(&path, text).unwrap();
+    let config = config::load(&path).unwrap();
+    let store = Store::open(&config.store.path).unwrap();
+    assert_eq!(run(&config, &store, "stock").await.record.confirmed, 10);
+    for p in &env.catalogue[..3] {
+        let local = store
+            .product_by_sku(p.sku.as_deref().unwrap())
+            .unwrap()
+            .unwrap();
+        store.set_stock(local.id, "main", 0).unwrap();
+    }
+    let snaps_before = store.stock_snapshots().unwrap();
+    env.sandbox.clear_requests();
+    let r = run(&config, &store, "stock").await.record;
+    assert_eq!(r.outcome, Outcome::Guarded);
+    let why = r.error.clone().unwrap();
+    assert!(
+        why.contains("3 of 10")
+            && why.contains("30")
+            && why.contains("max_zero_share_percent = 20"),
+        "{why}"
+    );
+    assert!(env.sandbox.requests().is_empty(), "nothing sent");
+    assert_eq!(
+        store.stock_snapshots().unwrap(),
+        snaps_before,
+        "nothing written but the run record"
+    );
+    assert_eq!(
+        store.last_run("stock").unwrap().unwrap().outcome,
+        Outcome::Guarded
+    );
+    drop(store);
+    // From the command line: exit 1 and the reason.
+    let out = tokio::task::spawn_blocking(move || {
+        bin()
+            .args(["job", "run", "stock", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("max_zero_share_percent = 20"));
+}
+
+#[tokio::test]
+async fn every_jobs_dry_run_prints_its_plan() {
+    let env = Env::new(3, SandboxOptions::default(), |i| i as i64 * 2).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let office = office(&config, &store);
+    let p = env.catalogue[1].clone();
+    let placed = env
+        .sandbox
+        .place_order(order(vec![(Some(p.id), p.sku.as_deref().unwrap(), 1)]));
+    insta::assert_snapshot!(
+        "dry_run_pull_orders",
+        dry(&config, &store, "orders")
+            .await
+            .plan
+            .unwrap()
+            .to_string()
+    );
+    run(&config, &store, "orders").await;
+    office
+        .set_order_status(
+            placed.id,
+            &OrderStatusSet {
+                status: "cancelled_by_buyer".into(),
+            },
+        )
+        .await
+        .unwrap();
+    insta::assert_snapshot!(
+        "dry_run_push_statuses",
+        dry(&config, &store, "statuses")
+            .await
+            .plan
+            .unwrap()
+            .to_string()
+    );
+    for (p, price) in env.catalogue.iter().zip(["100", "250.40", "9.99"]) {
+        office
+            .set_price(
+                p.sku.as_deref().unwrap(),
+                &promua_sync::backoffice::PriceSet {
+                    price: price.parse().unwrap(),
+                    currency: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    insta::assert_snapshot!(
+        "dry_run_push_prices",
+        dry(&config, &store, "prices")
+            .await
+            .plan
+            .unwrap()
+            .to_string()
+    );
+    insta::assert_snapshot!(
+        "dry_run_push_stock",
+        dry(&config, &store, "stock")
+            .await
+            .plan
+            .unwrap()
+            .to_string()
+    );
+    let json = serde_json::to_value(dry(&config, &store, "prices").await).unwrap();
+    assert_eq!(json["plan"]["kind"], "push_prices");
+    assert_eq!(json["plan"]["changes"][0]["after"], "109.99");
+    assert!(
+        env.sandbox.edit_requests().is_empty(),
+        "dry runs send nothing"
+    );
+}
+
+/// kill -9 in the middle of imports, new orders meanwhile, a restart: every order once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daemon_killed_mid_import_leaves_no_duplicate_and_misses_no_order() {
+    let opts = SandboxOptions {
+        latency: Duration::from_millis(150),
+        default_limit: 20,
+        ..Default::default()
+    };
+    let env = Env::new(4, opts, |_| 50).await;
+    let _ = configure(&env, "* * * * * *");
+    let path = env.dir.path().join("jobs.toml");
+    let sku = env.catalogue[0].sku.clone().unwrap();
+    for _ in 0..250 {
+        env.sandbox.place_order(order(vec![
+            (Some(env.catalogue[0].id), &sku, 1),
+            (Some(99_000_001), "EXT", 1),
+        ]));
+    }
+    let spawn = || {
+        bin()
+            .args(["run", "--config"])
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    for round in 0..3 {
+        let mut child = spawn();
+        let before = env.sandbox.requests().len();
+        wait_for("an import under way", Duration::from_secs(30), || {
+            env.sandbox
+                .requests()
+                .iter()
+                .skip(before)
+                .filter(|r| r.path.ends_with("/orders/list"))
+                .count()
+                >= 2 + round
+        })
+        .await;
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(child.id() as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        tokio::task::spawn_blocking(move || child.wait().unwrap())
+            .await
+            .unwrap();
+        for _ in 0..7 {
+            env.sandbox.place_order(order(vec![(
+                Some(env.catalogue[1].id),
+                env.catalogue[1].sku.as_deref().unwrap(),
+                1,
+            )]));
+        }
+    }
+    // A last, undisturbed run.
+    let child = spawn();
+    let want: Vec<i64> = env.sandbox.orders().iter().map(|o| o.id).collect();
+    let admin = format!("http://127.0.0.1:{}/health", env.admin_port);
+    wait_for("the daemon up", Duration::from_secs(20), || {
+        std::net::TcpStream::connect(
+            admin
+                .trim_start_matches("http://")
+                .trim_end_matches("/health"),
+        )
+        .is_ok()
+    })
+    .await;
+    let store_path = env.store_path();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut c = child;
+        c.wait().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let store = Store::open(&store_path).unwrap();
+    let mut got: Vec<i64> = store.orders().unwrap().iter().map(|o| o.prom_id).collect();
+    got.sort();
+    assert_eq!(got.len(), want.len(), "no missed and no duplicated order");
+    assert_eq!(got, want);
+    // Reservations add up exactly: one unit per order of each product.
+    let p0 = store.product_by_sku(&sku).unwrap().unwrap();
+    assert_eq!(store.reserved_of(p0.id).unwrap(), 250);
+    let p1 = store
+        .product_by_sku(env.catalogue[1].sku.as_deref().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.reserved_of(p1.id).unwrap(), 21);
+}
