@@ -48,7 +48,7 @@ impl fmt::Display for StatusPlan {
         if !self.changes.is_empty() {
             writeln!(
                 f,
-                "{:>12}  {:<12}  {:<12}  {:<12}  WHY",
+                "{:>12}  {:<20}  {:<12}  {:<12}  WHY",
                 "ORDER", "LOCAL", "PROM NOW", "SEND"
             )?;
             for c in &self.changes {
