@@ -854,11 +854,20 @@ impl<'a, 'i> Compiler<'a, 'i> {
                         );
                         ok = false;
                     }
-                    if let (JobKind::PushStock(_), Some(s)) = (&job.kind, sync) {
-                        if !s.update_balances {
+                    if let Some(s) = sync {
+                        let off = match &job.kind {
+                            JobKind::PushStock(_) if !s.update_balances => Some("update_balances"),
+                            JobKind::PushPrices(_) if !s.update_prices => Some("update_prices"),
+                            JobKind::PushStatuses(_) if !s.update_statuses => {
+                                Some("update_statuses")
+                            }
+                            _ => None,
+                        };
+                        if let Some(switch) = off {
                             self.warnings.push(format!(
-                                "job `{}` pushes stock but [sync] update_balances = false: its runs will skip",
-                                job.name
+                                "job `{}` ({}) will skip its runs: [sync] {switch} = false",
+                                job.name,
+                                job.kind.name()
                             ));
                         }
                     }
