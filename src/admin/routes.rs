@@ -67,6 +67,11 @@ pub(super) fn router(office: BackOffice, token: String) -> Router {
         .route("/runs/{job}", get(job_runs))
         .route("/import/{kind}", post(import))
         .route("/export/{kind}", get(export))
+        .route("/staged", get(staged))
+        .route("/links/suggestions", get(suggest_links))
+        .route("/links/accept", post(accept_links))
+        .route("/links/unlinked.csv", get(export_unlinked))
+        .route("/links/apply", post(apply_links))
         .route("/orders", get(list_orders))
         .route("/orders/{id}", get(show_order))
         .route("/orders/{id}/status", put(set_order_status))
@@ -336,4 +341,56 @@ async fn set_order_status(
     Ok(Json(
         office(&app, &headers).set_order_status(id, &req).await?,
     ))
+}
+
+#[derive(Deserialize)]
+struct StagedQuery {
+    #[serde(default)]
+    unlinked: bool,
+}
+
+async fn staged(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<StagedQuery>,
+) -> ApiResult<Vec<crate::backoffice::StagedView>> {
+    Ok(Json(office(&app, &headers).staged(q.unlinked).await?))
+}
+
+#[derive(Deserialize)]
+struct SuggestQuery {
+    min_score: Option<f64>,
+}
+
+async fn suggest_links(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<SuggestQuery>,
+) -> ApiResult<Vec<crate::backoffice::Suggestion>> {
+    Ok(Json(
+        office(&app, &headers)
+            .suggest_links(q.min_score.unwrap_or(0.5))
+            .await?,
+    ))
+}
+
+async fn accept_links(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Json(req): Json<crate::backoffice::AcceptLinks>,
+) -> ApiResult<Vec<crate::backoffice::LinkView>> {
+    Ok(Json(office(&app, &headers).accept_links(&req).await?))
+}
+
+async fn export_unlinked(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let text = office(&app, &headers).export_unlinked().await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
+}
+
+async fn apply_links(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<crate::backoffice::ImportReport> {
+    Ok(Json(office(&app, &headers).apply_links(&body).await?))
 }

@@ -5,6 +5,7 @@
 
 mod csv_io;
 mod error;
+mod matching;
 mod remote;
 mod types;
 
@@ -16,6 +17,7 @@ use tokio::sync::Notify;
 
 pub use csv_io::{CsvKind, CsvOptions, RowError};
 pub use error::BackofficeError;
+pub use matching::{Suggestion, suggest};
 pub use remote::AdminClient;
 pub use types::*;
 
@@ -55,6 +57,16 @@ pub trait Ledger {
     async fn show_order(&self, prom_id: i64) -> Result<LocalOrder>;
     /// Changes the local status (reservations follow; `push_statuses` sends it).
     async fn set_order_status(&self, prom_id: i64, req: &OrderStatusSet) -> Result<LocalOrder>;
+    /// Prom products downloaded in `stage` mode, with their link state.
+    async fn staged(&self, unlinked_only: bool) -> Result<Vec<StagedView>>;
+    /// A local product for each unlinked staged product, by name similarity.
+    async fn suggest_links(&self, min_score: f64) -> Result<Vec<Suggestion>>;
+    /// Links the suggestions at or above `min_score`, or only those for `prom_ids`.
+    async fn accept_links(&self, req: &AcceptLinks) -> Result<Vec<LinkView>>;
+    /// The unlinked on both sides, as CSV to fill in.
+    async fn export_unlinked(&self) -> Result<String>;
+    /// Applies a filled-in mapping: all of it or nothing.
+    async fn apply_links(&self, data: &[u8]) -> Result<ImportReport>;
 }
 
 /// The ledger on an open store.
@@ -356,6 +368,78 @@ impl Ledger for BackOffice {
 
     async fn export_csv(&self, kind: CsvKind) -> Result<String> {
         csv_io::export(&self.store, kind)
+    }
+
+    async fn staged(&self, unlinked_only: bool) -> Result<Vec<StagedView>> {
+        let mut out = Vec::new();
+        for s in self.store.staged()? {
+            let linked_sku = match self.store.linked_to_prom(s.prom_id)? {
+                Some(id) => self.store.product(id)?.map(|p| p.sku),
+                None => None,
+            };
+            if !unlinked_only || linked_sku.is_none() {
+                out.push(StagedView {
+                    staged: s,
+                    linked_sku,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    async fn suggest_links(&self, min_score: f64) -> Result<Vec<Suggestion>> {
+        let (staged, locals) = matching::unlinked(&self.store)?;
+        Ok(suggest(&staged, &locals, min_score))
+    }
+
+    async fn accept_links(&self, req: &AcceptLinks) -> Result<Vec<LinkView>> {
+        let min = if req.prom_ids.is_empty() {
+            req.min_score.unwrap_or(0.8)
+        } else {
+            req.min_score.unwrap_or(0.0)
+        };
+        let chosen: Vec<Suggestion> = self
+            .suggest_links(min)
+            .await?
+            .into_iter()
+            .filter(|s| req.prom_ids.is_empty() || req.prom_ids.contains(&s.prom_id))
+            .collect();
+        let mut pairs = Vec::new();
+        for s in &chosen {
+            pairs.push((self.product(&s.local_sku)?.id, s.prom_id));
+        }
+        self.store.link_many(&pairs)?;
+        for (_, prom_id) in &pairs {
+            self.store.relink_orders(*prom_id, &self.policy)?;
+        }
+        self.touched();
+        chosen
+            .iter()
+            .map(|s| {
+                Ok(LinkView {
+                    sku: s.local_sku.clone(),
+                    name: s.local_name.clone(),
+                    prom_id: Some(s.prom_id),
+                })
+            })
+            .collect()
+    }
+
+    async fn export_unlinked(&self) -> Result<String> {
+        matching::export(&self.store)
+    }
+
+    async fn apply_links(&self, data: &[u8]) -> Result<ImportReport> {
+        let n = matching::apply(&self.store, data)?;
+        for (_, prom_id) in self.store.link_pairs()? {
+            self.store.relink_orders(prom_id, &self.policy)?;
+        }
+        self.touched();
+        Ok(ImportReport {
+            rows: n,
+            updated: n,
+            ..Default::default()
+        })
     }
 
     async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<LocalOrder>> {

@@ -213,6 +213,52 @@ impl Ledger for AdminClient {
         .await
     }
 
+    async fn staged(&self, unlinked_only: bool) -> Result<Vec<StagedView>> {
+        self.send(
+            self.request(Method::GET, &["v1", "staged"])
+                .query(&[("unlinked", unlinked_only)]),
+        )
+        .await
+    }
+
+    async fn suggest_links(&self, min_score: f64) -> Result<Vec<Suggestion>> {
+        self.send(
+            self.request(Method::GET, &["v1", "links", "suggestions"])
+                .query(&[("min_score", min_score)]),
+        )
+        .await
+    }
+
+    async fn accept_links(&self, req: &AcceptLinks) -> Result<Vec<LinkView>> {
+        self.json(Method::POST, &["v1", "links", "accept"], req)
+            .await
+    }
+
+    async fn export_unlinked(&self) -> Result<String> {
+        let resp = self
+            .request(Method::GET, &["v1", "links", "unlinked.csv"])
+            .send()
+            .await
+            .map_err(|e| BackofficeError::Remote(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(BackofficeError::Remote(format!(
+                "export: HTTP {}",
+                resp.status()
+            )));
+        }
+        resp.text()
+            .await
+            .map_err(|e| BackofficeError::Remote(e.to_string()))
+    }
+
+    async fn apply_links(&self, data: &[u8]) -> Result<ImportReport> {
+        let req = self
+            .request(Method::POST, &["v1", "links", "apply"])
+            .header(reqwest::header::CONTENT_TYPE, "text/csv")
+            .body(data.to_vec());
+        self.send(req).await
+    }
+
     async fn export_csv(&self, kind: CsvKind) -> Result<String> {
         let resp = self
             .request(Method::GET, &["v1", "export", kind.name()])

@@ -104,3 +104,21 @@ pub struct ImportReport {
 pub struct OrderStatusSet {
     pub status: String,
 }
+
+/// A staged Prom product and the local product it is linked to, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagedView {
+    #[serde(flatten)]
+    pub staged: crate::store::StagedProduct,
+    pub linked_sku: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AcceptLinks {
+    /// Take suggestions at or above this score (default 0.8; 0 with `prom_ids`).
+    #[serde(default)]
+    pub min_score: Option<f64>,
+    /// Only these staged Prom products.
+    #[serde(default)]
+    pub prom_ids: Vec<i64>,
+}

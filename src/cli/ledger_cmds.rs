@@ -263,6 +263,64 @@ pub enum LinksCommand {
     },
     /// Remove the link of SKU.
     Unlink { sku: String },
+    /// Propose a local product for each unlinked staged Prom product, by name similarity.
+    Suggest {
+        #[arg(long, default_value_t = 0.5)]
+        min_score: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link the suggestions at or above --min-score, or only those for the given Prom ids.
+    Accept {
+        prom_ids: Vec<i64>,
+        #[arg(long)]
+        min_score: Option<f64>,
+    },
+    /// Write the unlinked products of both sides to a CSV to fill in.
+    ExportUnlinked { file: PathBuf },
+    /// Link the pairs of a filled-in CSV (prom_id, local_sku): all of them or none.
+    Apply { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StagedCommand {
+    /// Prom products downloaded in `stage` mode, with their link state.
+    List {
+        #[arg(long)]
+        unlinked: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn staged(config: &Config, cmd: StagedCommand) -> u8 {
+    let ledger = match AnyLedger::open(config) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let StagedCommand::List { unlinked, json } = cmd;
+    let result = ledger.staged(unlinked).await.map(|rows| {
+        print(json, &rows, |rows| {
+            let mut s = format!(
+                "{:>12}  {:<20}  {:<40}  {:>10}  {:>6}  LINKED TO\n",
+                "PROM ID", "SKU", "NAME", "PRICE", "QTY"
+            );
+            for r in rows {
+                let p = &r.staged;
+                s += &format!(
+                    "{:>12}  {:<20}  {:<40}  {:>10}  {:>6}  {}\n",
+                    p.prom_id,
+                    p.sku.as_deref().unwrap_or("-"),
+                    p.name.chars().take(40).collect::<String>(),
+                    p.price.map_or("-".into(), |d| d.to_string()),
+                    p.quantity.map_or("-".into(), |q| q.to_string()),
+                    r.linked_sku.as_deref().unwrap_or("-")
+                );
+            }
+            s
+        })
+    });
+    finish(&ledger, result).await
 }
 
 /// The store itself, or the daemon's admin API when the daemon holds the store.
@@ -303,6 +361,11 @@ delegate! {
     list_orders(unlinked_only: bool) -> Vec<crate::store::LocalOrder>;
     show_order(prom_id: i64) -> crate::store::LocalOrder;
     set_order_status(prom_id: i64, req: &crate::backoffice::OrderStatusSet) -> crate::store::LocalOrder;
+    staged(unlinked_only: bool) -> Vec<crate::backoffice::StagedView>;
+    suggest_links(min_score: f64) -> Vec<crate::backoffice::Suggestion>;
+    accept_links(req: &crate::backoffice::AcceptLinks) -> Vec<crate::backoffice::LinkView>;
+    export_unlinked() -> String;
+    apply_links(data: &[u8]) -> crate::backoffice::ImportReport;
 }
 
 impl AnyLedger {
@@ -692,6 +755,49 @@ pub async fn links(config: &Config, cmd: LinksCommand) -> u8 {
             .unlink(&sku)
             .await
             .map(|v| println!("{} is no longer linked", v.sku)),
+        LinksCommand::Suggest { min_score, json } => {
+            ledger.suggest_links(min_score).await.map(|rows| {
+                print(json, &rows, |rows| {
+                    let mut s = format!(
+                        "{:>12}  {:<36}  {:<16}  {:<36}  {:>5}\n",
+                        "PROM ID", "PROM NAME", "LOCAL SKU", "LOCAL NAME", "SCORE"
+                    );
+                    for r in rows {
+                        s += &format!(
+                            "{:>12}  {:<36}  {:<16}  {:<36}  {:>5.3}\n",
+                            r.prom_id,
+                            r.prom_name.chars().take(36).collect::<String>(),
+                            r.local_sku,
+                            r.local_name.chars().take(36).collect::<String>(),
+                            r.score
+                        );
+                    }
+                    s
+                })
+            })
+        }
+        LinksCommand::Accept {
+            prom_ids,
+            min_score,
+        } => ledger
+            .accept_links(&crate::backoffice::AcceptLinks {
+                min_score,
+                prom_ids,
+            })
+            .await
+            .map(|links| println!("{} link(s) made", links.len())),
+        LinksCommand::ExportUnlinked { file } => match ledger.export_unlinked().await {
+            Ok(text) => std::fs::write(&file, text)
+                .map_err(|e| BackofficeError::Invalid(format!("{}: {e}", file.display()))),
+            Err(e) => Err(e),
+        },
+        LinksCommand::Apply { file } => match std::fs::read(&file) {
+            Ok(data) => ledger
+                .apply_links(&data)
+                .await
+                .map(|r| println!("{}: {} link(s) made", file.display(), r.updated)),
+            Err(e) => Err(BackofficeError::Invalid(format!("{}: {e}", file.display()))),
+        },
     };
     finish(&ledger, result).await
 }

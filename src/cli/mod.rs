@@ -12,7 +12,9 @@ use std::time::Duration;
 mod ledger_cmds;
 
 use clap::{Parser, Subcommand};
-pub use ledger_cmds::{LinksCommand, OrdersCommand, PricesCommand, ProductsCommand, StockCommand};
+pub use ledger_cmds::{
+    LinksCommand, OrdersCommand, PricesCommand, ProductsCommand, StagedCommand, StockCommand,
+};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -85,6 +87,11 @@ pub enum Command {
     Orders {
         #[command(subcommand)]
         command: OrdersCommand,
+    },
+    /// Prom.ua products downloaded without creating anything (import mode `stage`).
+    Staged {
+        #[command(subcommand)]
+        command: StagedCommand,
     },
     /// Links between local products and Prom.ua products.
     Links {
@@ -231,6 +238,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Prices { command } => ledger_cmds::prices(&config, command).await,
         Command::Links { command } => ledger_cmds::links(&config, command).await,
         Command::Orders { command } => ledger_cmds::orders(&config, command).await,
+        Command::Staged { command } => ledger_cmds::staged(&config, command).await,
         Command::Demo { .. } | Command::Sandbox(_) => unreachable!("handled above"),
     }
 }
@@ -407,7 +415,8 @@ async fn job_run(config: &Config, name: &str, dry_run: bool, json: bool) -> u8 {
             }
         });
     }
-    let ctx = JobContext::new(store.clone(), prom, config.sync.clone(), cancel);
+    let mut ctx = JobContext::new(store.clone(), prom, config.sync.clone(), cancel);
+    ctx.interactive = !json && std::io::stderr().is_terminal();
     let run = match run_job(job, &ctx, dry_run).await {
         Ok(r) => r,
         Err(e) => return fail(EXIT_ERROR, &format!("job {name}: {e}")),

@@ -185,3 +185,48 @@ pub const PROM_REASONS: [&str; 8] = [
     "less_than_minimal_price",
     "another",
 ];
+
+/// What `import_products` does with the Prom.ua catalogue (products match by identical SKU).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Link SKU matches, then set the local stock to Prom's `quantity_in_stock`.
+    UpdateBalances,
+    /// Link SKU matches; create a local product (stock 0) for each Prom product whose SKU
+    /// matches nothing.
+    CreateMissing,
+    /// Link SKU matches; nothing else.
+    LinkOnly,
+    /// Keep the Prom products in the staging area; create and link nothing.
+    Stage,
+}
+
+impl ImportMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportMode::UpdateBalances => "update_balances",
+            ImportMode::CreateMissing => "create_missing",
+            ImportMode::LinkOnly => "link_only",
+            ImportMode::Stage => "stage",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ImportProductsOptions {
+    pub mode: ImportMode,
+    /// The warehouse `update_balances` sets (default: the first of [sync] warehouses).
+    pub warehouse: Option<String>,
+    pub max_changes: Option<usize>,
+}
+
+impl Default for ImportProductsOptions {
+    fn default() -> Self {
+        Self {
+            mode: ImportMode::LinkOnly,
+            warehouse: None,
+            max_changes: None,
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Sync jobs, one file per kind. Each job first builds a plan (pure: store state in,
 //! intended changes out) and then applies it; `--dry-run` stops after the plan.
 
+pub mod import_products;
 pub mod pull_orders;
 pub mod push_prices;
 pub mod push_statuses;
@@ -29,6 +30,8 @@ pub struct JobContext {
     /// Held while stock is planned and sent, so that the scheduled push and the
     /// on-change push never send stale values over each other.
     pub stock_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// A person watches a terminal: long jobs show a progress bar instead of log lines.
+    pub interactive: bool,
 }
 
 impl JobContext {
@@ -44,6 +47,7 @@ impl JobContext {
             sync,
             cancel,
             stock_lock: Default::default(),
+            interactive: false,
         }
     }
 }
@@ -67,6 +71,7 @@ pub enum Plan {
     PushPrices(push_prices::PricePlan),
     PushStatuses(push_statuses::StatusPlan),
     PullOrders(pull_orders::OrdersPlan),
+    ImportProducts(import_products::ImportPlan),
 }
 
 impl fmt::Display for Plan {
@@ -76,6 +81,7 @@ impl fmt::Display for Plan {
             Plan::PushPrices(p) => p.fmt(f),
             Plan::PushStatuses(p) => p.fmt(f),
             Plan::PullOrders(p) => p.fmt(f),
+            Plan::ImportProducts(p) => p.fmt(f),
         }
     }
 }
@@ -95,6 +101,9 @@ pub async fn run_job(job: &JobConfig, ctx: &JobContext, dry_run: bool) -> Result
         JobKind::PushPrices(opts) => push_prices::run(&job.name, opts, ctx, dry_run).await?,
         JobKind::PushStatuses(opts) => push_statuses::run(&job.name, opts, ctx, dry_run).await?,
         JobKind::PullOrders(opts) => pull_orders::run(&job.name, opts, ctx, dry_run).await?,
+        JobKind::ImportProducts(opts) => {
+            import_products::run(&job.name, opts, ctx, dry_run).await?
+        }
     };
     if !dry_run {
         ctx.store.record_run(&run.record)?;

@@ -37,6 +37,7 @@ impl PromClient {
         group_id: Option<i64>,
         seen: &mut HashSet<i64>,
         out: &mut Vec<Product>,
+        progress: &mut (dyn FnMut(usize) + Send),
     ) -> Result<Option<i64>, PromError> {
         let mut cursor = None;
         let mut answered_group = None;
@@ -61,6 +62,7 @@ impl PromClient {
                     out.push(p);
                 }
             }
+            progress(out.len());
             if !new_in_walk {
                 break;
             }
@@ -72,13 +74,24 @@ impl PromClient {
     /// The whole catalogue, each product once. Without `group_id` Prom.ua may list only
     /// the root group's products, so every group (and the root) is walked as well.
     pub async fn all_products(&self) -> Result<Vec<Product>, PromError> {
+        self.all_products_with_progress(&mut |_| {}).await
+    }
+
+    /// As [`PromClient::all_products`], telling `progress` the count so far after each page.
+    pub async fn all_products_with_progress(
+        &self,
+        progress: &mut (dyn FnMut(usize) + Send),
+    ) -> Result<Vec<Product>, PromError> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        let root = self.walk_listing(None, &mut seen, &mut out).await?;
+        let root = self
+            .walk_listing(None, &mut seen, &mut out, progress)
+            .await?;
         let mut groups: BTreeSet<i64> = self.all_groups().await?.iter().map(|g| g.id).collect();
         groups.extend(root);
         for g in groups {
-            self.walk_listing(Some(g), &mut seen, &mut out).await?;
+            self.walk_listing(Some(g), &mut seen, &mut out, progress)
+                .await?;
         }
         Ok(out)
     }

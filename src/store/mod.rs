@@ -7,6 +7,7 @@
 mod error;
 mod ledger;
 mod orders;
+mod staging;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,7 @@ pub use ledger::{
 pub use orders::{
     LinkedPrice, LocalLine, LocalOrder, OrderUpsert, PriceSnapshot, ReservationPolicy,
 };
+pub use staging::StagedProduct;
 
 use crate::report::RunRecord;
 
@@ -69,7 +71,7 @@ pub struct LinkedStock {
     pub snapshot: Option<StockSnapshot>,
 }
 
-const TREES: [&str; 14] = [
+const TREES: [&str; 15] = [
     "meta",
     "products",
     "sku_index",
@@ -84,6 +86,7 @@ const TREES: [&str; 14] = [
     "orders",
     "reserved",
     "price_snapshots",
+    "staged",
 ];
 
 /// A handle on the open store. Cheap to clone; all clones share one database.
@@ -111,6 +114,8 @@ pub struct Store {
     reserved: sled::Tree,
     /// Product id → [`PriceSnapshot`]: the price Prom.ua last confirmed.
     price_snapshots: sled::Tree,
+    /// Prom id → [`StagedProduct`]: Prom products downloaded without creating anything.
+    staged: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {
@@ -182,7 +187,8 @@ impl Store {
             orders,
             reserved,
             price_snapshots,
-        ]: [sled::Tree; 14] = trees.try_into().expect("all trees");
+            staged,
+        ]: [sled::Tree; 15] = trees.try_into().expect("all trees");
         Ok(Self {
             path: path.to_path_buf(),
             db,
@@ -200,6 +206,7 @@ impl Store {
             orders,
             reserved,
             price_snapshots,
+            staged,
         })
     }
 
