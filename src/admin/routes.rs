@@ -75,6 +75,8 @@ pub(super) fn router(office: BackOffice, token: String) -> Router {
         .route("/orders", get(list_orders))
         .route("/orders/{id}", get(show_order))
         .route("/orders/{id}/status", put(set_order_status))
+        // CSV files of many thousand rows come in one body.
+        .layer(axum::extract::DefaultBodyLimit::max(256 << 20))
         .layer(middleware::from_fn_with_state(app.clone(), auth));
     Router::new()
         .route("/health", get(health))

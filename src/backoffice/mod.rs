@@ -79,8 +79,8 @@ pub struct BackOffice {
     jobs: Arc<std::sync::RwLock<Vec<(String, String, String)>>>,
     /// Woken after a change that the on-change push should see.
     changed: Option<Arc<Notify>>,
-    /// How order statuses hold and ship stock.
-    policy: ReservationPolicy,
+    /// How order statuses hold and ship stock; a reload replaces it.
+    policy: Arc<std::sync::RwLock<ReservationPolicy>>,
 }
 
 impl BackOffice {
@@ -91,17 +91,28 @@ impl BackOffice {
             actor,
             jobs: Arc::new(std::sync::RwLock::new(jobs)),
             changed: None,
-            policy: ReservationPolicy {
+            policy: Arc::new(std::sync::RwLock::new(ReservationPolicy {
                 reserve_statuses: ["pending", "received", "paid"].map(String::from).to_vec(),
                 done_status: Some("delivered".into()),
                 warehouse: "main".into(),
-            },
+            })),
         }
     }
 
-    pub fn with_policy(mut self, policy: ReservationPolicy) -> Self {
-        self.policy = policy;
+    pub fn with_policy(self, policy: ReservationPolicy) -> Self {
+        self.set_policy(policy);
         self
+    }
+
+    pub fn set_policy(&self, policy: ReservationPolicy) {
+        *self.policy.write().unwrap_or_else(|p| p.into_inner()) = policy;
+    }
+
+    fn policy(&self) -> ReservationPolicy {
+        self.policy
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn set_jobs(&self, jobs: Vec<(String, String, String)>) {
@@ -306,6 +317,15 @@ impl Ledger for BackOffice {
                 )));
             }
             Some(_) => {
+                // Refuse before unlinking, so a failed force leaves things as they were.
+                if let Some(other) = self.store.linked_to_prom(req.prom_id)? {
+                    if other != p.id {
+                        return Err(BackofficeError::Conflict(format!(
+                            "Prom product {} is already linked to another local product",
+                            req.prom_id
+                        )));
+                    }
+                }
                 self.store.unlink(p.id)?;
             }
             None => {}
@@ -315,7 +335,7 @@ impl Ledger for BackOffice {
             e => e.into(),
         })?;
         // Stored orders with lines for this Prom product now link (and reserve) too.
-        if self.store.relink_orders(req.prom_id, &self.policy)? > 0 {
+        if self.store.relink_orders(req.prom_id, &self.policy())? > 0 {
             self.touched();
         }
         self.link_view(&p)
@@ -410,7 +430,7 @@ impl Ledger for BackOffice {
         }
         self.store.link_many(&pairs)?;
         for (_, prom_id) in &pairs {
-            self.store.relink_orders(*prom_id, &self.policy)?;
+            self.store.relink_orders(*prom_id, &self.policy())?;
         }
         self.touched();
         chosen
@@ -432,7 +452,7 @@ impl Ledger for BackOffice {
     async fn apply_links(&self, data: &[u8]) -> Result<ImportReport> {
         let n = matching::apply(&self.store, data)?;
         for (_, prom_id) in self.store.link_pairs()? {
-            self.store.relink_orders(prom_id, &self.policy)?;
+            self.store.relink_orders(prom_id, &self.policy())?;
         }
         self.touched();
         Ok(ImportReport {
@@ -465,7 +485,9 @@ impl Ledger for BackOffice {
             ));
         }
         self.show_order(prom_id).await?;
-        let o = self.store.set_order_status(prom_id, status, &self.policy)?;
+        let o = self
+            .store
+            .set_order_status(prom_id, status, &self.policy())?;
         self.touched();
         Ok(o)
     }

@@ -380,11 +380,10 @@ impl AnyLedger {
             other => other,
         };
         match first {
-            Ok(store) => Ok(AnyLedger::Direct(BackOffice::new(
-                store,
-                Actor::Cli,
-                BackOffice::jobs_of(config),
-            ))),
+            Ok(store) => Ok(AnyLedger::Direct(
+                BackOffice::new(store, Actor::Cli, BackOffice::jobs_of(config))
+                    .with_policy(config.sync.reservation_policy()),
+            )),
             Err(locked @ StoreError::Locked { .. }) => {
                 let through_api = if config.admin.enabled {
                     crate::admin::token::read(&config.admin.token_file)

@@ -35,6 +35,12 @@ pub struct Control {
 /// One guard per job name, kept across reloads, so a job never overlaps itself.
 type Guards = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
 
+/// What every configuration generation shares.
+struct Shared {
+    stock_lock: Arc<tokio::sync::Mutex<()>>,
+    changed: Arc<tokio::sync::Notify>,
+}
+
 struct Running {
     scheduler: JobScheduler,
     config: Config,
@@ -48,15 +54,20 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
     let guards: Guards = Arc::default();
     let shutdown = control.shutdown.clone();
     let stock_lock = Arc::new(tokio::sync::Mutex::new(()));
-    let mut running = start(config, &store, &tracker, &guards, &shutdown, &stock_lock).await?;
-
-    // The admin API and the on-change push: changes made through the API wake the push.
+    // Changes made through the API or by jobs wake the on-change push.
     let changed = Arc::new(tokio::sync::Notify::new());
+    let shared = Shared {
+        stock_lock: stock_lock.clone(),
+        changed: changed.clone(),
+    };
+    let mut running = start(config, &store, &tracker, &guards, &shutdown, &shared).await?;
+
     let office = BackOffice::new(
         store.clone(),
         Actor::Api,
         BackOffice::jobs_of(&running.config),
     )
+    .with_policy(running.config.sync.reservation_policy())
     .with_notify(changed.clone());
     let admin = &running.config.admin;
     if admin.enabled {
@@ -89,8 +100,9 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
             _ = shutdown.cancelled() => break,
             Some(()) = control.reload.recv() => {
                 notify::reloading();
-                running = reload(running, &store, &tracker, &guards, &shutdown, &stock_lock).await;
+                running = reload(running, &store, &tracker, &guards, &shutdown, &shared).await;
                 office.set_jobs(BackOffice::jobs_of(&running.config));
+                office.set_policy(running.config.sync.reservation_policy());
                 let _ = ctx_tx.send(running.ctx.clone());
                 notify::ready();
             }
@@ -127,7 +139,7 @@ async fn reload(
     tracker: &TaskTracker,
     guards: &Guards,
     shutdown: &CancellationToken,
-    stock_lock: &Arc<tokio::sync::Mutex<()>>,
+    shared: &Shared,
 ) -> Running {
     let path = old.config.path.clone();
     let new = match config::load(&path) {
@@ -149,23 +161,14 @@ async fn reload(
     if let Err(e) = old_scheduler.shutdown().await {
         tracing::warn!("old scheduler shutdown: {e}");
     }
-    match start(new, store, tracker, guards, shutdown, stock_lock).await {
+    match start(new, store, tracker, guards, shutdown, shared).await {
         Ok(r) => {
             tracing::info!("configuration reloaded: {} job(s)", r.config.jobs.len());
             r
         }
         Err(e) => {
             tracing::error!("reload failed ({e:#}); restarting the previous schedule");
-            match start(
-                old.config.clone(),
-                store,
-                tracker,
-                guards,
-                shutdown,
-                stock_lock,
-            )
-            .await
-            {
+            match start(old.config.clone(), store, tracker, guards, shutdown, shared).await {
                 Ok(r) => r,
                 Err(e) => {
                     // Nothing is scheduled any more: stop cleanly rather than idle silently.
@@ -188,7 +191,7 @@ async fn start(
     tracker: &TaskTracker,
     guards: &Guards,
     shutdown: &CancellationToken,
-    stock_lock: &Arc<tokio::sync::Mutex<()>>,
+    shared: &Shared,
 ) -> anyhow::Result<Running> {
     let prom = PromClient::new(&config.prom).context("the Prom.ua client")?;
     let mut ctx = JobContext::new(
@@ -197,7 +200,16 @@ async fn start(
         config.sync.clone(),
         shutdown.clone(),
     );
-    ctx.stock_lock = stock_lock.clone();
+    ctx.stock_lock = shared.stock_lock.clone();
+    ctx.changed = Some(shared.changed.clone());
+    ctx.on_change_guard = config
+        .jobs
+        .iter()
+        .find_map(|j| match &j.kind {
+            crate::config::JobKind::PushStock(o) => Some(o.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
     let scheduler = JobScheduler::new()
         .await
         .context("creating the scheduler")?;

@@ -510,6 +510,7 @@ pub async fn run(
         ctx.store.relink_orders(*prom_id, &policy)?;
     }
     ctx.store.flush().await?;
+    ctx.notify_changed();
     r.confirmed = plan.items.len();
     r.finished_at = Utc::now();
     Ok(JobRun {

@@ -32,6 +32,10 @@ pub struct JobContext {
     pub stock_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// A person watches a terminal: long jobs show a progress bar instead of log lines.
     pub interactive: bool,
+    /// The guards the on-change push honours (those of the configured `push_stock` job).
+    pub on_change_guard: crate::config::PushStockOptions,
+    /// Wakes the on-change push after a job changed what Prom.ua should show.
+    pub changed: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl JobContext {
@@ -48,6 +52,15 @@ impl JobContext {
             cancel,
             stock_lock: Default::default(),
             interactive: false,
+            on_change_guard: Default::default(),
+            changed: None,
+        }
+    }
+
+    /// Tells the on-change push (in the daemon) that stock may have changed.
+    pub fn notify_changed(&self) {
+        if let Some(n) = &self.changed {
+            n.notify_one();
         }
     }
 }

@@ -61,6 +61,8 @@ pub fn to_local(o: &Order, now: chrono::DateTime<Utc>) -> LocalOrder {
             .collect(),
         reserved: Vec::new(),
         stock_moved: false,
+        shipped: Vec::new(),
+        adopted_done: false,
         imported_at: now,
         updated_at: now,
     }
@@ -245,6 +247,7 @@ pub async fn run(
     let policy = ctx.sync.reservation_policy();
     store.upsert_orders(&to_store, &policy, newest)?;
     store.flush().await?;
+    ctx.notify_changed();
     r.confirmed = to_store.len();
     for o in &to_store {
         if let Some(stored) = store.order(o.prom_id)? {

@@ -172,6 +172,11 @@ pub async fn run(
         .counted()
         .cancellable(ctx.cancel.clone());
     // One call per target (status, reason, text), at most 100 orders each.
+    let sent_status: std::collections::HashMap<i64, String> = plan
+        .changes
+        .iter()
+        .map(|c| (c.prom_id, c.local_status.clone()))
+        .collect();
     let mut groups: BTreeMap<(String, Option<String>, Option<String>), Vec<i64>> = BTreeMap::new();
     for c in &plan.changes {
         let target = &opts.status_map[&c.local_status];
@@ -199,10 +204,10 @@ pub async fn run(
             r.sent += chunk.len();
             match client.set_order_status(&req).await {
                 Ok(res) => {
-                    let done: Vec<(i64, String)> = res
+                    let done: Vec<(i64, String, String)> = res
                         .processed
                         .iter()
-                        .map(|id| (*id, status.clone()))
+                        .filter_map(|id| Some((*id, sent_status.get(id)?.clone(), status.clone())))
                         .collect();
                     ctx.store.confirm_order_statuses(&done)?;
                     r.confirmed += done.len();

@@ -240,19 +240,48 @@ pub const ON_CHANGE_JOB: &str = "on_change_stock";
 /// The on-change push: sends the products whose stock changed since the last take of
 /// the dirty set, if any. Runs under the same lock as the scheduled push.
 pub async fn run_on_change(ctx: &JobContext) -> Result<Option<RunRecord>, JobError> {
-    let _sending = ctx.stock_lock.lock().await;
-    let dirty: HashSet<u64> = ctx
-        .store
-        .take_dirty(crate::store::DIRTY_STOCK)?
-        .into_iter()
-        .collect();
-    if dirty.is_empty() || !ctx.sync.update_balances {
+    if !ctx.sync.update_balances {
         return Ok(None);
     }
+    let _sending = ctx.stock_lock.lock().await;
+    let dirty_ids = ctx.store.take_dirty(crate::store::DIRTY_STOCK)?;
+    if dirty_ids.is_empty() {
+        return Ok(None);
+    }
+    let dirty: HashSet<u64> = dirty_ids.iter().copied().collect();
     let started_at = Utc::now();
-    let mut rows = load(&ctx.store, &ctx.sync.warehouses).await?;
-    rows.retain(|r| dirty.contains(&r.product_id));
-    let plan = plan(&rows, ctx.sync.safety_buffer);
+    let all = match load(&ctx.store, &ctx.sync.warehouses).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            ctx.store
+                .mark_dirty_ids(&dirty_ids, crate::store::DIRTY_STOCK)?;
+            return Err(e);
+        }
+    };
+    let considered = all.len();
+    let rows: Vec<LinkedStock> = all
+        .into_iter()
+        .filter(|r| dirty.contains(&r.product_id))
+        .collect();
+    let mut plan = plan(&rows, ctx.sync.safety_buffer);
+    // The guards judge against the whole linked catalogue, as the scheduled push does.
+    plan.considered = considered;
+    plan.guarded = guard(&plan, &ctx.on_change_guard);
+    if let Some(why) = plan.guarded.clone() {
+        ctx.store
+            .mark_dirty_ids(&dirty_ids, crate::store::DIRTY_STOCK)?;
+        let mut record = empty_record(ON_CHANGE_JOB, KIND, Outcome::Guarded, Some(why));
+        record.started_at = started_at;
+        record.considered = considered;
+        record.planned = plan.changes.len();
+        ctx.store.record_run(&record)?;
+        return Ok(Some(record));
+    }
+    let wanted: Vec<(u64, i64, &'static str)> = plan
+        .changes
+        .iter()
+        .map(|c| (c.product_id, c.quantity, c.presence))
+        .collect();
     let run = send(
         ON_CHANGE_JOB,
         plan,
@@ -261,6 +290,19 @@ pub async fn run_on_change(ctx: &JobContext) -> Result<Option<RunRecord>, JobErr
         started_at,
     )
     .await?;
+    // Whatever Prom did not confirm stays marked for the next push.
+    let mut again = Vec::new();
+    for (id, q, presence) in wanted {
+        let confirmed = ctx
+            .store
+            .stock_snapshot(id)?
+            .is_some_and(|s| s.quantity == q && s.presence == presence);
+        if !confirmed {
+            again.push(id);
+        }
+    }
+    ctx.store
+        .mark_dirty_ids(&again, crate::store::DIRTY_STOCK)?;
     ctx.store.record_run(&run.record)?;
     ctx.store.flush().await?;
     Ok(Some(run.record))

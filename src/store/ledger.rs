@@ -424,6 +424,17 @@ impl Store {
         Ok(out)
     }
 
+    /// Marks linked products changed again (a push that could not send them).
+    pub fn mark_dirty_ids(&self, ids: &[u64], flag: u8) -> Result<()> {
+        for id in ids {
+            if self.links.get(be(*id))?.is_some() {
+                self.dirty
+                    .fetch_and_update(be(*id), |old| Some(vec![old.map_or(0, |v| v[0]) | flag]))?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn dirty_count(&self) -> usize {
         self.dirty.len()
     }

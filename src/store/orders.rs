@@ -54,9 +54,16 @@ pub struct LocalOrder {
     /// What this order reserves now: (product id, quantity).
     #[serde(default)]
     pub reserved: Vec<(u64, i64)>,
-    /// The done status has moved its stock out.
+    /// The order is at the done status: it reserves nothing.
     #[serde(default)]
     pub stock_moved: bool,
+    /// What its done status moved out of stock: (product id, quantity). Leaving the done
+    /// status puts it back.
+    #[serde(default)]
+    pub shipped: Vec<(u64, i64)>,
+    /// First seen already done (history): its stock left before the back office knew it.
+    #[serde(default)]
+    pub adopted_done: bool,
     pub imported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -198,9 +205,16 @@ impl Store {
                         }
                     }
                 }
+                if old.is_none() && policy.done_status.as_deref() == Some(order.status.as_str()) {
+                    // Already shipped before we knew it: do not take its stock out again.
+                    order.stock_moved = true;
+                    order.adopted_done = true;
+                }
                 if let Some(old) = &old {
                     order.imported_at = old.imported_at;
                     order.stock_moved = old.stock_moved;
+                    order.shipped = old.shipped.clone();
+                    order.adopted_done = old.adopted_done;
                     // A local status change waiting for Prom wins over what Prom says.
                     if old.status_pending {
                         order.status = old.status.clone();
@@ -262,21 +276,57 @@ impl Store {
         mv: &MoveTrees<'_>,
         now: DateTime<Utc>,
     ) -> std::result::Result<(), Abort<String>> {
-        if policy.done_status.as_deref() == Some(order.status.as_str()) && !order.stock_moved {
+        let done = policy.done_status.as_deref() == Some(order.status.as_str());
+        let warehouse = policy.warehouse.clone();
+        if done && !order.adopted_done {
+            // Ship what is linked and not shipped yet (a line linked later ships then).
             let reason = format!("order {} {}", order.prom_id, order.status);
             for (product_id, q) in linked_units(order) {
+                let already: i64 = order
+                    .shipped
+                    .iter()
+                    .filter(|(p, _)| *p == product_id)
+                    .map(|(_, q)| q)
+                    .sum();
+                if q > already {
+                    mv.apply(
+                        &StockChange::Adjust {
+                            product_id,
+                            warehouse: warehouse.clone(),
+                            delta: -(q - already),
+                        },
+                        Actor::Order,
+                        Some(&reason),
+                        now,
+                    )?;
+                    order.shipped.retain(|(p, _)| *p != product_id);
+                    order.shipped.push((product_id, q));
+                }
+            }
+            order.stock_moved = true;
+        } else if done {
+            order.stock_moved = true;
+        } else if order.stock_moved {
+            // Left the done status: what it shipped comes back.
+            let reason = format!(
+                "order {} left {}",
+                order.prom_id,
+                policy.done_status.as_deref().unwrap_or("done")
+            );
+            for (product_id, q) in std::mem::take(&mut order.shipped) {
                 mv.apply(
                     &StockChange::Adjust {
                         product_id,
-                        warehouse: policy.warehouse.clone(),
-                        delta: -q,
+                        warehouse: warehouse.clone(),
+                        delta: q,
                     },
                     Actor::Order,
                     Some(&reason),
                     now,
                 )?;
             }
-            order.stock_moved = true;
+            order.stock_moved = false;
+            order.adopted_done = false;
         }
         let after = reservations(order, policy);
         let mut touched: Vec<u64> = before.iter().chain(&after).map(|(p, _)| *p).collect();
@@ -343,15 +393,16 @@ impl Store {
         }))
     }
 
-    /// Records that Prom.ua confirmed these orders' statuses.
-    pub fn confirm_order_statuses(&self, confirmed: &[(i64, String)]) -> Result<()> {
+    /// Records that Prom.ua confirmed these orders' statuses: (order, the local status that
+    /// was sent, the Prom status it became). A local status changed since stays pending.
+    pub fn confirm_order_statuses(&self, confirmed: &[(i64, String, String)]) -> Result<()> {
         let tree = self.orders.clone();
         finish(tree.transaction(|orders| {
-            for (id, status) in confirmed {
+            for (id, sent, status) in confirmed {
                 if let Some(v) = orders.get(id.to_be_bytes())? {
                     let mut o: LocalOrder = tx_decode("orders", &v)?;
                     o.prom_status = Some(status.clone());
-                    o.status_pending = false;
+                    o.status_pending = o.status != *sent;
                     orders.insert(&id.to_be_bytes(), tx_encode(&o)?)?;
                 }
             }
