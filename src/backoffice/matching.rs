@@ -117,6 +117,9 @@ pub(super) fn unlinked(store: &Store) -> Result<(Vec<StagedProduct>, Vec<Product
     Ok((staged, locals))
 }
 
+/// Below this a suggestion is noise: the export leaves the row for the user to fill.
+const EXPORT_MIN_SCORE: f64 = 0.5;
+
 const HEADER: [&str; 6] = [
     "prom_id",
     "prom_sku",
@@ -130,7 +133,7 @@ const HEADER: [&str; 6] = [
 /// filled in, to keep, change or clear), then a row per unlinked local product left over.
 pub(super) fn export(store: &Store) -> Result<String> {
     let (staged, locals) = unlinked(store)?;
-    let suggestions: HashMap<i64, Suggestion> = suggest(&staged, &locals, 0.0)
+    let suggestions: HashMap<i64, Suggestion> = suggest(&staged, &locals, EXPORT_MIN_SCORE)
         .into_iter()
         .map(|s| (s.prom_id, s))
         .collect();

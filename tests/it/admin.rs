@@ -90,6 +90,14 @@ async fn every_call_but_health_needs_the_token() {
         ("GET", "v1/runs/stock"),
         ("POST", "v1/import/stock"),
         ("GET", "v1/export/stock"),
+        ("GET", "v1/orders"),
+        ("GET", "v1/orders/1"),
+        ("PUT", "v1/orders/1/status"),
+        ("GET", "v1/staged"),
+        ("GET", "v1/links/suggestions"),
+        ("POST", "v1/links/accept"),
+        ("GET", "v1/links/unlinked.csv"),
+        ("POST", "v1/links/apply"),
     ] {
         let url = format!("{}{path}", api.base);
         let m: reqwest::Method = method.parse().unwrap();

@@ -650,3 +650,167 @@ async fn a_daemon_killed_mid_import_leaves_no_duplicate_and_misses_no_order() {
         .unwrap();
     assert_eq!(store.reserved_of(p1.id).unwrap(), 21);
 }
+
+#[tokio::test]
+async fn leaving_the_done_status_puts_the_stock_back_and_history_is_not_shipped_twice() {
+    let env = Env::new(2, SandboxOptions::default(), |_| 10).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let office = office(&config, &store);
+    let p = env.catalogue[0].clone();
+    let sku = p.sku.clone().unwrap();
+    let local = store.product_by_sku(&sku).unwrap().unwrap();
+    // An order already delivered before we first read it: its stock left long ago.
+    let old = env.sandbox.place_order(SandboxOrder {
+        status: "delivered".into(),
+        ..order(vec![(Some(p.id), &sku, 2)])
+    });
+    let live = env.sandbox.place_order(order(vec![(Some(p.id), &sku, 3)]));
+    run(&config, &store, "orders").await;
+    assert_eq!(
+        store.stock_of(local.id).unwrap(),
+        vec![("main".to_string(), 10)],
+        "history is not shipped again"
+    );
+    assert_eq!(store.reserved_of(local.id).unwrap(), 3);
+
+    office
+        .set_order_status(
+            live.id,
+            &OrderStatusSet {
+                status: "delivered".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.stock_of(local.id).unwrap(),
+        vec![("main".to_string(), 7)]
+    );
+    assert_eq!(store.reserved_of(local.id).unwrap(), 0);
+    // A mistake, undone: the stock comes back and the order holds it again.
+    office
+        .set_order_status(
+            live.id,
+            &OrderStatusSet {
+                status: "received".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.stock_of(local.id).unwrap(),
+        vec![("main".to_string(), 10)]
+    );
+    assert_eq!(store.reserved_of(local.id).unwrap(), 3);
+    // A local change made while Prom confirmed an older one stays pending.
+    office
+        .set_order_status(
+            live.id,
+            &OrderStatusSet {
+                status: "delivered".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .confirm_order_statuses(&[(live.id, "received".into(), "received".into())])
+        .unwrap();
+    let o = store.order(live.id).unwrap().unwrap();
+    assert!(o.status_pending && o.status == "delivered", "{o:?}");
+    assert!(!store.order(old.id).unwrap().unwrap().status_pending);
+}
+
+#[tokio::test]
+async fn the_cli_uses_the_configured_reservation_warehouse() {
+    let env = Env::new(2, SandboxOptions::default(), |_| 0).await;
+    let path = env.write_config("0 0 1 1 *", JOBS);
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "warehouses = [\"main\"]",
+        "warehouses = [\"kyiv\", \"main\"]",
+    );
+    std::fs::write(&path, text).unwrap();
+    let config = config::load(&path).unwrap();
+    let sku = env.catalogue[0].sku.clone().unwrap();
+    {
+        let store = Store::open(&config.store.path).unwrap();
+        let local = store.product_by_sku(&sku).unwrap().unwrap();
+        store.set_stock(local.id, "kyiv", 8).unwrap();
+        let o = env
+            .sandbox
+            .place_order(order(vec![(Some(env.catalogue[0].id), &sku, 5)]));
+        run(&config, &store, "orders").await;
+        store.flush().await.unwrap();
+        drop(store);
+        let out = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || {
+                bin()
+                    .args([
+                        "orders",
+                        "set-status",
+                        &o.id.to_string(),
+                        "delivered",
+                        "--config",
+                    ])
+                    .arg(&path)
+                    .output()
+                    .unwrap()
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let store = Store::open(&config.store.path).unwrap();
+    let local = store.product_by_sku(&sku).unwrap().unwrap();
+    let stock: std::collections::BTreeMap<String, i64> =
+        store.stock_of(local.id).unwrap().into_iter().collect();
+    assert_eq!(
+        stock["kyiv"], 3,
+        "shipped from the first warehouse: {stock:?}"
+    );
+    assert_eq!(stock.get("main").copied().unwrap_or(0), 0, "{stock:?}");
+}
+
+#[tokio::test]
+async fn the_on_change_push_honours_the_guards() {
+    let env = Env::new(10, SandboxOptions::default(), |_| 4).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    run(&config, &store, "stock").await;
+    store.take_dirty(promua_sync::store::DIRTY_STOCK).unwrap();
+    for p in &env.catalogue[..3] {
+        let local = store
+            .product_by_sku(p.sku.as_deref().unwrap())
+            .unwrap()
+            .unwrap();
+        store.set_stock(local.id, "main", 0).unwrap();
+    }
+    env.sandbox.clear_requests();
+    let mut ctx = context(&config, &store);
+    ctx.on_change_guard.max_zero_share_percent = Some(Decimal::from(20));
+    let r = promua_sync::jobs::push_stock::run_on_change(&ctx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.outcome, Outcome::Guarded);
+    assert!(env.sandbox.requests().is_empty());
+    assert_eq!(
+        store.dirty_count(),
+        3,
+        "still marked for when the guard is lifted"
+    );
+    ctx.on_change_guard.max_zero_share_percent = None;
+    let r = promua_sync::jobs::push_stock::run_on_change(&ctx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.outcome, r.confirmed), (Outcome::Ok, 3));
+    assert_eq!(store.dirty_count(), 0);
+}
