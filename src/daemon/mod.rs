@@ -210,6 +210,10 @@ async fn start(
             _ => None,
         })
         .unwrap_or_default();
+    ctx.on_change_prices = config.jobs.iter().find_map(|j| match &j.kind {
+        crate::config::JobKind::PushPrices(o) => Some(o.clone()),
+        _ => None,
+    });
     let scheduler = JobScheduler::new()
         .await
         .context("creating the scheduler")?;

@@ -1,6 +1,7 @@
-//! The on-change push: a change to a linked product's stock wakes it; it waits the
-//! debounce so that many changes go in one batch, then sends what changed. The
-//! scheduled `push_stock` stays the safety net for anything this misses.
+//! The on-change push: a change to a linked product's stock or price wakes it; it waits
+//! the debounce so that many changes go in one batch, then sends what changed (prices
+//! through the configured `push_prices` job's rules). The scheduled jobs stay the safety
+//! net for anything this misses.
 
 use std::sync::Arc;
 
@@ -33,14 +34,23 @@ pub async fn run(
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(c.sync.push_debounce) => {}
         }
-        match push_stock::run_on_change(&c).await {
-            Ok(Some(r)) => match r.outcome {
-                crate::report::Outcome::Ok => tracing::info!("{}", r.summary()),
-                crate::report::Outcome::Failed => tracing::error!("{}", r.summary()),
-                _ => tracing::warn!("{}", r.summary()),
-            },
-            Ok(None) => {}
-            Err(e) => tracing::error!("on-change push failed: {e}"),
+        log(push_stock::run_on_change(&c).await);
+        if let Some(opts) = &c.on_change_prices {
+            log(crate::jobs::push_prices::run_on_change(&c, opts).await);
         }
+    }
+}
+
+fn log(result: Result<Option<crate::report::RunRecord>, crate::jobs::JobError>) {
+    match result {
+        Ok(Some(r)) => match r.outcome {
+            crate::report::Outcome::Ok => tracing::info!("{}", r.summary()),
+            crate::report::Outcome::Failed | crate::report::Outcome::Guarded => {
+                tracing::error!("{}", r.summary())
+            }
+            _ => tracing::warn!("{}", r.summary()),
+        },
+        Ok(None) => {}
+        Err(e) => tracing::error!("on-change push failed: {e}"),
     }
 }

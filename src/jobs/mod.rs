@@ -34,6 +34,9 @@ pub struct JobContext {
     pub interactive: bool,
     /// The guards the on-change push honours (those of the configured `push_stock` job).
     pub on_change_guard: crate::config::PushStockOptions,
+    /// The rules and guards of the configured `push_prices` job, for on-change price pushes
+    /// (`None`: no such job, price changes wait for one).
+    pub on_change_prices: Option<crate::config::PushPricesOptions>,
     /// Wakes the on-change push after a job changed what Prom.ua should show.
     pub changed: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
@@ -53,6 +56,7 @@ impl JobContext {
             stock_lock: Default::default(),
             interactive: false,
             on_change_guard: Default::default(),
+            on_change_prices: None,
             changed: None,
         }
     }

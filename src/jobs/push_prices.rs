@@ -13,7 +13,7 @@ use super::{JobContext, JobError, JobRun, Plan, empty_record};
 use crate::config::{PriceRules, PushPricesOptions};
 use crate::prom::PromError;
 use crate::prom::dto::ProductPatch;
-use crate::report::{ItemFailure, Outcome};
+use crate::report::{ItemFailure, Outcome, RunRecord};
 use crate::store::{LinkedPrice, PriceSnapshot};
 
 pub const KIND: &str = "push_prices";
@@ -206,6 +206,69 @@ pub async fn run(
             plan: None,
         });
     }
+    send(r, &plan, opts, ctx).await
+}
+
+/// Job name of the runs the on-change price push records.
+pub const ON_CHANGE_JOB: &str = "on_change_prices";
+
+/// The on-change price push: the linked products whose price changed since the last take,
+/// through the rules and guards of the configured `push_prices` job.
+pub async fn run_on_change(
+    ctx: &JobContext,
+    opts: &PushPricesOptions,
+) -> Result<Option<RunRecord>, JobError> {
+    if !ctx.sync.update_prices {
+        return Ok(None);
+    }
+    let ids = ctx.store.take_dirty(crate::store::DIRTY_PRICE)?;
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let wanted: HashSet<u64> = ids.iter().copied().collect();
+    let all = ctx.store.linked_prices()?;
+    let considered = all.len();
+    let rows: Vec<LinkedPrice> = all
+        .into_iter()
+        .filter(|r| wanted.contains(&r.product_id))
+        .collect();
+    let mut plan = plan(&rows, opts);
+    plan.considered = considered;
+    let mut r = empty_record(ON_CHANGE_JOB, KIND, Outcome::Ok, None);
+    r.considered = considered;
+    r.planned = plan.changes.len();
+    if let Some(why) = plan.guarded.clone() {
+        ctx.store.mark_dirty_ids(&ids, crate::store::DIRTY_PRICE)?;
+        r.outcome = Outcome::Guarded;
+        r.error = Some(why);
+    } else if !plan.changes.is_empty() {
+        r = send(r, &plan, opts, ctx).await?.record;
+        let again: Vec<u64> = plan
+            .changes
+            .iter()
+            .filter(|c| {
+                let snap = ctx.store.price_snapshot(c.product_id).ok().flatten();
+                snap.is_none_or(|s| s.price != c.after)
+            })
+            .map(|c| c.product_id)
+            .collect();
+        ctx.store
+            .mark_dirty_ids(&again, crate::store::DIRTY_PRICE)?;
+    } else {
+        return Ok(None);
+    }
+    ctx.store.record_run(&r)?;
+    ctx.store.flush().await?;
+    Ok(Some(r))
+}
+
+/// Sends a plan's prices in batches; a snapshot for each confirmed item.
+async fn send(
+    mut r: RunRecord,
+    plan: &PricePlan,
+    opts: &PushPricesOptions,
+    ctx: &JobContext,
+) -> Result<JobRun, JobError> {
     let client = ctx
         .prom
         .as_ref()

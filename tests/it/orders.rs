@@ -814,3 +814,54 @@ async fn the_on_change_push_honours_the_guards() {
     assert_eq!((r.outcome, r.confirmed), (Outcome::Ok, 3));
     assert_eq!(store.dirty_count(), 0);
 }
+
+#[tokio::test]
+async fn a_price_change_is_pushed_on_change_through_the_rules() {
+    let env = Env::new(3, SandboxOptions::default(), |_| 1).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let office = office(&config, &store);
+    let opts = match &config
+        .jobs
+        .iter()
+        .find(|j| j.name == "prices")
+        .unwrap()
+        .kind
+    {
+        promua_sync::config::JobKind::PushPrices(o) => o.clone(),
+        _ => unreachable!(),
+    };
+    let sku = env.catalogue[2].sku.clone().unwrap();
+    office
+        .set_price(
+            &sku,
+            &promua_sync::backoffice::PriceSet {
+                price: "200".parse().unwrap(),
+                currency: None,
+            },
+        )
+        .await
+        .unwrap();
+    let ctx = context(&config, &store);
+    let r = promua_sync::jobs::push_prices::run_on_change(&ctx, &opts)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((r.outcome, r.confirmed), (Outcome::Ok, 1));
+    assert_eq!(
+        env.sandbox.product(env.catalogue[2].id).unwrap().price,
+        "219.99".parse::<Decimal>().unwrap()
+    );
+    assert_eq!(
+        env.sandbox.edit_requests().len(),
+        1,
+        "only the changed product"
+    );
+    assert!(
+        promua_sync::jobs::push_prices::run_on_change(&ctx, &opts)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing left"
+    );
+}
