@@ -437,3 +437,69 @@ async fn stage_downloads_without_creating_and_mass_linking_links_as_chosen() {
         Some(loc2.id)
     );
 }
+
+#[tokio::test]
+async fn the_import_dry_run_prints_its_plan_and_changes_nothing() {
+    let cat = Catalogue {
+        products: vec![
+            SandboxProduct {
+                sku: Some("A-1".into()),
+                ..generate_catalogue(1, 0, 1).products[0].clone()
+            },
+            SandboxProduct {
+                id: 2_000_010,
+                sku: Some("  ".into()),
+                name: "Без артикула".into(),
+                ..generate_catalogue(1, 0, 2).products[0].clone()
+            },
+            SandboxProduct {
+                id: 2_000_020,
+                sku: Some("NEW-9".into()),
+                name: "Новий товар".into(),
+                ..generate_catalogue(1, 0, 3).products[0].clone()
+            },
+        ],
+        ..Default::default()
+    };
+    let sb = Sandbox::new(SandboxOptions {
+        token: TOKEN.into(),
+        default_listing: promua_sync::prom::sandbox::DefaultListing::All,
+        ..Default::default()
+    });
+    sb.load(cat);
+    let sandbox = sb
+        .spawn(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("token"), TOKEN).unwrap();
+    let path = dir.path().join("jobs.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[prom]\nbase_url = \"{}\"\ntoken_file = \"token\"\n[store]\npath = \"store\"\n[admin]\nenabled = false\n\
+             [[job]]\nname = \"import\"\nkind = \"import_products\"\nschedule = \"0 0 1 1 *\"\nmode = \"create_missing\"\n",
+            sandbox.base_url()
+        ),
+    )
+    .unwrap();
+    let config = config::load(&path).unwrap();
+    let store = Store::open(&config.store.path).unwrap();
+    store
+        .add_products(&[NewProduct {
+            sku: "A-1".into(),
+            name: "Місцевий".into(),
+            price: None,
+            currency: None,
+        }])
+        .unwrap();
+    let run = run_job(&config.jobs[0], &context(&config, &store), true)
+        .await
+        .unwrap();
+    insta::assert_snapshot!("dry_run_import_products", run.plan.unwrap().to_string());
+    assert_eq!(
+        (store.product_count(), store.link_count()),
+        (1, 0),
+        "a dry run creates and links nothing"
+    );
+}

@@ -1,0 +1,99 @@
+//! Planning a stock push over a large linked catalogue (DESIGN §4: 100,000 linked
+//! products under 200 ms of CPU; 1,000,000 under 2 s). Run: `cargo bench --bench plan`
+//! (`BENCH_N=1000000` for the large one). Prints the time of the store read
+//! (`linked_stock`) and of the pure plan, best of 5.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use promua_sync::jobs::push_stock;
+use promua_sync::store::{Actor, NewProduct, StockChange, StockSnapshot, Store};
+
+fn main() {
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let seeded = Instant::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(10_000) {
+        let new: Vec<NewProduct> = chunk
+            .iter()
+            .map(|i| NewProduct {
+                sku: format!("SKU-{i:07}"),
+                name: format!("Товар {i}"),
+                price: None,
+                currency: None,
+            })
+            .collect();
+        let products = store.add_products(&new).unwrap();
+        let pairs: Vec<(u64, i64)> = products
+            .iter()
+            .enumerate()
+            .map(|(k, p)| (p.id, 10_000_000 + (chunk[k] as i64)))
+            .collect();
+        store.link_many(&pairs).unwrap();
+        let changes: Vec<StockChange> = products
+            .iter()
+            .flat_map(|p| {
+                [
+                    StockChange::Set {
+                        product_id: p.id,
+                        warehouse: "main".into(),
+                        quantity: (p.id % 17) as i64,
+                    },
+                    StockChange::Set {
+                        product_id: p.id,
+                        warehouse: "shop".into(),
+                        quantity: (p.id % 5) as i64,
+                    },
+                ]
+            })
+            .collect();
+        store
+            .apply_stock_changes(&changes, Actor::System, None)
+            .unwrap();
+        // Half of them confirmed at their current value: the plan sends the other half.
+        let snaps: Vec<(u64, StockSnapshot)> = products
+            .iter()
+            .zip(&pairs)
+            .filter(|(p, _)| p.id % 2 == 0)
+            .map(|(p, (_, prom))| {
+                let q = (p.id % 17 + p.id % 5) as i64;
+                (
+                    p.id,
+                    StockSnapshot {
+                        prom_id: *prom,
+                        quantity: q,
+                        presence: if q > 0 { "available" } else { "not_available" }.into(),
+                        confirmed_at: Utc::now(),
+                    },
+                )
+            })
+            .collect();
+        store.put_stock_snapshots(&snaps).unwrap();
+    }
+    eprintln!(
+        "seeded {n} linked products in {:.1} s",
+        seeded.elapsed().as_secs_f64()
+    );
+    let warehouses = vec!["main".to_string(), "shop".to_string()];
+    let (mut best_read, mut best_plan) = (f64::MAX, f64::MAX);
+    let mut planned = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let rows = store.linked_stock(&warehouses).unwrap();
+        best_read = best_read.min(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        let plan = push_stock::plan(&rows, 0);
+        best_plan = best_plan.min(t.elapsed().as_secs_f64() * 1000.0);
+        planned = plan.changes.len();
+        assert_eq!(plan.considered, n);
+    }
+    println!("linked products: {n}");
+    println!("store read (linked_stock): {best_read:.1} ms");
+    println!("plan (pure):               {best_plan:.1} ms");
+    println!("read + plan:               {:.1} ms", best_read + best_plan);
+    println!("changes planned:           {planned}");
+}
