@@ -490,11 +490,10 @@ mod tests {
             prom_id: 1000 + id as i64,
             stock,
             reserved: 0,
-            snapshot: snap.map(|(q, p)| StockSnapshot {
+            snapshot: snap.map(|(q, p)| crate::store::ConfirmedStock {
                 prom_id: 1000 + id as i64,
                 quantity: q,
                 presence: p.to_string(),
-                confirmed_at: Utc::now(),
             }),
         }
     }

@@ -68,7 +68,23 @@ pub struct LinkedStock {
     pub stock: i64,
     /// Reserved by open orders.
     pub reserved: i64,
-    pub snapshot: Option<StockSnapshot>,
+    /// What Prom.ua last confirmed.
+    pub snapshot: Option<ConfirmedStock>,
+}
+
+/// The part of a [`StockSnapshot`] the planner compares (read without parsing dates).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ConfirmedStock {
+    pub prom_id: i64,
+    pub quantity: i64,
+    pub presence: String,
+}
+
+/// A product record read for its SKU alone, borrowing from the stored bytes.
+#[derive(Deserialize)]
+struct SkuOnly<'a> {
+    #[serde(borrow)]
+    sku: std::borrow::Cow<'a, str>,
 }
 
 const TREES: [&str; 15] = [
@@ -423,9 +439,10 @@ impl Store {
                         products.next();
                     }
                     Some(Ok((pk, pv))) if id_of(pk) == id => {
-                        let p: Product = decode("products", pv)?;
+                        let p: SkuOnly<'_> = decode_borrowed("products", pv)?;
+                        let sku = p.sku.into_owned();
                         products.next();
-                        break p.sku;
+                        break sku;
                     }
                     Some(Err(_)) => return Err(products.next().unwrap().unwrap_err().into()),
                     _ => {
@@ -458,7 +475,7 @@ impl Store {
                         snaps.next();
                     }
                     Some(Ok((sk, sv))) if id_of(sk) == id => {
-                        let s: StockSnapshot = decode("stock_snapshots", sv)?;
+                        let s: ConfirmedStock = decode("stock_snapshots", sv)?;
                         snaps.next();
                         break Some(s);
                     }
@@ -575,6 +592,10 @@ impl Store {
 
 pub(crate) fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(v).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))
+}
+
+fn decode_borrowed<'a, T: Deserialize<'a>>(tree: &str, v: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(v).map_err(|e| StoreError::Corrupt(format!("tree {tree}: {e}")))
 }
 
 pub(crate) fn decode<T: DeserializeOwned>(tree: &str, v: &[u8]) -> Result<T> {
