@@ -56,7 +56,11 @@ fn linked_stock_sums_chosen_warehouses_only() {
     };
     s.put_stock_snapshots(&[(b.id, snap.clone())]).unwrap();
     let rows = s.linked_stock(&["main".into(), "shop".into()]).unwrap();
-    let snap = ConfirmedStock { prom_id: snap.prom_id, quantity: snap.quantity, presence: snap.presence };
+    let snap = ConfirmedStock {
+        prom_id: snap.prom_id,
+        quantity: snap.quantity,
+        presence: snap.presence,
+    };
     assert_eq!(rows.len(), 2, "c is not linked");
     assert_eq!(
         (
