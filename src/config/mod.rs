@@ -635,7 +635,17 @@ impl<'a, 'i> Compiler<'a, 'i> {
                 }
             }
         } else if token_in_file {
-            (raw.token, "jobs.toml".to_string())
+            let t = raw.token.filter(|t| !t.trim().is_empty());
+            if t.is_none() && raw.allow_token_in_config {
+                self.error(
+                    &at("token"),
+                    false,
+                    "the token must be a non-empty string",
+                    None,
+                );
+                ok = false;
+            }
+            (t, "jobs.toml".to_string())
         } else {
             (None, String::new())
         };
