@@ -161,6 +161,18 @@ impl Store {
         policy: &ReservationPolicy,
         cursor: Option<DateTime<Utc>>,
     ) -> Result<Vec<OrderUpsert>> {
+        self.upsert_orders_with(incoming, policy, cursor, false)
+    }
+
+    /// `relink`: re-link the stored orders named by `incoming` (read again inside the
+    /// transaction, so that nothing newer is overwritten) instead of storing `incoming`.
+    fn upsert_orders_with(
+        &self,
+        incoming: &[LocalOrder],
+        policy: &ReservationPolicy,
+        cursor: Option<DateTime<Utc>>,
+        relink: bool,
+    ) -> Result<Vec<OrderUpsert>> {
         let now = Utc::now();
         finish(self.order_trees().transaction(|t| {
             let (orders, reserved, links, by_prom, skus, meta) =
@@ -179,7 +191,11 @@ impl Store {
                     Some(v) => Some(tx_decode("orders", &v)?),
                     None => None,
                 };
-                let mut order = new.clone();
+                let mut order = match (&old, relink) {
+                    (Some(o), true) => o.clone(),
+                    (None, true) => continue,
+                    (_, false) => new.clone(),
+                };
                 let mut newly_linked = 0;
                 for line in &mut order.lines {
                     if line.product_id.is_some() {
@@ -445,7 +461,7 @@ impl Store {
             .collect();
         let n = affected.len();
         if n > 0 {
-            self.upsert_orders(&affected, policy, None)?;
+            self.upsert_orders_with(&affected, policy, None, true)?;
         }
         Ok(n)
     }
