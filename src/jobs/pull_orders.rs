@@ -132,7 +132,10 @@ pub fn plan(
         let old = stored(o.prom_id);
         let action = match &old {
             None => "new",
-            Some(old) if old.modified_at != o.modified_at || old.prom_status != o.prom_status => {
+            // Only a newer version replaces what is stored: a read that raced a later change
+            // (or an overlap re-read) never rolls an order back.
+            Some(old) if o.modified_at > old.modified_at => "changed",
+            Some(old) if o.modified_at == old.modified_at && old.prom_status != o.prom_status => {
                 "changed"
             }
             Some(_) => continue,
