@@ -77,6 +77,7 @@ pub(super) fn router(office: BackOffice, token: String) -> Router {
         .route("/orders/{id}/status", put(set_order_status))
         // CSV files of many thousand rows come in one body.
         .layer(axum::extract::DefaultBodyLimit::max(256 << 20))
+        .layer(middleware::from_fn(json_rejections))
         .layer(middleware::from_fn_with_state(app.clone(), auth));
     Router::new()
         .route("/health", get(health))
@@ -111,6 +112,28 @@ async fn auth(State(app): State<App>, headers: HeaderMap, req: Request, next: Ne
             .into_response();
     }
     next.run(req).await
+}
+
+/// axum's own refusals (a body that is not the JSON expected, a path id that is not a
+/// number) come as plain text: answer them in the API's error shape, as `invalid`.
+async fn json_rejections(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() || is_json || status == StatusCode::UNAUTHORIZED {
+        return resp;
+    }
+    let text = axum::body::to_bytes(resp.into_body(), 64 << 10)
+        .await
+        .unwrap_or_default();
+    let body =
+        crate::backoffice::BackofficeError::Invalid(String::from_utf8_lossy(&text).into_owned())
+            .body();
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
 /// The ledger acting for whoever the caller says it is (an authenticated local client).

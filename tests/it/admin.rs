@@ -468,3 +468,30 @@ fn a_non_loopback_admin_address_needs_the_explicit_setting() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_malformed_request_gets_the_api_error_shape() {
+    let api = api().await;
+    let http = reqwest::Client::new();
+    let resp = http
+        .post(format!("{}v1/products", api.base))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body("{\"sku\": 5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["kind"], "invalid", "{body}");
+    let resp = http
+        .get(format!("{}v1/orders/not-a-number", api.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    // Through the client the CLI uses: a usage error, not a remote one.
+    let err = api.client.show_order(1).await.unwrap_err();
+    assert!(matches!(err, BackofficeError::NotFound(_)), "{err:?}");
+}
