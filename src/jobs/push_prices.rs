@@ -295,27 +295,23 @@ async fn send(
         r.sent += batch.len();
         match client.edit_products(&patches).await {
             Ok(res) => {
-                let processed: HashSet<i64> = res.processed.iter().copied().collect();
                 let now = Utc::now();
                 let mut snaps = Vec::new();
                 for c in batch {
-                    if processed.contains(&c.prom_id) && !res.errors.contains_key(&c.prom_id) {
-                        snaps.push((
+                    match res.refusal(&c.prom_id) {
+                        None => snaps.push((
                             c.product_id,
                             PriceSnapshot {
                                 prom_id: c.prom_id,
                                 price: c.after,
                                 confirmed_at: now,
                             },
-                        ));
-                    } else {
-                        r.failed.push(ItemFailure {
+                        )),
+                        Some(reason) => r.failed.push(ItemFailure {
                             sku: c.sku.clone(),
                             prom_id: c.prom_id,
-                            reason: res.errors.get(&c.prom_id).cloned().unwrap_or_else(|| {
-                                "not confirmed by Prom.ua (missing from processed_ids)".into()
-                            }),
-                        });
+                            reason,
+                        }),
                     }
                 }
                 r.confirmed += snaps.len();

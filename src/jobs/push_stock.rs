@@ -420,11 +420,10 @@ async fn apply(
         match result {
             Ok(res) => {
                 let confirmed_at = Utc::now();
-                let processed: HashSet<i64> = res.processed.iter().copied().collect();
                 let mut snaps = Vec::new();
                 for c in &batch {
-                    if processed.contains(&c.prom_id) && !res.errors.contains_key(&c.prom_id) {
-                        snaps.push((
+                    match res.refusal(&c.prom_id) {
+                        None => snaps.push((
                             c.product_id,
                             StockSnapshot {
                                 prom_id: c.prom_id,
@@ -432,12 +431,8 @@ async fn apply(
                                 presence: c.presence.to_string(),
                                 confirmed_at,
                             },
-                        ));
-                    } else {
-                        let reason = res.errors.get(&c.prom_id).cloned().unwrap_or_else(|| {
-                            "not confirmed by Prom.ua (missing from processed_ids)".into()
-                        });
-                        out.failed.push(failure(c, reason));
+                        )),
+                        Some(reason) => out.failed.push(failure(c, reason)),
                     }
                 }
                 out.confirmed += snaps.len();

@@ -169,6 +169,21 @@ impl<Id: FromStr + Ord> From<RawEditResponse> for EditResult<Id> {
     }
 }
 
+impl<Id: Ord + std::hash::Hash> EditResult<Id> {
+    /// Why Prom.ua did not confirm `id`, or `None` when it did. An item is confirmed only
+    /// when it is in `processed_ids` and not in `errors` (HTTP 200 alone proves nothing).
+    pub fn refusal(&self, id: &Id) -> Option<String> {
+        if let Some(reason) = self.errors.get(id) {
+            return Some(reason.clone());
+        }
+        if self.processed.contains(id) {
+            None
+        } else {
+            Some("not confirmed by Prom.ua (missing from processed_ids)".into())
+        }
+    }
+}
+
 /// Flattens `{"field": "msg"}` or `{"field": ["msg", ...]}` into `field: msg`.
 pub(crate) fn reason(v: &serde_json::Value) -> String {
     fn text(v: &serde_json::Value) -> String {
@@ -204,6 +219,22 @@ mod tests {
         assert_eq!(r.errors[&3], "id: Продукт не найден");
         assert_eq!(r.errors[&4], "external_id: Unknown field.");
         assert_eq!(r.warnings, None);
+    }
+
+    #[test]
+    fn only_processed_and_unrefused_items_are_confirmed() {
+        let raw: RawEditResponse = serde_json::from_str(
+            r#"{"processed_ids": [1, 2], "errors": {"2": {"presence": "bad"}}, "warnings": {}}"#,
+        )
+        .unwrap();
+        let r: EditResult = raw.into();
+        assert_eq!(r.refusal(&1), None);
+        assert_eq!(r.refusal(&2).as_deref(), Some("presence: bad"));
+        assert!(
+            r.refusal(&3)
+                .unwrap()
+                .contains("missing from processed_ids")
+        );
     }
 
     #[test]
