@@ -10,7 +10,7 @@ use std::fmt;
 use chrono::Utc;
 use serde::Serialize;
 
-use super::{JobContext, JobError, JobRun, Plan, empty_record};
+use super::{JobContext, JobError, JobRun, Plan, started_record};
 use crate::config::{ImportMode, ImportProductsOptions};
 use crate::prom::PromError;
 use crate::prom::dto::Product as PromProduct;
@@ -364,17 +364,7 @@ pub async fn run(
         .warehouse
         .clone()
         .unwrap_or_else(|| ctx.sync.warehouses[0].clone());
-    let mut r = empty_record(
-        job,
-        KIND,
-        if dry_run {
-            Outcome::DryRun
-        } else {
-            Outcome::Ok
-        },
-        None,
-    );
-    r.started_at = started;
+    let mut r = started_record(job, KIND, dry_run, started);
     let mut progress = Progress::new(ctx.interactive, "Prom.ua products read");
     let fetched = client
         .all_products_with_progress(&mut |n| progress.at(n, "Prom.ua products read"))

@@ -154,3 +154,37 @@ pub(crate) fn empty_record(
         notes: Vec::new(),
     }
 }
+
+/// The run of a job whose `[sync]` switch is off: nothing planned, nothing sent.
+pub(crate) fn skipped(job: &str, kind: &str, switch: &str) -> JobRun {
+    JobRun {
+        record: empty_record(
+            job,
+            kind,
+            Outcome::Skipped,
+            Some(format!("[sync] {switch} is off")),
+        ),
+        plan: None,
+    }
+}
+
+/// The record a run starts with: `dry_run` or `ok` until something says otherwise.
+pub(crate) fn started_record(
+    job: &str,
+    kind: &str,
+    dry_run: bool,
+    started: chrono::DateTime<Utc>,
+) -> RunRecord {
+    let mut r = empty_record(
+        job,
+        kind,
+        if dry_run {
+            Outcome::DryRun
+        } else {
+            Outcome::Ok
+        },
+        None,
+    );
+    r.started_at = started;
+    r
+}

@@ -11,11 +11,11 @@ use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{JobContext, JobError, JobRun, Plan, empty_record};
+use super::{JobContext, JobError, JobRun, Plan, started_record};
 use crate::config::PullOrdersOptions;
 use crate::prom::PromError;
 use crate::prom::dto::{Order, OrderFilter};
-use crate::report::{Outcome, RunRecord};
+use crate::report::Outcome;
 use crate::store::{LocalLine, LocalOrder, Store};
 
 pub const KIND: &str = "pull_orders";
@@ -160,12 +160,6 @@ pub fn plan(
     )
 }
 
-fn record(job: &str, outcome: Outcome, started: chrono::DateTime<Utc>) -> RunRecord {
-    let mut r = empty_record(job, KIND, outcome, None);
-    r.started_at = started;
-    r
-}
-
 pub async fn run(
     job: &str,
     opts: &PullOrdersOptions,
@@ -192,7 +186,8 @@ pub async fn run(
     let orders = match client.all_orders(&filter).await {
         Ok(o) => o,
         Err(e) => {
-            let mut r = record(job, Outcome::Failed, started);
+            let mut r = started_record(job, KIND, false, started);
+            r.outcome = Outcome::Failed;
             r.error = Some(e.to_string());
             r.requests = client.requests();
             r.retries = client.retries();
@@ -213,15 +208,7 @@ pub async fn run(
             ));
         }
     }
-    let mut r = record(
-        job,
-        if dry_run {
-            Outcome::DryRun
-        } else {
-            Outcome::Ok
-        },
-        started,
-    );
+    let mut r = started_record(job, KIND, dry_run, started);
     r.considered = plan.read;
     r.planned = plan.imports.len();
     r.requests = client.requests();

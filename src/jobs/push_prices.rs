@@ -9,7 +9,7 @@ use chrono::Utc;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use super::{JobContext, JobError, JobRun, Plan, empty_record};
+use super::{JobContext, JobError, JobRun, Plan, empty_record, skipped, started_record};
 use crate::config::{PriceRules, PushPricesOptions};
 use crate::prom::PromError;
 use crate::prom::dto::ProductPatch;
@@ -167,29 +167,11 @@ pub async fn run(
     dry_run: bool,
 ) -> Result<JobRun, JobError> {
     if !ctx.sync.update_prices && !dry_run {
-        return Ok(JobRun {
-            record: empty_record(
-                job,
-                KIND,
-                Outcome::Skipped,
-                Some("[sync] update_prices is off".into()),
-            ),
-            plan: None,
-        });
+        return Ok(skipped(job, KIND, "update_prices"));
     }
     let started = Utc::now();
     let plan = plan(&ctx.store.linked_prices()?, opts);
-    let mut r = empty_record(
-        job,
-        KIND,
-        if dry_run {
-            Outcome::DryRun
-        } else {
-            Outcome::Ok
-        },
-        None,
-    );
-    r.started_at = started;
+    let mut r = started_record(job, KIND, dry_run, started);
     r.considered = plan.considered;
     r.planned = plan.changes.len();
     if dry_run {

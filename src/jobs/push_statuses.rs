@@ -8,7 +8,7 @@ use std::fmt;
 use chrono::Utc;
 use serde::Serialize;
 
-use super::{JobContext, JobError, JobRun, Plan, empty_record};
+use super::{JobContext, JobError, JobRun, Plan, skipped, started_record};
 use crate::config::PushStatusesOptions;
 use crate::prom::PromError;
 use crate::prom::dto::{CancellationReason, OrderStatus, SetStatus};
@@ -120,29 +120,11 @@ pub async fn run(
     dry_run: bool,
 ) -> Result<JobRun, JobError> {
     if !ctx.sync.update_statuses && !dry_run {
-        return Ok(JobRun {
-            record: empty_record(
-                job,
-                KIND,
-                Outcome::Skipped,
-                Some("[sync] update_statuses is off".into()),
-            ),
-            plan: None,
-        });
+        return Ok(skipped(job, KIND, "update_statuses"));
     }
     let started = Utc::now();
     let plan = plan(&ctx.store.orders()?, opts);
-    let mut r = empty_record(
-        job,
-        KIND,
-        if dry_run {
-            Outcome::DryRun
-        } else {
-            Outcome::Ok
-        },
-        None,
-    );
-    r.started_at = started;
+    let mut r = started_record(job, KIND, dry_run, started);
     r.considered = plan.changes.len() + plan.unmapped.values().map(Vec::len).sum::<usize>();
     r.planned = plan.changes.len();
     for (status, ids) in &plan.unmapped {

@@ -12,7 +12,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use serde::Serialize;
 
-use super::{JobContext, JobError, JobRun, Plan, empty_record};
+use super::{JobContext, JobError, JobRun, Plan, empty_record, skipped};
 use crate::config::PushStockOptions;
 use crate::prom::dto::{AVAILABLE, NOT_AVAILABLE, ProductPatch};
 use crate::prom::{PromClient, PromError};
@@ -199,11 +199,7 @@ pub async fn run(
     dry_run: bool,
 ) -> Result<JobRun, JobError> {
     if !ctx.sync.update_balances && !dry_run {
-        let why = "[sync] update_balances is off".to_string();
-        return Ok(JobRun {
-            record: empty_record(job, KIND, Outcome::Skipped, Some(why)),
-            plan: None,
-        });
+        return Ok(skipped(job, KIND, "update_balances"));
     }
     let started_at = Utc::now();
     let _sending = if dry_run {
