@@ -64,6 +64,7 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
         Some(prom),
         SyncConfig {
             warehouses: vec!["main".into(), "shop".into()],
+            local_warehouses: Vec::new(),
             update_balances: true,
             update_prices: false,
             update_statuses: false,

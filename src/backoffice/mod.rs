@@ -81,6 +81,9 @@ pub struct BackOffice {
     changed: Option<Arc<Notify>>,
     /// How order statuses hold and ship stock; a reload replaces it.
     policy: Arc<std::sync::RwLock<ReservationPolicy>>,
+    /// The warehouses the configuration declares (`[sync] warehouses` and
+    /// `local_warehouses`); a reload replaces them.
+    warehouses: Arc<std::sync::RwLock<Vec<String>>>,
 }
 
 impl BackOffice {
@@ -96,7 +99,28 @@ impl BackOffice {
                 done_status: Some("delivered".into()),
                 warehouse: "main".into(),
             })),
+            warehouses: Arc::new(std::sync::RwLock::new(vec!["main".into()])),
         }
+    }
+
+    /// The office with the warehouses and reservation policy of a configuration.
+    pub fn configured(self, sync: &crate::config::SyncConfig) -> Self {
+        self.set_sync(sync);
+        self
+    }
+
+    /// Takes the warehouses and reservation policy of a (re)loaded configuration.
+    pub fn set_sync(&self, sync: &crate::config::SyncConfig) {
+        self.set_policy(sync.reservation_policy());
+        *self.warehouses.write().unwrap_or_else(|p| p.into_inner()) = sync.known_warehouses();
+    }
+
+    /// The warehouses stock may be written to.
+    pub fn known_warehouses(&self) -> Vec<String> {
+        self.warehouses
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn with_policy(self, policy: ReservationPolicy) -> Self {

@@ -382,7 +382,7 @@ impl AnyLedger {
         match first {
             Ok(store) => Ok(AnyLedger::Direct(
                 BackOffice::new(store, Actor::Cli, BackOffice::jobs_of(config))
-                    .with_policy(config.sync.reservation_policy()),
+                    .configured(&config.sync),
             )),
             Err(locked @ StoreError::Locked { .. }) => {
                 let through_api = if config.admin.enabled {

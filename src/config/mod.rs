@@ -74,6 +74,8 @@ pub struct StoreConfig {
 pub struct SyncConfig {
     /// The warehouses whose stock Prom.ua sees (summed).
     pub warehouses: Vec<String>,
+    /// Warehouses kept in the back office but not pushed (returns, a workshop...).
+    pub local_warehouses: Vec<String>,
     pub update_balances: bool,
     pub update_prices: bool,
     pub update_statuses: bool,
@@ -90,6 +92,16 @@ pub struct SyncConfig {
 }
 
 impl SyncConfig {
+    /// Every warehouse the configuration declares: the pushed ones, then the local ones.
+    /// Stock can be written only to these.
+    pub fn known_warehouses(&self) -> Vec<String> {
+        self.warehouses
+            .iter()
+            .chain(&self.local_warehouses)
+            .cloned()
+            .collect()
+    }
+
     pub fn reservation_policy(&self) -> crate::store::ReservationPolicy {
         crate::store::ReservationPolicy {
             reserve_statuses: self.reserve_statuses.clone(),
@@ -204,6 +216,7 @@ struct RawStore {
 #[serde(default)]
 struct RawSync {
     warehouses: Option<Vec<String>>,
+    local_warehouses: Option<Vec<String>>,
     update_balances: Option<bool>,
     update_prices: Option<bool>,
     update_statuses: Option<bool>,
@@ -713,9 +726,27 @@ impl<'a, 'i> Compiler<'a, 'i> {
             if w.trim().is_empty() {
                 self.error(&at, false, "a warehouse name is blank", None);
                 ok = false;
-            } else if !seen.insert(w.trim()) {
+            } else if !seen.insert(w.trim().to_string()) {
                 self.error(&at, false, format!("warehouse `{w}` is listed twice"), None);
                 ok = false;
+            }
+        }
+        let local_at = [Seg::Key("sync".into()), Seg::Key("local_warehouses".into())];
+        let mut local_warehouses = Vec::new();
+        for w in raw.local_warehouses.unwrap_or_default() {
+            if w.trim().is_empty() {
+                self.error(&local_at, false, "a warehouse name is blank", None);
+                ok = false;
+            } else if !seen.insert(w.trim().to_string()) {
+                self.error(
+                    &local_at,
+                    false,
+                    format!("warehouse `{w}` is listed twice (or also in warehouses)"),
+                    None,
+                );
+                ok = false;
+            } else {
+                local_warehouses.push(w.trim().to_string());
             }
         }
         let reserve_statuses = raw
@@ -768,6 +799,7 @@ impl<'a, 'i> Compiler<'a, 'i> {
         }
         ok.then(|| SyncConfig {
             warehouses: warehouses.iter().map(|w| w.trim().to_string()).collect(),
+            local_warehouses,
             update_balances: raw.update_balances.unwrap_or(true),
             update_prices: raw.update_prices.unwrap_or(false),
             update_statuses: raw.update_statuses.unwrap_or(false),

@@ -67,7 +67,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         Actor::Api,
         BackOffice::jobs_of(&running.config),
     )
-    .with_policy(running.config.sync.reservation_policy())
+    .configured(&running.config.sync)
     .with_notify(changed.clone());
     let admin = &running.config.admin;
     if admin.enabled {
@@ -102,7 +102,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
                 notify::reloading();
                 running = reload(running, &store, &tracker, &guards, &shutdown, &shared).await;
                 office.set_jobs(BackOffice::jobs_of(&running.config));
-                office.set_policy(running.config.sync.reservation_policy());
+                office.set_sync(&running.config.sync);
                 let _ = ctx_tx.send(running.ctx.clone());
                 notify::ready();
             }
