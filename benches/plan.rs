@@ -68,6 +68,7 @@ fn main() {
                         quantity: q,
                         presence: if q > 0 { "available" } else { "not_available" }.into(),
                         confirmed_at: Utc::now(),
+                        unconfirmed: false,
                     },
                 )
             })
@@ -86,7 +87,7 @@ fn main() {
         let rows = store.linked_stock(&warehouses).unwrap();
         best_read = best_read.min(t.elapsed().as_secs_f64() * 1000.0);
         let t = Instant::now();
-        let plan = push_stock::plan(&rows, 0);
+        let plan = push_stock::plan(&rows, 0, false);
         best_plan = best_plan.min(t.elapsed().as_secs_f64() * 1000.0);
         planned = plan.changes.len();
         assert_eq!(plan.considered, n);

@@ -175,6 +175,13 @@ impl BackOffice {
         &self.store
     }
 
+    /// On disk before the caller hears of it: every write of the ledger ends here.
+    /// Concurrent callers share one flush (the store's group commit).
+    async fn durable(&self) -> Result<()> {
+        self.store.flush().await?;
+        Ok(())
+    }
+
     fn touched(&self) {
         if let Some(n) = &self.changed {
             n.notify_one();
@@ -267,12 +274,14 @@ impl Ledger for BackOffice {
 
     async fn add_product(&self, p: &NewProduct) -> Result<ProductView> {
         let created = self.store.add_products(std::slice::from_ref(p))?;
+        self.durable().await?;
         self.view(created.into_iter().next().expect("one product"))
     }
 
     async fn update_product(&self, sku: &str, u: &ProductUpdate) -> Result<ProductView> {
         let p = self.product(sku)?;
         let updated = self.store.update_products(&[(p.id, u.clone())])?;
+        self.durable().await?;
         self.touched();
         self.view(updated.into_iter().next().expect("one product"))
     }
@@ -287,6 +296,7 @@ impl Ledger for BackOffice {
         let moved = self
             .store
             .apply_stock_changes(&[change], self.actor, req.reason.as_deref())?;
+        self.durable().await?;
         self.touched();
         Ok(moved.into_iter().next())
     }
@@ -301,6 +311,7 @@ impl Ledger for BackOffice {
         let moved = self
             .store
             .apply_stock_changes(&[change], self.actor, req.reason.as_deref())?;
+        self.durable().await?;
         self.touched();
         Ok(moved.into_iter().next())
     }
@@ -362,6 +373,7 @@ impl Ledger for BackOffice {
         if self.store.relink_orders(req.prom_id, &self.policy())? > 0 {
             self.touched();
         }
+        self.durable().await?;
         self.link_view(&p)
     }
 
@@ -373,6 +385,7 @@ impl Ledger for BackOffice {
                 p.sku
             )));
         }
+        self.durable().await?;
         self.link_view(&p)
     }
 
@@ -406,6 +419,7 @@ impl Ledger for BackOffice {
         opts: &CsvOptions,
     ) -> Result<ImportReport> {
         let report = csv_io::import(&self.store, kind, data, opts)?;
+        self.durable().await?;
         self.touched();
         Ok(report)
     }
@@ -456,6 +470,7 @@ impl Ledger for BackOffice {
         for (_, prom_id) in &pairs {
             self.store.relink_orders(*prom_id, &self.policy())?;
         }
+        self.durable().await?;
         self.touched();
         chosen
             .iter()
@@ -478,6 +493,7 @@ impl Ledger for BackOffice {
         for (_, prom_id) in self.store.link_pairs()? {
             self.store.relink_orders(prom_id, &self.policy())?;
         }
+        self.durable().await?;
         self.touched();
         Ok(ImportReport {
             rows: n,
@@ -512,6 +528,7 @@ impl Ledger for BackOffice {
         let o = self
             .store
             .set_order_status(prom_id, status, &self.policy())?;
+        self.durable().await?;
         self.touched();
         Ok(o)
     }

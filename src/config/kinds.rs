@@ -15,15 +15,25 @@ pub struct PushStockOptions {
     /// Guard: the most products one run may change.
     pub max_changes: Option<usize>,
     /// Guard: the largest share of the linked catalogue (percent) one run may set to 0.
+    /// On by default; 100 turns it off.
     pub max_zero_share_percent: Option<Decimal>,
+    /// Push a linked product whose stock was never recorded in a pushed warehouse as 0
+    /// (not available). Off by default: unknown stock is not pushed at all.
+    pub push_unrecorded_as_zero: bool,
 }
+
+/// The default zero-share guard of a push_stock job (percent of the linked catalogue).
+pub const DEFAULT_MAX_ZERO_SHARE_PERCENT: u32 = 20;
+/// The default largest move of one price in one push_prices run (percent).
+pub const DEFAULT_MAX_PRICE_CHANGE_PERCENT: u32 = 50;
 
 impl Default for PushStockOptions {
     fn default() -> Self {
         Self {
             batch_size: MAX_BATCH,
             max_changes: None,
-            max_zero_share_percent: None,
+            max_zero_share_percent: Some(Decimal::from(DEFAULT_MAX_ZERO_SHARE_PERCENT)),
+            push_unrecorded_as_zero: false,
         }
     }
 }
@@ -56,6 +66,7 @@ pub struct PushPricesOptions {
     /// Guard: the most products one run may change.
     pub max_changes: Option<usize>,
     /// Guard: the largest change of one price against what Prom.ua shows (percent).
+    /// On by default; a large number loosens it.
     pub max_price_change_percent: Option<Decimal>,
 }
 
@@ -81,7 +92,7 @@ impl Default for PushPricesOptions {
             ending: None,
             min_price: None,
             max_changes: None,
-            max_price_change_percent: None,
+            max_price_change_percent: Some(Decimal::from(DEFAULT_MAX_PRICE_CHANGE_PERCENT)),
         }
     }
 }

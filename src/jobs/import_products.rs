@@ -50,6 +50,8 @@ pub enum HardCaseKind {
     DuplicateSku,
     SkuTaken,
     SkuChanged,
+    /// Prom's quantity is negative or beyond what the ledger holds: not imported.
+    BadQuantity,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -281,7 +283,9 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
                         Some(id)
                     }
                     None if mode == ImportMode::CreateMissing => {
-                        items.push(item(Action::Create, Some(s.clone()), None, Some(0)));
+                        // Created without a balance: no stock is recorded until the seller
+                        // records one, and nothing is pushed for it until then.
+                        items.push(item(Action::Create, Some(s.clone()), None, None));
                         None
                     }
                     None => None,
@@ -290,6 +294,17 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
         };
         if let (ImportMode::UpdateBalances, Some(id), Some(q)) = (mode, target, p.quantity_in_stock)
         {
+            if !(0..=crate::store::MAX_QUANTITY).contains(&q) {
+                hard.push(HardCase {
+                    prom_id: p.id,
+                    kind: HardCaseKind::BadQuantity,
+                    detail: format!(
+                        "Prom.ua's quantity {q} is not a stock the ledger can hold (0 to {}): local stock left as it is",
+                        crate::store::MAX_QUANTITY
+                    ),
+                });
+                continue;
+            }
             let before = local.stock.get(&id).copied();
             if before != Some(q) {
                 items.push(item(
@@ -448,15 +463,9 @@ pub async fn run(
         pairs.push((id, i.prom_id));
     }
     ctx.store.link_many(&pairs)?;
-    // Stock for products created: 0 in the warehouse, journalled.
-    let mut changes: Vec<StockChange> = created
-        .iter()
-        .map(|p| StockChange::Set {
-            product_id: p.id,
-            warehouse: warehouse.clone(),
-            quantity: 0,
-        })
-        .collect();
+    // Products created get no stock row: their stock is not known yet (a recorded 0
+    // would be pushed to Prom.ua as "out of stock").
+    let mut changes: Vec<StockChange> = Vec::new();
     // 3. Balances.
     for i in plan.items.iter().filter(|i| i.action == Action::Stock) {
         let id = local.by_prom.get(&i.prom_id).copied().or_else(|| {

@@ -39,6 +39,7 @@ pub fn to_local(o: &Order, now: chrono::DateTime<Utc>) -> LocalOrder {
     LocalOrder {
         prom_id: o.id,
         prom_status: Some(status.clone()),
+        prom_status_unconfirmed: false,
         status,
         status_pending: false,
         created_at: o.date_created,

@@ -109,12 +109,10 @@ pub fn plan(rows: &[LinkedPrice], opts: &PushPricesOptions) -> PricePlan {
             continue;
         };
         let after = price_for(local, &rules);
-        let before = r
-            .snapshot
-            .as_ref()
-            .filter(|s| s.prom_id == r.prom_id)
-            .map(|s| s.price);
-        if before == Some(after) {
+        let snap = r.snapshot.as_ref().filter(|s| s.prom_id == r.prom_id);
+        let before = snap.map(|s| s.price);
+        // An unconfirmed snapshot (an interrupted push) is sent again even when equal.
+        if before == Some(after) && !snap.is_some_and(|s| s.unconfirmed) {
             continue;
         }
         changes.push(PriceChange {
@@ -230,7 +228,7 @@ pub async fn run_on_change(
             .iter()
             .filter(|c| {
                 let snap = ctx.store.price_snapshot(c.product_id).ok().flatten();
-                snap.is_none_or(|s| s.price != c.after)
+                snap.is_none_or(|s| s.unconfirmed || s.price != c.after)
             })
             .map(|c| c.product_id)
             .collect();
@@ -274,6 +272,10 @@ async fn send(
                 ..ProductPatch::new(c.prom_id)
             })
             .collect();
+        // The store stops claiming the old prices before Prom.ua can apply new ones.
+        let ids: Vec<u64> = batch.iter().map(|c| c.product_id).collect();
+        ctx.store.mark_prices_unconfirmed(&ids)?;
+        ctx.store.flush().await?;
         r.sent += batch.len();
         match client.edit_products(&patches).await {
             Ok(res) => {
@@ -287,6 +289,7 @@ async fn send(
                                 prom_id: c.prom_id,
                                 price: c.after,
                                 confirmed_at: now,
+                                unconfirmed: false,
                             },
                         )),
                         Some(reason) => r.failed.push(ItemFailure {
@@ -298,6 +301,7 @@ async fn send(
                 }
                 r.confirmed += snaps.len();
                 ctx.store.put_price_snapshots(&snaps)?;
+                ctx.store.flush().await?;
             }
             Err(e) => {
                 r.failed.extend(batch.iter().map(|c| ItemFailure {
@@ -416,7 +420,7 @@ mod tests {
                 sku: format!("S{i}"),
                 prom_id: 1000 + i as i64,
                 price: *p,
-                snapshot: snaps[i].map(|s| PriceSnapshot { prom_id: 1000 + i as i64, price: s, confirmed_at: chrono::DateTime::UNIX_EPOCH }),
+                snapshot: snaps[i].map(|s| PriceSnapshot { prom_id: 1000 + i as i64, price: s, confirmed_at: chrono::DateTime::UNIX_EPOCH, unconfirmed: false }),
             }).collect();
             let opts = PushPricesOptions {
                 markup_percent: rules.markup_percent,

@@ -183,6 +183,9 @@ pub async fn run(
                 cancellation_reason: reason.as_deref().map(CancellationReason::from),
                 cancellation_text: text.clone(),
             };
+            // Prom's status is unknown from here until it confirms.
+            ctx.store.mark_statuses_unconfirmed(chunk)?;
+            ctx.store.flush().await?;
             r.sent += chunk.len();
             match client.set_order_status(&req).await {
                 Ok(res) => {
@@ -192,6 +195,7 @@ pub async fn run(
                         .filter_map(|id| Some((*id, sent_status.get(id)?.clone(), status.clone())))
                         .collect();
                     ctx.store.confirm_order_statuses(&done)?;
+                    ctx.store.flush().await?;
                     r.confirmed += done.len();
                     for id in chunk.iter().filter(|id| !res.processed.contains(id)) {
                         r.failed.push(ItemFailure {

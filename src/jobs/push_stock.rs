@@ -32,6 +32,9 @@ pub struct StockChange {
     pub before_presence: Option<String>,
     pub quantity: i64,
     pub presence: &'static str,
+    /// The snapshot is marked unconfirmed (a push of it was interrupted).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 impl StockChange {
@@ -44,6 +47,9 @@ impl StockChange {
     }
 
     fn why(&self) -> String {
+        if self.unconfirmed {
+            return "last push not confirmed: Prom.ua may show another value".to_string();
+        }
         match (self.before_quantity, &self.before_presence) {
             (None, _) => "never confirmed by Prom.ua".to_string(),
             (Some(q), _) if q != self.quantity => "quantity changed".to_string(),
@@ -57,6 +63,8 @@ impl StockChange {
 pub struct StockPlan {
     pub considered: usize,
     pub changes: Vec<StockChange>,
+    /// Linked products with no stock recorded in any pushed warehouse: not sent.
+    pub unrecorded: usize,
     /// Why a guard would stop this plan, if one would.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarded: Option<String>,
@@ -107,18 +115,26 @@ pub fn wanted(stock: i64) -> (i64, &'static str) {
 }
 
 /// Pure: which linked products need sending. The quantity offered is the stock less
-/// what open orders reserve and less the safety buffer.
-pub fn plan(rows: &[LinkedStock], safety_buffer: i64) -> StockPlan {
+/// what open orders reserve and less the safety buffer. A product whose stock was never
+/// recorded is not sent (unknown is not zero) unless `unrecorded_as_zero`.
+pub fn plan(rows: &[LinkedStock], safety_buffer: i64, unrecorded_as_zero: bool) -> StockPlan {
+    let mut unrecorded = 0;
     let changes = rows
         .iter()
         .filter_map(|row| {
+            if !row.recorded && !unrecorded_as_zero {
+                unrecorded += 1;
+                return None;
+            }
             let (quantity, presence) = wanted(
                 row.stock
                     .saturating_sub(row.reserved)
                     .saturating_sub(safety_buffer),
             );
             let snap = row.snapshot.as_ref().filter(|s| s.prom_id == row.prom_id);
-            if snap.is_some_and(|s| s.quantity == quantity && s.presence == presence) {
+            if snap.is_some_and(|s| {
+                !s.unconfirmed && s.quantity == quantity && s.presence == presence
+            }) {
                 return None;
             }
             Some(StockChange {
@@ -129,13 +145,28 @@ pub fn plan(rows: &[LinkedStock], safety_buffer: i64) -> StockPlan {
                 before_presence: snap.map(|s| s.presence.clone()),
                 quantity,
                 presence,
+                unconfirmed: snap.is_some_and(|s| s.unconfirmed),
             })
         })
         .collect();
     StockPlan {
         considered: rows.len(),
         changes,
+        unrecorded,
         guarded: None,
+    }
+}
+
+impl StockPlan {
+    /// What the plan says of products with no stock recorded, if there are any.
+    pub fn unrecorded_note(&self, warehouses: &[String]) -> Option<String> {
+        (self.unrecorded > 0).then(|| {
+            format!(
+                "{} linked product(s) have no stock recorded yet in {}: not pushed (record their stock with `stock set` or a stock CSV, or set push_unrecorded_as_zero = true on the job to push them as 0)",
+                self.unrecorded,
+                warehouses.join(", ")
+            )
+        })
     }
 }
 
@@ -150,6 +181,13 @@ impl fmt::Display for StockPlan {
         )?;
         if let Some(g) = &self.guarded {
             writeln!(f, "GUARDED: {g}; a real run would send nothing")?;
+        }
+        if self.unrecorded > 0 {
+            writeln!(
+                f,
+                "no stock recorded yet: {} linked product(s), not sent",
+                self.unrecorded
+            )?;
         }
         if self.changes.is_empty() {
             return Ok(());
@@ -208,13 +246,15 @@ pub async fn run(
         Some(ctx.stock_lock.lock().await)
     };
     let rows = load(&ctx.store, &ctx.sync.warehouses).await?;
-    let mut plan = plan(&rows, ctx.sync.safety_buffer);
+    let mut plan = plan(&rows, ctx.sync.safety_buffer, opts.push_unrecorded_as_zero);
     plan.guarded = guard(&plan, opts);
+    let note = plan.unrecorded_note(&ctx.sync.warehouses);
     if dry_run {
         let mut record = empty_record(job, KIND, Outcome::DryRun, None);
         record.started_at = started_at;
         record.considered = plan.considered;
         record.planned = plan.changes.len();
+        record.notes.extend(note);
         return Ok(JobRun {
             record,
             plan: Some(Plan::PushStock(plan)),
@@ -225,9 +265,12 @@ pub async fn run(
         record.started_at = started_at;
         record.considered = plan.considered;
         record.planned = plan.changes.len();
+        record.notes.extend(note);
         return Ok(JobRun { record, plan: None });
     }
-    send(job, plan, opts, ctx, started_at).await
+    let mut run = send(job, plan, opts, ctx, started_at).await?;
+    run.record.notes.extend(note);
+    Ok(run)
 }
 
 /// Job name of the runs the on-change push records.
@@ -259,7 +302,11 @@ pub async fn run_on_change(ctx: &JobContext) -> Result<Option<RunRecord>, JobErr
         .into_iter()
         .filter(|r| dirty.contains(&r.product_id))
         .collect();
-    let mut plan = plan(&rows, ctx.sync.safety_buffer);
+    let mut plan = plan(
+        &rows,
+        ctx.sync.safety_buffer,
+        ctx.on_change_guard.push_unrecorded_as_zero,
+    );
     // The guards judge against the whole linked catalogue, as the scheduled push does.
     plan.considered = considered;
     plan.guarded = guard(&plan, &ctx.on_change_guard);
@@ -292,7 +339,7 @@ pub async fn run_on_change(ctx: &JobContext) -> Result<Option<RunRecord>, JobErr
         let confirmed = ctx
             .store
             .stock_snapshot(id)?
-            .is_some_and(|s| s.quantity == q && s.presence == presence);
+            .is_some_and(|s| !s.unconfirmed && s.quantity == q && s.presence == presence);
         if !confirmed {
             again.push(id);
         }
@@ -365,6 +412,13 @@ async fn send(
     })
 }
 
+/// Why a batch did not go out: the store could not mark it, or sending failed.
+enum BatchError {
+    Marking(crate::store::StoreError),
+    Sending(PromError),
+}
+use BatchError::{Marking, Sending};
+
 #[derive(Default)]
 struct Applied {
     sent: usize,
@@ -394,12 +448,23 @@ async fn apply(
     let mut results = futures::stream::iter(batches.into_iter().map(|batch| {
         let stop = stop.clone();
         let client = client.clone();
+        let store = store.clone();
         async move {
             if stop.is_cancelled() {
                 return (batch, None);
             }
+            // Before Prom.ua can apply anything, the store stops claiming the old values:
+            // a crash between Prom's apply and our confirmation then resends, never
+            // trusts a stale snapshot.
+            let ids: Vec<u64> = batch.iter().map(|c| c.product_id).collect();
+            if let Err(e) = store.mark_stock_unconfirmed(&ids) {
+                return (batch, Some(Err(Marking(e))));
+            }
+            if let Err(e) = store.flush().await {
+                return (batch, Some(Err(Marking(e))));
+            }
             let patches: Vec<ProductPatch> = batch.iter().map(StockChange::patch).collect();
-            let result = client.edit_products(&patches).await;
+            let result = client.edit_products(&patches).await.map_err(Sending);
             (batch, Some(result))
         }
     }))
@@ -411,6 +476,11 @@ async fn apply(
         let Some(result) = result else {
             unsent.push(batch);
             continue;
+        };
+        let result = match result {
+            Err(Marking(e)) => return Err(e.into()),
+            Ok(res) => Ok(res),
+            Err(Sending(e)) => Err(e),
         };
         out.sent += batch.len();
         match result {
@@ -426,6 +496,7 @@ async fn apply(
                                 quantity: c.quantity,
                                 presence: c.presence.to_string(),
                                 confirmed_at,
+                                unconfirmed: false,
                             },
                         )),
                         Some(reason) => out.failed.push(failure(c, reason)),
@@ -433,6 +504,8 @@ async fn apply(
                 }
                 out.confirmed += snaps.len();
                 store.put_stock_snapshots(&snaps)?;
+                // A confirmation counts once it is on disk.
+                store.flush().await?;
             }
             Err(e) => {
                 let reason = e.to_string();
@@ -476,6 +549,7 @@ mod tests {
 
     fn row(id: u64, stock: i64, snap: Option<(i64, &str)>) -> LinkedStock {
         LinkedStock {
+            recorded: true,
             product_id: id,
             sku: format!("S{id}"),
             prom_id: 1000 + id as i64,
@@ -485,6 +559,7 @@ mod tests {
                 prom_id: 1000 + id as i64,
                 quantity: q,
                 presence: p.to_string(),
+                unconfirmed: false,
             }),
         }
     }
@@ -505,7 +580,7 @@ mod tests {
             row(4, 0, None),
             row(5, 0, Some((0, AVAILABLE))),
         ];
-        let p = plan(&rows, 0);
+        let p = plan(&rows, 0, false);
         assert_eq!(p.considered, 5);
         let ids: Vec<u64> = p.changes.iter().map(|c| c.product_id).collect();
         assert_eq!(ids, vec![2, 4, 5]);
@@ -515,9 +590,47 @@ mod tests {
     }
 
     #[test]
+    fn unrecorded_stock_is_not_sent_unless_asked() {
+        let mut r = row(1, 0, None);
+        r.recorded = false;
+        let p = plan(std::slice::from_ref(&r), 0, false);
+        assert!(p.changes.is_empty());
+        assert_eq!(p.unrecorded, 1);
+        assert!(p.unrecorded_note(&["main".into()]).unwrap().contains("no stock recorded yet in main"));
+        let p = plan(&[r], 0, true);
+        assert_eq!(p.changes.len(), 1);
+        assert_eq!((p.changes[0].quantity, p.changes[0].presence), (0, NOT_AVAILABLE));
+    }
+
+    #[test]
+    fn an_unconfirmed_snapshot_is_sent_again_even_when_equal() {
+        let mut r = row(1, 5, Some((5, AVAILABLE)));
+        r.snapshot.as_mut().unwrap().unconfirmed = true;
+        let p = plan(&[r], 0, false);
+        assert_eq!(p.changes.len(), 1);
+        assert!(p.changes[0].unconfirmed);
+        assert!(p.changes[0].why().contains("not confirmed"));
+    }
+
+    #[test]
+    fn the_zero_share_guard_is_on_by_default() {
+        let rows: Vec<LinkedStock> = (1..=10)
+            .map(|i| row(i, if i <= 3 { 0 } else { 5 }, Some((5, AVAILABLE))))
+            .collect();
+        let p = plan(&rows, 0, false);
+        let why = guard(&p, &PushStockOptions::default()).unwrap();
+        assert!(why.contains("3 of 10"), "{why}");
+        let loose = PushStockOptions {
+            max_zero_share_percent: Some(rust_decimal::Decimal::from(100)),
+            ..PushStockOptions::default()
+        };
+        assert!(guard(&p, &loose).is_none());
+    }
+
+    #[test]
     fn a_snapshot_for_another_prom_id_does_not_count() {
         let mut r = row(1, 5, Some((5, AVAILABLE)));
         r.prom_id = 42;
-        assert_eq!(plan(&[r], 0).changes.len(), 1);
+        assert_eq!(plan(&[r], 0, false).changes.len(), 1);
     }
 }

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// What can go wrong with the store.
 #[derive(Debug, thiserror::Error)]
@@ -9,20 +9,50 @@ pub enum StoreError {
     Locked { path: PathBuf },
     #[error("cannot open the store {path}: {detail}")]
     Open { path: PathBuf, detail: String },
+    /// The files of the store are damaged: sled reported corruption or panicked reading them.
+    #[error(
+        "the store {path} is damaged and cannot be read ({detail}). Nothing was changed. \
+         Stop the daemon, move {path} aside, and restore it from a backup \
+         (`promua-sync store restore FILE` once it exists); without a backup, start with an \
+         empty store and link again by SKU (an import_products job with mode = \"link_only\")"
+    )]
+    Damaged { path: PathBuf, detail: String },
     #[error("store error: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(sled::Error),
     #[error("the store holds unreadable data: {0}")]
     Corrupt(String),
     #[error("{0}")]
     Invalid(String),
 }
 
+impl From<sled::Error> for StoreError {
+    /// sled's corruption is damage to the store this process opened.
+    fn from(e: sled::Error) -> Self {
+        if matches!(e, sled::Error::Corruption { .. }) {
+            StoreError::Damaged {
+                path: super::damage::opened_path(),
+                detail: damage_detail(&e.to_string()),
+            }
+        } else {
+            StoreError::Sled(e)
+        }
+    }
+}
+
 impl StoreError {
-    pub(crate) fn from_open(path: &std::path::Path, e: sled::Error) -> Self {
+    pub(crate) fn from_open(path: &Path, e: sled::Error) -> Self {
         let text = e.to_string();
         if text.contains("could not acquire lock") {
             StoreError::Locked {
                 path: path.to_path_buf(),
+            }
+        } else if matches!(e, sled::Error::Corruption { .. })
+            || text.contains("corrupt")
+            || text.contains("failed to fill whole buffer")
+        {
+            StoreError::Damaged {
+                path: path.to_path_buf(),
+                detail: damage_detail(&text),
             }
         } else {
             StoreError::Open {
@@ -30,5 +60,51 @@ impl StoreError {
                 detail: text,
             }
         }
+    }
+
+    /// Whether this error means the store's files are damaged (exit 3, do not run on them).
+    pub fn is_damage(&self) -> bool {
+        match self {
+            StoreError::Damaged { .. } | StoreError::Corrupt(_) => true,
+            StoreError::Sled(e) => matches!(e, sled::Error::Corruption { .. }),
+            _ => false,
+        }
+    }
+
+    /// The same error, said as damage to the store at `path` when it is damage.
+    pub fn at(self, path: &Path) -> Self {
+        match self {
+            StoreError::Sled(e) if matches!(e, sled::Error::Corruption { .. }) => {
+                StoreError::Damaged {
+                    path: path.to_path_buf(),
+                    detail: damage_detail(&e.to_string()),
+                }
+            }
+            StoreError::Corrupt(detail) => StoreError::Damaged {
+                path: path.to_path_buf(),
+                detail,
+            },
+            other => other,
+        }
+    }
+}
+
+/// sled's corruption text ("Read corrupted data at file offset Some(Inline(19897672))
+/// backtrace ()") without its debugging noise.
+fn damage_detail(text: &str) -> String {
+    let text = text.split(" backtrace").next().unwrap_or(text).trim();
+    if text.starts_with("Read corrupted data") {
+        let offset: String = text
+            .split("Inline(")
+            .nth(1)
+            .map(|s| s.chars().take_while(char::is_ascii_digit).collect())
+            .unwrap_or_default();
+        if offset.is_empty() {
+            "sled found corrupted data".to_string()
+        } else {
+            format!("sled found corrupted data at offset {offset}")
+        }
+    } else {
+        text.to_string()
     }
 }

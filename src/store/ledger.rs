@@ -156,13 +156,39 @@ impl MoveTrees<'_> {
         let key = Store::stock_key(id, warehouse);
         let existing = self.stock.get(&key)?;
         let before = existing.as_ref().map_or(0, |v| i64_of(v));
+        let max = super::MAX_QUANTITY;
         let after = match change {
             StockChange::Set { quantity, .. } => *quantity,
             StockChange::Adjust { delta, .. } => match before.checked_add(*delta) {
                 Some(a) => a,
-                None => return abort(format!("stock of {} would overflow", product.sku)),
+                None => {
+                    return abort(format!(
+                        "stock of {} in {warehouse} would overflow ({before} {delta:+})",
+                        product.sku
+                    ));
+                }
             },
         };
+        if after > max {
+            return abort(format!(
+                "stock of {} in {warehouse} would be {after}, more than the most the ledger holds ({max})",
+                product.sku
+            ));
+        }
+        // Only a shipment may take stock below zero: the goods left, whatever the ledger
+        // said, and the negative count shows the mismatch. Anyone else is refused.
+        if after < 0 && actor != Actor::Order {
+            return abort(match change {
+                StockChange::Set { .. } => format!(
+                    "stock of {} in {warehouse} must not be negative (got {after})",
+                    product.sku
+                ),
+                StockChange::Adjust { delta, .. } => format!(
+                    "stock of {} in {warehouse} would go below zero ({before} {delta:+} = {after})",
+                    product.sku
+                ),
+            });
+        }
         if after == before && existing.is_some() {
             return Ok(None);
         }

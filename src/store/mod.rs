@@ -4,6 +4,8 @@
 //! stock planner walk products, stock, links and snapshots in one merged pass.
 //! Every tree is fixed at open; values are JSON (small, readable in a dump).
 
+mod damage;
+mod durability;
 mod error;
 mod ledger;
 mod orders;
@@ -61,6 +63,11 @@ pub struct StockSnapshot {
     pub quantity: i64,
     pub presence: String,
     pub confirmed_at: DateTime<Utc>,
+    /// A push of this product was sent and not confirmed (or the process stopped before
+    /// its confirmation was on disk): Prom.ua may hold another value, so the planner sends
+    /// it again whatever the values above say.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 /// Everything the stock planner needs about one linked product.
@@ -71,6 +78,9 @@ pub struct LinkedStock {
     pub prom_id: i64,
     /// Stock summed over the requested warehouses.
     pub stock: i64,
+    /// Some stock was ever recorded in one of the requested warehouses (a recorded 0
+    /// counts; a product created without a balance does not).
+    pub recorded: bool,
     /// Reserved by open orders.
     pub reserved: i64,
     /// What Prom.ua last confirmed.
@@ -83,6 +93,8 @@ pub struct ConfirmedStock {
     pub prom_id: i64,
     pub quantity: i64,
     pub presence: String,
+    #[serde(default)]
+    pub unconfirmed: bool,
 }
 
 /// A product record read for its SKU alone, borrowing from the stored bytes.
@@ -115,6 +127,8 @@ const TREES: [&str; 15] = [
 pub struct Store {
     path: PathBuf,
     db: sled::Db,
+    /// Group commit: callers waiting for durability share one flush.
+    durability: std::sync::Arc<durability::GroupCommit>,
     meta: sled::Tree,
     products: sled::Tree,
     sku_index: sled::Tree,
@@ -187,12 +201,18 @@ impl Store {
                 detail: e.to_string(),
             })?;
         }
-        let db = sled::Config::new()
-            .path(path)
-            .open()
-            .map_err(|e| StoreError::from_open(path, e))?;
-        let t = |name: &str| db.open_tree(name).map_err(StoreError::from);
-        let trees: Vec<sled::Tree> = TREES.iter().map(|n| t(n)).collect::<Result<_>>()?;
+        // A damaged file can make sled panic while it recovers its log: contain it.
+        let (db, trees) = damage::guarded(path, || {
+            let db = sled::Config::new()
+                .path(path)
+                .open()
+                .map_err(|e| StoreError::from_open(path, e))?;
+            let trees: Vec<sled::Tree> = TREES
+                .iter()
+                .map(|n| db.open_tree(n).map_err(|e| StoreError::from(e).at(path)))
+                .collect::<Result<_>>()?;
+            Ok((db, trees))
+        })?;
         let [
             meta,
             products,
@@ -213,6 +233,7 @@ impl Store {
         Ok(Self {
             path: path.to_path_buf(),
             db,
+            durability: Default::default(),
             meta,
             products,
             sku_index,
@@ -235,15 +256,63 @@ impl Store {
         &self.path
     }
 
-    /// Writes everything to disk. Call after a job commits what it must not lose.
+    /// Makes every write committed before this call durable (on disk, fsynced) before it
+    /// returns: call it before acknowledging a write to anyone. Concurrent callers share
+    /// flushes (group commit): one flush covers every write that was waiting for it.
     pub async fn flush(&self) -> Result<()> {
-        self.db.flush_async().await?;
+        self.durability
+            .flush(|| self.db.flush_async())
+            .await
+            .map_err(|e| StoreError::from(e).at(&self.path))
+    }
+
+    /// As [`Store::flush`], blocking the thread (for code outside an async runtime).
+    pub fn flush_blocking(&self) -> Result<()> {
+        self.durability.count_blocking();
+        self.db
+            .flush()
+            .map_err(|e| StoreError::from(e).at(&self.path))?;
         Ok(())
     }
 
-    pub fn flush_blocking(&self) -> Result<()> {
-        self.db.flush()?;
-        Ok(())
+    /// How many flushes reached the disk since the store was opened (for benchmarks).
+    pub fn flush_count(&self) -> u64 {
+        self.durability.flushes()
+    }
+
+    /// Reads every entry of every tree, so that damage anywhere in the files is found now
+    /// rather than in the middle of a run. The daemon calls it before it starts anything.
+    pub fn verify_readable(&self) -> Result<usize> {
+        damage::guarded(&self.path, || {
+            let mut entries = 0usize;
+            for tree in self.all_trees() {
+                for kv in tree.iter() {
+                    kv.map_err(|e| StoreError::from(e).at(&self.path))?;
+                    entries += 1;
+                }
+            }
+            Ok(entries)
+        })
+    }
+
+    fn all_trees(&self) -> [&sled::Tree; 15] {
+        [
+            &self.meta,
+            &self.products,
+            &self.sku_index,
+            &self.stock,
+            &self.links,
+            &self.links_by_prom,
+            &self.snapshots,
+            &self.runs,
+            &self.journal,
+            &self.dirty,
+            &self.warehouses,
+            &self.orders,
+            &self.reserved,
+            &self.price_snapshots,
+            &self.staged,
+        ]
     }
 
     // ---- products ----
@@ -416,6 +485,24 @@ impl Store {
         Ok(())
     }
 
+    /// Marks the snapshots of `ids` unconfirmed before a push of them is sent: from now
+    /// until Prom.ua confirms, the store does not claim to know what Prom holds. The
+    /// caller flushes before sending.
+    pub fn mark_stock_unconfirmed(&self, ids: &[u64]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for id in ids {
+            if let Some(v) = self.snapshots.get(be(*id))? {
+                let mut s: StockSnapshot = decode("stock_snapshots", &v)?;
+                if !s.unconfirmed {
+                    s.unconfirmed = true;
+                    batch.insert(&be(*id), encode(&s)?);
+                }
+            }
+        }
+        self.snapshots.apply_batch(batch)?;
+        Ok(())
+    }
+
     pub fn stock_snapshots(&self) -> Result<Vec<(u64, StockSnapshot)>> {
         self.snapshots
             .iter()
@@ -458,6 +545,7 @@ impl Store {
                 }
             };
             let mut total: i64 = 0;
+            let mut recorded = false;
             loop {
                 match stock.peek() {
                     Some(Ok((sk, _))) if id_of(sk) < id => {
@@ -467,6 +555,7 @@ impl Store {
                         let w = &sk[8..];
                         if warehouses.iter().any(|name| name.as_bytes() == w) {
                             total = total.saturating_add(i64_of(sv));
+                            recorded = true;
                         }
                         stock.next();
                     }
@@ -507,6 +596,7 @@ impl Store {
                 sku,
                 prom_id,
                 stock: total,
+                recorded,
                 reserved: held,
                 snapshot,
             });

@@ -42,6 +42,10 @@ pub struct LocalOrder {
     pub status: String,
     /// Prom.ua's status as last read or confirmed.
     pub prom_status: Option<String>,
+    /// A status was sent and not (yet durably) confirmed: Prom.ua may show it rather
+    /// than `prom_status`. Cleared by a confirmation or by reading the order again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prom_status_unconfirmed: bool,
     /// The local status was changed here and Prom.ua has not confirmed it yet.
     pub status_pending: bool,
     pub created_at: Option<DateTime<FixedOffset>>,
@@ -81,6 +85,9 @@ pub struct PriceSnapshot {
     pub prom_id: i64,
     pub price: Decimal,
     pub confirmed_at: DateTime<Utc>,
+    /// Sent and not confirmed: Prom.ua may show another price (see `StockSnapshot`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
 }
 
 /// What the price planner needs about one linked product.
@@ -400,7 +407,9 @@ impl Store {
                 return Ok(order);
             }
             order.status = status.to_string();
-            order.status_pending = order.prom_status.as_deref() != Some(status);
+            // Unless Prom.ua's status is known, the status is sent whatever it was.
+            order.status_pending =
+                order.prom_status_unconfirmed || order.prom_status.as_deref() != Some(status);
             order.updated_at = now;
             let before = order.reserved.clone();
             self.settle(&mut order, &before, policy, reserved, &mv, now)?;
@@ -418,8 +427,26 @@ impl Store {
                 if let Some(v) = orders.get(id.to_be_bytes())? {
                     let mut o: LocalOrder = tx_decode("orders", &v)?;
                     o.prom_status = Some(status.clone());
+                    o.prom_status_unconfirmed = false;
                     o.status_pending = o.status != *sent;
                     orders.insert(&id.to_be_bytes(), tx_encode(&o)?)?;
+                }
+            }
+            Ok(())
+        }))
+    }
+
+    /// Marks these orders' Prom statuses unconfirmed before a status push is sent.
+    pub fn mark_statuses_unconfirmed(&self, ids: &[i64]) -> Result<()> {
+        let tree = self.orders.clone();
+        finish(tree.transaction(|orders| {
+            for id in ids {
+                if let Some(v) = orders.get(id.to_be_bytes())? {
+                    let mut o: LocalOrder = tx_decode("orders", &v)?;
+                    if !o.prom_status_unconfirmed {
+                        o.prom_status_unconfirmed = true;
+                        orders.insert(&id.to_be_bytes(), tx_encode(&o)?)?;
+                    }
                 }
             }
             Ok(())
@@ -503,6 +530,22 @@ impl Store {
             .get(be(product_id))?
             .map(|v| decode("price_snapshots", &v))
             .transpose()
+    }
+
+    /// Marks the price snapshots of `ids` unconfirmed before their push is sent.
+    pub fn mark_prices_unconfirmed(&self, ids: &[u64]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for id in ids {
+            if let Some(v) = self.price_snapshots.get(be(*id))? {
+                let mut s: PriceSnapshot = decode("price_snapshots", &v)?;
+                if !s.unconfirmed {
+                    s.unconfirmed = true;
+                    batch.insert(&be(*id), encode(&s)?);
+                }
+            }
+        }
+        self.price_snapshots.apply_batch(batch)?;
+        Ok(())
     }
 
     pub fn put_price_snapshots(&self, snaps: &[(u64, PriceSnapshot)]) -> Result<()> {

@@ -53,6 +53,7 @@ fn linked_stock_sums_chosen_warehouses_only() {
         quantity: 0,
         presence: "not_available".into(),
         confirmed_at: Utc::now(),
+        unconfirmed: false,
     };
     s.put_stock_snapshots(&[(b.id, snap.clone())]).unwrap();
     let rows = s.linked_stock(&["main".into(), "shop".into()]).unwrap();
@@ -60,6 +61,7 @@ fn linked_stock_sums_chosen_warehouses_only() {
         prom_id: snap.prom_id,
         quantity: snap.quantity,
         presence: snap.presence,
+        unconfirmed: false,
     };
     assert_eq!(rows.len(), 2, "c is not linked");
     assert_eq!(

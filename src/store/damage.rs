@@ -1,0 +1,87 @@
+//! A damaged store must fail clearly, never panic: sled 0.34 can panic on damaged files
+//! (index out of bounds in `segment.rs`) at open or on a read. Calls into sled that read
+//! a whole store run under [`guarded`]; a sled panic anywhere else (a job's read in the
+//! daemon) is reported by the panic hook as damage, and the process exits 3 rather than
+//! run on.
+
+use std::cell::Cell;
+use std::panic::{AssertUnwindSafe, PanicHookInfo};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, Once};
+
+use super::{Result, StoreError};
+
+thread_local! {
+    /// Inside [`guarded`]: a sled panic here is caught and turned into an error.
+    static GUARDED: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The store last opened, for the message of a sled panic outside [`guarded`].
+static OPENED: Mutex<Option<PathBuf>> = Mutex::new(None);
+static HOOK: Once = Once::new();
+
+fn from_sled(info: &PanicHookInfo<'_>) -> bool {
+    info.location().is_some_and(|l| {
+        let f = l.file().replace('\\', "/");
+        f.contains("/sled-") || f.contains("/sled/")
+    })
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic inside sled".to_string())
+}
+
+fn install_hook() {
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !from_sled(info) {
+                return previous(info);
+            }
+            if GUARDED.with(Cell::get) > 0 {
+                // Caught by `guarded`, which reports it as damage.
+                return;
+            }
+            let path = opened_path();
+            let err = StoreError::Damaged {
+                path,
+                detail: format!("sled failed reading it: {}", panic_text(info.payload())),
+            };
+            tracing::error!("{err}");
+            eprintln!("error: {err}");
+            // Running on would mean acting on a store that cannot be read.
+            std::process::exit(3);
+        }));
+    });
+}
+
+/// The store this process opened last (one process works on one store).
+pub(super) fn opened_path() -> PathBuf {
+    OPENED
+        .lock()
+        .ok()
+        .and_then(|p| p.clone())
+        .unwrap_or_default()
+}
+
+/// Runs `f`, turning a panic inside sled into [`StoreError::Damaged`] for `path`.
+pub(super) fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    install_hook();
+    if let Ok(mut p) = OPENED.lock() {
+        *p = Some(path.to_path_buf());
+    }
+    GUARDED.with(|g| g.set(g.get() + 1));
+    let out = std::panic::catch_unwind(AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(g.get() - 1));
+    match out {
+        Ok(r) => r.map_err(|e| e.at(path)),
+        Err(payload) => Err(StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("sled failed reading it: {}", panic_text(payload.as_ref())),
+        }),
+    }
+}
