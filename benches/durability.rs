@@ -54,7 +54,7 @@ fn write_config(dir: &std::path::Path, base_url: &str, admin_port: u16) -> std::
             r#"[prom]
 base_url = "{base_url}"
 token_file = "token"
-requests_per_second = 100000
+requests_per_second = 1000
 max_concurrency = 4
 
 [store]

@@ -5,6 +5,7 @@ mod backoffice;
 mod cli;
 mod config;
 mod daemon;
+mod durability;
 mod helpers;
 mod import;
 mod orders;
