@@ -1236,7 +1236,7 @@ impl<'a, 'i> Compiler<'a, 'i> {
                     ];
                     let where_ = match self.origin(&earlier, false) {
                         Origin::File(r) => {
-                            let (l, _) = diagnostic::line_col(self.doc_text(), r.start);
+                            let (l, _) = diagnostic::line_col(self.text, r.start);
                             format!("job[{j}], line {l}")
                         }
                         _ => format!("job[{j}]"),
@@ -1282,11 +1282,6 @@ impl<'a, 'i> Compiler<'a, 'i> {
             }
         }
         ok.then_some(jobs)
-    }
-
-    /// The file's text, for line numbers in messages.
-    fn doc_text(&self) -> &str {
-        self.text
     }
 
     fn check_percent(&mut self, at: &[Seg], p: Option<Decimal>) -> bool {
