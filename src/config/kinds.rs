@@ -98,7 +98,10 @@ impl Default for PushPricesOptions {
 }
 
 /// Where a local status goes on Prom.ua: a status, or a cancellation with its reason.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+///
+/// Read by hand rather than as an untagged enum: an untagged enum swallows the keys of
+/// the table form, so a typo (`reasn`) would pass unseen and read as a missing reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum StatusTarget {
     Status(String),
@@ -109,6 +112,45 @@ pub enum StatusTarget {
         #[serde(default)]
         text: Option<String>,
     },
+}
+
+impl<'de> Deserialize<'de> for StatusTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// The table form; its unknown keys reach `serde_ignored` like any other.
+        #[derive(Deserialize)]
+        struct Detailed {
+            status: String,
+            #[serde(default)]
+            reason: Option<String>,
+            #[serde(default)]
+            text: Option<String>,
+        }
+        struct TargetVisitor;
+        impl<'de> serde::de::Visitor<'de> for TargetVisitor {
+            type Value = StatusTarget;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a Prom.ua status such as \"received\", or a table such as \
+                     { status = \"canceled\", reason = \"buyers_request\" }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(StatusTarget::Status(s.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let d = Detailed::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(StatusTarget::Detailed {
+                    status: d.status,
+                    reason: d.reason,
+                    text: d.text,
+                })
+            }
+        }
+        d.deserialize_any(TargetVisitor)
+    }
 }
 
 impl StatusTarget {

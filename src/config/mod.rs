@@ -8,14 +8,16 @@
 
 mod diagnostic;
 mod kinds;
+mod layers;
+mod messages;
 mod schedule;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::Figment;
-use figment::providers::{Env, Format, Toml};
 use figment::value::{Dict, Value};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
@@ -26,6 +28,9 @@ use toml::de::{DeTable, DeValue};
 pub use diagnostic::{ConfigError, ConfigErrors, Origin};
 pub use kinds::*;
 pub use schedule::Schedule;
+
+use layers::EnvOverrides;
+use messages::Range;
 
 /// Prefix of every environment override, e.g. `PROMUA_SYNC__STORE__PATH`.
 pub const ENV_PREFIX: &str = "PROMUA_SYNC__";
@@ -168,6 +173,9 @@ impl JobKind {
 /// The most items one `products/edit` call may carry.
 pub const MAX_BATCH: usize = 100;
 
+/// A schedule with no fire time within this many years is refused: it would never run.
+pub const NEVER_FIRES_YEARS: u32 = 5;
+
 /// Job kinds named by the design but not built in this version.
 const FUTURE_KINDS: [&str; 0] = [];
 const KINDS: [&str; 5] = [
@@ -246,13 +254,50 @@ const SECTIONS: [&str; 6] = ["prom", "store", "sync", "admin", "daemon", "job"];
 
 /// Loads and validates `path` with environment overrides from the process environment.
 pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    load_with_env(path, std::env::vars_os())
+}
+
+/// Loads and validates `path` with the environment overrides found in `env` (pairs of
+/// name and value; only `PROMUA_SYNC__…` names are read). The process environment is
+/// not consulted, so tests can each pass their own without racing.
+pub fn load_with_env<I, K, V>(path: &Path, env: I) -> Result<Config, ConfigErrors>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<OsStr>,
+    V: AsRef<OsStr>,
+{
+    let bytes = std::fs::read(path).map_err(|e| {
         ConfigErrors::single(
             path,
             "(file)",
             format!("cannot read the configuration: {e}"),
         )
     })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let bad = layers::not_utf8(e.as_bytes(), e.utf8_error().valid_up_to());
+            let at = bad.offset;
+            return Err(ConfigErrors {
+                file: path.to_path_buf(),
+                text: bad.shown,
+                errors: vec![ConfigError {
+                    key: "(encoding)".into(),
+                    message: format!(
+                        "not valid UTF-8: byte 0x{:02X} at byte offset {at} is not part of a \
+                         UTF-8 character",
+                        bad.byte
+                    ),
+                    help: Some(
+                        "TOML files are UTF-8: save the file as UTF-8 (e.g. iconv -f CP1251 \
+                         -t UTF-8)"
+                            .into(),
+                    ),
+                    origin: Origin::File(at..at + '\u{FFFD}'.len_utf8()),
+                }],
+            });
+        }
+    };
     let doc = match DeTable::parse(&text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -269,17 +314,19 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
             });
         }
     };
-    // The token's variable is read directly, never through figment: figment would type an
-    // all-digit token as a number, and a type error would print it.
-    let env = Env::prefixed(ENV_PREFIX)
-        .filter(|k| k != "prom__token")
-        .split("__");
-    let figment = Figment::from(Toml::file_exact(path)).merge(env);
+    let env = EnvOverrides::from_vars(env);
+    let figment = Figment::from(layers::Layer {
+        name: "jobs.toml",
+        dict: layers::file_dict(doc.get_ref()),
+    })
+    .merge(layers::Layer {
+        name: "environment",
+        dict: env.dict.clone(),
+    });
     let root: Dict = match figment.extract() {
         Ok(d) => d,
         Err(e) => {
-            // Only the first line: figment quotes the offending source line, which may
-            // hold a secret.
+            // Only the first line: figment may quote a value, which may be a secret.
             let msg = e.to_string();
             let first = msg
                 .lines()
@@ -290,20 +337,35 @@ pub fn load(path: &Path) -> Result<Config, ConfigErrors> {
     };
     let mut c = Compiler {
         path,
+        text: &text,
         doc: doc.get_ref(),
+        env: &env,
         errors: Vec::new(),
         warnings: Vec::new(),
+        broken: Vec::new(),
+        warehouses: None,
     };
+    for var in &env.not_utf8 {
+        c.errors.push(ConfigError {
+            key: var.path.join("."),
+            message: "the value is not valid UTF-8".into(),
+            help: None,
+            origin: Origin::Env(var.name.clone()),
+        });
+    }
     let config = c.compile(&root);
     if c.errors.is_empty() {
         let mut config = config.expect("no errors means a config");
         config.warnings = c.warnings;
         Ok(config)
     } else {
-        c.errors.sort_by_key(|e| match &e.origin {
-            Origin::File(r) => (0, r.start),
-            Origin::Env(_) => (1, 0),
-            Origin::None => (2, 0),
+        c.errors.sort_by(|a, b| {
+            let rank = |e: &ConfigError| match &e.origin {
+                Origin::File(r) => (0, r.start, String::new()),
+                Origin::Env(v) => (1, 0, v.clone()),
+                Origin::None => (2, 0, String::new()),
+            };
+            rank(a).cmp(&rank(b))
         });
         let errors = std::mem::take(&mut c.errors);
         let shown = redact_token(&text, c.doc);
@@ -340,13 +402,21 @@ fn redact_token(text: &str, doc: &DeTable<'_>) -> String {
 
 struct Compiler<'a, 'i> {
     path: &'a Path,
+    /// The file's text and its parsed document.
+    text: &'a str,
     doc: &'a DeTable<'i>,
+    env: &'a EnvOverrides,
     errors: Vec<ConfigError>,
     warnings: Vec<String>,
+    /// Keys whose value was refused (wrong type or size): later checks of them, which
+    /// would only see a default, stay silent.
+    broken: Vec<Vec<Seg>>,
+    /// The declared warehouses, pushed and local, once `[sync]` declared them readably.
+    warehouses: Option<(Vec<String>, Vec<String>)>,
 }
 
 /// A key path segment: a table key or an array index.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Seg {
     Key(String),
     Index(usize),
@@ -368,10 +438,128 @@ fn key_string(path: &[Seg]) -> String {
     s
 }
 
+/// The key path with array indexes left out: `job.batch_size` for `job[2].batch_size`.
+fn key_kind(path: &[Seg]) -> String {
+    path.iter()
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// The most changes a guard may allow: more is no guard at all.
+pub const MAX_CHANGES_LIMIT: usize = 1_000_000_000;
+
+/// Every whole-number key and its allowed range: the one place that says them, for the
+/// range checks and for the messages about a value of the wrong type or size.
+const WHOLE_NUMBERS: [(&str, i128, i128, &str); 13] = [
+    ("prom.connect_timeout_secs", 1, 3600, " seconds"),
+    ("prom.request_timeout_secs", 1, 3600, " seconds"),
+    ("prom.requests_per_second", 1, 1000, ""),
+    ("prom.max_concurrency", 1, 64, ""),
+    ("prom.max_retries", 0, 20, ""),
+    ("prom.retry_base_delay_ms", 0, 60_000, " ms"),
+    ("sync.push_debounce_ms", 0, 600_000, " ms (10 minutes)"),
+    (
+        "sync.safety_buffer",
+        0,
+        crate::store::MAX_QUANTITY as i128,
+        "",
+    ),
+    ("daemon.shutdown_grace_secs", 1, 600, " seconds"),
+    ("job.batch_size", 1, MAX_BATCH as i128, ""),
+    ("job.max_changes", 1, MAX_CHANGES_LIMIT as i128, ""),
+    ("job.overlap_minutes", 0, 1440, " minutes (a day)"),
+    ("job.initial_days", 1, 365, " days"),
+];
+
+fn whole_range(path: &[Seg]) -> Option<Range> {
+    let key = key_kind(path);
+    WHOLE_NUMBERS
+        .iter()
+        .find(|(k, ..)| *k == key)
+        .map(|&(_, lo, hi, unit)| Range { lo, hi, unit })
+}
+
+/// Where `rel` (a figment error path, or a `serde_ignored` path, split at dots) lies
+/// under `base` in `value`: array positions become indexes.
+fn segs_under(base: &[Seg], value: &Value, rel: &[String]) -> Vec<Seg> {
+    let mut out = base.to_vec();
+    let mut current = Some(value);
+    for part in rel {
+        let next = match current {
+            Some(Value::Array(_, items)) => match part.parse::<usize>() {
+                Ok(i) => {
+                    out.push(Seg::Index(i));
+                    current = items.get(i);
+                    continue;
+                }
+                Err(_) => None,
+            },
+            Some(Value::Dict(_, d)) => d.get(part.as_str()),
+            _ => None,
+        };
+        out.push(Seg::Key(part.clone()));
+        current = next;
+    }
+    out
+}
+
+/// The value at `rel` under `value`.
+fn value_at<'v>(value: &'v Value, rel: &[Seg]) -> Option<&'v Value> {
+    let mut current = value;
+    for seg in rel {
+        current = match (seg, current) {
+            (Seg::Key(k), Value::Dict(_, d)) => d.get(k.as_str())?,
+            (Seg::Index(i), Value::Array(_, a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// Removes the key at `rel` (or the key holding the array `rel` points into) from
+/// `dict`; returns the key path removed, or `None` when there was nothing to remove.
+fn remove_at(dict: &mut Dict, rel: &[Seg]) -> Option<Vec<Seg>> {
+    let keys: Vec<&String> = rel
+        .iter()
+        .map_while(|s| match s {
+            Seg::Key(k) => Some(k),
+            Seg::Index(_) => None,
+        })
+        .collect();
+    let (last, parents) = keys.split_last()?;
+    let mut current = dict;
+    for k in parents {
+        current = match current.get_mut(k.as_str())? {
+            Value::Dict(_, d) => d,
+            _ => return None,
+        };
+    }
+    current.remove(last.as_str())?;
+    Some(keys.iter().map(|k| Seg::Key((*k).clone())).collect())
+}
+
+/// The keys of a status map entry written as a table.
+const STATUS_TARGET_KEYS: [&str; 3] = ["status", "reason", "text"];
+
 impl<'a, 'i> Compiler<'a, 'i> {
-    /// Where `path` is in the file: the key's span when `key_span`, else the value's;
-    /// the environment variable when the file does not hold it.
+    /// Where `path` is: the environment variable that set it (or a table above it); else
+    /// its place in the file (the key's span when `key_span`, else the value's); else the
+    /// variable that set a key below it, when the file does not hold it.
     fn origin(&self, path: &[Seg], key_span: bool) -> Origin {
+        let keys: Vec<String> = path
+            .iter()
+            .map_while(|s| match s {
+                Seg::Key(k) => Some(k.to_ascii_lowercase()),
+                Seg::Index(_) => None,
+            })
+            .collect();
+        if let Some(var) = self.env.setting(&keys) {
+            return Origin::Env(var.name.clone());
+        }
         let table: &DeTable<'i> = self.doc;
         let mut current: Option<&toml::Spanned<DeValue<'i>>> = None;
         let mut last_found = None;
@@ -391,24 +579,23 @@ impl<'a, 'i> Compiler<'a, 'i> {
             match next {
                 Some((kspan, v)) => {
                     let is_last = i + 1 == path.len();
+                    // A variable below an array (`PROMUA_SYNC__JOB__0__NAME`) replaced it
+                    // with a table: the variable is the place, not the file's [[job]].
+                    if is_last
+                        && keys.len() == path.len()
+                        && matches!(v.get_ref(), DeValue::Array(_))
+                    {
+                        if let Some(var) = self.env.below(&keys) {
+                            return Origin::Env(var.name.clone());
+                        }
+                    }
                     last_found = Some(if is_last && key_span { kspan } else { v.span() });
                     current = Some(v);
                 }
                 None => {
-                    // Not in the file: an environment override, if it is a plain key path.
-                    if path.iter().all(|s| matches!(s, Seg::Key(_))) && !path.is_empty() {
-                        let var = format!(
-                            "{ENV_PREFIX}{}",
-                            path.iter()
-                                .map(|s| match s {
-                                    Seg::Key(k) => k.to_uppercase(),
-                                    Seg::Index(i) => i.to_string(),
-                                })
-                                .collect::<Vec<_>>()
-                                .join("__")
-                        );
-                        if std::env::var_os(&var).is_some() {
-                            return Origin::Env(var);
+                    if keys.len() == path.len() {
+                        if let Some(var) = self.env.below(&keys) {
+                            return Origin::Env(var.name.clone());
                         }
                     }
                     return last_found.map_or(Origin::None, Origin::File);
@@ -418,6 +605,10 @@ impl<'a, 'i> Compiler<'a, 'i> {
         last_found.map_or(Origin::None, Origin::File)
     }
 
+    fn is_broken(&self, path: &[Seg]) -> bool {
+        self.broken.iter().any(|b| path.starts_with(b))
+    }
+
     fn error(
         &mut self,
         path: &[Seg],
@@ -425,6 +616,9 @@ impl<'a, 'i> Compiler<'a, 'i> {
         message: impl Into<String>,
         help: Option<&str>,
     ) {
+        if self.is_broken(path) {
+            return;
+        }
         let origin = self.origin(path, key_span);
         self.errors.push(ConfigError {
             key: key_string(path),
@@ -434,48 +628,119 @@ impl<'a, 'i> Compiler<'a, 'i> {
         });
     }
 
-    /// Deserializes one table, collecting unknown keys and the first type error.
+    /// Checks a whole number against its key's range (see [`WHOLE_NUMBERS`]).
+    fn check_whole(&mut self, at: &[Seg], v: impl Into<i128>) -> bool {
+        let Some(range) = whole_range(at) else {
+            return true;
+        };
+        match range.check(v.into()) {
+            Some(message) => {
+                self.error(at, false, message, None);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// A text value that must not be empty (a path, a URL, a name).
+    fn check_not_blank(&mut self, at: &[Seg], value: &str, help: &str) -> bool {
+        if value.trim().is_empty() {
+            self.error(at, false, "the value is empty", Some(help));
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Deserializes one table. Every unknown key and every value of the wrong type or
+    /// size is reported (a refused value is dropped and the rest read again, so one does
+    /// not hide the next); the result then holds defaults in their place, and their keys
+    /// are marked broken. `None` only when `value` is not a table or lacks a required key.
+    /// `also_known`: keys of the table read elsewhere (a job's `name`, `kind`, `schedule`).
     fn table<T: DeserializeOwned + Default>(
         &mut self,
         base: &[Seg],
         value: Option<&Value>,
+        also_known: &[&str],
     ) -> Option<T> {
         let Some(value) = value else {
             return Some(T::default());
         };
-        if value.as_dict().is_none() {
-            self.error(base, false, "expected a table", None);
-            return None;
-        }
-        let mut unknown = Vec::new();
-        let result: Result<T, figment::Error> =
-            serde_ignored::deserialize(value, |p| unknown.push(p.to_string()));
-        for key in unknown {
-            let mut path = base.to_vec();
-            path.extend(key.split('.').map(|k| Seg::Key(k.to_string())));
+        let Some(dict) = value.as_dict() else {
             self.error(
-                &path,
-                true,
-                "unknown key",
-                Some("check the spelling; see the example jobs.toml"),
+                base,
+                false,
+                format!("expected a table, found {}", messages::shown(value)),
+                None,
             );
-        }
-        match result {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let mut path = base.to_vec();
-                path.extend(e.path.iter().map(|k| Seg::Key(k.clone())));
-                let message = match &e.kind {
-                    figment::error::Kind::MissingField(f) => {
-                        path.truncate(base.len());
-                        format!("missing required key `{f}`")
+            return None;
+        };
+        let mut known: Vec<&str> = messages::fields_of::<T>().to_vec();
+        known.extend_from_slice(also_known);
+        let original = value.clone();
+        let mut dict = dict.clone();
+        let mut unknown: Vec<String> = Vec::new();
+        let mut result = None;
+        for _ in 0..=dict.len() * 2 + 1 {
+            let current = Value::from(dict.clone());
+            let attempt: Result<T, figment::Error> = serde_ignored::deserialize(&current, |p| {
+                let p = p.to_string();
+                if !unknown.contains(&p) {
+                    unknown.push(p);
+                }
+            });
+            match attempt {
+                Ok(v) => {
+                    result = Some(v);
+                    break;
+                }
+                Err(e) => {
+                    let rel: Vec<String> = e.path.clone();
+                    let path = segs_under(base, &original, &rel);
+                    let found = value_at(&original, &path[base.len()..]);
+                    let (message, help) = messages::describe(&e.kind, found, whole_range(&path));
+                    self.error(&path, false, message, help.as_deref());
+                    // Drop what was refused and read the rest again.
+                    match remove_at(&mut dict, &path[base.len()..]) {
+                        Some(removed) => {
+                            let mut b = base.to_vec();
+                            b.extend(removed);
+                            self.broken.push(b);
+                        }
+                        None => break,
                     }
-                    kind => kind.to_string(),
-                };
-                self.error(&path, false, message, None);
-                None
+                }
             }
         }
+        let mut entries = Vec::new();
+        for key in unknown {
+            let rel: Vec<String> = key.split('.').map(str::to_string).collect();
+            let path = segs_under(base, &original, &rel);
+            let name = rel.last().map(String::as_str).unwrap_or_default();
+            // What the table holding the unknown key knows.
+            let here: &[&str] = match &path[base.len()..] {
+                [_] => &known,
+                [Seg::Key(m), _, _] if m == "status_map" => &STATUS_TARGET_KEYS,
+                _ => &[],
+            };
+            let help = match messages::closest(name, here) {
+                Some(k) => format!("did you mean `{k}`?"),
+                None if !here.is_empty() => {
+                    let mut list = here.to_vec();
+                    list.sort_unstable();
+                    format!("check the spelling; the keys here are: {}", list.join(", "))
+                }
+                None => "check the spelling; see the example jobs.toml".to_string(),
+            };
+            self.error(&path, true, format!("unknown key `{name}`"), Some(&help));
+            // An entry with a mistyped key (a status map's `reasn`) is judged by that
+            // mistake alone, not by the key it then seems to lack.
+            if path.len() > base.len() + 1 {
+                entries.push(path[..path.len() - 1].to_vec());
+            }
+        }
+        self.broken.extend(entries);
+        result
     }
 
     fn compile(&mut self, root: &Dict) -> Option<Config> {
@@ -525,74 +790,56 @@ impl<'a, 'i> Compiler<'a, 'i> {
 
     fn prom(&mut self, value: Option<&Value>) -> Option<PromConfig> {
         let base = [Seg::Key("prom".into())];
-        let raw: RawProm = self.table(&base, value)?;
+        let raw: RawProm = self.table(&base, value, &[])?;
         let at = |k: &str| [Seg::Key("prom".into()), Seg::Key(k.into())];
         let mut ok = true;
 
         let base_url = raw.base_url.unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        match reqwest::Url::parse(&base_url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            Ok(_) => {
-                self.error(
-                    &at("base_url"),
-                    false,
-                    "must be an http:// or https:// URL with a host",
-                    None,
-                );
-                ok = false;
-            }
-            Err(e) => {
-                self.error(&at("base_url"), false, format!("not a URL: {e}"), None);
-                ok = false;
+        if !self.check_not_blank(
+            &at("base_url"),
+            &base_url,
+            "leave the key out for https://my.prom.ua/api/v1",
+        ) {
+            ok = false;
+        } else {
+            match reqwest::Url::parse(&base_url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                Ok(_) => {
+                    self.error(
+                        &at("base_url"),
+                        false,
+                        "must be an http:// or https:// URL with a host",
+                        None,
+                    );
+                    ok = false;
+                }
+                Err(e) => {
+                    self.error(&at("base_url"), false, format!("not a URL: {e}"), None);
+                    ok = false;
+                }
             }
         }
 
-        let mut secs = |c: &mut Self, key: &str, v: Option<u64>, default: u64| -> Duration {
-            let v = v.unwrap_or(default);
-            if v == 0 || v > 3600 {
-                c.error(&at(key), false, "must be between 1 and 3600 seconds", None);
-                ok = false;
-            }
-            Duration::from_secs(v)
-        };
-        let connect_timeout = secs(self, "connect_timeout_secs", raw.connect_timeout_secs, 10);
-        let request_timeout = secs(self, "request_timeout_secs", raw.request_timeout_secs, 60);
-
+        let connect_timeout_secs = raw.connect_timeout_secs.unwrap_or(10);
+        ok &= self.check_whole(&at("connect_timeout_secs"), connect_timeout_secs);
+        let request_timeout_secs = raw.request_timeout_secs.unwrap_or(60);
+        ok &= self.check_whole(&at("request_timeout_secs"), request_timeout_secs);
         let requests_per_second = raw.requests_per_second.unwrap_or(5);
-        if requests_per_second == 0 || requests_per_second > 1000 {
-            self.error(
-                &at("requests_per_second"),
-                false,
-                "must be between 1 and 1000",
-                None,
-            );
-            ok = false;
-        }
+        ok &= self.check_whole(&at("requests_per_second"), requests_per_second);
         let max_concurrency = raw.max_concurrency.unwrap_or(2);
-        if max_concurrency == 0 || max_concurrency > 64 {
-            self.error(
-                &at("max_concurrency"),
-                false,
-                "must be between 1 and 64",
-                None,
-            );
-            ok = false;
-        }
-
+        ok &= self.check_whole(&at("max_concurrency"), max_concurrency as u64);
         let max_retries = raw.max_retries.unwrap_or(6);
-        if max_retries > 20 {
-            self.error(&at("max_retries"), false, "must be between 0 and 20", None);
-            ok = false;
-        }
+        ok &= self.check_whole(&at("max_retries"), max_retries as u64);
         let retry_base_delay_ms = raw.retry_base_delay_ms.unwrap_or(500);
-        if retry_base_delay_ms > 60_000 {
-            self.error(
-                &at("retry_base_delay_ms"),
-                false,
-                "must be at most 60000",
-                None,
+        ok &= self.check_whole(&at("retry_base_delay_ms"), retry_base_delay_ms);
+        let connect_timeout = Duration::from_secs(connect_timeout_secs);
+        let request_timeout = Duration::from_secs(request_timeout_secs);
+        if let Some(f) = &raw.token_file {
+            ok &= self.check_not_blank(
+                &at("token_file"),
+                &f.to_string_lossy(),
+                "the file that holds the Prom.ua token, e.g. token_file = \"/etc/promua-sync/prom-token\"",
             );
-            ok = false;
         }
 
         // The token: environment first, then token_file, then (only if insisted) jobs.toml.
@@ -614,12 +861,16 @@ impl<'a, 'i> Compiler<'a, 'i> {
             );
             ok = false;
         }
-        let (token, token_origin) = if let Some(t) = std::env::var_os(TOKEN_ENV) {
+        let (token, token_origin) = if let Some(t) = &self.env.token {
             (
-                Some(t.to_string_lossy().trim().to_string()).filter(|t| !t.is_empty()),
+                Some(t.trim().to_string()).filter(|t| !t.is_empty()),
                 format!("environment variable {TOKEN_ENV}"),
             )
-        } else if let Some(file) = &raw.token_file {
+        } else if let Some(file) = raw
+            .token_file
+            .as_ref()
+            .filter(|f| !f.to_string_lossy().trim().is_empty())
+        {
             let file = self.resolve(file);
             match std::fs::read_to_string(&file) {
                 Ok(t) if !t.trim().is_empty() => (
@@ -689,32 +940,129 @@ impl<'a, 'i> Compiler<'a, 'i> {
 
     fn store(&mut self, value: Option<&Value>) -> Option<StoreConfig> {
         let base = [Seg::Key("store".into())];
-        let raw: RawStore = self.table(&base, value)?;
+        let raw: RawStore = self.table(&base, value, &[])?;
+        let at = [Seg::Key("store".into()), Seg::Key("path".into())];
+        let help = "the directory where the store lives, e.g. [store] path = \"/var/lib/promua-sync/store\"";
         match raw.path {
-            Some(p) if !p.as_os_str().is_empty() => Some(StoreConfig {
-                path: self.resolve(&p),
-            }),
-            _ => {
+            Some(p) => self
+                .check_not_blank(&at, &p.to_string_lossy(), help)
+                .then(|| StoreConfig {
+                    path: self.resolve(&p),
+                }),
+            None if self.is_broken(&at) => None,
+            None => {
                 self.error(
                     &base,
                     false,
                     "missing required key `path` (where the store lives)",
-                    Some("e.g. [store] path = \"/var/lib/promua-sync/store\""),
+                    Some(help),
                 );
                 None
             }
         }
     }
 
+    /// Checks the names of one list of warehouses; `seen` holds the names met so far.
+    fn warehouse_list(
+        &mut self,
+        at: &[Seg],
+        names: &[String],
+        seen: &mut BTreeSet<String>,
+        twice: &str,
+    ) -> (Vec<String>, bool) {
+        let mut ok = true;
+        let mut out = Vec::new();
+        for w in names {
+            let name = w.trim();
+            if name.is_empty() {
+                self.error(at, false, "a warehouse name is empty", None);
+                ok = false;
+            } else if !seen.insert(name.to_string()) {
+                self.error(
+                    at,
+                    false,
+                    format!("warehouse `{name}` is listed twice{twice}"),
+                    None,
+                );
+                ok = false;
+            } else {
+                out.push(name.to_string());
+            }
+        }
+        (out, ok)
+    }
+
+    /// Says which warehouses are declared, for a message about one that is not.
+    fn declared_warehouses(&self) -> String {
+        let Some((pushed, local)) = &self.warehouses else {
+            return String::new();
+        };
+        let mut s = format!(
+            "[sync] warehouses (pushed to Prom.ua): {}",
+            pushed.join(", ")
+        );
+        if local.is_empty() {
+            s.push_str("; [sync] local_warehouses (kept locally): none");
+        } else {
+            s.push_str(&format!(
+                "; [sync] local_warehouses (kept locally): {}",
+                local.join(", ")
+            ));
+        }
+        s
+    }
+
+    /// A warehouse named by a key must be declared in `[sync] warehouses` or, when
+    /// `local_ok`, in `[sync] local_warehouses`: stock written anywhere else would be
+    /// stock no job pushes and no command shows.
+    fn check_warehouse(&mut self, at: &[Seg], name: &str, local_ok: bool) -> bool {
+        if !self.check_not_blank(at, name, "a warehouse declared in [sync] warehouses") {
+            return false;
+        }
+        let Some((pushed, local)) = self.warehouses.clone() else {
+            return true;
+        };
+        let name = name.trim();
+        if pushed.iter().any(|w| w == name) || (local_ok && local.iter().any(|w| w == name)) {
+            return true;
+        }
+        let declared = self.declared_warehouses();
+        if local.iter().any(|w| w == name) {
+            self.error(
+                at,
+                false,
+                format!(
+                    "warehouse `{name}` is a local warehouse: Prom.ua does not see its stock, \
+                     but what orders reserve is taken off the stock Prom.ua is shown"
+                ),
+                Some(&format!(
+                    "use one of [sync] warehouses: {}",
+                    pushed.join(", ")
+                )),
+            );
+        } else {
+            self.error(
+                at,
+                false,
+                format!("warehouse `{name}` is not declared"),
+                Some(&format!(
+                    "declared: {declared}; declare it in [sync] warehouses (pushed) or \
+                     local_warehouses (not pushed)"
+                )),
+            );
+        }
+        false
+    }
+
     fn sync(&mut self, value: Option<&Value>) -> Option<SyncConfig> {
         let base = [Seg::Key("sync".into())];
-        let raw: RawSync = self.table(&base, value)?;
-        let warehouses = raw.warehouses.unwrap_or_else(|| vec!["main".to_string()]);
-        let at = [Seg::Key("sync".into()), Seg::Key("warehouses".into())];
+        let raw: RawSync = self.table(&base, value, &[])?;
+        let at = |k: &str| [Seg::Key("sync".into()), Seg::Key(k.into())];
         let mut ok = true;
+        let warehouses = raw.warehouses.unwrap_or_else(|| vec!["main".to_string()]);
         if warehouses.is_empty() {
             self.error(
-                &at,
+                &at("warehouses"),
                 false,
                 "list at least one warehouse whose stock Prom.ua sees",
                 None,
@@ -722,32 +1070,19 @@ impl<'a, 'i> Compiler<'a, 'i> {
             ok = false;
         }
         let mut seen = BTreeSet::new();
-        for w in &warehouses {
-            if w.trim().is_empty() {
-                self.error(&at, false, "a warehouse name is blank", None);
-                ok = false;
-            } else if !seen.insert(w.trim().to_string()) {
-                self.error(&at, false, format!("warehouse `{w}` is listed twice"), None);
-                ok = false;
-            }
-        }
-        let local_at = [Seg::Key("sync".into()), Seg::Key("local_warehouses".into())];
-        let mut local_warehouses = Vec::new();
-        for w in raw.local_warehouses.unwrap_or_default() {
-            if w.trim().is_empty() {
-                self.error(&local_at, false, "a warehouse name is blank", None);
-                ok = false;
-            } else if !seen.insert(w.trim().to_string()) {
-                self.error(
-                    &local_at,
-                    false,
-                    format!("warehouse `{w}` is listed twice (or also in warehouses)"),
-                    None,
-                );
-                ok = false;
-            } else {
-                local_warehouses.push(w.trim().to_string());
-            }
+        let (warehouses, w_ok) = self.warehouse_list(&at("warehouses"), &warehouses, &mut seen, "");
+        let (local_warehouses, l_ok) = self.warehouse_list(
+            &at("local_warehouses"),
+            &raw.local_warehouses.unwrap_or_default(),
+            &mut seen,
+            " (or also in warehouses)",
+        );
+        ok &= w_ok & l_ok;
+        if !self.is_broken(&at("warehouses"))
+            && !self.is_broken(&at("local_warehouses"))
+            && !warehouses.is_empty()
+        {
+            self.warehouses = Some((warehouses.clone(), local_warehouses.clone()));
         }
         let reserve_statuses = raw
             .reserve_statuses
@@ -758,9 +1093,9 @@ impl<'a, 'i> Compiler<'a, 'i> {
             None => Some("delivered".to_string()),
         };
         if let Some(d) = &done_status {
-            if reserve_statuses.contains(d) {
+            if reserve_statuses.contains(d) && !self.is_broken(&at("reserve_statuses")) {
                 self.error(
-                    &[Seg::Key("sync".into()), Seg::Key("done_status".into())],
+                    &at("done_status"),
                     false,
                     format!("`{d}` is also in reserve_statuses: an order cannot both hold and ship stock"),
                     None,
@@ -768,37 +1103,19 @@ impl<'a, 'i> Compiler<'a, 'i> {
                 ok = false;
             }
         }
-        let reserve_warehouse = raw
-            .reserve_warehouse
-            .map(|w| w.trim().to_string())
-            .unwrap_or_else(|| {
-                warehouses
-                    .first()
-                    .map(|w| w.trim().to_string())
-                    .unwrap_or_default()
-            });
+        let reserve_warehouse = match raw.reserve_warehouse {
+            Some(w) => {
+                ok &= self.check_warehouse(&at("reserve_warehouse"), &w, false);
+                w.trim().to_string()
+            }
+            None => warehouses.first().cloned().unwrap_or_default(),
+        };
         let safety_buffer = raw.safety_buffer.unwrap_or(0);
-        if safety_buffer < 0 {
-            self.error(
-                &[Seg::Key("sync".into()), Seg::Key("safety_buffer".into())],
-                false,
-                "must not be negative",
-                None,
-            );
-            ok = false;
-        }
+        ok &= self.check_whole(&at("safety_buffer"), safety_buffer);
         let debounce = raw.push_debounce_ms.unwrap_or(3000);
-        if debounce > 600_000 {
-            self.error(
-                &[Seg::Key("sync".into()), Seg::Key("push_debounce_ms".into())],
-                false,
-                "must be at most 600000 (10 minutes)",
-                None,
-            );
-            ok = false;
-        }
+        ok &= self.check_whole(&at("push_debounce_ms"), debounce);
         ok.then(|| SyncConfig {
-            warehouses: warehouses.iter().map(|w| w.trim().to_string()).collect(),
+            warehouses,
             local_warehouses,
             update_balances: raw.update_balances.unwrap_or(true),
             update_prices: raw.update_prices.unwrap_or(false),
@@ -813,38 +1130,54 @@ impl<'a, 'i> Compiler<'a, 'i> {
 
     fn admin(&mut self, value: Option<&Value>, store: Option<&StoreConfig>) -> Option<AdminConfig> {
         let base = [Seg::Key("admin".into())];
-        let raw: RawAdmin = self.table(&base, value)?;
+        let raw: RawAdmin = self.table(&base, value, &[])?;
         let at = |k: &str| [Seg::Key("admin".into()), Seg::Key(k.into())];
         let listen_text = raw.listen.unwrap_or_else(|| "127.0.0.1:8731".to_string());
-        let listen: std::net::SocketAddr = match listen_text.parse() {
-            Ok(a) => a,
-            Err(_) => {
-                self.error(
-                    &at("listen"),
-                    false,
-                    format!("`{listen_text}` is not an address such as 127.0.0.1:8731"),
-                    None,
-                );
-                return None;
+        let listen = if self.check_not_blank(
+            &at("listen"),
+            &listen_text,
+            "an address such as 127.0.0.1:8731 (the default when the key is left out)",
+        ) {
+            match listen_text.trim().parse::<std::net::SocketAddr>() {
+                Ok(a) if !a.ip().is_loopback() && !raw.allow_non_loopback => {
+                    self.error(
+                        &at("listen"),
+                        false,
+                        format!("the admin API would listen on {a}, reachable from other machines"),
+                        Some("the admin API changes stock and prices: keep it on 127.0.0.1, or set [admin] allow_non_loopback = true to insist"),
+                    );
+                    None
+                }
+                Ok(a) => Some(a),
+                Err(_) => {
+                    self.error(
+                        &at("listen"),
+                        false,
+                        format!("`{listen_text}` is not an address such as 127.0.0.1:8731"),
+                        None,
+                    );
+                    None
+                }
             }
+        } else {
+            None
         };
-        if !listen.ip().is_loopback() && !raw.allow_non_loopback {
-            self.error(
-                &at("listen"),
-                false,
-                format!("the admin API would listen on {listen}, reachable from other machines"),
-                Some("the admin API changes stock and prices: keep it on 127.0.0.1, or set [admin] allow_non_loopback = true to insist"),
-            );
-            return None;
-        }
         let token_file = match (raw.token_file, store) {
-            (Some(f), _) => self.resolve(&f),
-            (None, Some(s)) => s
-                .path
-                .parent()
-                .map_or_else(|| PathBuf::from("admin-token"), |p| p.join("admin-token")),
-            (None, None) => return None,
+            (Some(f), _) => self
+                .check_not_blank(
+                    &at("token_file"),
+                    &f.to_string_lossy(),
+                    "leave the key out for `admin-token` beside the store",
+                )
+                .then(|| self.resolve(&f)),
+            (None, Some(s)) => Some(
+                s.path
+                    .parent()
+                    .map_or_else(|| PathBuf::from("admin-token"), |p| p.join("admin-token")),
+            ),
+            (None, None) => None,
         };
+        let (listen, token_file) = (listen?, token_file?);
         Some(AdminConfig {
             enabled: raw.enabled.unwrap_or(true),
             listen,
@@ -854,21 +1187,16 @@ impl<'a, 'i> Compiler<'a, 'i> {
 
     fn daemon(&mut self, value: Option<&Value>) -> Option<DaemonConfig> {
         let base = [Seg::Key("daemon".into())];
-        let raw: RawDaemon = self.table(&base, value)?;
+        let raw: RawDaemon = self.table(&base, value, &[])?;
         let grace = raw.shutdown_grace_secs.unwrap_or(20);
-        if grace == 0 || grace > 600 {
-            self.error(
-                &[
-                    Seg::Key("daemon".into()),
-                    Seg::Key("shutdown_grace_secs".into()),
-                ],
-                false,
-                "must be between 1 and 600 seconds",
-                None,
-            );
-            return None;
-        }
-        Some(DaemonConfig {
+        self.check_whole(
+            &[
+                Seg::Key("daemon".into()),
+                Seg::Key("shutdown_grace_secs".into()),
+            ],
+            grace,
+        )
+        .then(|| DaemonConfig {
             shutdown_grace: Duration::from_secs(grace),
         })
     }
@@ -881,29 +1209,56 @@ impl<'a, 'i> Compiler<'a, 'i> {
             self.error(
                 &[Seg::Key("job".into())],
                 false,
-                "expected [[job]] tables",
+                format!("expected [[job]] tables, found {}", messages::shown(value)),
                 None,
             );
             return None;
         };
-        let mut jobs = Vec::new();
-        let mut names = BTreeSet::new();
+        // Names first, on what is written: a duplicate is a mistake of its own, whatever
+        // else is wrong with either job.
+        let mut first: BTreeMap<String, usize> = BTreeMap::new();
         let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let Some(Value::String(_, name)) = item.as_dict().and_then(|d| d.get("name")) else {
+                continue;
+            };
+            match first.get(name) {
+                Some(&j) => {
+                    let at = [
+                        Seg::Key("job".into()),
+                        Seg::Index(i),
+                        Seg::Key("name".into()),
+                    ];
+                    let earlier = [
+                        Seg::Key("job".into()),
+                        Seg::Index(j),
+                        Seg::Key("name".into()),
+                    ];
+                    let where_ = match self.origin(&earlier, false) {
+                        Origin::File(r) => {
+                            let (l, _) = diagnostic::line_col(self.text, r.start);
+                            format!("job[{j}], line {l}")
+                        }
+                        _ => format!("job[{j}]"),
+                    };
+                    self.error(
+                        &at,
+                        false,
+                        format!("job name `{name}` is used twice (also {where_})"),
+                        Some("each job needs its own name: `job run NAME` and the run history use it"),
+                    );
+                    ok = false;
+                }
+                None => {
+                    first.insert(name.clone(), i);
+                }
+            }
+        }
+        let mut jobs = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let base = [Seg::Key("job".into()), Seg::Index(i)];
             match self.job(&base, item) {
                 Some(job) => {
-                    if !names.insert(job.name.clone()) {
-                        let mut p = base.to_vec();
-                        p.push(Seg::Key("name".into()));
-                        self.error(
-                            &p,
-                            false,
-                            format!("job name `{}` is used twice", job.name),
-                            None,
-                        );
-                        ok = false;
-                    }
                     if let Some(s) = sync {
                         let off = match &job.kind {
                             JobKind::PushStock(_) if !s.update_balances => Some("update_balances"),
@@ -929,19 +1284,6 @@ impl<'a, 'i> Compiler<'a, 'i> {
         ok.then_some(jobs)
     }
 
-    fn check_batch(&mut self, at: &[Seg], n: usize) -> bool {
-        if n == 0 || n > MAX_BATCH {
-            self.error(
-                at,
-                false,
-                format!("must be between 1 and {MAX_BATCH}"),
-                None,
-            );
-            return false;
-        }
-        true
-    }
-
     fn check_percent(&mut self, at: &[Seg], p: Option<Decimal>) -> bool {
         if p.is_some_and(|p| p < Decimal::ZERO || p > Decimal::from(100)) {
             self.error(at, false, "must be a percent between 0 and 100", None);
@@ -950,9 +1292,31 @@ impl<'a, 'i> Compiler<'a, 'i> {
         true
     }
 
+    /// A guard of 0 changes stops every run: that is a mistake, not a setting.
+    fn check_max_changes(&mut self, at: &[Seg], max: Option<usize>) -> bool {
+        match max {
+            Some(0) => {
+                self.error(
+                    at,
+                    false,
+                    "max_changes = 0 would stop every run that changes anything",
+                    Some("remove the key for no limit, or set a positive number"),
+                );
+                false
+            }
+            Some(n) => self.check_whole(at, n as u64),
+            None => true,
+        }
+    }
+
     fn job(&mut self, base: &[Seg], item: &Value) -> Option<JobConfig> {
         let Some(dict) = item.as_dict() else {
-            self.error(base, false, "expected a [[job]] table", None);
+            self.error(
+                base,
+                false,
+                format!("expected a [[job]] table, found {}", messages::shown(item)),
+                None,
+            );
             return None;
         };
         let field = |k: &str| {
@@ -963,8 +1327,13 @@ impl<'a, 'i> Compiler<'a, 'i> {
         let string = |c: &mut Self, key: &str| -> Option<String> {
             match dict.get(key) {
                 Some(Value::String(_, s)) => Some(s.clone()),
-                Some(_) => {
-                    c.error(&field(key), false, "expected a string", None);
+                Some(v) => {
+                    c.error(
+                        &field(key),
+                        false,
+                        format!("expected text in quotes, found {}", messages::shown(v)),
+                        None,
+                    );
                     None
                 }
                 None => {
@@ -995,7 +1364,21 @@ impl<'a, 'i> Compiler<'a, 'i> {
             }
         });
         let schedule = schedule.and_then(|s| match Schedule::parse(&s) {
-            Ok(s) => Some(s),
+            Ok(parsed) => {
+                if parsed.fires_within_years(&chrono::Utc::now(), NEVER_FIRES_YEARS) {
+                    Some(parsed)
+                } else {
+                    self.error(
+                        &field("schedule"),
+                        false,
+                        format!(
+                            "`{s}` never fires: no time in the next {NEVER_FIRES_YEARS} years matches it"
+                        ),
+                        Some("check the day of month against the month (there is no 30 February) and, when both are set, against the day of week"),
+                    );
+                    None
+                }
+            }
             Err(e) => {
                 self.error(
                     &field("schedule"),
@@ -1012,17 +1395,20 @@ impl<'a, 'i> Compiler<'a, 'i> {
             options.remove(k);
         }
         let options = Value::from(options);
+        let also = ["name", "kind", "schedule"];
         let kind = kind.and_then(|k| match k.as_str() {
             "push_stock" => {
-                let o: PushStockOptions = self.table(base, Some(&options))?;
-                let ok = self.check_batch(&field("batch_size"), o.batch_size)
+                let o: PushStockOptions = self.table(base, Some(&options), &also)?;
+                let ok = self.check_whole(&field("batch_size"), o.batch_size as u64)
+                    & self.check_max_changes(&field("max_changes"), o.max_changes)
                     & self
                         .check_percent(&field("max_zero_share_percent"), o.max_zero_share_percent);
                 ok.then_some(JobKind::PushStock(o))
             }
             "push_prices" => {
-                let o: PushPricesOptions = self.table(base, Some(&options))?;
-                let mut ok = self.check_batch(&field("batch_size"), o.batch_size);
+                let o: PushPricesOptions = self.table(base, Some(&options), &also)?;
+                let mut ok = self.check_whole(&field("batch_size"), o.batch_size as u64)
+                    & self.check_max_changes(&field("max_changes"), o.max_changes);
                 if o.markup_percent < Decimal::from(-99) || o.markup_percent > Decimal::from(1000) {
                     self.error(
                         &field("markup_percent"),
@@ -1058,8 +1444,8 @@ impl<'a, 'i> Compiler<'a, 'i> {
                 ok.then_some(JobKind::PushPrices(o))
             }
             "push_statuses" => {
-                let o: PushStatusesOptions = self.table(base, Some(&options))?;
-                let mut ok = true;
+                let o: PushStatusesOptions = self.table(base, Some(&options), &also)?;
+                let mut ok = self.check_max_changes(&field("max_changes"), o.max_changes);
                 for (local, target) in &o.status_map {
                     let mut at = field("status_map");
                     at.push(Seg::Key(local.clone()));
@@ -1104,6 +1490,7 @@ impl<'a, 'i> Compiler<'a, 'i> {
                 ok.then_some(JobKind::PushStatuses(o))
             }
             "import_products" => {
+                let mut ok = true;
                 if !dict.contains_key("mode") {
                     self.error(
                         base,
@@ -1111,36 +1498,21 @@ impl<'a, 'i> Compiler<'a, 'i> {
                         "missing required key `mode`",
                         Some("mode = \"update_balances\" | \"create_missing\" | \"link_only\" | \"stage\""),
                     );
-                    return None;
+                    ok = false;
                 }
-                let o: ImportProductsOptions = self.table(base, Some(&options))?;
-                if o.warehouse.as_deref().is_some_and(|w| w.trim().is_empty()) {
-                    self.error(&field("warehouse"), false, "a warehouse name must not be blank", None);
-                    return None;
+                let o: ImportProductsOptions = self.table(base, Some(&options), &also)?;
+                ok &= self.check_max_changes(&field("max_changes"), o.max_changes);
+                if let Some(w) = &o.warehouse {
+                    // Pushed or local: `update_balances` may fill a local warehouse.
+                    ok &= self.check_warehouse(&field("warehouse"), w, true);
                 }
-                Some(JobKind::ImportProducts(o))
+                ok.then_some(JobKind::ImportProducts(o))
             }
             "pull_orders" => {
-                let o: PullOrdersOptions = self.table(base, Some(&options))?;
-                let mut ok = true;
-                if o.overlap_minutes > 24 * 60 {
-                    self.error(
-                        &field("overlap_minutes"),
-                        false,
-                        "must be at most 1440 (a day)",
-                        None,
-                    );
-                    ok = false;
-                }
-                if o.initial_days == 0 || o.initial_days > 365 {
-                    self.error(
-                        &field("initial_days"),
-                        false,
-                        "must be between 1 and 365",
-                        None,
-                    );
-                    ok = false;
-                }
+                let o: PullOrdersOptions = self.table(base, Some(&options), &also)?;
+                let ok = self.check_whole(&field("overlap_minutes"), o.overlap_minutes)
+                    & self.check_whole(&field("initial_days"), o.initial_days)
+                    & self.check_max_changes(&field("max_changes"), o.max_changes);
                 ok.then_some(JobKind::PullOrders(o))
             }
             other if FUTURE_KINDS.contains(&other) => {

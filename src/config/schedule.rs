@@ -74,6 +74,15 @@ impl Schedule {
         &self.six_field
     }
 
+    /// Whether the schedule fires at least once within `years` after `from`. A schedule
+    /// such as `0 0 30 2 *` (30 February) parses but never fires.
+    pub fn fires_within_years(&self, from: &chrono::DateTime<chrono::Utc>, years: u32) -> bool {
+        let Some(limit) = from.checked_add_months(chrono::Months::new(12 * years)) else {
+            return true;
+        };
+        self.next_after(from).is_some_and(|next| next <= limit)
+    }
+
     /// The next fire time after `after`, in UTC.
     pub fn next_after(
         &self,
@@ -136,6 +145,39 @@ mod tests {
     fn wrong_field_count() {
         assert!(Schedule::parse("* * *").unwrap_err().contains("found 3"));
         assert!(Schedule::parse("   ").unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn a_schedule_that_never_fires_is_found() {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert!(
+            !Schedule::parse("0 0 30 2 *")
+                .unwrap()
+                .fires_within_years(&t, 5)
+        );
+        assert!(
+            !Schedule::parse("0 0 31 4 *")
+                .unwrap()
+                .fires_within_years(&t, 5)
+        );
+        // 29 February comes every 4 years; Friday the 13th now and then.
+        assert!(
+            Schedule::parse("0 0 29 2 *")
+                .unwrap()
+                .fires_within_years(&t, 5)
+        );
+        assert!(
+            Schedule::parse("0 0 13 * 5")
+                .unwrap()
+                .fires_within_years(&t, 5)
+        );
+        assert!(
+            Schedule::parse("*/5 * * * *")
+                .unwrap()
+                .fires_within_years(&t, 5)
+        );
     }
 
     #[test]

@@ -246,3 +246,601 @@ fn error_snippets_never_show_a_token_written_in_the_file() {
     );
     assert!(!stderr.contains("IN-FILE-51f0"), "{stderr}");
 }
+
+// ---- issue 9: input that corrupts the ledger, messages that miss ----
+
+use promua_sync::config::{self, ConfigError, ConfigErrors, Origin};
+
+/// Loads `text` as `jobs.toml` with exactly `env` as the environment (the process
+/// environment is not read, so these tests cannot race each other).
+fn load(text: &[u8], env: &[(&str, &str)]) -> Result<config::Config, ConfigErrors> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    std::fs::write(&path, text).unwrap();
+    config::load_with_env(&path, env.iter().copied())
+}
+
+/// As [`load`], for a configuration that must be refused.
+fn refused(text: &str, env: &[(&str, &str)]) -> ConfigErrors {
+    match load(text.as_bytes(), env) {
+        Ok(c) => panic!("accepted: {c:?}"),
+        Err(e) => e,
+    }
+}
+
+/// The one error about `key`.
+fn error_at<'e>(errors: &'e ConfigErrors, key: &str) -> &'e ConfigError {
+    let found: Vec<_> = errors.errors.iter().filter(|e| e.key == key).collect();
+    assert_eq!(found.len(), 1, "one error about {key}: {errors}");
+    found[0]
+}
+
+/// `jobs.toml:LINE:COL` of the first occurrence of `needle` in `text` (after `after`).
+fn place_of(text: &str, after: &str, needle: &str) -> String {
+    let from = text
+        .find(after)
+        .unwrap_or_else(|| panic!("{after} in the text"));
+    let at = from
+        + text[from..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} in the text"));
+    let line = text[..at].matches('\n').count() + 1;
+    let col = text[..at].rsplit('\n').next().unwrap().chars().count() + 1;
+    format!("jobs.toml:{line}:{col}")
+}
+
+/// The error's one-line form, the place first: `…/jobs.toml:L:C: key: message (help)`.
+fn line_of(errors: &ConfigErrors, e: &ConfigError) -> String {
+    errors.plain_line(e)
+}
+
+const STORE: &str = "[store]\npath = \"store\"\n";
+
+#[test]
+fn env_overrides_that_are_wrong_name_their_variable_not_the_file() {
+    let text = format!("{STORE}[sync]\nwarehouses = [\"main\"]\nupdate_balances = true\n");
+    let errors = refused(&text, &[("PROMUA_SYNC__SYNC__UPDATE_BALANCES", "maybe")]);
+    assert_eq!(errors.errors.len(), 1, "{errors}");
+    let e = error_at(&errors, "sync.update_balances");
+    assert_eq!(
+        e.origin,
+        Origin::Env("PROMUA_SYNC__SYNC__UPDATE_BALANCES".into())
+    );
+    assert!(
+        e.message.contains("expected true or false, found `maybe`"),
+        "{e:?}"
+    );
+    let line = line_of(&errors, e);
+    assert!(
+        line.starts_with("environment variable PROMUA_SYNC__SYNC__UPDATE_BALANCES: "),
+        "{line}"
+    );
+    assert!(!line.contains("jobs.toml"), "{line}");
+    let rendered = flat(&errors.render(false));
+    assert!(
+        rendered.contains("(set by environment variable PROMUA_SYNC__SYNC__UPDATE_BALANCES)"),
+        "{rendered}"
+    );
+
+    // Every section, every kind of value: (variable, value, key, words of the message).
+    let cases: [(&str, &str, &str, &str); 16] = [
+        (
+            "PROMUA_SYNC__ADMIN__ENABLED",
+            "yes",
+            "admin.enabled",
+            "expected true or false, found `yes`",
+        ),
+        (
+            "PROMUA_SYNC__SYNC__UPDATE_PRICES",
+            "1",
+            "sync.update_prices",
+            "expected true or false, found `1`",
+        ),
+        (
+            "PROMUA_SYNC__PROM__MAX_CONCURRENCY",
+            "lots",
+            "prom.max_concurrency",
+            "expected a whole number between 1 and 64, found `lots`",
+        ),
+        (
+            "PROMUA_SYNC__PROM__MAX_CONCURRENCY",
+            "0",
+            "prom.max_concurrency",
+            "must be between 1 and 64",
+        ),
+        (
+            "PROMUA_SYNC__PROM__REQUEST_TIMEOUT_SECS",
+            "1.5",
+            "prom.request_timeout_secs",
+            "`1.5` is not a whole number: must be between 1 and 3600 seconds",
+        ),
+        (
+            "PROMUA_SYNC__SYNC__SAFETY_BUFFER",
+            "123456789012345678901",
+            "sync.safety_buffer",
+            "`123456789012345678901` is too large: must be between 0 and 1000000000",
+        ),
+        (
+            "PROMUA_SYNC__DAEMON__SHUTDOWN_GRACE_SECS",
+            "-1",
+            "daemon.shutdown_grace_secs",
+            "must be between 1 and 600 seconds",
+        ),
+        (
+            "PROMUA_SYNC__STORE__PATH",
+            "",
+            "store.path",
+            "the value is empty",
+        ),
+        (
+            "PROMUA_SYNC__PROM__TOKEN_FILE",
+            " ",
+            "prom.token_file",
+            "the value is empty",
+        ),
+        (
+            "PROMUA_SYNC__PROM__BASE_URL",
+            "ftp://example.com",
+            "prom.base_url",
+            "must be an http:// or https:// URL",
+        ),
+        (
+            "PROMUA_SYNC__ADMIN__LISTEN",
+            "localhost",
+            "admin.listen",
+            "is not an address",
+        ),
+        (
+            "PROMUA_SYNC__SYNC__WAREHOUSES",
+            "main",
+            "sync.warehouses",
+            "expected a list such as [\"a\", \"b\"], found `main`",
+        ),
+        (
+            "PROMUA_SYNC__SYNC__RESERVE_WAREHOUSE",
+            "nowhere",
+            "sync.reserve_warehouse",
+            "warehouse `nowhere` is not declared",
+        ),
+        (
+            "PROMUA_SYNC__SYNC",
+            "5",
+            "sync",
+            "expected a table, found `5`",
+        ),
+        (
+            "PROMUA_SYNC__SYNC__BOGUS",
+            "1",
+            "sync.bogus",
+            "unknown key `bogus`",
+        ),
+        ("PROMUA_SYNC__NOPE__X", "1", "nope", "unknown section"),
+    ];
+    for (var, value, key, words) in cases {
+        let errors = refused(&text, &[(var, value)]);
+        assert_eq!(errors.errors.len(), 1, "{var}={value}: {errors}");
+        let e = error_at(&errors, key);
+        assert_eq!(e.origin, Origin::Env(var.into()), "{var}={value}: {e:?}");
+        assert!(e.message.contains(words), "{var}={value}: {e:?}");
+    }
+    // A job overridden from the environment is no [[job]] table: the variable is named.
+    let errors = refused(&text, &[("PROMUA_SYNC__JOB__0__NAME", "x")]);
+    let e = error_at(&errors, "job");
+    assert_eq!(e.origin, Origin::Env("PROMUA_SYNC__JOB__0__NAME".into()));
+    let with_job = format!(
+        "{text}[[job]]\nname = \"stock\"\nkind = \"push_stock\"\nschedule = \"* * * * *\"\n"
+    );
+    let errors = refused(&with_job, &[("PROMUA_SYNC__JOB__0__NAME", "x")]);
+    let e = error_at(&errors, "job");
+    assert_eq!(e.origin, Origin::Env("PROMUA_SYNC__JOB__0__NAME".into()));
+    // Two wrong variables: both named, in one pass.
+    let errors = refused(
+        &text,
+        &[
+            ("PROMUA_SYNC__SYNC__UPDATE_BALANCES", "maybe"),
+            ("PROMUA_SYNC__SYNC__PUSH_DEBOUNCE_MS", "soon"),
+        ],
+    );
+    assert_eq!(errors.errors.len(), 2, "{errors}");
+    assert_eq!(
+        error_at(&errors, "sync.push_debounce_ms").origin,
+        Origin::Env("PROMUA_SYNC__SYNC__PUSH_DEBOUNCE_MS".into())
+    );
+}
+
+#[test]
+fn env_overrides_of_text_stay_text_and_good_ones_apply() {
+    let text = format!("{STORE}[sync]\nwarehouses = [\"main\"]\nupdate_balances = true\n");
+    let config = load(
+        text.as_bytes(),
+        &[
+            ("PROMUA_SYNC__STORE__PATH", "/srv/12345"),
+            ("PROMUA_SYNC__SYNC__WAREHOUSES", "[1, main]"),
+            ("PROMUA_SYNC__SYNC__RESERVE_WAREHOUSE", "1"),
+            ("PROMUA_SYNC__SYNC__UPDATE_BALANCES", "false"),
+            ("PROMUA_SYNC__PROM__TOKEN", "0123456789"),
+            ("UNRELATED", "x"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(config.store.path, std::path::Path::new("/srv/12345"));
+    assert_eq!(config.sync.warehouses, ["1", "main"]);
+    assert_eq!(config.sync.reserve_warehouse, "1");
+    assert!(!config.sync.update_balances);
+    assert_eq!(
+        config.prom.token_origin,
+        "environment variable PROMUA_SYNC__PROM__TOKEN"
+    );
+}
+
+#[test]
+fn a_typo_in_a_status_map_entry_is_an_unknown_key_at_its_place() {
+    let text = format!(
+        "{STORE}[sync]\nupdate_statuses = true\nsafty_buffer = 2\n\n[[job]]\nname = \"statuses\"\nkind = \"push_statuses\"\n\
+         schedule = \"*/5 * * * *\"\nbatch_sise = 10\n\
+         status_map = {{ received = \"received\", canceled = {{ status = \"canceled\", reasn = \"buyers_request\" }} }}\n"
+    );
+    let errors = refused(&text, &[]);
+    let e = error_at(&errors, "job[0].status_map.canceled.reasn");
+    assert_eq!(e.message, "unknown key `reasn`");
+    assert_eq!(e.help.as_deref(), Some("did you mean `reason`?"));
+    let line = line_of(&errors, e);
+    assert!(
+        line.contains(&format!(
+            "{}: job[0].status_map.canceled.reasn: unknown key `reasn` (did you mean `reason`?)",
+            place_of(&text, "status_map", "reasn")
+        )),
+        "{line}"
+    );
+    // Not reported as the reason it then seems to lack.
+    assert!(!errors.to_string().contains("needs a reason"), "{errors}");
+    // Unknown keys elsewhere: in a job, in a section; each at its place.
+    let e = error_at(&errors, "job[0].batch_sise");
+    assert!(
+        line_of(&errors, e).contains(&format!(
+            "{}: job[0].batch_sise: unknown key `batch_sise`",
+            place_of(&text, "[[job]]", "batch_sise")
+        )),
+        "{errors}"
+    );
+    assert!(e.help.as_deref().unwrap().contains("max_changes"), "{e:?}");
+    let e = error_at(&errors, "sync.safty_buffer");
+    assert_eq!(e.help.as_deref(), Some("did you mean `safety_buffer`?"));
+    assert!(
+        line_of(&errors, e).contains(&place_of(&text, "[sync]", "safty_buffer")),
+        "{errors}"
+    );
+    assert_eq!(errors.errors.len(), 3, "{errors}");
+}
+
+#[test]
+fn an_empty_path_is_called_empty_not_missing() {
+    let text =
+        "[prom]\ntoken_file = \"\"\n\n[store]\npath = \"\"\n\n[admin]\ntoken_file = \"  \"\n";
+    let errors = refused(text, &[]);
+    assert_eq!(errors.errors.len(), 3, "{errors}");
+    for (key, section) in [
+        ("prom.token_file", "[prom]"),
+        ("store.path", "[store]"),
+        ("admin.token_file", "[admin]"),
+    ] {
+        let e = error_at(&errors, key);
+        assert_eq!(e.message, "the value is empty", "{e:?}");
+        let line = line_of(&errors, e);
+        let name = key.rsplit('.').next().unwrap();
+        let value_place = place_of(text, section, &format!("{name} = "));
+        // The value's place: the column after `name = `.
+        let (l, c) = value_place.rsplit_once(':').unwrap();
+        let col: usize = c.parse().unwrap();
+        let expected = format!("{l}:{}: {key}: the value is empty", col + name.len() + 3);
+        assert!(line.contains(&expected), "{line} / {expected}");
+        assert!(!line.contains("missing"), "{line}");
+    }
+}
+
+const FOUR_MISTAKES: &str = r#"[prom]
+token_fiel = "/etc/promua-sync/prom-token"
+
+[store]
+path = "store"
+
+[[job]]
+name = "stock"
+kind = "push_stock"
+schedule = "0 */2 * * mon-fry"
+
+[[job]]
+name = "stock"
+kind = "push_stock"
+schedule = "*/10 * * * *"
+
+[[job]]
+name = "orders"
+kind = "pull_ordrs"
+schedule = "*/5 * * * *"
+"#;
+
+#[test]
+fn four_mistakes_are_four_errors_a_duplicate_name_included() {
+    let errors = refused(FOUR_MISTAKES, &[]);
+    assert_eq!(errors.errors.len(), 4, "{errors}");
+    let e = error_at(&errors, "job[1].name");
+    assert!(
+        line_of(&errors, e).contains(&format!(
+            "{}: job[1].name: job name `stock` is used twice (also job[0], line 8)",
+            place_of(
+                FOUR_MISTAKES,
+                "[[job]]\nname = \"stock\"\nkind = \"push_stock\"\nschedule = \"*/10",
+                "\"stock\""
+            )
+        )),
+        "{errors}"
+    );
+    // The same through check-config: exit 2, "4 errors".
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("jobs.toml"), FOUR_MISTAKES).unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["check-config", "--config", "jobs.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("4 errors in the configuration"), "{stderr}");
+    assert!(
+        stderr.contains("jobs.toml:13:8: job[1].name: job name `stock` is used twice"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_names_the_first_bad_byte() {
+    // Line 2, column 10: `path = "s` is 9 characters (one of them 2 bytes), then 0xFF.
+    let bytes = b"[store]\npath = \"\xc3\xa9\xff\"\n[prom]\ntoken = \"secret-\xff\"\n";
+    let errors = match load(bytes, &[]) {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e,
+    };
+    assert_eq!(errors.errors.len(), 1);
+    let e = &errors.errors[0];
+    assert_eq!(e.origin, Origin::File(18..21));
+    let line = line_of(&errors, e);
+    assert!(
+        line.contains("jobs.toml:2:10: (encoding): not valid UTF-8: byte 0xFF at byte offset 18"),
+        "{line}"
+    );
+    let rendered = errors.render(false);
+    assert!(!rendered.contains("secret"), "{rendered}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("jobs.toml"), bytes).unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["check-config", "--config", "jobs.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("jobs.toml:2:10: (encoding): not valid UTF-8"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret"), "{stderr}");
+}
+
+#[test]
+fn numbers_too_large_say_so_and_name_the_allowed_range() {
+    let text = format!(
+        "{STORE}[sync]\nsafety_buffer = 123456789012345678901\npush_debounce_ms = 1.5\n\n\
+         [prom]\nmax_retries = 1234567890123456789012345678901234567890123\n\n\
+         [[job]]\nname = \"stock\"\nkind = \"push_stock\"\nschedule = \"*/10 * * * *\"\nbatch_size = 123456789012345678901\n\n\
+         [[job]]\nname = \"orders\"\nkind = \"pull_orders\"\nschedule = \"*/2 * * * *\"\nmax_changes = 123456789012345678901\ninitial_days = -3\n"
+    );
+    let errors = refused(&text, &[]);
+    let expect = [
+        (
+            "sync.safety_buffer",
+            "[sync]",
+            "123456789012345678901",
+            "`123456789012345678901` is too large: must be between 0 and 1000000000",
+        ),
+        (
+            "sync.push_debounce_ms",
+            "[sync]",
+            "1.5",
+            "`1.5` is not a whole number: must be between 0 and 600000 ms (10 minutes)",
+        ),
+        (
+            "prom.max_retries",
+            "[prom]",
+            "1234567890",
+            "is too large: must be between 0 and 20",
+        ),
+        (
+            "job[0].batch_size",
+            "name = \"stock\"",
+            "123456789012345678901",
+            "`123456789012345678901` is too large: must be between 1 and 100",
+        ),
+        (
+            "job[1].max_changes",
+            "name = \"orders\"",
+            "123456789012345678901",
+            "`123456789012345678901` is too large: must be between 1 and 1000000000",
+        ),
+        (
+            "job[1].initial_days",
+            "name = \"orders\"",
+            "-3",
+            "must be between 1 and 365 days",
+        ),
+    ];
+    assert_eq!(errors.errors.len(), expect.len(), "{errors}");
+    for (key, after, needle, words) in expect {
+        let e = error_at(&errors, key);
+        let line = line_of(&errors, e);
+        assert!(
+            line.contains(&format!("{}: {key}: ", place_of(&text, after, needle))),
+            "{line}"
+        );
+        assert!(e.message.contains(words), "{line}");
+        assert!(
+            !e.message.contains("not a whole number") || needle == "1.5",
+            "{line}"
+        );
+    }
+    // In range but above the largest quantity.
+    let errors = refused(&format!("{STORE}[sync]\nsafety_buffer = 2000000000\n"), &[]);
+    assert!(
+        error_at(&errors, "sync.safety_buffer")
+            .message
+            .contains("`2000000000` is too large: must be between 0 and 1000000000"),
+        "{errors}"
+    );
+    assert_eq!(
+        promua_sync::store::MAX_QUANTITY,
+        1_000_000_000,
+        "the message above names it"
+    );
+}
+
+#[test]
+fn a_schedule_that_never_fires_is_refused_at_its_place() {
+    let text = format!(
+        "{STORE}\n[[job]]\nname = \"stock\"\nkind = \"push_stock\"\nschedule = \"0 0 30 2 *\"\n"
+    );
+    let errors = refused(&text, &[]);
+    assert_eq!(errors.errors.len(), 1, "{errors}");
+    let e = error_at(&errors, "job[0].schedule");
+    let line = line_of(&errors, e);
+    assert!(
+        line.contains(&format!(
+            "{}: job[0].schedule: `0 0 30 2 *` never fires",
+            place_of(&text, "schedule", "\"0 0 30")
+        )),
+        "{line}"
+    );
+    // Rare but real dates are fine: 29 February, Friday the 13th.
+    for ok in ["0 0 29 2 *", "0 9 13 * 5"] {
+        let text = format!(
+            "{STORE}\n[[job]]\nname = \"stock\"\nkind = \"push_stock\"\nschedule = \"{ok}\"\n"
+        );
+        load(text.as_bytes(), &[]).unwrap();
+    }
+}
+
+#[test]
+fn max_changes_zero_is_refused_in_every_kind_that_has_it() {
+    let mut text = format!("{STORE}[sync]\nupdate_prices = true\nupdate_statuses = true\n");
+    let kinds = [
+        ("push_stock", ""),
+        ("push_prices", ""),
+        ("push_statuses", ""),
+        ("pull_orders", ""),
+        ("import_products", "mode = \"link_only\"\n"),
+    ];
+    for (i, (kind, extra)) in kinds.iter().enumerate() {
+        text.push_str(&format!(
+            "\n[[job]]\nname = \"j{i}\"\nkind = \"{kind}\"\nschedule = \"*/10 * * * *\"\n{extra}max_changes = 0\n"
+        ));
+    }
+    let errors = refused(&text, &[]);
+    assert_eq!(errors.errors.len(), kinds.len(), "{errors}");
+    for i in 0..kinds.len() {
+        let key = format!("job[{i}].max_changes");
+        let e = error_at(&errors, &key);
+        let line = line_of(&errors, e);
+        let place = place_of(&text, &format!("name = \"j{i}\""), "max_changes = 0");
+        let (l, c) = place.rsplit_once(':').unwrap();
+        let value_col: usize = c.parse::<usize>().unwrap() + "max_changes = ".len();
+        assert!(
+            line.contains(&format!(
+                "{l}:{value_col}: {key}: max_changes = 0 would stop every run that changes anything (remove the key for no limit, or set a positive number)"
+            )),
+            "{line}"
+        );
+    }
+}
+
+const WAREHOUSES: &str = r#"[store]
+path = "store"
+
+[sync]
+warehouses = ["main", "shop"]
+local_warehouses = ["returns"]
+reserve_warehouse = "RESERVE"
+
+[[job]]
+name = "download"
+kind = "import_products"
+mode = "update_balances"
+schedule = "0 3 * * *"
+warehouse = "WAREHOUSE"
+"#;
+
+#[test]
+fn warehouses_named_by_the_configuration_must_be_declared() {
+    let text = WAREHOUSES
+        .replace("RESERVE", "nowhere")
+        .replace("WAREHOUSE", "nowhere");
+    let errors = refused(&text, &[]);
+    assert_eq!(errors.errors.len(), 2, "{errors}");
+    for (key, after) in [
+        ("sync.reserve_warehouse", "reserve_warehouse"),
+        ("job[0].warehouse", "[[job]]"),
+    ] {
+        let e = error_at(&errors, key);
+        let line = line_of(&errors, e);
+        assert!(
+            line.contains(&format!(
+                "{}: {key}: warehouse `nowhere` is not declared",
+                place_of(&text, after, "\"nowhere\"")
+            )),
+            "{line}"
+        );
+        assert!(
+            line.contains("[sync] warehouses (pushed to Prom.ua): main, shop")
+                && line.contains("[sync] local_warehouses (kept locally): returns"),
+            "{line}"
+        );
+    }
+    // update_balances into a local warehouse: declared, so fine; into a pushed one too.
+    for w in ["returns", "shop"] {
+        let text = WAREHOUSES
+            .replace("RESERVE", "main")
+            .replace("WAREHOUSE", w);
+        let config = load(text.as_bytes(), &[]).unwrap();
+        assert_eq!(config.sync.known_warehouses(), ["main", "shop", "returns"]);
+    }
+    // Orders reserve the stock Prom.ua is shown: a local warehouse will not do.
+    let text = WAREHOUSES
+        .replace("RESERVE", "returns")
+        .replace("WAREHOUSE", "main");
+    let errors = refused(&text, &[]);
+    let e = error_at(&errors, "sync.reserve_warehouse");
+    assert!(
+        e.message.contains("`returns` is a local warehouse")
+            && line_of(&errors, e).contains(&place_of(&text, "reserve_warehouse", "\"returns\"")),
+        "{errors}"
+    );
+    // And check-config refuses what it used to pass.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = WAREHOUSES
+        .replace("RESERVE", "nowhere")
+        .replace("WAREHOUSE", "nowhere");
+    std::fs::write(dir.path().join("jobs.toml"), bad).unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["check-config", "--config", "jobs.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = flat(&String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stderr.contains(
+            "jobs.toml:7:21: sync.reserve_warehouse: warehouse `nowhere` is not declared"
+        ) && stderr
+            .contains("jobs.toml:14:13: job[0].warehouse: warehouse `nowhere` is not declared"),
+        "{stderr}"
+    );
+}
