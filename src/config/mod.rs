@@ -118,6 +118,11 @@ pub struct AdminConfig {
     pub listen: std::net::SocketAddr,
     /// Where the bearer token lives (created 0600 at the daemon's first start).
     pub token_file: PathBuf,
+    /// The largest CSV body (`POST /v1/import/{kind}`, `POST /v1/links/apply`) and CSV
+    /// file the CLI sends, in MB (MiB).
+    pub max_csv_body_mb: u64,
+    /// The largest body of any other admin API call, in KB (KiB).
+    pub max_json_body_kb: u64,
 }
 
 impl AdminConfig {
@@ -234,6 +239,8 @@ struct RawAdmin {
     listen: Option<String>,
     allow_non_loopback: bool,
     token_file: Option<PathBuf>,
+    max_csv_body_mb: Option<u64>,
+    max_json_body_kb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -845,10 +852,32 @@ impl<'a, 'i> Compiler<'a, 'i> {
                 .map_or_else(|| PathBuf::from("admin-token"), |p| p.join("admin-token")),
             (None, None) => return None,
         };
+        let max_csv_body_mb = raw.max_csv_body_mb.unwrap_or(32);
+        if !(1..=1024).contains(&max_csv_body_mb) {
+            self.error(
+                &at("max_csv_body_mb"),
+                false,
+                "must be between 1 and 1024 (MB)",
+                None,
+            );
+            return None;
+        }
+        let max_json_body_kb = raw.max_json_body_kb.unwrap_or(1024);
+        if !(1..=65_536).contains(&max_json_body_kb) {
+            self.error(
+                &at("max_json_body_kb"),
+                false,
+                "must be between 1 and 65536 (KB)",
+                None,
+            );
+            return None;
+        }
         Some(AdminConfig {
             enabled: raw.enabled.unwrap_or(true),
             listen,
             token_file,
+            max_csv_body_mb,
+            max_json_body_kb,
         })
     }
 

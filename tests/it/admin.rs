@@ -2,6 +2,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
+use promua_sync::admin::BodyLimits;
 use promua_sync::backoffice::{
     AdminClient, BackOffice, BackofficeError, CsvKind, CsvOptions, Ledger, LinkRequest, PriceSet,
     ProductQuery, StockAdjust, StockSet,
@@ -22,13 +23,19 @@ struct Api {
 }
 
 async fn api() -> Api {
+    api_with(BodyLimits::default()).await
+}
+
+/// An admin API on a fresh store, warehouses `main` and `shop` declared.
+async fn api_with(limits: BodyLimits) -> Api {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("store")).unwrap();
     let office = BackOffice::new(
         store.clone(),
         Actor::Api,
         vec![("stock".into(), "push_stock".into(), "*/5 * * * *".into())],
-    );
+    )
+    .with_warehouses(["main", "shop"]);
     let token = promua_sync::admin::token::load_or_create(&dir.path().join("admin-token")).unwrap();
     let listener = promua_sync::admin::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
@@ -39,6 +46,7 @@ async fn api() -> Api {
         listener,
         office,
         token.clone(),
+        limits,
         stop.clone(),
     ));
     let client = AdminClient::new(&base, token.clone(), "cli").unwrap();
