@@ -101,7 +101,7 @@ pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> R
     let v1 = csv
         .merge(json)
         .layer(middleware::from_fn_with_state(app.clone(), auth));
-    Router::new()
+    let routes = Router::new()
         .route("/health", get(health))
         .nest("/v1", v1)
         .fallback(|| async {
@@ -110,8 +110,12 @@ pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> R
                 Json(json!({"kind": "not_found", "error": "no such endpoint"})),
             )
         })
+        .with_state(app);
+    // Around the whole router, so that it sees axum's answers whole (a 405 gets its
+    // `Allow` header only on the way out of the route).
+    Router::new()
+        .fallback_service(routes)
         .layer(middleware::from_fn(json_rejections))
-        .with_state(app)
 }
 
 /// The scheme is case-insensitive (RFC 9110); spaces around the token are tolerated.

@@ -7,6 +7,7 @@ mod config;
 mod daemon;
 mod helpers;
 mod import;
+mod limits;
 mod orders;
 mod prom;
 mod push_stock;
