@@ -701,3 +701,76 @@ pub fn parse_prom_id(text: &str) -> std::result::Result<i64, String> {
     }
     i64::try_from(v).map_err(|_| format!("`{}` is too large for a Prom product id", text.trim()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_are_whole_from_0_to_the_cap_and_say_why_not() {
+        assert_eq!(parse_quantity(" 42 "), Ok(42));
+        assert_eq!(parse_quantity("+7"), Ok(7));
+        assert_eq!(parse_quantity("0"), Ok(0));
+        assert_eq!(parse_quantity("1000000000"), Ok(MAX_QUANTITY));
+        let neg = parse_quantity("-5").unwrap_err();
+        assert!(neg.contains("must not be negative"), "{neg}");
+        for big in ["1000000001", "123456789012345678901", &"9".repeat(60)] {
+            let e = parse_quantity(big).unwrap_err();
+            assert!(e.contains("is too large") && !e.contains("whole"), "{e}");
+        }
+        for bad in ["1.5", "abc", "1e3", "-", "", "5 шт"] {
+            let e = parse_quantity(bad).unwrap_err();
+            assert!(e.contains("whole number"), "{bad}: {e}");
+        }
+        assert_eq!(parse_delta("-1000000000"), Ok(-MAX_QUANTITY));
+        assert!(
+            parse_delta("-1000000001")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(check_quantity(-1).is_err() && check_quantity(MAX_QUANTITY + 1).is_err());
+        assert!(check_delta(i64::MIN).is_err() && check_delta(-MAX_QUANTITY).is_ok());
+    }
+
+    #[test]
+    fn prom_ids_are_positive() {
+        assert_eq!(parse_prom_id("1830042117"), Ok(1_830_042_117));
+        for bad in ["0", "-5", "-0"] {
+            assert!(
+                parse_prom_id(bad)
+                    .unwrap_err()
+                    .contains("is not a Prom product id"),
+                "{bad}"
+            );
+        }
+        assert!(
+            parse_prom_id("99999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(check_prom_id(0).is_err() && check_prom_id(1).is_ok());
+    }
+
+    #[test]
+    fn row_errors_list_twenty_and_count_the_rest_by_row() {
+        let mut e = RowErrors::default();
+        for row in 2..4_000_002u64 {
+            e.add(row, "quantity", "bad");
+            if row == 2 {
+                e.add(row, "sku", "also bad");
+            }
+        }
+        assert_eq!(e.len(), 20);
+        assert_eq!(e.rows_with_errors(), 4_000_000);
+        assert_eq!(e.more_rows(), 4_000_000 - 19);
+        assert!(
+            e.to_string()
+                .ends_with("… and 3,999,981 more rows with errors")
+        );
+        let back = RowErrors::from_parts(e.to_vec(), e.rows_with_errors(), e.more_rows());
+        assert_eq!(back.more_rows(), e.more_rows());
+        assert_eq!(csv_io::thousands(0), "0");
+        assert_eq!(csv_io::thousands(1_000), "1,000");
+        assert_eq!(csv_io::thousands(3_999_980), "3,999,980");
+    }
+}

@@ -853,23 +853,26 @@ impl<'a, 'i> Compiler<'a, 'i> {
             (None, None) => return None,
         };
         let max_csv_body_mb = raw.max_csv_body_mb.unwrap_or(32);
-        if !(1..=1024).contains(&max_csv_body_mb) {
+        let csv_ok = (1..=1024).contains(&max_csv_body_mb);
+        if !csv_ok {
             self.error(
                 &at("max_csv_body_mb"),
                 false,
                 "must be between 1 and 1024 (MB)",
                 None,
             );
-            return None;
         }
         let max_json_body_kb = raw.max_json_body_kb.unwrap_or(1024);
-        if !(1..=65_536).contains(&max_json_body_kb) {
+        let json_ok = (1..=65_536).contains(&max_json_body_kb);
+        if !json_ok {
             self.error(
                 &at("max_json_body_kb"),
                 false,
                 "must be between 1 and 65536 (KB)",
                 None,
             );
+        }
+        if !(csv_ok && json_ok) {
             return None;
         }
         Some(AdminConfig {
