@@ -265,7 +265,10 @@ async fn json_rejections(req: Request, next: Next) -> Response {
     let text = axum::body::to_bytes(resp.into_body(), 64 << 10)
         .await
         .unwrap_or_default();
-    let mut message = String::from_utf8_lossy(&text).trim().to_string();
+    let mut message = String::from_utf8_lossy(&text).trim().replace(
+        "Failed to deserialize the JSON body into the target type: ",
+        "the JSON body: ",
+    );
     if message.is_empty() {
         message = format!("{method} {path}: the request was refused (HTTP {status})");
     }
