@@ -178,12 +178,21 @@ async fn a_100_mb_body_gets_413_and_the_daemon_peak_memory_stays_small() {
             "{body}"
         );
         assert!(a.sent < 100 << 20, "refused before the end");
-        answers.push((path, chunked, a.sent));
+        let peak = peak_rss(pid);
+        answers.push((path, chunked, a.sent, peak.saturating_sub(before) >> 20));
+        if !chunked {
+            // Refused on its Content-Length: nothing of the body was kept.
+            assert!(
+                peak.saturating_sub(before) < 8 << 20,
+                "an announced body grew the peak by {} MiB",
+                peak.saturating_sub(before) >> 20
+            );
+        }
     }
     let after = peak_rss(pid);
     let growth = after.saturating_sub(before);
     eprintln!(
-        "daemon VmHWM before {:.1} MiB, after {:.1} MiB, growth {:.1} MiB; body bytes sent before the 413: {:?}",
+        "daemon VmHWM before {:.1} MiB, after {:.1} MiB, growth {:.1} MiB; (path, chunked, body bytes sent before the 413, peak growth MiB so far): {:?}",
         before as f64 / 1048576.0,
         after as f64 / 1048576.0,
         growth as f64 / 1048576.0,
