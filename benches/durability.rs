@@ -118,6 +118,7 @@ async fn api_writes() {
         listener,
         office,
         TOKEN.into(),
+        promua_sync::admin::BodyLimits::default(),
         stop.clone(),
     ));
     let clients = 16;

@@ -13,6 +13,7 @@ use axum::routing::{get, post, put};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::BodyLimits;
 use crate::backoffice::{
     BackOffice, BackofficeError, CsvKind, CsvOptions, Ledger, LinkRequest, PriceSet, ProductQuery,
     StockAdjust, StockSet,
@@ -49,12 +50,32 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-pub(super) fn router(office: BackOffice, token: String) -> Router {
+pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> Router {
     let app = App {
         office,
         token: std::sync::Arc::new(token),
     };
-    let v1 = Router::new()
+    let csv_limit = Limit {
+        bytes: limits.csv_body_mb << 20,
+        amount: limits.csv_body_mb,
+        unit: "MB",
+        key: "max_csv_body_mb",
+    };
+    let json_limit = Limit {
+        bytes: limits.json_body_kb << 10,
+        amount: limits.json_body_kb,
+        unit: "KB",
+        key: "max_json_body_kb",
+    };
+    // CSV files of many thousand rows come in one body: their own, larger limit.
+    let csv = Router::new()
+        .route("/import/{kind}", post(import))
+        .route("/links/apply", post(apply_links))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            csv_limit.bytes as usize,
+        ))
+        .layer(middleware::from_fn_with_state(csv_limit, body_limit));
+    let json = Router::new()
         .route("/products", get(list_products).post(add_product))
         .route("/products/{sku}", get(show_product).patch(update_product))
         .route("/stock/{sku}", put(set_stock))
@@ -65,21 +86,22 @@ pub(super) fn router(office: BackOffice, token: String) -> Router {
         .route("/journal", get(journal))
         .route("/runs", get(last_runs))
         .route("/runs/{job}", get(job_runs))
-        .route("/import/{kind}", post(import))
         .route("/export/{kind}", get(export))
         .route("/staged", get(staged))
         .route("/links/suggestions", get(suggest_links))
         .route("/links/accept", post(accept_links))
         .route("/links/unlinked.csv", get(export_unlinked))
-        .route("/links/apply", post(apply_links))
         .route("/orders", get(list_orders))
         .route("/orders/{id}", get(show_order))
         .route("/orders/{id}/status", put(set_order_status))
-        // CSV files of many thousand rows come in one body.
-        .layer(axum::extract::DefaultBodyLimit::max(256 << 20))
-        .layer(middleware::from_fn(json_rejections))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            json_limit.bytes as usize,
+        ))
+        .layer(middleware::from_fn_with_state(json_limit, body_limit));
+    let v1 = csv
+        .merge(json)
         .layer(middleware::from_fn_with_state(app.clone(), auth));
-    Router::new()
+    let routes = Router::new()
         .route("/health", get(health))
         .nest("/v1", v1)
         .fallback(|| async {
@@ -88,14 +110,27 @@ pub(super) fn router(office: BackOffice, token: String) -> Router {
                 Json(json!({"kind": "not_found", "error": "no such endpoint"})),
             )
         })
-        .with_state(app)
+        .with_state(app);
+    // Around the whole router, so that it sees axum's answers whole (a 405 gets its
+    // `Allow` header only on the way out of the route).
+    Router::new()
+        .fallback_service(routes)
+        .layer(middleware::from_fn(json_rejections))
 }
 
-async fn auth(State(app): State<App>, headers: HeaderMap, req: Request, next: Next) -> Response {
-    let given = headers
+/// The scheme is case-insensitive (RFC 9110); spaces around the token are tolerated.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+async fn auth(State(app): State<App>, req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(bearer_token);
     // Length-independent comparison: no early exit on the first differing byte.
     let ok = given.is_some_and(|g| {
         g.len() == app.token.len()
@@ -114,25 +149,130 @@ async fn auth(State(app): State<App>, headers: HeaderMap, req: Request, next: Ne
     next.run(req).await
 }
 
-/// axum's own refusals (a body that is not the JSON expected, a path id that is not a
-/// number) come as plain text: answer them in the API's error shape, as `invalid`.
-async fn json_rejections(req: Request, next: Next) -> Response {
-    let resp = next.run(req).await;
-    let status = resp.status();
-    let is_json = resp
+/// The body limit of a group of routes, and the key that sets it.
+#[derive(Debug, Clone, Copy)]
+struct Limit {
+    bytes: u64,
+    amount: u64,
+    unit: &'static str,
+    key: &'static str,
+}
+
+impl Limit {
+    /// 413 in the API's error shape; the connection closes (the rest of the body is not
+    /// read).
+    fn refuse(&self, announced: Option<u64>) -> Response {
+        let size = match announced {
+            Some(n) if self.unit == "MB" => format!("of {:.1} MB ", n as f64 / (1u64 << 20) as f64),
+            Some(n) => format!("of {:.1} KB ", n as f64 / 1024.0),
+            None => String::new(),
+        };
+        let message = format!(
+            "the request body {size}is too large: the limit is {} {} ([admin] {}){}",
+            self.amount,
+            self.unit,
+            self.key,
+            if self.key == "max_csv_body_mb" {
+                "; split the file, or raise the limit and restart the daemon"
+            } else {
+                ""
+            }
+        );
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONNECTION, "close")],
+            Json(BackofficeError::TooLarge(message).body()),
+        )
+            .into_response()
+    }
+}
+
+/// Refuses a body announced (Content-Length) over the limit before reading any of it;
+/// one that grows over it (chunked) is cut by `DefaultBodyLimit` and answered here.
+async fn body_limit(State(limit): State<Limit>, req: Request, next: Next) -> Response {
+    let announced = req
         .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if let Some(n) = announced.filter(|n| *n > limit.bytes) {
+        return limit.refuse(Some(n));
+    }
+    let resp = next.run(req).await;
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json(&resp) {
+        return limit.refuse(None);
+    }
+    resp
+}
+
+fn is_json(resp: &Response) -> bool {
+    resp.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !status.is_client_error() || is_json || status == StatusCode::UNAUTHORIZED {
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// axum's own refusals (a body that is not the JSON expected, a path id that is not a
+/// number, a method the path does not take) come as plain text or nothing: answer them
+/// in the API's error shape. A wrong method stays 405 (with `Allow`), naming the methods
+/// the path takes; the others become `invalid` (422).
+async fn json_rejections(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !status.is_client_error() || is_json(&resp) || status == StatusCode::UNAUTHORIZED {
         return resp;
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allow = resp.headers().get(header::ALLOW).cloned();
+        let methods: Vec<String> = allow
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .split(',')
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty() && m != "HEAD")
+            .collect();
+        let csv = path.starts_with("/v1/import/") || path == "/v1/links/apply";
+        let error = if methods.is_empty() {
+            format!("{method} is not allowed on {path}")
+        } else {
+            format!(
+                "{method} is not allowed on {path}: use {}{}",
+                methods.join(" or "),
+                if csv {
+                    ", with the CSV file as the body"
+                } else {
+                    ""
+                }
+            )
+        };
+        let mut out = (
+            StatusCode::METHOD_NOT_ALLOWED,
+            Json(json!({"kind": "method_not_allowed", "error": error})),
+        )
+            .into_response();
+        if let Some(a) = allow {
+            out.headers_mut().insert(header::ALLOW, a);
+        }
+        return out;
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        let body = BackofficeError::TooLarge("the request body is too large".into()).body();
+        return (status, Json(body)).into_response();
     }
     let text = axum::body::to_bytes(resp.into_body(), 64 << 10)
         .await
         .unwrap_or_default();
-    let body =
-        crate::backoffice::BackofficeError::Invalid(String::from_utf8_lossy(&text).into_owned())
-            .body();
+    let mut message = String::from_utf8_lossy(&text).trim().replace(
+        "Failed to deserialize the JSON body into the target type: ",
+        "the JSON body: ",
+    );
+    if message.is_empty() {
+        message = format!("{method} {path}: the request was refused (HTTP {status})");
+    }
+    let body = BackofficeError::Invalid(message).body();
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 

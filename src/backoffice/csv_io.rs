@@ -61,6 +61,11 @@ pub struct CsvOptions {
     pub source: Option<String>,
 }
 
+/// The most data rows one file may hold.
+pub const MAX_ROWS: usize = 1_000_000;
+/// The longest field (after trimming), in bytes.
+pub const MAX_FIELD_BYTES: usize = 4096;
+
 /// One thing wrong in a file: the row (the header is row 1), the field and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowError {
@@ -69,31 +74,173 @@ pub struct RowError {
     pub message: String,
 }
 
-impl RowError {
-    /// One line per error, at most 50, for messages.
-    pub fn list(errors: &[RowError]) -> String {
-        let mut out: Vec<String> = errors
-            .iter()
-            .take(50)
-            .map(|e| format!("  row {}, {}: {}", e.row, e.field, e.message))
-            .collect();
-        if errors.len() > 50 {
-            out.push(format!("  … and {} more", errors.len() - 50));
+/// What is wrong with a file: the first [`RowErrors::LISTED`] errors, and how many rows
+/// have errors in all (a file of a million bad rows is not a million-line answer).
+/// Derefs to the listed errors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowErrors {
+    listed: Vec<RowError>,
+    rows_with_errors: usize,
+    /// Distinct rows among `listed`.
+    listed_rows: usize,
+    last_row: Option<u64>,
+}
+
+impl RowErrors {
+    /// How many errors an answer lists.
+    pub const LISTED: usize = 20;
+
+    /// Adds an error; rows come in file order.
+    pub fn push(&mut self, e: RowError) {
+        if self.last_row != Some(e.row) {
+            self.last_row = Some(e.row);
+            self.rows_with_errors += 1;
+            if self.listed.len() < Self::LISTED {
+                self.listed_rows += 1;
+            }
         }
-        out.join("\n")
+        if self.listed.len() < Self::LISTED {
+            self.listed.push(e);
+        }
+    }
+
+    pub fn add(&mut self, row: u64, field: &str, message: impl Into<String>) {
+        self.push(RowError {
+            row,
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    pub fn single(row: u64, field: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::default();
+        e.add(row, field, message);
+        e
+    }
+
+    /// As received over the API.
+    pub fn from_parts(listed: Vec<RowError>, rows_with_errors: usize, more_rows: usize) -> Self {
+        let mut rows: Vec<u64> = listed.iter().map(|e| e.row).collect();
+        rows.dedup();
+        Self {
+            rows_with_errors: rows_with_errors.max(rows.len() + more_rows),
+            listed_rows: rows.len(),
+            last_row: listed.last().map(|e| e.row),
+            listed,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// Rows with at least one error, listed or not.
+    pub fn rows_with_errors(&self) -> usize {
+        self.rows_with_errors
+    }
+
+    /// Rows with errors that the list leaves out.
+    pub fn more_rows(&self) -> usize {
+        self.rows_with_errors - self.listed_rows
+    }
+
+    /// One line for an API answer (the rows are beside it).
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{} row(s) of the file are wrong; nothing was applied",
+            thousands(self.rows_with_errors as u64)
+        );
+        if self.more_rows() > 0 {
+            s += &format!(
+                " (the first {} errors are listed; and {} more rows with errors)",
+                self.listed.len(),
+                thousands(self.more_rows() as u64)
+            );
+        }
+        s
     }
 }
 
-struct Parsed {
-    /// Per data row: its row number and field → value.
-    rows: Vec<(u64, HashMap<&'static str, String>)>,
+impl std::ops::Deref for RowErrors {
+    type Target = [RowError];
+    fn deref(&self) -> &[RowError] {
+        &self.listed
+    }
 }
 
-fn parse(
-    kind: CsvKind,
+/// One line per listed error, then how many rows with errors are left out.
+impl std::fmt::Display for RowErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut lines: Vec<String> = self
+            .listed
+            .iter()
+            .map(|e| format!("  row {}, {}: {}", e.row, e.field, e.message))
+            .collect();
+        if self.more_rows() > 0 {
+            lines.push(format!(
+                "  … and {} more rows with errors",
+                thousands(self.more_rows() as u64)
+            ));
+        }
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+/// `3999980` → `3,999,980`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A data row: its number in the file and the values of the wanted fields.
+pub(super) struct Row {
+    pub row: u64,
+    fields: &'static [(&'static str, bool)],
+    /// Per wanted field, in `fields` order; `None` when the file has no such column.
+    values: Vec<Option<String>>,
+}
+
+impl Row {
+    /// The field's value, `None` when the file has no such column.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        let i = self.fields.iter().position(|(f, _)| *f == field)?;
+        self.values[i].as_deref()
+    }
+}
+
+impl std::ops::Index<&str> for Row {
+    type Output = str;
+    /// The field's value, empty when the file has no such column.
+    fn index(&self, field: &str) -> &str {
+        self.get(field).unwrap_or_default()
+    }
+}
+
+fn excerpt(v: &str) -> String {
+    let mut e: String = v.chars().take(24).collect();
+    if e.len() < v.len() {
+        e.push('…');
+    }
+    e
+}
+
+/// Reads a CSV file of the `fields` given (field, required): UTF-8 with or without BOM,
+/// `,`/`;`/tab, headers mapped by `opts.columns`. Refuses more than [`MAX_ROWS`] data rows
+/// and fields longer than [`MAX_FIELD_BYTES`], naming row and field. `needs_warehouse`:
+/// the file must have a `warehouse` column unless `opts.warehouse` names one.
+pub(super) fn parse(
+    fields: &'static [(&'static str, bool)],
+    needs_warehouse: bool,
     data: &[u8],
     opts: &CsvOptions,
-) -> std::result::Result<Parsed, Vec<RowError>> {
+) -> std::result::Result<Vec<Row>, RowErrors> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let text = std::str::from_utf8(data).map_err(|e| {
         let row = data[..e.valid_up_to()]
@@ -101,21 +248,17 @@ fn parse(
             .filter(|&&b| b == b'\n')
             .count() as u64
             + 1;
-        vec![RowError {
-            row,
-            field: "(file)".into(),
-            message: "the file is not UTF-8 text".into(),
-        }]
+        RowErrors::single(row, "(file)", "the file is not UTF-8 text")
     })?;
     let header_line = text.lines().next().unwrap_or_default();
     let delimiter = match opts.delimiter {
         Some(c) if c == ',' || c == ';' || c == '\t' => c as u8,
         Some(c) => {
-            return Err(vec![RowError {
-                row: 1,
-                field: "(file)".into(),
-                message: format!("unsupported delimiter `{c}`"),
-            }]);
+            return Err(RowErrors::single(
+                1,
+                "(file)",
+                format!("unsupported delimiter `{c}`"),
+            ));
         }
         None if header_line.matches(';').count() > header_line.matches(',').count() => b';',
         None => b',',
@@ -127,83 +270,148 @@ fn parse(
         .from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_lowercase()).collect(),
-        Err(e) => {
-            return Err(vec![RowError {
-                row: 1,
-                field: "(header)".into(),
-                message: e.to_string(),
-            }]);
-        }
+        Err(e) => return Err(RowErrors::single(1, "(header)", e.to_string())),
     };
-    let mut index: Vec<(&'static str, usize)> = Vec::new();
-    let mut errors = Vec::new();
-    for (field, required) in kind.fields() {
+    let mut errors = RowErrors::default();
+    for h in &headers {
+        if h.len() > MAX_FIELD_BYTES {
+            errors.add(
+                1,
+                "(header)",
+                format!(
+                    "a column name of {} bytes (`{}`); a field holds at most {} bytes",
+                    thousands(h.len() as u64),
+                    excerpt(h),
+                    thousands(MAX_FIELD_BYTES as u64)
+                ),
+            );
+        }
+    }
+    // Per wanted field, its column; and per column, the name an error gives it.
+    let mut index: Vec<Option<usize>> = Vec::with_capacity(fields.len());
+    let mut column_names: Vec<String> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if h.is_empty() {
+                format!("(column {})", i + 1)
+            } else {
+                excerpt(h)
+            }
+        })
+        .collect();
+    for (field, required) in fields {
         let wanted = opts
             .columns
             .get(*field)
             .map_or_else(|| field.to_string(), |c| c.trim().to_lowercase());
-        match headers.iter().position(|h| *h == wanted) {
-            Some(i) => index.push((field, i)),
-            None if *required && !(*field == "warehouse" && opts.warehouse.is_some()) => errors
-                .push(RowError {
-                    row: 1,
-                    field: field.to_string(),
-                    message: format!(
-                        "missing column `{wanted}` (the header has: {})",
-                        headers.join(", ")
-                    ),
-                }),
-            None => {}
+        let at = headers.iter().position(|h| *h == wanted);
+        if let Some(i) = at {
+            column_names[i] = field.to_string();
+        } else if *required {
+            errors.add(
+                1,
+                field,
+                format!(
+                    "missing column `{wanted}` (the header has: {})",
+                    headers
+                        .iter()
+                        .map(|h| excerpt(h))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
         }
+        index.push(at);
     }
-    if kind == CsvKind::Stock
-        && !index.iter().any(|(f, _)| *f == "warehouse")
-        && opts.warehouse.is_none()
-    {
-        errors.push(RowError {
-            row: 1,
-            field: "warehouse".into(),
-            message: "no `warehouse` column: add one or name the warehouse (--warehouse)".into(),
-        });
+    let warehouse_column = fields
+        .iter()
+        .zip(&index)
+        .any(|((f, _), i)| *f == "warehouse" && i.is_some());
+    if needs_warehouse && !warehouse_column && opts.warehouse.is_none() {
+        errors.add(
+            1,
+            "warehouse",
+            "no `warehouse` column: add one or name the warehouse (--warehouse)",
+        );
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     let mut rows = Vec::new();
-    for record in reader.records() {
-        match record {
-            Ok(r) => {
-                let row = r.position().map_or(0, |p| p.line());
-                if r.iter().all(|f| f.trim().is_empty()) {
-                    continue;
-                }
-                if r.len() != headers.len() {
-                    errors.push(RowError {
-                        row,
-                        field: "(row)".into(),
-                        message: format!(
-                            "{} fields where the header has {}",
-                            r.len(),
-                            headers.len()
-                        ),
-                    });
-                    continue;
-                }
-                let values = index
-                    .iter()
-                    .map(|(f, i)| (*f, r.get(*i).unwrap_or_default().to_string()))
-                    .collect();
-                rows.push((row, values));
+    let mut count = 0usize;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                errors.add(e.position().map_or(0, |p| p.line()), "(row)", e.to_string());
+                continue;
             }
-            Err(e) => errors.push(RowError {
-                row: e.position().map_or(0, |p| p.line()),
-                field: "(row)".into(),
-                message: e.to_string(),
-            }),
         }
+        let row = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        count += 1;
+        if count > MAX_ROWS {
+            errors.add(
+                row,
+                "(file)",
+                format!(
+                    "more than {} data rows: a file holds at most {} rows; split it",
+                    thousands(MAX_ROWS as u64),
+                    thousands(MAX_ROWS as u64)
+                ),
+            );
+            break;
+        }
+        if record.len() != headers.len() {
+            errors.add(
+                row,
+                "(row)",
+                format!(
+                    "{} fields where the header has {}",
+                    record.len(),
+                    headers.len()
+                ),
+            );
+            continue;
+        }
+        let mut too_long = false;
+        for (i, f) in record.iter().enumerate() {
+            if f.len() > MAX_FIELD_BYTES {
+                too_long = true;
+                errors.add(
+                    row,
+                    &column_names[i],
+                    format!(
+                        "`{}` is {} bytes long; a field holds at most {} bytes (4 KiB)",
+                        excerpt(f),
+                        thousands(f.len() as u64),
+                        thousands(MAX_FIELD_BYTES as u64)
+                    ),
+                );
+            }
+        }
+        if too_long || !errors.is_empty() {
+            // Only the errors matter now: keep reading for them, not the rows.
+            rows = Vec::new();
+            continue;
+        }
+        let values = index
+            .iter()
+            .map(|i| i.map(|i| record.get(i).unwrap_or_default().to_string()))
+            .collect();
+        rows.push(Row {
+            row,
+            fields,
+            values,
+        });
     }
     if errors.is_empty() {
-        Ok(Parsed { rows })
+        Ok(rows)
     } else {
         Err(errors)
     }
@@ -219,24 +427,28 @@ fn decimal(v: &str) -> Option<Decimal> {
         .filter(|a| !a.is_sign_negative() && m.currency.is_none())
 }
 
-/// Checks the whole file, then applies it in one transaction.
+/// Checks the whole file, then applies it in one transaction. `warehouses`: those the
+/// configuration declares; stock goes only there.
 pub(super) fn import(
     store: &Store,
     kind: CsvKind,
     data: &[u8],
     opts: &CsvOptions,
+    warehouses: &[String],
 ) -> Result<ImportReport> {
-    let parsed = parse(kind, data, opts).map_err(BackofficeError::Rows)?;
-    let mut errors = Vec::new();
-    let mut err = |row: u64, field: &str, message: String| {
-        errors.push(RowError {
-            row,
-            field: field.into(),
-            message,
-        })
-    };
+    if let Some(w) = &opts.warehouse {
+        if kind == CsvKind::Stock {
+            check_warehouse(w, warehouses).map_err(|m| {
+                BackofficeError::Invalid(format!("the warehouse of the file's rows: {m}"))
+            })?;
+        }
+    }
+    let parsed =
+        parse(kind.fields(), kind == CsvKind::Stock, data, opts).map_err(BackofficeError::Rows)?;
+    let mut errors = RowErrors::default();
+    let mut err = |row: u64, field: &str, message: String| errors.add(row, field, message);
     let mut report = ImportReport {
-        rows: parsed.rows.len(),
+        rows: parsed.len(),
         ..Default::default()
     };
     let reason = format!(
@@ -250,7 +462,8 @@ pub(super) fn import(
         CsvKind::Products => {
             let mut seen: HashMap<String, u64> = HashMap::new();
             let mut new = Vec::new();
-            for (row, v) in &parsed.rows {
+            for v in &parsed {
+                let row = &v.row;
                 let sku = v["sku"].trim().to_string();
                 if sku.is_empty() {
                     err(*row, "sku", "the SKU is blank".into());
@@ -295,7 +508,8 @@ pub(super) fn import(
         CsvKind::Stock => {
             let mut changes = Vec::new();
             let mut seen: HashMap<(u64, String), u64> = HashMap::new();
-            for (row, v) in &parsed.rows {
+            for v in &parsed {
+                let row = &v.row;
                 let sku = v["sku"].trim();
                 let product = if sku.is_empty() {
                     err(*row, "sku", "the SKU is blank".into());
@@ -311,19 +525,24 @@ pub(super) fn import(
                     .get("warehouse")
                     .map(|w| w.trim().to_string())
                     .filter(|w| !w.is_empty())
-                    .or_else(|| opts.warehouse.clone());
-                if warehouse.is_none() {
-                    err(*row, "warehouse", "the warehouse is blank".into());
-                }
-                let quantity = v["quantity"].trim();
-                let qty = match quantity.parse::<i64>() {
+                    .or_else(|| opts.warehouse.as_ref().map(|w| w.trim().to_string()));
+                let warehouse = match warehouse {
+                    None => {
+                        err(*row, "warehouse", "the warehouse is blank".into());
+                        None
+                    }
+                    Some(w) => match check_warehouse(&w, warehouses) {
+                        Ok(w) => Some(w),
+                        Err(m) => {
+                            err(*row, "warehouse", m);
+                            None
+                        }
+                    },
+                };
+                let qty = match super::parse_quantity(&v["quantity"]) {
                     Ok(q) => Some(q),
-                    Err(_) => {
-                        err(
-                            *row,
-                            "quantity",
-                            format!("`{quantity}` is not a whole number"),
-                        );
+                    Err(m) => {
+                        err(*row, "quantity", m);
                         None
                     }
                 };
@@ -349,7 +568,8 @@ pub(super) fn import(
         CsvKind::Prices => {
             let mut updates = Vec::new();
             let mut seen = HashSet::new();
-            for (row, v) in &parsed.rows {
+            for v in &parsed {
+                let row = &v.row;
                 let sku = v["sku"].trim();
                 let product = store.product_by_sku(sku)?;
                 if product.is_none() {
@@ -396,6 +616,25 @@ pub(super) fn import(
         }
     }
     Ok(report)
+}
+
+/// The warehouse, trimmed, if the configuration declares it; else why not.
+pub(super) fn check_warehouse(w: &str, known: &[String]) -> std::result::Result<String, String> {
+    let w = w.trim();
+    if w.is_empty() {
+        return Err("a warehouse name must not be blank".into());
+    }
+    if known.iter().any(|k| k == w) {
+        return Ok(w.to_string());
+    }
+    Err(format!(
+        "unknown warehouse `{w}` (the configuration declares: {}); declare it in [sync] warehouses or [sync] local_warehouses",
+        known
+            .iter()
+            .map(|k| format!("`{k}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 /// The same shapes the import reads, with `,` and a header.

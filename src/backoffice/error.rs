@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::csv_io::RowError;
+use super::csv_io::{RowError, RowErrors, thousands};
 use crate::store::StoreError;
 
 /// What a ledger operation can refuse, with the same meaning over HTTP and in-process.
@@ -12,8 +12,11 @@ pub enum BackofficeError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("{} row(s) of the file are wrong; nothing was applied:\n{}", .0.len(), RowError::list(.0))]
-    Rows(Vec<RowError>),
+    #[error("{} row(s) of the file are wrong; nothing was applied:\n{}", thousands(.0.rows_with_errors() as u64), .0)]
+    Rows(RowErrors),
+    /// A body or file over a configured limit (HTTP 413).
+    #[error("{0}")]
+    TooLarge(String),
     #[error("the admin API: {0}")]
     Remote(String),
     #[error(transparent)]
@@ -35,8 +38,19 @@ impl From<StoreError> for BackofficeError {
 pub struct ErrorBody {
     pub kind: String,
     pub error: String,
+    /// The first [`RowErrors::LISTED`] errors of a file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rows: Vec<RowError>,
+    /// How many rows of the file have errors, listed or not.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rows_with_errors: usize,
+    /// Rows with errors beyond those listed in `rows`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub more_rows: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl BackofficeError {
@@ -44,6 +58,7 @@ impl BackofficeError {
         match self {
             BackofficeError::NotFound(_) => 404,
             BackofficeError::Invalid(_) | BackofficeError::Rows(_) => 422,
+            BackofficeError::TooLarge(_) => 413,
             BackofficeError::Conflict(_) => 409,
             BackofficeError::Remote(_) => 502,
             BackofficeError::Store(_) => 500,
@@ -56,18 +71,24 @@ impl BackofficeError {
             BackofficeError::Invalid(_) => "invalid",
             BackofficeError::Conflict(_) => "conflict",
             BackofficeError::Rows(_) => "rows",
+            BackofficeError::TooLarge(_) => "too_large",
             BackofficeError::Remote(_) => "remote",
             BackofficeError::Store(_) => "store",
         };
-        ErrorBody {
-            kind: kind.into(),
-            error: match self {
-                BackofficeError::Rows(_) => "the file has errors; nothing was applied".into(),
-                e => e.to_string(),
+        match self {
+            BackofficeError::Rows(r) => ErrorBody {
+                kind: kind.into(),
+                error: r.summary(),
+                rows: r.to_vec(),
+                rows_with_errors: r.rows_with_errors(),
+                more_rows: r.more_rows(),
             },
-            rows: match self {
-                BackofficeError::Rows(r) => r.clone(),
-                _ => Vec::new(),
+            e => ErrorBody {
+                kind: kind.into(),
+                error: e.to_string(),
+                rows: Vec::new(),
+                rows_with_errors: 0,
+                more_rows: 0,
             },
         }
     }
@@ -77,7 +98,12 @@ impl BackofficeError {
             "not_found" => BackofficeError::NotFound(body.error),
             "invalid" => BackofficeError::Invalid(body.error),
             "conflict" => BackofficeError::Conflict(body.error),
-            "rows" => BackofficeError::Rows(body.rows),
+            "rows" => BackofficeError::Rows(RowErrors::from_parts(
+                body.rows,
+                body.rows_with_errors,
+                body.more_rows,
+            )),
+            "too_large" => BackofficeError::TooLarge(body.error),
             _ => BackofficeError::Remote(body.error),
         }
     }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{BackofficeError, Result, RowError};
+use super::{BackofficeError, Result, RowErrors};
 use crate::store::{Product, StagedProduct, Store};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,56 +166,27 @@ pub(super) fn export(store: &Store) -> Result<String> {
     Ok(String::from_utf8(bytes).expect("UTF-8"))
 }
 
+/// The columns `apply` reads (the export's other columns are ignored).
+const APPLY_FIELDS: &[(&str, bool)] = &[("prom_id", true), ("local_sku", true)];
+
 /// Reads a filled-in mapping: rows with both `prom_id` and `local_sku` become links. The
-/// whole file is checked first; any bad row and nothing is linked.
+/// whole file is checked first (with the CSV import's limits on rows and fields); any bad
+/// row and nothing is linked.
 pub(super) fn apply(store: &Store, data: &[u8]) -> Result<usize> {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let text = std::str::from_utf8(data)
-        .map_err(|_| BackofficeError::Invalid("the file is not UTF-8 text".into()))?;
-    let delimiter = if text.lines().next().unwrap_or_default().contains(';') {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| BackofficeError::Invalid(e.to_string()))?
-        .iter()
-        .map(str::to_lowercase)
-        .collect();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(pc), Some(lc)) = (col("prom_id"), col("local_sku")) else {
-        return Err(BackofficeError::Rows(vec![RowError {
-            row: 1,
-            field: "(header)".into(),
-            message: "the header needs `prom_id` and `local_sku` columns".into(),
-        }]));
-    };
-    let mut errors = Vec::new();
+    let rows = super::csv_io::parse(APPLY_FIELDS, false, data, &Default::default())
+        .map_err(BackofficeError::Rows)?;
+    let mut errors = RowErrors::default();
     let mut pairs = Vec::new();
     let mut seen_prom: HashMap<i64, u64> = HashMap::new();
     let mut seen_local: HashMap<u64, u64> = HashMap::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| BackofficeError::Invalid(e.to_string()))?;
-        let row = rec.position().map_or(0, |p| p.line());
-        let prom = rec.get(pc).unwrap_or_default();
-        let sku = rec.get(lc).unwrap_or_default();
+    for rec in &rows {
+        let row = rec.row;
+        let (prom, sku) = (rec["prom_id"].trim(), rec["local_sku"].trim());
         if prom.is_empty() || sku.is_empty() {
             continue;
         }
-        let mut err = |field: &str, message: String| {
-            errors.push(RowError {
-                row,
-                field: field.into(),
-                message,
-            })
-        };
-        let prom_id = match prom.parse::<i64>() {
+        let mut err = |field: &str, message: String| errors.add(row, field, message);
+        let prom_id = match super::parse_prom_id(prom) {
             Ok(id)
                 if store.staged_product(id)?.is_some() || store.linked_to_prom(id)?.is_some() =>
             {
@@ -230,8 +201,8 @@ pub(super) fn apply(store: &Store, data: &[u8]) -> Result<usize> {
                 );
                 None
             }
-            Err(_) => {
-                err("prom_id", format!("`{prom}` is not a Prom product id"));
+            Err(m) => {
+                err("prom_id", m);
                 None
             }
         };

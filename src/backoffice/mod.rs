@@ -15,7 +15,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use tokio::sync::Notify;
 
-pub use csv_io::{CsvKind, CsvOptions, RowError};
+pub use csv_io::{CsvKind, CsvOptions, MAX_FIELD_BYTES, MAX_ROWS, RowError, RowErrors};
 pub use error::BackofficeError;
 pub use matching::{Suggestion, suggest};
 pub use remote::AdminClient;
@@ -23,8 +23,8 @@ pub use types::*;
 
 use crate::report::RunRecord;
 use crate::store::{
-    Actor, JournalEntry, LocalOrder, NewProduct, Product, ProductUpdate, ReservationPolicy,
-    StockChange, Store,
+    Actor, JournalEntry, LocalOrder, MAX_QUANTITY, NewProduct, Product, ProductUpdate,
+    ReservationPolicy, StockChange, Store,
 };
 
 pub type Result<T> = std::result::Result<T, BackofficeError>;
@@ -115,6 +115,13 @@ impl BackOffice {
         *self.warehouses.write().unwrap_or_else(|p| p.into_inner()) = sync.known_warehouses();
     }
 
+    /// The office with these warehouses declared (instead of a configuration's).
+    pub fn with_warehouses<S: Into<String>>(self, warehouses: impl IntoIterator<Item = S>) -> Self {
+        *self.warehouses.write().unwrap_or_else(|p| p.into_inner()) =
+            warehouses.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// The warehouses stock may be written to.
     pub fn known_warehouses(&self) -> Vec<String> {
         self.warehouses
@@ -199,7 +206,8 @@ impl BackOffice {
         let prom_id = self.store.link_of(p.id)?;
         let confirmed = self.store.stock_snapshot(p.id)?;
         Ok(ProductView {
-            total_stock: stock.values().sum(),
+            // Saturating: a sum of many warehouses never wraps, whatever the store holds.
+            total_stock: stock.values().fold(0i64, |t, q| t.saturating_add(*q)),
             stock,
             prom_id,
             prom_confirmed: confirmed,
@@ -215,14 +223,20 @@ impl BackOffice {
         })
     }
 
-    fn warehouse(w: &str) -> Result<String> {
-        let w = w.trim();
-        if w.is_empty() {
-            return Err(BackofficeError::Invalid(
-                "a warehouse name must not be blank".into(),
-            ));
-        }
-        Ok(w.to_string())
+    /// The warehouse, trimmed, if the configuration declares it.
+    fn warehouse(&self, w: &str) -> Result<String> {
+        csv_io::check_warehouse(w, &self.known_warehouses())
+            .map_err(|m| BackofficeError::Invalid(format!("warehouse: {m}")))
+    }
+
+    /// The quantity of `product` in `warehouse` now (0 when never recorded).
+    fn stock_in(&self, product: &Product, warehouse: &str) -> Result<i64> {
+        Ok(self
+            .store
+            .stock_of(product.id)?
+            .into_iter()
+            .find(|(w, _)| w == warehouse)
+            .map_or(0, |(_, q)| q))
     }
 }
 
@@ -287,10 +301,12 @@ impl Ledger for BackOffice {
     }
 
     async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<JournalEntry>> {
+        check_quantity(req.quantity).map_err(BackofficeError::Invalid)?;
+        let warehouse = self.warehouse(&req.warehouse)?;
         let p = self.product(sku)?;
         let change = StockChange::Set {
             product_id: p.id,
-            warehouse: Self::warehouse(&req.warehouse)?,
+            warehouse,
             quantity: req.quantity,
         };
         let moved = self
@@ -302,10 +318,32 @@ impl Ledger for BackOffice {
     }
 
     async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<JournalEntry>> {
+        check_delta(req.delta).map_err(BackofficeError::Invalid)?;
+        let warehouse = self.warehouse(&req.warehouse)?;
         let p = self.product(sku)?;
+        // Checked here for a clear message; the store refuses it too.
+        let before = self.stock_in(&p, &warehouse)?;
+        let after = before.saturating_add(req.delta);
+        if req.delta < 0 && after < 0 {
+            return Err(BackofficeError::Invalid(format!(
+                "delta: {} would take the stock of {} in {warehouse} below 0 ({before} {} = {after}); stock must not be negative",
+                req.delta,
+                p.sku,
+                fmt_delta(req.delta)
+            )));
+        }
+        if req.delta > 0 && after > MAX_QUANTITY {
+            return Err(BackofficeError::Invalid(format!(
+                "delta: {} would take the stock of {} in {warehouse} to {after} ({before} {}), above the largest quantity, {}",
+                req.delta,
+                p.sku,
+                fmt_delta(req.delta),
+                csv_io::thousands(MAX_QUANTITY as u64)
+            )));
+        }
         let change = StockChange::Adjust {
             product_id: p.id,
-            warehouse: Self::warehouse(&req.warehouse)?,
+            warehouse,
             delta: req.delta,
         };
         let moved = self
@@ -342,6 +380,8 @@ impl Ledger for BackOffice {
     }
 
     async fn link(&self, sku: &str, req: &LinkRequest) -> Result<LinkView> {
+        check_prom_id(req.prom_id)
+            .map_err(|m| BackofficeError::Invalid(format!("prom_id: {m}")))?;
         let p = self.product(sku)?;
         match self.store.link_of(p.id)? {
             Some(existing) if existing == req.prom_id => return self.link_view(&p),
@@ -409,7 +449,35 @@ impl Ledger for BackOffice {
     }
 
     async fn job_runs(&self, job: &str, limit: usize) -> Result<Vec<RunRecord>> {
-        Ok(self.store.runs_of(job, limit.clamp(1, 1000))?)
+        let configured: Vec<String> = self
+            .jobs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(name, _, _)| name.clone())
+            .collect();
+        let on_change = [
+            crate::jobs::push_stock::ON_CHANGE_JOB,
+            crate::jobs::push_prices::ON_CHANGE_JOB,
+        ];
+        let runs = self.store.runs_of(job, limit.clamp(1, 1000))?;
+        // A job no longer configured still shows the runs it left.
+        if runs.is_empty() && !configured.iter().any(|j| j == job) && !on_change.contains(&job) {
+            return Err(BackofficeError::NotFound(format!(
+                "no job named `{job}` (configured: {}; the on-change pushes record as {})",
+                if configured.is_empty() {
+                    "none".to_string()
+                } else {
+                    configured
+                        .iter()
+                        .map(|j| format!("`{j}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                on_change.map(|j| format!("`{j}`")).join(" and ")
+            )));
+        }
+        Ok(runs)
     }
 
     async fn import_csv(
@@ -418,7 +486,7 @@ impl Ledger for BackOffice {
         data: &[u8],
         opts: &CsvOptions,
     ) -> Result<ImportReport> {
-        let report = csv_io::import(&self.store, kind, data, opts)?;
+        let report = csv_io::import(&self.store, kind, data, opts, &self.known_warehouses())?;
         self.durable().await?;
         self.touched();
         Ok(report)
@@ -451,6 +519,9 @@ impl Ledger for BackOffice {
     }
 
     async fn accept_links(&self, req: &AcceptLinks) -> Result<Vec<LinkView>> {
+        for id in &req.prom_ids {
+            check_prom_id(*id).map_err(|m| BackofficeError::Invalid(format!("prom_ids: {m}")))?;
+        }
         let min = if req.prom_ids.is_empty() {
             req.min_score.unwrap_or(0.8)
         } else {
@@ -540,5 +611,183 @@ pub fn parse_price(text: &str) -> Result<Decimal> {
     match p.amount {
         Some(a) if !a.is_sign_negative() => Ok(a),
         _ => Err(BackofficeError::Invalid(format!("`{text}` is not a price"))),
+    }
+}
+
+/// Why a stock quantity cannot be stored, if it cannot: 0 to [`MAX_QUANTITY`].
+pub fn check_quantity(q: i64) -> std::result::Result<(), String> {
+    if q < 0 {
+        return Err(format!("quantity: {}", negative(&q.to_string())));
+    }
+    if q > MAX_QUANTITY {
+        return Err(format!(
+            "quantity: {}",
+            too_large("a quantity", &q.to_string())
+        ));
+    }
+    Ok(())
+}
+
+/// Why a stock delta cannot be applied at all: at most [`MAX_QUANTITY`] either way.
+pub fn check_delta(d: i64) -> std::result::Result<(), String> {
+    if d.checked_abs().is_none_or(|a| a > MAX_QUANTITY) {
+        return Err(format!("delta: {}", too_large("a delta", &d.to_string())));
+    }
+    Ok(())
+}
+
+/// Why a Prom product id is not one: Prom ids are positive.
+pub fn check_prom_id(id: i64) -> std::result::Result<(), String> {
+    if id <= 0 {
+        return Err(not_a_prom_id(&id.to_string()));
+    }
+    Ok(())
+}
+
+fn not_a_prom_id(text: &str) -> String {
+    format!("`{text}` is not a Prom product id: Prom ids are positive whole numbers")
+}
+
+fn negative(text: &str) -> String {
+    format!("`{text}` is negative: a quantity must not be negative")
+}
+
+fn too_large(what: &str, text: &str) -> String {
+    format!(
+        "`{text}` is too large: {what} is at most {}{}",
+        csv_io::thousands(MAX_QUANTITY as u64),
+        if what == "a delta" { " either way" } else { "" }
+    )
+}
+
+fn fmt_delta(d: i64) -> String {
+    if d < 0 {
+        format!("- {}", d.unsigned_abs())
+    } else {
+        format!("+ {d}")
+    }
+}
+
+/// The whole number written in `text` (sign allowed), however large: a number too long
+/// for any use is `±i128::MAX`, so that callers can say "too large" rather than "not a
+/// number".
+fn whole_number(text: &str) -> std::result::Result<i128, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("the value is blank: a whole number is needed".into());
+    }
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{t}` is not a whole number"));
+    }
+    let significant = digits.trim_start_matches('0');
+    let v: i128 = if significant.len() > 30 {
+        i128::MAX
+    } else {
+        significant.parse().unwrap_or(0)
+    };
+    Ok(if t.starts_with('-') { -v } else { v })
+}
+
+/// Parses a stock quantity (CSV, command line): a whole number from 0 to [`MAX_QUANTITY`].
+pub fn parse_quantity(text: &str) -> std::result::Result<i64, String> {
+    let v = whole_number(text)?;
+    if v < 0 {
+        return Err(negative(text.trim()));
+    }
+    if v > i128::from(MAX_QUANTITY) {
+        return Err(too_large("a quantity", text.trim()));
+    }
+    Ok(v as i64)
+}
+
+/// Parses a stock delta: a whole number, at most [`MAX_QUANTITY`] either way.
+pub fn parse_delta(text: &str) -> std::result::Result<i64, String> {
+    let v = whole_number(text)?;
+    if v.abs() > i128::from(MAX_QUANTITY) {
+        return Err(too_large("a delta", text.trim()));
+    }
+    Ok(v as i64)
+}
+
+/// Parses a Prom product id: a positive whole number.
+pub fn parse_prom_id(text: &str) -> std::result::Result<i64, String> {
+    let v = whole_number(text)?;
+    if v <= 0 {
+        return Err(not_a_prom_id(text.trim()));
+    }
+    i64::try_from(v).map_err(|_| format!("`{}` is too large for a Prom product id", text.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_are_whole_from_0_to_the_cap_and_say_why_not() {
+        assert_eq!(parse_quantity(" 42 "), Ok(42));
+        assert_eq!(parse_quantity("+7"), Ok(7));
+        assert_eq!(parse_quantity("0"), Ok(0));
+        assert_eq!(parse_quantity("1000000000"), Ok(MAX_QUANTITY));
+        let neg = parse_quantity("-5").unwrap_err();
+        assert!(neg.contains("must not be negative"), "{neg}");
+        for big in ["1000000001", "123456789012345678901", &"9".repeat(60)] {
+            let e = parse_quantity(big).unwrap_err();
+            assert!(e.contains("is too large") && !e.contains("whole"), "{e}");
+        }
+        for bad in ["1.5", "abc", "1e3", "-", "", "5 шт"] {
+            let e = parse_quantity(bad).unwrap_err();
+            assert!(e.contains("whole number"), "{bad}: {e}");
+        }
+        assert_eq!(parse_delta("-1000000000"), Ok(-MAX_QUANTITY));
+        assert!(
+            parse_delta("-1000000001")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(check_quantity(-1).is_err() && check_quantity(MAX_QUANTITY + 1).is_err());
+        assert!(check_delta(i64::MIN).is_err() && check_delta(-MAX_QUANTITY).is_ok());
+    }
+
+    #[test]
+    fn prom_ids_are_positive() {
+        assert_eq!(parse_prom_id("1830042117"), Ok(1_830_042_117));
+        for bad in ["0", "-5", "-0"] {
+            assert!(
+                parse_prom_id(bad)
+                    .unwrap_err()
+                    .contains("is not a Prom product id"),
+                "{bad}"
+            );
+        }
+        assert!(
+            parse_prom_id("99999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(check_prom_id(0).is_err() && check_prom_id(1).is_ok());
+    }
+
+    #[test]
+    fn row_errors_list_twenty_and_count_the_rest_by_row() {
+        let mut e = RowErrors::default();
+        for row in 2..4_000_002u64 {
+            e.add(row, "quantity", "bad");
+            if row == 2 {
+                e.add(row, "sku", "also bad");
+            }
+        }
+        assert_eq!(e.len(), 20);
+        assert_eq!(e.rows_with_errors(), 4_000_000);
+        assert_eq!(e.more_rows(), 4_000_000 - 19);
+        assert!(
+            e.to_string()
+                .ends_with("… and 3,999,981 more rows with errors")
+        );
+        let back = RowErrors::from_parts(e.to_vec(), e.rows_with_errors(), e.more_rows());
+        assert_eq!(back.more_rows(), e.more_rows());
+        assert_eq!(csv_io::thousands(0), "0");
+        assert_eq!(csv_io::thousands(1_000), "1,000");
+        assert_eq!(csv_io::thousands(3_999_980), "3,999,980");
     }
 }

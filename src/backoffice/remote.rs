@@ -77,6 +77,9 @@ impl AdminClient {
         }
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => Err(BackofficeError::from_body(body)),
+            Err(_) if status.as_u16() == 413 => Err(BackofficeError::TooLarge(
+                "the daemon's admin API refused the request as too large (HTTP 413): see [admin] max_csv_body_mb and max_json_body_kb".into(),
+            )),
             Err(_) => Err(BackofficeError::Remote(format!(
                 "HTTP {status}: {}",
                 String::from_utf8_lossy(&bytes)

@@ -48,6 +48,8 @@ pub struct ProductsPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockSet {
     pub warehouse: String,
+    /// 0 to `MAX_QUANTITY`.
+    #[serde(deserialize_with = "quantity")]
     pub quantity: i64,
     #[serde(default)]
     pub reason: Option<String>,
@@ -56,6 +58,8 @@ pub struct StockSet {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockAdjust {
     pub warehouse: String,
+    /// At most `MAX_QUANTITY` either way; the result from 0 to `MAX_QUANTITY`.
+    #[serde(deserialize_with = "delta")]
     pub delta: i64,
     #[serde(default)]
     pub reason: Option<String>,
@@ -121,4 +125,68 @@ pub struct AcceptLinks {
     /// Only these staged Prom products.
     #[serde(default)]
     pub prom_ids: Vec<i64>,
+}
+
+/// A whole number in JSON (`5`, `5.0` or `"5"`), told apart when it is not one: a number
+/// beyond any quantity is "too large", not "not a whole number". The range is checked by
+/// the ledger.
+fn whole_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    what: &'static str,
+) -> Result<i64, D::Error> {
+    struct Whole(&'static str);
+    impl Whole {
+        fn large<E: serde::de::Error>(&self, text: &str) -> E {
+            let text = if text == "the number" {
+                text.to_string()
+            } else {
+                format!("`{text}`")
+            };
+            E::custom(format!(
+                "{text} is too large: {} is at most {}{}",
+                self.0,
+                super::csv_io::thousands(crate::store::MAX_QUANTITY as u64),
+                if self.0 == "a delta" {
+                    " either way"
+                } else {
+                    ""
+                }
+            ))
+        }
+    }
+    impl serde::de::Visitor<'_> for Whole {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| self.large(&v.to_string()))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            if !v.is_finite() || v.fract() != 0.0 {
+                return Err(E::custom(format!("`{v}` is not a whole number")));
+            }
+            if v.abs() >= 9.0e18 {
+                // JSON numbers this long arrive rounded: do not echo a number not written.
+                return Err(self.large("the number"));
+            }
+            Ok(v as i64)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<i64, E> {
+            let n = super::whole_number(v).map_err(E::custom)?;
+            i64::try_from(n).map_err(|_| self.large(v.trim()))
+        }
+    }
+    d.deserialize_any(Whole(what))
+}
+
+fn quantity<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    whole_number(d, "a quantity")
+}
+
+fn delta<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    whole_number(d, "a delta")
 }

@@ -88,10 +88,10 @@ pub struct CsvArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum StockCommand {
-    /// Set the quantity of SKU in a warehouse.
+    /// Set the quantity of SKU in a warehouse (a whole number, 0 to 1,000,000,000).
     Set {
         sku: String,
-        #[arg(allow_negative_numbers = true)]
+        #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_quantity)]
         quantity: i64,
         /// The warehouse [default: the first of [sync] warehouses].
         #[arg(long)]
@@ -101,10 +101,11 @@ pub enum StockCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Add DELTA (negative to remove) to the quantity of SKU in a warehouse.
+    /// Add DELTA (negative to remove) to the quantity of SKU in a warehouse; the result
+    /// must stay between 0 and 1,000,000,000.
     Adjust {
         sku: String,
-        #[arg(allow_negative_numbers = true)]
+        #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_delta)]
         delta: i64,
         #[arg(long)]
         warehouse: Option<String>,
@@ -256,6 +257,7 @@ pub enum LinksCommand {
     /// Link SKU to a Prom.ua product (one to one).
     Link {
         sku: String,
+        #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_prom_id)]
         prom_id: i64,
         /// Replace an existing link of SKU.
         #[arg(long)]
@@ -272,6 +274,7 @@ pub enum LinksCommand {
     },
     /// Link the suggestions at or above --min-score, or only those for the given Prom ids.
     Accept {
+        #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_prom_id)]
         prom_ids: Vec<i64>,
         #[arg(long)]
         min_score: Option<f64>,
@@ -431,7 +434,8 @@ fn code(e: &BackofficeError) -> u8 {
         BackofficeError::NotFound(_)
         | BackofficeError::Invalid(_)
         | BackofficeError::Conflict(_)
-        | BackofficeError::Rows(_) => EXIT_USAGE,
+        | BackofficeError::Rows(_)
+        | BackofficeError::TooLarge(_) => EXIT_USAGE,
         BackofficeError::Remote(_) | BackofficeError::Store(_) => EXIT_ERROR,
     }
 }
@@ -509,6 +513,23 @@ fn moved_text(e: &Option<crate::store::JournalEntry>) -> String {
         ),
         None => "nothing changed\n".to_string(),
     }
+}
+
+/// Reads a CSV file no larger than `[admin] max_csv_body_mb`, the size the daemon's admin
+/// API accepts, so that a command behaves the same with the daemon running or stopped.
+fn read_csv_file(config: &Config, file: &std::path::Path) -> crate::backoffice::Result<Vec<u8>> {
+    let limit_mb = config.admin.max_csv_body_mb;
+    let size = std::fs::metadata(file)
+        .map_err(|e| BackofficeError::Invalid(format!("{}: {e}", file.display())))?
+        .len();
+    if size > limit_mb << 20 {
+        return Err(BackofficeError::TooLarge(format!(
+            "{} is {:.1} MB; a CSV file may be at most {limit_mb} MB ([admin] max_csv_body_mb): split it, or raise the limit (and restart the daemon)",
+            file.display(),
+            size as f64 / (1u64 << 20) as f64
+        )));
+    }
+    std::fs::read(file).map_err(|e| BackofficeError::Invalid(format!("{}: {e}", file.display())))
 }
 
 fn csv_options(args: &CsvArgs, source: &str) -> Result<CsvOptions, u8> {
@@ -609,9 +630,9 @@ pub async fn products(config: &Config, cmd: ProductsCommand) -> u8 {
                 .map(|v| print(json, &v, product_text))
         }
         ProductsCommand::Import { file, csv } => {
-            let data = match std::fs::read(&file) {
+            let data = match read_csv_file(config, &file) {
                 Ok(d) => d,
-                Err(e) => return fail(EXIT_USAGE, &format!("{}: {e}", file.display())),
+                Err(e) => return fail(code(&e), &e.to_string()),
             };
             let opts = match csv_options(&csv, &file.display().to_string()) {
                 Ok(o) => o,
@@ -790,12 +811,12 @@ pub async fn links(config: &Config, cmd: LinksCommand) -> u8 {
                 .map_err(|e| BackofficeError::Invalid(format!("{}: {e}", file.display()))),
             Err(e) => Err(e),
         },
-        LinksCommand::Apply { file } => match std::fs::read(&file) {
+        LinksCommand::Apply { file } => match read_csv_file(config, &file) {
             Ok(data) => ledger
                 .apply_links(&data)
                 .await
                 .map(|r| println!("{}: {} link(s) made", file.display(), r.updated)),
-            Err(e) => Err(BackofficeError::Invalid(format!("{}: {e}", file.display()))),
+            Err(e) => Err(e),
         },
     };
     finish(&ledger, result).await

@@ -123,6 +123,11 @@ pub struct AdminConfig {
     pub listen: std::net::SocketAddr,
     /// Where the bearer token lives (created 0600 at the daemon's first start).
     pub token_file: PathBuf,
+    /// The largest CSV body (`POST /v1/import/{kind}`, `POST /v1/links/apply`) and CSV
+    /// file the CLI sends, in MB (MiB).
+    pub max_csv_body_mb: u64,
+    /// The largest body of any other admin API call, in KB (KiB).
+    pub max_json_body_kb: u64,
 }
 
 impl AdminConfig {
@@ -242,6 +247,8 @@ struct RawAdmin {
     listen: Option<String>,
     allow_non_loopback: bool,
     token_file: Option<PathBuf>,
+    max_csv_body_mb: Option<u64>,
+    max_json_body_kb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -1177,11 +1184,36 @@ impl<'a, 'i> Compiler<'a, 'i> {
             ),
             (None, None) => None,
         };
+        let max_csv_body_mb = raw.max_csv_body_mb.unwrap_or(32);
+        let csv_ok = (1..=1024).contains(&max_csv_body_mb);
+        if !csv_ok {
+            self.error(
+                &at("max_csv_body_mb"),
+                false,
+                "must be between 1 and 1024 (MB)",
+                None,
+            );
+        }
+        let max_json_body_kb = raw.max_json_body_kb.unwrap_or(1024);
+        let json_ok = (1..=65_536).contains(&max_json_body_kb);
+        if !json_ok {
+            self.error(
+                &at("max_json_body_kb"),
+                false,
+                "must be between 1 and 65536 (KB)",
+                None,
+            );
+        }
+        if !(csv_ok && json_ok) {
+            return None;
+        }
         let (listen, token_file) = (listen?, token_file?);
         Some(AdminConfig {
             enabled: raw.enabled.unwrap_or(true),
             listen,
             token_file,
+            max_csv_body_mb,
+            max_json_body_kb,
         })
     }
 

@@ -81,6 +81,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
             listener,
             office.clone(),
             token,
+            crate::admin::BodyLimits::of(admin),
             shutdown.clone(),
         ));
     }
@@ -152,7 +153,10 @@ async fn reload(
     if new.store.path != old.config.store.path {
         tracing::warn!("[store] path changed: it takes effect at the next restart");
     }
-    if new.admin.listen != old.config.admin.listen || new.admin.enabled != old.config.admin.enabled
+    if new.admin.listen != old.config.admin.listen
+        || new.admin.enabled != old.config.admin.enabled
+        || crate::admin::BodyLimits::of(&new.admin)
+            != crate::admin::BodyLimits::of(&old.config.admin)
     {
         tracing::warn!("[admin] changed: it takes effect at the next restart");
     }

@@ -347,3 +347,279 @@ fn a_10000_row_csv_with_three_bad_rows_applies_nothing_then_the_fixed_one_applie
     assert_eq!(exported.lines().count(), 10_001);
     assert!(exported.contains("SKU-01234,main,10\n"));
 }
+
+/// What a refused command must say, and its exit code.
+struct Refused {
+    args: Vec<String>,
+    code: i32,
+    says: Vec<String>,
+}
+
+fn refused(args: &[&str], says: &[&str]) -> Refused {
+    Refused {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        code: 2,
+        says: says.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn check_refused(config: &Path, phase: &str, cases: &[Refused]) {
+    for case in cases {
+        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        let out = cli(config, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(case.code),
+            "{phase}: {args:?}: {stderr}"
+        );
+        for s in &case.says {
+            assert!(
+                stderr.contains(s),
+                "{phase}: {args:?}: `{s}` not in:\n{stderr}"
+            );
+        }
+        assert!(
+            !(args
+                .iter()
+                .any(|a| a.len() > 20 && a.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+                && stderr.contains("not a whole number")),
+            "{phase}: a long number is too large, not `not a whole number`: {stderr}"
+        );
+    }
+}
+
+/// Bad quantities, deltas, warehouses and Prom ids, on the command line and in CSV files,
+/// are refused with the place named, exit 2, and change nothing; the same with the daemon
+/// stopped (on the store) and running (through the admin API).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_quantities_warehouses_and_prom_ids_are_refused_and_change_nothing() {
+    let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
+    let config = env.write_config("0 0 1 1 *", "");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("[sync]\n", "[sync]\nlocal_warehouses = [\"returns\"]\n")
+        .replace("[admin]\n", "[admin]\nmax_csv_body_mb = 1\n");
+    std::fs::write(&config, text).unwrap();
+    let sku = env.catalogue[0].sku.clone().unwrap();
+    let sku = sku.as_str();
+    let dir = env.dir.path();
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let bad_stock = write(
+        "bad-stock.csv",
+        &format!(
+            "sku,warehouse,quantity\n{sku},main,4\n{sku},nowhere,1\n{sku},returns,-1\n{sku},returns,123456789012345678901\n{sku},returns,2.5\n"
+        ),
+    );
+    let no_column = write("no-column.csv", &format!("sku,quantity\n{sku},4\n"));
+    let bad_links = write(
+        "bad-links.csv",
+        &format!("prom_id,local_sku\n-5,{sku}\n0,{sku}\n"),
+    );
+    let mut many = format!("sku,warehouse,quantity\n{sku},main,4\n");
+    for i in 0..3000 {
+        many.push_str(&format!("{sku},main-{i},1\n"));
+    }
+    let many = write("many.csv", &many);
+    let big = write(
+        "big.csv",
+        &format!(
+            "sku,warehouse,quantity\n{}",
+            format!("{sku},main,1\n").repeat(100_000)
+        ),
+    );
+    let warehouses = [
+        "`main`, `returns`",
+        "declare it in [sync] warehouses or [sync] local_warehouses",
+    ];
+    let cases = {
+        vec![
+            refused(
+                &["stock", "set", sku, "-5"],
+                &["'-5'", "`-5` is negative: a quantity must not be negative"],
+            ),
+            refused(
+                &["stock", "set", sku, "123456789012345678901"],
+                &["`123456789012345678901` is too large: a quantity is at most 1,000,000,000"],
+            ),
+            refused(&["stock", "set", sku, "1000000001"], &["is too large"]),
+            refused(
+                &["stock", "set", sku, "1.5"],
+                &["`1.5` is not a whole number"],
+            ),
+            refused(
+                &["stock", "set", sku, "3", "--warehouse", "nowhere"],
+                &["unknown warehouse `nowhere`", warehouses[0], warehouses[1]],
+            ),
+            refused(
+                &["stock", "adjust", sku, "-6"],
+                &["would take the stock of", "below 0", "5 - 6 = -1"],
+            ),
+            refused(
+                &["stock", "adjust", sku, "999999996"],
+                &["above the largest quantity, 1,000,000,000"],
+            ),
+            refused(
+                &["stock", "adjust", sku, "-123456789012345678901"],
+                &["is too large: a delta is at most 1,000,000,000 either way"],
+            ),
+            refused(
+                &["stock", "adjust", sku, "1", "--warehouse", "attic"],
+                &["unknown warehouse `attic`", warehouses[1]],
+            ),
+            refused(
+                &["links", "link", sku, "-5"],
+                &["`-5` is not a Prom product id: Prom ids are positive"],
+            ),
+            refused(
+                &["links", "link", sku, "0"],
+                &["`0` is not a Prom product id"],
+            ),
+            refused(
+                &["links", "accept", "7", "-5"],
+                &["`-5` is not a Prom product id"],
+            ),
+            refused(
+                &["products", "import", &bad_stock, "--kind", "stock"],
+                &[
+                    "4 row(s) of the file are wrong; nothing was applied",
+                    "row 3, warehouse: unknown warehouse `nowhere`",
+                    "row 4, quantity: `-1` is negative: a quantity must not be negative",
+                    "row 5, quantity: `123456789012345678901` is too large",
+                    "row 6, quantity: `2.5` is not a whole number",
+                ],
+            ),
+            refused(
+                &[
+                    "products",
+                    "import",
+                    &no_column,
+                    "--kind",
+                    "stock",
+                    "--warehouse",
+                    "nowhere",
+                ],
+                &[
+                    "the warehouse of the file's rows: unknown warehouse `nowhere`",
+                    warehouses[1],
+                ],
+            ),
+            refused(
+                &["links", "apply", &bad_links],
+                &[
+                    "row 2, prom_id: `-5` is not a Prom product id",
+                    "row 3, prom_id: `0` is not a Prom product id",
+                ],
+            ),
+            refused(
+                &["products", "import", &many, "--kind", "stock"],
+                &[
+                    "3,000 row(s) of the file are wrong; nothing was applied:",
+                    "row 3, warehouse: unknown warehouse `main-0`",
+                    "row 22, warehouse: unknown warehouse `main-19`",
+                    "… and 2,980 more rows with errors",
+                ],
+            ),
+            refused(
+                &["products", "import", &big, "--kind", "stock"],
+                &[
+                    "big.csv is 1.",
+                    "MB; a CSV file may be at most 1 MB ([admin] max_csv_body_mb)",
+                ],
+            ),
+            refused(
+                &["links", "apply", &big],
+                &["a CSV file may be at most 1 MB ([admin] max_csv_body_mb)"],
+            ),
+        ]
+    };
+    let state = || {
+        let store = Store::open(&env.store_path()).unwrap();
+        let p = store.product_by_sku(sku).unwrap().unwrap();
+        let state = (
+            store.stock_of(p.id).unwrap(),
+            store.journal(None, 100).unwrap().len(),
+            store.link_of(p.id).unwrap(),
+        );
+        drop(store);
+        state
+    };
+    let before = state();
+    assert_eq!(before.0, vec![("main".to_string(), 5)]);
+    check_refused(&config, "stopped", &cases);
+    // The 3,000-error file is not 3,000 lines of output.
+    let out = cli(&config, &["products", "import", &many, "--kind", "stock"]);
+    assert!(String::from_utf8_lossy(&out.stderr).lines().count() < 25);
+    assert_eq!(state(), before, "nothing changed with the daemon stopped");
+
+    let daemon = start_daemon(&env, &config).await;
+    tokio::task::block_in_place(|| check_refused(&config, "running", &cases));
+    // A declared local warehouse is fine.
+    ok(&cli(
+        &config,
+        &["stock", "set", sku, "2", "--warehouse", "returns"],
+    ));
+    stop_daemon(daemon).await;
+    let after = state();
+    assert_eq!(
+        after.0,
+        vec![("main".to_string(), 5), ("returns".to_string(), 2)],
+        "only the one good command changed anything"
+    );
+    assert_eq!(after.1, before.1 + 1);
+    assert_eq!(after.2, before.2);
+}
+
+/// More than a million rows, or a field over 4 KiB: refused, row and field named.
+#[tokio::test]
+async fn csv_files_are_bounded_in_rows_and_field_length() {
+    use promua_sync::backoffice::{BackOffice, BackofficeError, CsvKind, CsvOptions, Ledger};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let office = BackOffice::new(store.clone(), Actor::Cli, vec![]).with_warehouses(["main"]);
+    store.add_product("R-1", "Рядок").unwrap();
+
+    let mut text = String::from("sku,warehouse,quantity\n");
+    text.push_str(&"R-1,main,1\n".repeat(promua_sync::backoffice::MAX_ROWS + 1));
+    let err = office
+        .import_csv(CsvKind::Stock, text.as_bytes(), &CsvOptions::default())
+        .await
+        .unwrap_err();
+    drop(text);
+    let BackofficeError::Rows(rows) = &err else {
+        panic!("{err:?}")
+    };
+    let last = rows.last().unwrap();
+    assert_eq!((last.row, last.field.as_str()), (1_000_002, "(file)"));
+    assert!(
+        last.message.contains("more than 1,000,000 data rows"),
+        "{last:?}"
+    );
+
+    let long_name = "я".repeat(2100);
+    let text = format!(
+        "sku,name,price,notes\nR-2,Фен,10,ok\nR-3,{long_name},10,ok\nR-4,Праска,10,{}\n",
+        "n".repeat(5000)
+    );
+    let err = office
+        .import_csv(CsvKind::Products, text.as_bytes(), &CsvOptions::default())
+        .await
+        .unwrap_err();
+    let BackofficeError::Rows(rows) = &err else {
+        panic!("{err:?}")
+    };
+    let found: Vec<(u64, &str)> = rows.iter().map(|r| (r.row, r.field.as_str())).collect();
+    assert_eq!(found, [(3, "name"), (4, "notes")], "{rows:?}");
+    assert!(
+        rows[0]
+            .message
+            .contains("is 4,200 bytes long; a field holds at most 4,096 bytes (4 KiB)"),
+        "{rows:?}"
+    );
+    assert_eq!(store.product_count(), 1, "nothing applied");
+    assert!(store.journal(None, 10).unwrap().is_empty());
+}

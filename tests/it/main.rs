@@ -8,6 +8,7 @@ mod daemon;
 mod durability;
 mod helpers;
 mod import;
+mod limits;
 mod orders;
 mod prom;
 mod push_stock;
