@@ -175,9 +175,10 @@ impl MoveTrees<'_> {
                 product.sku
             ));
         }
-        // Only a shipment may take stock below zero: the goods left, whatever the ledger
-        // said, and the negative count shows the mismatch. Anyone else is refused.
-        if after < 0 && actor != Actor::Order {
+        // Only a shipment (or the program itself) may take stock below zero: the goods
+        // left, whatever the ledger said, and the negative count shows the mismatch.
+        // People, files and imports are refused.
+        if after < 0 && !matches!(actor, Actor::Order | Actor::System) {
             return abort(match change {
                 StockChange::Set { .. } => format!(
                     "stock of {} in {warehouse} must not be negative (got {after})",

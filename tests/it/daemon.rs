@@ -12,7 +12,11 @@ use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daemon_pushes_a_local_stock_change_on_its_schedule() {
-    let env = Env::new(230, SandboxOptions::default(), |i| (i % 4) as i64).await;
+    // One product in ten at 0: under the default zero-share guard (20 %).
+    let env = Env::new(230, SandboxOptions::default(), |i| {
+        if i % 10 == 0 { 0 } else { (i % 4) as i64 + 1 }
+    })
+    .await;
     let config = env.config("* * * * * *");
     let store = Store::open(&config.store.path).unwrap();
     let shutdown = CancellationToken::new();

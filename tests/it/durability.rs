@@ -11,6 +11,11 @@ use promua_sync::store::{Actor, StockChange, Store};
 
 use crate::helpers::*;
 
+/// Blocking work off the runtime's workers: the sandbox serves on them meanwhile.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.unwrap()
+}
+
 fn sigkill(child: &mut Child) {
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -80,7 +85,11 @@ async fn admin_api_writes_answered_before_a_sigkill_are_all_there_after_restart(
             assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
         }
         // Right after the last answer: no time for a background flush.
-        sigkill(&mut daemon);
+        let daemon = blocking(move || {
+            let mut daemon = daemon;
+            sigkill(&mut daemon);
+        });
+        daemon.await;
         let store = Store::open(&env.store_path()).unwrap();
         for (k, sku) in skus.iter().enumerate() {
             let p = store.product_by_sku(sku).unwrap().unwrap();
@@ -139,12 +148,18 @@ async fn a_push_killed_mid_flight_never_leaves_prom_with_values_the_store_does_n
     )
     .await;
     let config = env.write_config("0 0 1 1 *", "");
-    set_all(&env.store_path(), stock1);
-    let out = job_run(&config);
+    let store_path = env.store_path();
+    let (path, conf) = (store_path.clone(), config.clone());
+    let out = blocking(move || {
+        set_all(&path, stock1);
+        job_run(&conf)
+    })
+    .await;
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let mut mid_push = 0;
     for kill in 0..10u64 {
-        set_all(&env.store_path(), stock2);
+        let path = store_path.clone();
+        blocking(move || set_all(&path, stock2)).await;
         env.sandbox.clear_requests();
         let mut child = bin()
             .args(["job", "run", "stock", "--config"])
@@ -155,13 +170,17 @@ async fn a_push_killed_mid_flight_never_leaves_prom_with_values_the_store_does_n
             .unwrap();
         // Spread the kills over the push (about 50 batches of 30 ms, two at a time).
         tokio::time::sleep(Duration::from_millis(250 + 60 * kill)).await;
-        sigkill(&mut child);
+        blocking(move || sigkill(&mut child)).await;
         let sent = env.sandbox.edit_requests().len();
         if sent > 0 && sent < n / 100 {
             mid_push += 1;
         }
-        set_all(&env.store_path(), stock1);
-        let out = job_run(&config);
+        let (path, conf) = (store_path.clone(), config.clone());
+        let out = blocking(move || {
+            set_all(&path, stock1);
+            job_run(&conf)
+        })
+        .await;
         assert_eq!(
             out.status.code(),
             Some(0),

@@ -282,10 +282,8 @@ async fn create_missing_creates_what_matches_nothing_and_links_it() {
             (local.name.as_str(), local.price),
             (sample.name.as_str(), Some(sample.price))
         );
-        assert_eq!(
-            store.stock_of(local.id).unwrap(),
-            vec![("main".to_string(), 0)]
-        );
+        // Created without a balance: no stock recorded (not a recorded 0).
+        assert_eq!(store.stock_of(local.id).unwrap(), vec![]);
     }
     // The similarly named local product is left alone; its Prom twin got its own product.
     let similar = store.product_by_sku(SIMILAR).unwrap().unwrap();

@@ -9,7 +9,7 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn first_run_sends_everything_in_batches_of_100_and_sandbox_follows() {
-    let env = Env::new(250, SandboxOptions::default(), |i| (i % 7) as i64 - 1).await;
+    let env = Env::new(250, SandboxOptions::default(), |i| (i % 11) as i64 - 1).await;
     let config = env.config("*/5 * * * *");
     let store = Store::open(&config.store.path).unwrap();
     let ctx = context(&config, &store);
@@ -25,7 +25,7 @@ async fn first_run_sends_everything_in_batches_of_100_and_sandbox_follows() {
     sizes.sort();
     assert_eq!(sizes, vec![50, 100, 100]);
     for (i, p) in env.catalogue.iter().enumerate() {
-        let want = ((i % 7) as i64 - 1).max(0);
+        let want = ((i % 11) as i64 - 1).max(0);
         let got = env.sandbox.product(p.id).unwrap();
         assert_eq!(got.quantity_in_stock, Some(want), "product {}", p.id);
         assert_eq!(
