@@ -297,19 +297,6 @@ async fn daemon(config: Config) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    // Damage anywhere in the store is found before anything runs on it.
-    let check = {
-        let store = store.clone();
-        tokio::task::spawn_blocking(move || store.verify_readable()).await
-    };
-    match check {
-        Ok(Ok(entries)) => tracing::info!(
-            "store {}: {entries} entries read back",
-            config.store.path.display()
-        ),
-        Ok(Err(e)) => return fail(EXIT_ERROR, &e.to_string()),
-        Err(e) => return fail(EXIT_ERROR, &format!("checking the store: {e}")),
-    }
     let control = crate::daemon::Control { shutdown, reload };
     match crate::daemon::run(config, store, control).await {
         Ok(()) => 0,

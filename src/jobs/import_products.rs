@@ -510,6 +510,19 @@ pub async fn run(
     }
     ctx.store.flush().await?;
     ctx.notify_changed();
+    // Linked products with no stock recorded are not pushed: say so, and what to do.
+    let unrecorded = ctx
+        .store
+        .linked_stock(&ctx.sync.warehouses)?
+        .iter()
+        .filter(|row| !row.recorded)
+        .count();
+    if unrecorded > 0 {
+        r.notes.push(format!(
+            "{unrecorded} linked product(s) have no stock recorded yet in {}: push_stock does not send them until their stock is recorded (`stock set`, a stock CSV, or an import_products job with mode = \"update_balances\")",
+            ctx.sync.warehouses.join(", ")
+        ));
+    }
     r.confirmed = plan.items.len();
     r.finished_at = Utc::now();
     Ok(JobRun {

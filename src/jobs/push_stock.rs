@@ -412,12 +412,12 @@ async fn send(
     })
 }
 
-/// Why a batch did not go out: the store could not mark it, or sending failed.
+/// Why a batch did not complete: the store could not record it, or sending failed.
 enum BatchError {
-    Marking(crate::store::StoreError),
+    Storing(crate::store::StoreError),
     Sending(PromError),
 }
-use BatchError::{Marking, Sending};
+use BatchError::{Sending, Storing};
 
 #[derive(Default)]
 struct Applied {
@@ -458,14 +458,43 @@ async fn apply(
             // trusts a stale snapshot.
             let ids: Vec<u64> = batch.iter().map(|c| c.product_id).collect();
             if let Err(e) = store.mark_stock_unconfirmed(&ids) {
-                return (batch, Some(Err(Marking(e))));
+                return (batch, Some(Err(Storing(e))));
             }
             if let Err(e) = store.flush().await {
-                return (batch, Some(Err(Marking(e))));
+                return (batch, Some(Err(Storing(e))));
             }
             let patches: Vec<ProductPatch> = batch.iter().map(StockChange::patch).collect();
-            let result = client.edit_products(&patches).await.map_err(Sending);
-            (batch, Some(result))
+            let res = match client.edit_products(&patches).await {
+                Ok(res) => res,
+                Err(e) => return (batch, Some(Err(Sending(e)))),
+            };
+            // What Prom.ua confirmed is written and on disk before the batch counts as
+            // done. Here, inside the batch's own future: the loop below awaits nothing, so
+            // a flush never waits on a batch the stream is not polling.
+            let confirmed_at = Utc::now();
+            let snaps: Vec<(u64, StockSnapshot)> = batch
+                .iter()
+                .filter(|c| res.refusal(&c.prom_id).is_none())
+                .map(|c| {
+                    (
+                        c.product_id,
+                        StockSnapshot {
+                            prom_id: c.prom_id,
+                            quantity: c.quantity,
+                            presence: c.presence.to_string(),
+                            confirmed_at,
+                            unconfirmed: false,
+                        },
+                    )
+                })
+                .collect();
+            if let Err(e) = store.put_stock_snapshots(&snaps) {
+                return (batch, Some(Err(Storing(e))));
+            }
+            if let Err(e) = store.flush().await {
+                return (batch, Some(Err(Storing(e))));
+            }
+            (batch, Some(Ok(res)))
         }
     }))
     .buffer_unordered(concurrency);
@@ -478,34 +507,19 @@ async fn apply(
             continue;
         };
         let result = match result {
-            Err(Marking(e)) => return Err(e.into()),
+            Err(Storing(e)) => return Err(e.into()),
             Ok(res) => Ok(res),
             Err(Sending(e)) => Err(e),
         };
         out.sent += batch.len();
         match result {
             Ok(res) => {
-                let confirmed_at = Utc::now();
-                let mut snaps = Vec::new();
                 for c in &batch {
                     match res.refusal(&c.prom_id) {
-                        None => snaps.push((
-                            c.product_id,
-                            StockSnapshot {
-                                prom_id: c.prom_id,
-                                quantity: c.quantity,
-                                presence: c.presence.to_string(),
-                                confirmed_at,
-                                unconfirmed: false,
-                            },
-                        )),
+                        None => out.confirmed += 1,
                         Some(reason) => out.failed.push(failure(c, reason)),
                     }
                 }
-                out.confirmed += snaps.len();
-                store.put_stock_snapshots(&snaps)?;
-                // A confirmation counts once it is on disk.
-                store.flush().await?;
             }
             Err(e) => {
                 let reason = e.to_string();

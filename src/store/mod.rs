@@ -104,6 +104,11 @@ struct SkuOnly<'a> {
     sku: std::borrow::Cow<'a, str>,
 }
 
+/// `meta` key: the number of durable flushes of this store (see `Store::seal_and_flush`).
+const GENERATION: &[u8] = b"generation";
+/// Beside sled's files: the last generation flushed.
+const SEAL_FILE: &str = "promua-sync.generation";
+
 const TREES: [&str; 15] = [
     "meta",
     "products",
@@ -230,7 +235,7 @@ impl Store {
             price_snapshots,
             staged,
         ]: [sled::Tree; 15] = trees.try_into().expect("all trees");
-        Ok(Self {
+        let store = Self {
             path: path.to_path_buf(),
             db,
             durability: Default::default(),
@@ -249,7 +254,12 @@ impl Store {
             reserved,
             price_snapshots,
             staged,
-        })
+        };
+        // Damage anywhere in the files is found now, before anything runs on them: a
+        // store that opens is one whose every entry reads back.
+        store.verify_readable()?;
+        store.check_seal()?;
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {
@@ -260,8 +270,15 @@ impl Store {
     /// returns: call it before acknowledging a write to anyone. Concurrent callers share
     /// flushes (group commit): one flush covers every write that was waiting for it.
     pub async fn flush(&self) -> Result<()> {
+        // Not sled's `flush_async`: its future was seen never to wake after the flush had
+        // finished (a hung `job run`). A blocking flush on tokio's blocking pool is plain.
+        let this = self.clone();
         self.durability
-            .flush(|| self.db.flush_async())
+            .flush(|| async move {
+                tokio::task::spawn_blocking(move || this.seal_and_flush())
+                    .await
+                    .unwrap_or_else(|e| Err(sled::Error::ReportableBug(e.to_string())))
+            })
             .await
             .map_err(|e| StoreError::from(e).at(&self.path))
     }
@@ -269,9 +286,50 @@ impl Store {
     /// As [`Store::flush`], blocking the thread (for code outside an async runtime).
     pub fn flush_blocking(&self) -> Result<()> {
         self.durability.count_blocking();
-        self.db
-            .flush()
+        self.seal_and_flush()
             .map_err(|e| StoreError::from(e).at(&self.path))?;
+        Ok(())
+    }
+
+    /// Flushes with a new generation number, then notes that number in a file beside
+    /// sled's. sled recovering a log that lost its data can open "fine" with less than it
+    /// had (a file cut short opened as an empty store): at open, a store whose generation
+    /// is below the noted one is damaged. The note is not fsynced: after a crash it can
+    /// only lag behind, which is safe.
+    fn seal_and_flush(&self) -> sled::Result<()> {
+        let next = self
+            .meta
+            .update_and_fetch(GENERATION, |old| {
+                let g = old.map_or(0, i64_of) + 1;
+                Some(g.to_be_bytes().to_vec())
+            })?
+            .map_or(0, |v| i64_of(&v));
+        self.db.flush()?;
+        if let Err(e) = std::fs::write(self.seal_path(), next.to_string()) {
+            tracing::warn!("cannot note the store's generation: {e}");
+        }
+        Ok(())
+    }
+
+    fn seal_path(&self) -> PathBuf {
+        self.path.join(SEAL_FILE)
+    }
+
+    /// The store holds at least every generation it noted having flushed.
+    fn check_seal(&self) -> Result<()> {
+        let Ok(text) = std::fs::read_to_string(self.seal_path()) else {
+            return Ok(());
+        };
+        let noted: i64 = text.trim().parse().unwrap_or(0);
+        let held = self.meta.get(GENERATION)?.map_or(0, |v| i64_of(&v));
+        if held < noted {
+            return Err(StoreError::Damaged {
+                path: self.path.clone(),
+                detail: format!(
+                    "it holds less than it had written: generation {held} of {noted}; its files were cut short or replaced"
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -281,7 +339,7 @@ impl Store {
     }
 
     /// Reads every entry of every tree, so that damage anywhere in the files is found now
-    /// rather than in the middle of a run. The daemon calls it before it starts anything.
+    /// rather than in the middle of a run. Every open calls it.
     pub fn verify_readable(&self) -> Result<usize> {
         damage::guarded(&self.path, || {
             let mut entries = 0usize;

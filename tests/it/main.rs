@@ -5,6 +5,7 @@ mod backoffice;
 mod cli;
 mod config;
 mod daemon;
+mod damaged_store;
 mod durability;
 mod helpers;
 mod import;
