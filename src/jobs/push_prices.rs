@@ -332,6 +332,43 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unconfirmed_price_is_sent_again_even_when_equal() {
+        let row = |unconfirmed| LinkedPrice {
+            product_id: 1,
+            sku: "S1".into(),
+            prom_id: 1001,
+            price: Some(Decimal::from(100)),
+            snapshot: Some(PriceSnapshot {
+                prom_id: 1001,
+                price: Decimal::from(100),
+                confirmed_at: chrono::DateTime::UNIX_EPOCH,
+                unconfirmed,
+            }),
+        };
+        let opts = PushPricesOptions::default();
+        assert!(plan(&[row(false)], &opts).changes.is_empty());
+        assert_eq!(plan(&[row(true)], &opts).changes.len(), 1);
+    }
+
+    #[test]
+    fn the_price_move_guard_is_on_by_default() {
+        let row = LinkedPrice {
+            product_id: 1,
+            sku: "S1".into(),
+            prom_id: 1001,
+            price: Some(Decimal::from(10)),
+            snapshot: Some(PriceSnapshot {
+                prom_id: 1001,
+                price: Decimal::from(100),
+                confirmed_at: chrono::DateTime::UNIX_EPOCH,
+                unconfirmed: false,
+            }),
+        };
+        let p = plan(&[row], &PushPricesOptions::default());
+        assert!(p.guarded.unwrap().contains("max_price_change_percent = 50"));
+    }
     use proptest::prelude::*;
 
     fn d(s: &str) -> Decimal {

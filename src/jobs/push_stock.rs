@@ -132,9 +132,9 @@ pub fn plan(rows: &[LinkedStock], safety_buffer: i64, unrecorded_as_zero: bool) 
                     .saturating_sub(safety_buffer),
             );
             let snap = row.snapshot.as_ref().filter(|s| s.prom_id == row.prom_id);
-            if snap.is_some_and(|s| {
-                !s.unconfirmed && s.quantity == quantity && s.presence == presence
-            }) {
+            if snap
+                .is_some_and(|s| !s.unconfirmed && s.quantity == quantity && s.presence == presence)
+            {
                 return None;
             }
             Some(StockChange {
@@ -610,10 +610,17 @@ mod tests {
         let p = plan(std::slice::from_ref(&r), 0, false);
         assert!(p.changes.is_empty());
         assert_eq!(p.unrecorded, 1);
-        assert!(p.unrecorded_note(&["main".into()]).unwrap().contains("no stock recorded yet in main"));
+        assert!(
+            p.unrecorded_note(&["main".into()])
+                .unwrap()
+                .contains("no stock recorded yet in main")
+        );
         let p = plan(&[r], 0, true);
         assert_eq!(p.changes.len(), 1);
-        assert_eq!((p.changes[0].quantity, p.changes[0].presence), (0, NOT_AVAILABLE));
+        assert_eq!(
+            (p.changes[0].quantity, p.changes[0].presence),
+            (0, NOT_AVAILABLE)
+        );
     }
 
     #[test]

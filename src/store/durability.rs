@@ -88,8 +88,12 @@ mod tests {
     #[tokio::test]
     async fn a_caller_after_a_flush_gets_a_new_one() {
         let gc = GroupCommit::default();
-        gc.flush(|| async { Ok::<_, sled::Error>(()) }).await.unwrap();
-        gc.flush(|| async { Ok::<_, sled::Error>(()) }).await.unwrap();
+        gc.flush(|| async { Ok::<_, sled::Error>(()) })
+            .await
+            .unwrap();
+        gc.flush(|| async { Ok::<_, sled::Error>(()) })
+            .await
+            .unwrap();
         assert_eq!(gc.flushes(), 2);
     }
 }

@@ -122,3 +122,114 @@ fn a_second_opener_gets_a_clear_message() {
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
     assert!(err.to_string().contains("in use by another process"));
 }
+
+fn set(product_id: u64, quantity: i64) -> StockChange {
+    StockChange::Set {
+        product_id,
+        warehouse: "main".into(),
+        quantity,
+    }
+}
+
+fn adjust(product_id: u64, delta: i64) -> StockChange {
+    StockChange::Adjust {
+        product_id,
+        warehouse: "main".into(),
+        delta,
+    }
+}
+
+#[test]
+fn quantities_are_bounded_and_a_bad_change_applies_nothing() {
+    let (_d, s) = open();
+    let a = s.add_product("A", "a").unwrap();
+    let b = s.add_product("B", "b").unwrap();
+    s.apply_stock_changes(&[set(a.id, 5)], Actor::Cli, None)
+        .unwrap();
+    let journal = s.journal(None, 100).unwrap().len();
+    for (changes, actor, want) in [
+        (
+            vec![set(b.id, 1), set(a.id, MAX_QUANTITY + 1)],
+            Actor::Api,
+            "more than the most",
+        ),
+        (
+            vec![set(b.id, 1), set(a.id, -3)],
+            Actor::Csv,
+            "must not be negative",
+        ),
+        (
+            vec![set(b.id, 1), adjust(a.id, -6)],
+            Actor::Cli,
+            "would go below zero (5 -6 = -1)",
+        ),
+        (
+            vec![set(b.id, 1), adjust(a.id, i64::MAX)],
+            Actor::Api,
+            "would overflow",
+        ),
+        (
+            vec![set(b.id, 1), set(a.id, -1)],
+            Actor::Import,
+            "must not be negative",
+        ),
+    ] {
+        let err = s.apply_stock_changes(&changes, actor, None).unwrap_err();
+        assert!(err.to_string().contains(want), "{err}");
+        // All or nothing: B's valid change did not apply either.
+        assert_eq!(s.stock_of(a.id).unwrap(), vec![("main".to_string(), 5)]);
+        assert!(s.stock_of(b.id).unwrap().is_empty());
+        assert_eq!(s.journal(None, 100).unwrap().len(), journal);
+    }
+    // A shipment may take stock below zero: the goods left.
+    s.apply_stock_changes(&[adjust(a.id, -7)], Actor::Order, None)
+        .unwrap();
+    assert_eq!(s.stock_of(a.id).unwrap(), vec![("main".to_string(), -2)]);
+    let last = s.journal(None, 1).unwrap().remove(0);
+    assert_eq!((last.before, last.after, last.delta), (5, -2, -7));
+}
+
+#[test]
+fn marking_unconfirmed_makes_the_planner_send_again() {
+    let (_d, s) = open();
+    let a = s.add_product("A", "a").unwrap();
+    s.link(a.id, 7).unwrap();
+    s.set_stock(a.id, "main", 3).unwrap();
+    let snap = StockSnapshot {
+        prom_id: 7,
+        quantity: 3,
+        presence: "available".into(),
+        confirmed_at: Utc::now(),
+        unconfirmed: false,
+    };
+    s.put_stock_snapshots(&[(a.id, snap)]).unwrap();
+    let rows = s.linked_stock(&["main".into()]).unwrap();
+    assert!(rows[0].recorded && !rows[0].snapshot.as_ref().unwrap().unconfirmed);
+    s.mark_stock_unconfirmed(&[a.id, 999]).unwrap();
+    let rows = s.linked_stock(&["main".into()]).unwrap();
+    assert!(rows[0].snapshot.as_ref().unwrap().unconfirmed);
+    assert!(
+        s.stock_snapshot(999).unwrap().is_none(),
+        "no claim is invented"
+    );
+    // Stock in a warehouse that is not pushed is not "recorded" for the push.
+    let rows = s.linked_stock(&["shop".into()]).unwrap();
+    assert!(!rows[0].recorded);
+}
+
+#[test]
+fn a_store_that_lost_flushed_writes_is_damaged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let s = Store::open(&path).unwrap();
+    s.add_product("A", "a").unwrap();
+    s.flush_blocking().unwrap();
+    s.flush_blocking().unwrap();
+    drop(s);
+    // Reopens fine; then pretend sled came back with less than it had flushed.
+    drop(Store::open(&path).unwrap());
+    std::fs::write(path.join(SEAL_FILE), "99").unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(err.is_damage(), "{err}");
+    assert!(err.to_string().contains("generation 2 of 99"), "{err}");
+}

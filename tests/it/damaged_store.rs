@@ -36,7 +36,10 @@ fn largest_file(store: &Path) -> PathBuf {
 /// How much of a file holds data: sled preallocates, so the tail can be zeros.
 fn used_len(f: &Path) -> u64 {
     let bytes = std::fs::read(f).unwrap();
-    bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i as u64 + 1)
+    bytes
+        .iter()
+        .rposition(|b| *b != 0)
+        .map_or(0, |i| i as u64 + 1)
 }
 
 /// Cuts the largest file to half of what it holds.
@@ -57,7 +60,9 @@ fn flip_bytes(store: &Path, seed: u64) {
     let f = largest_file(store);
     let len = used_len(&f);
     let mut bytes = std::fs::read(&f).unwrap();
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     for _ in 0..100 {
         x ^= x << 13;
         x ^= x >> 7;
@@ -133,8 +138,14 @@ async fn truncated_and_bit_flipped_stores_fail_clearly_with_exit_3() {
 
     let cases: Vec<(&str, Box<dyn Fn(&Path) + Send>)> = vec![
         ("truncated to half", Box::new(truncate_to_half)),
-        ("100 bytes flipped (seed 1)", Box::new(|s: &Path| flip_bytes(s, 1))),
-        ("100 bytes flipped (seed 2)", Box::new(|s: &Path| flip_bytes(s, 2))),
+        (
+            "100 bytes flipped (seed 1)",
+            Box::new(|s: &Path| flip_bytes(s, 1)),
+        ),
+        (
+            "100 bytes flipped (seed 2)",
+            Box::new(|s: &Path| flip_bytes(s, 2)),
+        ),
     ];
     let (config2, store2) = (config.clone(), store.clone());
     tokio::task::spawn_blocking(move || {
@@ -153,4 +164,3 @@ async fn truncated_and_bit_flipped_stores_fail_clearly_with_exit_3() {
     .await
     .unwrap();
 }
-

@@ -202,7 +202,10 @@ async fn a_push_killed_mid_flight_never_leaves_prom_with_values_the_store_does_n
             if on_prom.quantity_in_stock != Some(row.stock) {
                 wrong.push((row.sku.clone(), row.stock, on_prom.quantity_in_stock));
             }
-            let snap = row.snapshot.as_ref().expect("confirmed after the final run");
+            let snap = row
+                .snapshot
+                .as_ref()
+                .expect("confirmed after the final run");
             assert!(!snap.unconfirmed && snap.quantity == row.stock);
         }
         assert!(

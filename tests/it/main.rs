@@ -13,5 +13,6 @@ mod limits;
 mod orders;
 mod prom;
 mod push_stock;
+mod safe_defaults;
 mod secrets;
 mod systemd;
