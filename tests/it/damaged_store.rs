@@ -136,7 +136,8 @@ async fn truncated_and_bit_flipped_stores_fail_clearly_with_exit_3() {
     copy_dir(&env.store_path(), &good);
     let store = env.store_path();
 
-    let cases: Vec<(&str, Box<dyn Fn(&Path) + Send>)> = vec![
+    type Damage = Box<dyn Fn(&Path) + Send>;
+    let cases: Vec<(&str, Damage)> = vec![
         ("truncated to half", Box::new(truncate_to_half)),
         (
             "100 bytes flipped (seed 1)",

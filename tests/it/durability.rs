@@ -27,7 +27,7 @@ fn sigkill(child: &mut Child) {
 
 async fn start_daemon(env: &Env, config: &Path) -> Child {
     let log = std::fs::File::create(env.dir.path().join("daemon.log")).unwrap();
-    let child = bin()
+    let mut child = bin()
         .args(["run", "--config"])
         .arg(config)
         .stdout(log.try_clone().unwrap())
@@ -36,6 +36,7 @@ async fn start_daemon(env: &Env, config: &Path) -> Child {
         .unwrap();
     let health = format!("http://127.0.0.1:{}/health", env.admin_port);
     let http = reqwest::Client::new();
+    let mut up = false;
     for _ in 0..500 {
         if http
             .get(&health)
@@ -43,14 +44,20 @@ async fn start_daemon(env: &Env, config: &Path) -> Child {
             .await
             .is_ok_and(|r| r.status().is_success())
         {
-            return child;
+            up = true;
+            break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!(
+    if !up {
+        sigkill(&mut child);
+    }
+    assert!(
+        up,
         "the daemon's admin API did not come up:\n{}",
         std::fs::read_to_string(env.dir.path().join("daemon.log")).unwrap()
     );
+    child
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
