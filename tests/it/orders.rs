@@ -865,3 +865,54 @@ async fn a_price_change_is_pushed_on_change_through_the_rules() {
         "nothing left"
     );
 }
+
+/// A status push interrupted after Prom.ua applied it (the process died before the
+/// confirmation was stored): the order's Prom status is unknown, so setting the local
+/// status back to the old Prom status still sends it.
+#[tokio::test]
+async fn an_interrupted_status_push_leaves_prom_status_unknown_and_a_later_change_is_sent() {
+    let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let office = office(&config, &store);
+    let sku = env.catalogue[0].sku.clone().unwrap();
+    let id = env
+        .sandbox
+        .place_order(order(vec![(Some(env.catalogue[0].id), &sku, 1)]))
+        .id;
+    run(&config, &store, "orders").await;
+    let set = |status: &str| OrderStatusSet {
+        status: status.into(),
+    };
+    office.set_order_status(id, &set("received")).await.unwrap();
+    run(&config, &store, "statuses").await;
+    assert_eq!(env.sandbox.order(id).unwrap().status, "received");
+
+    // `delivered` goes out: the push marks the order before sending, Prom.ua applies it,
+    // and the process dies before Prom's confirmation is stored.
+    office
+        .set_order_status(id, &set("delivered"))
+        .await
+        .unwrap();
+    store.mark_statuses_unconfirmed(&[id]).unwrap();
+    env.sandbox.change_order(
+        id,
+        OrderChange {
+            status: Some("delivered".into()),
+            phone: None,
+            lines: None,
+        },
+    );
+    // The seller changes their mind: back to `received`, which the store last saw on Prom.
+    office.set_order_status(id, &set("received")).await.unwrap();
+    let o = store.order(id).unwrap().unwrap();
+    assert!(
+        o.status_pending,
+        "Prom's status is unknown: the status must go out"
+    );
+    let r = run(&config, &store, "statuses").await.record;
+    assert_eq!((r.sent, r.confirmed), (1, 1), "{r:?}");
+    assert_eq!(env.sandbox.order(id).unwrap().status, "received");
+    let o = store.order(id).unwrap().unwrap();
+    assert!(!o.status_pending && !o.prom_status_unconfirmed);
+}
