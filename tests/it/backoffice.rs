@@ -9,15 +9,6 @@ use promua_sync::store::{Actor, Store};
 
 use crate::helpers::*;
 
-fn cli(config: &Path, args: &[&str]) -> Output {
-    bin()
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .output()
-        .unwrap()
-}
-
 fn ok(out: &Output) -> String {
     assert_eq!(
         out.status.code(),
@@ -26,39 +17,6 @@ fn ok(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Starts the daemon binary and waits for its admin API.
-async fn start_daemon(env: &Env, config: &Path) -> Child {
-    let log = std::fs::File::create(env.dir.path().join("daemon.log")).unwrap();
-    let child = bin()
-        .args(["run", "--config"])
-        .arg(config)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let health = format!("http://127.0.0.1:{}/health", env.admin_port);
-    let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..250 {
-        if http
-            .get(&health)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(
-        up,
-        "the daemon's admin API did not come up:\n{}",
-        std::fs::read_to_string(env.dir.path().join("daemon.log")).unwrap()
-    );
-    child
 }
 
 async fn stop_daemon(child: Child) {
@@ -129,7 +87,7 @@ async fn the_same_commands_work_with_the_daemon_stopped_and_running() {
     }
     check("stopped");
 
-    let daemon = start_daemon(&env, &config).await;
+    let daemon = env.start_daemon(&config).await;
     // A second process opening the store directly is told why it cannot.
     let err = Store::open(&env.store_path()).unwrap_err();
     assert!(
@@ -184,7 +142,7 @@ async fn cli_stock_changes_reach_the_sandbox_in_one_batch_after_the_debounce() {
         store.flush().await.unwrap();
     }
     env.sandbox.clear_requests();
-    let daemon = start_daemon(&env, &config).await;
+    let daemon = env.start_daemon(&config).await;
 
     let changed: Vec<_> = env.catalogue.iter().take(25).collect();
     let started = std::time::Instant::now();
@@ -556,7 +514,7 @@ async fn bad_quantities_warehouses_and_prom_ids_are_refused_and_change_nothing()
     assert!(String::from_utf8_lossy(&out.stderr).lines().count() < 25);
     assert_eq!(state(), before, "nothing changed with the daemon stopped");
 
-    let daemon = start_daemon(&env, &config).await;
+    let daemon = env.start_daemon(&config).await;
     tokio::task::block_in_place(|| check_refused(&config, "running", &cases));
     // A declared local warehouse is fine.
     ok(&cli(

@@ -73,15 +73,6 @@ fn flip_bytes(store: &Path, seed: u64) {
     std::fs::write(&f, bytes).unwrap();
 }
 
-fn run_cli(config: &Path, args: &[&str]) -> Output {
-    bin()
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .output()
-        .unwrap()
-}
-
 fn assert_damaged(out: &Output, what: &str, store: &Path) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{what}: {stderr}");
@@ -105,7 +96,7 @@ fn every_command_fails_clearly(config: &Path, store: &Path, case: &str) {
         &["job", "run", "stock"],
         &["job", "run", "stock", "--dry-run"],
     ] {
-        let out = run_cli(config, args);
+        let out = cli(config, args);
         assert_damaged(&out, &format!("{case}: {}", args.join(" ")), store);
     }
     // The daemon refuses to start: it exits on its own, never runs on the store.
@@ -159,7 +150,7 @@ async fn truncated_and_bit_flipped_stores_fail_clearly_with_exit_3() {
         // The good copy still works: the failures above were the damage, not the test.
         std::fs::remove_dir_all(&store2).unwrap();
         copy_dir(&good, &store2);
-        let out = run_cli(&config2, &["status"]);
+        let out = cli(&config2, &["status"]);
         assert_eq!(out.status.code(), Some(0), "{out:?}");
     })
     .await

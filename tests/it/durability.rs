@@ -25,41 +25,6 @@ fn sigkill(child: &mut Child) {
     child.wait().unwrap();
 }
 
-async fn start_daemon(env: &Env, config: &Path) -> Child {
-    let log = std::fs::File::create(env.dir.path().join("daemon.log")).unwrap();
-    let mut child = bin()
-        .args(["run", "--config"])
-        .arg(config)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let health = format!("http://127.0.0.1:{}/health", env.admin_port);
-    let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..500 {
-        if http
-            .get(&health)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    if !up {
-        sigkill(&mut child);
-    }
-    assert!(
-        up,
-        "the daemon's admin API did not come up:\n{}",
-        std::fs::read_to_string(env.dir.path().join("daemon.log")).unwrap()
-    );
-    child
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_api_writes_answered_before_a_sigkill_are_all_there_after_restart() {
     let env = Env::new(40, SandboxOptions::default(), |_| 1).await;
@@ -73,7 +38,7 @@ async fn admin_api_writes_answered_before_a_sigkill_are_all_there_after_restart(
         .collect();
     let http = reqwest::Client::new();
     for trial in 0..4i64 {
-        let daemon = start_daemon(&env, &config).await;
+        let daemon = env.start_daemon(&config).await;
         let token = std::fs::read_to_string(env.dir.path().join("admin-token")).unwrap();
         for (k, sku) in skus.iter().enumerate() {
             let res = http

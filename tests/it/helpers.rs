@@ -204,3 +204,58 @@ pub fn bin() -> std::process::Command {
 pub fn repo_file(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
+
+/// Runs a command of the built binary with `--config config`.
+pub fn cli(config: &Path, args: &[&str]) -> std::process::Output {
+    bin()
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
+/// Starts `promua-sync run` (its output in `daemon.log` beside the store) and waits until
+/// the admin API on `admin_port` answers `/health`.
+pub async fn start_daemon_at(dir: &Path, config: &Path, admin_port: u16) -> std::process::Child {
+    let log = std::fs::File::create(dir.join("daemon.log")).unwrap();
+    let mut child = bin()
+        .args(["run", "--config"])
+        .arg(config)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let health = format!("http://127.0.0.1:{admin_port}/health");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..500 {
+        if http
+            .get(&health)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if !up {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert!(
+        up,
+        "the daemon's admin API did not come up:\n{}",
+        std::fs::read_to_string(dir.join("daemon.log")).unwrap()
+    );
+    child
+}
+
+impl Env {
+    /// [`start_daemon_at`] for this environment.
+    pub async fn start_daemon(&self, config: &Path) -> std::process::Child {
+        start_daemon_at(self.dir.path(), config, self.admin_port).await
+    }
+}

@@ -2,22 +2,12 @@
 //! pushes a stock that was never recorded, and the default zero-share guard stops a push
 //! that would empty the shop.
 
-use std::path::Path;
 use std::process::Output;
 
 use promua_sync::prom::sandbox::{SandboxOptions, generate_products};
 use promua_sync::store::Store;
 
 use crate::helpers::*;
-
-fn cli(config: &Path, args: &[&str]) -> Output {
-    bin()
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .output()
-        .unwrap()
-}
 
 fn text(out: &Output) -> String {
     format!(
