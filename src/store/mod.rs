@@ -270,8 +270,8 @@ impl Store {
     /// returns: call it before acknowledging a write to anyone. Concurrent callers share
     /// flushes (group commit): one flush covers every write that was waiting for it.
     pub async fn flush(&self) -> Result<()> {
-        // Not sled's `flush_async`: its future was seen never to wake after the flush had
-        // finished (a hung `job run`). A blocking flush on tokio's blocking pool is plain.
+        // The generation is bumped and the flush (an fsync) run on tokio's blocking pool,
+        // both under the group-commit lock so that one flush covers the waiting writers.
         let this = self.clone();
         self.durability
             .flush(|| async move {
