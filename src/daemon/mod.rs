@@ -38,6 +38,7 @@ type Guards = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
 /// What every configuration generation shares.
 struct Shared {
     stock_lock: Arc<tokio::sync::Mutex<()>>,
+    price_lock: Arc<tokio::sync::Mutex<()>>,
     changed: Arc<tokio::sync::Notify>,
 }
 
@@ -58,6 +59,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
     let changed = Arc::new(tokio::sync::Notify::new());
     let shared = Shared {
         stock_lock: stock_lock.clone(),
+        price_lock: Default::default(),
         changed: changed.clone(),
     };
     let mut running = start(config, &store, &tracker, &guards, &shutdown, &shared).await?;
@@ -205,6 +207,7 @@ async fn start(
         shutdown.clone(),
     );
     ctx.stock_lock = shared.stock_lock.clone();
+    ctx.price_lock = shared.price_lock.clone();
     ctx.changed = Some(shared.changed.clone());
     ctx.on_change_guard = config
         .jobs

@@ -30,6 +30,9 @@ pub struct JobContext {
     /// Held while stock is planned and sent, so that the scheduled push and the
     /// on-change push never send stale values over each other.
     pub stock_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The same for prices: the scheduled and on-change price pushes never overlap, so a
+    /// stale batch can never land after a newer confirmed one.
+    pub price_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
     /// A person watches a terminal: long jobs show a progress bar instead of log lines.
     pub interactive: bool,
     /// The guards the on-change push honours (those of the configured `push_stock` job).
@@ -54,6 +57,7 @@ impl JobContext {
             sync,
             cancel,
             stock_lock: Default::default(),
+            price_lock: Default::default(),
             interactive: false,
             on_change_guard: Default::default(),
             on_change_prices: None,

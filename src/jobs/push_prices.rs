@@ -168,6 +168,11 @@ pub async fn run(
         return Ok(skipped(job, KIND, "update_prices"));
     }
     let started = Utc::now();
+    let _sending = if dry_run {
+        None
+    } else {
+        Some(ctx.price_lock.lock().await)
+    };
     let plan = plan(&ctx.store.linked_prices()?, opts);
     let mut r = started_record(job, KIND, dry_run, started);
     r.considered = plan.considered;
@@ -201,6 +206,7 @@ pub async fn run_on_change(
     if !ctx.sync.update_prices {
         return Ok(None);
     }
+    let _sending = ctx.price_lock.lock().await;
     let ids = ctx.store.take_dirty(crate::store::DIRTY_PRICE)?;
     if ids.is_empty() {
         return Ok(None);
@@ -222,7 +228,14 @@ pub async fn run_on_change(
         r.outcome = Outcome::Guarded;
         r.error = Some(why);
     } else if !plan.changes.is_empty() {
-        r = send(r, &plan, opts, ctx).await?.record;
+        r = match send(r, &plan, opts, ctx).await {
+            Ok(run) => run.record,
+            Err(e) => {
+                // Whatever was taken goes back: the next push sends it.
+                ctx.store.mark_dirty_ids(&ids, crate::store::DIRTY_PRICE)?;
+                return Err(e);
+            }
+        };
         let again: Vec<u64> = plan
             .changes
             .iter()

@@ -325,14 +325,23 @@ pub async fn run_on_change(ctx: &JobContext) -> Result<Option<RunRecord>, JobErr
         .iter()
         .map(|c| (c.product_id, c.quantity, c.presence))
         .collect();
-    let run = send(
+    let run = match send(
         ON_CHANGE_JOB,
         plan,
         &PushStockOptions::default(),
         ctx,
         started_at,
     )
-    .await?;
+    .await
+    {
+        Ok(run) => run,
+        Err(e) => {
+            // Whatever was taken goes back: the next push sends it.
+            ctx.store
+                .mark_dirty_ids(&dirty_ids, crate::store::DIRTY_STOCK)?;
+            return Err(e);
+        }
+    };
     // Whatever Prom did not confirm stays marked for the next push.
     let mut again = Vec::new();
     for (id, q, presence) in wanted {

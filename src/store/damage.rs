@@ -14,16 +14,21 @@ use super::{Result, StoreError};
 thread_local! {
     /// Inside [`guarded`]: a sled panic here is caught and turned into an error.
     static GUARDED: Cell<u32> = const { Cell::new(0) };
+    /// The last panic on this thread came from sled's code (set by the hook).
+    static SLED_PANIC: Cell<bool> = const { Cell::new(false) };
 }
 
 /// The store last opened, for the message of a sled panic outside [`guarded`].
 static OPENED: Mutex<Option<PathBuf>> = Mutex::new(None);
 static HOOK: Once = Once::new();
 
+/// The panic is in sled's own code: a path component `sled-0.34.7` (or `sled`), whether
+/// the path is absolute or trimmed.
 fn from_sled(info: &PanicHookInfo<'_>) -> bool {
     info.location().is_some_and(|l| {
-        let f = l.file().replace('\\', "/");
-        f.contains("/sled-") || f.contains("/sled/")
+        l.file()
+            .split(['/', '\\'])
+            .any(|part| part == "sled" || part.starts_with("sled-"))
     })
 }
 
@@ -39,7 +44,9 @@ fn install_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !from_sled(info) {
+            let sled = from_sled(info);
+            SLED_PANIC.with(|s| s.set(sled));
+            if !sled {
                 return previous(info);
             }
             if GUARDED.with(Cell::get) > 0 {
@@ -79,9 +86,11 @@ pub(super) fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T
     GUARDED.with(|g| g.set(g.get() - 1));
     match out {
         Ok(r) => r.map_err(|e| e.at(path)),
-        Err(payload) => Err(StoreError::Damaged {
+        // Only sled's panics are damage; a bug of ours goes on unwinding as the bug it is.
+        Err(payload) if SLED_PANIC.with(Cell::get) => Err(StoreError::Damaged {
             path: path.to_path_buf(),
             detail: format!("sled failed reading it: {}", panic_text(payload.as_ref())),
         }),
+        Err(payload) => std::panic::resume_unwind(payload),
     }
 }

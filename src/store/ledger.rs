@@ -87,6 +87,9 @@ pub struct ProductUpdate {
     pub currency: Option<String>,
 }
 
+/// The 9th byte of a stock value whose count nobody recorded: only shipments moved it.
+pub(crate) const UNRECORDED: u8 = 1;
+
 /// Dirty flags: what changed since the last on-change push.
 pub const DIRTY_STOCK: u8 = 1;
 pub const DIRTY_PRICE: u8 = 2;
@@ -177,8 +180,13 @@ impl MoveTrees<'_> {
         }
         // Only a shipment (or the program itself) may take stock below zero: the goods
         // left, whatever the ledger said, and the negative count shows the mismatch.
-        // People, files and imports are refused.
-        if after < 0 && !matches!(actor, Actor::Order | Actor::System) {
+        // People, files and imports are refused, but a receipt onto a negative count
+        // (towards zero) is taken.
+        let lowers = match change {
+            StockChange::Set { .. } => true,
+            StockChange::Adjust { delta, .. } => *delta < 0,
+        };
+        if after < 0 && lowers && !matches!(actor, Actor::Order | Actor::System) {
             return abort(match change {
                 StockChange::Set { .. } => format!(
                     "stock of {} in {warehouse} must not be negative (got {after})",
@@ -190,10 +198,20 @@ impl MoveTrees<'_> {
                 ),
             });
         }
-        if after == before && existing.is_some() {
+        // A shipment of stock nobody recorded leaves it unrecorded (so it is still not
+        // pushed); any other move records it.
+        let was_unrecorded = existing
+            .as_ref()
+            .is_some_and(|v| v.get(8) == Some(&UNRECORDED));
+        let unrecorded = actor == Actor::Order && (existing.is_none() || was_unrecorded);
+        if after == before && existing.is_some() && unrecorded == was_unrecorded {
             return Ok(None);
         }
-        self.stock.insert(key, &after.to_be_bytes())?;
+        let mut value = after.to_be_bytes().to_vec();
+        if unrecorded {
+            value.push(UNRECORDED);
+        }
+        self.stock.insert(key, value)?;
         self.warehouses.insert(warehouse.as_bytes(), &[])?;
         mark_dirty(self.dirty, self.links, id, DIRTY_STOCK)?;
         let seq = self.journal.generate_id()?;

@@ -613,7 +613,7 @@ impl Store {
                         let w = &sk[8..];
                         if warehouses.iter().any(|name| name.as_bytes() == w) {
                             total = total.saturating_add(i64_of(sv));
-                            recorded = true;
+                            recorded |= sv.get(8) != Some(&ledger::UNRECORDED);
                         }
                         stock.next();
                     }

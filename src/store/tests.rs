@@ -233,3 +233,37 @@ fn a_store_that_lost_flushed_writes_is_damaged() {
     assert!(err.is_damage(), "{err}");
     assert!(err.to_string().contains("generation 2 of 99"), "{err}");
 }
+
+#[test]
+fn a_shipment_of_unrecorded_stock_leaves_it_unrecorded_and_a_receipt_onto_negative_is_taken() {
+    let (_d, s) = open();
+    let a = s.add_product("A", "a").unwrap();
+    s.link(a.id, 7).unwrap();
+    s.apply_stock_changes(&[adjust(a.id, -1)], Actor::Order, None)
+        .unwrap();
+    let rows = s.linked_stock(&["main".into()]).unwrap();
+    assert_eq!((rows[0].stock, rows[0].recorded), (-1, false));
+    // A person's receipt onto the negative count is taken, and records the stock.
+    s.apply_stock_changes(&[adjust(a.id, 3)], Actor::Cli, None)
+        .unwrap();
+    let rows = s.linked_stock(&["main".into()]).unwrap();
+    assert_eq!((rows[0].stock, rows[0].recorded), (2, true));
+    // A later shipment keeps it recorded.
+    s.apply_stock_changes(&[adjust(a.id, -1)], Actor::Order, None)
+        .unwrap();
+    let rows = s.linked_stock(&["main".into()]).unwrap();
+    assert_eq!((rows[0].stock, rows[0].recorded), (1, true));
+    // A person setting the same count on an unrecorded row records it.
+    let b = s.add_product("B", "b").unwrap();
+    s.link(b.id, 8).unwrap();
+    s.apply_stock_changes(&[adjust(b.id, -2)], Actor::Order, None)
+        .unwrap();
+    s.apply_stock_changes(&[adjust(b.id, 2)], Actor::Order, None)
+        .unwrap();
+    let rows = s.linked_stock(&["main".into()]).unwrap();
+    assert_eq!((rows[1].stock, rows[1].recorded), (0, false));
+    s.apply_stock_changes(&[set(b.id, 0)], Actor::Csv, None)
+        .unwrap();
+    let rows = s.linked_stock(&["main".into()]).unwrap();
+    assert_eq!((rows[1].stock, rows[1].recorded), (0, true));
+}

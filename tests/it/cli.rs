@@ -98,11 +98,15 @@ async fn dry_run_prints_the_plan_without_a_token_and_sends_nothing() {
             .replace("token_file = \"token\"\n", ""),
     )
     .unwrap();
+    let generation = || std::fs::read_to_string(env.store_path().join("promua-sync.generation"));
+    let before = generation().unwrap();
     let out = bin()
         .args(["job", "run", "stock", "--dry-run", "--config"])
         .arg(&path)
         .output()
         .unwrap();
+    // A dry run (like any command that only reads) flushes nothing.
+    assert_eq!(generation().unwrap(), before);
     assert_eq!(
         out.status.code(),
         Some(0),
