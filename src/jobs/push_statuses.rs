@@ -171,11 +171,12 @@ pub async fn run(
             .or_default()
             .push(c.prom_id);
     }
-    for ((status, reason, text), ids) in groups {
+    // A stop or a fatal error ends the whole run, not only the current target's group.
+    'groups: for ((status, reason, text), ids) in groups {
         for chunk in ids.chunks(100) {
             if ctx.cancel.is_cancelled() {
                 r.outcome = Outcome::Cancelled;
-                break;
+                break 'groups;
             }
             let req = SetStatus {
                 status: OrderStatus::from(status.as_str()),
@@ -218,7 +219,7 @@ pub async fn run(
                     if fatal {
                         r.outcome = Outcome::Failed;
                         r.error = Some(e.to_string());
-                        break;
+                        break 'groups;
                     }
                 }
             }
