@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod demo;
 pub mod jobs;
 pub mod logging;
+pub mod money;
 pub mod prom;
 pub mod report;
 pub mod store;

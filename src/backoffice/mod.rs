@@ -607,7 +607,7 @@ impl Ledger for BackOffice {
 
 /// Parses a decimal price given on the command line or in JSON text.
 pub fn parse_price(text: &str) -> Result<Decimal> {
-    let p = crate::prom::dto::Money::parse(text);
+    let p = crate::money::Money::parse(text);
     match p.amount {
         Some(a) if !a.is_sign_negative() => Ok(a),
         _ => Err(BackofficeError::Invalid(format!("`{text}` is not a price"))),

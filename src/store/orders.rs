@@ -11,7 +11,7 @@ use sled::transaction::ConflictableTransactionError as Abort;
 
 use super::ledger::{DIRTY_STOCK, MoveTrees, abort, finish, mark_dirty, tx_decode};
 use super::{Actor, Result, StockChange, Store, be, decode, encode, i64_of, id_of};
-use crate::prom::dto::Money;
+use crate::money::Money;
 
 /// Which local statuses hold stock, which one ships it, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,13 +2,12 @@
 //! promise is optional; unknown fields are ignored and unknown enum values kept as text.
 
 mod group;
-mod money;
 mod order;
 mod product;
 mod text_enum;
 
+pub use crate::money::Money;
 pub use group::{Group, GroupsPage};
-pub use money::Money;
 pub use order::{
     CancellationReason, DeliveryProvider, DeliveryProviderData, Order, OrderFilter, OrderLine,
     OrderStatus, OrderStatusOption, SetStatus, SortDir, prom_datetime,

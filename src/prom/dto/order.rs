@@ -2,8 +2,8 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::money::Money;
 use super::text_enum::text_enum;
+use crate::money::Money;
 
 text_enum!(
     /// An order status (prom-api.md §4.3); a seller's custom status is kept as text.
