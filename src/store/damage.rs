@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, Once};
 
-use super::{Result, StoreError};
+use super::{Result, Store, StoreError};
 
 thread_local! {
     /// Inside [`guarded`]: a sled panic here is caught and turned into an error.
@@ -92,5 +92,42 @@ pub(super) fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T
             detail: format!("sled failed reading it: {}", panic_text(payload.as_ref())),
         }),
         Err(payload) => std::panic::resume_unwind(payload),
+    }
+}
+
+impl Store {
+    /// Reads every entry of every tree, so that damage anywhere in the files is found now
+    /// rather than in the middle of a run. Every open calls it.
+    pub fn verify_readable(&self) -> Result<usize> {
+        guarded(&self.path, || {
+            let mut entries = 0usize;
+            for tree in self.all_trees() {
+                for kv in tree.iter() {
+                    kv.map_err(|e| StoreError::from(e).at(&self.path))?;
+                    entries += 1;
+                }
+            }
+            Ok(entries)
+        })
+    }
+
+    fn all_trees(&self) -> [&sled::Tree; 15] {
+        [
+            &self.meta,
+            &self.products,
+            &self.sku_index,
+            &self.stock,
+            &self.links,
+            &self.links_by_prom,
+            &self.snapshots,
+            &self.runs,
+            &self.journal,
+            &self.dirty,
+            &self.warehouses,
+            &self.orders,
+            &self.reserved,
+            &self.price_snapshots,
+            &self.staged,
+        ]
     }
 }

@@ -2,7 +2,10 @@
 //! waits for a flush that started after its write; concurrent callers share that flush.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::{Result, Store, StoreError, i64_of};
 
 #[derive(Default)]
 pub(super) struct GroupCommit {
@@ -41,6 +44,85 @@ impl GroupCommit {
 
     pub(super) fn flushes(&self) -> u64 {
         self.flushes.load(Ordering::Relaxed)
+    }
+}
+
+/// `meta` key: the number of durable flushes of this store (see `Store::seal_and_flush`).
+const GENERATION: &[u8] = b"generation";
+/// Beside sled's files: the last generation flushed.
+pub(super) const SEAL_FILE: &str = "promua-sync.generation";
+
+impl Store {
+    /// Makes every write committed before this call durable (on disk, fsynced) before it
+    /// returns: call it before acknowledging a write to anyone. Concurrent callers share
+    /// flushes (group commit): one flush covers every write that was waiting for it.
+    pub async fn flush(&self) -> Result<()> {
+        // The generation is bumped and the flush (an fsync) run on tokio's blocking pool,
+        // both under the group-commit lock so that one flush covers the waiting writers.
+        let this = self.clone();
+        self.durability
+            .flush(|| async move {
+                tokio::task::spawn_blocking(move || this.seal_and_flush())
+                    .await
+                    .unwrap_or_else(|e| Err(sled::Error::ReportableBug(e.to_string())))
+            })
+            .await
+            .map_err(|e| StoreError::from(e).at(&self.path))
+    }
+
+    /// As [`Store::flush`], blocking the thread (for code outside an async runtime).
+    pub fn flush_blocking(&self) -> Result<()> {
+        self.durability.count_blocking();
+        self.seal_and_flush()
+            .map_err(|e| StoreError::from(e).at(&self.path))?;
+        Ok(())
+    }
+
+    /// Flushes with a new generation number, then notes that number in a file beside
+    /// sled's. sled recovering a log that lost its data can open "fine" with less than it
+    /// had (a file cut short opened as an empty store): at open, a store whose generation
+    /// is below the noted one is damaged. The note is not fsynced: after a crash it can
+    /// only lag behind, which is safe.
+    fn seal_and_flush(&self) -> sled::Result<()> {
+        let next = self
+            .meta
+            .update_and_fetch(GENERATION, |old| {
+                let g = old.map_or(0, i64_of) + 1;
+                Some(g.to_be_bytes().to_vec())
+            })?
+            .map_or(0, |v| i64_of(&v));
+        self.db.flush()?;
+        if let Err(e) = std::fs::write(self.seal_path(), next.to_string()) {
+            tracing::warn!("cannot note the store's generation: {e}");
+        }
+        Ok(())
+    }
+
+    fn seal_path(&self) -> PathBuf {
+        self.path.join(SEAL_FILE)
+    }
+
+    /// The store holds at least every generation it noted having flushed.
+    pub(super) fn check_seal(&self) -> Result<()> {
+        let Ok(text) = std::fs::read_to_string(self.seal_path()) else {
+            return Ok(());
+        };
+        let noted: i64 = text.trim().parse().unwrap_or(0);
+        let held = self.meta.get(GENERATION)?.map_or(0, |v| i64_of(&v));
+        if held < noted {
+            return Err(StoreError::Damaged {
+                path: self.path.clone(),
+                detail: format!(
+                    "it holds less than it had written: generation {held} of {noted}; its files were cut short or replaced"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// How many flushes reached the disk since the store was opened (for benchmarks).
+    pub fn flush_count(&self) -> u64 {
+        self.durability.flushes()
     }
 }
 

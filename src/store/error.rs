@@ -63,27 +63,20 @@ impl StoreError {
     }
 
     /// Whether this error means the store's files are damaged (exit 3, do not run on them).
+    /// sled's corruption errors become `Damaged` as they are converted (`From` above).
     pub fn is_damage(&self) -> bool {
-        match self {
-            StoreError::Damaged { .. } | StoreError::Corrupt(_) => true,
-            StoreError::Sled(e) => matches!(e, sled::Error::Corruption { .. }),
-            _ => false,
-        }
+        matches!(self, StoreError::Damaged { .. } | StoreError::Corrupt(_))
     }
 
     /// The same error, said as damage to the store at `path` when it is damage.
     pub fn at(self, path: &Path) -> Self {
         match self {
-            StoreError::Sled(e) if matches!(e, sled::Error::Corruption { .. }) => {
+            StoreError::Corrupt(detail) | StoreError::Damaged { detail, .. } => {
                 StoreError::Damaged {
                     path: path.to_path_buf(),
-                    detail: damage_detail(&e.to_string()),
+                    detail,
                 }
             }
-            StoreError::Corrupt(detail) => StoreError::Damaged {
-                path: path.to_path_buf(),
-                detail,
-            },
             other => other,
         }
     }

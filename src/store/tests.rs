@@ -228,7 +228,7 @@ fn a_store_that_lost_flushed_writes_is_damaged() {
     drop(s);
     // Reopens fine; then pretend sled came back with less than it had flushed.
     drop(Store::open(&path).unwrap());
-    std::fs::write(path.join(SEAL_FILE), "99").unwrap();
+    std::fs::write(path.join(durability::SEAL_FILE), "99").unwrap();
     let err = Store::open(&path).unwrap_err();
     assert!(err.is_damage(), "{err}");
     assert!(err.to_string().contains("generation 2 of 99"), "{err}");
