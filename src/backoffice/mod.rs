@@ -5,6 +5,7 @@
 
 mod csv_io;
 mod error;
+mod input;
 mod matching;
 mod remote;
 mod types;
@@ -17,6 +18,10 @@ use tokio::sync::Notify;
 
 pub use csv_io::{CsvKind, CsvOptions, MAX_FIELD_BYTES, MAX_ROWS, RowError, RowErrors};
 pub use error::BackofficeError;
+use input::fmt_delta;
+pub use input::{
+    check_delta, check_prom_id, check_quantity, parse_delta, parse_prom_id, parse_quantity,
+};
 pub use matching::{Suggestion, suggest};
 pub use remote::AdminClient;
 pub use types::*;
@@ -614,159 +619,9 @@ pub fn parse_price(text: &str) -> Result<Decimal> {
     }
 }
 
-/// Why a stock quantity cannot be stored, if it cannot: 0 to [`MAX_QUANTITY`].
-pub fn check_quantity(q: i64) -> std::result::Result<(), String> {
-    if q < 0 {
-        return Err(format!("quantity: {}", negative(&q.to_string())));
-    }
-    if q > MAX_QUANTITY {
-        return Err(format!(
-            "quantity: {}",
-            too_large("a quantity", &q.to_string())
-        ));
-    }
-    Ok(())
-}
-
-/// Why a stock delta cannot be applied at all: at most [`MAX_QUANTITY`] either way.
-pub fn check_delta(d: i64) -> std::result::Result<(), String> {
-    if d.checked_abs().is_none_or(|a| a > MAX_QUANTITY) {
-        return Err(format!("delta: {}", too_large("a delta", &d.to_string())));
-    }
-    Ok(())
-}
-
-/// Why a Prom product id is not one: Prom ids are positive.
-pub fn check_prom_id(id: i64) -> std::result::Result<(), String> {
-    if id <= 0 {
-        return Err(not_a_prom_id(&id.to_string()));
-    }
-    Ok(())
-}
-
-fn not_a_prom_id(text: &str) -> String {
-    format!("`{text}` is not a Prom product id: Prom ids are positive whole numbers")
-}
-
-fn negative(text: &str) -> String {
-    format!("`{text}` is negative: a quantity must not be negative")
-}
-
-fn too_large(what: &str, text: &str) -> String {
-    format!(
-        "`{text}` is too large: {what} is at most {}{}",
-        csv_io::thousands(MAX_QUANTITY as u64),
-        if what == "a delta" { " either way" } else { "" }
-    )
-}
-
-fn fmt_delta(d: i64) -> String {
-    if d < 0 {
-        format!("- {}", d.unsigned_abs())
-    } else {
-        format!("+ {d}")
-    }
-}
-
-/// The whole number written in `text` (sign allowed), however large: a number too long
-/// for any use is `±i128::MAX`, so that callers can say "too large" rather than "not a
-/// number".
-fn whole_number(text: &str) -> std::result::Result<i128, String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Err("the value is blank: a whole number is needed".into());
-    }
-    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{t}` is not a whole number"));
-    }
-    let significant = digits.trim_start_matches('0');
-    let v: i128 = if significant.len() > 30 {
-        i128::MAX
-    } else {
-        significant.parse().unwrap_or(0)
-    };
-    Ok(if t.starts_with('-') { -v } else { v })
-}
-
-/// Parses a stock quantity (CSV, command line): a whole number from 0 to [`MAX_QUANTITY`].
-pub fn parse_quantity(text: &str) -> std::result::Result<i64, String> {
-    let v = whole_number(text)?;
-    if v < 0 {
-        return Err(negative(text.trim()));
-    }
-    if v > i128::from(MAX_QUANTITY) {
-        return Err(too_large("a quantity", text.trim()));
-    }
-    Ok(v as i64)
-}
-
-/// Parses a stock delta: a whole number, at most [`MAX_QUANTITY`] either way.
-pub fn parse_delta(text: &str) -> std::result::Result<i64, String> {
-    let v = whole_number(text)?;
-    if v.abs() > i128::from(MAX_QUANTITY) {
-        return Err(too_large("a delta", text.trim()));
-    }
-    Ok(v as i64)
-}
-
-/// Parses a Prom product id: a positive whole number.
-pub fn parse_prom_id(text: &str) -> std::result::Result<i64, String> {
-    let v = whole_number(text)?;
-    if v <= 0 {
-        return Err(not_a_prom_id(text.trim()));
-    }
-    i64::try_from(v).map_err(|_| format!("`{}` is too large for a Prom product id", text.trim()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quantities_are_whole_from_0_to_the_cap_and_say_why_not() {
-        assert_eq!(parse_quantity(" 42 "), Ok(42));
-        assert_eq!(parse_quantity("+7"), Ok(7));
-        assert_eq!(parse_quantity("0"), Ok(0));
-        assert_eq!(parse_quantity("1000000000"), Ok(MAX_QUANTITY));
-        let neg = parse_quantity("-5").unwrap_err();
-        assert!(neg.contains("must not be negative"), "{neg}");
-        for big in ["1000000001", "123456789012345678901", &"9".repeat(60)] {
-            let e = parse_quantity(big).unwrap_err();
-            assert!(e.contains("is too large") && !e.contains("whole"), "{e}");
-        }
-        for bad in ["1.5", "abc", "1e3", "-", "", "5 шт"] {
-            let e = parse_quantity(bad).unwrap_err();
-            assert!(e.contains("whole number"), "{bad}: {e}");
-        }
-        assert_eq!(parse_delta("-1000000000"), Ok(-MAX_QUANTITY));
-        assert!(
-            parse_delta("-1000000001")
-                .unwrap_err()
-                .contains("too large")
-        );
-        assert!(check_quantity(-1).is_err() && check_quantity(MAX_QUANTITY + 1).is_err());
-        assert!(check_delta(i64::MIN).is_err() && check_delta(-MAX_QUANTITY).is_ok());
-    }
-
-    #[test]
-    fn prom_ids_are_positive() {
-        assert_eq!(parse_prom_id("1830042117"), Ok(1_830_042_117));
-        for bad in ["0", "-5", "-0"] {
-            assert!(
-                parse_prom_id(bad)
-                    .unwrap_err()
-                    .contains("is not a Prom product id"),
-                "{bad}"
-            );
-        }
-        assert!(
-            parse_prom_id("99999999999999999999")
-                .unwrap_err()
-                .contains("too large")
-        );
-        assert!(check_prom_id(0).is_err() && check_prom_id(1).is_ok());
-    }
 
     #[test]
     fn row_errors_list_twenty_and_count_the_rest_by_row() {

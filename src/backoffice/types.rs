@@ -176,7 +176,7 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(
             Ok(v as i64)
         }
         fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<i64, E> {
-            let n = super::whole_number(v).map_err(E::custom)?;
+            let n = super::input::whole_number(v).map_err(E::custom)?;
             i64::try_from(n).map_err(|_| self.large(v.trim()))
         }
     }

@@ -242,7 +242,7 @@ pub async fn orders(config: &Config, cmd: OrdersCommand) -> u8 {
             .await
             .map(|o| print(json, &o, order_text)),
     };
-    finish(&ledger, result).await
+    finish(result)
 }
 
 #[derive(Debug, Subcommand)]
@@ -323,7 +323,7 @@ pub async fn staged(config: &Config, cmd: StagedCommand) -> u8 {
             s
         })
     });
-    finish(&ledger, result).await
+    finish(result)
 }
 
 /// The store itself, or the daemon's admin API when the daemon holds the store.
@@ -649,13 +649,13 @@ pub async fn products(config: &Config, cmd: ProductsCommand) -> u8 {
             Err(e) => Err(e),
         },
     };
-    finish(&ledger, result).await
+    finish(result)
 }
 
 /// The exit code of a back-office command. Every write has already reached the disk
 /// before its call returned (`BackOffice` flushes what it acknowledges), and a command
 /// that only reads writes nothing at all.
-async fn finish(_ledger: &AnyLedger, result: crate::backoffice::Result<()>) -> u8 {
+fn finish(result: crate::backoffice::Result<()>) -> u8 {
     match result {
         Ok(()) => 0,
         Err(e) => fail(code(&e), &e.to_string()),
@@ -707,7 +707,7 @@ pub async fn stock(config: &Config, cmd: StockCommand) -> u8 {
             .await
             .map(|e| print(json, &e, |e| journal_text(e))),
     };
-    finish(&ledger, result).await
+    finish(result)
 }
 
 pub async fn prices(config: &Config, cmd: PricesCommand) -> u8 {
@@ -728,7 +728,7 @@ pub async fn prices(config: &Config, cmd: PricesCommand) -> u8 {
             .map(|v| print(json, &v, product_text)),
         Err(e) => Err(e),
     };
-    finish(&ledger, result).await
+    finish(result)
 }
 
 pub async fn links(config: &Config, cmd: LinksCommand) -> u8 {
@@ -807,7 +807,7 @@ pub async fn links(config: &Config, cmd: LinksCommand) -> u8 {
             Err(e) => Err(e),
         },
     };
-    finish(&ledger, result).await
+    finish(result)
 }
 
 pub async fn status(config: &Config, json: bool) -> u8 {
@@ -847,5 +847,5 @@ pub async fn status(config: &Config, json: bool) -> u8 {
             }
         }
     });
-    finish(&ledger, result).await
+    finish(result)
 }
