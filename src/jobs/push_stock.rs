@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::{JobContext, JobError, JobRun, Plan, empty_record, skipped};
 use crate::config::PushStockOptions;
-use crate::prom::dto::{AVAILABLE, NOT_AVAILABLE, ProductPatch};
+use crate::prom::dto::{AVAILABLE, EditResult, NOT_AVAILABLE, ProductPatch};
 use crate::prom::{PromClient, PromError};
 use crate::report::{ItemFailure, Outcome, RunRecord};
 use crate::store::{LinkedStock, StockSnapshot, Store};
@@ -462,48 +462,8 @@ async fn apply(
             if stop.is_cancelled() {
                 return (batch, None);
             }
-            // Before Prom.ua can apply anything, the store stops claiming the old values:
-            // a crash between Prom's apply and our confirmation then resends, never
-            // trusts a stale snapshot.
-            let ids: Vec<u64> = batch.iter().map(|c| c.product_id).collect();
-            if let Err(e) = store.mark_stock_unconfirmed(&ids) {
-                return (batch, Some(Err(Storing(e))));
-            }
-            if let Err(e) = store.flush().await {
-                return (batch, Some(Err(Storing(e))));
-            }
-            let patches: Vec<ProductPatch> = batch.iter().map(StockChange::patch).collect();
-            let res = match client.edit_products(&patches).await {
-                Ok(res) => res,
-                Err(e) => return (batch, Some(Err(Sending(e)))),
-            };
-            // What Prom.ua confirmed is written and on disk before the batch counts as
-            // done. Here, inside the batch's own future: the loop below awaits nothing, so
-            // a flush never waits on a batch the stream is not polling.
-            let confirmed_at = Utc::now();
-            let snaps: Vec<(u64, StockSnapshot)> = batch
-                .iter()
-                .filter(|c| res.refusal(&c.prom_id).is_none())
-                .map(|c| {
-                    (
-                        c.product_id,
-                        StockSnapshot {
-                            prom_id: c.prom_id,
-                            quantity: c.quantity,
-                            presence: c.presence.to_string(),
-                            confirmed_at,
-                            unconfirmed: false,
-                        },
-                    )
-                })
-                .collect();
-            if let Err(e) = store.put_stock_snapshots(&snaps) {
-                return (batch, Some(Err(Storing(e))));
-            }
-            if let Err(e) = store.flush().await {
-                return (batch, Some(Err(Storing(e))));
-            }
-            (batch, Some(Ok(res)))
+            let result = send_batch(&store, &client, &batch).await;
+            (batch, Some(result))
         }
     }))
     .buffer_unordered(concurrency);
@@ -556,6 +516,44 @@ async fn apply(
         None => out.unsent = unsent.iter().map(|b| b.len()).sum(),
     }
     Ok(out)
+}
+
+/// One batch, crash-consistently: before Prom.ua can apply anything the store stops
+/// claiming the old values (marked unconfirmed, on disk), so a crash between Prom's apply
+/// and our confirmation resends rather than trusts a stale snapshot; then what Prom
+/// confirmed is written and on disk before the batch counts as done. This runs inside the
+/// batch's own future: the loop collecting batches awaits nothing, so a flush never waits
+/// on a batch the stream is not polling.
+async fn send_batch(
+    store: &Store,
+    client: &PromClient,
+    batch: &[StockChange],
+) -> Result<EditResult, BatchError> {
+    let ids: Vec<u64> = batch.iter().map(|c| c.product_id).collect();
+    store.mark_stock_unconfirmed(&ids).map_err(Storing)?;
+    store.flush().await.map_err(Storing)?;
+    let patches: Vec<ProductPatch> = batch.iter().map(StockChange::patch).collect();
+    let res = client.edit_products(&patches).await.map_err(Sending)?;
+    let confirmed_at = Utc::now();
+    let snaps: Vec<(u64, StockSnapshot)> = batch
+        .iter()
+        .filter(|c| res.refusal(&c.prom_id).is_none())
+        .map(|c| {
+            (
+                c.product_id,
+                StockSnapshot {
+                    prom_id: c.prom_id,
+                    quantity: c.quantity,
+                    presence: c.presence.to_string(),
+                    confirmed_at,
+                    unconfirmed: false,
+                },
+            )
+        })
+        .collect();
+    store.put_stock_snapshots(&snaps).map_err(Storing)?;
+    store.flush().await.map_err(Storing)?;
+    Ok(res)
 }
 
 fn failure(c: &StockChange, reason: String) -> ItemFailure {
