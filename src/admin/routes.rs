@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::BodyLimits;
+use super::limits::{Limit, body_limit, is_json};
 use crate::backoffice::{
     BackOffice, BackofficeError, CsvKind, CsvOptions, Ledger, LinkRequest, PriceSet, ProductQuery,
     StockAdjust, StockSet,
@@ -55,18 +56,7 @@ pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> R
         office,
         token: std::sync::Arc::new(token),
     };
-    let csv_limit = Limit {
-        bytes: limits.csv_body_mb << 20,
-        amount: limits.csv_body_mb,
-        unit: "MB",
-        key: "max_csv_body_mb",
-    };
-    let json_limit = Limit {
-        bytes: limits.json_body_kb << 10,
-        amount: limits.json_body_kb,
-        unit: "KB",
-        key: "max_json_body_kb",
-    };
+    let (csv_limit, json_limit) = (Limit::csv(&limits), Limit::json(&limits));
     // CSV files of many thousand rows come in one body: their own, larger limit.
     let csv = Router::new()
         .route("/import/{kind}", post(import))
@@ -147,69 +137,6 @@ async fn auth(State(app): State<App>, req: Request, next: Next) -> Response {
             .into_response();
     }
     next.run(req).await
-}
-
-/// The body limit of a group of routes, and the key that sets it.
-#[derive(Debug, Clone, Copy)]
-struct Limit {
-    bytes: u64,
-    amount: u64,
-    unit: &'static str,
-    key: &'static str,
-}
-
-impl Limit {
-    /// 413 in the API's error shape; the connection closes (the rest of the body is not
-    /// read).
-    fn refuse(&self, announced: Option<u64>) -> Response {
-        let size = match announced {
-            Some(n) if self.unit == "MB" => format!("of {:.1} MB ", n as f64 / (1u64 << 20) as f64),
-            Some(n) => format!("of {:.1} KB ", n as f64 / 1024.0),
-            None => String::new(),
-        };
-        let message = format!(
-            "the request body {size}is too large: the limit is {} {} ([admin] {}){}",
-            self.amount,
-            self.unit,
-            self.key,
-            if self.key == "max_csv_body_mb" {
-                "; split the file, or raise the limit and restart the daemon"
-            } else {
-                ""
-            }
-        );
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            [(header::CONNECTION, "close")],
-            Json(BackofficeError::TooLarge(message).body()),
-        )
-            .into_response()
-    }
-}
-
-/// Refuses a body announced (Content-Length) over the limit before reading any of it;
-/// one that grows over it (chunked) is cut by `DefaultBodyLimit` and answered here.
-async fn body_limit(State(limit): State<Limit>, req: Request, next: Next) -> Response {
-    let announced = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if let Some(n) = announced.filter(|n| *n > limit.bytes) {
-        return limit.refuse(Some(n));
-    }
-    let resp = next.run(req).await;
-    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json(&resp) {
-        return limit.refuse(None);
-    }
-    resp
-}
-
-fn is_json(resp: &Response) -> bool {
-    resp.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
 }
 
 /// axum's own refusals (a body that is not the JSON expected, a path id that is not a
