@@ -422,7 +422,7 @@ fn decimal(v: &str) -> Option<Decimal> {
     if t.is_empty() {
         return None;
     }
-    let m = crate::money::Money::parse(t);
+    let m = crate::domain::Money::parse(t);
     m.amount
         .filter(|a| !a.is_sign_negative() && m.currency.is_none())
 }

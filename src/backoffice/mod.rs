@@ -26,10 +26,11 @@ pub use matching::{Suggestion, suggest};
 pub use remote::AdminClient;
 pub use types::*;
 
+use crate::domain::ReservationPolicy;
 use crate::report::RunRecord;
 use crate::store::{
-    Actor, JournalEntry, LocalOrder, MAX_QUANTITY, NewProduct, Product, ProductUpdate,
-    ReservationPolicy, StockChange, Store,
+    Actor, JournalEntry, LocalOrder, MAX_QUANTITY, NewProduct, Product, ProductUpdate, StockChange,
+    Store,
 };
 
 pub type Result<T> = std::result::Result<T, BackofficeError>;
@@ -612,7 +613,7 @@ impl Ledger for BackOffice {
 
 /// Parses a decimal price given on the command line or in JSON text.
 pub fn parse_price(text: &str) -> Result<Decimal> {
-    let p = crate::money::Money::parse(text);
+    let p = crate::domain::Money::parse(text);
     match p.amount {
         Some(a) if !a.is_sign_negative() => Ok(a),
         _ => Err(BackofficeError::Invalid(format!("`{text}` is not a price"))),

@@ -219,26 +219,6 @@ impl Default for PullOrdersOptions {
     }
 }
 
-/// Prom.ua's settable statuses and cancellation reasons (prom-api.md §4.3).
-pub const PROM_STATUSES: [&str; 6] = [
-    "pending",
-    "received",
-    "delivered",
-    "canceled",
-    "draft",
-    "paid",
-];
-pub const PROM_REASONS: [&str; 8] = [
-    "not_available",
-    "price_changed",
-    "buyers_request",
-    "not_enough_fields",
-    "duplicate",
-    "invalid_phone_number",
-    "less_than_minimal_price",
-    "another",
-];
-
 /// What `import_products` does with the Prom.ua catalogue (products match by identical SKU).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]

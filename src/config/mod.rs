@@ -54,23 +54,6 @@ pub struct Config {
 }
 
 #[derive(Debug, Clone)]
-pub struct PromConfig {
-    pub base_url: String,
-    /// `None` when no token is configured: commands that talk to Prom.ua refuse to run.
-    pub token: Option<SecretString>,
-    /// Where the token came from, for messages (never the token itself).
-    pub token_origin: String,
-    pub connect_timeout: Duration,
-    pub request_timeout: Duration,
-    pub requests_per_second: u32,
-    pub max_concurrency: usize,
-    /// Retries of a request that failed in a retryable way (timeouts, 5xx, 429, ...).
-    pub max_retries: usize,
-    /// The first backoff delay; later ones grow exponentially, with jitter.
-    pub retry_base_delay: Duration,
-}
-
-#[derive(Debug, Clone)]
 pub struct StoreConfig {
     pub path: PathBuf,
 }
@@ -107,8 +90,8 @@ impl SyncConfig {
             .collect()
     }
 
-    pub fn reservation_policy(&self) -> crate::store::ReservationPolicy {
-        crate::store::ReservationPolicy {
+    pub fn reservation_policy(&self) -> crate::domain::ReservationPolicy {
+        crate::domain::ReservationPolicy {
             reserve_statuses: self.reserve_statuses.clone(),
             done_status: self.done_status.clone(),
             warehouse: self.reserve_warehouse.clone(),
@@ -176,7 +159,8 @@ impl JobKind {
 }
 
 /// The most items one `products/edit` call may carry.
-pub const MAX_BATCH: usize = 100;
+pub use crate::domain::MAX_BATCH;
+pub use crate::prom::PromConfig;
 
 /// A schedule with no fire time within this many years is refused: it would never run.
 pub const NEVER_FIRES_YEARS: u32 = 5;
@@ -472,7 +456,7 @@ const WHOLE_NUMBERS: [(&str, i128, i128, &str); 13] = [
     (
         "sync.safety_buffer",
         0,
-        crate::store::MAX_QUANTITY as i128,
+        crate::domain::MAX_QUANTITY as i128,
         "",
     ),
     ("daemon.shutdown_grace_secs", 1, 600, " seconds"),
@@ -809,7 +793,7 @@ impl<'a, 'i> Compiler<'a, 'i> {
         ) {
             ok = false;
         } else {
-            match reqwest::Url::parse(&base_url) {
+            match url::Url::parse(&base_url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                 Ok(_) => {
                     self.error(
@@ -1481,12 +1465,12 @@ impl<'a, 'i> Compiler<'a, 'i> {
                 for (local, target) in &o.status_map {
                     let mut at = field("status_map");
                     at.push(Seg::Key(local.clone()));
-                    if !PROM_STATUSES.contains(&target.status()) {
+                    if !crate::domain::ORDER_STATUSES.contains(&target.status()) {
                         self.error(
                             &at,
                             false,
                             format!("`{}` is not a Prom.ua order status", target.status()),
-                            Some(&format!("one of: {}", PROM_STATUSES.join(", "))),
+                            Some(&format!("one of: {}", crate::domain::ORDER_STATUSES.join(", "))),
                         );
                         ok = false;
                     }
@@ -1500,17 +1484,17 @@ impl<'a, 'i> Compiler<'a, 'i> {
                             );
                             ok = false;
                         }
-                        ("canceled", Some(r)) if !PROM_REASONS.contains(&r) => {
+                        ("canceled", Some(r)) if !crate::domain::CANCELLATION_REASONS.contains(&r) => {
                             self.error(
                                 &at,
                                 false,
                                 format!("`{r}` is not a Prom.ua cancellation reason"),
-                                Some(&format!("one of: {}", PROM_REASONS.join(", "))),
+                                Some(&format!("one of: {}", crate::domain::CANCELLATION_REASONS.join(", "))),
                             );
                             ok = false;
                         }
                         ("canceled", Some(r))
-                            if matches!(r, "price_changed" | "not_enough_fields" | "another")
+                            if crate::domain::REASONS_NEEDING_TEXT.contains(&r)
                                 && target.text().is_none_or(|t| t.trim().is_empty()) =>
                         {
                             self.error(&at, false, format!("reason `{r}` needs a `text`"), None);

@@ -9,12 +9,29 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 use super::error::{PromError, excerpt};
-use crate::config::PromConfig;
+
+/// How to reach Prom.ua: the `[prom]` section of `jobs.toml` once compiled.
+#[derive(Debug, Clone)]
+pub struct PromConfig {
+    pub base_url: String,
+    /// `None` when no token is configured: commands that talk to Prom.ua refuse to run.
+    pub token: Option<SecretString>,
+    /// Where the token came from, for messages (never the token itself).
+    pub token_origin: String,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub requests_per_second: u32,
+    pub max_concurrency: usize,
+    /// Retries of a request that failed in a retryable way (timeouts, 5xx, 429, ...).
+    pub max_retries: usize,
+    /// The first backoff delay; later ones grow exponentially, with jitter.
+    pub retry_base_delay: Duration,
+}
 
 /// The largest page a list endpoint serves.
 pub const PAGE_LIMIT: u32 = 100;

@@ -9,6 +9,6 @@ mod orders;
 mod products;
 pub mod sandbox;
 
-pub use client::{PAGE_LIMIT, PromClient};
+pub use client::{PAGE_LIMIT, PromClient, PromConfig};
 pub use error::PromError;
 pub use orders::SetStatusResult;

@@ -8,7 +8,7 @@ use super::dto::{
     EditResult, Product, ProductEnvelope, ProductPatch, ProductsPage, RawEditResponse,
 };
 use super::error::PromError;
-use crate::config::MAX_BATCH;
+use crate::domain::MAX_BATCH;
 
 impl PromClient {
     /// One page of `products/list`, ids descending, bounded by `last_id`.

@@ -22,19 +22,14 @@ pub use error::StoreError;
 pub use ledger::{
     Actor, DIRTY_PRICE, DIRTY_STOCK, JournalEntry, NewProduct, ProductUpdate, StockChange,
 };
-pub use orders::{
-    LinkedPrice, LocalLine, LocalOrder, OrderUpsert, PriceSnapshot, ReservationPolicy,
-};
+pub use orders::{LinkedPrice, LocalLine, LocalOrder, OrderUpsert, PriceSnapshot};
 pub use staging::StagedProduct;
 
 use crate::report::RunRecord;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// The largest quantity the ledger holds in one warehouse (and in a product's total, and
-/// in one move). Far above any real stock, far below `i64::MAX`, so sums of a few
-/// warehouses can never overflow and a typo of many digits is refused, not stored.
-pub const MAX_QUANTITY: i64 = 1_000_000_000;
+pub use crate::domain::MAX_QUANTITY;
 
 /// A local product of the back office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,16 +11,7 @@ use sled::transaction::ConflictableTransactionError as Abort;
 
 use super::ledger::{DIRTY_STOCK, MoveTrees, abort, finish, mark_dirty, tx_decode};
 use super::{Actor, Result, StockChange, Store, be, decode, encode, i64_of, id_of};
-use crate::money::Money;
-
-/// Which local statuses hold stock, which one ships it, and from where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReservationPolicy {
-    pub reserve_statuses: Vec<String>,
-    /// Reaching it turns the order's reservation into a stock move (once).
-    pub done_status: Option<String>,
-    pub warehouse: String,
-}
+use crate::domain::{Money, ReservationPolicy};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalLine {

@@ -6,7 +6,7 @@ mod order;
 mod product;
 mod text_enum;
 
-pub use crate::money::Money;
+pub use crate::domain::Money;
 pub use group::{Group, GroupsPage};
 pub use order::{
     CancellationReason, DeliveryProvider, DeliveryProviderData, Order, OrderFilter, OrderLine,

@@ -3,7 +3,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::text_enum::text_enum;
-use crate::money::Money;
+use crate::domain::Money;
 
 text_enum!(
     /// An order status (prom-api.md §4.3); a seller's custom status is kept as text.

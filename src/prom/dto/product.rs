@@ -5,8 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// `presence` values the jobs write.
-pub const AVAILABLE: &str = "available";
-pub const NOT_AVAILABLE: &str = "not_available";
+pub use crate::domain::{AVAILABLE, NOT_AVAILABLE};
 
 /// The group a product sits in, as products carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,18 @@
+//! The vocabulary every layer shares, and nothing else: money as Prom.ua writes it, Prom's
+//! order statuses, cancellation reasons and presence values, the limits both sides agree on,
+//! and the reservation policy. It imports no other module of the crate, so `store`, `prom`
+//! and `config` can all use it without importing each other.
+
+mod money;
+mod prom_terms;
+mod reservation;
+
+pub use money::Money;
+pub use prom_terms::{
+    AVAILABLE, CANCELLATION_REASONS, MAX_BATCH, NOT_AVAILABLE, ORDER_STATUSES, REASONS_NEEDING_TEXT,
+};
+pub use reservation::ReservationPolicy;
+
+/// The largest stock quantity the ledger holds (and that a file, a person or Prom.ua may
+/// set): a billion is beyond any real shelf, and far from `i64` overflow when summed.
+pub const MAX_QUANTITY: i64 = 1_000_000_000;

@@ -1,0 +1,34 @@
+//! Prom.ua's words for things (`../shared/prom-api.md` sections 3 and 4.3).
+
+/// At most this many items in one `products/edit` call.
+pub const MAX_BATCH: usize = 100;
+
+/// `presence` of a product that can be bought now.
+pub const AVAILABLE: &str = "available";
+/// `presence` of a product that is out of stock.
+pub const NOT_AVAILABLE: &str = "not_available";
+
+/// Prom.ua's order statuses (a seller's custom status is kept as text beside these).
+pub const ORDER_STATUSES: [&str; 6] = [
+    "pending",
+    "received",
+    "delivered",
+    "canceled",
+    "draft",
+    "paid",
+];
+
+/// Why an order is cancelled (`orders/set_status` with `canceled`).
+pub const CANCELLATION_REASONS: [&str; 8] = [
+    "not_available",
+    "price_changed",
+    "buyers_request",
+    "not_enough_fields",
+    "duplicate",
+    "invalid_phone_number",
+    "less_than_minimal_price",
+    "another",
+];
+
+/// The cancellation reasons Prom.ua accepts only with a `cancellation_text`.
+pub const REASONS_NEEDING_TEXT: [&str; 3] = ["price_changed", "not_enough_fields", "another"];
