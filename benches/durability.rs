@@ -255,7 +255,9 @@ async fn cold_push(n: usize) {
         CancellationToken::new(),
     );
     let start = Instant::now();
-    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     println!(
         "cold push: {} products confirmed in {} requests in {:.0} ms ({} flushes)",
         run.record.confirmed,

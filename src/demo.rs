@@ -83,12 +83,12 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
     };
 
     println!("== run 1: first push (nothing confirmed yet, everything is sent) ==");
-    let first = run_job(&job, &ctx, false).await?;
+    let first = run_job(&job, &ctx, crate::jobs::Mode::Apply).await?;
     print!("{}", first.record);
     check_sandbox(&sandbox, &store, &ctx)?;
 
     println!("\n== run 2: nothing changed locally ==");
-    let second = run_job(&job, &ctx, false).await?;
+    let second = run_job(&job, &ctx, crate::jobs::Mode::Apply).await?;
     print!("{}", second.record);
     ensure!(
         second.record.sent == 0 && second.record.requests == 0,
@@ -99,7 +99,7 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
     for p in store.products()?.iter().take(5) {
         store.set_stock(p.id, "main", 100)?;
     }
-    let third: JobRun = run_job(&job, &ctx, false).await?;
+    let third: JobRun = run_job(&job, &ctx, crate::jobs::Mode::Apply).await?;
     print!("{}", third.record);
     ensure!(
         third.record.confirmed == 5 && third.record.requests == 1,

@@ -417,7 +417,7 @@ async fn job_run(config: &Config, name: &str, dry_run: bool, json: bool) -> u8 {
     }
     let mut ctx = JobContext::new(store.clone(), prom, config.sync.clone(), cancel);
     ctx.interactive = !json && std::io::stderr().is_terminal();
-    let run = match run_job(job, &ctx, dry_run).await {
+    let run = match run_job(job, &ctx, crate::jobs::Mode::from_dry_run(dry_run)).await {
         Ok(r) => r,
         Err(e) => return fail(EXIT_ERROR, &format!("job {name}: {e}")),
     };

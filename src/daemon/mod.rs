@@ -289,7 +289,7 @@ fn schedule(
 
 /// One run, one log line, at a level journald can filter on.
 pub async fn run_and_log(job: &JobConfig, ctx: &JobContext) {
-    match run_job(job, ctx, false).await {
+    match run_job(job, ctx, crate::jobs::Mode::Apply).await {
         Ok(run) => {
             let r = &run.record;
             match r.outcome {

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
-use crate::jobs::JobContext;
-use crate::jobs::push_stock;
+use crate::jobs::{JobContext, on_change};
 
 pub async fn run(
     ctx: watch::Receiver<JobContext>,
@@ -34,9 +33,9 @@ pub async fn run(
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(c.sync.push_debounce) => {}
         }
-        log(push_stock::run_on_change(&c).await);
+        log(on_change::push_stock(&c).await);
         if let Some(opts) = &c.on_change_prices {
-            log(crate::jobs::push_prices::run_on_change(&c, opts).await);
+            log(on_change::push_prices(&c, opts).await);
         }
     }
 }

@@ -10,12 +10,14 @@ use std::fmt;
 use chrono::Utc;
 use serde::Serialize;
 
-use super::{JobContext, JobError, JobRun, Plan, started_record};
+use super::progress::Progress;
+use super::runner::{Job, RunEnv};
+use super::{JobError, Plan};
 use crate::config::{ImportMode, ImportProductsOptions};
-use crate::prom::PromError;
+use crate::domain::MAX_QUANTITY;
 use crate::prom::dto::Product as PromProduct;
-use crate::report::Outcome;
-use crate::store::{Actor, NewProduct, StagedProduct, StockChange, Store};
+use crate::report::{Outcome, RunRecord};
+use crate::store::{Actor, NewProduct, StagedProduct, StockChange, Store, StoreError};
 
 pub const KIND: &str = "import_products";
 
@@ -137,7 +139,7 @@ pub struct LocalView {
 }
 
 impl LocalView {
-    pub fn load(store: &Store, warehouse: &str) -> Result<Self, crate::store::StoreError> {
+    pub fn load(store: &Store, warehouse: &str) -> Result<Self, StoreError> {
         let mut v = LocalView::default();
         for p in store.products()? {
             v.by_sku.insert(p.sku.trim().to_string(), p.id);
@@ -294,13 +296,13 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
         };
         if let (ImportMode::UpdateBalances, Some(id), Some(q)) = (mode, target, p.quantity_in_stock)
         {
-            if !(0..=crate::store::MAX_QUANTITY).contains(&q) {
+            if !(0..=MAX_QUANTITY).contains(&q) {
                 hard.push(HardCase {
                     prom_id: p.id,
                     kind: HardCaseKind::BadQuantity,
                     detail: format!(
                         "Prom.ua's quantity {q} is not a stock the ledger can hold (0 to {}): local stock left as it is",
-                        crate::store::MAX_QUANTITY
+                        MAX_QUANTITY
                     ),
                 });
                 continue;
@@ -325,116 +327,132 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
     }
 }
 
-/// Progress of a long import: a bar on a terminal, log lines in the daemon.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    logged: usize,
+/// A job's plan with what applying it needs: the Prom.ua products read and the back
+/// office's view they were planned against.
+pub struct ImportWork {
+    pub plan: ImportPlan,
+    prom: Vec<PromProduct>,
+    local: LocalView,
+    warehouse: String,
 }
 
-impl Progress {
-    fn new(interactive: bool, what: &str) -> Self {
-        let bar = interactive.then(|| {
-            let b = indicatif::ProgressBar::new_spinner();
-            b.set_message(what.to_string());
-            b
-        });
-        Self { bar, logged: 0 }
-    }
-
-    fn at(&mut self, n: usize, what: &str) {
-        match &self.bar {
-            Some(b) => {
-                b.set_position(n as u64);
-                b.set_message(format!("{what}: {n}"));
-            }
-            None if n >= self.logged + 1000 => {
-                self.logged = n;
-                tracing::info!("{what}: {n}");
-            }
-            None => {}
-        }
-    }
-
-    fn done(self) {
-        if let Some(b) = self.bar {
-            b.finish_and_clear();
-        }
+impl From<ImportWork> for Plan {
+    fn from(w: ImportWork) -> Plan {
+        Plan::ImportProducts(w.plan)
     }
 }
 
-pub async fn run(
-    job: &str,
-    opts: &ImportProductsOptions,
-    ctx: &JobContext,
-    dry_run: bool,
-) -> Result<JobRun, JobError> {
-    let started = Utc::now();
-    let client = ctx
-        .prom
-        .as_ref()
-        .ok_or(PromError::NoToken)?
-        .counted()
-        .cancellable(ctx.cancel.clone());
-    let warehouse = opts
-        .warehouse
-        .clone()
-        .unwrap_or_else(|| ctx.sync.warehouses[0].clone());
-    let mut r = started_record(job, KIND, dry_run, started);
-    let mut progress = Progress::new(ctx.interactive, "Prom.ua products read");
-    let fetched = client
-        .all_products_with_progress(&mut |n| progress.at(n, "Prom.ua products read"))
-        .await;
-    progress.done();
-    r.requests = client.requests();
-    r.retries = client.retries();
-    let prom = match fetched {
-        Ok(p) => p,
-        Err(e) => {
-            r.outcome = Outcome::Failed;
-            r.error = Some(e.to_string());
-            r.finished_at = Utc::now();
-            return Ok(JobRun {
-                record: r,
-                plan: None,
-            });
+/// An `import_products` job with its options.
+pub struct ImportProducts<'a>(pub &'a ImportProductsOptions);
+
+impl Job for ImportProducts<'_> {
+    const KIND: &'static str = KIND;
+    type Plan = ImportWork;
+
+    async fn plan(
+        &self,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<Option<ImportWork>, JobError> {
+        let (ctx, client) = (env.ctx, env.client()?);
+        let warehouse = self
+            .0
+            .warehouse
+            .clone()
+            .unwrap_or_else(|| ctx.sync.warehouses[0].clone());
+        let mut progress = Progress::new(ctx.interactive, "Prom.ua products read");
+        let fetched = client
+            .all_products_with_progress(&mut |n| progress.at(n, "Prom.ua products read"))
+            .await;
+        progress.done();
+        let prom = match fetched {
+            Ok(p) => p,
+            Err(e) => {
+                r.outcome = Outcome::Failed;
+                r.error = Some(e.to_string());
+                return Ok(None);
+            }
+        };
+        let from = warehouse.clone();
+        let local = ctx.blocking(move |s| LocalView::load(s, &from)).await?;
+        let mut plan = plan(self.0.mode, &prom, &local);
+        if let Some(max) = self.0.max_changes.filter(|m| plan.items.len() > *m) {
+            plan.guarded = Some(format!(
+                "would make {} changes, more than max_changes = {max}",
+                plan.items.len()
+            ));
         }
-    };
-    let local = LocalView::load(&ctx.store, &warehouse)?;
-    let mut plan = plan(opts.mode, &prom, &local);
-    if let Some(max) = opts.max_changes.filter(|m| plan.items.len() > *m) {
-        plan.guarded = Some(format!(
-            "would make {} changes, more than max_changes = {max}",
-            plan.items.len()
-        ));
+        r.considered = plan.read;
+        r.planned = plan.items.len();
+        r.notes = plan
+            .hard_cases
+            .iter()
+            .map(|h| format!("Prom product {}: {}", h.prom_id, h.detail))
+            .collect();
+        Ok(Some(ImportWork {
+            plan,
+            prom,
+            local,
+            warehouse,
+        }))
     }
-    r.considered = plan.read;
-    r.planned = plan.items.len();
-    r.notes = plan
-        .hard_cases
-        .iter()
-        .map(|h| format!("Prom product {}: {}", h.prom_id, h.detail))
-        .collect();
-    if dry_run {
-        return Ok(JobRun {
-            record: r,
-            plan: Some(Plan::ImportProducts(plan)),
-        });
+
+    fn guarded(work: &ImportWork) -> Option<String> {
+        work.plan.guarded.clone()
     }
-    if let Some(why) = plan.guarded.clone() {
-        r.outcome = Outcome::Guarded;
-        r.error = Some(why);
-        return Ok(JobRun {
-            record: r,
-            plan: None,
-        });
+
+    async fn apply(
+        &self,
+        work: ImportWork,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<(), JobError> {
+        let ctx = env.ctx;
+        let planned = work.plan.items.len();
+        let reason = format!("import_products {}", r.job);
+        let (started, policy) = (r.started_at, ctx.sync.reservation_policy());
+        ctx.blocking(move |s| write(s, &work, &reason, started, &policy))
+            .await?;
+        ctx.store.flush().await?;
+        ctx.notify_changed();
+        // Linked products with no stock recorded are not pushed: say so, and what to do.
+        let warehouses = ctx.sync.warehouses.clone();
+        let unrecorded = ctx
+            .blocking(move |s| {
+                let rows = s.linked_stock(&warehouses)?;
+                Ok(rows.iter().filter(|row| !row.recorded).count())
+            })
+            .await?;
+        if unrecorded > 0 {
+            r.notes.push(format!(
+                "{unrecorded} linked product(s) have no stock recorded yet in {}: push_stock does not send them until their stock is recorded (`stock set`, a stock CSV, or an import_products job with mode = \"update_balances\")",
+                ctx.sync.warehouses.join(", ")
+            ));
+        }
+        r.confirmed = planned;
+        Ok(())
     }
+}
+
+/// Writes a plan to the store (on the blocking pool): new products, links, balances,
+/// staging, then the orders waiting on the newly linked products.
+fn write(
+    store: &Store,
+    work: &ImportWork,
+    reason: &str,
+    started: chrono::DateTime<Utc>,
+    policy: &crate::domain::ReservationPolicy,
+) -> Result<(), StoreError> {
+    let ImportWork {
+        plan,
+        prom,
+        local,
+        warehouse,
+    } = work;
     let by_id: HashMap<i64, &PromProduct> = prom.iter().map(|p| (p.id, p)).collect();
+    let items = |a: Action| plan.items.iter().filter(move |i| i.action == a);
     // 1. New local products, in one transaction.
-    let creates: Vec<&ImportItem> = plan
-        .items
-        .iter()
-        .filter(|i| i.action == Action::Create)
-        .collect();
+    let creates: Vec<&ImportItem> = items(Action::Create).collect();
     let new: Vec<NewProduct> = creates
         .iter()
         .map(|i| {
@@ -451,44 +469,37 @@ pub async fn run(
             }
         })
         .collect();
-    let created = ctx.store.add_products(&new)?;
+    let created = store.add_products(&new)?;
     // 2. Links, in one transaction.
     let mut pairs: Vec<(u64, i64)> = created
         .iter()
         .zip(&creates)
         .map(|(p, i)| (p.id, i.prom_id))
         .collect();
-    for i in plan.items.iter().filter(|i| i.action == Action::Link) {
+    for i in items(Action::Link) {
         let id = local.by_sku[i.local_sku.as_deref().unwrap_or_default()];
         pairs.push((id, i.prom_id));
     }
-    ctx.store.link_many(&pairs)?;
-    // Products created get no stock row: their stock is not known yet (a recorded 0
-    // would be pushed to Prom.ua as "out of stock").
-    let mut changes: Vec<StockChange> = Vec::new();
-    // 3. Balances.
-    for i in plan.items.iter().filter(|i| i.action == Action::Stock) {
-        let id = local.by_prom.get(&i.prom_id).copied().or_else(|| {
-            i.local_sku
-                .as_deref()
-                .and_then(|s| local.by_sku.get(s).copied())
-        });
-        if let (Some(id), Some(q)) = (id, i.after) {
-            changes.push(StockChange::Set {
+    store.link_many(&pairs)?;
+    // 3. Balances. Products created get no stock row: their stock is not known yet (a
+    // recorded 0 would be pushed to Prom.ua as "out of stock").
+    let changes: Vec<StockChange> = items(Action::Stock)
+        .filter_map(|i| {
+            let id = local.by_prom.get(&i.prom_id).copied().or_else(|| {
+                i.local_sku
+                    .as_deref()
+                    .and_then(|s| local.by_sku.get(s).copied())
+            })?;
+            Some(StockChange::Set {
                 product_id: id,
                 warehouse: warehouse.clone(),
-                quantity: q,
-            });
-        }
-    }
-    let reason = format!("import_products {job}");
-    ctx.store
-        .apply_stock_changes(&changes, Actor::Import, Some(&reason))?;
+                quantity: i.after?,
+            })
+        })
+        .collect();
+    store.apply_stock_changes(&changes, Actor::Import, Some(reason))?;
     // 4. Staging.
-    let staged: Vec<StagedProduct> = plan
-        .items
-        .iter()
-        .filter(|i| i.action == Action::Stage)
+    let staged: Vec<StagedProduct> = items(Action::Stage)
         .map(|i| {
             let p = by_id[&i.prom_id];
             StagedProduct {
@@ -502,31 +513,10 @@ pub async fn run(
             }
         })
         .collect();
-    ctx.store.put_staged(&staged)?;
+    store.put_staged(&staged)?;
     // Orders waiting on these Prom products link now.
-    let policy = ctx.sync.reservation_policy();
     for (_, prom_id) in &pairs {
-        ctx.store.relink_orders(*prom_id, &policy)?;
+        store.relink_orders(*prom_id, policy)?;
     }
-    ctx.store.flush().await?;
-    ctx.notify_changed();
-    // Linked products with no stock recorded are not pushed: say so, and what to do.
-    let unrecorded = ctx
-        .store
-        .linked_stock(&ctx.sync.warehouses)?
-        .iter()
-        .filter(|row| !row.recorded)
-        .count();
-    if unrecorded > 0 {
-        r.notes.push(format!(
-            "{unrecorded} linked product(s) have no stock recorded yet in {}: push_stock does not send them until their stock is recorded (`stock set`, a stock CSV, or an import_products job with mode = \"update_balances\")",
-            ctx.sync.warehouses.join(", ")
-        ));
-    }
-    r.confirmed = plan.items.len();
-    r.finished_at = Utc::now();
-    Ok(JobRun {
-        record: r,
-        plan: None,
-    })
+    Ok(())
 }

@@ -11,12 +11,12 @@ use chrono::{Duration, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::{JobContext, JobError, JobRun, Plan, started_record};
+use super::JobError;
+use super::runner::{Job, RunEnv};
 use crate::config::PullOrdersOptions;
-use crate::prom::PromError;
 use crate::prom::dto::{Order, OrderFilter};
-use crate::report::Outcome;
-use crate::store::{LocalLine, LocalOrder, Store};
+use crate::report::{Outcome, RunRecord};
+use crate::store::{LocalLine, LocalOrder};
 
 pub const KIND: &str = "pull_orders";
 
@@ -86,6 +86,12 @@ pub struct OrdersPlan {
     pub imports: Vec<OrderImport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarded: Option<String>,
+    /// The orders to store (new or newer than the stored copy).
+    #[serde(skip)]
+    pub to_store: Vec<LocalOrder>,
+    /// The newest change read: the cursor once stored.
+    #[serde(skip)]
+    pub newest: Option<chrono::DateTime<Utc>>,
 }
 
 impl fmt::Display for OrdersPlan {
@@ -123,10 +129,7 @@ impl fmt::Display for OrdersPlan {
 }
 
 /// Pure: which read orders are new or changed against the store's copies.
-pub fn plan(
-    read: &[LocalOrder],
-    stored: impl Fn(i64) -> Option<LocalOrder>,
-) -> (OrdersPlan, Vec<LocalOrder>) {
+pub fn plan(read: &[LocalOrder], stored: impl Fn(i64) -> Option<LocalOrder>) -> OrdersPlan {
     let mut imports = Vec::new();
     let mut to_store = Vec::new();
     for o in read {
@@ -151,113 +154,117 @@ pub fn plan(
         to_store.push(o.clone());
     }
     imports.sort_by_key(|i| i.prom_id);
-    (
-        OrdersPlan {
-            read: read.len(),
-            imports,
-            guarded: None,
-        },
+    OrdersPlan {
+        read: read.len(),
+        imports,
+        guarded: None,
         to_store,
-    )
+        newest: None,
+    }
 }
 
-pub async fn run(
-    job: &str,
-    opts: &PullOrdersOptions,
-    ctx: &JobContext,
-    dry_run: bool,
-) -> Result<JobRun, JobError> {
-    let started = Utc::now();
-    let client = ctx
-        .prom
-        .as_ref()
-        .ok_or(PromError::NoToken)?
-        .counted()
-        .cancellable(ctx.cancel.clone());
-    let store: &Store = &ctx.store;
-    let cursor = store.orders_cursor()?;
-    let from = cursor.map_or_else(
-        || started - Duration::days(i64::from(opts.initial_days)),
-        |c| c - Duration::minutes(i64::from(opts.overlap_minutes)),
-    );
-    let filter = OrderFilter {
-        last_modified_from: Some(from),
-        ..Default::default()
-    };
-    let orders = match client.all_orders(&filter).await {
-        Ok(o) => o,
-        Err(e) => {
-            let mut r = started_record(job, KIND, false, started);
-            r.outcome = Outcome::Failed;
-            r.error = Some(e.to_string());
-            r.requests = client.requests();
-            r.retries = client.retries();
-            r.finished_at = Utc::now();
-            return Ok(JobRun {
-                record: r,
-                plan: None,
-            });
-        }
-    };
-    let read: Vec<LocalOrder> = orders.iter().map(|o| to_local(o, started)).collect();
-    let (mut plan, to_store) = plan(&read, |id| store.order(id).ok().flatten());
-    if let Some(max) = opts.max_changes {
-        if plan.imports.len() > max {
+/// A `pull_orders` job with its options.
+pub struct PullOrders<'a>(pub &'a PullOrdersOptions);
+
+impl Job for PullOrders<'_> {
+    const KIND: &'static str = KIND;
+    type Plan = OrdersPlan;
+
+    async fn plan(
+        &self,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<Option<OrdersPlan>, JobError> {
+        let (ctx, client) = (env.ctx, env.client()?);
+        let cursor = ctx.blocking(|s| s.orders_cursor()).await?;
+        let from = cursor.map_or_else(
+            || r.started_at - Duration::days(i64::from(self.0.initial_days)),
+            |c| c - Duration::minutes(i64::from(self.0.overlap_minutes)),
+        );
+        let filter = OrderFilter {
+            last_modified_from: Some(from),
+            ..Default::default()
+        };
+        let orders = match client.all_orders(&filter).await {
+            Ok(o) => o,
+            Err(e) => {
+                r.outcome = Outcome::Failed;
+                r.error = Some(e.to_string());
+                return Ok(None);
+            }
+        };
+        let started = r.started_at;
+        let read: Vec<LocalOrder> = orders.iter().map(|o| to_local(o, started)).collect();
+        // A stored order that cannot be read stops the run: never overwrite it as "new".
+        let mut plan = ctx
+            .blocking(move |s| {
+                let mut stored = std::collections::HashMap::new();
+                for o in &read {
+                    if let Some(old) = s.order(o.prom_id)? {
+                        stored.insert(o.prom_id, old);
+                    }
+                }
+                Ok(plan(&read, |id| stored.get(&id).cloned()))
+            })
+            .await?;
+        // The newest change read: the next run starts from it (less the overlap).
+        plan.newest = orders
+            .iter()
+            .filter_map(|o| o.date_modified)
+            .max()
+            .map(|t| t.with_timezone(&Utc));
+        if let Some(max) = self.0.max_changes.filter(|max| plan.imports.len() > *max) {
             plan.guarded = Some(format!(
                 "would store {} orders, more than max_changes = {max}",
                 plan.imports.len()
             ));
         }
+        r.considered = plan.read;
+        r.planned = plan.imports.len();
+        Ok(Some(plan))
     }
-    let mut r = started_record(job, KIND, dry_run, started);
-    r.considered = plan.read;
-    r.planned = plan.imports.len();
-    r.requests = client.requests();
-    r.retries = client.retries();
-    if dry_run {
-        return Ok(JobRun {
-            record: r,
-            plan: Some(Plan::PullOrders(plan)),
-        });
+
+    fn guarded(plan: &OrdersPlan) -> Option<String> {
+        plan.guarded.clone()
     }
-    if let Some(why) = plan.guarded.take() {
-        r.outcome = Outcome::Guarded;
-        r.error = Some(why);
-        r.finished_at = Utc::now();
-        return Ok(JobRun {
-            record: r,
-            plan: None,
-        });
-    }
-    // The newest change read: the next run starts from it (less the overlap).
-    let newest = orders
-        .iter()
-        .filter_map(|o| o.date_modified)
-        .max()
-        .map(|t| t.with_timezone(&Utc));
-    let policy = ctx.sync.reservation_policy();
-    store.upsert_orders(&to_store, &policy, newest)?;
-    store.flush().await?;
-    ctx.notify_changed();
-    r.confirmed = to_store.len();
-    for o in &to_store {
-        if let Some(stored) = store.order(o.prom_id)? {
-            let unlinked = stored
-                .lines
-                .iter()
-                .filter(|l| l.product_id.is_none())
-                .count();
-            if unlinked > 0 {
-                r.notes.push(format!(
-                    "order {}: {unlinked} line(s) match no local product (see `orders list --unlinked`)",
-                    o.prom_id
-                ));
-            }
+
+    async fn apply(
+        &self,
+        plan: OrdersPlan,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<(), JobError> {
+        let ctx = env.ctx;
+        let policy = ctx.sync.reservation_policy();
+        let OrdersPlan {
+            to_store, newest, ..
+        } = plan;
+        // One transaction with the cursor; then what the stored orders left unlinked.
+        let unlinked = ctx
+            .blocking(move |s| {
+                s.upsert_orders(&to_store, &policy, newest)?;
+                let mut unlinked = Vec::new();
+                for o in &to_store {
+                    if let Some(stored) = s.order(o.prom_id)? {
+                        let n = stored
+                            .lines
+                            .iter()
+                            .filter(|l| l.product_id.is_none())
+                            .count();
+                        unlinked.push((o.prom_id, n));
+                    }
+                }
+                Ok(unlinked)
+            })
+            .await?;
+        ctx.store.flush().await?;
+        ctx.notify_changed();
+        r.confirmed = r.planned;
+        for (order, n) in unlinked.into_iter().filter(|(_, n)| *n > 0) {
+            r.notes.push(format!(
+                "order {order}: {n} line(s) match no local product (see `orders list --unlinked`)"
+            ));
         }
+        Ok(())
     }
-    r.finished_at = Utc::now();
-    Ok(JobRun {
-        record: r,
-        plan: None,
-    })
 }

@@ -2,19 +2,21 @@
 //! (markup, rounding, ending, minimum), in decimals only; only changes against what Prom
 //! last confirmed are sent, and a snapshot is written only for confirmed items.
 
-use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
+use tokio::sync::Mutex;
 
-use super::{JobContext, JobError, JobRun, Plan, empty_record, skipped, started_record};
-use crate::config::{PriceRules, PushPricesOptions};
-use crate::prom::PromError;
+use super::edit_push::{self, Edit};
+use super::runner::{Job, RunEnv};
+use super::{JobContext, JobError};
+use crate::config::{PriceRules, PushPricesOptions, SyncConfig};
 use crate::prom::dto::ProductPatch;
-use crate::report::{ItemFailure, Outcome, RunRecord};
-use crate::store::{LinkedPrice, PriceSnapshot};
+use crate::report::RunRecord;
+use crate::store::{LinkedPrice, PriceSnapshot, Store, StoreError};
 
 pub const KIND: &str = "push_prices";
 
@@ -158,188 +160,105 @@ pub fn plan(rows: &[LinkedPrice], opts: &PushPricesOptions) -> PricePlan {
     }
 }
 
-pub async fn run(
-    job: &str,
-    opts: &PushPricesOptions,
-    ctx: &JobContext,
-    dry_run: bool,
-) -> Result<JobRun, JobError> {
-    if !ctx.sync.update_prices && !dry_run {
-        return Ok(skipped(job, KIND, "update_prices"));
-    }
-    let started = Utc::now();
-    let _sending = if dry_run {
-        None
-    } else {
-        Some(ctx.price_lock.lock().await)
-    };
-    let plan = plan(&ctx.store.linked_prices()?, opts);
-    let mut r = started_record(job, KIND, dry_run, started);
-    r.considered = plan.considered;
-    r.planned = plan.changes.len();
-    if dry_run {
-        return Ok(JobRun {
-            record: r,
-            plan: Some(Plan::PushPrices(plan)),
-        });
-    }
-    if let Some(why) = plan.guarded.clone() {
-        r.outcome = Outcome::Guarded;
-        r.error = Some(why);
-        return Ok(JobRun {
-            record: r,
-            plan: None,
-        });
-    }
-    send(r, &plan, opts, ctx).await
-}
-
 /// Job name of the runs the on-change price push records.
 pub const ON_CHANGE_JOB: &str = "on_change_prices";
 
-/// The on-change price push: the linked products whose price changed since the last take,
-/// through the rules and guards of the configured `push_prices` job.
-pub async fn run_on_change(
-    ctx: &JobContext,
-    opts: &PushPricesOptions,
-) -> Result<Option<RunRecord>, JobError> {
-    if !ctx.sync.update_prices {
-        return Ok(None);
+/// A `push_prices` job with its options.
+pub struct PushPrices<'a>(pub &'a PushPricesOptions);
+
+impl Job for PushPrices<'_> {
+    const KIND: &'static str = KIND;
+    type Plan = PricePlan;
+
+    fn switch(&self, sync: &SyncConfig) -> Option<(&'static str, bool)> {
+        Some(("update_prices", sync.update_prices))
     }
-    let _sending = ctx.price_lock.lock().await;
-    let ids = ctx.store.take_dirty(crate::store::DIRTY_PRICE)?;
-    if ids.is_empty() {
-        return Ok(None);
+
+    fn lock<'c>(&self, ctx: &'c JobContext) -> Option<&'c Arc<Mutex<()>>> {
+        Some(&ctx.price_lock)
     }
-    let wanted: HashSet<u64> = ids.iter().copied().collect();
-    let all = ctx.store.linked_prices()?;
-    let considered = all.len();
-    let rows: Vec<LinkedPrice> = all
-        .into_iter()
-        .filter(|r| wanted.contains(&r.product_id))
-        .collect();
-    let mut plan = plan(&rows, opts);
-    plan.considered = considered;
-    let mut r = empty_record(ON_CHANGE_JOB, KIND, Outcome::Ok, None);
-    r.considered = considered;
-    r.planned = plan.changes.len();
-    if let Some(why) = plan.guarded.clone() {
-        ctx.store.mark_dirty_ids(&ids, crate::store::DIRTY_PRICE)?;
-        r.outcome = Outcome::Guarded;
-        r.error = Some(why);
-    } else if !plan.changes.is_empty() {
-        r = match send(r, &plan, opts, ctx).await {
-            Ok(run) => run.record,
-            Err(e) => {
-                // Whatever was taken goes back: the next push sends it.
-                ctx.store.mark_dirty_ids(&ids, crate::store::DIRTY_PRICE)?;
-                return Err(e);
-            }
-        };
-        let again: Vec<u64> = plan
-            .changes
-            .iter()
-            .filter(|c| {
-                let snap = ctx.store.price_snapshot(c.product_id).ok().flatten();
-                snap.is_none_or(|s| s.unconfirmed || s.price != c.after)
-            })
-            .map(|c| c.product_id)
-            .collect();
-        ctx.store
-            .mark_dirty_ids(&again, crate::store::DIRTY_PRICE)?;
-    } else {
-        return Ok(None);
+
+    async fn plan(
+        &self,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<Option<PricePlan>, JobError> {
+        let plan = plan(&load(env.ctx).await?, self.0);
+        r.considered = plan.considered;
+        r.planned = plan.changes.len();
+        Ok(Some(plan))
     }
-    ctx.store.record_run(&r)?;
-    ctx.store.flush().await?;
-    Ok(Some(r))
+
+    fn guarded(plan: &PricePlan) -> Option<String> {
+        plan.guarded.clone()
+    }
+
+    async fn apply(
+        &self,
+        plan: PricePlan,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<(), JobError> {
+        let ctx = env.ctx;
+        edit_push::push(
+            &plan.changes,
+            env.client()?,
+            &ctx.store,
+            self.0.batch_size,
+            &ctx.cancel,
+        )
+        .await?
+        .fill(r);
+        Ok(())
+    }
 }
 
-/// Sends a plan's prices in batches; a snapshot for each confirmed item.
-async fn send(
-    mut r: RunRecord,
-    plan: &PricePlan,
-    opts: &PushPricesOptions,
-    ctx: &JobContext,
-) -> Result<JobRun, JobError> {
-    let client = ctx
-        .prom
-        .as_ref()
-        .ok_or(PromError::NoToken)?
-        .counted()
-        .cancellable(ctx.cancel.clone());
-    for batch in plan
-        .changes
-        .chunks(opts.batch_size.clamp(1, crate::config::MAX_BATCH))
-    {
-        if ctx.cancel.is_cancelled() {
-            r.outcome = Outcome::Cancelled;
-            r.error =
-                Some("stopped before sending every batch; the next run sends the rest".into());
-            break;
+/// Every linked product's local price and snapshot, off the runtime's threads.
+pub(crate) async fn load(ctx: &JobContext) -> Result<Vec<LinkedPrice>, JobError> {
+    ctx.blocking(|s| s.linked_prices()).await
+}
+
+impl Edit for PriceChange {
+    fn product_id(&self) -> u64 {
+        self.product_id
+    }
+
+    fn sku(&self) -> &str {
+        &self.sku
+    }
+
+    fn prom_id(&self) -> i64 {
+        self.prom_id
+    }
+
+    fn patch(&self) -> ProductPatch {
+        ProductPatch {
+            price: Some(self.after),
+            ..ProductPatch::new(self.prom_id)
         }
-        let patches: Vec<ProductPatch> = batch
+    }
+
+    fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<(), StoreError> {
+        store.mark_prices_unconfirmed(ids)
+    }
+
+    fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError> {
+        let snaps: Vec<(u64, PriceSnapshot)> = confirmed
             .iter()
-            .map(|c| ProductPatch {
-                price: Some(c.after),
-                ..ProductPatch::new(c.prom_id)
+            .map(|c| {
+                (
+                    c.product_id,
+                    PriceSnapshot {
+                        prom_id: c.prom_id,
+                        price: c.after,
+                        confirmed_at: at,
+                        unconfirmed: false,
+                    },
+                )
             })
             .collect();
-        // The store stops claiming the old prices before Prom.ua can apply new ones.
-        let ids: Vec<u64> = batch.iter().map(|c| c.product_id).collect();
-        ctx.store.mark_prices_unconfirmed(&ids)?;
-        ctx.store.flush().await?;
-        r.sent += batch.len();
-        match client.edit_products(&patches).await {
-            Ok(res) => {
-                let now = Utc::now();
-                let mut snaps = Vec::new();
-                for c in batch {
-                    match res.refusal(&c.prom_id) {
-                        None => snaps.push((
-                            c.product_id,
-                            PriceSnapshot {
-                                prom_id: c.prom_id,
-                                price: c.after,
-                                confirmed_at: now,
-                                unconfirmed: false,
-                            },
-                        )),
-                        Some(reason) => r.failed.push(ItemFailure {
-                            sku: c.sku.clone(),
-                            prom_id: c.prom_id,
-                            reason,
-                        }),
-                    }
-                }
-                r.confirmed += snaps.len();
-                ctx.store.put_price_snapshots(&snaps)?;
-                ctx.store.flush().await?;
-            }
-            Err(e) => {
-                r.failed.extend(batch.iter().map(|c| ItemFailure {
-                    sku: c.sku.clone(),
-                    prom_id: c.prom_id,
-                    reason: e.to_string(),
-                }));
-                if e.is_fatal_for_run() {
-                    r.outcome = Outcome::Failed;
-                    r.error = Some(e.to_string());
-                    break;
-                }
-            }
-        }
+        store.put_price_snapshots(&snaps)
     }
-    if r.outcome == Outcome::Ok && !r.failed.is_empty() {
-        r.outcome = Outcome::Partial;
-    }
-    r.requests = client.requests();
-    r.retries = client.retries();
-    r.finished_at = Utc::now();
-    Ok(JobRun {
-        record: r,
-        plan: None,
-    })
 }
 
 #[cfg(test)]

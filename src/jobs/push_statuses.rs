@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::Utc;
 use serde::Serialize;
 
-use super::{JobContext, JobError, JobRun, Plan, skipped, started_record};
-use crate::config::PushStatusesOptions;
-use crate::prom::PromError;
+use super::JobError;
+use super::runner::{Job, RunEnv};
+use crate::config::{PushStatusesOptions, SyncConfig};
+use crate::domain::MAX_BATCH;
 use crate::prom::dto::{CancellationReason, OrderStatus, SetStatus};
-use crate::report::{ItemFailure, Outcome};
+use crate::report::{ItemFailure, Outcome, RunRecord};
 use crate::store::LocalOrder;
 
 pub const KIND: &str = "push_statuses";
@@ -113,127 +113,139 @@ pub fn plan(orders: &[LocalOrder], opts: &PushStatusesOptions) -> StatusPlan {
     }
 }
 
-pub async fn run(
-    job: &str,
-    opts: &PushStatusesOptions,
-    ctx: &JobContext,
-    dry_run: bool,
-) -> Result<JobRun, JobError> {
-    if !ctx.sync.update_statuses && !dry_run {
-        return Ok(skipped(job, KIND, "update_statuses"));
+/// A `push_statuses` job with its options.
+pub struct PushStatuses<'a>(pub &'a PushStatusesOptions);
+
+impl Job for PushStatuses<'_> {
+    const KIND: &'static str = KIND;
+    type Plan = StatusPlan;
+
+    fn switch(&self, sync: &SyncConfig) -> Option<(&'static str, bool)> {
+        Some(("update_statuses", sync.update_statuses))
     }
-    let started = Utc::now();
-    let plan = plan(&ctx.store.orders()?, opts);
-    let mut r = started_record(job, KIND, dry_run, started);
-    r.considered = plan.changes.len() + plan.unmapped.values().map(Vec::len).sum::<usize>();
-    r.planned = plan.changes.len();
-    for (status, ids) in &plan.unmapped {
-        r.notes.push(format!(
-            "status `{status}` is not in status_map: {} order(s) not sent",
-            ids.len()
-        ));
+
+    async fn plan(
+        &self,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<Option<StatusPlan>, JobError> {
+        let plan = plan(&env.ctx.blocking(|s| s.orders()).await?, self.0);
+        r.considered = plan.changes.len() + plan.unmapped.values().map(Vec::len).sum::<usize>();
+        r.planned = plan.changes.len();
+        for (status, ids) in &plan.unmapped {
+            r.notes.push(format!(
+                "status `{status}` is not in status_map: {} order(s) not sent",
+                ids.len()
+            ));
+        }
+        Ok(Some(plan))
     }
-    if dry_run {
-        return Ok(JobRun {
-            record: r,
-            plan: Some(Plan::PushStatuses(plan)),
-        });
+
+    fn guarded(plan: &StatusPlan) -> Option<String> {
+        plan.guarded.clone()
     }
-    if let Some(why) = plan.guarded.clone() {
-        r.outcome = Outcome::Guarded;
-        r.error = Some(why);
-        return Ok(JobRun {
-            record: r,
-            plan: None,
-        });
-    }
-    let client = ctx
-        .prom
-        .as_ref()
-        .ok_or(PromError::NoToken)?
-        .counted()
-        .cancellable(ctx.cancel.clone());
-    // One call per target (status, reason, text), at most 100 orders each.
-    let sent_status: std::collections::HashMap<i64, String> = plan
-        .changes
-        .iter()
-        .map(|c| (c.prom_id, c.local_status.clone()))
-        .collect();
-    let mut groups: BTreeMap<(String, Option<String>, Option<String>), Vec<i64>> = BTreeMap::new();
-    for c in &plan.changes {
-        let target = &opts.status_map[&c.local_status];
-        groups
-            .entry((
-                target.status().to_string(),
-                target.reason().map(str::to_string),
-                target.text().map(str::to_string),
-            ))
-            .or_default()
-            .push(c.prom_id);
-    }
-    // A stop or a fatal error ends the whole run, not only the current target's group.
-    'groups: for ((status, reason, text), ids) in groups {
-        for chunk in ids.chunks(100) {
-            if ctx.cancel.is_cancelled() {
-                r.outcome = Outcome::Cancelled;
-                break 'groups;
-            }
-            let req = SetStatus {
-                status: OrderStatus::from(status.as_str()),
-                ids: chunk.to_vec(),
-                cancellation_reason: reason.as_deref().map(CancellationReason::from),
-                cancellation_text: text.clone(),
-            };
-            // Prom's status is unknown from here until it confirms.
-            ctx.store.mark_statuses_unconfirmed(chunk)?;
-            ctx.store.flush().await?;
-            r.sent += chunk.len();
-            match client.set_order_status(&req).await {
-                Ok(res) => {
-                    let done: Vec<(i64, String, String)> = res
-                        .processed
-                        .iter()
-                        .filter_map(|id| Some((*id, sent_status.get(id)?.clone(), status.clone())))
-                        .collect();
-                    ctx.store.confirm_order_statuses(&done)?;
-                    ctx.store.flush().await?;
-                    r.confirmed += done.len();
-                    for id in chunk.iter().filter(|id| !res.processed.contains(id)) {
-                        r.failed.push(ItemFailure {
-                            sku: format!("order {id}"),
-                            prom_id: *id,
-                            reason: res
-                                .warning
-                                .clone()
-                                .unwrap_or_else(|| format!("Prom.ua did not accept `{status}`")),
-                        });
-                    }
+
+    async fn apply(
+        &self,
+        plan: StatusPlan,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<(), JobError> {
+        let (ctx, client) = (env.ctx, env.client()?);
+        // A stop or a fatal error ends the whole run, not only the current target's group.
+        'groups: for (target, changes) in groups(&plan, self.0) {
+            for chunk in changes.chunks(MAX_BATCH) {
+                if ctx.cancel.is_cancelled() {
+                    r.outcome = Outcome::Cancelled;
+                    break 'groups;
                 }
-                Err(e) => {
-                    let fatal = e.is_fatal_for_run();
-                    r.failed.extend(chunk.iter().map(|id| ItemFailure {
-                        sku: format!("order {id}"),
-                        prom_id: *id,
-                        reason: e.to_string(),
-                    }));
-                    if fatal {
-                        r.outcome = Outcome::Failed;
-                        r.error = Some(e.to_string());
-                        break 'groups;
+                let ids: Vec<i64> = chunk.iter().map(|c| c.prom_id).collect();
+                // Prom's status is unknown from here until it confirms.
+                let marked = ids.clone();
+                ctx.blocking(move |s| s.mark_statuses_unconfirmed(&marked))
+                    .await?;
+                ctx.store.flush().await?;
+                r.sent += chunk.len();
+                match client.set_order_status(&target.request(ids)).await {
+                    Ok(res) => {
+                        let done: Vec<(i64, String, String)> = chunk
+                            .iter()
+                            .filter(|c| res.processed.contains(&c.prom_id))
+                            .map(|c| (c.prom_id, c.local_status.clone(), target.status.clone()))
+                            .collect();
+                        r.confirmed += done.len();
+                        ctx.blocking(move |s| s.confirm_order_statuses(&done))
+                            .await?;
+                        ctx.store.flush().await?;
+                        for c in chunk.iter().filter(|c| !res.processed.contains(&c.prom_id)) {
+                            r.failed.push(failure(
+                                c.prom_id,
+                                res.warning.clone().unwrap_or_else(|| {
+                                    format!("Prom.ua did not accept `{}`", target.status)
+                                }),
+                            ));
+                        }
+                    }
+                    Err(e) => {
+                        r.failed
+                            .extend(chunk.iter().map(|c| failure(c.prom_id, e.to_string())));
+                        if e.is_fatal_for_run() {
+                            r.outcome = Outcome::Failed;
+                            r.error = Some(e.to_string());
+                            break 'groups;
+                        }
                     }
                 }
             }
         }
+        Ok(())
     }
-    if r.outcome == Outcome::Ok && !r.failed.is_empty() {
-        r.outcome = Outcome::Partial;
+}
+
+/// What one `set_status` call sends besides the order ids.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Target {
+    status: String,
+    reason: Option<String>,
+    text: Option<String>,
+}
+
+impl Target {
+    fn request(&self, ids: Vec<i64>) -> SetStatus {
+        SetStatus {
+            status: OrderStatus::from(self.status.as_str()),
+            ids,
+            cancellation_reason: self.reason.as_deref().map(CancellationReason::from),
+            cancellation_text: self.text.clone(),
+        }
     }
-    r.requests = client.requests();
-    r.retries = client.retries();
-    ctx.store.flush().await?;
-    r.finished_at = Utc::now();
-    Ok(JobRun {
-        record: r,
-        plan: None,
-    })
+}
+
+/// The plan's changes grouped by what Prom.ua is sent: one call per target, at most
+/// [`MAX_BATCH`] orders each.
+fn groups<'p>(
+    plan: &'p StatusPlan,
+    opts: &PushStatusesOptions,
+) -> BTreeMap<Target, Vec<&'p StatusChange>> {
+    let mut groups: BTreeMap<Target, Vec<&StatusChange>> = BTreeMap::new();
+    for c in &plan.changes {
+        let target = &opts.status_map[&c.local_status];
+        groups
+            .entry(Target {
+                status: target.status().to_string(),
+                reason: target.reason().map(str::to_string),
+                text: target.text().map(str::to_string),
+            })
+            .or_default()
+            .push(c);
+    }
+    groups
+}
+
+fn failure(order: i64, reason: String) -> ItemFailure {
+    ItemFailure {
+        sku: format!("order {order}"),
+        prom_id: order,
+        reason,
+    }
 }

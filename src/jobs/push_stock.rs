@@ -5,19 +5,21 @@
 //! from the snapshot (what Prom last confirmed) are sent, in batches; a snapshot is
 //! written only for ids Prom lists in `processed_ids`.
 
-use std::collections::HashSet;
 use std::fmt;
+use std::sync::Arc;
 
-use chrono::Utc;
-use futures::StreamExt;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+use tokio::sync::Mutex;
 
-use super::{JobContext, JobError, JobRun, Plan, empty_record, skipped};
-use crate::config::PushStockOptions;
-use crate::prom::dto::{AVAILABLE, EditResult, NOT_AVAILABLE, ProductPatch};
-use crate::prom::{PromClient, PromError};
-use crate::report::{ItemFailure, Outcome, RunRecord};
-use crate::store::{LinkedStock, StockSnapshot, Store};
+use super::edit_push::{self, Edit};
+use super::runner::{Job, RunEnv};
+use super::{JobContext, JobError};
+use crate::config::{PushStockOptions, SyncConfig};
+use crate::domain::{AVAILABLE, MAX_BATCH, NOT_AVAILABLE};
+use crate::prom::dto::ProductPatch;
+use crate::report::RunRecord;
+use crate::store::{LinkedStock, StockSnapshot, Store, StoreError};
 
 pub const KIND: &str = "push_stock";
 
@@ -38,14 +40,6 @@ pub struct StockChange {
 }
 
 impl StockChange {
-    fn patch(&self) -> ProductPatch {
-        ProductPatch {
-            quantity_in_stock: Some(self.quantity),
-            presence: Some(self.presence.to_string()),
-            ..ProductPatch::new(self.prom_id)
-        }
-    }
-
     fn why(&self) -> String {
         if self.unconfirmed {
             return "last push not confirmed: Prom.ua may show another value".to_string();
@@ -177,7 +171,7 @@ impl fmt::Display for StockPlan {
             "push_stock plan: {} linked products, {} to send in {} request(s)",
             self.considered,
             self.changes.len(),
-            self.changes.len().div_ceil(crate::config::MAX_BATCH)
+            self.changes.len().div_ceil(MAX_BATCH)
         )?;
         if let Some(g) = &self.guarded {
             writeln!(f, "GUARDED: {g}; a real run would send nothing")?;
@@ -223,344 +217,116 @@ impl fmt::Display for StockPlan {
     }
 }
 
-/// Reads the store off the async threads: a full scan can take a while.
-async fn load(store: &Store, warehouses: &[String]) -> Result<Vec<LinkedStock>, JobError> {
-    let store = store.clone();
-    let warehouses = warehouses.to_vec();
-    Ok(tokio::task::spawn_blocking(move || store.linked_stock(&warehouses)).await??)
-}
-
-pub async fn run(
-    job: &str,
-    opts: &PushStockOptions,
-    ctx: &JobContext,
-    dry_run: bool,
-) -> Result<JobRun, JobError> {
-    if !ctx.sync.update_balances && !dry_run {
-        return Ok(skipped(job, KIND, "update_balances"));
-    }
-    let started_at = Utc::now();
-    let _sending = if dry_run {
-        None
-    } else {
-        Some(ctx.stock_lock.lock().await)
-    };
-    let rows = load(&ctx.store, &ctx.sync.warehouses).await?;
-    let mut plan = plan(&rows, ctx.sync.safety_buffer, opts.push_unrecorded_as_zero);
-    plan.guarded = guard(&plan, opts);
-    let note = plan.unrecorded_note(&ctx.sync.warehouses);
-    if dry_run {
-        let mut record = empty_record(job, KIND, Outcome::DryRun, None);
-        record.started_at = started_at;
-        record.considered = plan.considered;
-        record.planned = plan.changes.len();
-        record.notes.extend(note);
-        return Ok(JobRun {
-            record,
-            plan: Some(Plan::PushStock(plan)),
-        });
-    }
-    if let Some(why) = plan.guarded.clone() {
-        let mut record = empty_record(job, KIND, Outcome::Guarded, Some(why));
-        record.started_at = started_at;
-        record.considered = plan.considered;
-        record.planned = plan.changes.len();
-        record.notes.extend(note);
-        return Ok(JobRun { record, plan: None });
-    }
-    let mut run = send(job, plan, opts, ctx, started_at).await?;
-    run.record.notes.extend(note);
-    Ok(run)
-}
-
-/// Job name of the runs the on-change push records.
+/// Job name of the runs the on-change stock push records.
 pub const ON_CHANGE_JOB: &str = "on_change_stock";
 
-/// The on-change push: sends the products whose stock changed since the last take of
-/// the dirty set, if any. Runs under the same lock as the scheduled push.
-pub async fn run_on_change(ctx: &JobContext) -> Result<Option<RunRecord>, JobError> {
-    if !ctx.sync.update_balances {
-        return Ok(None);
+/// A `push_stock` job with its options.
+pub struct PushStock<'a>(pub &'a PushStockOptions);
+
+impl Job for PushStock<'_> {
+    const KIND: &'static str = KIND;
+    type Plan = StockPlan;
+
+    fn switch(&self, sync: &SyncConfig) -> Option<(&'static str, bool)> {
+        Some(("update_balances", sync.update_balances))
     }
-    let _sending = ctx.stock_lock.lock().await;
-    let dirty_ids = ctx.store.take_dirty(crate::store::DIRTY_STOCK)?;
-    if dirty_ids.is_empty() {
-        return Ok(None);
+
+    fn lock<'c>(&self, ctx: &'c JobContext) -> Option<&'c Arc<Mutex<()>>> {
+        Some(&ctx.stock_lock)
     }
-    let dirty: HashSet<u64> = dirty_ids.iter().copied().collect();
-    let started_at = Utc::now();
-    let all = match load(&ctx.store, &ctx.sync.warehouses).await {
-        Ok(rows) => rows,
-        Err(e) => {
-            ctx.store
-                .mark_dirty_ids(&dirty_ids, crate::store::DIRTY_STOCK)?;
-            return Err(e);
-        }
-    };
-    let considered = all.len();
-    let rows: Vec<LinkedStock> = all
-        .into_iter()
-        .filter(|r| dirty.contains(&r.product_id))
-        .collect();
-    let mut plan = plan(
-        &rows,
-        ctx.sync.safety_buffer,
-        ctx.on_change_guard.push_unrecorded_as_zero,
-    );
-    // The guards judge against the whole linked catalogue, as the scheduled push does.
-    plan.considered = considered;
-    plan.guarded = guard(&plan, &ctx.on_change_guard);
-    if let Some(why) = plan.guarded.clone() {
-        ctx.store
-            .mark_dirty_ids(&dirty_ids, crate::store::DIRTY_STOCK)?;
-        let mut record = empty_record(ON_CHANGE_JOB, KIND, Outcome::Guarded, Some(why));
-        record.started_at = started_at;
-        record.considered = considered;
-        record.planned = plan.changes.len();
-        ctx.store.record_run(&record)?;
-        return Ok(Some(record));
+
+    async fn plan(
+        &self,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<Option<StockPlan>, JobError> {
+        let ctx = env.ctx;
+        let rows = load(ctx).await?;
+        let mut plan = plan(
+            &rows,
+            ctx.sync.safety_buffer,
+            self.0.push_unrecorded_as_zero,
+        );
+        plan.guarded = guard(&plan, self.0);
+        r.considered = plan.considered;
+        r.planned = plan.changes.len();
+        r.notes.extend(plan.unrecorded_note(&ctx.sync.warehouses));
+        Ok(Some(plan))
     }
-    let wanted: Vec<(u64, i64, &'static str)> = plan
-        .changes
-        .iter()
-        .map(|c| (c.product_id, c.quantity, c.presence))
-        .collect();
-    let run = match send(
-        ON_CHANGE_JOB,
-        plan,
-        &PushStockOptions::default(),
-        ctx,
-        started_at,
-    )
-    .await
-    {
-        Ok(run) => run,
-        Err(e) => {
-            // Whatever was taken goes back: the next push sends it.
-            ctx.store
-                .mark_dirty_ids(&dirty_ids, crate::store::DIRTY_STOCK)?;
-            return Err(e);
-        }
-    };
-    // Whatever Prom did not confirm stays marked for the next push.
-    let mut again = Vec::new();
-    for (id, q, presence) in wanted {
-        let confirmed = ctx
-            .store
-            .stock_snapshot(id)?
-            .is_some_and(|s| !s.unconfirmed && s.quantity == q && s.presence == presence);
-        if !confirmed {
-            again.push(id);
-        }
+
+    fn guarded(plan: &StockPlan) -> Option<String> {
+        plan.guarded.clone()
     }
-    ctx.store
-        .mark_dirty_ids(&again, crate::store::DIRTY_STOCK)?;
-    ctx.store.record_run(&run.record)?;
-    ctx.store.flush().await?;
-    Ok(Some(run.record))
+
+    async fn apply(
+        &self,
+        plan: StockPlan,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<(), JobError> {
+        let ctx = env.ctx;
+        edit_push::push(
+            &plan.changes,
+            env.client()?,
+            &ctx.store,
+            self.0.batch_size,
+            &ctx.cancel,
+        )
+        .await?
+        .fill(r);
+        Ok(())
+    }
 }
 
-/// Applies a plan and makes the run's record.
-async fn send(
-    job: &str,
-    plan: StockPlan,
-    opts: &PushStockOptions,
-    ctx: &JobContext,
-    started_at: chrono::DateTime<Utc>,
-) -> Result<JobRun, JobError> {
-    let client = ctx
-        .prom
-        .as_ref()
-        .ok_or(PromError::NoToken)?
-        .counted()
-        .cancellable(ctx.cancel.clone());
-    let applied = apply(
-        &plan.changes,
-        &client,
-        &ctx.store,
-        opts.batch_size,
-        &ctx.cancel,
-    )
-    .await?;
-
-    let outcome = if applied.fatal.is_some() {
-        Outcome::Failed
-    } else if applied.unsent > 0 {
-        Outcome::Cancelled
-    } else if !applied.failed.is_empty() {
-        Outcome::Partial
-    } else {
-        Outcome::Ok
-    };
-    let error = applied.fatal.map(|e| e.to_string()).or_else(|| {
-        (applied.unsent > 0).then(|| {
-            format!(
-                "stopped before sending {} item(s); the next run sends them",
-                applied.unsent
-            )
-        })
-    });
-    Ok(JobRun {
-        record: RunRecord {
-            job: job.to_string(),
-            kind: KIND.to_string(),
-            started_at,
-            finished_at: Utc::now(),
-            outcome,
-            considered: plan.considered,
-            planned: plan.changes.len(),
-            sent: applied.sent,
-            confirmed: applied.confirmed,
-            failed: applied.failed,
-            requests: client.requests(),
-            retries: client.retries(),
-            error,
-            notes: Vec::new(),
-        },
-        plan: None,
-    })
+/// Every linked product's stock, reservations and snapshot (a full scan, off the
+/// runtime's threads).
+pub(crate) async fn load(ctx: &JobContext) -> Result<Vec<LinkedStock>, JobError> {
+    let warehouses = ctx.sync.warehouses.clone();
+    ctx.blocking(move |s| s.linked_stock(&warehouses)).await
 }
 
-/// Why a batch did not complete: the store could not record it, or sending failed.
-enum BatchError {
-    Storing(crate::store::StoreError),
-    Sending(PromError),
-}
-use BatchError::{Sending, Storing};
+impl Edit for StockChange {
+    fn product_id(&self) -> u64 {
+        self.product_id
+    }
 
-#[derive(Default)]
-struct Applied {
-    sent: usize,
-    confirmed: usize,
-    failed: Vec<ItemFailure>,
-    /// Items never sent (stop requested or a fatal error).
-    unsent: usize,
-    fatal: Option<PromError>,
-}
+    fn sku(&self) -> &str {
+        &self.sku
+    }
 
-/// Sends the changes in batches (concurrency bounded by the client) and writes a
-/// snapshot for each confirmed item as its batch returns.
-async fn apply(
-    changes: &[StockChange],
-    client: &PromClient,
-    store: &Store,
-    batch_size: usize,
-    cancel: &tokio_util::sync::CancellationToken,
-) -> Result<Applied, JobError> {
-    let stop = cancel.child_token();
-    // Owned batches and a cloned client keep the stream's futures `Send + 'static`.
-    let batches: Vec<Vec<StockChange>> = changes
-        .chunks(batch_size.clamp(1, crate::config::MAX_BATCH))
-        .map(<[StockChange]>::to_vec)
-        .collect();
-    let concurrency = client.max_concurrency();
-    let mut results = futures::stream::iter(batches.into_iter().map(|batch| {
-        let stop = stop.clone();
-        let client = client.clone();
-        let store = store.clone();
-        async move {
-            if stop.is_cancelled() {
-                return (batch, None);
-            }
-            let result = send_batch(&store, &client, &batch).await;
-            (batch, Some(result))
-        }
-    }))
-    .buffer_unordered(concurrency);
+    fn prom_id(&self) -> i64 {
+        self.prom_id
+    }
 
-    let mut out = Applied::default();
-    let mut unsent: Vec<Vec<StockChange>> = Vec::new();
-    while let Some((batch, result)) = results.next().await {
-        let Some(result) = result else {
-            unsent.push(batch);
-            continue;
-        };
-        let result = match result {
-            Err(Storing(e)) => return Err(e.into()),
-            Ok(res) => Ok(res),
-            Err(Sending(e)) => Err(e),
-        };
-        out.sent += batch.len();
-        match result {
-            Ok(res) => {
-                for c in &batch {
-                    match res.refusal(&c.prom_id) {
-                        None => out.confirmed += 1,
-                        Some(reason) => out.failed.push(failure(c, reason)),
-                    }
-                }
-            }
-            Err(e) => {
-                let reason = e.to_string();
-                out.failed
-                    .extend(batch.iter().map(|c| failure(c, reason.clone())));
-                if e.is_fatal_for_run() {
-                    // Every further request would fail the same way: stop sending.
-                    stop.cancel();
-                    out.fatal.get_or_insert(e);
-                }
-            }
+    fn patch(&self) -> ProductPatch {
+        ProductPatch {
+            quantity_in_stock: Some(self.quantity),
+            presence: Some(self.presence.to_string()),
+            ..ProductPatch::new(self.prom_id)
         }
     }
-    match &out.fatal {
-        // Items held back by a fatal error failed for the same reason.
-        Some(e) => {
-            let reason = e.to_string();
-            out.failed.extend(
-                unsent
-                    .iter()
-                    .flat_map(|b| b.iter())
-                    .map(|c| failure(c, reason.clone())),
-            );
-        }
-        None => out.unsent = unsent.iter().map(|b| b.len()).sum(),
+
+    fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<(), StoreError> {
+        store.mark_stock_unconfirmed(ids)
     }
-    Ok(out)
-}
 
-/// One batch, crash-consistently: before Prom.ua can apply anything the store stops
-/// claiming the old values (marked unconfirmed, on disk), so a crash between Prom's apply
-/// and our confirmation resends rather than trusts a stale snapshot; then what Prom
-/// confirmed is written and on disk before the batch counts as done. This runs inside the
-/// batch's own future: the loop collecting batches awaits nothing, so a flush never waits
-/// on a batch the stream is not polling.
-async fn send_batch(
-    store: &Store,
-    client: &PromClient,
-    batch: &[StockChange],
-) -> Result<EditResult, BatchError> {
-    let ids: Vec<u64> = batch.iter().map(|c| c.product_id).collect();
-    store.mark_stock_unconfirmed(&ids).map_err(Storing)?;
-    store.flush().await.map_err(Storing)?;
-    let patches: Vec<ProductPatch> = batch.iter().map(StockChange::patch).collect();
-    let res = client.edit_products(&patches).await.map_err(Sending)?;
-    let confirmed_at = Utc::now();
-    let snaps: Vec<(u64, StockSnapshot)> = batch
-        .iter()
-        .filter(|c| res.refusal(&c.prom_id).is_none())
-        .map(|c| {
-            (
-                c.product_id,
-                StockSnapshot {
-                    prom_id: c.prom_id,
-                    quantity: c.quantity,
-                    presence: c.presence.to_string(),
-                    confirmed_at,
-                    unconfirmed: false,
-                },
-            )
-        })
-        .collect();
-    store.put_stock_snapshots(&snaps).map_err(Storing)?;
-    store.flush().await.map_err(Storing)?;
-    Ok(res)
-}
-
-fn failure(c: &StockChange, reason: String) -> ItemFailure {
-    ItemFailure {
-        sku: c.sku.clone(),
-        prom_id: c.prom_id,
-        reason,
+    fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError> {
+        let snaps: Vec<(u64, StockSnapshot)> = confirmed
+            .iter()
+            .map(|c| {
+                (
+                    c.product_id,
+                    StockSnapshot {
+                        prom_id: c.prom_id,
+                        quantity: c.quantity,
+                        presence: c.presence.to_string(),
+                        confirmed_at: at,
+                        unconfirmed: false,
+                    },
+                )
+            })
+            .collect();
+        store.put_stock_snapshots(&snaps)
     }
 }
 

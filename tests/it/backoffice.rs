@@ -134,9 +134,13 @@ async fn cli_stock_changes_reach_the_sandbox_in_one_batch_after_the_debounce() {
     {
         let store = Store::open(&env.store_path()).unwrap();
         let cfg = promua_sync::config::load(&config).unwrap();
-        let run = promua_sync::jobs::run_job(&cfg.jobs[0], &context(&cfg, &store), false)
-            .await
-            .unwrap();
+        let run = promua_sync::jobs::run_job(
+            &cfg.jobs[0],
+            &context(&cfg, &store),
+            promua_sync::jobs::Mode::Apply,
+        )
+        .await
+        .unwrap();
         assert_eq!(run.record.confirmed, 40);
         store.take_dirty(promua_sync::store::DIRTY_STOCK).unwrap();
         store.flush().await.unwrap();

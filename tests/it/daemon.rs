@@ -181,9 +181,13 @@ async fn sigterm_mid_run_exits_zero_and_leaves_a_consistent_store() {
 
     // The next run sends the rest and converges.
     let config = promua_sync::config::load(&path).unwrap();
-    let run = promua_sync::jobs::run_job(&config.jobs[0], &context(&config, &store), false)
-        .await
-        .unwrap();
+    let run = promua_sync::jobs::run_job(
+        &config.jobs[0],
+        &context(&config, &store),
+        promua_sync::jobs::Mode::Apply,
+    )
+    .await
+    .unwrap();
     assert_eq!(run.record.outcome, Outcome::Ok);
     assert_eq!(run.record.sent, 1000 - snaps.len());
     assert_eq!(store.stock_snapshots().unwrap().len(), 1000);

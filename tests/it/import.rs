@@ -139,10 +139,14 @@ fn unique_skus(products: &[SandboxProduct]) -> HashSet<String> {
 
 async fn import(w: &World, store: &Store) -> RunRecord {
     let job = w.config.jobs.iter().find(|j| j.name == "import").unwrap();
-    let r = run_job(job, &context(&w.config, store), false)
-        .await
-        .unwrap()
-        .record;
+    let r = run_job(
+        job,
+        &context(&w.config, store),
+        promua_sync::jobs::Mode::Apply,
+    )
+    .await
+    .unwrap()
+    .record;
     assert_eq!(r.outcome, Outcome::Ok, "{r:?}");
     r
 }
@@ -394,9 +398,13 @@ async fn stage_downloads_without_creating_and_mass_linking_links_as_chosen() {
     let loc1 = store.product_by_sku("LOC-0001").unwrap().unwrap();
     store.set_stock(loc1.id, "main", 13).unwrap();
     let job = w.config.jobs.iter().find(|j| j.name == "stock").unwrap();
-    run_job(job, &context(&w.config, &store), false)
-        .await
-        .unwrap();
+    run_job(
+        job,
+        &context(&w.config, &store),
+        promua_sync::jobs::Mode::Apply,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         w.sandbox.product(free[0]).unwrap().quantity_in_stock,
         Some(13)
@@ -426,9 +434,13 @@ async fn stage_downloads_without_creating_and_mass_linking_links_as_chosen() {
             }],
         });
     let job = w.config.jobs.iter().find(|j| j.name == "orders").unwrap();
-    run_job(job, &context(&w.config, &store), false)
-        .await
-        .unwrap();
+    run_job(
+        job,
+        &context(&w.config, &store),
+        promua_sync::jobs::Mode::Apply,
+    )
+    .await
+    .unwrap();
     let loc2 = store.product_by_sku("LOC-0002").unwrap().unwrap();
     assert_eq!(
         store.order(placed.id).unwrap().unwrap().lines[0].product_id,
@@ -491,9 +503,13 @@ async fn the_import_dry_run_prints_its_plan_and_changes_nothing() {
             currency: None,
         }])
         .unwrap();
-    let run = run_job(&config.jobs[0], &context(&config, &store), true)
-        .await
-        .unwrap();
+    let run = run_job(
+        &config.jobs[0],
+        &context(&config, &store),
+        promua_sync::jobs::Mode::DryRun,
+    )
+    .await
+    .unwrap();
     insta::assert_snapshot!("dry_run_import_products", run.plan.unwrap().to_string());
     assert_eq!(
         (store.product_count(), store.link_count()),

@@ -45,12 +45,20 @@ fn configure(env: &Env, schedule: &str) -> Config {
 
 async fn run(config: &Config, store: &Store, name: &str) -> JobRun {
     let job = config.jobs.iter().find(|j| j.name == name).unwrap();
-    run_job(job, &context(config, store), false).await.unwrap()
+    run_job(job, &context(config, store), promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap()
 }
 
 async fn dry(config: &Config, store: &Store, name: &str) -> JobRun {
     let job = config.jobs.iter().find(|j| j.name == name).unwrap();
-    run_job(job, &context(config, store), true).await.unwrap()
+    run_job(
+        job,
+        &context(config, store),
+        promua_sync::jobs::Mode::DryRun,
+    )
+    .await
+    .unwrap()
 }
 
 fn office(config: &Config, store: &Store) -> BackOffice {
@@ -795,7 +803,7 @@ async fn the_on_change_push_honours_the_guards() {
     env.sandbox.clear_requests();
     let mut ctx = context(&config, &store);
     ctx.on_change_guard.max_zero_share_percent = Some(Decimal::from(20));
-    let r = promua_sync::jobs::push_stock::run_on_change(&ctx)
+    let r = promua_sync::jobs::on_change::push_stock(&ctx)
         .await
         .unwrap()
         .unwrap();
@@ -807,7 +815,7 @@ async fn the_on_change_push_honours_the_guards() {
         "still marked for when the guard is lifted"
     );
     ctx.on_change_guard.max_zero_share_percent = None;
-    let r = promua_sync::jobs::push_stock::run_on_change(&ctx)
+    let r = promua_sync::jobs::on_change::push_stock(&ctx)
         .await
         .unwrap()
         .unwrap();
@@ -843,7 +851,7 @@ async fn a_price_change_is_pushed_on_change_through_the_rules() {
         .await
         .unwrap();
     let ctx = context(&config, &store);
-    let r = promua_sync::jobs::push_prices::run_on_change(&ctx, &opts)
+    let r = promua_sync::jobs::on_change::push_prices(&ctx, &opts)
         .await
         .unwrap()
         .unwrap();
@@ -858,7 +866,7 @@ async fn a_price_change_is_pushed_on_change_through_the_rules() {
         "only the changed product"
     );
     assert!(
-        promua_sync::jobs::push_prices::run_on_change(&ctx, &opts)
+        promua_sync::jobs::on_change::push_prices(&ctx, &opts)
             .await
             .unwrap()
             .is_none(),

@@ -485,9 +485,13 @@ async fn a_push_of_1000_products_survives_500s_429s_and_dropped_connections() {
     });
     let config = env.config("*/5 * * * *");
     let store = Store::open(&config.store.path).unwrap();
-    let run = run_job(&config.jobs[0], &context(&config, &store), false)
-        .await
-        .unwrap();
+    let run = run_job(
+        &config.jobs[0],
+        &context(&config, &store),
+        promua_sync::jobs::Mode::Apply,
+    )
+    .await
+    .unwrap();
     assert_eq!(run.record.outcome, Outcome::Ok, "{:?}", run.record);
     assert_eq!(run.record.confirmed, 1000);
     assert_eq!(store.stock_snapshots().unwrap().len(), 1000);
@@ -538,7 +542,9 @@ async fn a_200_with_error_and_a_malformed_body_are_clear_and_change_nothing() {
         (ScriptedFault::Malformed, "cannot be read"),
     ] {
         env.sandbox.script_faults([fault]);
-        let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+        let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+            .await
+            .unwrap();
         assert_eq!(run.record.outcome, Outcome::Partial, "{fault:?}");
         assert_eq!(run.record.failed.len(), 5);
         assert!(
@@ -567,7 +573,9 @@ async fn a_200_with_error_and_a_malformed_body_are_clear_and_change_nothing() {
     assert!(matches!(err, PromError::Malformed { .. }));
     assert!(err.to_string().contains("Обірва"), "{err}");
     // Then it works.
-    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert_eq!(run.record.outcome, Outcome::Ok);
 }
 

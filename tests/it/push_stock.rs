@@ -13,7 +13,9 @@ async fn first_run_sends_everything_in_batches_of_100_and_sandbox_follows() {
     let config = env.config("*/5 * * * *");
     let store = Store::open(&config.store.path).unwrap();
     let ctx = context(&config, &store);
-    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
 
     assert_eq!(run.record.outcome, Outcome::Ok);
     assert_eq!(
@@ -48,11 +50,15 @@ async fn a_run_with_nothing_changed_sends_no_edit_request() {
     let config = env.config("*/5 * * * *");
     let store = Store::open(&config.store.path).unwrap();
     let ctx = context(&config, &store);
-    run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert_eq!(env.sandbox.edit_requests().len(), 2);
 
     env.sandbox.clear_requests();
-    let second = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let second = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert!(
         env.sandbox.edit_requests().is_empty(),
         "{:?}",
@@ -75,7 +81,9 @@ async fn a_run_with_nothing_changed_sends_no_edit_request() {
         .unwrap()
         .unwrap();
     store.set_stock(p.id, "main", 0).unwrap();
-    let third = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let third = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert_eq!(edited_ids(&env.sandbox), vec![vec![env.catalogue[7].id]]);
     assert_eq!(third.record.confirmed, 1);
     let shown = env.sandbox.product(env.catalogue[7].id).unwrap();
@@ -95,7 +103,9 @@ async fn a_rejected_item_fails_with_its_reason_gets_no_snapshot_and_is_resent() 
     let store = Store::open(&config.store.path).unwrap();
     let ctx = context(&config, &store);
 
-    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert_eq!(run.record.outcome, Outcome::Partial);
     assert_eq!((run.record.sent, run.record.confirmed), (30, 29));
     assert_eq!(run.record.failed.len(), 1);
@@ -123,7 +133,9 @@ async fn a_rejected_item_fails_with_its_reason_gets_no_snapshot_and_is_resent() 
     // The next run sends the failed item again, and only it.
     env.sandbox.clear_requests();
     env.sandbox.clear_rejections();
-    let again = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let again = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert_eq!(edited_ids(&env.sandbox), vec![vec![rejected.id]]);
     assert_eq!(again.record.outcome, Outcome::Ok);
     assert_eq!(
@@ -142,7 +154,9 @@ async fn a_product_unknown_to_prom_is_a_per_item_failure() {
     store.link(orphan.id, 999).unwrap();
     store.set_stock(orphan.id, "main", 2).unwrap();
     let ctx = context(&config, &store);
-    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert_eq!(run.record.confirmed, 3);
     assert_eq!(run.record.failed.len(), 1);
     assert_eq!(run.record.failed[0].sku, "GONE-1");
@@ -157,7 +171,9 @@ async fn a_revoked_token_fails_the_run_once_with_a_clear_error_and_writes_no_sna
     let config2 = promua_sync::config::load(&config.path).unwrap();
     let store = Store::open(&config2.store.path).unwrap();
     let ctx = context(&config2, &store);
-    let run = run_job(&config2.jobs[0], &ctx, false).await.unwrap();
+    let run = run_job(&config2.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert_eq!(run.record.outcome, Outcome::Failed);
     let err = run.record.error.clone().unwrap();
     assert!(err.contains("invalid or expired"), "{err}");
@@ -187,9 +203,13 @@ async fn update_balances_off_skips_the_run() {
             .any(|w| w.contains("update_balances = false"))
     );
     let store = Store::open(&config.store.path).unwrap();
-    let run = run_job(&config.jobs[0], &context(&config, &store), false)
-        .await
-        .unwrap();
+    let run = run_job(
+        &config.jobs[0],
+        &context(&config, &store),
+        promua_sync::jobs::Mode::Apply,
+    )
+    .await
+    .unwrap();
     assert_eq!(run.record.outcome, Outcome::Skipped);
     assert!(env.sandbox.requests().is_empty());
 }
@@ -199,9 +219,13 @@ async fn dry_run_plans_and_sends_and_writes_nothing() {
     let env = Env::new(12, SandboxOptions::default(), |i| i as i64).await;
     let config = env.config("*/5 * * * *");
     let store = Store::open(&config.store.path).unwrap();
-    let run = run_job(&config.jobs[0], &context(&config, &store), true)
-        .await
-        .unwrap();
+    let run = run_job(
+        &config.jobs[0],
+        &context(&config, &store),
+        promua_sync::jobs::Mode::DryRun,
+    )
+    .await
+    .unwrap();
     assert_eq!(run.record.outcome, Outcome::DryRun);
     assert_eq!(run.record.planned, 12);
     assert!(env.sandbox.requests().is_empty());
@@ -220,7 +244,9 @@ async fn only_items_in_processed_ids_and_not_in_errors_are_confirmed() {
     // Listed in both: a failure with Prom's reason, no snapshot.
     env.sandbox
         .script_faults([ScriptedFault::ProcessedWithErrors]);
-    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert_eq!((run.record.confirmed, run.record.failed.len()), (0, 4));
     assert!(
         run.record.failed[0].reason.contains("presence"),
@@ -231,7 +257,9 @@ async fn only_items_in_processed_ids_and_not_in_errors_are_confirmed() {
 
     // Listed in neither: a failure that says so.
     env.sandbox.script_faults([ScriptedFault::Unconfirmed]);
-    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert!(
         run.record
             .failed
@@ -243,7 +271,9 @@ async fn only_items_in_processed_ids_and_not_in_errors_are_confirmed() {
     // Applied, but the answer was lost: retried (absolute values make it safe), confirmed once.
     env.sandbox
         .script_faults([ScriptedFault::DroppedAfterApply]);
-    let run = run_job(&config.jobs[0], &ctx, false).await.unwrap();
+    let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
     assert_eq!(
         (run.record.outcome, run.record.confirmed, run.record.retries),
         (Outcome::Ok, 4, 1)

@@ -1,0 +1,84 @@
+//! What a job run needs from the world, shared by the scheduled runs, `job run` and the
+//! on-change pushes.
+
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, Notify};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{PushPricesOptions, PushStockOptions, SyncConfig};
+use crate::prom::PromClient;
+use crate::store::Store;
+
+#[derive(Clone, Debug)]
+pub struct JobContext {
+    pub store: Store,
+    /// `None` when no token is configured: only dry runs are possible.
+    pub prom: Option<PromClient>,
+    pub sync: SyncConfig,
+    /// Set when the process is stopping: no new batch starts after it.
+    pub cancel: CancellationToken,
+    /// Held while stock is planned and sent, so that the scheduled push and the
+    /// on-change push never send stale values over each other.
+    pub stock_lock: Arc<Mutex<()>>,
+    /// The same for prices: the scheduled and on-change price pushes never overlap, so a
+    /// stale batch can never land after a newer confirmed one.
+    pub price_lock: Arc<Mutex<()>>,
+    /// A person watches a terminal: long jobs show a progress bar instead of log lines.
+    pub interactive: bool,
+    /// The options (guards, batch size) the on-change push honours: those of the
+    /// configured `push_stock` job.
+    pub on_change_guard: PushStockOptions,
+    /// The rules and guards of the configured `push_prices` job, for on-change price pushes
+    /// (`None`: no such job, price changes wait for one).
+    pub on_change_prices: Option<PushPricesOptions>,
+    /// Wakes the on-change push after a job changed what Prom.ua should show.
+    pub changed: Option<Arc<Notify>>,
+}
+
+impl JobContext {
+    pub fn new(
+        store: Store,
+        prom: Option<PromClient>,
+        sync: SyncConfig,
+        cancel: CancellationToken,
+    ) -> Self {
+        Self {
+            store,
+            prom,
+            sync,
+            cancel,
+            stock_lock: Default::default(),
+            price_lock: Default::default(),
+            interactive: false,
+            on_change_guard: Default::default(),
+            on_change_prices: None,
+            changed: None,
+        }
+    }
+
+    /// Tells the on-change push (in the daemon) that stock may have changed.
+    pub fn notify_changed(&self) {
+        if let Some(n) = &self.changed {
+            n.notify_one();
+        }
+    }
+
+    /// A client for one run: its own request counters, and no retries once stopping.
+    pub(crate) fn run_client(&self) -> Option<PromClient> {
+        self.prom
+            .as_ref()
+            .map(|p| p.counted().cancellable(self.cancel.clone()))
+    }
+
+    /// Runs store work on tokio's blocking pool: sled reads and transactions can take
+    /// long enough to stall the runtime's threads.
+    pub(crate) async fn blocking<T, F>(&self, work: F) -> Result<T, super::JobError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        Ok(tokio::task::spawn_blocking(move || work(&store)).await??)
+    }
+}

@@ -1,0 +1,200 @@
+//! The batched edit-push engine every push uses (`push_stock`, `push_prices`, the
+//! on-change pushes): items in, batches of `products/edit` out, and what Prom.ua
+//! confirmed back.
+//!
+//! Each batch is crash-consistent: before Prom.ua can apply anything the store stops
+//! claiming the old values (marked unconfirmed, on disk), so a crash between Prom's apply
+//! and our confirmation resends rather than trusts a stale snapshot; then what Prom
+//! confirmed is written and on disk before the batch counts as done. This happens inside
+//! the batch's own future: the loop collecting batches awaits nothing else, so a flush
+//! never waits on a batch the stream is not polling.
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use super::JobError;
+use crate::domain::MAX_BATCH;
+use crate::prom::dto::{EditResult, ProductPatch};
+use crate::prom::{PromClient, PromError};
+use crate::report::{ItemFailure, Outcome, RunRecord};
+use crate::store::{Store, StoreError};
+
+/// One product's edit: the patch to send, and the snapshot to keep once Prom confirms it.
+pub trait Edit: Clone + Send + Sync + 'static {
+    fn product_id(&self) -> u64;
+    fn sku(&self) -> &str;
+    fn prom_id(&self) -> i64;
+    fn patch(&self) -> ProductPatch;
+    /// Makes the store stop claiming these products' old values (before a send).
+    fn mark_unconfirmed(store: &Store, product_ids: &[u64]) -> Result<(), StoreError>;
+    /// Writes the snapshots of the edits Prom.ua confirmed.
+    fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError>;
+}
+
+/// What a push did.
+#[derive(Debug, Default)]
+pub struct Pushed {
+    /// Items sent in a request.
+    pub sent: usize,
+    /// Products whose edit Prom.ua confirmed (their snapshots are on disk).
+    pub confirmed: Vec<u64>,
+    pub failed: Vec<ItemFailure>,
+    /// Items never sent because a stop was requested.
+    pub unsent: usize,
+    /// The error that stopped the whole push (every further request would fail so).
+    pub fatal: Option<PromError>,
+}
+
+impl Pushed {
+    /// Writes what the push did into a run's record.
+    pub fn fill(self, r: &mut RunRecord) {
+        r.sent += self.sent;
+        r.confirmed += self.confirmed.len();
+        r.failed.extend(self.failed);
+        if let Some(e) = self.fatal {
+            r.outcome = Outcome::Failed;
+            r.error = Some(e.to_string());
+        } else if self.unsent > 0 {
+            r.outcome = Outcome::Cancelled;
+            r.error = Some(format!(
+                "stopped before sending {} item(s); the next run sends them",
+                self.unsent
+            ));
+        } else if !r.failed.is_empty() && r.outcome == Outcome::Ok {
+            r.outcome = Outcome::Partial;
+        }
+    }
+}
+
+/// Why a batch did not complete: the store could not record it, or sending failed.
+enum BatchError {
+    Storing(JobError),
+    Sending(PromError),
+}
+
+/// Sends `edits` in batches of `batch_size` (at most [`MAX_BATCH`]), as many at once as
+/// the client allows. A store error stops the push and is returned: nothing after it
+/// could be recorded.
+pub async fn push<E: Edit>(
+    edits: &[E],
+    client: &PromClient,
+    store: &Store,
+    batch_size: usize,
+    cancel: &CancellationToken,
+) -> Result<Pushed, JobError> {
+    let stop = cancel.child_token();
+    // Owned batches and a cloned client keep the stream's futures `Send + 'static`.
+    let batches: Vec<Vec<E>> = edits
+        .chunks(batch_size.clamp(1, MAX_BATCH))
+        .map(<[E]>::to_vec)
+        .collect();
+    let mut results = futures::stream::iter(batches.into_iter().map(|batch| {
+        let stop = stop.clone();
+        let client = client.clone();
+        let store = store.clone();
+        async move {
+            if stop.is_cancelled() {
+                return (batch, None);
+            }
+            let result = send_batch(&store, &client, &batch).await;
+            (batch, Some(result))
+        }
+    }))
+    .buffer_unordered(client.max_concurrency());
+
+    let mut out = Pushed::default();
+    let mut held_back: Vec<Vec<E>> = Vec::new();
+    while let Some((batch, result)) = results.next().await {
+        let result = match result {
+            None => {
+                held_back.push(batch);
+                continue;
+            }
+            Some(Err(BatchError::Storing(e))) => return Err(e),
+            Some(Ok(res)) => Ok(res),
+            Some(Err(BatchError::Sending(e))) => Err(e),
+        };
+        out.sent += batch.len();
+        match result {
+            Ok(res) => {
+                for edit in &batch {
+                    match res.refusal(&edit.prom_id()) {
+                        None => out.confirmed.push(edit.product_id()),
+                        Some(reason) => out.failed.push(failure(edit, reason)),
+                    }
+                }
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                out.failed
+                    .extend(batch.iter().map(|edit| failure(edit, reason.clone())));
+                if e.is_fatal_for_run() {
+                    stop.cancel();
+                    out.fatal.get_or_insert(e);
+                }
+            }
+        }
+    }
+    let held_back = held_back.iter().flatten();
+    match &out.fatal {
+        // Items held back by a fatal error failed for the same reason.
+        Some(e) => {
+            let reason = e.to_string();
+            out.failed
+                .extend(held_back.map(|edit| failure(edit, reason.clone())));
+        }
+        None => out.unsent = held_back.count(),
+    }
+    Ok(out)
+}
+
+/// One batch: mark unconfirmed and flush, send, write what Prom confirmed and flush.
+async fn send_batch<E: Edit>(
+    store: &Store,
+    client: &PromClient,
+    batch: &[E],
+) -> Result<EditResult, BatchError> {
+    let ids: Vec<u64> = batch.iter().map(Edit::product_id).collect();
+    on_blocking_pool(store, move |s| E::mark_unconfirmed(s, &ids)).await?;
+    store
+        .flush()
+        .await
+        .map_err(|e| BatchError::Storing(e.into()))?;
+    let patches: Vec<ProductPatch> = batch.iter().map(Edit::patch).collect();
+    let res = client
+        .edit_products(&patches)
+        .await
+        .map_err(BatchError::Sending)?;
+    let at = Utc::now();
+    let confirmed: Vec<E> = batch
+        .iter()
+        .filter(|edit| res.refusal(&edit.prom_id()).is_none())
+        .cloned()
+        .collect();
+    on_blocking_pool(store, move |s| E::confirm(s, &confirmed, at)).await?;
+    store
+        .flush()
+        .await
+        .map_err(|e| BatchError::Storing(e.into()))?;
+    Ok(res)
+}
+
+async fn on_blocking_pool<F>(store: &Store, work: F) -> Result<(), BatchError>
+where
+    F: FnOnce(&Store) -> Result<(), StoreError> + Send + 'static,
+{
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || work(&store))
+        .await
+        .map_err(|e| BatchError::Storing(e.into()))?
+        .map_err(|e| BatchError::Storing(e.into()))
+}
+
+fn failure<E: Edit>(edit: &E, reason: String) -> ItemFailure {
+    ItemFailure {
+        sku: edit.sku().to_string(),
+        prom_id: edit.prom_id(),
+        reason,
+    }
+}

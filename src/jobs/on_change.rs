@@ -1,0 +1,182 @@
+//! The pushes the daemon makes between scheduled runs: the linked products whose stock or
+//! price changed since the last take of the dirty set, through the same planner, guards
+//! and edit-push engine as the scheduled jobs, under the same lock.
+//!
+//! The dirty marks taken for a push are settled in one place: whatever Prom.ua did not
+//! confirm (a failed or unsent batch, a guard, an error on any path) is marked again, so
+//! the next push sends it.
+
+use std::collections::HashSet;
+use std::future::Future;
+
+use chrono::Utc;
+
+use super::edit_push::{self, Edit};
+use super::runner::{Mode, started_record};
+use super::{JobContext, JobError, push_prices, push_stock};
+use crate::config::PushPricesOptions;
+use crate::report::{Outcome, RunRecord};
+use crate::store::{DIRTY_PRICE, DIRTY_STOCK};
+
+/// What a push over dirty products did: its record (if it is worth keeping) and the
+/// products to mark dirty again.
+struct Settled {
+    record: Option<RunRecord>,
+    again: Vec<u64>,
+}
+
+/// The on-change stock push, with the options of the configured `push_stock` job.
+pub async fn push_stock(ctx: &JobContext) -> Result<Option<RunRecord>, JobError> {
+    if !ctx.sync.update_balances {
+        return Ok(None);
+    }
+    let _sending = ctx.stock_lock.lock().await;
+    over_dirty(ctx, DIRTY_STOCK, |dirty| stock(ctx, dirty)).await
+}
+
+/// The on-change price push, through the rules and guards of the configured `push_prices`
+/// job.
+pub async fn push_prices(
+    ctx: &JobContext,
+    opts: &PushPricesOptions,
+) -> Result<Option<RunRecord>, JobError> {
+    if !ctx.sync.update_prices {
+        return Ok(None);
+    }
+    let _sending = ctx.price_lock.lock().await;
+    over_dirty(ctx, DIRTY_PRICE, |dirty| prices(ctx, opts, dirty)).await
+}
+
+/// Takes the dirty set of one figure, runs `push` over it, and marks again what the push
+/// did not settle, whatever the push returned.
+async fn over_dirty<F, Fut>(
+    ctx: &JobContext,
+    flag: u8,
+    push: F,
+) -> Result<Option<RunRecord>, JobError>
+where
+    F: FnOnce(HashSet<u64>) -> Fut,
+    Fut: Future<Output = Result<Settled, JobError>>,
+{
+    let taken = ctx.blocking(move |s| s.take_dirty(flag)).await?;
+    if taken.is_empty() {
+        return Ok(None);
+    }
+    let result = push(taken.iter().copied().collect()).await;
+    let again = match &result {
+        Ok(settled) => settled.again.clone(),
+        Err(_) => taken,
+    };
+    ctx.blocking(move |s| s.mark_dirty_ids(&again, flag))
+        .await?;
+    let record = result?.record;
+    if let Some(r) = &record {
+        super::record(ctx, r).await?;
+    }
+    Ok(record)
+}
+
+async fn stock(ctx: &JobContext, dirty: HashSet<u64>) -> Result<Settled, JobError> {
+    let opts = &ctx.on_change_guard;
+    let all = push_stock::load(ctx).await?;
+    let considered = all.len();
+    let rows: Vec<_> = all
+        .into_iter()
+        .filter(|r| dirty.contains(&r.product_id))
+        .collect();
+    let mut plan = push_stock::plan(&rows, ctx.sync.safety_buffer, opts.push_unrecorded_as_zero);
+    // The guards judge against the whole linked catalogue, as the scheduled push does.
+    plan.considered = considered;
+    plan.guarded = push_stock::guard(&plan, opts);
+    let r = started_record(
+        push_stock::ON_CHANGE_JOB,
+        push_stock::KIND,
+        Mode::Apply,
+        Utc::now(),
+    );
+    send(
+        ctx,
+        r,
+        considered,
+        plan.guarded,
+        &plan.changes,
+        opts.batch_size,
+        dirty,
+    )
+    .await
+}
+
+async fn prices(
+    ctx: &JobContext,
+    opts: &PushPricesOptions,
+    dirty: HashSet<u64>,
+) -> Result<Settled, JobError> {
+    let all = push_prices::load(ctx).await?;
+    let considered = all.len();
+    let rows: Vec<_> = all
+        .into_iter()
+        .filter(|r| dirty.contains(&r.product_id))
+        .collect();
+    let plan = push_prices::plan(&rows, opts);
+    if plan.changes.is_empty() && plan.guarded.is_none() {
+        return Ok(Settled {
+            record: None,
+            again: Vec::new(),
+        });
+    }
+    let r = started_record(
+        push_prices::ON_CHANGE_JOB,
+        push_prices::KIND,
+        Mode::Apply,
+        Utc::now(),
+    );
+    send(
+        ctx,
+        r,
+        considered,
+        plan.guarded,
+        &plan.changes,
+        opts.batch_size,
+        dirty,
+    )
+    .await
+}
+
+/// Sends a plan's edits unless guarded; what is not confirmed stays dirty.
+async fn send<E: Edit>(
+    ctx: &JobContext,
+    mut r: RunRecord,
+    considered: usize,
+    guarded: Option<String>,
+    edits: &[E],
+    batch_size: usize,
+    dirty: HashSet<u64>,
+) -> Result<Settled, JobError> {
+    r.considered = considered;
+    r.planned = edits.len();
+    if let Some(why) = guarded {
+        r.outcome = Outcome::Guarded;
+        r.error = Some(why);
+        r.finished_at = Utc::now();
+        return Ok(Settled {
+            record: Some(r),
+            again: dirty.into_iter().collect(),
+        });
+    }
+    let client = ctx.run_client().ok_or(crate::prom::PromError::NoToken)?;
+    let pushed = edit_push::push(edits, &client, &ctx.store, batch_size, &ctx.cancel).await?;
+    let confirmed: HashSet<u64> = pushed.confirmed.iter().copied().collect();
+    let again = edits
+        .iter()
+        .map(Edit::product_id)
+        .filter(|id| !confirmed.contains(id))
+        .collect();
+    pushed.fill(&mut r);
+    r.requests = client.requests();
+    r.retries = client.retries();
+    r.finished_at = Utc::now();
+    Ok(Settled {
+        record: Some(r),
+        again,
+    })
+}
