@@ -1,0 +1,217 @@
+//! `import_products`: bring a Prom.ua catalogue and the back office together, matching
+//! products by identical SKU (trimmed). Four modes: `update_balances`, `create_missing`,
+//! `link_only`, `stage`. Hard cases (blank SKU, a SKU on two Prom products, a SKU taken by
+//! a product linked elsewhere, a SKU that changed on Prom since linking) are reported,
+//! never guessed. A second run with nothing changed on either side changes nothing.
+
+mod plan;
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+
+pub use plan::{Action, HardCase, HardCaseKind, ImportItem, ImportPlan, LocalView, plan};
+
+use super::progress::Progress;
+use super::runner::{Job, RunEnv};
+use super::{JobError, Plan};
+use crate::config::ImportProductsOptions;
+use crate::prom::dto::Product as PromProduct;
+use crate::report::{Outcome, RunRecord};
+use crate::store::{Actor, NewProduct, StagedProduct, StockChange, Store, StoreError};
+
+pub const KIND: &str = "import_products";
+
+/// A job's plan with what applying it needs: the Prom.ua products read and the back
+/// office's view they were planned against.
+pub struct ImportWork {
+    pub plan: ImportPlan,
+    prom: Vec<PromProduct>,
+    local: LocalView,
+    warehouse: String,
+}
+
+impl From<ImportWork> for Plan {
+    fn from(w: ImportWork) -> Plan {
+        Plan::ImportProducts(w.plan)
+    }
+}
+
+/// An `import_products` job with its options.
+pub struct ImportProducts<'a>(pub &'a ImportProductsOptions);
+
+impl Job for ImportProducts<'_> {
+    const KIND: &'static str = KIND;
+    type Plan = ImportWork;
+
+    async fn plan(
+        &self,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<Option<ImportWork>, JobError> {
+        let (ctx, client) = (env.ctx, env.client()?);
+        let warehouse = self
+            .0
+            .warehouse
+            .clone()
+            .unwrap_or_else(|| ctx.sync.warehouses[0].clone());
+        let mut progress = Progress::new(ctx.interactive, "Prom.ua products read");
+        let fetched = client
+            .all_products_with_progress(&mut |n| progress.at(n, "Prom.ua products read"))
+            .await;
+        progress.done();
+        let prom = match fetched {
+            Ok(p) => p,
+            Err(e) => {
+                r.outcome = Outcome::Failed;
+                r.error = Some(e.to_string());
+                return Ok(None);
+            }
+        };
+        let from = warehouse.clone();
+        let local = ctx.blocking(move |s| LocalView::load(s, &from)).await?;
+        let mut plan = plan(self.0.mode, &prom, &local);
+        if let Some(max) = self.0.max_changes.filter(|m| plan.items.len() > *m) {
+            plan.guarded = Some(format!(
+                "would make {} changes, more than max_changes = {max}",
+                plan.items.len()
+            ));
+        }
+        r.considered = plan.read;
+        r.planned = plan.items.len();
+        r.notes = plan
+            .hard_cases
+            .iter()
+            .map(|h| format!("Prom product {}: {}", h.prom_id, h.detail))
+            .collect();
+        Ok(Some(ImportWork {
+            plan,
+            prom,
+            local,
+            warehouse,
+        }))
+    }
+
+    fn guarded(work: &ImportWork) -> Option<String> {
+        work.plan.guarded.clone()
+    }
+
+    async fn apply(
+        &self,
+        work: ImportWork,
+        env: &RunEnv<'_>,
+        r: &mut RunRecord,
+    ) -> Result<(), JobError> {
+        let ctx = env.ctx;
+        let planned = work.plan.items.len();
+        let reason = format!("import_products {}", r.job);
+        let (started, policy) = (r.started_at, ctx.sync.reservation_policy());
+        ctx.blocking(move |s| write(s, &work, &reason, started, &policy))
+            .await?;
+        ctx.store.flush().await?;
+        ctx.notify_changed();
+        // Linked products with no stock recorded are not pushed: say so, and what to do.
+        let warehouses = ctx.sync.warehouses.clone();
+        let unrecorded = ctx
+            .blocking(move |s| {
+                let rows = s.linked_stock(&warehouses)?;
+                Ok(rows.iter().filter(|row| !row.recorded).count())
+            })
+            .await?;
+        if unrecorded > 0 {
+            r.notes.push(format!(
+                "{unrecorded} linked product(s) have no stock recorded yet in {}: push_stock does not send them until their stock is recorded (`stock set`, a stock CSV, or an import_products job with mode = \"update_balances\")",
+                ctx.sync.warehouses.join(", ")
+            ));
+        }
+        r.confirmed = planned;
+        Ok(())
+    }
+}
+
+/// Writes a plan to the store (on the blocking pool): new products, links, balances,
+/// staging, then the orders waiting on the newly linked products.
+fn write(
+    store: &Store,
+    work: &ImportWork,
+    reason: &str,
+    started: chrono::DateTime<Utc>,
+    policy: &crate::domain::ReservationPolicy,
+) -> Result<(), StoreError> {
+    let ImportWork {
+        plan,
+        prom,
+        local,
+        warehouse,
+    } = work;
+    let by_id: HashMap<i64, &PromProduct> = prom.iter().map(|p| (p.id, p)).collect();
+    let items = |a: Action| plan.items.iter().filter(move |i| i.action == a);
+    // 1. New local products, in one transaction.
+    let creates: Vec<&ImportItem> = items(Action::Create).collect();
+    let new: Vec<NewProduct> = creates
+        .iter()
+        .map(|i| {
+            let p = by_id[&i.prom_id];
+            NewProduct {
+                sku: i.prom_sku.clone().unwrap_or_default(),
+                name: if i.name.trim().is_empty() {
+                    i.prom_sku.clone().unwrap_or_default()
+                } else {
+                    i.name.clone()
+                },
+                price: p.price,
+                currency: p.currency.clone(),
+            }
+        })
+        .collect();
+    let created = store.add_products(&new)?;
+    // 2. Links, in one transaction.
+    let mut pairs: Vec<(u64, i64)> = created
+        .iter()
+        .zip(&creates)
+        .map(|(p, i)| (p.id, i.prom_id))
+        .collect();
+    for i in items(Action::Link) {
+        let id = local.by_sku[i.local_sku.as_deref().unwrap_or_default()];
+        pairs.push((id, i.prom_id));
+    }
+    store.link_many(&pairs)?;
+    // 3. Balances. Products created get no stock row: their stock is not known yet (a
+    // recorded 0 would be pushed to Prom.ua as "out of stock").
+    let changes: Vec<StockChange> = items(Action::Stock)
+        .filter_map(|i| {
+            let id = local.by_prom.get(&i.prom_id).copied().or_else(|| {
+                i.local_sku
+                    .as_deref()
+                    .and_then(|s| local.by_sku.get(s).copied())
+            })?;
+            Some(StockChange::Set {
+                product_id: id,
+                warehouse: warehouse.clone(),
+                quantity: i.after?,
+            })
+        })
+        .collect();
+    store.apply_stock_changes(&changes, Actor::Import, Some(reason))?;
+    // 4. Staging.
+    let staged: Vec<StagedProduct> = items(Action::Stage)
+        .map(|i| {
+            let p = by_id[&i.prom_id];
+            StagedProduct {
+                prom_id: p.id,
+                sku: i.prom_sku.clone(),
+                name: i.name.clone(),
+                price: p.price,
+                currency: p.currency.clone(),
+                quantity: p.quantity_in_stock,
+                staged_at: started,
+            }
+        })
+        .collect();
+    store.put_staged(&staged)?;
+    // Orders waiting on these Prom products link now.
+    for (_, prom_id) in &pairs {
+        store.relink_orders(*prom_id, policy)?;
+    }
+    Ok(())
+}
