@@ -40,7 +40,7 @@ fn field(base: &[Seg], k: &str) -> Vec<Seg> {
 }
 
 impl Compiler<'_, '_> {
-    pub(super) fn jobs(
+    pub fn jobs(
         &mut self,
         value: Option<&Value>,
         sync: Option<&SyncConfig>,

@@ -18,7 +18,10 @@ use super::{DEFAULT_BASE_URL, TOKEN_ENV};
 const SECTIONS: [&str; 6] = ["prom", "store", "sync", "admin", "daemon", "job"];
 
 impl Compiler<'_, '_> {
-    pub(super) fn compile(&mut self, root: &Dict) -> Option<Config> {
+    /// The whole file. Every section is checked even after one failed, so that all the
+    /// errors show at once; `[store]` comes before `[admin]` (whose token file defaults
+    /// to beside the store) and `[sync]` before the jobs (whose warehouses it declares).
+    pub fn compile(&mut self, root: &Dict) -> Option<Config> {
         for key in root.keys() {
             if !SECTIONS.contains(&key.as_str()) {
                 self.error(
