@@ -1,0 +1,131 @@
+//! The validated configuration the rest of the program runs on: what the compiler
+//! builds once every check passed, with the few methods that derive a value from it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::kinds::{
+    ImportProductsOptions, PullOrdersOptions, PushPricesOptions, PushStatusesOptions,
+    PushStockOptions,
+};
+use super::{PromConfig, Schedule};
+
+/// The validated configuration the rest of the program runs on.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    pub prom: PromConfig,
+    pub store: StoreConfig,
+    pub sync: SyncConfig,
+    pub admin: AdminConfig,
+    pub daemon: DaemonConfig,
+    pub jobs: Vec<JobConfig>,
+    /// Things worth saying that do not stop the program (e.g. no token configured).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// The warehouses whose stock Prom.ua sees (summed).
+    pub warehouses: Vec<String>,
+    /// Warehouses kept in the back office but not pushed (returns, a workshop...).
+    pub local_warehouses: Vec<String>,
+    pub update_balances: bool,
+    pub update_prices: bool,
+    pub update_statuses: bool,
+    /// How long the on-change push waits after a change, to send many in one batch.
+    pub push_debounce: Duration,
+    /// Local order statuses that hold stock for the order.
+    pub reserve_statuses: Vec<String>,
+    /// The local status that ships an order: its reservation becomes a stock move.
+    pub done_status: Option<String>,
+    /// Where reservations and shipments take stock from.
+    pub reserve_warehouse: String,
+    /// Held back from Prom.ua on every product.
+    pub safety_buffer: i64,
+}
+
+impl SyncConfig {
+    /// Every warehouse the configuration declares: the pushed ones, then the local ones.
+    /// Stock can be written only to these.
+    pub fn known_warehouses(&self) -> Vec<String> {
+        self.warehouses
+            .iter()
+            .chain(&self.local_warehouses)
+            .cloned()
+            .collect()
+    }
+
+    pub fn reservation_policy(&self) -> crate::domain::ReservationPolicy {
+        crate::domain::ReservationPolicy {
+            reserve_statuses: self.reserve_statuses.clone(),
+            done_status: self.done_status.clone(),
+            warehouse: self.reserve_warehouse.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// Whether the daemon serves the admin API.
+    pub enabled: bool,
+    pub listen: std::net::SocketAddr,
+    /// Where the bearer token lives (created 0600 at the daemon's first start).
+    pub token_file: PathBuf,
+    /// The largest CSV body (`POST /v1/import/{kind}`, `POST /v1/links/apply`) and CSV
+    /// file the CLI sends, in MB (MiB).
+    pub max_csv_body_mb: u64,
+    /// The largest body of any other admin API call, in KB (KiB).
+    pub max_json_body_kb: u64,
+}
+
+impl AdminConfig {
+    /// The URL a local client uses (a wildcard address is reached on loopback).
+    pub fn base_url(&self) -> String {
+        let mut addr = self.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}/")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    /// How long a stop waits for running jobs before cancelling them.
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobConfig {
+    pub name: String,
+    pub schedule: Schedule,
+    pub kind: JobKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobKind {
+    PushStock(PushStockOptions),
+    PushPrices(PushPricesOptions),
+    PushStatuses(PushStatusesOptions),
+    PullOrders(PullOrdersOptions),
+    ImportProducts(ImportProductsOptions),
+}
+
+impl JobKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            JobKind::PushStock(_) => "push_stock",
+            JobKind::PushPrices(_) => "push_prices",
+            JobKind::PushStatuses(_) => "push_statuses",
+            JobKind::PullOrders(_) => "pull_orders",
+            JobKind::ImportProducts(_) => "import_products",
+        }
+    }
+}
