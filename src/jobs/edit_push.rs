@@ -14,6 +14,7 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::JobError;
+use super::runner::RunEnv;
 use crate::domain::MAX_BATCH;
 use crate::prom::dto::{EditResult, ProductPatch};
 use crate::prom::{PromClient, PromError};
@@ -22,9 +23,17 @@ use crate::store::{Store, StoreError};
 
 /// One product's edit: the patch to send, and the snapshot to keep once Prom confirms it.
 pub trait Edit: Clone + Send + Sync + 'static {
-    fn product_id(&self) -> u64;
-    fn sku(&self) -> &str;
-    fn prom_id(&self) -> i64;
+    /// The local product (its id and SKU) and the Prom.ua product it is linked to.
+    fn target(&self) -> (u64, &str, i64);
+    fn product_id(&self) -> u64 {
+        self.target().0
+    }
+    fn sku(&self) -> &str {
+        self.target().1
+    }
+    fn prom_id(&self) -> i64 {
+        self.target().2
+    }
     fn patch(&self) -> ProductPatch;
     /// Makes the store stop claiming these products' old values (before a send).
     fn mark_unconfirmed(store: &Store, product_ids: &[u64]) -> Result<(), StoreError>;
@@ -65,6 +74,21 @@ impl Pushed {
             r.outcome = Outcome::Partial;
         }
     }
+}
+
+/// A push job's apply: sends `edits` with the run's client and writes what happened into
+/// the run's record.
+pub async fn apply<E: Edit>(
+    edits: &[E],
+    env: &RunEnv<'_>,
+    batch_size: usize,
+    r: &mut RunRecord,
+) -> Result<(), JobError> {
+    let ctx = env.ctx;
+    push(edits, env.client()?, &ctx.store, batch_size, &ctx.cancel)
+        .await?
+        .fill(r);
+    Ok(())
 }
 
 /// Why a batch did not complete: the store could not record it, or sending failed.

@@ -88,15 +88,9 @@ async fn stock(ctx: &JobContext, dirty: HashSet<u64>) -> Result<Settled, JobErro
     // The guards judge against the whole linked catalogue, as the scheduled push does.
     plan.considered = considered;
     plan.guarded = push_stock::guard(&plan, opts);
-    let r = started_record(
-        push_stock::ON_CHANGE_JOB,
-        push_stock::KIND,
-        Mode::Apply,
-        Utc::now(),
-    );
     send(
         ctx,
-        r,
+        (push_stock::ON_CHANGE_JOB, push_stock::KIND),
         considered,
         plan.guarded,
         &plan.changes,
@@ -124,15 +118,9 @@ async fn prices(
             again: Vec::new(),
         });
     }
-    let r = started_record(
-        push_prices::ON_CHANGE_JOB,
-        push_prices::KIND,
-        Mode::Apply,
-        Utc::now(),
-    );
     send(
         ctx,
-        r,
+        (push_prices::ON_CHANGE_JOB, push_prices::KIND),
         considered,
         plan.guarded,
         &plan.changes,
@@ -145,13 +133,14 @@ async fn prices(
 /// Sends a plan's edits unless guarded; what is not confirmed stays dirty.
 async fn send<E: Edit>(
     ctx: &JobContext,
-    mut r: RunRecord,
+    (job, kind): (&str, &str),
     considered: usize,
     guarded: Option<String>,
     edits: &[E],
     batch_size: usize,
     dirty: HashSet<u64>,
 ) -> Result<Settled, JobError> {
+    let mut r = started_record(job, kind, Mode::Apply, Utc::now());
     r.considered = considered;
     r.planned = edits.len();
     if let Some(why) = guarded {

@@ -199,17 +199,7 @@ impl Job for PushPrices<'_> {
         env: &RunEnv<'_>,
         r: &mut RunRecord,
     ) -> Result<(), JobError> {
-        let ctx = env.ctx;
-        edit_push::push(
-            &plan.changes,
-            env.client()?,
-            &ctx.store,
-            self.0.batch_size,
-            &ctx.cancel,
-        )
-        .await?
-        .fill(r);
-        Ok(())
+        edit_push::apply(&plan.changes, env, self.0.batch_size, r).await
     }
 }
 
@@ -219,16 +209,8 @@ pub(crate) async fn load(ctx: &JobContext) -> Result<Vec<LinkedPrice>, JobError>
 }
 
 impl Edit for PriceChange {
-    fn product_id(&self) -> u64 {
-        self.product_id
-    }
-
-    fn sku(&self) -> &str {
-        &self.sku
-    }
-
-    fn prom_id(&self) -> i64 {
-        self.prom_id
+    fn target(&self) -> (u64, &str, i64) {
+        (self.product_id, &self.sku, self.prom_id)
     }
 
     fn patch(&self) -> ProductPatch {

@@ -264,17 +264,7 @@ impl Job for PushStock<'_> {
         env: &RunEnv<'_>,
         r: &mut RunRecord,
     ) -> Result<(), JobError> {
-        let ctx = env.ctx;
-        edit_push::push(
-            &plan.changes,
-            env.client()?,
-            &ctx.store,
-            self.0.batch_size,
-            &ctx.cancel,
-        )
-        .await?
-        .fill(r);
-        Ok(())
+        edit_push::apply(&plan.changes, env, self.0.batch_size, r).await
     }
 }
 
@@ -286,16 +276,8 @@ pub(crate) async fn load(ctx: &JobContext) -> Result<Vec<LinkedStock>, JobError>
 }
 
 impl Edit for StockChange {
-    fn product_id(&self) -> u64 {
-        self.product_id
-    }
-
-    fn sku(&self) -> &str {
-        &self.sku
-    }
-
-    fn prom_id(&self) -> i64 {
-        self.prom_id
+    fn target(&self) -> (u64, &str, i64) {
+        (self.product_id, &self.sku, self.prom_id)
     }
 
     fn patch(&self) -> ProductPatch {
