@@ -260,7 +260,7 @@ async fn set_stock(
     headers: HeaderMap,
     Path(sku): Path<String>,
     Json(req): Json<StockSet>,
-) -> ApiResult<Option<crate::store::JournalEntry>> {
+) -> ApiResult<Option<crate::backoffice::StockMove>> {
     Ok(Json(office(&app, &headers).set_stock(&sku, &req).await?))
 }
 
@@ -269,7 +269,7 @@ async fn adjust_stock(
     headers: HeaderMap,
     Path(sku): Path<String>,
     Json(req): Json<StockAdjust>,
-) -> ApiResult<Option<crate::store::JournalEntry>> {
+) -> ApiResult<Option<crate::backoffice::StockMove>> {
     Ok(Json(office(&app, &headers).adjust_stock(&sku, &req).await?))
 }
 
@@ -323,7 +323,7 @@ async fn journal(
     State(app): State<App>,
     headers: HeaderMap,
     Query(q): Query<JournalQuery>,
-) -> ApiResult<Vec<crate::store::JournalEntry>> {
+) -> ApiResult<Vec<crate::backoffice::StockMove>> {
     Ok(Json(
         office(&app, &headers)
             .journal(q.sku.as_deref(), q.limit.unwrap_or(100))
@@ -412,7 +412,7 @@ async fn list_orders(
     State(app): State<App>,
     headers: HeaderMap,
     Query(q): Query<OrdersQuery>,
-) -> ApiResult<Vec<crate::store::LocalOrder>> {
+) -> ApiResult<Vec<crate::backoffice::OrderView>> {
     Ok(Json(office(&app, &headers).list_orders(q.unlinked).await?))
 }
 
@@ -420,7 +420,7 @@ async fn show_order(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-) -> ApiResult<crate::store::LocalOrder> {
+) -> ApiResult<crate::backoffice::OrderView> {
     Ok(Json(office(&app, &headers).show_order(id).await?))
 }
 
@@ -429,7 +429,7 @@ async fn set_order_status(
     headers: HeaderMap,
     Path(id): Path<i64>,
     Json(req): Json<crate::backoffice::OrderStatusSet>,
-) -> ApiResult<crate::store::LocalOrder> {
+) -> ApiResult<crate::backoffice::OrderView> {
     Ok(Json(
         office(&app, &headers).set_order_status(id, &req).await?,
     ))
