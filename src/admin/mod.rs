@@ -2,6 +2,7 @@
 //! while the daemon holds the store. Loopback only unless the configuration insists;
 //! every call but `/health` needs the bearer token kept in a 0600 file.
 
+mod auth;
 mod limits;
 mod routes;
 pub use limits::BodyLimits;
@@ -31,7 +32,9 @@ pub async fn serve(
     }
 }
 
-/// Binds the admin API's address, refusing what the configuration does not allow.
+/// Binds the admin API's address. It refuses no address itself: the configuration
+/// already refused a `[admin] listen` that is not loopback unless `allow_non_loopback =
+/// true` insists.
 pub async fn bind(listen: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(listen).await
 }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::BodyLimits;
+use super::auth::auth;
 use super::limits::{Limit, body_limit, is_json};
 use crate::backoffice::{
     BackOffice, BackofficeError, CsvKind, CsvOptions, Ledger, LinkRequest, PriceSet, ProductQuery,
@@ -90,7 +91,7 @@ pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> R
         .layer(middleware::from_fn_with_state(json_limit, body_limit));
     let v1 = csv
         .merge(json)
-        .layer(middleware::from_fn_with_state(app.clone(), auth));
+        .layer(middleware::from_fn_with_state(app.token.clone(), auth));
     let routes = Router::new()
         .route("/health", get(health))
         .nest("/v1", v1)
@@ -106,37 +107,6 @@ pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> R
     Router::new()
         .fallback_service(routes)
         .layer(middleware::from_fn(json_rejections))
-}
-
-/// The scheme is case-insensitive (RFC 9110); spaces around the token are tolerated.
-fn bearer_token(value: &str) -> Option<&str> {
-    let (scheme, token) = value.trim().split_once([' ', '\t'])?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
-async fn auth(State(app): State<App>, req: Request, next: Next) -> Response {
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token);
-    // Length-independent comparison: no early exit on the first differing byte.
-    let ok = given.is_some_and(|g| {
-        g.len() == app.token.len()
-            && g.bytes()
-                .zip(app.token.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    });
-    if !ok {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Json(json!({"kind": "unauthorized", "error": "missing or wrong bearer token (see [admin] token_file)"})),
-        )
-            .into_response();
-    }
-    next.run(req).await
 }
 
 /// axum's own refusals (a body that is not the JSON expected, a path id that is not a
@@ -260,7 +230,7 @@ async fn set_stock(
     headers: HeaderMap,
     Path(sku): Path<String>,
     Json(req): Json<StockSet>,
-) -> ApiResult<Option<crate::store::JournalEntry>> {
+) -> ApiResult<Option<crate::backoffice::StockMove>> {
     Ok(Json(office(&app, &headers).set_stock(&sku, &req).await?))
 }
 
@@ -269,7 +239,7 @@ async fn adjust_stock(
     headers: HeaderMap,
     Path(sku): Path<String>,
     Json(req): Json<StockAdjust>,
-) -> ApiResult<Option<crate::store::JournalEntry>> {
+) -> ApiResult<Option<crate::backoffice::StockMove>> {
     Ok(Json(office(&app, &headers).adjust_stock(&sku, &req).await?))
 }
 
@@ -323,7 +293,7 @@ async fn journal(
     State(app): State<App>,
     headers: HeaderMap,
     Query(q): Query<JournalQuery>,
-) -> ApiResult<Vec<crate::store::JournalEntry>> {
+) -> ApiResult<Vec<crate::backoffice::StockMove>> {
     Ok(Json(
         office(&app, &headers)
             .journal(q.sku.as_deref(), q.limit.unwrap_or(100))
@@ -412,7 +382,7 @@ async fn list_orders(
     State(app): State<App>,
     headers: HeaderMap,
     Query(q): Query<OrdersQuery>,
-) -> ApiResult<Vec<crate::store::LocalOrder>> {
+) -> ApiResult<Vec<crate::backoffice::OrderView>> {
     Ok(Json(office(&app, &headers).list_orders(q.unlinked).await?))
 }
 
@@ -420,7 +390,7 @@ async fn show_order(
     State(app): State<App>,
     headers: HeaderMap,
     Path(id): Path<i64>,
-) -> ApiResult<crate::store::LocalOrder> {
+) -> ApiResult<crate::backoffice::OrderView> {
     Ok(Json(office(&app, &headers).show_order(id).await?))
 }
 
@@ -429,7 +399,7 @@ async fn set_order_status(
     headers: HeaderMap,
     Path(id): Path<i64>,
     Json(req): Json<crate::backoffice::OrderStatusSet>,
-) -> ApiResult<crate::store::LocalOrder> {
+) -> ApiResult<crate::backoffice::OrderView> {
     Ok(Json(
         office(&app, &headers).set_order_status(id, &req).await?,
     ))

@@ -101,7 +101,7 @@ pub fn suggest(staged: &[StagedProduct], locals: &[Product], min_score: f64) -> 
 }
 
 /// Staged products that are not linked, and local products that are not linked.
-pub(super) fn unlinked(store: &Store) -> Result<(Vec<StagedProduct>, Vec<Product>)> {
+fn unlinked(store: &Store) -> Result<(Vec<StagedProduct>, Vec<Product>)> {
     let linked_prom: HashSet<i64> = store.link_pairs()?.into_iter().map(|(_, p)| p).collect();
     let linked_local: HashSet<u64> = store.link_pairs()?.into_iter().map(|(l, _)| l).collect();
     let staged = store
@@ -115,6 +115,12 @@ pub(super) fn unlinked(store: &Store) -> Result<(Vec<StagedProduct>, Vec<Product
         .filter(|p| !linked_local.contains(&p.id))
         .collect();
     Ok((staged, locals))
+}
+
+/// For each unlinked staged product the most similar unlinked local product.
+pub(super) fn suggestions(store: &Store, min_score: f64) -> Result<Vec<Suggestion>> {
+    let (staged, locals) = unlinked(store)?;
+    Ok(suggest(&staged, &locals, min_score))
 }
 
 /// Below this a suggestion is noise: the export leaves the row for the user to fill.

@@ -95,6 +95,24 @@ impl AdminClient {
     ) -> Result<T> {
         self.send(self.request(method, segments).json(body)).await
     }
+
+    /// A CSV export: the body as text.
+    async fn text(&self, segments: &[&str]) -> Result<String> {
+        let resp = self
+            .request(Method::GET, segments)
+            .send()
+            .await
+            .map_err(|e| BackofficeError::Remote(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(BackofficeError::Remote(format!(
+                "export: HTTP {}",
+                resp.status()
+            )));
+        }
+        resp.text()
+            .await
+            .map_err(|e| BackofficeError::Remote(e.to_string()))
+    }
 }
 
 impl Ledger for AdminClient {
@@ -116,11 +134,11 @@ impl Ledger for AdminClient {
         self.json(Method::PATCH, &["v1", "products", sku], u).await
     }
 
-    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<JournalEntry>> {
+    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMove>> {
         self.json(Method::PUT, &["v1", "stock", sku], req).await
     }
 
-    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<JournalEntry>> {
+    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<StockMove>> {
         self.json(Method::POST, &["v1", "stock", sku, "adjust"], req)
             .await
     }
@@ -146,7 +164,7 @@ impl Ledger for AdminClient {
             .await
     }
 
-    async fn journal(&self, sku: Option<&str>, limit: usize) -> Result<Vec<JournalEntry>> {
+    async fn journal(&self, sku: Option<&str>, limit: usize) -> Result<Vec<StockMove>> {
         let mut q = vec![("limit", limit.to_string())];
         if let Some(s) = sku {
             q.push(("sku", s.to_string()));
@@ -194,7 +212,7 @@ impl Ledger for AdminClient {
         self.send(req).await
     }
 
-    async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<LocalOrder>> {
+    async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<OrderView>> {
         self.send(
             self.request(Method::GET, &["v1", "orders"])
                 .query(&[("unlinked", unlinked_only)]),
@@ -202,12 +220,12 @@ impl Ledger for AdminClient {
         .await
     }
 
-    async fn show_order(&self, prom_id: i64) -> Result<LocalOrder> {
+    async fn show_order(&self, prom_id: i64) -> Result<OrderView> {
         self.send(self.request(Method::GET, &["v1", "orders", &prom_id.to_string()]))
             .await
     }
 
-    async fn set_order_status(&self, prom_id: i64, req: &OrderStatusSet) -> Result<LocalOrder> {
+    async fn set_order_status(&self, prom_id: i64, req: &OrderStatusSet) -> Result<OrderView> {
         self.json(
             Method::PUT,
             &["v1", "orders", &prom_id.to_string(), "status"],
@@ -238,20 +256,7 @@ impl Ledger for AdminClient {
     }
 
     async fn export_unlinked(&self) -> Result<String> {
-        let resp = self
-            .request(Method::GET, &["v1", "links", "unlinked.csv"])
-            .send()
-            .await
-            .map_err(|e| BackofficeError::Remote(e.to_string()))?;
-        if !resp.status().is_success() {
-            return Err(BackofficeError::Remote(format!(
-                "export: HTTP {}",
-                resp.status()
-            )));
-        }
-        resp.text()
-            .await
-            .map_err(|e| BackofficeError::Remote(e.to_string()))
+        self.text(&["v1", "links", "unlinked.csv"]).await
     }
 
     async fn apply_links(&self, data: &[u8]) -> Result<ImportReport> {
@@ -263,19 +268,6 @@ impl Ledger for AdminClient {
     }
 
     async fn export_csv(&self, kind: CsvKind) -> Result<String> {
-        let resp = self
-            .request(Method::GET, &["v1", "export", kind.name()])
-            .send()
-            .await
-            .map_err(|e| BackofficeError::Remote(e.to_string()))?;
-        if !resp.status().is_success() {
-            return Err(BackofficeError::Remote(format!(
-                "export: HTTP {}",
-                resp.status()
-            )));
-        }
-        resp.text()
-            .await
-            .map_err(|e| BackofficeError::Remote(e.to_string()))
+        self.text(&["v1", "export", kind.name()]).await
     }
 }

@@ -1,12 +1,8 @@
-//! Requests and answers of the ledger operations, shared by the CLI and the admin API.
-
-use std::collections::BTreeMap;
+//! The requests of the ledger operations, shared by the CLI and the admin API (their
+//! answers are in `views`).
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-
-use crate::report::RunRecord;
-use crate::store::{Product, StockSnapshot};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProductQuery {
@@ -24,25 +20,6 @@ pub struct ProductQuery {
     pub after: Option<u64>,
     #[serde(default)]
     pub limit: Option<usize>,
-}
-
-/// A product with its stock per warehouse and its Prom link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductView {
-    #[serde(flatten)]
-    pub product: Product,
-    pub stock: BTreeMap<String, i64>,
-    pub total_stock: i64,
-    pub prom_id: Option<i64>,
-    /// What Prom.ua last confirmed for the stock.
-    pub prom_confirmed: Option<StockSnapshot>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductsPage {
-    pub products: Vec<ProductView>,
-    /// Pass as `after` for the next page; `None` on the last page.
-    pub next_after: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,40 +58,8 @@ pub struct LinkRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LinkView {
-    pub sku: String,
-    pub name: String,
-    pub prom_id: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JobStatus {
-    pub job: String,
-    pub kind: String,
-    pub schedule: String,
-    pub last_run: Option<RunRecord>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportReport {
-    pub rows: usize,
-    pub created: usize,
-    pub updated: usize,
-    /// Journal entries written (stock imports).
-    pub moves: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderStatusSet {
     pub status: String,
-}
-
-/// A staged Prom product and the local product it is linked to, if any.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StagedView {
-    #[serde(flatten)]
-    pub staged: crate::store::StagedProduct,
-    pub linked_sku: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

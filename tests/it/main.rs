@@ -16,4 +16,6 @@ mod prom;
 mod push_stock;
 mod safe_defaults;
 mod secrets;
+mod status;
 mod systemd;
+mod views;

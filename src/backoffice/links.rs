@@ -1,0 +1,181 @@
+//! Links between local products and Prom.ua products: one at a time, or many at once
+//! (accepted suggestions, a filled-in CSV); and the staged Prom products they link to.
+//! A new link also links (and reserves for) the stored order lines of its Prom product.
+
+use super::products::product;
+use super::{
+    AcceptLinks, BackOffice, BackofficeError, ImportReport, LinkRequest, LinkView, Result,
+    StagedView, Suggestion, check_prom_id, matching,
+};
+use crate::store::{Product, Store, StoreError};
+
+fn link_view(store: &Store, p: &Product) -> Result<LinkView> {
+    Ok(LinkView {
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        prom_id: store.link_of(p.id)?,
+    })
+}
+
+/// Every product and its link: a scan, on the blocking pool.
+pub(super) async fn list(office: &BackOffice, unlinked_only: bool) -> Result<Vec<LinkView>> {
+    office
+        .blocking(move |store| {
+            let mut out = Vec::new();
+            for p in store.products()? {
+                let v = link_view(store, &p)?;
+                if !unlinked_only || v.prom_id.is_none() {
+                    out.push(v);
+                }
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// Links one product; relinking the stored orders scans them, so on the blocking pool.
+pub(super) async fn link(office: &BackOffice, sku: &str, req: &LinkRequest) -> Result<LinkView> {
+    check_prom_id(req.prom_id).map_err(|m| BackofficeError::Invalid(format!("prom_id: {m}")))?;
+    let (sku, req, policy) = (sku.to_string(), req.clone(), office.policy());
+    let (view, relinked) = office
+        .blocking(move |store| {
+            let p = product(store, &sku)?;
+            match store.link_of(p.id)? {
+                Some(existing) if existing == req.prom_id => {
+                    return Ok((link_view(store, &p)?, None));
+                }
+                Some(existing) if !req.force => {
+                    return Err(BackofficeError::Conflict(format!(
+                        "{} is already linked to Prom product {existing}; unlink it first or force",
+                        p.sku
+                    )));
+                }
+                Some(_) => {
+                    // Refuse before unlinking, so a failed force leaves things as they were.
+                    if let Some(other) = store.linked_to_prom(req.prom_id)? {
+                        if other != p.id {
+                            return Err(BackofficeError::Conflict(format!(
+                                "Prom product {} is already linked to another local product",
+                                req.prom_id
+                            )));
+                        }
+                    }
+                    store.unlink(p.id)?;
+                }
+                None => {}
+            }
+            store.link(p.id, req.prom_id).map_err(|e| match e {
+                StoreError::Invalid(m) => BackofficeError::Conflict(m),
+                e => e.into(),
+            })?;
+            // Stored orders with lines for this Prom product now link (and reserve) too.
+            let relinked = store.relink_orders(req.prom_id, &policy)?;
+            Ok((link_view(store, &p)?, Some(relinked)))
+        })
+        .await?;
+    // `None`: already linked so, nothing written.
+    if let Some(relinked) = relinked {
+        if relinked > 0 {
+            office.touched();
+        }
+        office.durable().await?;
+    }
+    Ok(view)
+}
+
+pub(super) async fn unlink(office: &BackOffice, sku: &str) -> Result<LinkView> {
+    let store = office.store();
+    let p = product(store, sku)?;
+    if store.unlink(p.id)?.is_none() {
+        return Err(BackofficeError::NotFound(format!(
+            "{} is not linked",
+            p.sku
+        )));
+    }
+    office.durable().await?;
+    link_view(store, &p)
+}
+
+/// The staged Prom products and the SKU each is linked to: a scan, on the blocking pool.
+pub(super) async fn staged(office: &BackOffice, unlinked_only: bool) -> Result<Vec<StagedView>> {
+    office
+        .blocking(move |store| {
+            let mut out = Vec::new();
+            for s in store.staged()? {
+                let linked_sku = match store.linked_to_prom(s.prom_id)? {
+                    Some(id) => store.product(id)?.map(|p| p.sku),
+                    None => None,
+                };
+                if !unlinked_only || linked_sku.is_none() {
+                    out.push(StagedView {
+                        staged: s.into(),
+                        linked_sku,
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await
+}
+
+/// Links the suggestions chosen, in one step, with their orders: on the blocking pool.
+pub(super) async fn accept(office: &BackOffice, req: &AcceptLinks) -> Result<Vec<LinkView>> {
+    for id in &req.prom_ids {
+        check_prom_id(*id).map_err(|m| BackofficeError::Invalid(format!("prom_ids: {m}")))?;
+    }
+    let min = if req.prom_ids.is_empty() {
+        req.min_score.unwrap_or(0.8)
+    } else {
+        req.min_score.unwrap_or(0.0)
+    };
+    let (prom_ids, policy) = (req.prom_ids.clone(), office.policy());
+    let chosen = office
+        .blocking(move |store| {
+            let chosen: Vec<Suggestion> = matching::suggestions(store, min)?
+                .into_iter()
+                .filter(|s| prom_ids.is_empty() || prom_ids.contains(&s.prom_id))
+                .collect();
+            let mut pairs = Vec::new();
+            for s in &chosen {
+                pairs.push((product(store, &s.local_sku)?.id, s.prom_id));
+            }
+            store.link_many(&pairs)?;
+            for (_, prom_id) in &pairs {
+                store.relink_orders(*prom_id, &policy)?;
+            }
+            Ok(chosen)
+        })
+        .await?;
+    office.durable().await?;
+    office.touched();
+    Ok(chosen
+        .into_iter()
+        .map(|s| LinkView {
+            sku: s.local_sku,
+            name: s.local_name,
+            prom_id: Some(s.prom_id),
+        })
+        .collect())
+}
+
+/// Applies a filled-in mapping, all of it or nothing, and relinks the stored orders: on
+/// the blocking pool.
+pub(super) async fn apply(office: &BackOffice, data: &[u8]) -> Result<ImportReport> {
+    let (data, policy) = (data.to_vec(), office.policy());
+    let n = office
+        .blocking(move |store| {
+            let n = matching::apply(store, &data)?;
+            for (_, prom_id) in store.link_pairs()? {
+                store.relink_orders(prom_id, &policy)?;
+            }
+            Ok(n)
+        })
+        .await?;
+    office.durable().await?;
+    office.touched();
+    Ok(ImportReport {
+        rows: n,
+        updated: n,
+        ..Default::default()
+    })
+}

@@ -1,0 +1,121 @@
+//! Products and prices: find, list, add and change local products, each answered with its
+//! stock, link and what Prom.ua confirmed.
+
+use std::collections::BTreeMap;
+
+use super::{
+    BackOffice, BackofficeError, PriceSet, ProductQuery, ProductView, ProductsPage, Result,
+};
+use crate::store::{NewProduct, Product, ProductUpdate, Store};
+
+/// The product of a SKU, or `NotFound`.
+pub(super) fn product(store: &Store, sku: &str) -> Result<Product> {
+    store
+        .product_by_sku(sku)?
+        .ok_or_else(|| BackofficeError::NotFound(format!("no product with SKU `{}`", sku.trim())))
+}
+
+/// A product with its stock per warehouse, link and last confirmation.
+pub(super) fn view(store: &Store, p: Product) -> Result<ProductView> {
+    let stock: BTreeMap<String, i64> = store.stock_of(p.id)?.into_iter().collect();
+    let prom_id = store.link_of(p.id)?;
+    let confirmed = store.stock_snapshot(p.id)?;
+    Ok(ProductView {
+        // Saturating: a sum of many warehouses never wraps, whatever the store holds.
+        total_stock: stock.values().fold(0i64, |t, q| t.saturating_add(*q)),
+        stock,
+        prom_id,
+        prom_confirmed: confirmed.map(Into::into),
+        product: p.into(),
+    })
+}
+
+/// A page of products in id order, filtered; a scan of the products, so on the blocking
+/// pool.
+pub(super) async fn list(office: &BackOffice, q: &ProductQuery) -> Result<ProductsPage> {
+    let q = q.clone();
+    office.blocking(move |store| page(store, &q)).await
+}
+
+fn page(store: &Store, q: &ProductQuery) -> Result<ProductsPage> {
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let mut out = Vec::new();
+    let mut after = q.after;
+    // Scan in id order, filtering, until a page is full.
+    'scan: loop {
+        let chunk = store.products_after(after, 500)?;
+        if chunk.is_empty() {
+            break;
+        }
+        for p in chunk {
+            after = Some(p.id);
+            let sku_ok = q.sku.as_deref().is_none_or(|s| p.sku.starts_with(s.trim()));
+            let name_ok = q
+                .name
+                .as_deref()
+                .is_none_or(|n| p.name.to_lowercase().contains(&n.trim().to_lowercase()));
+            if !(sku_ok && name_ok) {
+                continue;
+            }
+            if let Some(linked) = q.linked {
+                if store.link_of(p.id)?.is_some() != linked {
+                    continue;
+                }
+            }
+            out.push(view(store, p)?);
+            if out.len() == limit {
+                break 'scan;
+            }
+        }
+    }
+    let next_after = (out.len() == limit)
+        .then(|| out.last().map(|v| v.product.id))
+        .flatten();
+    Ok(ProductsPage {
+        products: out,
+        next_after,
+    })
+}
+
+pub(super) fn show(office: &BackOffice, sku: &str) -> Result<ProductView> {
+    let store = office.store();
+    view(store, product(store, sku)?)
+}
+
+pub(super) async fn add(office: &BackOffice, p: &NewProduct) -> Result<ProductView> {
+    let store = office.store();
+    let created = store.add_products(std::slice::from_ref(p))?;
+    office.durable().await?;
+    view(store, created.into_iter().next().expect("one product"))
+}
+
+pub(super) async fn update(
+    office: &BackOffice,
+    sku: &str,
+    u: &ProductUpdate,
+) -> Result<ProductView> {
+    let store = office.store();
+    let p = product(store, sku)?;
+    let updated = store.update_products(&[(p.id, u.clone())])?;
+    office.durable().await?;
+    office.touched();
+    view(store, updated.into_iter().next().expect("one product"))
+}
+
+pub(super) async fn set_price(
+    office: &BackOffice,
+    sku: &str,
+    req: &PriceSet,
+) -> Result<ProductView> {
+    if req.price.is_sign_negative() {
+        return Err(BackofficeError::Invalid(
+            "a price must not be negative".into(),
+        ));
+    }
+    let u = ProductUpdate {
+        price: Some(req.price),
+        currency: req.currency.clone(),
+        name: None,
+    };
+    update(office, sku, &u).await
+}

@@ -1,0 +1,65 @@
+//! The runs the jobs recorded: the last of each configured job (`status`), and the
+//! latest of one job.
+
+use super::{BackOffice, BackofficeError, JobStatus, Result, office::JobEntry};
+use crate::report::RunRecord;
+
+/// The jobs that record runs without being configured: the on-change pushes.
+const ON_CHANGE: [&str; 2] = [
+    crate::jobs::push_stock::ON_CHANGE_JOB,
+    crate::jobs::push_prices::ON_CHANGE_JOB,
+];
+
+/// One point read per configured job.
+pub(super) fn last_runs(office: &BackOffice) -> Result<Vec<JobStatus>> {
+    let store = office.store();
+    office
+        .jobs()
+        .into_iter()
+        .map(|(name, kind, schedule)| {
+            Ok(JobStatus {
+                last_run: store.last_run(&name)?,
+                job: name,
+                kind,
+                schedule,
+            })
+        })
+        .collect()
+}
+
+/// Up to 1,000 runs of a job, on the blocking pool. A job no longer configured still
+/// shows the runs it left.
+pub(super) async fn job_runs(
+    office: &BackOffice,
+    job: &str,
+    limit: usize,
+) -> Result<Vec<RunRecord>> {
+    let name = job.to_string();
+    let runs = office
+        .blocking(move |store| Ok(store.runs_of(&name, limit.clamp(1, 1000))?))
+        .await?;
+    if runs.is_empty() {
+        check_job(&office.jobs(), job)?;
+    }
+    Ok(runs)
+}
+
+/// `NotFound` for a job that is neither configured nor an on-change push.
+pub(super) fn check_job(configured: &[JobEntry], job: &str) -> Result<()> {
+    if configured.iter().any(|(name, _, _)| name == job) || ON_CHANGE.contains(&job) {
+        return Ok(());
+    }
+    Err(BackofficeError::NotFound(format!(
+        "no job named `{job}` (configured: {}; the on-change pushes record as {})",
+        if configured.is_empty() {
+            "none".to_string()
+        } else {
+            configured
+                .iter()
+                .map(|(name, _, _)| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        ON_CHANGE.map(|j| format!("`{j}`")).join(" and ")
+    )))
+}

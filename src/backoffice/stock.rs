@@ -1,0 +1,107 @@
+//! Stock: set or adjust the quantity of a product in a declared warehouse, journalled as
+//! whoever the office acts for; and the journal of stock moves.
+
+use super::input::fmt_delta;
+use super::products::product;
+use super::{
+    BackOffice, BackofficeError, Result, StockAdjust, StockMove, StockSet, check_delta,
+    check_quantity, csv_io,
+};
+use crate::store::{MAX_QUANTITY, Product, StockChange, Store};
+
+/// The warehouse, trimmed, if the configuration declares it.
+fn warehouse(office: &BackOffice, w: &str) -> Result<String> {
+    csv_io::check_warehouse(w, &office.known_warehouses())
+        .map_err(|m| BackofficeError::Invalid(format!("warehouse: {m}")))
+}
+
+/// The quantity of `product` in `warehouse` now (0 when never recorded).
+fn stock_in(store: &Store, product: &Product, warehouse: &str) -> Result<i64> {
+    Ok(store
+        .stock_of(product.id)?
+        .into_iter()
+        .find(|(w, _)| w == warehouse)
+        .map_or(0, |(_, q)| q))
+}
+
+/// Applies one change of one product: journalled, on disk, and told to the on-change push.
+async fn apply(
+    office: &BackOffice,
+    change: StockChange,
+    reason: Option<&str>,
+) -> Result<Option<StockMove>> {
+    let moved = office
+        .store()
+        .apply_stock_changes(&[change], office.actor(), reason)?;
+    office.durable().await?;
+    office.touched();
+    Ok(moved.into_iter().next().map(Into::into))
+}
+
+pub(super) async fn set(
+    office: &BackOffice,
+    sku: &str,
+    req: &StockSet,
+) -> Result<Option<StockMove>> {
+    check_quantity(req.quantity).map_err(BackofficeError::Invalid)?;
+    let warehouse = warehouse(office, &req.warehouse)?;
+    let p = product(office.store(), sku)?;
+    let change = StockChange::Set {
+        product_id: p.id,
+        warehouse,
+        quantity: req.quantity,
+    };
+    apply(office, change, req.reason.as_deref()).await
+}
+
+pub(super) async fn adjust(
+    office: &BackOffice,
+    sku: &str,
+    req: &StockAdjust,
+) -> Result<Option<StockMove>> {
+    check_delta(req.delta).map_err(BackofficeError::Invalid)?;
+    let warehouse = warehouse(office, &req.warehouse)?;
+    let p = product(office.store(), sku)?;
+    // Checked here for a clear message; the store refuses it too.
+    let before = stock_in(office.store(), &p, &warehouse)?;
+    let after = before.saturating_add(req.delta);
+    if req.delta < 0 && after < 0 {
+        return Err(BackofficeError::Invalid(format!(
+            "delta: {} would take the stock of {} in {warehouse} below 0 ({before} {} = {after}); stock must not be negative",
+            req.delta,
+            p.sku,
+            fmt_delta(req.delta)
+        )));
+    }
+    if req.delta > 0 && after > MAX_QUANTITY {
+        return Err(BackofficeError::Invalid(format!(
+            "delta: {} would take the stock of {} in {warehouse} to {after} ({before} {}), above the largest quantity, {}",
+            req.delta,
+            p.sku,
+            fmt_delta(req.delta),
+            csv_io::thousands(MAX_QUANTITY as u64)
+        )));
+    }
+    let change = StockChange::Adjust {
+        product_id: p.id,
+        warehouse,
+        delta: req.delta,
+    };
+    apply(office, change, req.reason.as_deref()).await
+}
+
+/// Up to 10,000 moves, newest first: on the blocking pool.
+pub(super) async fn journal(
+    office: &BackOffice,
+    sku: Option<&str>,
+    limit: usize,
+) -> Result<Vec<StockMove>> {
+    let sku = sku.map(str::to_string);
+    office
+        .blocking(move |store| {
+            let id = sku.map(|s| product(store, &s)).transpose()?.map(|p| p.id);
+            let moves = store.journal(id, limit.clamp(1, 10_000))?;
+            Ok(moves.into_iter().map(Into::into).collect())
+        })
+        .await
+}

@@ -1,0 +1,268 @@
+//! What the ledger operations answer: the admin API's JSON and the CLI's `--json`. These
+//! are types of their own, built from the store's records, so that a change of how the
+//! store keeps something is not a change of the API. Their fields and shapes are those
+//! the API has always had (`tests/it/views.rs` holds them to it).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Money;
+use crate::report::RunRecord;
+use crate::store::{
+    Actor, JournalEntry, LocalLine, LocalOrder, Product, StagedProduct, StockSnapshot,
+};
+
+/// A local product's own fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductFields {
+    pub id: u64,
+    pub sku: String,
+    pub name: String,
+    /// The local selling price; `None` until set.
+    #[serde(default)]
+    pub price: Option<Decimal>,
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+impl From<Product> for ProductFields {
+    fn from(p: Product) -> Self {
+        Self {
+            id: p.id,
+            sku: p.sku,
+            name: p.name,
+            price: p.price,
+            currency: p.currency,
+        }
+    }
+}
+
+/// What Prom.ua last confirmed for a product's stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockConfirmation {
+    pub prom_id: i64,
+    pub quantity: i64,
+    pub presence: String,
+    pub confirmed_at: DateTime<Utc>,
+    /// Sent and not confirmed: Prom.ua may hold another value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
+}
+
+impl From<StockSnapshot> for StockConfirmation {
+    fn from(s: StockSnapshot) -> Self {
+        Self {
+            prom_id: s.prom_id,
+            quantity: s.quantity,
+            presence: s.presence,
+            confirmed_at: s.confirmed_at,
+            unconfirmed: s.unconfirmed,
+        }
+    }
+}
+
+/// A product with its stock per warehouse and its Prom link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductView {
+    #[serde(flatten)]
+    pub product: ProductFields,
+    pub stock: BTreeMap<String, i64>,
+    pub total_stock: i64,
+    pub prom_id: Option<i64>,
+    /// What Prom.ua last confirmed for the stock.
+    pub prom_confirmed: Option<StockConfirmation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductsPage {
+    pub products: Vec<ProductView>,
+    /// Pass as `after` for the next page; `None` on the last page.
+    pub next_after: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkView {
+    pub sku: String,
+    pub name: String,
+    pub prom_id: Option<i64>,
+}
+
+/// One stock move of the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockMove {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub product_id: u64,
+    pub sku: String,
+    pub warehouse: String,
+    pub before: i64,
+    pub after: i64,
+    pub delta: i64,
+    pub actor: Actor,
+    pub reason: Option<String>,
+}
+
+impl From<JournalEntry> for StockMove {
+    fn from(e: JournalEntry) -> Self {
+        Self {
+            seq: e.seq,
+            at: e.at,
+            product_id: e.product_id,
+            sku: e.sku,
+            warehouse: e.warehouse,
+            before: e.before,
+            after: e.after,
+            delta: e.delta,
+            actor: e.actor,
+            reason: e.reason,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobStatus {
+    pub job: String,
+    pub kind: String,
+    pub schedule: String,
+    pub last_run: Option<RunRecord>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    /// Journal entries written (stock imports).
+    pub moves: usize,
+}
+
+/// A Prom product downloaded in `stage` mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagedFields {
+    pub prom_id: i64,
+    pub sku: Option<String>,
+    pub name: String,
+    pub price: Option<Decimal>,
+    pub currency: Option<String>,
+    pub quantity: Option<i64>,
+    pub staged_at: DateTime<Utc>,
+}
+
+impl From<StagedProduct> for StagedFields {
+    fn from(s: StagedProduct) -> Self {
+        Self {
+            prom_id: s.prom_id,
+            sku: s.sku,
+            name: s.name,
+            price: s.price,
+            currency: s.currency,
+            quantity: s.quantity,
+            staged_at: s.staged_at,
+        }
+    }
+}
+
+/// A staged Prom product and the local product it is linked to, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StagedView {
+    #[serde(flatten)]
+    pub staged: StagedFields,
+    pub linked_sku: Option<String>,
+}
+
+/// A line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineView {
+    pub prom_product_id: Option<i64>,
+    pub sku: Option<String>,
+    pub name: String,
+    pub quantity: Decimal,
+    #[serde(default)]
+    pub price: Option<Money>,
+    /// The local product, once linked.
+    pub product_id: Option<u64>,
+}
+
+impl From<LocalLine> for OrderLineView {
+    fn from(l: LocalLine) -> Self {
+        Self {
+            prom_product_id: l.prom_product_id,
+            sku: l.sku,
+            name: l.name,
+            quantity: l.quantity,
+            price: l.price,
+            product_id: l.product_id,
+        }
+    }
+}
+
+/// An order imported from Prom.ua, with what it reserves and ships.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub prom_id: i64,
+    /// The back office's status.
+    pub status: String,
+    /// Prom.ua's status as last read or confirmed.
+    pub prom_status: Option<String>,
+    /// A status was sent and not confirmed: Prom.ua may show it rather than `prom_status`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prom_status_unconfirmed: bool,
+    /// The local status was changed here and Prom.ua has not confirmed it yet.
+    pub status_pending: bool,
+    pub created_at: Option<DateTime<FixedOffset>>,
+    pub modified_at: Option<DateTime<FixedOffset>>,
+    pub client: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub total: Option<Money>,
+    pub lines: Vec<OrderLineView>,
+    /// What the order reserves now: (product id, quantity).
+    #[serde(default)]
+    pub reserved: Vec<(u64, i64)>,
+    /// The order is at the done status: it reserves nothing.
+    #[serde(default)]
+    pub stock_moved: bool,
+    /// What its done status moved out of stock: (product id, quantity).
+    #[serde(default)]
+    pub shipped: Vec<(u64, i64)>,
+    /// First seen already done: its stock left before the back office knew it.
+    #[serde(default)]
+    pub adopted_done: bool,
+    pub imported_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrderView {
+    /// A line matches no local product.
+    pub fn has_unlinked_lines(&self) -> bool {
+        self.lines.iter().any(|l| l.product_id.is_none())
+    }
+}
+
+impl From<LocalOrder> for OrderView {
+    fn from(o: LocalOrder) -> Self {
+        Self {
+            prom_id: o.prom_id,
+            status: o.status,
+            prom_status: o.prom_status,
+            prom_status_unconfirmed: o.prom_status_unconfirmed,
+            status_pending: o.status_pending,
+            created_at: o.created_at,
+            modified_at: o.modified_at,
+            client: o.client,
+            phone: o.phone,
+            email: o.email,
+            total: o.total,
+            lines: o.lines.into_iter().map(Into::into).collect(),
+            reserved: o.reserved,
+            stock_moved: o.stock_moved,
+            shipped: o.shipped,
+            adopted_done: o.adopted_done,
+            imported_at: o.imported_at,
+            updated_at: o.updated_at,
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! The clap definitions of the back-office commands (`products`, `stock`, `prices`,
+//! `orders`, `links`, `staged`); their handlers are in the file of each command.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use crate::backoffice::CsvKind;
+
+#[derive(Debug, Subcommand)]
+pub enum ProductsCommand {
+    /// List products with their stock and link.
+    List {
+        /// SKU prefix.
+        #[arg(long)]
+        sku: Option<String>,
+        /// Part of the name.
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, conflicts_with = "unlinked")]
+        linked: bool,
+        #[arg(long)]
+        unlinked: bool,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Continue after this product id (the `next_after` of the previous page).
+        #[arg(long)]
+        after: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One product: stock per warehouse, link, what Prom.ua confirmed.
+    Show {
+        sku: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a product.
+    Add {
+        sku: String,
+        name: String,
+        #[arg(long)]
+        price: Option<String>,
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a CSV file (validated whole, then applied in one step).
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        csv: CsvArgs,
+    },
+    /// Export to a CSV file (`-` for standard output).
+    Export {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = CsvKind::Products)]
+        kind: CsvKind,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CsvArgs {
+    /// What the file holds: products (sku,name,price,currency), stock (sku,warehouse,quantity), prices (sku,price,currency).
+    #[arg(long, value_enum, default_value_t = CsvKind::Products)]
+    pub kind: CsvKind,
+    /// `,` or `;` (guessed from the header when absent).
+    #[arg(long)]
+    pub delimiter: Option<char>,
+    /// A column's header when it is not the field's name, e.g. --column sku=Артикул (repeatable).
+    #[arg(long = "column", value_name = "FIELD=HEADER")]
+    pub columns: Vec<String>,
+    /// The warehouse of stock rows when the file has no warehouse column.
+    #[arg(long)]
+    pub warehouse: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Set the quantity of SKU in a warehouse (a whole number, 0 to 1,000,000,000).
+    Set {
+        sku: String,
+        #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_quantity)]
+        quantity: i64,
+        /// The warehouse [default: the first of [sync] warehouses].
+        #[arg(long)]
+        warehouse: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add DELTA (negative to remove) to the quantity of SKU in a warehouse; the result
+    /// must stay between 0 and 1,000,000,000.
+    Adjust {
+        sku: String,
+        #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_delta)]
+        delta: i64,
+        #[arg(long)]
+        warehouse: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The journal of stock moves, newest first.
+    Journal {
+        sku: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// Set the price of SKU.
+    Set {
+        sku: String,
+        price: String,
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Imported orders, newest first.
+    List {
+        /// Only orders with a line that matches no local product.
+        #[arg(long)]
+        unlinked: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One order with its lines and what they reserve.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an order's local status (reservations follow; push_statuses sends it).
+    SetStatus {
+        id: i64,
+        status: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinksCommand {
+    /// Local products and the Prom.ua product each is linked to.
+    List {
+        #[arg(long)]
+        unlinked: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link SKU to a Prom.ua product (one to one).
+    Link {
+        sku: String,
+        #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_prom_id)]
+        prom_id: i64,
+        /// Replace an existing link of SKU.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove the link of SKU.
+    Unlink { sku: String },
+    /// Propose a local product for each unlinked staged Prom product, by name similarity.
+    Suggest {
+        #[arg(long, default_value_t = 0.5)]
+        min_score: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link the suggestions at or above --min-score, or only those for the given Prom ids.
+    Accept {
+        #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_prom_id)]
+        prom_ids: Vec<i64>,
+        #[arg(long)]
+        min_score: Option<f64>,
+    },
+    /// Write the unlinked products of both sides to a CSV to fill in.
+    ExportUnlinked { file: PathBuf },
+    /// Link the pairs of a filled-in CSV (prom_id, local_sku): all of them or none.
+    Apply { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StagedCommand {
+    /// Prom products downloaded in `stage` mode, with their link state.
+    List {
+        #[arg(long)]
+        unlinked: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}

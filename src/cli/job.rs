@@ -1,0 +1,76 @@
+//! `job run NAME [--dry-run] [--json]`: one job, now, with its report (or plan).
+
+use std::io::IsTerminal;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{EXIT_ERROR, EXIT_FAILED_ITEMS, EXIT_USAGE, fail, open_store, warn_all};
+use crate::config::Config;
+use crate::jobs::{JobContext, run_job};
+use crate::prom::PromClient;
+use crate::report::Outcome;
+
+pub(super) async fn job_run(config: &Config, name: &str, dry_run: bool, json: bool) -> u8 {
+    warn_all(config);
+    let Some(job) = config.jobs.iter().find(|j| j.name == name) else {
+        let names: Vec<&str> = config.jobs.iter().map(|j| j.name.as_str()).collect();
+        return fail(
+            EXIT_USAGE,
+            &format!(
+                "no job named `{name}` in {} (jobs: {})",
+                config.path.display(),
+                names.join(", ")
+            ),
+        );
+    };
+    let prom = match (&config.prom.token, dry_run) {
+        (Some(_), _) => match PromClient::new(&config.prom) {
+            Ok(c) => Some(c),
+            Err(e) => return fail(EXIT_USAGE, &e.to_string()),
+        },
+        (None, true) => None,
+        (None, false) => {
+            return fail(EXIT_USAGE, &crate::prom::PromError::NoToken.to_string());
+        }
+    };
+    let store = match open_store(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let cancel = CancellationToken::new();
+    {
+        // Ctrl-C: stop sending new batches, report what was done.
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("interrupted: finishing the batches in flight");
+                cancel.cancel();
+            }
+        });
+    }
+    let mut ctx = JobContext::new(store.clone(), prom, config.sync.clone(), cancel);
+    ctx.interactive = !json && std::io::stderr().is_terminal();
+    let run = match run_job(job, &ctx, crate::jobs::Mode::from_dry_run(dry_run)).await {
+        Ok(r) => r,
+        Err(e) => return fail(EXIT_ERROR, &format!("job {name}: {e}")),
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&run).expect("serializable")
+        );
+    } else {
+        if let Some(plan) = &run.plan {
+            print!("{plan}");
+        }
+        if !dry_run {
+            print!("{}", run.record);
+        }
+    }
+    // A real run recorded and flushed itself (`run_job`); a dry run writes nothing.
+    match run.record.outcome {
+        Outcome::Ok | Outcome::Skipped | Outcome::DryRun => 0,
+        Outcome::Partial | Outcome::Guarded => EXIT_FAILED_ITEMS,
+        Outcome::Failed | Outcome::Cancelled => EXIT_ERROR,
+    }
+}

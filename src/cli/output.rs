@@ -1,0 +1,275 @@
+//! What the back-office commands print: JSON (`--json`, the admin API's shapes) or text
+//! tables, and the exit code of an answer.
+
+use serde::Serialize;
+
+use super::{EXIT_ERROR, EXIT_USAGE, fail};
+use crate::backoffice::{
+    BackofficeError, JobStatus, LinkView, OrderView, ProductView, ProductsPage, StagedView,
+    StockMove, Suggestion,
+};
+
+/// The exit code of a refusal: the caller's mistake (2) or an error that stopped it (3).
+pub(super) fn code(e: &BackofficeError) -> u8 {
+    match e {
+        BackofficeError::NotFound(_)
+        | BackofficeError::Invalid(_)
+        | BackofficeError::Conflict(_)
+        | BackofficeError::Rows(_)
+        | BackofficeError::TooLarge(_) => EXIT_USAGE,
+        BackofficeError::Remote(_) | BackofficeError::Store(_) => EXIT_ERROR,
+    }
+}
+
+/// The exit code of a back-office command. Every write has already reached the disk
+/// before its call returned (`BackOffice` flushes what it acknowledges), and a command
+/// that only reads writes nothing at all.
+pub(super) fn finish(result: crate::backoffice::Result<()>) -> u8 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => fail(code(&e), &e.to_string()),
+    }
+}
+
+/// Prints `value` as pretty JSON, or as the text `text` makes of it.
+pub(super) fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).expect("serializable")
+        );
+    } else {
+        print!("{}", text(value));
+    }
+}
+
+/// The first 40 (or `n`) characters of a name, for a table's column.
+fn cut(text: &str, n: usize) -> String {
+    text.chars().take(n).collect()
+}
+
+fn or_dash<T: ToString>(v: Option<T>) -> String {
+    v.map_or("-".into(), |v| v.to_string())
+}
+
+pub(super) fn products_table(page: &ProductsPage) -> String {
+    let mut s = format!(
+        "{:<20} {:<40} {:>10} {:>8} {:>12}\n",
+        "SKU", "NAME", "PRICE", "STOCK", "PROM ID"
+    );
+    for v in &page.products {
+        let p = &v.product;
+        s += &format!(
+            "{:<20} {:<40} {:>10} {:>8} {:>12}\n",
+            p.sku,
+            cut(&p.name, 40),
+            or_dash(p.price),
+            v.total_stock,
+            or_dash(v.prom_id)
+        );
+    }
+    if let Some(n) = page.next_after {
+        s += &format!("more: --after {n}\n");
+    }
+    s
+}
+
+pub(super) fn product_text(v: &ProductView) -> String {
+    let p = &v.product;
+    let mut s = format!("SKU:        {}\nname:       {}\n", p.sku, p.name);
+    s += &format!(
+        "price:      {}\n",
+        p.price.map_or("-".into(), |d| format!(
+            "{d} {}",
+            p.currency.clone().unwrap_or_default()
+        ))
+    );
+    s += &format!(
+        "Prom id:    {}\n",
+        v.prom_id.map_or("not linked".into(), |i| i.to_string())
+    );
+    for (w, q) in &v.stock {
+        s += &format!("stock:      {q} in {w}\n");
+    }
+    s += &format!("total:      {}\n", v.total_stock);
+    if let Some(c) = &v.prom_confirmed {
+        s += &format!(
+            "on Prom.ua: {} {} (confirmed {})\n",
+            c.quantity,
+            c.presence,
+            c.confirmed_at.format("%Y-%m-%d %H:%M:%S UTC")
+        );
+    }
+    s
+}
+
+pub(super) fn journal_text(entries: &[StockMove]) -> String {
+    let mut s = format!(
+        "{:<20} {:<16} {:<10} {:>8} {:>8} {:>8}  {:<6} REASON\n",
+        "WHEN (UTC)", "SKU", "WAREHOUSE", "BEFORE", "AFTER", "DELTA", "BY"
+    );
+    for e in entries {
+        s += &format!(
+            "{:<20} {:<16} {:<10} {:>8} {:>8} {:>+8}  {:<6} {}\n",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.sku,
+            e.warehouse,
+            e.before,
+            e.after,
+            e.delta,
+            e.actor.to_string(),
+            e.reason.clone().unwrap_or_default()
+        );
+    }
+    s
+}
+
+pub(super) fn moved_text(e: &Option<StockMove>) -> String {
+    match e {
+        Some(e) => format!(
+            "{} in {}: {} -> {} ({:+})\n",
+            e.sku, e.warehouse, e.before, e.after, e.delta
+        ),
+        None => "nothing changed\n".to_string(),
+    }
+}
+
+pub(super) fn orders_table(orders: &[OrderView]) -> String {
+    let mut s = format!(
+        "{:>12}  {:<20}  {:<12}  {:<12}  {:>5}  {}\n",
+        "ORDER", "CREATED (UTC)", "STATUS", "PROM.UA", "LINES", "CLIENT"
+    );
+    for o in orders {
+        s += &format!(
+            "{:>12}  {:<20}  {:<12}  {:<12}  {:>5}  {}{}\n",
+            o.prom_id,
+            or_dash(
+                o.created_at
+                    .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S"))
+            ),
+            o.status,
+            o.prom_status.as_deref().unwrap_or("-"),
+            o.lines.len(),
+            o.client,
+            if o.has_unlinked_lines() {
+                "  [unlinked lines]"
+            } else {
+                ""
+            }
+        );
+    }
+    s
+}
+
+pub(super) fn order_text(o: &OrderView) -> String {
+    let mut s = format!(
+        "order:      {}\nstatus:     {}{}\nProm.ua:    {}\nclient:     {} {}\ntotal:      {}\n",
+        o.prom_id,
+        o.status,
+        if o.status_pending {
+            " (not yet on Prom.ua)"
+        } else {
+            ""
+        },
+        o.prom_status.as_deref().unwrap_or("-"),
+        o.client,
+        o.phone.as_deref().unwrap_or(""),
+        or_dash(o.total.as_ref().map(|m| &m.raw))
+    );
+    for l in &o.lines {
+        s += &format!(
+            "  {} x {}  {}  (Prom product {}){}\n",
+            l.quantity,
+            l.sku.as_deref().unwrap_or("-"),
+            l.name,
+            or_dash(l.prom_product_id),
+            if l.product_id.is_none() {
+                "  UNLINKED"
+            } else {
+                ""
+            }
+        );
+    }
+    for (p, q) in &o.reserved {
+        s += &format!("  reserves {q} of product {p}\n");
+    }
+    s
+}
+
+pub(super) fn staged_table(rows: &[StagedView]) -> String {
+    let mut s = format!(
+        "{:>12}  {:<20}  {:<40}  {:>10}  {:>6}  LINKED TO\n",
+        "PROM ID", "SKU", "NAME", "PRICE", "QTY"
+    );
+    for r in rows {
+        let p = &r.staged;
+        s += &format!(
+            "{:>12}  {:<20}  {:<40}  {:>10}  {:>6}  {}\n",
+            p.prom_id,
+            p.sku.as_deref().unwrap_or("-"),
+            cut(&p.name, 40),
+            or_dash(p.price),
+            or_dash(p.quantity),
+            r.linked_sku.as_deref().unwrap_or("-")
+        );
+    }
+    s
+}
+
+pub(super) fn links_table(links: &[LinkView]) -> String {
+    let mut s = format!("{:<20} {:<40} {:>12}\n", "SKU", "NAME", "PROM ID");
+    for v in links {
+        s += &format!(
+            "{:<20} {:<40} {:>12}\n",
+            v.sku,
+            cut(&v.name, 40),
+            or_dash(v.prom_id)
+        );
+    }
+    s
+}
+
+pub(super) fn suggestions_table(rows: &[Suggestion]) -> String {
+    let mut s = format!(
+        "{:>12}  {:<36}  {:<16}  {:<36}  {:>5}\n",
+        "PROM ID", "PROM NAME", "LOCAL SKU", "LOCAL NAME", "SCORE"
+    );
+    for r in rows {
+        s += &format!(
+            "{:>12}  {:<36}  {:<16}  {:<36}  {:>5.3}\n",
+            r.prom_id,
+            cut(&r.prom_name, 36),
+            r.local_sku,
+            cut(&r.local_name, 36),
+            r.score
+        );
+    }
+    s
+}
+
+pub(super) fn status_table(rows: &[JobStatus]) -> String {
+    let mut s = format!(
+        "{:<16} {:<12} {:<16} {:<20} {:<10} {:>6} {:>9} {:>6}\n",
+        "JOB", "KIND", "SCHEDULE", "LAST RUN (UTC)", "OUTCOME", "SENT", "CONFIRMED", "FAILED"
+    );
+    for j in rows {
+        s += &match &j.last_run {
+            Some(r) => format!(
+                "{:<16} {:<12} {:<16} {:<20} {:<10} {:>6} {:>9} {:>6}\n",
+                j.job,
+                j.kind,
+                j.schedule,
+                r.started_at.format("%Y-%m-%d %H:%M:%S"),
+                r.outcome.to_string(),
+                r.sent,
+                r.confirmed,
+                r.failed.len()
+            ),
+            None => format!(
+                "{:<16} {:<12} {:<16} {:<20}\n",
+                j.job, j.kind, j.schedule, "never"
+            ),
+        };
+    }
+    s
+}

@@ -1,0 +1,135 @@
+//! The JSON of the back office's answers (the admin API, the CLI's `--json`): their own
+//! view types, built from the store's records, with the shapes the API has always had.
+//! The expected texts are pinned here, so that a change of the store's records shows up
+//! as a failing test rather than as a silent API change.
+
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use promua_sync::backoffice::{
+    OrderView, ProductFields, StagedFields, StockConfirmation, StockMove,
+};
+use promua_sync::domain::Money;
+use promua_sync::store::{
+    Actor, JournalEntry, LocalLine, LocalOrder, Product, StagedProduct, StockSnapshot,
+};
+use rust_decimal::Decimal;
+
+fn utc() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 14, 9, 26, 53).unwrap()
+}
+
+fn kyiv() -> DateTime<FixedOffset> {
+    FixedOffset::east_opt(2 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2025, 3, 14, 11, 0, 0)
+        .unwrap()
+}
+
+fn order(unconfirmed: bool) -> LocalOrder {
+    LocalOrder {
+        prom_id: 81_234,
+        status: "received".into(),
+        prom_status: Some("pending".into()),
+        prom_status_unconfirmed: unconfirmed,
+        status_pending: true,
+        created_at: Some(kyiv()),
+        modified_at: None,
+        client: "Олена Коваль".into(),
+        phone: Some("+380501234567".into()),
+        email: None,
+        total: Some(Money::parse("1 250,50 грн")),
+        lines: vec![
+            LocalLine {
+                prom_product_id: Some(5_000_001),
+                sku: Some("KET-1".into()),
+                name: "Чайник".into(),
+                quantity: Decimal::new(2, 0),
+                price: Some(Money::parse("625.25")),
+                product_id: Some(7),
+            },
+            LocalLine {
+                prom_product_id: None,
+                sku: None,
+                name: "Подарунок".into(),
+                quantity: Decimal::new(15, 1),
+                price: None,
+                product_id: None,
+            },
+        ],
+        reserved: vec![(7, 2)],
+        stock_moved: false,
+        shipped: Vec::new(),
+        adopted_done: false,
+        imported_at: utc(),
+        updated_at: utc(),
+    }
+}
+
+#[test]
+fn an_order_keeps_the_apis_shape() {
+    let json = serde_json::to_string(&OrderView::from(order(false))).unwrap();
+    assert_eq!(
+        json,
+        r#"{"prom_id":81234,"status":"received","prom_status":"pending","status_pending":true,"created_at":"2025-03-14T11:00:00+02:00","modified_at":null,"client":"Олена Коваль","phone":"+380501234567","email":null,"total":"1 250,50 грн","lines":[{"prom_product_id":5000001,"sku":"KET-1","name":"Чайник","quantity":"2","price":"625.25","product_id":7},{"prom_product_id":null,"sku":null,"name":"Подарунок","quantity":"1.5","price":null,"product_id":null}],"reserved":[[7,2]],"stock_moved":false,"shipped":[],"adopted_done":false,"imported_at":"2025-03-14T09:26:53Z","updated_at":"2025-03-14T09:26:53Z"}"#
+    );
+    let unconfirmed = serde_json::to_value(OrderView::from(order(true))).unwrap();
+    assert_eq!(unconfirmed["prom_status_unconfirmed"], true);
+    // What the CLI reads from the admin API it prints again unchanged.
+    let back: OrderView = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    assert!(back.has_unlinked_lines());
+}
+
+#[test]
+fn a_product_a_confirmation_a_staged_product_and_a_move_keep_the_apis_shapes() {
+    let product = ProductFields::from(Product {
+        id: 7,
+        sku: "KET-1".into(),
+        name: "Чайник".into(),
+        price: Some(Decimal::new(19_950, 2)),
+        currency: Some("UAH".into()),
+    });
+    assert_eq!(
+        serde_json::to_string(&product).unwrap(),
+        r#"{"id":7,"sku":"KET-1","name":"Чайник","price":"199.50","currency":"UAH"}"#
+    );
+    let confirmed = StockConfirmation::from(StockSnapshot {
+        prom_id: 5_000_001,
+        quantity: 3,
+        presence: "available".into(),
+        confirmed_at: utc(),
+        unconfirmed: false,
+    });
+    assert_eq!(
+        serde_json::to_string(&confirmed).unwrap(),
+        r#"{"prom_id":5000001,"quantity":3,"presence":"available","confirmed_at":"2025-03-14T09:26:53Z"}"#
+    );
+    let staged = StagedFields::from(StagedProduct {
+        prom_id: 5_000_002,
+        sku: None,
+        name: "Рюкзак".into(),
+        price: Some(Decimal::new(1_299, 0)),
+        currency: Some("UAH".into()),
+        quantity: Some(4),
+        staged_at: utc(),
+    });
+    assert_eq!(
+        serde_json::to_string(&staged).unwrap(),
+        r#"{"prom_id":5000002,"sku":null,"name":"Рюкзак","price":"1299","currency":"UAH","quantity":4,"staged_at":"2025-03-14T09:26:53Z"}"#
+    );
+    let moved = StockMove::from(JournalEntry {
+        seq: 12,
+        at: utc(),
+        product_id: 7,
+        sku: "KET-1".into(),
+        warehouse: "main".into(),
+        before: 5,
+        after: 3,
+        delta: -2,
+        actor: Actor::Cli,
+        reason: Some("інвентаризація".into()),
+    });
+    assert_eq!(
+        serde_json::to_string(&moved).unwrap(),
+        r#"{"seq":12,"at":"2025-03-14T09:26:53Z","product_id":7,"sku":"KET-1","warehouse":"main","before":5,"after":3,"delta":-2,"actor":"cli","reason":"інвентаризація"}"#
+    );
+}
