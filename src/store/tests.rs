@@ -1,4 +1,5 @@
 use super::*;
+use chrono::Utc;
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
