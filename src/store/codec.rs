@@ -38,14 +38,20 @@ pub(super) fn be(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }
 
+/// "has a key of 3 bytes where 8 are expected"
+fn wrong_size(tree: &'static str, what: &str, got: usize, expected: &str) -> StoreError {
+    let unit = if got == 1 { "byte" } else { "bytes" };
+    corrupt(
+        tree,
+        format!("has a {what} of {got} {unit} where {expected} expected"),
+    )
+}
+
 /// Exactly 8 bytes: an id or a quantity.
 fn eight(tree: &'static str, what: &str, bytes: &[u8]) -> Result<[u8; 8]> {
-    bytes.try_into().map_err(|_| {
-        corrupt(
-            tree,
-            format!("has a {what} of {} bytes where 8 are expected", bytes.len()),
-        )
-    })
+    bytes
+        .try_into()
+        .map_err(|_| wrong_size(tree, what, bytes.len(), "8 are"))
 }
 
 /// A key that is a product id (u64).
@@ -78,13 +84,7 @@ pub(super) fn stock_key(product_id: u64, warehouse: &str) -> Vec<u8> {
 /// A `stock` key: the product id and the warehouse name's bytes.
 pub(super) fn split_stock_key(key: &[u8]) -> Result<(u64, &[u8])> {
     if key.len() < 8 {
-        return Err(corrupt(
-            "stock",
-            format!(
-                "has a key of {} bytes where at least 8 are expected",
-                key.len()
-            ),
-        ));
+        return Err(wrong_size("stock", "key", key.len(), "at least 8 are"));
     }
     let (id, warehouse) = key.split_at(8);
     Ok((id_key("stock", id)?, warehouse))
@@ -123,10 +123,7 @@ impl StockValue {
 pub(super) fn dirty_flags(value: &[u8]) -> Result<u8> {
     match value {
         [flags] => Ok(*flags),
-        _ => Err(corrupt(
-            "dirty",
-            format!("has a value of {} bytes where 1 is expected", value.len()),
-        )),
+        _ => Err(wrong_size("dirty", "value", value.len(), "1 is")),
     }
 }
 

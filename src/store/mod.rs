@@ -116,4 +116,6 @@ impl Store {
 }
 
 #[cfg(test)]
+mod corrupt_tests;
+#[cfg(test)]
 mod tests;

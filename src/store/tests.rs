@@ -124,6 +124,20 @@ fn a_second_opener_gets_a_clear_message() {
     assert!(err.to_string().contains("in use by another process"));
 }
 
+#[test]
+fn an_io_error_that_is_not_the_lock_is_not_called_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    std::fs::write(&path, "a file where the store's folder should be").unwrap();
+    let started = std::time::Instant::now();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "not waited for as a lock"
+    );
+}
+
 fn set(product_id: u64, quantity: i64) -> StockChange {
     StockChange::Set {
         product_id,
