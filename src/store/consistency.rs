@@ -1,7 +1,7 @@
 //! The cross-tree invariants, checked on demand: what a transaction keeps true, seen
 //! from outside.
 
-use super::codec::{be, i64_value, id_value, split_stock_key};
+use super::codec::{be, id_value, split_stock_key};
 use super::{Result, Store};
 
 impl Store {
@@ -12,10 +12,8 @@ impl Store {
         let mut problems = Vec::new();
         let exists = |id: u64| -> Result<bool> { Ok(trees.products.get(be(id))?.is_some()) };
         for p in self.products()? {
-            let indexed = match trees.sku_index.get(p.sku.as_bytes())? {
-                Some(v) => Some(id_value("sku_index", &v)?),
-                None => None,
-            };
+            let indexed = trees.sku_index.get(p.sku.as_bytes())?;
+            let indexed = indexed.map(|v| id_value("sku_index", &v)).transpose()?;
             if indexed != Some(p.id) {
                 problems.push(format!(
                     "product {} ({}) is missing from the SKU index",
@@ -44,11 +42,7 @@ impl Store {
             }
         }
         for (id, s) in self.stock_snapshots()? {
-            let linked = match trees.links.get(be(id))? {
-                Some(v) => Some(i64_value("links", &v)?),
-                None => None,
-            };
-            if linked != Some(s.prom_id) {
+            if self.link_of(id)? != Some(s.prom_id) {
                 problems.push(format!("snapshot of product {id} does not match its link"));
             }
         }

@@ -13,10 +13,8 @@ pub const DIRTY_PRICE: u8 = 2;
 /// Inside a transaction: marks product `id` with `flag` if it is linked.
 pub(super) fn mark_dirty(tx: &Tx<'_>, id: u64, flag: u8) -> TxResult<()> {
     if tx.links.get(be(id))?.is_some() {
-        let old = match tx.dirty.get(be(id))? {
-            Some(v) => dirty_flags(&v)?,
-            None => 0,
-        };
+        let old = tx.dirty.get(be(id))?;
+        let old = old.map_or(Ok(0), |v| dirty_flags(&v))?;
         tx.dirty.insert(&be(id), &[old | flag])?;
     }
     Ok(())

@@ -92,10 +92,8 @@ pub(super) fn apply_move(
     };
     let product: Product = decode("products", &pv)?;
     let key = stock_key(id, warehouse);
-    let existing = match tx.stock.get(&key)? {
-        Some(v) => Some(StockValue::decode(&v)?),
-        None => None,
-    };
+    let existing = tx.stock.get(&key)?;
+    let existing = existing.map(|v| StockValue::decode(&v)).transpose()?;
     let before = existing.map_or(0, |v| v.quantity);
     let max = super::MAX_QUANTITY;
     let after = match change {

@@ -16,18 +16,14 @@ pub struct Link {
 
 /// Inside a transaction: the Prom id `product_id` is linked to.
 pub(super) fn link_of_in(tx: &Tx<'_>, product_id: u64) -> TxResult<Option<i64>> {
-    match tx.links.get(be(product_id))? {
-        Some(v) => Ok(Some(i64_value("links", &v)?)),
-        None => Ok(None),
-    }
+    let v = tx.links.get(be(product_id))?;
+    Ok(v.map(|v| i64_value("links", &v)).transpose()?)
 }
 
 /// Inside a transaction: the local product linked to `prom_id`.
 pub(super) fn linked_to_prom_in(tx: &Tx<'_>, prom_id: i64) -> TxResult<Option<u64>> {
-    match tx.links_by_prom.get(prom_id.to_be_bytes())? {
-        Some(v) => Ok(Some(id_value("links_by_prom", &v)?)),
-        None => Ok(None),
-    }
+    let v = tx.links_by_prom.get(prom_id.to_be_bytes())?;
+    Ok(v.map(|v| id_value("links_by_prom", &v)).transpose()?)
 }
 
 /// Inside a transaction: writes a link both ways (the caller checked both ends are free).

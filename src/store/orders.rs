@@ -110,16 +110,45 @@ fn reservations(order: &LocalOrder, policy: &ReservationPolicy) -> Vec<(u64, i64
 
 /// Inside a transaction: the stored order `prom_id`.
 fn order_in(tx: &Tx<'_>, prom_id: i64) -> TxResult<Option<LocalOrder>> {
-    match tx.orders.get(prom_id.to_be_bytes())? {
-        Some(v) => Ok(Some(decode("orders", &v)?)),
-        None => Ok(None),
-    }
+    let v = tx.orders.get(prom_id.to_be_bytes())?;
+    Ok(v.map(|v| decode("orders", &v)).transpose()?)
 }
 
 fn put_order(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
     tx.orders
         .insert(&prom_id.to_be_bytes(), encode("orders", order)?)?;
     Ok(())
+}
+
+/// Inside a transaction: links the order's unlinked lines, through the product link,
+/// else by identical SKU when that local product is not linked elsewhere (creating the
+/// link). Returns how many lines got a new link.
+fn link_lines(tx: &Tx<'_>, order: &mut LocalOrder) -> TxResult<usize> {
+    let mut newly_linked = 0;
+    for line in &mut order.lines {
+        let (None, Some(pid)) = (line.product_id, line.prom_product_id) else {
+            continue;
+        };
+        if let Some(local) = linked_to_prom_in(tx, pid)? {
+            line.product_id = Some(local);
+            continue;
+        }
+        let sku = line.sku.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let Some(local) = sku
+            .map(|s| tx.sku_index.get(s.as_bytes()))
+            .transpose()?
+            .flatten()
+        else {
+            continue;
+        };
+        let id = id_value("sku_index", &local)?;
+        if link_of_in(tx, id)?.is_none() {
+            insert_link(tx, id, pid)?;
+            line.product_id = Some(id);
+            newly_linked += 1;
+        }
+    }
+    Ok(newly_linked)
 }
 
 /// Applies the policy to an order: moves stock out at the done status (once), and
@@ -203,10 +232,8 @@ fn settle(
         if was == now_q {
             continue;
         }
-        let held = match tx.reserved.get(be(p))? {
-            Some(v) => i64_value("reserved", &v)?,
-            None => 0,
-        };
+        let held = tx.reserved.get(be(p))?;
+        let held = held.map_or(Ok(0), |v| i64_value("reserved", &v))?;
         let total = held - was + now_q;
         if total <= 0 {
             tx.reserved.remove(&be(p))?;
@@ -253,32 +280,7 @@ impl Store {
                     (None, true) => continue,
                     (_, false) => new.clone(),
                 };
-                let mut newly_linked = 0;
-                for line in &mut order.lines {
-                    if line.product_id.is_some() {
-                        continue;
-                    }
-                    if let Some(pid) = line.prom_product_id {
-                        if let Some(local) = linked_to_prom_in(tx, pid)? {
-                            line.product_id = Some(local);
-                            continue;
-                        }
-                        // Identical SKU, when that local product is not linked elsewhere.
-                        let sku = line.sku.as_deref().map(str::trim).filter(|s| !s.is_empty());
-                        if let Some(local) = sku
-                            .map(|s| tx.sku_index.get(s.as_bytes()))
-                            .transpose()?
-                            .flatten()
-                        {
-                            let id = id_value("sku_index", &local)?;
-                            if link_of_in(tx, id)?.is_none() {
-                                insert_link(tx, id, pid)?;
-                                line.product_id = Some(id);
-                                newly_linked += 1;
-                            }
-                        }
-                    }
-                }
+                let newly_linked = link_lines(tx, &mut order)?;
                 if old.is_none() && policy.done_status.as_deref() == Some(order.status.as_str()) {
                     // Already shipped before we knew it: do not take its stock out again.
                     order.stock_moved = true;
