@@ -210,6 +210,19 @@ mod tests {
     }
 
     #[test]
+    fn every_tree_with_fixed_width_parts_is_checked_at_open() {
+        let trees = super::super::trees::Trees::try_from_names(Ok::<_, ()>).unwrap();
+        for (name, _) in trees.named() {
+            let free_form = ["meta", "runs", "warehouses"].contains(&name);
+            assert_eq!(
+                check_layout(name, b"k", b"v").is_ok(),
+                free_form,
+                "tree {name}"
+            );
+        }
+    }
+
+    #[test]
     fn stock_values_round_trip() {
         for v in [
             StockValue {
