@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Result, Store, StoreError, i64_of};
+use super::{Result, Store, StoreError, codec};
 
 #[derive(Default)]
 pub(super) struct GroupCommit {
@@ -19,10 +19,10 @@ pub(super) struct GroupCommit {
 }
 
 impl GroupCommit {
-    pub(super) async fn flush<F, Fut, T>(&self, flush: F) -> sled::Result<()>
+    pub(super) async fn flush<F, Fut, T>(&self, flush: F) -> Result<()>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = sled::Result<T>>,
+        Fut: Future<Output = Result<T>>,
     {
         let ticket = self.requested.fetch_add(1, Ordering::SeqCst) + 1;
         let mut flushed = self.flushed.lock().await;
@@ -48,9 +48,14 @@ impl GroupCommit {
 }
 
 /// `meta` key: the number of durable flushes of this store (see `Store::seal_and_flush`).
-const GENERATION: &[u8] = b"generation";
+pub(super) const GENERATION: &[u8] = b"generation";
 /// Beside sled's files: the last generation flushed.
 pub(super) const SEAL_FILE: &str = "promua-sync.generation";
+
+/// The generation a `meta` value holds (none yet: 0).
+fn generation(value: Option<&[u8]>) -> Result<i64> {
+    value.map_or(Ok(0), |v| codec::i64_value("meta", v))
+}
 
 impl Store {
     /// Makes every write committed before this call durable (on disk, fsynced) before it
@@ -64,17 +69,16 @@ impl Store {
             .flush(|| async move {
                 tokio::task::spawn_blocking(move || this.seal_and_flush())
                     .await
-                    .unwrap_or_else(|e| Err(sled::Error::ReportableBug(e.to_string())))
+                    .unwrap_or_else(|e| Err(sled::Error::ReportableBug(e.to_string()).into()))
             })
             .await
-            .map_err(|e| StoreError::from(e).at(&self.path))
+            .map_err(|e| e.at(&self.path))
     }
 
     /// As [`Store::flush`], blocking the thread (for code outside an async runtime).
     pub fn flush_blocking(&self) -> Result<()> {
         self.durability.count_blocking();
-        self.seal_and_flush()
-            .map_err(|e| StoreError::from(e).at(&self.path))?;
+        self.seal_and_flush().map_err(|e| e.at(&self.path))?;
         Ok(())
     }
 
@@ -83,14 +87,19 @@ impl Store {
     /// had (a file cut short opened as an empty store): at open, a store whose generation
     /// is below the noted one is damaged. The note is not fsynced: after a crash it can
     /// only lag behind, which is safe.
-    fn seal_and_flush(&self) -> sled::Result<()> {
-        let next = self
-            .meta
-            .update_and_fetch(GENERATION, |old| {
-                let g = old.map_or(0, i64_of) + 1;
-                Some(g.to_be_bytes().to_vec())
-            })?
-            .map_or(0, |v| i64_of(&v));
+    fn seal_and_flush(&self) -> Result<()> {
+        let meta = &self.trees.meta;
+        let next = loop {
+            let old = meta.get(GENERATION)?;
+            let next = generation(old.as_deref())? + 1;
+            let new = next.to_be_bytes();
+            if meta
+                .compare_and_swap(GENERATION, old, Some(&new[..]))?
+                .is_ok()
+            {
+                break next;
+            }
+        };
         self.db.flush()?;
         if let Err(e) = std::fs::write(self.seal_path(), next.to_string()) {
             tracing::warn!("cannot note the store's generation: {e}");
@@ -108,7 +117,7 @@ impl Store {
             return Ok(());
         };
         let noted: i64 = text.trim().parse().unwrap_or(0);
-        let held = self.meta.get(GENERATION)?.map_or(0, |v| i64_of(&v));
+        let held = generation(self.trees.meta.get(GENERATION)?.as_deref())?;
         if held < noted {
             return Err(StoreError::Damaged {
                 path: self.path.clone(),
@@ -141,7 +150,7 @@ mod tests {
             tokio::spawn(async move {
                 gc.flush(|| async move {
                     gate.notified().await;
-                    Ok::<_, sled::Error>(())
+                    Ok::<_, StoreError>(())
                 })
                 .await
             })
@@ -151,7 +160,7 @@ mod tests {
         for _ in 0..10 {
             let gc = gc.clone();
             rest.push(tokio::spawn(async move {
-                gc.flush(|| async { Ok::<_, sled::Error>(()) }).await
+                gc.flush(|| async { Ok::<_, StoreError>(()) }).await
             }));
         }
         for _ in 0..5 {
@@ -170,10 +179,10 @@ mod tests {
     #[tokio::test]
     async fn a_caller_after_a_flush_gets_a_new_one() {
         let gc = GroupCommit::default();
-        gc.flush(|| async { Ok::<_, sled::Error>(()) })
+        gc.flush(|| async { Ok::<_, StoreError>(()) })
             .await
             .unwrap();
-        gc.flush(|| async { Ok::<_, sled::Error>(()) })
+        gc.flush(|| async { Ok::<_, StoreError>(()) })
             .await
             .unwrap();
         assert_eq!(gc.flushes(), 2);

@@ -19,8 +19,18 @@ pub enum StoreError {
     Damaged { path: PathBuf, detail: String },
     #[error("store error: {0}")]
     Sled(sled::Error),
-    #[error("the store holds unreadable data: {0}")]
-    Corrupt(String),
+    /// A record does not have the shape of its tree (see `codec.rs`): its files read
+    /// back, but what they hold was written wrong or damaged.
+    #[error(
+        "the store holds unreadable data: a record in its `{tree}` tree {detail}. \
+         Stop the daemon, move the store aside, and restore it from a backup \
+         (`promua-sync store restore FILE` once it exists); without a backup, start with an \
+         empty store and link again by SKU (an import_products job with mode = \"link_only\")"
+    )]
+    Corrupt { tree: &'static str, detail: String },
+    /// A value could not be encoded for its tree: a bug, as every stored type encodes.
+    #[error("cannot encode a record for the store's `{tree}` tree: {detail}")]
+    Encode { tree: &'static str, detail: String },
     #[error("{0}")]
     Invalid(String),
 }
@@ -42,7 +52,7 @@ impl From<sled::Error> for StoreError {
 impl StoreError {
     pub(crate) fn from_open(path: &Path, e: sled::Error) -> Self {
         let text = e.to_string();
-        if text.contains("could not acquire lock") {
+        if super::lock::is_lock_failure(path, &e) {
             StoreError::Locked {
                 path: path.to_path_buf(),
             }
@@ -65,18 +75,23 @@ impl StoreError {
     /// Whether this error means the store's files are damaged (exit 3, do not run on them).
     /// sled's corruption errors become `Damaged` as they are converted (`From` above).
     pub fn is_damage(&self) -> bool {
-        matches!(self, StoreError::Damaged { .. } | StoreError::Corrupt(_))
+        matches!(
+            self,
+            StoreError::Damaged { .. } | StoreError::Corrupt { .. }
+        )
     }
 
     /// The same error, said as damage to the store at `path` when it is damage.
     pub fn at(self, path: &Path) -> Self {
         match self {
-            StoreError::Corrupt(detail) | StoreError::Damaged { detail, .. } => {
-                StoreError::Damaged {
-                    path: path.to_path_buf(),
-                    detail,
-                }
-            }
+            StoreError::Damaged { detail, .. } => StoreError::Damaged {
+                path: path.to_path_buf(),
+                detail,
+            },
+            StoreError::Corrupt { tree, detail } => StoreError::Damaged {
+                path: path.to_path_buf(),
+                detail: format!("a record in its `{tree}` tree {detail}"),
+            },
             other => other,
         }
     }

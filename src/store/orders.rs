@@ -1,16 +1,18 @@
-//! Orders imported from Prom.ua, their reservations, the import cursor, and price
-//! snapshots. An order carries what it reserves, so changing it (or the policy) adjusts
-//! the per-product totals exactly, inside one transaction.
+//! Orders imported from Prom.ua, their reservations and the import cursor. An order
+//! carries what it reserves, so changing it (or the policy) adjusts the per-product
+//! totals exactly, inside one transaction.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError as Abort;
 
-use super::ledger::{DIRTY_STOCK, MoveTrees, abort, finish, mark_dirty, tx_decode};
-use super::{Actor, Result, StockChange, Store, be, decode, encode, i64_of, id_of};
+use super::codec::{be, decode, encode, i64_value, id_value};
+use super::dirty::{DIRTY_STOCK, mark_dirty};
+use super::ledger::apply_move;
+use super::links::{insert_link, link_of_in, linked_to_prom_in};
+use super::trees::{Tx, TxResult, abort};
+use super::{Actor, Result, StockChange, Store};
 use crate::domain::{Money, ReservationPolicy};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,27 +72,6 @@ impl LocalOrder {
     }
 }
 
-/// A price Prom.ua confirmed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PriceSnapshot {
-    pub prom_id: i64,
-    pub price: Decimal,
-    pub confirmed_at: DateTime<Utc>,
-    /// Sent and not confirmed: Prom.ua may show another price (see `StockSnapshot`).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub unconfirmed: bool,
-}
-
-/// What the price planner needs about one linked product.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinkedPrice {
-    pub product_id: u64,
-    pub sku: String,
-    pub prom_id: i64,
-    pub price: Option<Decimal>,
-    pub snapshot: Option<PriceSnapshot>,
-}
-
 /// What an order upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct OrderUpsert {
@@ -127,27 +108,145 @@ fn reservations(order: &LocalOrder, policy: &ReservationPolicy) -> Vec<(u64, i64
     linked_units(order)
 }
 
-fn tx_encode<T: Serialize>(v: &T) -> std::result::Result<Vec<u8>, Abort<String>> {
-    encode(v).map_err(|e| Abort::Abort(e.to_string()))
+/// Inside a transaction: the stored order `prom_id`.
+fn order_in(tx: &Tx<'_>, prom_id: i64) -> TxResult<Option<LocalOrder>> {
+    let v = tx.orders.get(prom_id.to_be_bytes())?;
+    Ok(v.map(|v| decode("orders", &v)).transpose()?)
+}
+
+fn put_order(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
+    tx.orders
+        .insert(&prom_id.to_be_bytes(), encode("orders", order)?)?;
+    Ok(())
+}
+
+/// Inside a transaction: links the order's unlinked lines, through the product link,
+/// else by identical SKU when that local product is not linked elsewhere (creating the
+/// link). Returns how many lines got a new link.
+fn link_lines(tx: &Tx<'_>, order: &mut LocalOrder) -> TxResult<usize> {
+    let mut newly_linked = 0;
+    for line in &mut order.lines {
+        let (None, Some(pid)) = (line.product_id, line.prom_product_id) else {
+            continue;
+        };
+        if let Some(local) = linked_to_prom_in(tx, pid)? {
+            line.product_id = Some(local);
+            continue;
+        }
+        let sku = line.sku.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let Some(local) = sku
+            .map(|s| tx.sku_index.get(s.as_bytes()))
+            .transpose()?
+            .flatten()
+        else {
+            continue;
+        };
+        let id = id_value("sku_index", &local)?;
+        if link_of_in(tx, id)?.is_none() {
+            insert_link(tx, id, pid)?;
+            line.product_id = Some(id);
+            newly_linked += 1;
+        }
+    }
+    Ok(newly_linked)
+}
+
+/// Applies the policy to an order: moves stock out at the done status (once), and
+/// replaces the order's reservations (`before` → what it reserves now) in the totals.
+fn settle(
+    tx: &Tx<'_>,
+    order: &mut LocalOrder,
+    before: &[(u64, i64)],
+    policy: &ReservationPolicy,
+    now: DateTime<Utc>,
+) -> TxResult<()> {
+    let done = policy.done_status.as_deref() == Some(order.status.as_str());
+    let warehouse = policy.warehouse.clone();
+    if done && !order.adopted_done {
+        // Ship what is linked and not shipped yet (a line linked later ships then).
+        let reason = format!("order {} {}", order.prom_id, order.status);
+        for (product_id, q) in linked_units(order) {
+            let already: i64 = order
+                .shipped
+                .iter()
+                .filter(|(p, _)| *p == product_id)
+                .map(|(_, q)| q)
+                .sum();
+            if q > already {
+                apply_move(
+                    tx,
+                    &StockChange::Adjust {
+                        product_id,
+                        warehouse: warehouse.clone(),
+                        delta: -(q - already),
+                    },
+                    Actor::Order,
+                    Some(&reason),
+                    now,
+                )?;
+                order.shipped.retain(|(p, _)| *p != product_id);
+                order.shipped.push((product_id, q));
+            }
+        }
+        order.stock_moved = true;
+    } else if done {
+        order.stock_moved = true;
+    } else if order.stock_moved {
+        // Left the done status: what it shipped comes back.
+        let reason = format!(
+            "order {} left {}",
+            order.prom_id,
+            policy.done_status.as_deref().unwrap_or("done")
+        );
+        for (product_id, q) in std::mem::take(&mut order.shipped) {
+            apply_move(
+                tx,
+                &StockChange::Adjust {
+                    product_id,
+                    warehouse: warehouse.clone(),
+                    delta: q,
+                },
+                Actor::Order,
+                Some(&reason),
+                now,
+            )?;
+        }
+        order.stock_moved = false;
+        order.adopted_done = false;
+    }
+    let after = reservations(order, policy);
+    let mut touched: Vec<u64> = before.iter().chain(&after).map(|(p, _)| *p).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    for p in touched {
+        let was: i64 = before
+            .iter()
+            .filter(|(id, _)| *id == p)
+            .map(|(_, q)| q)
+            .sum();
+        let now_q: i64 = after
+            .iter()
+            .filter(|(id, _)| *id == p)
+            .map(|(_, q)| q)
+            .sum();
+        if was == now_q {
+            continue;
+        }
+        let held = tx.reserved.get(be(p))?;
+        let held = held.map_or(Ok(0), |v| i64_value("reserved", &v))?;
+        let total = held - was + now_q;
+        if total <= 0 {
+            tx.reserved.remove(&be(p))?;
+        } else {
+            tx.reserved.insert(&be(p), &total.to_be_bytes())?;
+        }
+        mark_dirty(tx, p, DIRTY_STOCK)?;
+    }
+    order.reserved = after;
+    Ok(())
 }
 
 impl Store {
-    fn order_trees(&self) -> [sled::Tree; 11] {
-        [
-            self.orders.clone(),
-            self.reserved.clone(),
-            self.products.clone(),
-            self.stock.clone(),
-            self.journal.clone(),
-            self.dirty.clone(),
-            self.links.clone(),
-            self.warehouses.clone(),
-            self.links_by_prom.clone(),
-            self.sku_index.clone(),
-            self.meta.clone(),
-        ]
-    }
-
     /// Stores orders (new or changed) in one transaction: links their lines (through the
     /// product link, else by identical SKU, creating the link), keeps what Prom says of
     /// the status unless a local change is pending, re-computes reservations, and on the
@@ -172,53 +271,16 @@ impl Store {
         relink: bool,
     ) -> Result<Vec<OrderUpsert>> {
         let now = Utc::now();
-        finish(self.order_trees().transaction(|t| {
-            let (orders, reserved, links, by_prom, skus, meta) =
-                (&t[0], &t[1], &t[6], &t[8], &t[9], &t[10]);
-            let mv = MoveTrees {
-                products: &t[2],
-                stock: &t[3],
-                journal: &t[4],
-                dirty: &t[5],
-                links: &t[6],
-                warehouses: &t[7],
-            };
+        self.transact(|tx| {
             let mut out = Vec::with_capacity(incoming.len());
             for new in incoming {
-                let old: Option<LocalOrder> = match orders.get(new.prom_id.to_be_bytes())? {
-                    Some(v) => Some(tx_decode("orders", &v)?),
-                    None => None,
-                };
+                let old = order_in(tx, new.prom_id)?;
                 let mut order = match (&old, relink) {
                     (Some(o), true) => o.clone(),
                     (None, true) => continue,
                     (_, false) => new.clone(),
                 };
-                let mut newly_linked = 0;
-                for line in &mut order.lines {
-                    if line.product_id.is_some() {
-                        continue;
-                    }
-                    if let Some(pid) = line.prom_product_id {
-                        if let Some(local) = by_prom.get(pid.to_be_bytes())? {
-                            line.product_id = Some(id_of(&local));
-                            continue;
-                        }
-                        // Identical SKU, when that local product is not linked elsewhere.
-                        let sku = line.sku.as_deref().map(str::trim).filter(|s| !s.is_empty());
-                        if let Some(local) =
-                            sku.map(|s| skus.get(s.as_bytes())).transpose()?.flatten()
-                        {
-                            let id = id_of(&local);
-                            if links.get(be(id))?.is_none() {
-                                links.insert(&be(id), &pid.to_be_bytes())?;
-                                by_prom.insert(&pid.to_be_bytes(), &be(id))?;
-                                line.product_id = Some(id);
-                                newly_linked += 1;
-                            }
-                        }
-                    }
-                }
+                let newly_linked = link_lines(tx, &mut order)?;
                 if old.is_none() && policy.done_status.as_deref() == Some(order.status.as_str()) {
                     // Already shipped before we knew it: do not take its stock out again.
                     order.stock_moved = true;
@@ -248,15 +310,14 @@ impl Store {
                         || o.lines != order.lines
                         || o.modified_at != order.modified_at
                 });
-                self.settle(
+                settle(
+                    tx,
                     &mut order,
                     old.as_ref().map(|o| o.reserved.as_slice()).unwrap_or(&[]),
                     policy,
-                    reserved,
-                    &mv,
                     now,
                 )?;
-                orders.insert(&order.prom_id.to_be_bytes(), tx_encode(&order)?)?;
+                put_order(tx, order.prom_id, &order)?;
                 out.push(OrderUpsert {
                     created: old.is_none(),
                     changed,
@@ -264,7 +325,8 @@ impl Store {
                 });
             }
             if let Some(c) = cursor {
-                let current = meta
+                let current = tx
+                    .meta
                     .get(CURSOR_KEY)?
                     .map(|v| String::from_utf8_lossy(&v).into_owned());
                 let keep = current
@@ -272,104 +334,11 @@ impl Store {
                     .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
                     .is_some_and(|cur| cur >= c);
                 if !keep {
-                    meta.insert(CURSOR_KEY, c.to_rfc3339().as_bytes())?;
+                    tx.meta.insert(CURSOR_KEY, c.to_rfc3339().as_bytes())?;
                 }
             }
             Ok(out)
-        }))
-    }
-
-    /// Applies the policy to an order: moves stock out at the done status (once), and
-    /// replaces the order's reservations (`before` → what it reserves now) in the totals.
-    fn settle(
-        &self,
-        order: &mut LocalOrder,
-        before: &[(u64, i64)],
-        policy: &ReservationPolicy,
-        reserved: &sled::transaction::TransactionalTree,
-        mv: &MoveTrees<'_>,
-        now: DateTime<Utc>,
-    ) -> std::result::Result<(), Abort<String>> {
-        let done = policy.done_status.as_deref() == Some(order.status.as_str());
-        let warehouse = policy.warehouse.clone();
-        if done && !order.adopted_done {
-            // Ship what is linked and not shipped yet (a line linked later ships then).
-            let reason = format!("order {} {}", order.prom_id, order.status);
-            for (product_id, q) in linked_units(order) {
-                let already: i64 = order
-                    .shipped
-                    .iter()
-                    .filter(|(p, _)| *p == product_id)
-                    .map(|(_, q)| q)
-                    .sum();
-                if q > already {
-                    mv.apply(
-                        &StockChange::Adjust {
-                            product_id,
-                            warehouse: warehouse.clone(),
-                            delta: -(q - already),
-                        },
-                        Actor::Order,
-                        Some(&reason),
-                        now,
-                    )?;
-                    order.shipped.retain(|(p, _)| *p != product_id);
-                    order.shipped.push((product_id, q));
-                }
-            }
-            order.stock_moved = true;
-        } else if done {
-            order.stock_moved = true;
-        } else if order.stock_moved {
-            // Left the done status: what it shipped comes back.
-            let reason = format!(
-                "order {} left {}",
-                order.prom_id,
-                policy.done_status.as_deref().unwrap_or("done")
-            );
-            for (product_id, q) in std::mem::take(&mut order.shipped) {
-                mv.apply(
-                    &StockChange::Adjust {
-                        product_id,
-                        warehouse: warehouse.clone(),
-                        delta: q,
-                    },
-                    Actor::Order,
-                    Some(&reason),
-                    now,
-                )?;
-            }
-            order.stock_moved = false;
-            order.adopted_done = false;
-        }
-        let after = reservations(order, policy);
-        let mut touched: Vec<u64> = before.iter().chain(&after).map(|(p, _)| *p).collect();
-        touched.sort_unstable();
-        touched.dedup();
-        for p in touched {
-            let was: i64 = before
-                .iter()
-                .filter(|(id, _)| *id == p)
-                .map(|(_, q)| q)
-                .sum();
-            let now_q: i64 = after
-                .iter()
-                .filter(|(id, _)| *id == p)
-                .map(|(_, q)| q)
-                .sum();
-            if was == now_q {
-                continue;
-            }
-            let total = reserved.get(be(p))?.map_or(0, |v| i64_of(&v)) - was + now_q;
-            if total <= 0 {
-                reserved.remove(&be(p))?;
-            } else {
-                reserved.insert(&be(p), &total.to_be_bytes())?;
-            }
-            mark_dirty(mv.dirty, mv.links, p, DIRTY_STOCK)?;
-        }
-        order.reserved = after;
-        Ok(())
+        })
     }
 
     /// Changes an order's local status (to be pushed to Prom.ua), with its reservations.
@@ -380,20 +349,10 @@ impl Store {
         policy: &ReservationPolicy,
     ) -> Result<LocalOrder> {
         let now = Utc::now();
-        finish(self.order_trees().transaction(|t| {
-            let (orders, reserved) = (&t[0], &t[1]);
-            let mv = MoveTrees {
-                products: &t[2],
-                stock: &t[3],
-                journal: &t[4],
-                dirty: &t[5],
-                links: &t[6],
-                warehouses: &t[7],
-            };
-            let Some(v) = orders.get(prom_id.to_be_bytes())? else {
+        self.transact(|tx| {
+            let Some(mut order) = order_in(tx, prom_id)? else {
                 return abort(format!("no order {prom_id}"));
             };
-            let mut order: LocalOrder = tx_decode("orders", &v)?;
             if order.status == status {
                 return Ok(order);
             }
@@ -403,49 +362,46 @@ impl Store {
                 order.prom_status_unconfirmed || order.prom_status.as_deref() != Some(status);
             order.updated_at = now;
             let before = order.reserved.clone();
-            self.settle(&mut order, &before, policy, reserved, &mv, now)?;
-            orders.insert(&prom_id.to_be_bytes(), tx_encode(&order)?)?;
+            settle(tx, &mut order, &before, policy, now)?;
+            put_order(tx, prom_id, &order)?;
             Ok(order)
-        }))
+        })
     }
 
     /// Records that Prom.ua confirmed these orders' statuses: (order, the local status that
     /// was sent, the Prom status it became). A local status changed since stays pending.
     pub fn confirm_order_statuses(&self, confirmed: &[(i64, String, String)]) -> Result<()> {
-        let tree = self.orders.clone();
-        finish(tree.transaction(|orders| {
+        self.transact(|tx| {
             for (id, sent, status) in confirmed {
-                if let Some(v) = orders.get(id.to_be_bytes())? {
-                    let mut o: LocalOrder = tx_decode("orders", &v)?;
+                if let Some(mut o) = order_in(tx, *id)? {
                     o.prom_status = Some(status.clone());
                     o.prom_status_unconfirmed = false;
                     o.status_pending = o.status != *sent;
-                    orders.insert(&id.to_be_bytes(), tx_encode(&o)?)?;
+                    put_order(tx, *id, &o)?;
                 }
             }
             Ok(())
-        }))
+        })
     }
 
     /// Marks these orders' Prom statuses unconfirmed before a status push is sent.
     pub fn mark_statuses_unconfirmed(&self, ids: &[i64]) -> Result<()> {
-        let tree = self.orders.clone();
-        finish(tree.transaction(|orders| {
+        self.transact(|tx| {
             for id in ids {
-                if let Some(v) = orders.get(id.to_be_bytes())? {
-                    let mut o: LocalOrder = tx_decode("orders", &v)?;
+                if let Some(mut o) = order_in(tx, *id)? {
                     if !o.prom_status_unconfirmed {
                         o.prom_status_unconfirmed = true;
-                        orders.insert(&id.to_be_bytes(), tx_encode(&o)?)?;
+                        put_order(tx, *id, &o)?;
                     }
                 }
             }
             Ok(())
-        }))
+        })
     }
 
     pub fn order(&self, prom_id: i64) -> Result<Option<LocalOrder>> {
-        self.orders
+        self.trees
+            .orders
             .get(prom_id.to_be_bytes())?
             .map(|v| decode("orders", &v))
             .transpose()
@@ -453,7 +409,8 @@ impl Store {
 
     /// Orders, newest (highest id) first.
     pub fn orders(&self) -> Result<Vec<LocalOrder>> {
-        self.orders
+        self.trees
+            .orders
             .iter()
             .values()
             .rev()
@@ -462,7 +419,7 @@ impl Store {
     }
 
     pub fn order_count(&self) -> usize {
-        self.orders.len()
+        self.trees.orders.len()
     }
 
     /// Re-links stored orders' lines for `prom_product_id` (after a new link), with
@@ -486,65 +443,19 @@ impl Store {
 
     /// Quantity reserved by open orders for a product.
     pub fn reserved_of(&self, product_id: u64) -> Result<i64> {
-        Ok(self.reserved.get(be(product_id))?.map_or(0, |v| i64_of(&v)))
+        self.trees
+            .reserved
+            .get(be(product_id))?
+            .map_or(Ok(0), |v| i64_value("reserved", &v))
     }
 
     /// Where the last import stopped (UTC).
     pub fn orders_cursor(&self) -> Result<Option<DateTime<Utc>>> {
         Ok(self
+            .trees
             .meta
             .get(CURSOR_KEY)?
             .and_then(|v| DateTime::parse_from_rfc3339(&String::from_utf8_lossy(&v)).ok())
             .map(|t| t.with_timezone(&Utc)))
-    }
-
-    /// Every linked product with its local price and the price Prom.ua last confirmed.
-    pub fn linked_prices(&self) -> Result<Vec<LinkedPrice>> {
-        let mut out = Vec::with_capacity(self.links.len());
-        for kv in self.links.iter() {
-            let (k, v) = kv?;
-            let id = id_of(&k);
-            let Some(p) = self.product(id)? else { continue };
-            out.push(LinkedPrice {
-                product_id: id,
-                sku: p.sku,
-                prom_id: i64_of(&v),
-                price: p.price,
-                snapshot: self.price_snapshot(id)?,
-            });
-        }
-        Ok(out)
-    }
-
-    pub fn price_snapshot(&self, product_id: u64) -> Result<Option<PriceSnapshot>> {
-        self.price_snapshots
-            .get(be(product_id))?
-            .map(|v| decode("price_snapshots", &v))
-            .transpose()
-    }
-
-    /// Marks the price snapshots of `ids` unconfirmed before their push is sent.
-    pub fn mark_prices_unconfirmed(&self, ids: &[u64]) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        for id in ids {
-            if let Some(v) = self.price_snapshots.get(be(*id))? {
-                let mut s: PriceSnapshot = decode("price_snapshots", &v)?;
-                if !s.unconfirmed {
-                    s.unconfirmed = true;
-                    batch.insert(&be(*id), encode(&s)?);
-                }
-            }
-        }
-        self.price_snapshots.apply_batch(batch)?;
-        Ok(())
-    }
-
-    pub fn put_price_snapshots(&self, snaps: &[(u64, PriceSnapshot)]) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        for (id, s) in snaps {
-            batch.insert(&be(*id), encode(s)?);
-        }
-        self.price_snapshots.apply_batch(batch)?;
-        Ok(())
     }
 }

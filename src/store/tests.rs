@@ -1,4 +1,5 @@
 use super::*;
+use chrono::Utc;
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -121,6 +122,20 @@ fn a_second_opener_gets_a_clear_message() {
     let err = Store::open(&dir.path().join("db")).unwrap_err();
     assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
     assert!(err.to_string().contains("in use by another process"));
+}
+
+#[test]
+fn an_io_error_that_is_not_the_lock_is_not_called_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    std::fs::write(&path, "a file where the store's folder should be").unwrap();
+    let started = std::time::Instant::now();
+    let err = Store::open(&path).unwrap_err();
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(500),
+        "not waited for as a lock"
+    );
 }
 
 fn set(product_id: u64, quantity: i64) -> StockChange {

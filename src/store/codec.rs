@@ -1,0 +1,253 @@
+//! How records sit in the trees: the byte layout of keys and fixed-width values, and
+//! JSON for the rest. Every read of a key or value goes through a decoder here, which
+//! gives [`StoreError::Corrupt`] (naming the tree) for a record of the wrong shape:
+//! damaged data is an error, never a panic.
+//!
+//! | tree | key | value |
+//! |---|---|---|
+//! | `meta` | `generation` / `orders_cursor` | i64 / RFC 3339 text |
+//! | `products`, `stock_snapshots`, `journal`, `price_snapshots` | u64 id | JSON |
+//! | `orders`, `staged` | i64 Prom id | JSON |
+//! | `sku_index` | SKU | u64 product id |
+//! | `stock` | u64 product id + warehouse name | i64, then `UNRECORDED` or nothing |
+//! | `links` | u64 product id | i64 Prom id |
+//! | `links_by_prom` | i64 Prom id | u64 product id |
+//! | `runs` | job, 0, i64 start (µs) | JSON |
+//! | `dirty` | u64 product id | one byte of flags |
+//! | `warehouses` | name | empty |
+//! | `reserved` | u64 product id | i64 quantity |
+//!
+//! Numbers are big-endian, so that keys sort by id.
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use super::{Result, StoreError};
+
+/// The 9th byte of a stock value whose count nobody recorded: only shipments moved it.
+const UNRECORDED: u8 = 1;
+
+pub(super) fn corrupt(tree: &'static str, detail: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        tree,
+        detail: detail.into(),
+    }
+}
+
+/// The key (or the start of the key) of a product id.
+pub(super) fn be(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+/// "has a key of 3 bytes where 8 are expected"
+fn wrong_size(tree: &'static str, what: &str, got: usize, expected: &str) -> StoreError {
+    let unit = if got == 1 { "byte" } else { "bytes" };
+    corrupt(
+        tree,
+        format!("has a {what} of {got} {unit} where {expected} expected"),
+    )
+}
+
+/// Exactly 8 bytes: an id or a quantity.
+fn eight(tree: &'static str, what: &str, bytes: &[u8]) -> Result<[u8; 8]> {
+    bytes
+        .try_into()
+        .map_err(|_| wrong_size(tree, what, bytes.len(), "8 are"))
+}
+
+/// A key that is a product id (u64).
+pub(super) fn id_key(tree: &'static str, key: &[u8]) -> Result<u64> {
+    Ok(u64::from_be_bytes(eight(tree, "key", key)?))
+}
+
+/// A key that is a Prom id (i64).
+pub(super) fn prom_key(tree: &'static str, key: &[u8]) -> Result<i64> {
+    Ok(i64::from_be_bytes(eight(tree, "key", key)?))
+}
+
+/// A value that is a product id (u64).
+pub(super) fn id_value(tree: &'static str, value: &[u8]) -> Result<u64> {
+    Ok(u64::from_be_bytes(eight(tree, "value", value)?))
+}
+
+/// A value that is a number (a Prom id, a quantity, a generation).
+pub(super) fn i64_value(tree: &'static str, value: &[u8]) -> Result<i64> {
+    Ok(i64::from_be_bytes(eight(tree, "value", value)?))
+}
+
+/// The `stock` key of a product in a warehouse.
+pub(super) fn stock_key(product_id: u64, warehouse: &str) -> Vec<u8> {
+    let mut k = be(product_id).to_vec();
+    k.extend_from_slice(warehouse.as_bytes());
+    k
+}
+
+/// A `stock` key: the product id and the warehouse name's bytes.
+pub(super) fn split_stock_key(key: &[u8]) -> Result<(u64, &[u8])> {
+    if key.len() < 8 {
+        return Err(wrong_size("stock", "key", key.len(), "at least 8 are"));
+    }
+    let (id, warehouse) = key.split_at(8);
+    Ok((id_key("stock", id)?, warehouse))
+}
+
+/// A `stock` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct StockValue {
+    pub quantity: i64,
+    /// Somebody recorded this count (false: only shipments moved it).
+    pub recorded: bool,
+}
+
+impl StockValue {
+    pub(super) fn decode(value: &[u8]) -> Result<Self> {
+        let (quantity, recorded) = match value {
+            [q @ .., UNRECORDED] if q.len() == 8 => (q, false),
+            q => (q, true),
+        };
+        Ok(StockValue {
+            quantity: i64_value("stock", quantity)?,
+            recorded,
+        })
+    }
+
+    pub(super) fn encode(self) -> Vec<u8> {
+        let mut value = self.quantity.to_be_bytes().to_vec();
+        if !self.recorded {
+            value.push(UNRECORDED);
+        }
+        value
+    }
+}
+
+/// A `dirty` value: one byte of flags.
+pub(super) fn dirty_flags(value: &[u8]) -> Result<u8> {
+    match value {
+        [flags] => Ok(*flags),
+        _ => Err(wrong_size("dirty", "value", value.len(), "1 is")),
+    }
+}
+
+pub(super) fn encode<T: Serialize>(tree: &'static str, v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| StoreError::Encode {
+        tree,
+        detail: e.to_string(),
+    })
+}
+
+pub(super) fn decode<T: DeserializeOwned>(tree: &'static str, v: &[u8]) -> Result<T> {
+    decode_borrowed(tree, v)
+}
+
+/// As [`decode`], for a type that borrows from the stored bytes.
+pub(super) fn decode_borrowed<'a, T: Deserialize<'a>>(
+    tree: &'static str,
+    v: &'a [u8],
+) -> Result<T> {
+    serde_json::from_slice(v).map_err(|e| corrupt(tree, format!("does not decode ({e})")))
+}
+
+/// Checks the fixed-width parts of one record (keys and values that are numbers), the
+/// shape every read of them expects; JSON values are decoded by the reads themselves.
+/// Cheap enough to run on every entry at open.
+pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Result<()> {
+    match tree {
+        "products" | "stock_snapshots" | "journal" | "price_snapshots" => {
+            id_key(tree, key)?;
+        }
+        "orders" | "staged" => {
+            prom_key(tree, key)?;
+        }
+        "sku_index" => {
+            id_value(tree, value)?;
+        }
+        "stock" => {
+            split_stock_key(key)?;
+            StockValue::decode(value)?;
+        }
+        "links" | "reserved" => {
+            id_key(tree, key)?;
+            i64_value(tree, value)?;
+        }
+        "links_by_prom" => {
+            prom_key(tree, key)?;
+            id_value(tree, value)?;
+        }
+        "dirty" => {
+            id_key(tree, key)?;
+            dirty_flags(value)?;
+        }
+        "meta" if key == super::durability::GENERATION => {
+            i64_value(tree, value)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_and_long_fixed_fields_are_corrupt_not_panics() {
+        for bad in [&b""[..], b"\x01", b"\x01\x02\x03", b"123456789"] {
+            let err = id_key("links", bad).unwrap_err();
+            assert!(
+                matches!(err, StoreError::Corrupt { tree: "links", .. }),
+                "{err:?}"
+            );
+            assert!(i64_value("reserved", bad).is_err());
+            assert!(split_stock_key(&bad[..bad.len().min(7)]).is_err());
+        }
+        assert!(dirty_flags(b"").is_err());
+        assert!(dirty_flags(b"\x01\x02").is_err());
+        assert!(StockValue::decode(b"1234567").is_err());
+        assert!(
+            StockValue::decode(b"123456789").is_err(),
+            "9th byte not UNRECORDED"
+        );
+        assert!(StockValue::decode(b"1234567890").is_err());
+    }
+
+    #[test]
+    fn every_tree_with_fixed_width_parts_is_checked_at_open() {
+        let trees = super::super::trees::Trees::try_from_names(Ok::<_, ()>).unwrap();
+        for (name, _) in trees.named() {
+            let free_form = ["meta", "runs", "warehouses"].contains(&name);
+            assert_eq!(
+                check_layout(name, b"k", b"v").is_ok(),
+                free_form,
+                "tree {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn stock_values_round_trip() {
+        for v in [
+            StockValue {
+                quantity: -3,
+                recorded: true,
+            },
+            StockValue {
+                quantity: 7,
+                recorded: false,
+            },
+        ] {
+            assert_eq!(StockValue::decode(&v.encode()).unwrap(), v);
+        }
+        assert_eq!(
+            split_stock_key(&stock_key(5, "main")).unwrap(),
+            (5, &b"main"[..])
+        );
+    }
+
+    #[test]
+    fn the_message_names_the_tree_and_says_what_to_do() {
+        let err = decode::<u64>("orders", b"{not json").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`orders` tree does not decode"), "{text}");
+        assert!(text.contains("restore it from a backup"), "{text}");
+        assert!(err.is_damage());
+    }
+}

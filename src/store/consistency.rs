@@ -1,0 +1,52 @@
+//! The cross-tree invariants, checked on demand: what a transaction keeps true, seen
+//! from outside.
+
+use super::codec::{be, id_value, split_stock_key};
+use super::{Result, Store};
+
+impl Store {
+    /// Checks the cross-tree invariants: every link, stock row and snapshot names an
+    /// existing product; links are one to one; the SKU index matches the products.
+    pub fn check_consistency(&self) -> Result<Vec<String>> {
+        let trees = &self.trees;
+        let mut problems = Vec::new();
+        let exists = |id: u64| -> Result<bool> { Ok(trees.products.get(be(id))?.is_some()) };
+        for p in self.products()? {
+            let indexed = trees.sku_index.get(p.sku.as_bytes())?;
+            let indexed = indexed.map(|v| id_value("sku_index", &v)).transpose()?;
+            if indexed != Some(p.id) {
+                problems.push(format!(
+                    "product {} ({}) is missing from the SKU index",
+                    p.id, p.sku
+                ));
+            }
+        }
+        for l in self.links()? {
+            if !exists(l.product_id)? {
+                problems.push(format!("link of missing product {}", l.product_id));
+            }
+            if self.linked_to_prom(l.prom_id)? != Some(l.product_id) {
+                problems.push(format!(
+                    "link {} -> {} has no reverse entry",
+                    l.product_id, l.prom_id
+                ));
+            }
+        }
+        if trees.links_by_prom.len() != trees.links.len() {
+            problems.push("links and their reverse index differ in size".into());
+        }
+        for k in trees.stock.iter().keys() {
+            let (id, _) = split_stock_key(&k?)?;
+            if !exists(id)? {
+                problems.push(format!("stock row of missing product {id}"));
+            }
+        }
+        for (id, s) in self.stock_snapshots()? {
+            if self.link_of(id)? != Some(s.prom_id) {
+                problems.push(format!("snapshot of product {id} does not match its link"));
+            }
+        }
+        self.check_runs()?;
+        Ok(problems)
+    }
+}

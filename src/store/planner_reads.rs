@@ -1,0 +1,159 @@
+//! What the stock and price planners read about every linked product, each in one pass:
+//! the stock read walks links, products, stock, snapshots and reservations together,
+//! as all five trees sort by product id.
+
+use std::iter::Peekable;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::codec::{StockValue, decode, decode_borrowed, i64_value, id_key, split_stock_key};
+use super::snapshots::{ConfirmedStock, PriceSnapshot};
+use super::{Result, Store, StoreError};
+
+/// Everything the stock planner needs about one linked product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedStock {
+    pub product_id: u64,
+    pub sku: String,
+    pub prom_id: i64,
+    /// Stock summed over the requested warehouses.
+    pub stock: i64,
+    /// Some stock was ever recorded in one of the requested warehouses (a recorded 0
+    /// counts; a product created without a balance does not).
+    pub recorded: bool,
+    /// Reserved by open orders.
+    pub reserved: i64,
+    /// What Prom.ua last confirmed.
+    pub snapshot: Option<ConfirmedStock>,
+}
+
+/// What the price planner needs about one linked product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedPrice {
+    pub product_id: u64,
+    pub sku: String,
+    pub prom_id: i64,
+    pub price: Option<Decimal>,
+    pub snapshot: Option<PriceSnapshot>,
+}
+
+/// A product record read for its SKU alone, borrowing from the stored bytes.
+#[derive(Deserialize)]
+struct SkuOnly<'a> {
+    #[serde(borrow)]
+    sku: std::borrow::Cow<'a, str>,
+}
+
+/// A walk over a tree keyed by product id (first), in step with the links.
+struct Walk {
+    entries: Peekable<sled::Iter>,
+    /// The product id a key starts with.
+    id_of: fn(&[u8]) -> Result<u64>,
+}
+
+impl Walk {
+    fn new(tree: &sled::Tree, id_of: fn(&[u8]) -> Result<u64>) -> Self {
+        Walk {
+            entries: tree.iter().peekable(),
+            id_of,
+        }
+    }
+
+    /// Calls `f` with each entry of product `id`, passing over those of smaller ids; the
+    /// walk ends up before the first entry of a larger id. Ids must come in order.
+    fn each_of(&mut self, id: u64, mut f: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+        loop {
+            match self.entries.peek() {
+                None => return Ok(()),
+                Some(Err(e)) => return Err(e.clone().into()),
+                Some(Ok((k, v))) => {
+                    let at = (self.id_of)(k)?;
+                    if at > id {
+                        return Ok(());
+                    }
+                    if at == id {
+                        f(k, v)?;
+                    }
+                }
+            }
+            self.entries.next();
+        }
+    }
+}
+
+impl Store {
+    /// Every linked product with its stock summed over `warehouses` and its snapshot,
+    /// in product id order: one merged pass over five id-sorted trees.
+    pub fn linked_stock(&self, warehouses: &[String]) -> Result<Vec<LinkedStock>> {
+        let trees = &self.trees;
+        let mut products = Walk::new(&trees.products, |k| id_key("products", k));
+        let mut stock = Walk::new(&trees.stock, |k| Ok(split_stock_key(k)?.0));
+        let mut snaps = Walk::new(&trees.snapshots, |k| id_key("stock_snapshots", k));
+        let mut reserved = Walk::new(&trees.reserved, |k| id_key("reserved", k));
+        let mut out = Vec::with_capacity(trees.links.len());
+        for kv in trees.links.iter() {
+            let (k, v) = kv?;
+            let id = id_key("links", &k)?;
+            let prom_id = i64_value("links", &v)?;
+            let mut sku = None;
+            products.each_of(id, |_, pv| {
+                let p: SkuOnly<'_> = decode_borrowed("products", pv)?;
+                sku = Some(p.sku.into_owned());
+                Ok(())
+            })?;
+            let Some(sku) = sku else {
+                return Err(StoreError::Corrupt {
+                    tree: "links",
+                    detail: format!("names product {id}, which does not exist"),
+                });
+            };
+            let (mut total, mut recorded) = (0i64, false);
+            stock.each_of(id, |sk, sv| {
+                let (_, warehouse) = split_stock_key(sk)?;
+                if warehouses.iter().any(|name| name.as_bytes() == warehouse) {
+                    let value = StockValue::decode(sv)?;
+                    total = total.saturating_add(value.quantity);
+                    recorded |= value.recorded;
+                }
+                Ok(())
+            })?;
+            let mut snapshot = None;
+            snaps.each_of(id, |_, sv| {
+                snapshot = Some(decode::<ConfirmedStock>("stock_snapshots", sv)?);
+                Ok(())
+            })?;
+            let mut held = 0;
+            reserved.each_of(id, |_, rv| {
+                held = i64_value("reserved", rv)?;
+                Ok(())
+            })?;
+            out.push(LinkedStock {
+                product_id: id,
+                sku,
+                prom_id,
+                stock: total,
+                recorded,
+                reserved: held,
+                snapshot,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every linked product with its local price and the price Prom.ua last confirmed.
+    pub fn linked_prices(&self) -> Result<Vec<LinkedPrice>> {
+        let mut out = Vec::with_capacity(self.trees.links.len());
+        for (id, prom_id) in self.link_pairs()? {
+            let Some(p) = self.product(id)? else { continue };
+            out.push(LinkedPrice {
+                product_id: id,
+                sku: p.sku,
+                prom_id,
+                price: p.price,
+                snapshot: self.price_snapshot(id)?,
+            });
+        }
+        Ok(out)
+    }
+}

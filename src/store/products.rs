@@ -1,0 +1,221 @@
+//! Local products and their SKU index: creation (one, or a file's worth in one
+//! transaction), updates that mark a changed price dirty, and reads.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::codec::{be, decode, encode, id_value};
+use super::dirty::{DIRTY_PRICE, mark_dirty};
+use super::trees::abort;
+use super::{Result, Store, StoreError};
+
+/// A local product of the back office.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: u64,
+    pub sku: String,
+    pub name: String,
+    /// The local selling price; `None` until set.
+    #[serde(default)]
+    pub price: Option<Decimal>,
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewProduct {
+    pub sku: String,
+    pub name: String,
+    #[serde(default)]
+    pub price: Option<Decimal>,
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub price: Option<Decimal>,
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+fn currency(c: &str) -> String {
+    c.trim().to_uppercase()
+}
+
+impl Store {
+    /// Adds a product. The SKU is trimmed, must not be blank and must be unique.
+    pub fn add_product(&self, sku: &str, name: &str) -> Result<Product> {
+        let sku = sku.trim();
+        if sku.is_empty() {
+            return Err(StoreError::Invalid("a SKU must not be blank".into()));
+        }
+        let id = self.db.generate_id()? + 1;
+        let product = Product {
+            id,
+            sku: sku.to_string(),
+            name: name.trim().to_string(),
+            price: None,
+            currency: None,
+        };
+        let value = encode("products", &product)?;
+        self.transact(|tx| {
+            if tx.sku_index.get(sku.as_bytes())?.is_some() {
+                return abort(format!("SKU `{sku}` already exists"));
+            }
+            tx.sku_index.insert(sku.as_bytes(), &be(id))?;
+            tx.products.insert(&be(id), value.as_slice())?;
+            Ok(())
+        })?;
+        Ok(product)
+    }
+
+    /// Adds products atomically: every SKU trimmed, not blank, unique (in the store and
+    /// in the batch).
+    pub fn add_products(&self, new: &[NewProduct]) -> Result<Vec<Product>> {
+        Ok(self
+            .upsert_products(new, false)?
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect())
+    }
+
+    /// Creates the products whose SKU is new and, with `update`, updates the others
+    /// (name, and price and currency when given), all in one transaction. Returns each
+    /// product and whether it was created.
+    pub fn upsert_products(
+        &self,
+        rows: &[NewProduct],
+        update: bool,
+    ) -> Result<Vec<(Product, bool)>> {
+        let mut ids = Vec::with_capacity(rows.len());
+        for _ in rows {
+            ids.push(self.db.generate_id()? + 1);
+        }
+        self.transact(|tx| {
+            let mut out = Vec::with_capacity(rows.len());
+            for (n, new_id) in rows.iter().zip(&ids) {
+                let sku = n.sku.trim();
+                if sku.is_empty() {
+                    return abort("a SKU must not be blank");
+                }
+                if n.name.trim().is_empty() {
+                    return abort(format!("the name of {sku} must not be blank"));
+                }
+                if n.price.is_some_and(|p| p.is_sign_negative()) {
+                    return abort(format!("the price of {sku} must not be negative"));
+                }
+                let (p, created) = match tx.sku_index.get(sku.as_bytes())? {
+                    Some(_) if !update => return abort(format!("SKU `{sku}` already exists")),
+                    Some(idv) => {
+                        let id = id_value("sku_index", &idv)?;
+                        let Some(pv) = tx.products.get(be(id))? else {
+                            return abort(format!("index of {sku} is dangling"));
+                        };
+                        let mut p: Product = decode("products", &pv)?;
+                        p.name = n.name.trim().to_string();
+                        if n.price.is_some() && n.price != p.price {
+                            mark_dirty(tx, id, DIRTY_PRICE)?;
+                            p.price = n.price;
+                        }
+                        if let Some(c) = &n.currency {
+                            p.currency = Some(currency(c));
+                        }
+                        (p, false)
+                    }
+                    None => {
+                        let p = Product {
+                            id: *new_id,
+                            sku: sku.to_string(),
+                            name: n.name.trim().to_string(),
+                            price: n.price,
+                            currency: n.currency.as_deref().map(currency),
+                        };
+                        tx.sku_index.insert(sku.as_bytes(), &be(*new_id))?;
+                        (p, true)
+                    }
+                };
+                tx.products.insert(&be(p.id), encode("products", &p)?)?;
+                out.push((p, created));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Updates products atomically; a linked product whose price changes becomes dirty.
+    pub fn update_products(&self, updates: &[(u64, ProductUpdate)]) -> Result<Vec<Product>> {
+        self.transact(|tx| {
+            let mut out = Vec::new();
+            for (id, u) in updates {
+                let Some(pv) = tx.products.get(be(*id))? else {
+                    return abort(format!("no product with id {id}"));
+                };
+                let mut p: Product = decode("products", &pv)?;
+                if let Some(name) = &u.name {
+                    if name.trim().is_empty() {
+                        return abort(format!("the name of {} must not be blank", p.sku));
+                    }
+                    p.name = name.trim().to_string();
+                }
+                if let Some(c) = &u.currency {
+                    p.currency = Some(currency(c));
+                }
+                if let Some(price) = u.price {
+                    if price.is_sign_negative() {
+                        return abort(format!("the price of {} must not be negative", p.sku));
+                    }
+                    if p.price != Some(price) {
+                        mark_dirty(tx, *id, DIRTY_PRICE)?;
+                    }
+                    p.price = Some(price);
+                }
+                tx.products.insert(&be(*id), encode("products", &p)?)?;
+                out.push(p);
+            }
+            Ok(out)
+        })
+    }
+
+    pub fn product(&self, id: u64) -> Result<Option<Product>> {
+        self.trees
+            .products
+            .get(be(id))?
+            .map(|v| decode("products", &v))
+            .transpose()
+    }
+
+    pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
+        match self.trees.sku_index.get(sku.trim().as_bytes())? {
+            Some(id) => self.product(id_value("sku_index", &id)?),
+            None => Ok(None),
+        }
+    }
+
+    pub fn products(&self) -> Result<Vec<Product>> {
+        self.trees
+            .products
+            .iter()
+            .values()
+            .map(|v| decode("products", &v?))
+            .collect()
+    }
+
+    /// Products in id order after `after`, at most `limit`.
+    pub fn products_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Product>> {
+        let start = after.map_or(0, |a| a.saturating_add(1));
+        self.trees
+            .products
+            .range(be(start)..)
+            .values()
+            .take(limit)
+            .map(|v| decode("products", &v?))
+            .collect()
+    }
+
+    pub fn product_count(&self) -> usize {
+        self.trees.products.len()
+    }
+}

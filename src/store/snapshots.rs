@@ -1,0 +1,155 @@
+//! What Prom.ua last confirmed for each linked product: its stock (`stock_snapshots`) and
+//! its price (`price_snapshots`), and the unconfirmed marks set before a push is sent.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use super::codec::{be, decode, encode, id_key};
+use super::{Result, Store};
+
+/// What Prom.ua last confirmed (in `processed_ids`) for a product's stock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockSnapshot {
+    pub prom_id: i64,
+    pub quantity: i64,
+    pub presence: String,
+    pub confirmed_at: DateTime<Utc>,
+    /// A push of this product was sent and not confirmed (or the process stopped before
+    /// its confirmation was on disk): Prom.ua may hold another value, so the planner sends
+    /// it again whatever the values above say.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
+}
+
+/// The part of a [`StockSnapshot`] the planner compares (read without parsing dates).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ConfirmedStock {
+    pub prom_id: i64,
+    pub quantity: i64,
+    pub presence: String,
+    #[serde(default)]
+    pub unconfirmed: bool,
+}
+
+/// A price Prom.ua confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceSnapshot {
+    pub prom_id: i64,
+    pub price: Decimal,
+    pub confirmed_at: DateTime<Utc>,
+    /// Sent and not confirmed: Prom.ua may show another price (see `StockSnapshot`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unconfirmed: bool,
+}
+
+/// A snapshot, stock or price: both are kept and marked alike.
+trait Snapshot: Serialize + DeserializeOwned {
+    /// The tree that holds them, by its name on disk.
+    const TREE: &'static str;
+
+    fn unconfirmed(&mut self) -> &mut bool;
+
+    fn tree(store: &Store) -> &sled::Tree;
+
+    fn get(store: &Store, product_id: u64) -> Result<Option<Self>> {
+        Self::tree(store)
+            .get(be(product_id))?
+            .map(|v| decode(Self::TREE, &v))
+            .transpose()
+    }
+
+    /// Records what Prom.ua confirmed, in one atomic batch.
+    fn put(store: &Store, snaps: &[(u64, Self)]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for (id, s) in snaps {
+            batch.insert(&be(*id), encode(Self::TREE, s)?);
+        }
+        Self::tree(store).apply_batch(batch)?;
+        Ok(())
+    }
+
+    /// Marks the snapshots of `ids` unconfirmed, in one atomic batch.
+    fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for id in ids {
+            if let Some(mut s) = Self::get(store, *id)? {
+                if !*s.unconfirmed() {
+                    *s.unconfirmed() = true;
+                    batch.insert(&be(*id), encode(Self::TREE, &s)?);
+                }
+            }
+        }
+        Self::tree(store).apply_batch(batch)?;
+        Ok(())
+    }
+}
+
+impl Snapshot for StockSnapshot {
+    const TREE: &'static str = "stock_snapshots";
+
+    fn unconfirmed(&mut self) -> &mut bool {
+        &mut self.unconfirmed
+    }
+
+    fn tree(store: &Store) -> &sled::Tree {
+        &store.trees.snapshots
+    }
+}
+
+impl Snapshot for PriceSnapshot {
+    const TREE: &'static str = "price_snapshots";
+
+    fn unconfirmed(&mut self) -> &mut bool {
+        &mut self.unconfirmed
+    }
+
+    fn tree(store: &Store) -> &sled::Tree {
+        &store.trees.price_snapshots
+    }
+}
+
+impl Store {
+    pub fn stock_snapshot(&self, product_id: u64) -> Result<Option<StockSnapshot>> {
+        StockSnapshot::get(self, product_id)
+    }
+
+    /// Records what Prom.ua confirmed, in one atomic batch.
+    pub fn put_stock_snapshots(&self, snaps: &[(u64, StockSnapshot)]) -> Result<()> {
+        StockSnapshot::put(self, snaps)
+    }
+
+    /// Marks the snapshots of `ids` unconfirmed before a push of them is sent: from now
+    /// until Prom.ua confirms, the store does not claim to know what Prom holds. The
+    /// caller flushes before sending.
+    pub fn mark_stock_unconfirmed(&self, ids: &[u64]) -> Result<()> {
+        StockSnapshot::mark_unconfirmed(self, ids)
+    }
+
+    pub fn stock_snapshots(&self) -> Result<Vec<(u64, StockSnapshot)>> {
+        self.trees
+            .snapshots
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                Ok((
+                    id_key(StockSnapshot::TREE, &k)?,
+                    decode(StockSnapshot::TREE, &v)?,
+                ))
+            })
+            .collect()
+    }
+
+    pub fn price_snapshot(&self, product_id: u64) -> Result<Option<PriceSnapshot>> {
+        PriceSnapshot::get(self, product_id)
+    }
+
+    /// Marks the price snapshots of `ids` unconfirmed before their push is sent.
+    pub fn mark_prices_unconfirmed(&self, ids: &[u64]) -> Result<()> {
+        PriceSnapshot::mark_unconfirmed(self, ids)
+    }
+
+    pub fn put_price_snapshots(&self, snaps: &[(u64, PriceSnapshot)]) -> Result<()> {
+        PriceSnapshot::put(self, snaps)
+    }
+}

@@ -1,0 +1,115 @@
+//! The fixed set of trees, each by name, and the transactions over them: inside one,
+//! code reads `tx.stock` and `tx.journal`, never a position in a tuple.
+
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+
+use super::{Result, Store, StoreError};
+
+/// Declares [`Trees`] from one list of (field, tree name): the only place where the
+/// order of the trees matters, so that a field always gets its own tree.
+macro_rules! trees {
+    ($($(#[$doc:meta])* $field:ident: $name:literal,)+) => {
+        /// One of each tree of the store: `Trees<sled::Tree>` in the store,
+        /// [`Tx`] inside a transaction.
+        #[derive(Clone)]
+        pub(super) struct Trees<T> {
+            $($(#[$doc])* pub(super) $field: T,)+
+        }
+
+        /// How many trees there are.
+        pub(super) const COUNT: usize = [$($name),+].len();
+
+        impl<T> Trees<T> {
+            /// Every tree made from its name (sled's name on disk), in list order.
+            pub(super) fn try_from_names<E>(
+                mut make: impl FnMut(&'static str) -> std::result::Result<T, E>,
+            ) -> std::result::Result<Self, E> {
+                Ok(Self { $($field: make($name)?,)+ })
+            }
+
+            /// Every tree with its name, in list order.
+            pub(super) fn named(&self) -> [(&'static str, &T); COUNT] {
+                [$(($name, &self.$field)),+]
+            }
+        }
+    };
+}
+
+trees! {
+    /// `generation` (see `durability.rs`) and the orders cursor.
+    meta: "meta",
+    /// Product id → [`super::Product`].
+    products: "products",
+    /// SKU → product id.
+    sku_index: "sku_index",
+    /// (product id, warehouse) → quantity.
+    stock: "stock",
+    /// Product id → Prom id.
+    links: "links",
+    /// Prom id → product id.
+    links_by_prom: "links_by_prom",
+    /// Product id → [`super::StockSnapshot`]: the stock Prom.ua last confirmed.
+    snapshots: "stock_snapshots",
+    /// (job, start) → [`crate::report::RunRecord`].
+    runs: "runs",
+    /// Every stock move: sequence number → [`super::JournalEntry`].
+    journal: "journal",
+    /// Linked products changed since their last on-change push.
+    dirty: "dirty",
+    /// Warehouse names ever used.
+    warehouses: "warehouses",
+    /// Prom order id → [`super::LocalOrder`].
+    orders: "orders",
+    /// Product id → quantity reserved by open orders (the sum of their `reserved`).
+    reserved: "reserved",
+    /// Product id → [`super::PriceSnapshot`]: the price Prom.ua last confirmed.
+    price_snapshots: "price_snapshots",
+    /// Prom id → [`super::StagedProduct`]: Prom products downloaded without creating anything.
+    staged: "staged",
+}
+
+/// The trees as one transaction sees them.
+pub(super) type Tx<'a> = Trees<&'a TransactionalTree>;
+
+/// What a transaction's body returns: `?` takes sled's errors and [`StoreError`]s
+/// (a record that does not decode aborts the transaction with its own error).
+pub(super) type TxResult<T> = std::result::Result<T, ConflictableTransactionError<StoreError>>;
+
+impl From<StoreError> for ConflictableTransactionError<StoreError> {
+    fn from(e: StoreError) -> Self {
+        ConflictableTransactionError::Abort(e)
+    }
+}
+
+/// Aborts a transaction with the caller's mistake ([`StoreError::Invalid`]).
+pub(super) fn abort<T>(msg: impl Into<String>) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(StoreError::Invalid(
+        msg.into(),
+    )))
+}
+
+impl Store {
+    /// Runs `body` as one sled transaction over the trees (all of them: sled 0.34
+    /// serialises every transaction under one lock anyway, and what a transaction touches
+    /// is what it reads and writes). The body may run again on a conflict: no I/O, no
+    /// range scans, no use of the store's own trees inside.
+    pub(super) fn transact<T>(&self, body: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T> {
+        let trees = self.trees.named().map(|(_, tree)| tree);
+        let result = trees[..].transaction(|views: &Vec<TransactionalTree>| {
+            let mut views = views.iter();
+            let tx = Tx::try_from_names(|name| {
+                views.next().ok_or_else(|| {
+                    StoreError::Sled(sled::Error::ReportableBug(format!(
+                        "no transactional view of tree {name}"
+                    )))
+                })
+            })?;
+            body(&tx)
+        });
+        result.map_err(|e| match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => e.into(),
+        })
+    }
+}
