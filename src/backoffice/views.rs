@@ -11,9 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Money;
 use crate::report::RunRecord;
-use crate::store::{
-    Actor, JournalEntry, LocalLine, LocalOrder, Product, StagedProduct, StockSnapshot,
-};
+use crate::store::{JournalEntry, LocalLine, LocalOrder, Product, StagedProduct, StockSnapshot};
 
 /// A local product's own fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +99,8 @@ pub struct StockMove {
     pub before: i64,
     pub after: i64,
     pub delta: i64,
-    pub actor: Actor,
+    /// Who moved it: `cli`, `api`, `csv`, `order`, `import` or `system`.
+    pub actor: String,
     pub reason: Option<String>,
 }
 
@@ -116,7 +115,7 @@ impl From<JournalEntry> for StockMove {
             before: e.before,
             after: e.after,
             delta: e.delta,
-            actor: e.actor,
+            actor: e.actor.to_string(),
             reason: e.reason,
         }
     }
@@ -199,6 +198,15 @@ impl From<LocalLine> for OrderLineView {
     }
 }
 
+/// Who placed an order (flattened into the order's JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyerView {
+    /// The buyer's name parts, joined.
+    pub client: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
 /// An order imported from Prom.ua, with what it reserves and ships.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderView {
@@ -214,22 +222,19 @@ pub struct OrderView {
     pub status_pending: bool,
     pub created_at: Option<DateTime<FixedOffset>>,
     pub modified_at: Option<DateTime<FixedOffset>>,
-    pub client: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    #[serde(flatten)]
+    pub buyer: BuyerView,
     pub total: Option<Money>,
     pub lines: Vec<OrderLineView>,
+    // The API always sends these four: unlike the stored record, no defaults for
+    // answers written before they existed.
     /// What the order reserves now: (product id, quantity).
-    #[serde(default)]
     pub reserved: Vec<(u64, i64)>,
     /// The order is at the done status: it reserves nothing.
-    #[serde(default)]
     pub stock_moved: bool,
     /// What its done status moved out of stock: (product id, quantity).
-    #[serde(default)]
     pub shipped: Vec<(u64, i64)>,
     /// First seen already done: its stock left before the back office knew it.
-    #[serde(default)]
     pub adopted_done: bool,
     pub imported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -252,9 +257,11 @@ impl From<LocalOrder> for OrderView {
             status_pending: o.status_pending,
             created_at: o.created_at,
             modified_at: o.modified_at,
-            client: o.client,
-            phone: o.phone,
-            email: o.email,
+            buyer: BuyerView {
+                client: o.client,
+                phone: o.phone,
+                email: o.email,
+            },
             total: o.total,
             lines: o.lines.into_iter().map(Into::into).collect(),
             reserved: o.reserved,

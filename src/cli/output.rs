@@ -150,7 +150,7 @@ pub(super) fn orders_table(orders: &[OrderView]) -> String {
             o.status,
             o.prom_status.as_deref().unwrap_or("-"),
             o.lines.len(),
-            o.client,
+            o.buyer.client,
             if o.has_unlinked_lines() {
                 "  [unlinked lines]"
             } else {
@@ -172,8 +172,8 @@ pub(super) fn order_text(o: &OrderView) -> String {
             ""
         },
         o.prom_status.as_deref().unwrap_or("-"),
-        o.client,
-        o.phone.as_deref().unwrap_or(""),
+        o.buyer.client,
+        o.buyer.phone.as_deref().unwrap_or(""),
         or_dash(o.total.as_ref().map(|m| &m.raw))
     );
     for l in &o.lines {

@@ -277,7 +277,7 @@ async fn stock_set_and_adjust_per_warehouse_are_journalled() {
     let journal = c.journal(Some("A/1 б"), 10).await.unwrap();
     assert_eq!(journal.len(), 3);
     assert!(
-        journal.iter().all(|e| e.actor == Actor::Cli),
+        journal.iter().all(|e| e.actor == "cli"),
         "the CLI through the API is journalled as the CLI"
     );
     assert_eq!(journal[2].reason.as_deref(), Some("інвентаризація"));
