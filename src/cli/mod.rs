@@ -21,11 +21,11 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{self, Config};
 use crate::jobs::{JobContext, run_job};
 use crate::prom::PromClient;
-use crate::prom::sandbox::{
+use crate::report::Outcome;
+use crate::sandbox::{
     Catalogue, DefaultListing, FaultRates, LastId, Sandbox, SandboxOptions, SandboxProduct,
     generate_catalogue,
 };
-use crate::report::Outcome;
 use crate::store::{Store, StoreError};
 
 pub const EXIT_FAILED_ITEMS: u8 = 1;

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Child, Output};
 use std::time::Duration;
 
-use promua_sync::prom::sandbox::SandboxOptions;
+use promua_sync::sandbox::SandboxOptions;
 use promua_sync::store::{Actor, Store};
 
 use crate::helpers::*;

@@ -1,6 +1,6 @@
 //! The binary's job commands against the sandbox.
 
-use promua_sync::prom::sandbox::SandboxOptions;
+use promua_sync::sandbox::SandboxOptions;
 
 use crate::helpers::*;
 

@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use promua_sync::daemon::{Control, run};
-use promua_sync::prom::sandbox::SandboxOptions;
 use promua_sync::report::Outcome;
+use promua_sync::sandbox::SandboxOptions;
 use promua_sync::store::Store;
 use tokio_util::sync::CancellationToken;
 

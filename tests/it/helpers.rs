@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use promua_sync::config::{self, Config};
 use promua_sync::jobs::JobContext;
 use promua_sync::prom::PromClient;
-use promua_sync::prom::sandbox::{
+use promua_sync::sandbox::{
     RunningSandbox, Sandbox, SandboxOptions, SandboxProduct, generate_products,
 };
 use promua_sync::store::Store;

@@ -6,8 +6,8 @@ use std::time::Duration;
 use promua_sync::backoffice::{BackOffice, Ledger, LinkRequest, OrderStatusSet};
 use promua_sync::config::{self, Config};
 use promua_sync::jobs::{JobRun, run_job};
-use promua_sync::prom::sandbox::{OrderChange, SandboxOptions, SandboxOrder, SandboxOrderLine};
 use promua_sync::report::Outcome;
+use promua_sync::sandbox::{OrderChange, SandboxOptions, SandboxOrder, SandboxOrderLine};
 use promua_sync::store::{Actor, NewProduct, Store};
 use rust_decimal::Decimal;
 

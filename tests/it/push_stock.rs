@@ -1,8 +1,8 @@
 //! The stock job against the sandbox: what Prom received, and what the store kept.
 
 use promua_sync::jobs::run_job;
-use promua_sync::prom::sandbox::SandboxOptions;
 use promua_sync::report::Outcome;
+use promua_sync::sandbox::SandboxOptions;
 use promua_sync::store::Store;
 
 use crate::helpers::*;
@@ -211,7 +211,7 @@ async fn dry_run_plans_and_sends_and_writes_nothing() {
 
 #[tokio::test]
 async fn only_items_in_processed_ids_and_not_in_errors_are_confirmed() {
-    use promua_sync::prom::sandbox::ScriptedFault;
+    use promua_sync::sandbox::ScriptedFault;
     let env = Env::new(4, SandboxOptions::default(), |_| 3).await;
     let config = env.config("*/5 * * * *");
     let store = Store::open(&config.store.path).unwrap();

@@ -4,7 +4,7 @@
 
 use std::process::Output;
 
-use promua_sync::prom::sandbox::{SandboxOptions, generate_products};
+use promua_sync::sandbox::{SandboxOptions, generate_products};
 use promua_sync::store::Store;
 
 use crate::helpers::*;

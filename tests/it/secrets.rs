@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use promua_sync::prom::sandbox::SandboxOptions;
+use promua_sync::sandbox::SandboxOptions;
 
 use crate::helpers::*;
 
@@ -40,7 +40,7 @@ fn run(path: &std::path::Path, args: &[&str], env_token: Option<&str>) -> String
 
 /// The daemon at trace level until the sandbox has seen it call; returns its output.
 async fn daemon(
-    sandbox: &promua_sync::prom::sandbox::Sandbox,
+    sandbox: &promua_sync::sandbox::Sandbox,
     path: &std::path::Path,
     env_token: Option<&str>,
 ) -> String {
