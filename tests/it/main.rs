@@ -10,6 +10,7 @@ mod durability;
 mod helpers;
 mod import;
 mod limits;
+mod logging;
 mod orders;
 mod prom;
 mod push_stock;
