@@ -174,11 +174,11 @@ async fn a_revoked_token_fails_the_run_once_with_a_clear_error_and_writes_no_sna
 async fn update_balances_off_skips_the_run() {
     let env = Env::new(5, SandboxOptions::default(), |_| 3).await;
     let path = env.write_config("*/5 * * * *", "");
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        "warehouses = [\"main\"]",
-        "warehouses = [\"main\"]\nupdate_balances = false",
+    patch_file(
+        &path,
+        "warehouses = [\"main\"]\n",
+        "warehouses = [\"main\"]\nupdate_balances = false\n",
     );
-    std::fs::write(&path, text).unwrap();
     let config = promua_sync::config::load(&path).unwrap();
     assert!(
         config
