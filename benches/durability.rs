@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use promua_sync::backoffice::{BackOffice, CsvKind, CsvOptions, Ledger};
 use promua_sync::jobs::{JobContext, run_job};
 use promua_sync::prom::PromClient;
-use promua_sync::prom::sandbox::{Sandbox, SandboxOptions, generate_products};
+use promua_sync::sandbox::{Sandbox, SandboxOptions, generate_products};
 use promua_sync::store::{Actor, NewProduct, Store};
 use tokio_util::sync::CancellationToken;
 

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{JobConfig, JobKind, PromConfig, PushStockOptions, Schedule, SyncConfig};
 use crate::jobs::{JobContext, JobRun, run_job};
 use crate::prom::PromClient;
-use crate::prom::sandbox::{Sandbox, SandboxOptions, generate_products};
+use crate::sandbox::{Sandbox, SandboxOptions, generate_products};
 use crate::store::Store;
 
 /// Runs the demo, printing each run's report to stdout.

@@ -10,4 +10,5 @@ pub mod jobs;
 pub mod logging;
 pub mod prom;
 pub mod report;
+pub mod sandbox;
 pub mod store;

@@ -1,5 +1,8 @@
 //! Logs: to journald (with priorities, so `journalctl -p err` works) when systemd
-//! gives us a journal stream, else plain lines on stderr. Never both.
+//! gives us a journal stream, else plain lines on stderr. Never both. Colours only on a
+//! terminal, and not when `NO_COLOR` is set (no-color.org): a pipe or a file gets plain text.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -25,7 +28,13 @@ pub fn init(default: &str) {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
+                .with_ansi(colour_on_stderr())
                 .with_target(false),
         )
         .init();
+}
+
+/// Whether stderr is a terminal and `NO_COLOR` is unset or empty.
+fn colour_on_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

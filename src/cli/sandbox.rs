@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{EXIT_ERROR, EXIT_USAGE, fail};
-use crate::prom::sandbox::{
+use crate::sandbox::{
     Catalogue, DefaultListing, FaultRates, LastId, Sandbox, SandboxOptions, SandboxProduct,
     generate_catalogue,
 };

@@ -1,5 +1,5 @@
 //! Prom.ua: the client (the only code that speaks HTTP to Prom.ua), its DTOs and
-//! errors, and the sandbox that emulates the same API on loopback.
+//! errors. The emulator of the same API is `crate::sandbox`.
 
 mod client;
 pub mod dto;
@@ -7,7 +7,6 @@ mod error;
 mod groups;
 mod orders;
 mod products;
-pub mod sandbox;
 
 pub use client::{PAGE_LIMIT, PromClient, PromConfig};
 pub use error::PromError;

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Child, Output};
 use std::time::Duration;
 
-use promua_sync::prom::sandbox::SandboxOptions;
+use promua_sync::sandbox::SandboxOptions;
 use promua_sync::store::{Actor, Store};
 
 use crate::helpers::*;
@@ -126,10 +126,7 @@ async fn cli_stock_changes_reach_the_sandbox_in_one_batch_after_the_debounce() {
     let env = Env::new(40, SandboxOptions::default(), |_| 1).await;
     // The scheduled job runs once a year: only the on-change push can send.
     let config = env.write_config("0 0 1 1 *", "");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("[sync]\n", "[sync]\npush_debounce_ms = 2500\n");
-    std::fs::write(&config, text).unwrap();
+    patch_file(&config, "[sync]\n", "[sync]\npush_debounce_ms = 2500\n");
     // What Prom has is already confirmed: only the changes below are to send.
     {
         let store = Store::open(&env.store_path()).unwrap();
@@ -358,11 +355,12 @@ fn check_refused(config: &Path, phase: &str, cases: &[Refused]) {
 async fn bad_quantities_warehouses_and_prom_ids_are_refused_and_change_nothing() {
     let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
     let config = env.write_config("0 0 1 1 *", "");
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace("[sync]\n", "[sync]\nlocal_warehouses = [\"returns\"]\n")
-        .replace("[admin]\n", "[admin]\nmax_csv_body_mb = 1\n");
-    std::fs::write(&config, text).unwrap();
+    patch_file(
+        &config,
+        "[sync]\n",
+        "[sync]\nlocal_warehouses = [\"returns\"]\n",
+    );
+    patch_file(&config, "[admin]\n", "[admin]\nmax_csv_body_mb = 1\n");
     let sku = env.catalogue[0].sku.clone().unwrap();
     let sku = sku.as_str();
     let dir = env.dir.path();

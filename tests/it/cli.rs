@@ -1,6 +1,6 @@
 //! The binary's job commands against the sandbox.
 
-use promua_sync::prom::sandbox::SandboxOptions;
+use promua_sync::sandbox::SandboxOptions;
 
 use crate::helpers::*;
 
@@ -91,13 +91,7 @@ async fn job_run_with_failed_items_exits_1_and_unknown_job_exits_2() {
 async fn dry_run_prints_the_plan_without_a_token_and_sends_nothing() {
     let env = Env::new(3, SandboxOptions::default(), |i| i as i64 - 1).await;
     let path = env.write_config("*/5 * * * *", "");
-    std::fs::write(
-        &path,
-        std::fs::read_to_string(&path)
-            .unwrap()
-            .replace("token_file = \"token\"\n", ""),
-    )
-    .unwrap();
+    patch_file(&path, "token_file = \"token\"\n", "");
     let generation = || std::fs::read_to_string(env.store_path().join("promua-sync.generation"));
     let before = generation().unwrap();
     let out = bin()

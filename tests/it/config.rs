@@ -778,11 +778,15 @@ schedule = "0 3 * * *"
 warehouse = "WAREHOUSE"
 "#;
 
+/// [`WAREHOUSES`] with its reservation warehouse and the import's warehouse filled in.
+fn warehouses(reserve: &str, warehouse: &str) -> String {
+    let text = patch(WAREHOUSES, "\"RESERVE\"", &format!("\"{reserve}\""));
+    patch(&text, "\"WAREHOUSE\"", &format!("\"{warehouse}\""))
+}
+
 #[test]
 fn warehouses_named_by_the_configuration_must_be_declared() {
-    let text = WAREHOUSES
-        .replace("RESERVE", "nowhere")
-        .replace("WAREHOUSE", "nowhere");
+    let text = warehouses("nowhere", "nowhere");
     let errors = refused(&text, &[]);
     assert_eq!(errors.errors.len(), 2, "{errors}");
     for (key, after) in [
@@ -806,16 +810,12 @@ fn warehouses_named_by_the_configuration_must_be_declared() {
     }
     // update_balances into a local warehouse: declared, so fine; into a pushed one too.
     for w in ["returns", "shop"] {
-        let text = WAREHOUSES
-            .replace("RESERVE", "main")
-            .replace("WAREHOUSE", w);
+        let text = warehouses("main", w);
         let config = load(text.as_bytes(), &[]).unwrap();
         assert_eq!(config.sync.known_warehouses(), ["main", "shop", "returns"]);
     }
     // Orders reserve the stock Prom.ua is shown: a local warehouse will not do.
-    let text = WAREHOUSES
-        .replace("RESERVE", "returns")
-        .replace("WAREHOUSE", "main");
+    let text = warehouses("returns", "main");
     let errors = refused(&text, &[]);
     let e = error_at(&errors, "sync.reserve_warehouse");
     assert!(
@@ -825,9 +825,7 @@ fn warehouses_named_by_the_configuration_must_be_declared() {
     );
     // And check-config refuses what it used to pass.
     let dir = tempfile::tempdir().unwrap();
-    let bad = WAREHOUSES
-        .replace("RESERVE", "nowhere")
-        .replace("WAREHOUSE", "nowhere");
+    let bad = warehouses("nowhere", "nowhere");
     std::fs::write(dir.path().join("jobs.toml"), bad).unwrap();
     let out = bin()
         .current_dir(dir.path())

@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use promua_sync::daemon::{Control, run};
-use promua_sync::prom::sandbox::SandboxOptions;
 use promua_sync::report::Outcome;
+use promua_sync::sandbox::SandboxOptions;
 use promua_sync::store::Store;
 use tokio_util::sync::CancellationToken;
 
@@ -123,11 +123,8 @@ async fn sigterm_mid_run_exits_zero_and_leaves_a_consistent_store() {
         ..SandboxOptions::default()
     };
     let env = Env::new(1000, opts, |i| (i % 9) as i64).await;
-    let path = env.write_config("* * * * * *", "");
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("max_concurrency = 2", "max_concurrency = 1");
-    std::fs::write(&path, text).unwrap();
+    let path = env.write_config_any_admin_port("* * * * * *", "");
+    patch_file(&path, "max_concurrency = 2\n", "max_concurrency = 1\n");
 
     let mut child = bin()
         .args(["run", "--config"])
@@ -214,7 +211,7 @@ async fn reload_applies_a_good_config_and_keeps_the_old_one_on_a_bad_one() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(env.sandbox.requests().is_empty());
 
-    env.write_config("* * * * * *", "");
+    env.write_config_any_admin_port("* * * * * *", "");
     reload_tx.send(()).await.unwrap();
     wait_for("a run on the new schedule", Duration::from_secs(10), || {
         store.last_run("stock").unwrap().is_some()

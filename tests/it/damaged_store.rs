@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use promua_sync::prom::sandbox::SandboxOptions;
+use promua_sync::sandbox::SandboxOptions;
 
 use crate::helpers::*;
 
@@ -122,7 +122,7 @@ fn every_command_fails_clearly(config: &Path, store: &Path, case: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truncated_and_bit_flipped_stores_fail_clearly_with_exit_3() {
     let env = Env::new(2_000, SandboxOptions::default(), |i| (i % 9) as i64 + 1).await;
-    let config = env.write_config("0 0 1 1 *", "");
+    let config = env.write_config_any_admin_port("0 0 1 1 *", "");
     let good = env.dir.path().join("store.good");
     copy_dir(&env.store_path(), &good);
     let store = env.store_path();

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Child;
 use std::time::Duration;
 
-use promua_sync::prom::sandbox::SandboxOptions;
+use promua_sync::sandbox::SandboxOptions;
 use promua_sync::store::{Actor, StockChange, Store};
 
 use crate::helpers::*;
@@ -44,7 +44,7 @@ async fn admin_api_writes_answered_before_a_sigkill_are_all_there_after_restart(
             let res = http
                 .put(format!(
                     "http://127.0.0.1:{}/v1/stock/{sku}",
-                    env.admin_port
+                    env.admin_port()
                 ))
                 .bearer_auth(token.trim())
                 .json(&serde_json::json!({

@@ -2,12 +2,13 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::{Duration, Instant};
 
 use promua_sync::config::{self, Config};
 use promua_sync::jobs::JobContext;
 use promua_sync::prom::PromClient;
-use promua_sync::prom::sandbox::{
+use promua_sync::sandbox::{
     RunningSandbox, Sandbox, SandboxOptions, SandboxProduct, generate_products,
 };
 use promua_sync::store::Store;
@@ -19,17 +20,51 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub sandbox: RunningSandbox,
     pub catalogue: Vec<SandboxProduct>,
-    /// The admin API port of this environment's daemon (free when the Env was made).
-    pub admin_port: u16,
+    /// See [`Env::admin_port`].
+    admin_port: AtomicU16,
 }
 
-/// A loopback port nobody listens on right now.
+/// A loopback port nobody listened on a moment ago. Racy: the listener is gone when this
+/// returns, so anything (a sandbox binding port 0, another test run) may take the port
+/// first. Only for an address a test must write down before the daemon starts; the
+/// daemon's start retries on "Address already in use" ([`start_daemon_at`]).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// `text` with its one `anchor` replaced by `replacement`. Panics unless the anchor occurs
+/// exactly once: a template that changed must fail the test, not quietly test another
+/// configuration.
+pub fn patch(text: &str, anchor: &str, replacement: &str) -> String {
+    let n = text.matches(anchor).count();
+    assert_eq!(n, 1, "{anchor:?} occurs {n} times (not once) in:\n{text}");
+    text.replacen(anchor, replacement, 1)
+}
+
+/// [`patch`] on a file, in place.
+pub fn patch_file(path: &Path, anchor: &str, replacement: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::write(path, patch(&text, anchor, replacement)).unwrap();
+}
+
+/// The `[admin] listen` line of a config file on `port` (loopback).
+fn listen_line(port: u16) -> String {
+    format!("listen = \"127.0.0.1:{port}\"\n")
+}
+
+/// The port of the one `listen = "127.0.0.1:N"` line in a config text.
+fn listen_port(text: &str) -> u16 {
+    let ports: Vec<u16> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("listen = \"127.0.0.1:"))
+        .map(|rest| rest.trim_end_matches('"').parse().unwrap())
+        .collect();
+    assert_eq!(ports.len(), 1, "one [admin] listen line wanted in:\n{text}");
+    ports[0]
 }
 
 impl Env {
@@ -62,7 +97,7 @@ impl Env {
             dir,
             sandbox,
             catalogue,
-            admin_port: free_port(),
+            admin_port: AtomicU16::new(free_port()),
         };
         let store = Store::open(&env.store_path()).unwrap();
         for (i, p) in env.catalogue.iter().enumerate() {
@@ -81,8 +116,26 @@ impl Env {
         self.dir.path().join("store")
     }
 
-    /// Writes jobs.toml with one push_stock job named `stock` and returns its path.
+    /// The admin API port in the config files [`Env::write_config`] writes, and the one
+    /// the daemon [`Env::start_daemon`] started listens on (a new one if another process
+    /// took the first).
+    pub fn admin_port(&self) -> u16 {
+        self.admin_port.load(Ordering::SeqCst)
+    }
+
+    /// Writes jobs.toml with one push_stock job named `stock` and returns its path. The
+    /// admin API listens on [`Env::admin_port`].
     pub fn write_config(&self, schedule: &str, extra: &str) -> PathBuf {
+        self.write_config_on(schedule, extra, self.admin_port())
+    }
+
+    /// [`Env::write_config`] for a daemon whose admin API the test never calls: port 0, so
+    /// the kernel picks a free port as the daemon binds and nothing can take it first.
+    pub fn write_config_any_admin_port(&self, schedule: &str, extra: &str) -> PathBuf {
+        self.write_config_on(schedule, extra, 0)
+    }
+
+    fn write_config_on(&self, schedule: &str, extra: &str, admin_port: u16) -> PathBuf {
         let path = self.dir.path().join("jobs.toml");
         std::fs::write(
             &path,
@@ -102,8 +155,7 @@ path = "store"
 warehouses = ["main"]
 
 [admin]
-listen = "127.0.0.1:{admin_port}"
-
+{listen}
 [daemon]
 shutdown_grace_secs = 10
 {extra}
@@ -113,15 +165,17 @@ kind = "push_stock"
 schedule = "{schedule}"
 "#,
                 self.sandbox.base_url(),
-                admin_port = self.admin_port,
+                listen = listen_line(admin_port),
             ),
         )
         .unwrap();
         path
     }
 
+    /// The loaded [`Env::write_config_any_admin_port`]: for jobs run in the test, and for
+    /// the daemon run in-process, whose admin API no test here calls.
     pub fn config(&self, schedule: &str) -> Config {
-        config::load(&self.write_config(schedule, "")).unwrap()
+        config::load(&self.write_config_any_admin_port(schedule, "")).unwrap()
     }
 }
 
@@ -215,47 +269,80 @@ pub fn cli(config: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// Starts `promua-sync run` (its output in `daemon.log` beside the store) and waits until
-/// the admin API on `admin_port` answers `/health`.
-pub async fn start_daemon_at(dir: &Path, config: &Path, admin_port: u16) -> std::process::Child {
-    let log = std::fs::File::create(dir.join("daemon.log")).unwrap();
-    let mut child = bin()
-        .args(["run", "--config"])
-        .arg(config)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let health = format!("http://127.0.0.1:{admin_port}/health");
+/// Starts `promua-sync run --config config` (its output in `daemon.log` in `dir`) and
+/// waits until it has bound the admin API (its log says so) and `/health` answers there.
+/// The daemon cannot report a port the kernel picked, so the config names one, from
+/// [`free_port`], which another process may take first: when the daemon exits with
+/// "Address already in use", the config file gets a new port and the start is tried
+/// again. Returns the daemon and the port it listens on.
+pub async fn start_daemon_at(dir: &Path, config: &Path) -> (std::process::Child, u16) {
+    start_daemon_with(dir, config, |_| {}).await
+}
+
+/// [`start_daemon_at`], with `setup` applied to the command before each start.
+pub async fn start_daemon_with(
+    dir: &Path,
+    config: &Path,
+    setup: impl Fn(&mut std::process::Command),
+) -> (std::process::Child, u16) {
+    const STARTS: usize = 5;
+    let log_path = dir.join("daemon.log");
     let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..500 {
-        if http
-            .get(&health)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
+    for start in 1..=STARTS {
+        let port = listen_port(&std::fs::read_to_string(config).unwrap());
+        let log = std::fs::File::create(&log_path).unwrap();
+        let mut cmd = bin();
+        setup(&mut cmd);
+        let mut child = cmd
+            .args(["run", "--config"])
+            .arg(config)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let bound = format!("admin API on http://127.0.0.1:{port}/");
+        let health = format!("http://127.0.0.1:{port}/health");
+        for _ in 0..500 {
+            if let Some(status) = child.try_wait().unwrap() {
+                let text = std::fs::read_to_string(&log_path).unwrap();
+                assert!(
+                    text.contains("Address already in use") && start < STARTS,
+                    "the daemon exited ({status}) before its admin API came up:\n{text}"
+                );
+                eprintln!("admin port {port} was taken: starting again on another");
+                patch_file(config, &listen_line(port), &listen_line(free_port()));
+                break;
+            }
+            // Only once our daemon has bound the port can the answer be its own.
+            if std::fs::read_to_string(&log_path).unwrap().contains(&bound)
+                && http
+                    .get(&health)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success())
+            {
+                return (child, port);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        if child.try_wait().unwrap().is_none() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "the daemon's admin API did not come up:\n{}",
+                std::fs::read_to_string(&log_path).unwrap()
+            );
+        }
     }
-    if !up {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    assert!(
-        up,
-        "the daemon's admin API did not come up:\n{}",
-        std::fs::read_to_string(dir.join("daemon.log")).unwrap()
-    );
-    child
+    unreachable!("every start ends in a return or a panic")
 }
 
 impl Env {
-    /// [`start_daemon_at`] for this environment.
+    /// [`start_daemon_at`] for this environment; [`Env::admin_port`] follows the port the
+    /// daemon got, and so do the config files written after.
     pub async fn start_daemon(&self, config: &Path) -> std::process::Child {
-        start_daemon_at(self.dir.path(), config, self.admin_port).await
+        let (child, port) = start_daemon_at(self.dir.path(), config).await;
+        self.admin_port.store(port, Ordering::SeqCst);
+        child
     }
 }

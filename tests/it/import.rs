@@ -6,10 +6,10 @@ use std::net::{Ipv4Addr, SocketAddr};
 use promua_sync::backoffice::{AcceptLinks, BackOffice, BackofficeError, Ledger};
 use promua_sync::config::{self, Config};
 use promua_sync::jobs::run_job;
-use promua_sync::prom::sandbox::{
+use promua_sync::report::{Outcome, RunRecord};
+use promua_sync::sandbox::{
     Catalogue, RunningSandbox, Sandbox, SandboxOptions, SandboxProduct, generate_catalogue,
 };
-use promua_sync::report::{Outcome, RunRecord};
 use promua_sync::store::{Actor, NewProduct, Store};
 
 use crate::helpers::*;
@@ -409,30 +409,28 @@ async fn stage_downloads_without_creating_and_mass_linking_links_as_chosen() {
         w.sandbox.product(free[0]).unwrap().quantity_in_stock,
         Some(13)
     );
-    let placed = w
-        .sandbox
-        .place_order(promua_sync::prom::sandbox::SandboxOrder {
-            id: 0,
-            date_created: chrono::Utc::now(),
-            date_modified: chrono::Utc::now(),
-            client_first_name: "Євген".into(),
-            client_last_name: "Олійник".into(),
-            client_second_name: None,
-            phone: "+380501234567".into(),
-            email: None,
-            status: "pending".into(),
-            delivery_provider: None,
-            delivery_cost: Default::default(),
-            cancellation_reason: None,
-            lines: vec![promua_sync::prom::sandbox::SandboxOrderLine {
-                product_id: Some(free[1]),
-                external_id: None,
-                name: "x".into(),
-                sku: None,
-                price: Default::default(),
-                quantity: 1.into(),
-            }],
-        });
+    let placed = w.sandbox.place_order(promua_sync::sandbox::SandboxOrder {
+        id: 0,
+        date_created: chrono::Utc::now(),
+        date_modified: chrono::Utc::now(),
+        client_first_name: "Євген".into(),
+        client_last_name: "Олійник".into(),
+        client_second_name: None,
+        phone: "+380501234567".into(),
+        email: None,
+        status: "pending".into(),
+        delivery_provider: None,
+        delivery_cost: Default::default(),
+        cancellation_reason: None,
+        lines: vec![promua_sync::sandbox::SandboxOrderLine {
+            product_id: Some(free[1]),
+            external_id: None,
+            name: "x".into(),
+            sku: None,
+            price: Default::default(),
+            quantity: 1.into(),
+        }],
+    });
     let job = w.config.jobs.iter().find(|j| j.name == "orders").unwrap();
     run_job(
         job,
@@ -473,7 +471,7 @@ async fn the_import_dry_run_prints_its_plan_and_changes_nothing() {
     };
     let sb = Sandbox::new(SandboxOptions {
         token: TOKEN.into(),
-        default_listing: promua_sync::prom::sandbox::DefaultListing::All,
+        default_listing: promua_sync::sandbox::DefaultListing::All,
         ..Default::default()
     });
     sb.load(cat);

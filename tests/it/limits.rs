@@ -117,36 +117,13 @@ async fn a_100_mb_body_gets_413_and_the_daemon_peak_memory_stays_small() {
         ),
     )
     .unwrap();
-    let log = std::fs::File::create(dir.path().join("daemon.log")).unwrap();
-    let mut child = crate::helpers::bin()
-        .env("PROMUA_SYNC__PROM__TOKEN", "unused-no-job-calls-prom")
-        .args(["run", "--config"])
-        .arg(&config)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let (mut child, port) = crate::helpers::start_daemon_with(dir.path(), &config, |cmd| {
+        cmd.env("PROMUA_SYNC__PROM__TOKEN", "unused-no-job-calls-prom");
+    })
+    .await;
     let pid = child.id();
     let addr = format!("127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..500 {
-        if http
-            .get(format!("http://{addr}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(
-        up,
-        "the daemon did not come up:\n{}",
-        std::fs::read_to_string(dir.path().join("daemon.log")).unwrap()
-    );
     let token = promua_sync::admin::token::read(&dir.path().join("admin-token")).unwrap();
     // Warm up the paths the big bodies take, with small ones.
     let fill = b"SKU-000001,main,12\n".repeat(64 << 10 >> 4);

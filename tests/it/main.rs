@@ -10,6 +10,7 @@ mod durability;
 mod helpers;
 mod import;
 mod limits;
+mod logging;
 mod on_change;
 mod orders;
 mod prom;

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use promua_sync::jobs::{Mode, on_change, run_job};
-use promua_sync::prom::sandbox::{SandboxOptions, ScriptedFault};
 use promua_sync::report::Outcome;
+use promua_sync::sandbox::{SandboxOptions, ScriptedFault};
 use promua_sync::store::{DIRTY_STOCK, Store};
 
 use crate::helpers::*;

@@ -6,8 +6,8 @@ use std::time::Duration;
 use promua_sync::backoffice::{BackOffice, Ledger, LinkRequest, OrderStatusSet};
 use promua_sync::config::{self, Config};
 use promua_sync::jobs::{JobRun, run_job};
-use promua_sync::prom::sandbox::{OrderChange, SandboxOptions, SandboxOrder, SandboxOrderLine};
 use promua_sync::report::Outcome;
+use promua_sync::sandbox::{OrderChange, SandboxOptions, SandboxOrder, SandboxOrderLine};
 use promua_sync::store::{Actor, NewProduct, Store};
 use rust_decimal::Decimal;
 
@@ -36,10 +36,11 @@ ending = 0.99
 
 fn configure(env: &Env, schedule: &str) -> Config {
     let path = env.write_config(schedule, JOBS);
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("[sync]\n", "[sync]\nupdate_statuses = true\nupdate_prices = true\nreserve_statuses = [\"pending\", \"received\"]\ndone_status = \"delivered\"\n");
-    std::fs::write(&path, text).unwrap();
+    patch_file(
+        &path,
+        "[sync]\n",
+        "[sync]\nupdate_statuses = true\nupdate_prices = true\nreserve_statuses = [\"pending\", \"received\"]\ndone_status = \"delivered\"\n",
+    );
     config::load(&path).unwrap()
 }
 
@@ -59,6 +60,33 @@ async fn dry(config: &Config, store: &Store, name: &str) -> JobRun {
     )
     .await
     .unwrap()
+}
+
+/// The seller sets an order's local status (as `orders set-status` does).
+async fn set_status(office: &BackOffice, id: i64, status: &str) {
+    office
+        .set_order_status(
+            id,
+            &OrderStatusSet {
+                status: status.into(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// The seller sets a product's price (as `prices set` does).
+async fn set_price(office: &BackOffice, sku: &str, price: &str) {
+    office
+        .set_price(
+            sku,
+            &promua_sync::backoffice::PriceSet {
+                price: price.parse().unwrap(),
+                currency: None,
+            },
+        )
+        .await
+        .unwrap();
 }
 
 fn office(config: &Config, store: &Store) -> BackOffice {
@@ -165,15 +193,7 @@ async fn an_order_holds_stock_cancelling_releases_it_and_completing_moves_it() {
         "3 reserved"
     );
 
-    office
-        .set_order_status(
-            a.id,
-            &OrderStatusSet {
-                status: "canceled".into(),
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&office, a.id, "canceled").await;
     run(&config, &store, "stock").await;
     assert_eq!(
         env.sandbox.product(p.id).unwrap().quantity_in_stock,
@@ -188,15 +208,7 @@ async fn an_order_holds_stock_cancelling_releases_it_and_completing_moves_it() {
         env.sandbox.product(p.id).unwrap().quantity_in_stock,
         Some(6)
     );
-    office
-        .set_order_status(
-            b.id,
-            &OrderStatusSet {
-                status: "delivered".into(),
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&office, b.id, "delivered").await;
     let local = store.product_by_sku(&sku).unwrap().unwrap();
     assert_eq!(
         store.stock_of(local.id).unwrap(),
@@ -334,15 +346,7 @@ async fn local_statuses_reach_prom_with_reasons_and_unmapped_ones_are_reported()
         .iter()
         .zip(["received", "cancelled_by_buyer", "on_hold"])
     {
-        office
-            .set_order_status(
-                *id,
-                &OrderStatusSet {
-                    status: status.into(),
-                },
-            )
-            .await
-            .unwrap();
+        set_status(&office, *id, status).await;
     }
     env.sandbox.clear_requests();
     let r = run(&config, &store, "statuses").await.record;
@@ -405,16 +409,7 @@ async fn prices_follow_the_rules_and_only_changes_are_sent() {
     let store = Store::open(&config.store.path).unwrap();
     let office = office(&config, &store);
     for (p, price) in env.catalogue.iter().zip(["100", "250.40", "9.99"]) {
-        office
-            .set_price(
-                p.sku.as_deref().unwrap(),
-                &promua_sync::backoffice::PriceSet {
-                    price: price.parse().unwrap(),
-                    currency: None,
-                },
-            )
-            .await
-            .unwrap();
+        set_price(&office, p.sku.as_deref().unwrap(), price).await;
     }
     env.sandbox.clear_requests();
     let r = run(&config, &store, "prices").await.record;
@@ -437,11 +432,11 @@ async fn prices_follow_the_rules_and_only_changes_are_sent() {
 async fn a_push_that_would_zero_30_percent_with_a_20_percent_guard_writes_nothing() {
     let env = Env::new(10, SandboxOptions::default(), |_| 4).await;
     let path = env.write_config("0 0 1 1 *", "");
-    let text = std::fs::read_to_string(&path).unwrap().replace(
+    patch_file(
+        &path,
         "schedule = \"0 0 1 1 *\"\n",
         "schedule = \"0 0 1 1 *\"\nmax_zero_share_percent = 20\n",
     );
-    std::fs::write(&path, text).unwrap();
     let config = config::load(&path).unwrap();
     let store = Store::open(&config.store.path).unwrap();
     assert_eq!(run(&config, &store, "stock").await.record.confirmed, 10);
@@ -507,15 +502,7 @@ async fn every_jobs_dry_run_prints_its_plan() {
             .to_string()
     );
     run(&config, &store, "orders").await;
-    office
-        .set_order_status(
-            placed.id,
-            &OrderStatusSet {
-                status: "cancelled_by_buyer".into(),
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&office, placed.id, "cancelled_by_buyer").await;
     insta::assert_snapshot!(
         "dry_run_push_statuses",
         dry(&config, &store, "statuses")
@@ -525,16 +512,7 @@ async fn every_jobs_dry_run_prints_its_plan() {
             .to_string()
     );
     for (p, price) in env.catalogue.iter().zip(["100", "250.40", "9.99"]) {
-        office
-            .set_price(
-                p.sku.as_deref().unwrap(),
-                &promua_sync::backoffice::PriceSet {
-                    price: price.parse().unwrap(),
-                    currency: None,
-                },
-            )
-            .await
-            .unwrap();
+        set_price(&office, p.sku.as_deref().unwrap(), price).await;
     }
     insta::assert_snapshot!(
         "dry_run_push_prices",
@@ -579,17 +557,16 @@ async fn a_daemon_killed_mid_import_leaves_no_duplicate_and_misses_no_order() {
             (Some(99_000_001), "EXT", 1),
         ]));
     }
-    let spawn = || {
-        bin()
+    for round in 0..3 {
+        // Nobody calls these daemons' admin API: port 0, the kernel picks a free one.
+        let mut child = bin()
             .args(["run", "--config"])
             .arg(&path)
+            .env("PROMUA_SYNC__ADMIN__LISTEN", "127.0.0.1:0")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .unwrap()
-    };
-    for round in 0..3 {
-        let mut child = spawn();
+            .unwrap();
         let before = env.sandbox.requests().len();
         wait_for("an import under way", Duration::from_secs(30), || {
             env.sandbox
@@ -618,18 +595,8 @@ async fn a_daemon_killed_mid_import_leaves_no_duplicate_and_misses_no_order() {
         }
     }
     // A last, undisturbed run.
-    let child = spawn();
     let want: Vec<i64> = env.sandbox.orders().iter().map(|o| o.id).collect();
-    let admin = format!("http://127.0.0.1:{}/health", env.admin_port);
-    wait_for("the daemon up", Duration::from_secs(20), || {
-        std::net::TcpStream::connect(
-            admin
-                .trim_start_matches("http://")
-                .trim_end_matches("/health"),
-        )
-        .is_ok()
-    })
-    .await;
+    let child = env.start_daemon(&path).await;
     let store_path = env.store_path();
     tokio::time::sleep(Duration::from_secs(4)).await;
     nix::sys::signal::kill(
@@ -682,45 +649,21 @@ async fn leaving_the_done_status_puts_the_stock_back_and_history_is_not_shipped_
     );
     assert_eq!(store.reserved_of(local.id).unwrap(), 3);
 
-    office
-        .set_order_status(
-            live.id,
-            &OrderStatusSet {
-                status: "delivered".into(),
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&office, live.id, "delivered").await;
     assert_eq!(
         store.stock_of(local.id).unwrap(),
         vec![("main".to_string(), 7)]
     );
     assert_eq!(store.reserved_of(local.id).unwrap(), 0);
     // A mistake, undone: the stock comes back and the order holds it again.
-    office
-        .set_order_status(
-            live.id,
-            &OrderStatusSet {
-                status: "received".into(),
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&office, live.id, "received").await;
     assert_eq!(
         store.stock_of(local.id).unwrap(),
         vec![("main".to_string(), 10)]
     );
     assert_eq!(store.reserved_of(local.id).unwrap(), 3);
     // A local change made while Prom confirmed an older one stays pending.
-    office
-        .set_order_status(
-            live.id,
-            &OrderStatusSet {
-                status: "delivered".into(),
-            },
-        )
-        .await
-        .unwrap();
+    set_status(&office, live.id, "delivered").await;
     store
         .confirm_order_statuses(&[(live.id, "received".into(), "received".into())])
         .unwrap();
@@ -733,11 +676,11 @@ async fn leaving_the_done_status_puts_the_stock_back_and_history_is_not_shipped_
 async fn the_cli_uses_the_configured_reservation_warehouse() {
     let env = Env::new(2, SandboxOptions::default(), |_| 0).await;
     let path = env.write_config("0 0 1 1 *", JOBS);
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        "warehouses = [\"main\"]",
-        "warehouses = [\"kyiv\", \"main\"]",
+    patch_file(
+        &path,
+        "warehouses = [\"main\"]\n",
+        "warehouses = [\"kyiv\", \"main\"]\n",
     );
-    std::fs::write(&path, text).unwrap();
     let config = config::load(&path).unwrap();
     let sku = env.catalogue[0].sku.clone().unwrap();
     {
@@ -840,16 +783,7 @@ async fn a_price_change_is_pushed_on_change_through_the_rules() {
         _ => unreachable!(),
     };
     let sku = env.catalogue[2].sku.clone().unwrap();
-    office
-        .set_price(
-            &sku,
-            &promua_sync::backoffice::PriceSet {
-                price: "200".parse().unwrap(),
-                currency: None,
-            },
-        )
-        .await
-        .unwrap();
+    set_price(&office, &sku, "200").await;
     let ctx = context(&config, &store);
     let r = promua_sync::jobs::on_change::push_prices(&ctx, &opts)
         .await
@@ -889,19 +823,13 @@ async fn an_interrupted_status_push_leaves_prom_status_unknown_and_a_later_chang
         .place_order(order(vec![(Some(env.catalogue[0].id), &sku, 1)]))
         .id;
     run(&config, &store, "orders").await;
-    let set = |status: &str| OrderStatusSet {
-        status: status.into(),
-    };
-    office.set_order_status(id, &set("received")).await.unwrap();
+    set_status(&office, id, "received").await;
     run(&config, &store, "statuses").await;
     assert_eq!(env.sandbox.order(id).unwrap().status, "received");
 
     // `delivered` goes out: the push marks the order before sending, Prom.ua applies it,
     // and the process dies before Prom's confirmation is stored.
-    office
-        .set_order_status(id, &set("delivered"))
-        .await
-        .unwrap();
+    set_status(&office, id, "delivered").await;
     store.mark_statuses_unconfirmed(&[id]).unwrap();
     env.sandbox.change_order(
         id,
@@ -912,7 +840,7 @@ async fn an_interrupted_status_push_leaves_prom_status_unknown_and_a_later_chang
         },
     );
     // The seller changes their mind: back to `received`, which the store last saw on Prom.
-    office.set_order_status(id, &set("received")).await.unwrap();
+    set_status(&office, id, "received").await;
     let o = store.order(id).unwrap().unwrap();
     assert!(
         o.status_pending,

@@ -9,12 +9,12 @@ use promua_sync::prom::dto::{
     CancellationReason, DeliveryProvider, OrderFilter, OrderStatus, ProductPatch, SetStatus,
     SortDir,
 };
-use promua_sync::prom::sandbox::{
+use promua_sync::prom::{PromClient, PromError};
+use promua_sync::report::Outcome;
+use promua_sync::sandbox::{
     Catalogue, DefaultListing, FaultRates, LastId, OrderChange, RunningSandbox, Sandbox,
     SandboxOptions, ScriptedFault, generate_catalogue,
 };
-use promua_sync::prom::{PromClient, PromError};
-use promua_sync::report::Outcome;
 use promua_sync::store::Store;
 use rust_decimal::Decimal;
 
@@ -49,7 +49,7 @@ async fn sandbox_with(
     (running, client)
 }
 
-fn last(sb: &Sandbox) -> promua_sync::prom::sandbox::RecordedRequest {
+fn last(sb: &Sandbox) -> promua_sync::sandbox::RecordedRequest {
     sb.requests().pop().expect("a request")
 }
 

@@ -1,8 +1,8 @@
 //! The stock job against the sandbox: what Prom received, and what the store kept.
 
 use promua_sync::jobs::run_job;
-use promua_sync::prom::sandbox::SandboxOptions;
 use promua_sync::report::Outcome;
+use promua_sync::sandbox::SandboxOptions;
 use promua_sync::store::Store;
 
 use crate::helpers::*;
@@ -190,11 +190,11 @@ async fn a_revoked_token_fails_the_run_once_with_a_clear_error_and_writes_no_sna
 async fn update_balances_off_skips_the_run() {
     let env = Env::new(5, SandboxOptions::default(), |_| 3).await;
     let path = env.write_config("*/5 * * * *", "");
-    let text = std::fs::read_to_string(&path).unwrap().replace(
-        "warehouses = [\"main\"]",
-        "warehouses = [\"main\"]\nupdate_balances = false",
+    patch_file(
+        &path,
+        "warehouses = [\"main\"]\n",
+        "warehouses = [\"main\"]\nupdate_balances = false\n",
     );
-    std::fs::write(&path, text).unwrap();
     let config = promua_sync::config::load(&path).unwrap();
     assert!(
         config
@@ -235,7 +235,7 @@ async fn dry_run_plans_and_sends_and_writes_nothing() {
 
 #[tokio::test]
 async fn only_items_in_processed_ids_and_not_in_errors_are_confirmed() {
-    use promua_sync::prom::sandbox::ScriptedFault;
+    use promua_sync::sandbox::ScriptedFault;
     let env = Env::new(4, SandboxOptions::default(), |_| 3).await;
     let config = env.config("*/5 * * * *");
     let store = Store::open(&config.store.path).unwrap();

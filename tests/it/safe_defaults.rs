@@ -4,7 +4,7 @@
 
 use std::process::Output;
 
-use promua_sync::prom::sandbox::{SandboxOptions, generate_products};
+use promua_sync::sandbox::{SandboxOptions, generate_products};
 use promua_sync::store::Store;
 
 use crate::helpers::*;
@@ -24,7 +24,8 @@ async fn the_first_import_pushes_no_unrecorded_stock_and_the_default_guard_stops
     env.sandbox
         .upsert_products(generate_products(3_000, 7_000_001, 9));
     let config = env.dir.path().join("jobs.toml");
-    // The README's configuration: no guard options anywhere, update_balances on.
+    // The README's configuration: no guard options anywhere, update_balances on. Only
+    // `job run` runs, which never binds the admin API: port 0 points at nobody.
     std::fs::write(
         &config,
         format!(
@@ -41,7 +42,7 @@ warehouses = ["main"]
 update_balances = true
 
 [admin]
-listen = "127.0.0.1:{}"
+listen = "127.0.0.1:0"
 
 [[job]]
 name = "download"
@@ -55,7 +56,6 @@ kind = "push_stock"
 schedule = "*/10 * * * *"
 "#,
             env.sandbox.base_url(),
-            env.admin_port
         ),
     )
     .unwrap();

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use promua_sync::prom::sandbox::SandboxOptions;
+use promua_sync::sandbox::SandboxOptions;
 
 use crate::helpers::*;
 
@@ -40,7 +40,7 @@ fn run(path: &std::path::Path, args: &[&str], env_token: Option<&str>) -> String
 
 /// The daemon at trace level until the sandbox has seen it call; returns its output.
 async fn daemon(
-    sandbox: &promua_sync::prom::sandbox::Sandbox,
+    sandbox: &promua_sync::sandbox::Sandbox,
     path: &std::path::Path,
     env_token: Option<&str>,
 ) -> String {
@@ -105,7 +105,7 @@ async fn the_token_never_leaks() {
 
     // 1. The secret is the wrong token (from the environment): every call gets a 401.
     let bad = Env::new(8, SandboxOptions::default(), |i| i as i64).await;
-    let bad_path = bad.write_config("* * * * * *", "");
+    let bad_path = bad.write_config_any_admin_port("* * * * * *", "");
     tokio::task::block_in_place(|| {
         for args in [
             &["check-config"][..],
@@ -135,7 +135,7 @@ async fn the_token_never_leaks() {
     //    carry it, with an item rejected so that errors are printed too.
     let good = Env::with_token(SECRET, 8, SandboxOptions::default(), |i| i as i64).await;
     good.sandbox.reject(good.catalogue[2].id, "відхилено");
-    let good_path = good.write_config("* * * * * *", "");
+    let good_path = good.write_config_any_admin_port("* * * * * *", "");
     tokio::task::block_in_place(|| {
         outputs.push(run(&good_path, &["check-config", "--online"], None));
         outputs.push(run(&good_path, &["job", "run", "stock"], None));

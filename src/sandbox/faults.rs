@@ -81,7 +81,7 @@ pub(super) fn respond(fault: ScriptedFault, retry_after: u64) -> Response {
                     "dropped by the sandbox",
                 ))
             })));
-            resp.extensions_mut().insert(super::handlers::Dropped);
+            resp.extensions_mut().insert(super::record::Dropped);
             resp
         }
         ScriptedFault::Malformed => (

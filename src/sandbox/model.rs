@@ -5,6 +5,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::domain::AVAILABLE;
+
 /// The company's root group: not listed by `groups/list`.
 pub const ROOT_GROUP_ID: i64 = 1;
 
@@ -32,7 +34,7 @@ pub struct SandboxProduct {
 }
 
 fn default_presence() -> String {
-    "available".into()
+    AVAILABLE.into()
 }
 fn default_currency() -> String {
     "UAH".into()
@@ -290,7 +292,7 @@ mod tests {
             order_money(Decimal::new(123456789, 2)),
             "1\u{a0}234\u{a0}567,89\u{a0}грн"
         );
-        let back = crate::prom::dto::Money::parse(&order_money(Decimal::new(123456789, 2)));
+        let back = crate::domain::Money::parse(&order_money(Decimal::new(123456789, 2)));
         assert_eq!(back.amount, Some(Decimal::new(123456789, 2)));
     }
 }

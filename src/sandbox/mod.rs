@@ -3,10 +3,12 @@
 //! `/__sandbox/...` (a prefix Prom.ua does not use) that lists the requests it received,
 //! seeds data, plays a buyer changing orders, and injects faults.
 
+mod control;
 mod faults;
 mod generate;
 mod handlers;
 mod model;
+mod record;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -22,6 +24,7 @@ pub use generate::{Catalogue, generate_catalogue, generate_products};
 pub use model::{
     OrderChange, ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct,
 };
+pub use record::RecordedRequest;
 
 /// Whether `last_id` keeps the item with that id (`<=`) or not (`<`); Prom's docs are
 /// ambiguous, so the sandbox can play either.
@@ -66,25 +69,11 @@ impl Default for SandboxOptions {
             last_id: LastId::Exclusive,
             default_listing: DefaultListing::RootOnly,
             default_limit: 20,
-            max_batch: 100,
+            max_batch: crate::domain::MAX_BATCH,
             latency: Duration::ZERO,
             faults: FaultRates::default(),
         }
     }
-}
-
-/// A request the sandbox received, for tests to assert on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    /// The `Authorization` header as received.
-    pub authorization: Option<String>,
-    /// The body, if it was JSON.
-    pub body: Option<serde_json::Value>,
-    /// The status the sandbox answered (0 for a dropped connection).
-    pub status: u16,
 }
 
 pub(crate) struct State {
@@ -134,8 +123,18 @@ impl Sandbox {
         &self.options
     }
 
+    /// Prom.ua's API under `/api/v1`, the control API under `/__sandbox`, Prom's HTML 404
+    /// elsewhere; every request but the control API's is recorded.
     pub fn router(&self) -> axum::Router {
-        handlers::router(self.clone())
+        axum::Router::new()
+            .nest(handlers::API_PREFIX, handlers::router(self.clone()))
+            .nest(control::CONTROL_PREFIX, control::router())
+            .fallback(handlers::not_found)
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                record::record,
+            ))
+            .with_state(self.clone())
     }
 
     /// Serves on `addr` in the background; see [`RunningSandbox::addr`] for the port.

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::model::{ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct};
+use crate::domain::{AVAILABLE, NOT_AVAILABLE};
 
 /// Everything a sandbox can be seeded with; also the format of `sandbox --seed-file`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -108,9 +109,9 @@ fn product(
         name: name(rng, i + 1),
         sku,
         presence: if quantity > 0 {
-            "available"
+            AVAILABLE
         } else {
-            "not_available"
+            NOT_AVAILABLE
         }
         .into(),
         quantity_in_stock: Some(quantity),

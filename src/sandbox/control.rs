@@ -1,0 +1,124 @@
+//! The control API under `/__sandbox/...` (a prefix Prom.ua does not use): tests and a
+//! person rehearsing a configuration read the request log, seed data, play a buyer
+//! changing orders, refuse edits, inject faults and revoke the token. No token needed.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::faults::{FaultRates, ScriptedFault};
+use super::model::{OrderChange, SandboxOrder, SandboxProduct};
+use super::{Catalogue, RecordedRequest, Sandbox};
+
+/// Where the control API is mounted; its requests are not recorded.
+pub(super) const CONTROL_PREFIX: &str = "/__sandbox";
+
+/// The control routes, to be nested under [`CONTROL_PREFIX`].
+pub(super) fn router() -> Router<Sandbox> {
+    Router::new()
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/products", get(products).post(upsert_products))
+        .route("/catalogue", post(load))
+        .route("/orders", get(orders).post(place_order))
+        .route("/orders/{id}", patch(change_order))
+        .route("/rejections", post(reject).delete(clear_rejections))
+        .route("/faults", get(faults).put(set_faults))
+        .route("/faults/next", post(script_faults))
+        .route("/token", post(token))
+}
+
+async fn requests(State(sb): State<Sandbox>) -> Json<Vec<RecordedRequest>> {
+    Json(sb.requests())
+}
+
+async fn clear_requests(State(sb): State<Sandbox>) -> StatusCode {
+    sb.clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+async fn products(State(sb): State<Sandbox>) -> Json<Vec<SandboxProduct>> {
+    Json(sb.products())
+}
+
+async fn upsert_products(
+    State(sb): State<Sandbox>,
+    Json(products): Json<Vec<SandboxProduct>>,
+) -> StatusCode {
+    sb.upsert_products(products);
+    StatusCode::NO_CONTENT
+}
+
+async fn load(State(sb): State<Sandbox>, Json(catalogue): Json<Catalogue>) -> StatusCode {
+    sb.load(catalogue);
+    StatusCode::NO_CONTENT
+}
+
+async fn orders(State(sb): State<Sandbox>) -> Json<Vec<SandboxOrder>> {
+    Json(sb.orders())
+}
+
+async fn place_order(
+    State(sb): State<Sandbox>,
+    Json(order): Json<SandboxOrder>,
+) -> Json<SandboxOrder> {
+    Json(sb.place_order(order))
+}
+
+async fn change_order(
+    State(sb): State<Sandbox>,
+    Path(id): Path<i64>,
+    Json(change): Json<OrderChange>,
+) -> Response {
+    match sb.change_order(id, change) {
+        Some(o) => Json(o).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct Rejection {
+    id: i64,
+    message: String,
+}
+
+async fn reject(State(sb): State<Sandbox>, Json(r): Json<Vec<Rejection>>) -> StatusCode {
+    for r in r {
+        sb.reject(r.id, &r.message);
+    }
+    StatusCode::NO_CONTENT
+}
+
+async fn clear_rejections(State(sb): State<Sandbox>) -> StatusCode {
+    sb.clear_rejections();
+    StatusCode::NO_CONTENT
+}
+
+async fn faults(State(sb): State<Sandbox>) -> Json<FaultRates> {
+    Json(sb.lock().faults)
+}
+
+async fn set_faults(State(sb): State<Sandbox>, Json(rates): Json<FaultRates>) -> StatusCode {
+    sb.set_faults(rates);
+    StatusCode::NO_CONTENT
+}
+
+async fn script_faults(
+    State(sb): State<Sandbox>,
+    Json(faults): Json<Vec<ScriptedFault>>,
+) -> StatusCode {
+    sb.script_faults(faults);
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct TokenState {
+    revoked: bool,
+}
+
+async fn token(State(sb): State<Sandbox>, Json(t): Json<TokenState>) -> StatusCode {
+    sb.revoke_token(t.revoked);
+    StatusCode::NO_CONTENT
+}
