@@ -78,7 +78,10 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         let listener = crate::admin::bind(admin.listen)
             .await
             .with_context(|| format!("the admin API cannot listen on {}", admin.listen))?;
-        tracing::info!("admin API on {}", admin.base_url());
+        // The address bound, not the one asked for: with port 0 the OS chose it.
+        let mut served = admin.clone();
+        served.listen = listener.local_addr().unwrap_or(admin.listen);
+        tracing::info!("admin API on {}", served.base_url());
         tracker.spawn(crate::admin::serve(
             listener,
             office.clone(),
