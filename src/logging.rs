@@ -16,13 +16,13 @@ pub fn init(default: &str) {
         ))
     });
     let registry = tracing_subscriber::registry().with(filter);
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
-        if let Ok(journald) = tracing_journald::layer() {
-            registry
-                .with(journald.with_syslog_identifier("promua-sync".into()))
-                .init();
-            return;
-        }
+    if std::env::var_os("JOURNAL_STREAM").is_some()
+        && let Ok(journald) = tracing_journald::layer()
+    {
+        registry
+            .with(journald.with_syslog_identifier("promua-sync".into()))
+            .init();
+        return;
     }
     registry
         .with(

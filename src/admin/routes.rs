@@ -23,7 +23,7 @@ use crate::backoffice::{
 use crate::store::{Actor, NewProduct, ProductUpdate};
 
 /// The header a client sets to be journalled as itself (`cli`, `csv`) rather than `api`.
-pub const ACTOR_HEADER: &str = "x-promua-actor";
+pub use crate::backoffice::ACTOR_HEADER;
 
 #[derive(Clone)]
 struct App {

@@ -42,17 +42,8 @@ pub fn load_or_create(path: &Path) -> std::io::Result<String> {
     Ok(token)
 }
 
-/// Reads the token for a client; says where it should be when it is not.
-pub fn read(path: &Path) -> Result<String, String> {
-    match std::fs::read_to_string(path) {
-        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
-        Ok(_) => Err(format!("the admin token file {} is empty", path.display())),
-        Err(e) => Err(format!(
-            "cannot read the admin token {}: {e} (the daemon creates it at its first start; run as a user who can read it)",
-            path.display()
-        )),
-    }
-}
+/// The client side reads the same file (`backoffice`'s admin API client).
+pub use crate::backoffice::read_admin_token as read;
 
 #[cfg(test)]
 mod tests {

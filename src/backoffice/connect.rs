@@ -108,7 +108,7 @@ fn admin_client(admin: &AdminConfig) -> std::result::Result<AdminClient, String>
     if !admin.enabled {
         return Err("[admin] enabled = false".to_string());
     }
-    let token = crate::admin::token::read(&admin.token_file)?;
+    let token = super::read_admin_token(&admin.token_file)?;
     AdminClient::new(&admin.base_url(), token, "cli")
 }
 

@@ -52,13 +52,13 @@ pub(super) async fn link(office: &BackOffice, sku: &str, req: &LinkRequest) -> R
                 }
                 Some(_) => {
                     // Refuse before unlinking, so a failed force leaves things as they were.
-                    if let Some(other) = store.linked_to_prom(req.prom_id)? {
-                        if other != p.id {
-                            return Err(BackofficeError::Conflict(format!(
-                                "Prom product {} is already linked to another local product",
-                                req.prom_id
-                            )));
-                        }
+                    if let Some(other) = store.linked_to_prom(req.prom_id)?
+                        && other != p.id
+                    {
+                        return Err(BackofficeError::Conflict(format!(
+                            "Prom product {} is already linked to another local product",
+                            req.prom_id
+                        )));
                     }
                     store.unlink(p.id)?;
                 }

@@ -33,7 +33,7 @@ pub use input::{
 };
 pub use matching::{Suggestion, suggest};
 pub use office::{BackOffice, JobEntry};
-pub use remote::AdminClient;
+pub use remote::{ACTOR_HEADER, AdminClient, read_admin_token};
 pub use types::*;
 pub use views::*;
 

@@ -57,10 +57,10 @@ fn page(store: &Store, q: &ProductQuery) -> Result<ProductsPage> {
             if !(sku_ok && name_ok) {
                 continue;
             }
-            if let Some(linked) = q.linked {
-                if store.link_of(p.id)?.is_some() != linked {
-                    continue;
-                }
+            if let Some(linked) = q.linked
+                && store.link_of(p.id)?.is_some() != linked
+            {
+                continue;
             }
             out.push(view(store, p)?);
             if out.len() == limit {

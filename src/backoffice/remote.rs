@@ -9,6 +9,21 @@ use serde::de::DeserializeOwned;
 use super::error::ErrorBody;
 use super::*;
 
+/// The header that tells the admin API who makes a change (the journal's actor).
+pub const ACTOR_HEADER: &str = "x-promua-actor";
+
+/// Reads the token for a client; says where it should be when it is not.
+pub fn read_admin_token(path: &std::path::Path) -> std::result::Result<String, String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_string()),
+        Ok(_) => Err(format!("the admin token file {} is empty", path.display())),
+        Err(e) => Err(format!(
+            "cannot read the admin token {}: {e} (the daemon creates it at its first start; run as a user who can read it)",
+            path.display()
+        )),
+    }
+}
+
 pub struct AdminClient {
     http: reqwest::Client,
     base: reqwest::Url,
@@ -51,7 +66,7 @@ impl AdminClient {
         self.http
             .request(method, self.url(segments))
             .bearer_auth(&self.token)
-            .header(crate::admin::ACTOR_HEADER, self.actor)
+            .header(ACTOR_HEADER, self.actor)
     }
 
     async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T> {

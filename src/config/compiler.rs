@@ -121,19 +121,18 @@ impl<'a, 'i> Compiler<'a, 'i> {
                     if is_last
                         && keys.len() == path.len()
                         && matches!(v.get_ref(), DeValue::Array(_))
+                        && let Some(var) = self.env.below(&keys)
                     {
-                        if let Some(var) = self.env.below(&keys) {
-                            return Origin::Env(var.name.clone());
-                        }
+                        return Origin::Env(var.name.clone());
                     }
                     last_found = Some(if is_last && key_span { kspan } else { v.span() });
                     current = Some(v);
                 }
                 None => {
-                    if keys.len() == path.len() {
-                        if let Some(var) = self.env.below(&keys) {
-                            return Origin::Env(var.name.clone());
-                        }
+                    if keys.len() == path.len()
+                        && let Some(var) = self.env.below(&keys)
+                    {
+                        return Origin::Env(var.name.clone());
                     }
                     return last_found.map_or(Origin::None, Origin::File);
                 }

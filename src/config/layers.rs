@@ -252,19 +252,19 @@ pub(super) fn not_utf8(bytes: &[u8], valid_up_to: usize) -> NotUtf8 {
         }
     }
     let line = &text[line_start..line_end];
-    if line.trim_start().starts_with("token") {
-        if let Some(eq) = line.find('=') {
-            let from = line_start + eq + 1;
-            let mut redacted = String::with_capacity(shown.len());
-            for (i, c) in shown.char_indices() {
-                if (from..line_end).contains(&i) && !c.is_whitespace() {
-                    redacted.extend(std::iter::repeat_n('*', c.len_utf8()));
-                } else {
-                    redacted.push(c);
-                }
+    if line.trim_start().starts_with("token")
+        && let Some(eq) = line.find('=')
+    {
+        let from = line_start + eq + 1;
+        let mut redacted = String::with_capacity(shown.len());
+        for (i, c) in shown.char_indices() {
+            if (from..line_end).contains(&i) && !c.is_whitespace() {
+                redacted.extend(std::iter::repeat_n('*', c.len_utf8()));
+            } else {
+                redacted.push(c);
             }
-            shown = redacted;
         }
+        shown = redacted;
     }
     NotUtf8 {
         offset: valid_up_to,

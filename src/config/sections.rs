@@ -91,11 +91,11 @@ impl Compiler<'_, '_> {
                  commands that talk to Prom.ua will refuse to run"
             ));
         }
-        if let Some(t) = &token {
-            if t.chars().any(char::is_whitespace) {
-                self.error(&at("token"), false, "the token contains whitespace", None);
-                ok = false;
-            }
+        if let Some(t) = &token
+            && t.chars().any(char::is_whitespace)
+        {
+            self.error(&at("token"), false, "the token contains whitespace", None);
+            ok = false;
         }
         ok.then(|| PromConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
@@ -287,16 +287,19 @@ impl Compiler<'_, '_> {
             Some(s) => Some(s.trim().to_string()),
             None => Some("delivered".to_string()),
         };
-        if let Some(d) = &done_status {
-            if reserve_statuses.contains(d) && !self.is_broken(&at("reserve_statuses")) {
-                self.error(
-                    &at("done_status"),
-                    false,
-                    format!("`{d}` is also in reserve_statuses: an order cannot both hold and ship stock"),
-                    None,
-                );
-                ok = false;
-            }
+        if let Some(d) = &done_status
+            && reserve_statuses.contains(d)
+            && !self.is_broken(&at("reserve_statuses"))
+        {
+            self.error(
+                &at("done_status"),
+                false,
+                format!(
+                    "`{d}` is also in reserve_statuses: an order cannot both hold and ship stock"
+                ),
+                None,
+            );
+            ok = false;
         }
         let reserve_warehouse = match raw.reserve_warehouse {
             Some(w) => {

@@ -353,11 +353,10 @@ mod tests {
         #[test]
         fn an_ending_is_kept_unless_the_minimum_wins(price in decimal(100_000_000), rules in rules()) {
             let p = price_for(price, &rules);
-            if let (Some(e), None) = (rules.ending, rules.min_price) {
-                if p > Decimal::ZERO {
+            if let (Some(e), None) = (rules.ending, rules.min_price)
+                && p > Decimal::ZERO {
                     prop_assert_eq!(p.fract(), e.normalize());
                 }
-            }
         }
 
         #[test]

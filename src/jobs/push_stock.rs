@@ -66,13 +66,13 @@ pub struct StockPlan {
 
 /// The guards of a push_stock job against a plan: the reason it must not be applied.
 pub fn guard(plan: &StockPlan, opts: &PushStockOptions) -> Option<String> {
-    if let Some(max) = opts.max_changes {
-        if plan.changes.len() > max {
-            return Some(format!(
-                "would change {} products, more than max_changes = {max}",
-                plan.changes.len()
-            ));
-        }
+    if let Some(max) = opts.max_changes
+        && plan.changes.len() > max
+    {
+        return Some(format!(
+            "would change {} products, more than max_changes = {max}",
+            plan.changes.len()
+        ));
     }
     if let Some(max) = opts.max_zero_share_percent {
         let zeroing = plan

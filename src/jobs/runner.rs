@@ -87,10 +87,10 @@ pub async fn run<J: Job>(
     ctx: &JobContext,
     mode: Mode,
 ) -> Result<JobRun, JobError> {
-    if mode == Mode::Apply {
-        if let Some((switch, false)) = job.switch(&ctx.sync) {
-            return Ok(skipped(name, J::KIND, switch));
-        }
+    if mode == Mode::Apply
+        && let Some((switch, false)) = job.switch(&ctx.sync)
+    {
+        return Ok(skipped(name, J::KIND, switch));
     }
     let started = Utc::now();
     let _sending = match (mode, job.lock(ctx)) {

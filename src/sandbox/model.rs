@@ -148,7 +148,7 @@ pub(crate) fn order_money(amount: Decimal) -> String {
     let frac = (rounded.fract().abs() * Decimal::from(100)).trunc();
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             grouped.push('\u{a0}');
         }
         grouped.push(c);

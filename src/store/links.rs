@@ -48,19 +48,19 @@ impl Store {
                 if tx.products.get(be(product_id))?.is_none() {
                     return abort(format!("no product with id {product_id}"));
                 }
-                if let Some(linked) = link_of_in(tx, product_id)? {
-                    if linked != prom_id {
-                        return abort(format!(
-                            "product {product_id} is already linked to Prom product {linked}"
-                        ));
-                    }
+                if let Some(linked) = link_of_in(tx, product_id)?
+                    && linked != prom_id
+                {
+                    return abort(format!(
+                        "product {product_id} is already linked to Prom product {linked}"
+                    ));
                 }
-                if let Some(local) = linked_to_prom_in(tx, prom_id)? {
-                    if local != product_id {
-                        return abort(format!(
-                            "Prom product {prom_id} is already linked to product {local}"
-                        ));
-                    }
+                if let Some(local) = linked_to_prom_in(tx, prom_id)?
+                    && local != product_id
+                {
+                    return abort(format!(
+                        "Prom product {prom_id} is already linked to product {local}"
+                    ));
                 }
                 insert_link(tx, product_id, prom_id)?;
             }

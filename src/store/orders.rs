@@ -388,11 +388,11 @@ impl Store {
     pub fn mark_statuses_unconfirmed(&self, ids: &[i64]) -> Result<()> {
         self.transact(|tx| {
             for id in ids {
-                if let Some(mut o) = order_in(tx, *id)? {
-                    if !o.prom_status_unconfirmed {
-                        o.prom_status_unconfirmed = true;
-                        put_order(tx, *id, &o)?;
-                    }
+                if let Some(mut o) = order_in(tx, *id)?
+                    && !o.prom_status_unconfirmed
+                {
+                    o.prom_status_unconfirmed = true;
+                    put_order(tx, *id, &o)?;
                 }
             }
             Ok(())

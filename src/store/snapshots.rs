@@ -73,11 +73,11 @@ trait Snapshot: Serialize + DeserializeOwned {
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<()> {
         let mut batch = sled::Batch::default();
         for id in ids {
-            if let Some(mut s) = Self::get(store, *id)? {
-                if !*s.unconfirmed() {
-                    *s.unconfirmed() = true;
-                    batch.insert(&be(*id), encode(Self::TREE, &s)?);
-                }
+            if let Some(mut s) = Self::get(store, *id)?
+                && !*s.unconfirmed()
+            {
+                *s.unconfirmed() = true;
+                batch.insert(&be(*id), encode(Self::TREE, &s)?);
             }
         }
         Self::tree(store).apply_batch(batch)?;

@@ -44,12 +44,12 @@ pub(in crate::backoffice) fn import(
     opts: &CsvOptions,
     warehouses: &[String],
 ) -> Result<ImportReport> {
-    if let Some(w) = &opts.warehouse {
-        if kind == CsvKind::Stock {
-            check_warehouse(w, warehouses).map_err(|m| {
-                BackofficeError::Invalid(format!("the warehouse of the file's rows: {m}"))
-            })?;
-        }
+    if let Some(w) = &opts.warehouse
+        && kind == CsvKind::Stock
+    {
+        check_warehouse(w, warehouses).map_err(|m| {
+            BackofficeError::Invalid(format!("the warehouse of the file's rows: {m}"))
+        })?;
     }
     let parsed =
         parse(kind.fields(), kind == CsvKind::Stock, data, opts).map_err(BackofficeError::Rows)?;

@@ -40,10 +40,12 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
         (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return e.into_response(),
     };
     let st = sb.lock();
-    if let Some(g) = group_id {
-        if g != ROOT_GROUP_ID && g != 0 && !st.groups.contains_key(&g) {
-            return error("Group not found");
-        }
+    if let Some(g) = group_id
+        && g != ROOT_GROUP_ID
+        && g != 0
+        && !st.groups.contains_key(&g)
+    {
+        return error("Group not found");
     }
     let products: Vec<Value> = st
         .products
