@@ -33,7 +33,7 @@ pub(super) async fn job_run(config: &Config, name: &str, dry_run: bool, json: bo
             return fail(EXIT_USAGE, &crate::prom::PromError::NoToken.to_string());
         }
     };
-    let store = match open_store(config) {
+    let store = match open_store(config).await {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -221,9 +221,16 @@ fn warn_all(config: &Config) {
     }
 }
 
-/// Opens the store for a command that needs it itself (the daemon, a job run).
-fn open_store(config: &Config) -> Result<Store, u8> {
-    Store::open(&config.store.path).map_err(|e| fail(EXIT_ERROR, &e.to_string()))
+/// Opens the store for a command that needs it itself (the daemon, a job run), on the
+/// blocking pool: opening reads the whole store back and may wait for a lock.
+async fn open_store(config: &Config) -> Result<Store, u8> {
+    let path = config.store.path.clone();
+    match tokio::task::spawn_blocking(move || Store::open(&path)).await {
+        Ok(opened) => opened.map_err(|e| fail(EXIT_ERROR, &e.to_string())),
+        // A panic stays a panic (the store's panic hook words a damaged store).
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(fail(EXIT_ERROR, &format!("opening the store failed: {e}"))),
+    }
 }
 
 /// The ledger of a back-office command: the store, or the daemon's admin API when the

@@ -22,7 +22,7 @@ pub(super) async fn daemon(config: Config) -> u8 {
     if let Err(e) = spawn_signal_handlers(shutdown.clone(), reload_tx) {
         return fail(EXIT_ERROR, &format!("cannot install signal handlers: {e}"));
     }
-    let store = match open_store(&config) {
+    let store = match open_store(&config).await {
         Ok(s) => s,
         Err(code) => return code,
     };

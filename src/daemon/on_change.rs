@@ -26,7 +26,7 @@ pub async fn run(
         }
         wake = false;
         let c = ctx.borrow().clone();
-        if c.store.dirty_count() == 0 {
+        if !c.store.has_dirty() {
             continue;
         }
         tokio::select! {

@@ -32,7 +32,7 @@ pub enum JobError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Prom(#[from] crate::prom::PromError),
-    #[error("the planning task failed: {0}")]
+    #[error("a store task of the job failed: {0}")]
     Join(#[from] tokio::task::JoinError),
 }
 

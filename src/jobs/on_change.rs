@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::future::Future;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::edit_push::{self, Edit};
 use super::runner::{Mode, started_record};
@@ -31,7 +31,10 @@ pub async fn push_stock(ctx: &JobContext) -> Result<Option<RunRecord>, JobError>
         return Ok(None);
     }
     let _sending = ctx.stock_lock.lock().await;
-    over_dirty(ctx, DIRTY_STOCK, |dirty| stock(ctx, dirty)).await
+    over_dirty(ctx, DIRTY_STOCK, |dirty, started| {
+        stock(ctx, dirty, started)
+    })
+    .await
 }
 
 /// The on-change price push, through the rules and guards of the configured `push_prices`
@@ -44,7 +47,10 @@ pub async fn push_prices(
         return Ok(None);
     }
     let _sending = ctx.price_lock.lock().await;
-    over_dirty(ctx, DIRTY_PRICE, |dirty| prices(ctx, opts, dirty)).await
+    over_dirty(ctx, DIRTY_PRICE, |dirty, started| {
+        prices(ctx, opts, dirty, started)
+    })
+    .await
 }
 
 /// Takes the dirty set of one figure, runs `push` over it, and marks again what the push
@@ -55,14 +61,15 @@ async fn over_dirty<F, Fut>(
     push: F,
 ) -> Result<Option<RunRecord>, JobError>
 where
-    F: FnOnce(HashSet<u64>) -> Fut,
+    F: FnOnce(HashSet<u64>, DateTime<Utc>) -> Fut,
     Fut: Future<Output = Result<Settled, JobError>>,
 {
+    let started = Utc::now();
     let taken = ctx.blocking(move |s| s.take_dirty(flag)).await?;
     if taken.is_empty() {
         return Ok(None);
     }
-    let result = push(taken.iter().copied().collect()).await;
+    let result = push(taken.iter().copied().collect(), started).await;
     let again = match &result {
         Ok(settled) => settled.again.clone(),
         Err(_) => taken,
@@ -76,7 +83,11 @@ where
     Ok(record)
 }
 
-async fn stock(ctx: &JobContext, dirty: HashSet<u64>) -> Result<Settled, JobError> {
+async fn stock(
+    ctx: &JobContext,
+    dirty: HashSet<u64>,
+    started: DateTime<Utc>,
+) -> Result<Settled, JobError> {
     let opts = &ctx.on_change_guard;
     let all = push_stock::load(ctx).await?;
     let considered = all.len();
@@ -90,7 +101,7 @@ async fn stock(ctx: &JobContext, dirty: HashSet<u64>) -> Result<Settled, JobErro
     plan.guarded = push_stock::guard(&plan, opts);
     send(
         ctx,
-        (push_stock::ON_CHANGE_JOB, push_stock::KIND),
+        (push_stock::ON_CHANGE_JOB, push_stock::KIND, started),
         considered,
         plan.guarded,
         &plan.changes,
@@ -104,6 +115,7 @@ async fn prices(
     ctx: &JobContext,
     opts: &PushPricesOptions,
     dirty: HashSet<u64>,
+    started: DateTime<Utc>,
 ) -> Result<Settled, JobError> {
     let all = push_prices::load(ctx).await?;
     let considered = all.len();
@@ -120,7 +132,7 @@ async fn prices(
     }
     send(
         ctx,
-        (push_prices::ON_CHANGE_JOB, push_prices::KIND),
+        (push_prices::ON_CHANGE_JOB, push_prices::KIND, started),
         considered,
         plan.guarded,
         &plan.changes,
@@ -133,14 +145,14 @@ async fn prices(
 /// Sends a plan's edits unless guarded; what is not confirmed stays dirty.
 async fn send<E: Edit>(
     ctx: &JobContext,
-    (job, kind): (&str, &str),
+    (job, kind, started): (&str, &str, DateTime<Utc>),
     considered: usize,
     guarded: Option<String>,
     edits: &[E],
     batch_size: usize,
     dirty: HashSet<u64>,
 ) -> Result<Settled, JobError> {
-    let mut r = started_record(job, kind, Mode::Apply, Utc::now());
+    let mut r = started_record(job, kind, Mode::Apply, started);
     r.considered = considered;
     r.planned = edits.len();
     if let Some(why) = guarded {

@@ -75,6 +75,23 @@ pub(super) fn i64_value(tree: &'static str, value: &[u8]) -> Result<i64> {
 }
 
 /// The `stock` key of a product in a warehouse.
+/// The orders import cursor in `meta`: an RFC 3339 date-time.
+pub(super) fn cursor_value(value: &[u8]) -> Result<chrono::DateTime<chrono::Utc>> {
+    std::str::from_utf8(value)
+        .ok()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| {
+            corrupt(
+                "meta",
+                format!(
+                    "the orders import cursor is not a date-time ({} bytes)",
+                    value.len()
+                ),
+            )
+        })
+}
+
 pub(super) fn stock_key(product_id: u64, warehouse: &str) -> Vec<u8> {
     let mut k = be(product_id).to_vec();
     k.extend_from_slice(warehouse.as_bytes());
@@ -178,6 +195,9 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
         }
         "meta" if key == super::durability::GENERATION => {
             i64_value(tree, value)?;
+        }
+        "meta" if key == super::orders::CURSOR_KEY => {
+            cursor_value(value)?;
         }
         _ => {}
     }

@@ -102,6 +102,24 @@ fn a_link_to_a_missing_product() {
     let (_d, s, _, _) = with_products();
     s.trees.links.insert(be(999), &9i64.to_be_bytes()).unwrap();
     assert_corrupt(s.linked_stock(&["main".into()]), "links");
+    assert_corrupt(s.linked_prices(), "links");
+}
+
+#[test]
+fn an_unreadable_orders_cursor() {
+    let (_d, s) = open();
+    s.trees
+        .meta
+        .insert(orders::CURSOR_KEY, &b"yesterday"[..])
+        .unwrap();
+    assert_corrupt(s.orders_cursor(), "meta");
+    // Never overwritten as if there were none: the import stops instead.
+    let now = chrono::Utc::now();
+    assert_corrupt(s.upsert_orders(&[], &policy(), Some(now)), "meta");
+    assert_eq!(
+        s.trees.meta.get(orders::CURSOR_KEY).unwrap().unwrap(),
+        b"yesterday"[..]
+    );
 }
 
 #[test]

@@ -77,7 +77,13 @@ impl Store {
         Ok(())
     }
 
+    /// How many products are marked (a walk of the dirty set, which stays small).
     pub fn dirty_count(&self) -> usize {
         self.trees.dirty.len()
+    }
+
+    /// Whether any product is marked: one lookup, for the on-change push's every wake.
+    pub fn has_dirty(&self) -> bool {
+        !self.trees.dirty.is_empty()
     }
 }

@@ -22,8 +22,13 @@ pub(super) fn held_elsewhere(path: &Path) -> bool {
     matches!(file.try_lock(), Err(TryLockError::WouldBlock))
 }
 
-/// sled's open failed with `e` because the store is held: an I/O error, and the lock is
-/// taken (someone may have taken it between our check before opening and sled's try).
+/// sled's open failed with `e` because the store is held: an I/O error that says so, or
+/// one raised while the lock is taken. The OS is asked only after sled failed: asking
+/// takes the lock for an instant, which must never be what makes another opener fail.
+/// sled's words are checked first because the holder may let go before we ask.
 pub(super) fn is_lock_failure(path: &Path, e: &sled::Error) -> bool {
-    matches!(e, sled::Error::Io(_)) && held_elsewhere(path)
+    let sled::Error::Io(io) = e else {
+        return false;
+    };
+    io.to_string().contains("could not acquire lock") || held_elsewhere(path)
 }

@@ -81,11 +81,6 @@ impl Store {
                 detail: e.to_string(),
             })?;
         }
-        if lock::held_elsewhere(path) {
-            return Err(StoreError::Locked {
-                path: path.to_path_buf(),
-            });
-        }
         // A damaged file can make sled panic while it recovers its log: contain it.
         let (db, trees) = damage::guarded(path, || {
             let db = sled::Config::new()

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{be, decode, encode, i64_value, id_value};
+use super::codec::{be, cursor_value, decode, encode, i64_value, id_value};
 use super::dirty::{DIRTY_STOCK, mark_dirty};
 use super::ledger::apply_move;
 use super::links::{insert_link, link_of_in, linked_to_prom_in};
@@ -80,11 +80,15 @@ pub struct OrderUpsert {
     pub newly_linked_lines: usize,
 }
 
-const CURSOR_KEY: &[u8] = b"orders_cursor";
+pub(super) const CURSOR_KEY: &[u8] = b"orders_cursor";
 
 /// Whole units reserved for a fractional quantity: never sell what is not there.
+/// At most `MAX_QUANTITY`, so that sums over lines and orders never overflow.
 fn units(q: Decimal) -> i64 {
-    q.ceil().to_i64().unwrap_or(i64::MAX).max(0)
+    q.ceil()
+        .to_i64()
+        .unwrap_or(i64::MAX)
+        .clamp(0, crate::domain::MAX_QUANTITY)
 }
 
 /// What an order's linked lines hold, per product.
@@ -325,14 +329,9 @@ impl Store {
                 });
             }
             if let Some(c) = cursor {
-                let current = tx
-                    .meta
-                    .get(CURSOR_KEY)?
-                    .map(|v| String::from_utf8_lossy(&v).into_owned());
-                let keep = current
-                    .as_deref()
-                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                    .is_some_and(|cur| cur >= c);
+                let current = tx.meta.get(CURSOR_KEY)?;
+                let current = current.map(|v| cursor_value(&v)).transpose()?;
+                let keep = current.is_some_and(|cur| cur >= c);
                 if !keep {
                     tx.meta.insert(CURSOR_KEY, c.to_rfc3339().as_bytes())?;
                 }
@@ -451,11 +450,10 @@ impl Store {
 
     /// Where the last import stopped (UTC).
     pub fn orders_cursor(&self) -> Result<Option<DateTime<Utc>>> {
-        Ok(self
-            .trees
+        self.trees
             .meta
             .get(CURSOR_KEY)?
-            .and_then(|v| DateTime::parse_from_rfc3339(&String::from_utf8_lossy(&v)).ok())
-            .map(|t| t.with_timezone(&Utc)))
+            .map(|v| cursor_value(&v))
+            .transpose()
     }
 }

@@ -7,7 +7,9 @@ use std::iter::Peekable;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::codec::{StockValue, decode, decode_borrowed, i64_value, id_key, split_stock_key};
+use super::codec::{
+    StockValue, corrupt, decode, decode_borrowed, i64_value, id_key, split_stock_key,
+};
 use super::snapshots::{ConfirmedStock, PriceSnapshot};
 use super::{Result, Store, StoreError};
 
@@ -145,7 +147,10 @@ impl Store {
     pub fn linked_prices(&self) -> Result<Vec<LinkedPrice>> {
         let mut out = Vec::with_capacity(self.trees.links.len());
         for (id, prom_id) in self.link_pairs()? {
-            let Some(p) = self.product(id)? else { continue };
+            // A link to no product is damage, as `linked_stock` says too.
+            let p = self
+                .product(id)?
+                .ok_or_else(|| corrupt("links", format!("product {id} is linked but missing")))?;
             out.push(LinkedPrice {
                 product_id: id,
                 sku: p.sku,
