@@ -271,8 +271,8 @@ pub fn cli(config: &Path, args: &[&str]) -> std::process::Output {
 
 /// Starts `promua-sync run --config config` (its output in `daemon.log` in `dir`) and
 /// waits until it has bound the admin API (its log says so) and `/health` answers there.
-/// The daemon cannot report a port the kernel picked, so the config names one, from
-/// [`free_port`], which another process may take first: when the daemon exits with
+/// The CLI finds the daemon through the port its config names, so the config names one,
+/// from [`free_port`], which another process may take first: when the daemon exits with
 /// "Address already in use", the config file gets a new port and the start is tried
 /// again. Returns the daemon and the port it listens on.
 pub async fn start_daemon_at(dir: &Path, config: &Path) -> (std::process::Child, u16) {
