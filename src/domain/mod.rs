@@ -1,11 +1,12 @@
 //! The vocabulary every layer shares, and nothing else: money as Prom.ua writes it, Prom's
 //! order statuses, cancellation reasons and presence values, the limits both sides agree on,
-//! and the reservation policy. It imports no other module of the crate, so `store`, `prom`
+//! the reservation policy, and SKU identity (`sku`). It imports no other module of the crate, so `store`, `prom`
 //! and `config` can all use it without importing each other.
 
 mod money;
 mod prom_terms;
 mod reservation;
+pub mod sku;
 
 pub use money::Money;
 pub use prom_terms::{
