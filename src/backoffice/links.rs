@@ -10,10 +10,12 @@ use super::{
 use crate::store::{Product, Store, StoreError};
 
 fn link_view(store: &Store, p: &Product) -> Result<LinkView> {
+    let prom_id = store.link_of(p.id)?;
     Ok(LinkView {
         sku: p.sku.clone(),
         name: p.name.clone(),
-        prom_id: store.link_of(p.id)?,
+        prom_id,
+        prom_gone_since: prom_id.map(|id| store.gone_since(id)).transpose()?.flatten(),
     })
 }
 
@@ -33,38 +35,60 @@ pub(super) async fn list(office: &BackOffice, unlinked_only: bool) -> Result<Vec
         .await
 }
 
-/// Links one product; relinking the stored orders scans them, so on the blocking pool.
+/// Why `links link` refuses `prom_id` without `--force`: Prom.ua deleted it, or the
+/// store never met it (no catalogue walk, staged row, link or order line named it).
+fn unknown_prom_id(store: &Store, prom_id: i64) -> Result<Option<String>> {
+    if let Some(since) = store.gone_since(prom_id)? {
+        return Ok(Some(format!(
+            "Prom product {prom_id} was deleted on Prom.ua (it answered 404 on {}): not linked; --force links it anyway",
+            since.format("%Y-%m-%d")
+        )));
+    }
+    if !store.knows_prom_id(prom_id)? {
+        return Ok(Some(format!(
+            "Prom product {prom_id} was never seen: no import_products run listed it, and no staged product, link or order line names it; check the id, run an import_products job, or link with --force"
+        )));
+    }
+    Ok(None)
+}
+
+/// Links one product by hand: refuses a Prom id the store never met or that Prom.ua
+/// deleted (unless forced), and a product linked to a live Prom product (unless forced);
+/// a link to a deleted one gives way. Forgets the remembered unlinks of both. Relinking
+/// the stored orders scans them, so on the blocking pool.
 pub(super) async fn link(office: &BackOffice, sku: &str, req: &LinkRequest) -> Result<LinkView> {
     check_prom_id(req.prom_id).map_err(|m| BackofficeError::Invalid(format!("prom_id: {m}")))?;
     let (sku, req, policy) = (sku.to_string(), req.clone(), office.policy());
     let (view, relinked) = office
         .blocking(move |store| {
             let p = product(store, &sku)?;
-            match store.link_of(p.id)? {
-                Some(existing) if existing == req.prom_id => {
-                    return Ok((link_view(store, &p)?, None));
+            let existing = store.link_of(p.id)?;
+            let gone = store.gone_since(req.prom_id)?.is_some();
+            if existing == Some(req.prom_id) && !(gone && req.force) {
+                return Ok((link_view(store, &p)?, None));
+            }
+            if !req.force {
+                if let Some(why) = unknown_prom_id(store, req.prom_id)? {
+                    return Err(BackofficeError::Conflict(why));
                 }
-                Some(existing) if !req.force => {
+                if let Some(existing) = existing
+                    && store.gone_since(existing)?.is_none()
+                {
                     return Err(BackofficeError::Conflict(format!(
                         "{} is already linked to Prom product {existing}; unlink it first or force",
                         p.sku
                     )));
                 }
-                Some(_) => {
-                    // Refuse before unlinking, so a failed force leaves things as they were.
-                    if let Some(other) = store.linked_to_prom(req.prom_id)?
-                        && other != p.id
-                    {
-                        return Err(BackofficeError::Conflict(format!(
-                            "Prom product {} is already linked to another local product",
-                            req.prom_id
-                        )));
-                    }
-                    store.unlink(p.id)?;
-                }
-                None => {}
             }
-            store.link(p.id, req.prom_id).map_err(|e| match e {
+            if let Some(other) = store.linked_to_prom(req.prom_id)?
+                && other != p.id
+            {
+                return Err(BackofficeError::Conflict(format!(
+                    "Prom product {} is already linked to another local product",
+                    req.prom_id
+                )));
+            }
+            store.relink(p.id, req.prom_id).map_err(|e| match e {
                 StoreError::Invalid(m) => BackofficeError::Conflict(m),
                 e => e.into(),
             })?;
@@ -83,10 +107,12 @@ pub(super) async fn link(office: &BackOffice, sku: &str, req: &LinkRequest) -> R
     Ok(view)
 }
 
+/// Unlinks a product by hand, and remembers it: automatic linking (an import) leaves the
+/// product and the Prom product alone until one of them is linked by hand.
 pub(super) async fn unlink(office: &BackOffice, sku: &str) -> Result<LinkView> {
     let store = office.store();
     let p = product(store, sku)?;
-    if store.unlink(p.id)?.is_none() {
+    if store.unlink_by_hand(p.id, chrono::Utc::now())?.is_none() {
         return Err(BackofficeError::NotFound(format!(
             "{} is not linked",
             p.sku
@@ -154,6 +180,7 @@ pub(super) async fn accept(office: &BackOffice, req: &AcceptLinks) -> Result<Vec
             sku: s.local_sku,
             name: s.local_name,
             prom_id: Some(s.prom_id),
+            prom_gone_since: None,
         })
         .collect())
 }
@@ -162,20 +189,21 @@ pub(super) async fn accept(office: &BackOffice, req: &AcceptLinks) -> Result<Vec
 /// the blocking pool.
 pub(super) async fn apply(office: &BackOffice, data: &[u8]) -> Result<ImportReport> {
     let (data, policy) = (data.to_vec(), office.policy());
-    let n = office
+    let (rows, made) = office
         .blocking(move |store| {
-            let n = matching::apply(store, &data)?;
+            let (rows, made) = matching::apply(store, &data)?;
             for (_, prom_id) in store.link_pairs()? {
                 store.relink_orders(prom_id, &policy)?;
             }
-            Ok(n)
+            Ok((rows, made))
         })
         .await?;
     office.durable().await?;
     office.touched();
+    // `rows`: the filled-in rows; `updated`: the links among them that are new.
     Ok(ImportReport {
-        rows: n,
-        updated: n,
+        rows,
+        updated: made,
         ..Default::default()
     })
 }

@@ -177,12 +177,14 @@ const APPLY_FIELDS: &[(&str, bool)] = &[("prom_id", true), ("local_sku", true)];
 
 /// Reads a filled-in mapping: rows with both `prom_id` and `local_sku` become links. The
 /// whole file is checked first (with the CSV import's limits on rows and fields); any bad
-/// row and nothing is linked.
-pub(super) fn apply(store: &Store, data: &[u8]) -> Result<usize> {
+/// row and nothing is linked. Returns the filled-in rows and, of them, the links that
+/// were not there before.
+pub(super) fn apply(store: &Store, data: &[u8]) -> Result<(usize, usize)> {
     let rows = super::csv_io::parse(APPLY_FIELDS, false, data, &Default::default())
         .map_err(BackofficeError::Rows)?;
     let mut errors = RowErrors::default();
     let mut pairs = Vec::new();
+    let mut already = 0;
     let mut seen_prom: HashMap<i64, u64> = HashMap::new();
     let mut seen_local: HashMap<u64, u64> = HashMap::new();
     for rec in &rows {
@@ -232,7 +234,8 @@ pub(super) fn apply(store: &Store, data: &[u8]) -> Result<usize> {
             );
         }
         match store.link_of(local.id)? {
-            Some(p) if p != prom_id => err(
+            Some(p) if p == prom_id => already += 1,
+            Some(p) if p != prom_id && store.gone_since(p)?.is_none() => err(
                 "local_sku",
                 format!("{} is already linked to Prom product {p}", local.sku),
             ),
@@ -251,7 +254,7 @@ pub(super) fn apply(store: &Store, data: &[u8]) -> Result<usize> {
         return Err(BackofficeError::Rows(errors));
     }
     store.link_many(&pairs)?;
-    Ok(pairs.len())
+    Ok((pairs.len(), pairs.len() - already))
 }
 
 #[cfg(test)]

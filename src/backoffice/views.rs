@@ -86,6 +86,9 @@ pub struct LinkView {
     pub sku: String,
     pub name: String,
     pub prom_id: Option<i64>,
+    /// When Prom.ua was found to have deleted the linked product (the pushes skip it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prom_gone_since: Option<DateTime<Utc>>,
 }
 
 /// One stock move of the journal.

@@ -163,16 +163,19 @@ pub enum LinksCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Link SKU to a Prom.ua product (one to one).
+    /// Link SKU to a Prom.ua product (one to one). A link to a Prom product deleted on
+    /// Prom.ua gives way; a Prom id never seen (in an import, a staged product or an order)
+    /// or found deleted is refused.
     Link {
         sku: String,
         #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_prom_id)]
         prom_id: i64,
-        /// Replace an existing link of SKU.
+        /// Replace an existing link of SKU; link a Prom id never seen or found deleted.
         #[arg(long)]
         force: bool,
     },
-    /// Remove the link of SKU.
+    /// Remove the link of SKU, and remember it: imports do not link SKU or its Prom
+    /// product again until one of them is linked by hand.
     Unlink { sku: String },
     /// Propose a local product for each unlinked staged Prom product, by name similarity.
     Suggest {

@@ -51,7 +51,14 @@ pub(super) async fn links(config: &Config, cmd: LinksCommand) -> u8 {
             Ok(data) => ledger
                 .apply_links(&data)
                 .await
-                .map(|r| println!("{}: {} link(s) made", file.display(), r.updated)),
+                .map(|r| {
+                    println!(
+                        "{}: {} link(s) made, {} already linked",
+                        file.display(),
+                        r.updated,
+                        r.rows - r.updated
+                    )
+                }),
             Err(e) => Err(e),
         },
     };

@@ -132,6 +132,12 @@ pub enum JobCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A command whose output is cut short (`job run X | head -1`) ends quietly, killed by
+    // SIGPIPE as `git` and `ls` are, instead of panicking in `println!`. Not the daemon nor
+    // the sandbox: a closed log stream must not kill a service.
+    if !matches!(cli.command, Command::Run | Command::Sandbox(_)) {
+        die_quietly_on_closed_stdout();
+    }
     let default_level = match cli.command {
         Command::Run | Command::Sandbox(_) => "info",
         _ => "warn",
@@ -191,6 +197,18 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Orders { command } => orders::orders(&config, command).await,
         Command::Staged { command } => links::staged(&config, command).await,
         Command::Demo { .. } | Command::Sandbox(_) => unreachable!("handled above"),
+    }
+}
+
+/// SIGPIPE back to its default: a write to a closed pipe ends the process. Rust ignores
+/// SIGPIPE so that such a write is an error, which `println!` turns into a panic. Writes
+/// to sockets are unaffected (the standard library sends with `MSG_NOSIGNAL`).
+fn die_quietly_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: called at startup, before any thread exists; `SIG_DFL` is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

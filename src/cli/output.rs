@@ -219,8 +219,11 @@ pub(super) fn staged_table(rows: &[StagedView]) -> String {
 pub(super) fn links_table(links: &[LinkView]) -> String {
     let mut s = format!("{:<20} {:<40} {:>12}\n", "SKU", "NAME", "PROM ID");
     for v in links {
+        let gone = v.prom_gone_since.map_or(String::new(), |t| {
+            format!("  deleted on Prom.ua (found {})", t.format("%Y-%m-%d"))
+        });
         s += &format!(
-            "{:<20} {:<40} {:>12}\n",
+            "{:<20} {:<40} {:>12}{gone}\n",
             v.sku,
             cut(&v.name, 40),
             or_dash(v.prom_id)

@@ -104,6 +104,29 @@ pub async fn run_job(job: &JobConfig, ctx: &JobContext, mode: Mode) -> Result<Jo
     Ok(run)
 }
 
+/// What a push says of the linked products it skips because Prom.ua deleted the products
+/// they are linked to (found by `import_products`), if there are any.
+pub(crate) async fn gone_note(ctx: &JobContext) -> Result<Option<String>, JobError> {
+    let links = ctx.blocking(|s| s.gone_links()).await?;
+    if links.is_empty() {
+        return Ok(None);
+    }
+    const SHOWN: usize = 5;
+    let mut named: Vec<String> = links
+        .iter()
+        .take(SHOWN)
+        .map(|g| format!("{} (Prom id {})", g.sku, g.prom_id))
+        .collect();
+    if links.len() > SHOWN {
+        named.push(format!("and {} more", links.len() - SHOWN));
+    }
+    Ok(Some(format!(
+        "{} linked product(s) skipped: Prom.ua deleted the product each is linked to (HTTP 404, found by import_products): {}; link each to another Prom product (`links link SKU PROM_ID`) or unlink it (`links unlink SKU`)",
+        links.len(),
+        named.join(", ")
+    )))
+}
+
 /// Keeps a run's record, on disk before this returns.
 pub(crate) async fn record(ctx: &JobContext, r: &RunRecord) -> Result<(), JobError> {
     let r = r.clone();

@@ -186,6 +186,7 @@ impl Job for PushPrices<'_> {
         let plan = plan(&load(env.ctx).await?, self.0);
         r.considered = plan.considered;
         r.planned = plan.changes.len();
+        r.notes.extend(super::gone_note(env.ctx).await?);
         Ok(Some(plan))
     }
 

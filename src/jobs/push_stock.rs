@@ -251,6 +251,7 @@ impl Job for PushStock<'_> {
         r.considered = plan.considered;
         r.planned = plan.changes.len();
         r.notes.extend(plan.unrecorded_note(&ctx.sync.warehouses));
+        r.notes.extend(super::gone_note(ctx).await?);
         Ok(Some(plan))
     }
 

@@ -5,7 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
@@ -21,6 +21,7 @@ pub(super) fn router() -> Router<Sandbox> {
     Router::new()
         .route("/requests", get(requests).delete(clear_requests))
         .route("/products", get(products).post(upsert_products))
+        .route("/products/{id}", delete(delete_product))
         .route("/catalogue", post(load))
         .route("/orders", get(orders).post(place_order))
         .route("/orders/{id}", patch(change_order))
@@ -49,6 +50,13 @@ async fn upsert_products(
 ) -> StatusCode {
     sb.upsert_products(products);
     StatusCode::NO_CONTENT
+}
+
+async fn delete_product(State(sb): State<Sandbox>, Path(id): Path<i64>) -> StatusCode {
+    match sb.delete_product(id) {
+        Some(_) => StatusCode::NO_CONTENT,
+        None => StatusCode::NOT_FOUND,
+    }
 }
 
 async fn load(State(sb): State<Sandbox>, Json(catalogue): Json<Catalogue>) -> StatusCode {

@@ -174,6 +174,12 @@ impl Sandbox {
             .extend(products.into_iter().map(|p| (p.id, p)));
     }
 
+    /// The seller deletes a product in the cabinet: it leaves every listing, `products/{id}`
+    /// answers Prom's HTML 404, and edits of it fail with "Продукт не найден". Returns it.
+    pub fn delete_product(&self, id: i64) -> Option<SandboxProduct> {
+        self.lock().products.remove(&id)
+    }
+
     pub fn product(&self, id: i64) -> Option<SandboxProduct> {
         self.lock().products.get(&id).cloned()
     }

@@ -16,9 +16,13 @@
 //! | `dirty` | u64 product id | one byte of flags |
 //! | `warehouses` | name | empty |
 //! | `reserved` | u64 product id | i64 quantity |
+//! | `gone_prom` | i64 Prom id | i64 µs since the epoch |
+//! | `seen_prom` | i64 Prom id | empty |
+//! | `hand_unlinks` | u64 product id | i64 Prom id, i64 µs since the epoch |
 //!
 //! Numbers are big-endian, so that keys sort by id.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::{Result, StoreError};
@@ -136,6 +140,43 @@ impl StockValue {
     }
 }
 
+/// A time kept as i64 microseconds since the epoch.
+pub(super) fn micros_value(tree: &'static str, value: &[u8]) -> Result<DateTime<Utc>> {
+    let us = i64_value(tree, value)?;
+    DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| corrupt(tree, format!("holds a time out of range ({us} µs)")))
+}
+
+pub(super) fn micros(at: DateTime<Utc>) -> [u8; 8] {
+    at.timestamp_micros().to_be_bytes()
+}
+
+/// A `seen_prom` value: nothing.
+fn empty_value(tree: &'static str, value: &[u8]) -> Result<()> {
+    if value.is_empty() {
+        Ok(())
+    } else {
+        Err(wrong_size(tree, "value", value.len(), "0 are"))
+    }
+}
+
+/// A `hand_unlinks` value: the Prom id, then the time.
+pub(super) fn hand_unlink_value(value: &[u8]) -> Result<(i64, DateTime<Utc>)> {
+    const TREE: &str = "hand_unlinks";
+    if value.len() != 16 {
+        return Err(wrong_size(TREE, "value", value.len(), "16 are"));
+    }
+    let (prom, at) = value.split_at(8);
+    Ok((i64_value(TREE, prom)?, micros_value(TREE, at)?))
+}
+
+pub(super) fn encode_hand_unlink(prom_id: i64, at: DateTime<Utc>) -> [u8; 16] {
+    let mut v = [0u8; 16];
+    v[..8].copy_from_slice(&prom_id.to_be_bytes());
+    v[8..].copy_from_slice(&micros(at));
+    v
+}
+
 /// A `dirty` value: one byte of flags.
 pub(super) fn dirty_flags(value: &[u8]) -> Result<u8> {
     match value {
@@ -193,6 +234,18 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
             id_key(tree, key)?;
             dirty_flags(value)?;
         }
+        "gone_prom" => {
+            prom_key(tree, key)?;
+            micros_value(tree, value)?;
+        }
+        "seen_prom" => {
+            prom_key(tree, key)?;
+            empty_value(tree, value)?;
+        }
+        "hand_unlinks" => {
+            id_key(tree, key)?;
+            hand_unlink_value(value)?;
+        }
         "meta" if key == super::durability::GENERATION => {
             i64_value(tree, value)?;
         }
@@ -227,6 +280,19 @@ mod tests {
             "9th byte not UNRECORDED"
         );
         assert!(StockValue::decode(b"1234567890").is_err());
+        assert!(hand_unlink_value(b"12345678").is_err());
+        assert!(empty_value("seen_prom", b"x").is_err());
+        assert!(micros_value("gone_prom", &i64::MAX.to_be_bytes()).is_err());
+    }
+
+    #[test]
+    fn times_and_hand_unlinks_round_trip() {
+        let at = DateTime::from_timestamp_micros(1_767_225_600_123_456).unwrap();
+        assert_eq!(micros_value("gone_prom", &micros(at)).unwrap(), at);
+        assert_eq!(
+            hand_unlink_value(&encode_hand_unlink(-7, at)).unwrap(),
+            (-7, at)
+        );
     }
 
     #[test]

@@ -34,6 +34,26 @@ pub(super) fn insert_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResul
     Ok(())
 }
 
+/// Inside a transaction: removes a link both ways, with what Prom.ua confirmed for the
+/// product's stock and its dirty marks.
+pub(super) fn remove_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResult<()> {
+    tx.links.remove(&be(product_id))?;
+    tx.links_by_prom.remove(&prom_id.to_be_bytes())?;
+    tx.snapshots.remove(&be(product_id))?;
+    tx.dirty.remove(&be(product_id))?;
+    Ok(())
+}
+
+/// How a link is made.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Replace {
+    /// Only a link to a Prom product found deleted (gone) gives way.
+    Gone,
+    /// By hand: the product's link gives way, whatever it is, and the Prom id is no
+    /// longer taken for gone.
+    Any,
+}
+
 impl Store {
     /// Links a local product to a Prom.ua product, one to one.
     pub fn link(&self, product_id: u64, prom_id: i64) -> Result<()> {
@@ -41,19 +61,26 @@ impl Store {
     }
 
     /// Links many (local product, Prom product) pairs in one transaction, each one to one;
-    /// the first conflict aborts them all.
+    /// the first conflict aborts them all. A product linked to a Prom product found
+    /// deleted (gone) is linked anew. The remembered hand unlinks of the products and
+    /// Prom products linked are forgotten.
     pub fn link_many(&self, pairs: &[(u64, i64)]) -> Result<()> {
+        self.link_pairs_with(pairs, Replace::Gone)
+    }
+
+    /// Links a product by hand: its current link (if any) gives way, a gone mark on
+    /// `prom_id` is cleared (the seller says the product is there), and the remembered
+    /// unlinks of both are forgotten, in one transaction.
+    pub fn relink(&self, product_id: u64, prom_id: i64) -> Result<()> {
+        self.link_pairs_with(&[(product_id, prom_id)], Replace::Any)
+    }
+
+    fn link_pairs_with(&self, pairs: &[(u64, i64)], replace: Replace) -> Result<()> {
+        let forgotten = self.unlinks_forgotten_by(pairs)?;
         self.transact(|tx| {
             for &(product_id, prom_id) in pairs {
                 if tx.products.get(be(product_id))?.is_none() {
                     return abort(format!("no product with id {product_id}"));
-                }
-                if let Some(linked) = link_of_in(tx, product_id)?
-                    && linked != prom_id
-                {
-                    return abort(format!(
-                        "product {product_id} is already linked to Prom product {linked}"
-                    ));
                 }
                 if let Some(local) = linked_to_prom_in(tx, prom_id)?
                     && local != product_id
@@ -62,23 +89,37 @@ impl Store {
                         "Prom product {prom_id} is already linked to product {local}"
                     ));
                 }
+                if let Some(linked) = link_of_in(tx, product_id)?
+                    && linked != prom_id
+                {
+                    let gone = tx.gone.get(linked.to_be_bytes())?.is_some();
+                    if replace == Replace::Gone && !gone {
+                        return abort(format!(
+                            "product {product_id} is already linked to Prom product {linked}"
+                        ));
+                    }
+                    remove_link(tx, product_id, linked)?;
+                }
+                if replace == Replace::Any {
+                    tx.gone.remove(&prom_id.to_be_bytes())?;
+                }
                 insert_link(tx, product_id, prom_id)?;
+            }
+            for id in &forgotten {
+                tx.hand_unlinks.remove(&be(*id))?;
             }
             Ok(())
         })
     }
 
     /// Removes a product's link (and what Prom confirmed for its stock). Returns the Prom
-    /// id it had.
+    /// id it had. Not remembered: see [`Store::unlink_by_hand`].
     pub fn unlink(&self, product_id: u64) -> Result<Option<i64>> {
         self.transact(|tx| {
             let Some(prom_id) = link_of_in(tx, product_id)? else {
                 return Ok(None);
             };
-            tx.links.remove(&be(product_id))?;
-            tx.links_by_prom.remove(&prom_id.to_be_bytes())?;
-            tx.snapshots.remove(&be(product_id))?;
-            tx.dirty.remove(&be(product_id))?;
+            remove_link(tx, product_id, prom_id)?;
             Ok(Some(prom_id))
         })
     }

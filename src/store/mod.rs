@@ -12,6 +12,8 @@ mod damage;
 mod dirty;
 mod durability;
 mod error;
+mod gone;
+mod hand_unlinks;
 mod ledger;
 mod links;
 mod lock;
@@ -27,6 +29,8 @@ use std::path::{Path, PathBuf};
 
 pub use dirty::{DIRTY_PRICE, DIRTY_STOCK};
 pub use error::StoreError;
+pub use gone::GoneLink;
+pub use hand_unlinks::HandUnlink;
 pub use ledger::{Actor, JournalEntry, StockChange};
 pub use links::Link;
 pub use orders::{LocalLine, LocalOrder, OrderUpsert};

@@ -1,6 +1,7 @@
 //! What the stock and price planners read about every linked product, each in one pass:
 //! the stock read walks links, products, stock, snapshots and reservations together,
-//! as all five trees sort by product id.
+//! as all five trees sort by product id. A link to a Prom product found deleted (gone,
+//! `gone.rs`) is left out: there is nothing on Prom.ua to send it to.
 
 use std::iter::Peekable;
 
@@ -86,9 +87,11 @@ impl Walk {
 
 impl Store {
     /// Every linked product with its stock summed over `warehouses` and its snapshot,
-    /// in product id order: one merged pass over five id-sorted trees.
+    /// in product id order: one merged pass over five id-sorted trees. Links to gone
+    /// Prom ids are left out.
     pub fn linked_stock(&self, warehouses: &[String]) -> Result<Vec<LinkedStock>> {
         let trees = &self.trees;
+        let gone = self.gone_ids()?;
         let mut products = Walk::new(&trees.products, |k| id_key("products", k));
         let mut stock = Walk::new(&trees.stock, |k| Ok(split_stock_key(k)?.0));
         let mut snaps = Walk::new(&trees.snapshots, |k| id_key("stock_snapshots", k));
@@ -98,6 +101,9 @@ impl Store {
             let (k, v) = kv?;
             let id = id_key("links", &k)?;
             let prom_id = i64_value("links", &v)?;
+            if !gone.is_empty() && gone.contains(&prom_id) {
+                continue;
+            }
             let mut sku = None;
             products.each_of(id, |_, pv| {
                 let p: SkuOnly<'_> = decode_borrowed("products", pv)?;
@@ -143,10 +149,15 @@ impl Store {
         Ok(out)
     }
 
-    /// Every linked product with its local price and the price Prom.ua last confirmed.
+    /// Every linked product with its local price and the price Prom.ua last confirmed;
+    /// links to gone Prom ids are left out.
     pub fn linked_prices(&self) -> Result<Vec<LinkedPrice>> {
+        let gone = self.gone_ids()?;
         let mut out = Vec::with_capacity(self.trees.links.len());
         for (id, prom_id) in self.link_pairs()? {
+            if gone.contains(&prom_id) {
+                continue;
+            }
             // A link to no product is damage, as `linked_stock` says too.
             let p = self
                 .product(id)?

@@ -67,6 +67,15 @@ trees! {
     price_snapshots: "price_snapshots",
     /// Prom id → [`super::StagedProduct`]: Prom products downloaded without creating anything.
     staged: "staged",
+    /// Prom id → when Prom.ua answered 404 for it (i64 µs since the epoch): a product
+    /// deleted on Prom.ua. Links to it stay, and the push planners skip them.
+    gone: "gone_prom",
+    /// Prom ids a catalogue walk showed (empty values): the ids `links link` takes
+    /// without `--force`.
+    seen_prom: "seen_prom",
+    /// Product id → the Prom id it was unlinked from by hand, and when (i64, i64 µs):
+    /// automatic linking leaves both alone until they are linked by hand.
+    hand_unlinks: "hand_unlinks",
 }
 
 /// The trees as one transaction sees them.

@@ -54,6 +54,14 @@ pub(in crate::backoffice) fn parse(
             + 1;
         RowErrors::single(row, "(file)", "the file is not UTF-8 text")
     })?;
+    // The csv crate counts a line at its `\n` but ends a record at the `\r` before it, so
+    // with CRLF endings every row after the header would be numbered one too low
+    // (BurntSushi/rust-csv#395): read CRLF as LF.
+    let text: std::borrow::Cow<'_, str> = if text.contains("\r\n") {
+        text.replace("\r\n", "\n").into()
+    } else {
+        text.into()
+    };
     let header_line = text.lines().next().unwrap_or_default();
     let delimiter = match opts.delimiter {
         Some(c) if c == ',' || c == ';' || c == '\t' => c as u8,
@@ -218,5 +226,29 @@ pub(in crate::backoffice) fn parse(
         Ok(rows)
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIELDS: &[(&str, bool)] = &[("sku", true), ("quantity", true)];
+
+    #[test]
+    fn crlf_rows_are_numbered_as_in_the_file() {
+        for ending in ["\n", "\r\n"] {
+            let text = ["sku,quantity", "A,1", "B,2", "C,3,extra", "D,4", ""].join(ending);
+            let errors = match parse(FIELDS, false, text.as_bytes(), &Default::default()) {
+                Err(e) => e,
+                Ok(_) => panic!("row 4 has a field too many"),
+            };
+            let rows: Vec<u64> = errors.iter().map(|e| e.row).collect();
+            assert_eq!(rows, vec![4], "{ending:?}: {errors}");
+            let ok = ["sku,quantity", "A,1", "", "B,2", ""].join(ending);
+            let rows = parse(FIELDS, false, ok.as_bytes(), &Default::default()).unwrap();
+            let at: Vec<(u64, &str)> = rows.iter().map(|r| (r.row, &r["sku"])).collect();
+            assert_eq!(at, vec![(2, "A"), (4, "B")], "{ending:?}");
+        }
     }
 }

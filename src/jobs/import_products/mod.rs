@@ -3,10 +3,13 @@
 //! `link_only`, `stage`. Hard cases (blank SKU, a SKU on two Prom products, a SKU taken by
 //! a product linked elsewhere, a SKU that changed on Prom since linking) are reported,
 //! never guessed. A second run with nothing changed on either side changes nothing.
+//! Linked and staged Prom products the walk did not show are asked for by id (`gone`):
+//! those Prom.ua answers 404 for are flagged gone, and their staged rows dropped.
 
+mod gone;
 mod plan;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 
@@ -29,6 +32,8 @@ pub struct ImportWork {
     prom: Vec<PromProduct>,
     local: LocalView,
     warehouse: String,
+    /// Linked or staged Prom ids Prom.ua answered 404 for.
+    gone: Vec<i64>,
 }
 
 impl From<ImportWork> for Plan {
@@ -69,8 +74,25 @@ impl Job for ImportProducts<'_> {
             }
         };
         let from = warehouse.clone();
-        let local = ctx.blocking(move |s| LocalView::load(s, &from)).await?;
+        let mut local = ctx.blocking(move |s| LocalView::load(s, &from)).await?;
+        // Products missing from the walk are asked for by id; those found deleted free
+        // their local products for linking in this very plan.
+        let walked: HashSet<i64> = prom.iter().map(|p| p.id).collect();
+        let check = gone::check(client, gone::unlisted(&walked, &local)).await;
+        let gone_cases = check.hard_cases(&local);
+        let now = Utc::now();
+        local.gone.extend(check.gone.iter().map(|id| (*id, now)));
+        let back: Vec<i64> = local
+            .gone
+            .keys()
+            .filter(|id| walked.contains(id))
+            .copied()
+            .collect();
+        for id in &back {
+            local.gone.remove(id);
+        }
         let mut plan = plan(self.0.mode, &prom, &local);
+        plan.hard_cases.extend(gone_cases);
         if let Some(max) = self.0.max_changes.filter(|m| plan.items.len() > *m) {
             plan.guarded = Some(format!(
                 "would make {} changes, more than max_changes = {max}",
@@ -84,11 +106,16 @@ impl Job for ImportProducts<'_> {
             .iter()
             .map(|h| format!("Prom product {}: {}", h.prom_id, h.detail))
             .collect();
+        r.notes.extend(check.notes());
+        r.notes.extend(back.iter().map(|id| {
+            format!("Prom product {id}: listed again on Prom.ua: no longer taken for deleted")
+        }));
         Ok(Some(ImportWork {
             plan,
             prom,
             local,
             warehouse,
+            gone: check.gone,
         }))
     }
 
@@ -143,8 +170,14 @@ fn write(
         prom,
         local,
         warehouse,
+        gone,
     } = work;
     let by_id: HashMap<i64, &PromProduct> = prom.iter().map(|p| (p.id, p)).collect();
+    // 0. What the walk showed (seen; no longer gone) and what Prom.ua deleted (gone, its
+    // staged rows dropped): before the links, which replace links to gone products.
+    let shown: Vec<i64> = prom.iter().map(|p| p.id).collect();
+    store.record_walk(&shown)?;
+    store.mark_gone(gone, started)?;
     let items = |a: Action| plan.items.iter().filter(move |i| i.action == a);
     // 1. New local products, in one transaction.
     let creates: Vec<&ImportItem> = items(Action::Create).collect();

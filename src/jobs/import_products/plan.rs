@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::config::ImportMode;
 use crate::domain::MAX_QUANTITY;
 use crate::prom::dto::Product as PromProduct;
-use crate::store::{StagedProduct, Store, StoreError};
+use crate::store::{HandUnlink, StagedProduct, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,6 +44,10 @@ pub enum HardCaseKind {
     SkuChanged,
     /// Prom's quantity is negative or beyond what the ledger holds: not imported.
     BadQuantity,
+    /// Prom.ua answered 404 for a linked or staged product the walk did not show.
+    Gone,
+    /// The local or the Prom product was unlinked by hand: not linked again automatically.
+    UnlinkedByHand,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -126,6 +130,11 @@ pub struct LocalView {
     /// Stock in the import's warehouse.
     pub stock: HashMap<u64, i64>,
     pub staged: HashMap<i64, StagedProduct>,
+    /// Prom ids found deleted (HTTP 404), with when.
+    pub gone: HashMap<i64, chrono::DateTime<chrono::Utc>>,
+    /// Unlinks made by hand, by local product and by Prom id.
+    pub hand_unlinked: HashMap<u64, HandUnlink>,
+    pub hand_unlinked_prom: HashMap<i64, HandUnlink>,
 }
 
 impl LocalView {
@@ -151,7 +160,34 @@ impl LocalView {
             .into_iter()
             .map(|s| (s.prom_id, s))
             .collect();
+        v.gone = store.gone()?;
+        for u in store.hand_unlinks()? {
+            v.hand_unlinked.insert(u.product_id, u);
+            v.hand_unlinked_prom.insert(u.prom_id, u);
+        }
         Ok(v)
+    }
+
+    /// The local product is linked to a Prom product that is not gone (a link to a gone
+    /// one may be replaced).
+    pub fn is_linked(&self, id: u64) -> bool {
+        self.links
+            .get(&id)
+            .is_some_and(|prom| !self.gone.contains_key(prom))
+    }
+
+    /// Why automatic linking leaves `prom_id`, or the local product `local`, alone: one of
+    /// them was unlinked by hand.
+    fn unlinked_by_hand(&self, prom_id: i64, local: Option<u64>) -> Option<String> {
+        let u = self.hand_unlinked_prom.get(&prom_id).or_else(|| {
+            local.and_then(|id| self.hand_unlinked.get(&id))
+        })?;
+        let sku = self.sku_of.get(&u.product_id).map_or("?", String::as_str);
+        Some(format!(
+            "local {sku} was unlinked by hand from Prom product {} on {}: not linked again; `links link SKU PROM_ID` to link it",
+            u.prom_id,
+            u.at.format("%Y-%m-%d")
+        ))
     }
 }
 
@@ -219,6 +255,12 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
         }
         // Linked already: the link follows the Prom id whatever its SKU says now.
         let linked = local.by_prom.get(&p.id).copied();
+        // Unlinked by hand (this Prom product, or the local product its SKU names).
+        let local_id = sku.as_deref().and_then(|s| local.by_sku.get(s).copied());
+        let by_hand = match linked {
+            Some(_) => None,
+            None => local.unlinked_by_hand(p.id, local_id),
+        };
         let target = match linked {
             Some(id) => {
                 let local_sku = local.sku_of.get(&id).cloned().unwrap_or_default();
@@ -233,6 +275,14 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
                     });
                 }
                 Some(id)
+            }
+            None if by_hand.is_some() => {
+                hard.push(HardCase {
+                    prom_id: p.id,
+                    kind: HardCaseKind::UnlinkedByHand,
+                    detail: by_hand.clone().unwrap_or_default(),
+                });
+                None
             }
             None => match &sku {
                 None => {
@@ -255,7 +305,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
                     None
                 }
                 Some(s) => match local.by_sku.get(s).copied() {
-                    Some(id) if local.links.contains_key(&id) || taken.contains(&id) => {
+                    Some(id) if local.is_linked(id) || taken.contains(&id) => {
                         hard.push(HardCase {
                             prom_id: p.id,
                             kind: HardCaseKind::SkuTaken,
