@@ -15,7 +15,10 @@ fn link_view(store: &Store, p: &Product) -> Result<LinkView> {
         sku: p.sku.clone(),
         name: p.name.clone(),
         prom_id,
-        prom_gone_since: prom_id.map(|id| store.gone_since(id)).transpose()?.flatten(),
+        prom_gone_since: prom_id
+            .map(|id| store.gone_since(id))
+            .transpose()?
+            .flatten(),
     })
 }
 

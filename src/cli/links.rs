@@ -48,17 +48,14 @@ pub(super) async fn links(config: &Config, cmd: LinksCommand) -> u8 {
             Err(e) => Err(e),
         },
         LinksCommand::Apply { file } => match read_csv_file(config, &file) {
-            Ok(data) => ledger
-                .apply_links(&data)
-                .await
-                .map(|r| {
-                    println!(
-                        "{}: {} link(s) made, {} already linked",
-                        file.display(),
-                        r.updated,
-                        r.rows - r.updated
-                    )
-                }),
+            Ok(data) => ledger.apply_links(&data).await.map(|r| {
+                println!(
+                    "{}: {} link(s) made, {} already linked",
+                    file.display(),
+                    r.updated,
+                    r.rows - r.updated
+                )
+            }),
             Err(e) => Err(e),
         },
     };

@@ -40,7 +40,11 @@ impl Store {
             self.trees.seen_prom.apply_batch(batch)?;
         }
         let gone = self.gone_ids()?;
-        let back: Vec<i64> = shown.iter().filter(|id| gone.contains(id)).copied().collect();
+        let back: Vec<i64> = shown
+            .iter()
+            .filter(|id| gone.contains(id))
+            .copied()
+            .collect();
         if !back.is_empty() {
             self.transact(|tx| {
                 for id in &back {
@@ -132,11 +136,10 @@ impl Store {
         {
             return Ok(true);
         }
-        Ok(self.orders()?.iter().any(|o| {
-            o.lines
-                .iter()
-                .any(|l| l.prom_product_id == Some(prom_id))
-        }))
+        Ok(self
+            .orders()?
+            .iter()
+            .any(|o| o.lines.iter().any(|l| l.prom_product_id == Some(prom_id))))
     }
 
     pub fn seen_count(&self) -> usize {

@@ -27,6 +27,48 @@ impl std::ops::Index<&str> for Row {
     }
 }
 
+/// Row numbers as a person counts the lines of the file. Not the csv crate's line count:
+/// it gives a record after CRLF endings or blank lines the number of a line before it
+/// (BurntSushi/rust-csv#395), as a record ends at the `\r` and the `\n` is counted when
+/// the next record is read. A record's byte offset is right, past the line ends before it.
+struct Lines<'a> {
+    text: &'a [u8],
+    /// A byte offset, and the line it is on.
+    at: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        Lines {
+            text,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record at byte offset `byte`; offsets come in increasing order.
+    fn row_at(&mut self, byte: u64) -> u64 {
+        let mut start = (byte as usize).min(self.text.len());
+        while self
+            .text
+            .get(start)
+            .is_some_and(|b| *b == b'\r' || *b == b'\n')
+        {
+            start += 1;
+        }
+        if start < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        self.line += self.text[self.at..start]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.at = start;
+        self.line
+    }
+}
+
 fn excerpt(v: &str) -> String {
     let mut e: String = v.chars().take(24).collect();
     if e.len() < v.len() {
@@ -54,14 +96,6 @@ pub(in crate::backoffice) fn parse(
             + 1;
         RowErrors::single(row, "(file)", "the file is not UTF-8 text")
     })?;
-    // The csv crate counts a line at its `\n` but ends a record at the `\r` before it, so
-    // with CRLF endings every row after the header would be numbered one too low
-    // (BurntSushi/rust-csv#395): read CRLF as LF.
-    let text: std::borrow::Cow<'_, str> = if text.contains("\r\n") {
-        text.replace("\r\n", "\n").into()
-    } else {
-        text.into()
-    };
     let header_line = text.lines().next().unwrap_or_default();
     let delimiter = match opts.delimiter {
         Some(c) if c == ',' || c == ';' || c == '\t' => c as u8,
@@ -151,6 +185,7 @@ pub(in crate::backoffice) fn parse(
         return Err(errors);
     }
     let mut rows = Vec::new();
+    let mut lines = Lines::new(text.as_bytes());
     let mut count = 0usize;
     let mut record = csv::StringRecord::new();
     loop {
@@ -158,11 +193,12 @@ pub(in crate::backoffice) fn parse(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                errors.add(e.position().map_or(0, |p| p.line()), "(row)", e.to_string());
+                let row = e.position().map_or(0, |p| lines.row_at(p.byte()));
+                errors.add(row, "(row)", e.to_string());
                 continue;
             }
         }
-        let row = record.position().map_or(0, |p| p.line());
+        let row = record.position().map_or(0, |p| lines.row_at(p.byte()));
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -249,6 +285,14 @@ mod tests {
             let rows = parse(FIELDS, false, ok.as_bytes(), &Default::default()).unwrap();
             let at: Vec<(u64, &str)> = rows.iter().map(|r| (r.row, &r["sku"])).collect();
             assert_eq!(at, vec![(2, "A"), (4, "B")], "{ending:?}");
+            // A quoted field over two lines: the next row is numbered after both.
+            let text = ["sku,quantity", "\"B", "B\",2", "C,3,extra", ""].join(ending);
+            let errors = parse(FIELDS, false, text.as_bytes(), &Default::default()).err();
+            let rows: Vec<u64> = errors
+                .iter()
+                .flat_map(|e| e.iter().map(|e| e.row))
+                .collect();
+            assert_eq!(rows, vec![4], "{ending:?}");
         }
     }
 }

@@ -179,9 +179,10 @@ impl LocalView {
     /// Why automatic linking leaves `prom_id`, or the local product `local`, alone: one of
     /// them was unlinked by hand.
     fn unlinked_by_hand(&self, prom_id: i64, local: Option<u64>) -> Option<String> {
-        let u = self.hand_unlinked_prom.get(&prom_id).or_else(|| {
-            local.and_then(|id| self.hand_unlinked.get(&id))
-        })?;
+        let u = self
+            .hand_unlinked_prom
+            .get(&prom_id)
+            .or_else(|| local.and_then(|id| self.hand_unlinked.get(&id)))?;
         let sku = self.sku_of.get(&u.product_id).map_or("?", String::as_str);
         Some(format!(
             "local {sku} was unlinked by hand from Prom product {} on {}: not linked again; `links link SKU PROM_ID` to link it",
