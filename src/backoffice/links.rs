@@ -71,9 +71,6 @@ pub(super) async fn link(office: &BackOffice, sku: &str, req: &LinkRequest) -> R
                 return Ok((link_view(store, &p)?, None));
             }
             if !req.force {
-                if let Some(why) = unknown_prom_id(store, req.prom_id)? {
-                    return Err(BackofficeError::Conflict(why));
-                }
                 if let Some(existing) = existing
                     && store.gone_since(existing)?.is_none()
                 {
@@ -81,6 +78,9 @@ pub(super) async fn link(office: &BackOffice, sku: &str, req: &LinkRequest) -> R
                         "{} is already linked to Prom product {existing}; unlink it first or force",
                         p.sku
                     )));
+                }
+                if let Some(why) = unknown_prom_id(store, req.prom_id)? {
+                    return Err(BackofficeError::Conflict(why));
                 }
             }
             if let Some(other) = store.linked_to_prom(req.prom_id)?

@@ -326,12 +326,26 @@ async fn prices_links_runs_import_export() {
         .unwrap();
     assert_eq!(v.product.price, Some(Decimal::new(129_900, 2)));
 
-    let l = c
+    let never_seen = c
         .link(
             "P-1",
             &LinkRequest {
                 prom_id: 555,
                 force: false,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(never_seen, BackofficeError::Conflict(ref m) if m.contains("never seen")),
+        "{never_seen:?}"
+    );
+    let l = c
+        .link(
+            "P-1",
+            &LinkRequest {
+                prom_id: 555,
+                force: true,
             },
         )
         .await

@@ -48,11 +48,13 @@ async fn the_same_commands_work_with_the_daemon_stopped_and_running() {
             vec!["stock", "set", &new_sku, "5", "--warehouse", "main"],
             vec!["stock", "adjust", &new_sku, "-2"],
             vec!["prices", "set", &new_sku, "120"],
+            // Prom ids no import has seen: linked only with --force.
             vec![
                 "links",
                 "link",
                 &new_sku,
                 if phase == "stopped" { "7001" } else { "7002" },
+                "--force",
             ],
             vec!["stock", "adjust", &sku, "3", "--reason", phase],
         ]
