@@ -13,7 +13,7 @@ use crate::sandbox::{
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Control API (not a Prom.ua path): GET/DELETE /__sandbox/requests (what it received), \
-GET/POST /__sandbox/products, POST /__sandbox/catalogue, GET/POST /__sandbox/orders (a buyer places one), \
+GET/POST /__sandbox/products, DELETE /__sandbox/products/{id} (the seller deletes one), POST /__sandbox/catalogue, GET/POST /__sandbox/orders (a buyer places one), \
 PATCH /__sandbox/orders/{id} (a buyer changes one), POST/DELETE /__sandbox/rejections ([{\"id\", \"message\"}]), \
 GET/PUT /__sandbox/faults, POST /__sandbox/faults/next ([\"server_error\", \"rate_limited\", \"dropped\", \
 \"malformed\", \"error_key\", \"not_found\", \"forbidden\"]), POST /__sandbox/token ({\"revoked\": true})."

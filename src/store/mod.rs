@@ -117,4 +117,6 @@ impl Store {
 #[cfg(test)]
 mod corrupt_tests;
 #[cfg(test)]
+mod gone_tests;
+#[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ use promua_sync::config::{self, Config};
 use promua_sync::jobs::{Mode, run_job};
 use promua_sync::report::{Outcome, RunRecord};
 use promua_sync::sandbox::{SandboxOptions, SandboxProduct};
-use promua_sync::store::Store;
+use promua_sync::store::{ProductUpdate, Store};
 
 use crate::helpers::*;
 
@@ -32,11 +32,18 @@ name = \"create\"
 kind = \"import_products\"
 schedule = \"0 0 1 1 *\"
 mode = \"create_missing\"
+
+[[job]]
+name = \"prices\"
+kind = \"push_prices\"
+schedule = \"0 0 1 1 *\"
 ";
 
 fn config_of(env: &Env) -> (PathBuf, Config) {
     let path = env.write_config_any_admin_port("0 0 1 1 *", IMPORTS);
-    let config = config::load(&path).unwrap();
+    let mut config = config::load(&path).unwrap();
+    // The in-process runs push prices too (the CLI's config is left as written).
+    config.sync.update_prices = true;
     (path, config)
 }
 
@@ -151,6 +158,30 @@ async fn a_linked_product_deleted_on_prom_is_reported_flagged_skipped_and_relink
     for id in &others {
         assert_eq!(env.sandbox.product(*id).unwrap().quantity_in_stock, Some(9));
     }
+    // So does push_prices.
+    let prices: Vec<(u64, ProductUpdate)> = env
+        .catalogue
+        .iter()
+        .map(|p| {
+            let price = Some(p.price + rust_decimal::Decimal::ONE);
+            (
+                local_id(&store, &sku(p)),
+                ProductUpdate {
+                    price,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect();
+    store.update_products(&prices).unwrap();
+    env.sandbox.clear_requests();
+    let r = run(&config, &store, "prices").await;
+    assert!(r.failed.is_empty(), "{:?}", r.failed);
+    assert_eq!((r.considered, r.confirmed), (5, 5));
+    note(&r, "1 linked product(s) skipped");
+    let mut sent: Vec<i64> = edited_ids(&env.sandbox).concat();
+    sent.sort_unstable();
+    assert_eq!(sent, others, "no price edit for the deleted product");
 
     // Known deleted: the next walk does not ask again.
     env.sandbox.clear_requests();
@@ -204,7 +235,15 @@ async fn links_link_refuses_a_prom_id_never_seen_or_deleted_unless_forced() {
     env.sandbox.upsert_products([extra.clone()]);
     let (dead0, dead1) = (env.catalogue[0].clone(), env.catalogue[1].clone());
     env.sandbox.delete_product(dead0.id).unwrap();
-    env.sandbox.delete_product(dead1.id).unwrap();
+    // The seller deletes the other through the sandbox's control API.
+    let control = format!(
+        "http://{}/__sandbox/products/{}",
+        env.sandbox.addr, dead1.id
+    );
+    let http = reqwest::Client::new();
+    assert_eq!(http.delete(&control).send().await.unwrap().status(), 204);
+    assert_eq!(http.delete(&control).send().await.unwrap().status(), 404);
+    assert!(env.sandbox.product(dead1.id).is_none());
     run(&config, &store, "link").await;
     store.flush_blocking().unwrap();
     drop(store);
