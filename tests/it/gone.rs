@@ -196,26 +196,48 @@ async fn a_linked_product_deleted_on_prom_is_reported_flagged_skipped_and_relink
         quantity_in_stock: Some(0),
         ..dead.clone()
     };
-    env.sandbox.upsert_products([reborn.clone()]);
+    // Another is deleted and re-created between two runs: one run finds both.
+    let (old2, new2) = (
+        env.catalogue[2].clone(),
+        SandboxProduct {
+            id: 5_900_001,
+            quantity_in_stock: Some(0),
+            ..env.catalogue[2].clone()
+        },
+    );
+    env.sandbox.delete_product(old2.id).unwrap();
+    env.sandbox.upsert_products([reborn.clone(), new2.clone()]);
     let r = run(&config, &store, "link").await;
-    assert_eq!(r.planned, 1, "{:#?}", r.notes);
+    assert_eq!(r.planned, 2, "{:#?}", r.notes);
+    let replaced = note(&r, &format!("Prom product {}: deleted on Prom.ua", old2.id));
+    assert!(
+        replaced.contains(&format!(
+            "local {} is linked to Prom product {} instead",
+            sku(&old2),
+            new2.id
+        )) && replaced.ends_with("staged row is dropped"),
+        "{replaced}"
+    );
     assert_eq!(store.link_of(local).unwrap(), Some(reborn.id));
-    assert_eq!(store.linked_to_prom(dead.id).unwrap(), None);
-    assert!(store.gone_since(dead.id).unwrap().is_some());
+    let local2 = local_id(&store, &sku(&old2));
+    assert_eq!(store.link_of(local2).unwrap(), Some(new2.id));
+    for old in [dead.id, old2.id] {
+        assert_eq!(store.linked_to_prom(old).unwrap(), None);
+        assert!(store.gone_since(old).unwrap().is_some());
+    }
     assert!(store.check_consistency().unwrap().is_empty());
     env.sandbox.clear_requests();
     let r = run(&config, &store, "stock").await;
-    assert_eq!(r.confirmed, 1);
+    assert_eq!(r.confirmed, 2);
     assert!(
         !r.notes.iter().any(|n| n.contains("skipped")),
         "{:?}",
         r.notes
     );
-    assert_eq!(edited_ids(&env.sandbox), vec![vec![reborn.id]]);
-    assert_eq!(
-        env.sandbox.product(reborn.id).unwrap().quantity_in_stock,
-        Some(9)
-    );
+    assert_eq!(edited_ids(&env.sandbox), vec![vec![reborn.id, new2.id]]);
+    for id in [reborn.id, new2.id] {
+        assert_eq!(env.sandbox.product(id).unwrap().quantity_in_stock, Some(9));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

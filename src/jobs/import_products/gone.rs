@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashSet};
 use futures::StreamExt;
 use rand::seq::SliceRandom;
 
-use super::plan::{HardCase, HardCaseKind, LocalView};
+use super::plan::{Action, HardCase, HardCaseKind, ImportPlan, LocalView};
 use crate::prom::{PromClient, PromError};
 
 /// At most this many ids are asked for in one run; beyond it a random sample is, and the
@@ -75,24 +75,37 @@ pub async fn check(client: &PromClient, mut ids: Vec<i64>) -> GoneCheck {
 
 impl GoneCheck {
     /// A hard case per gone product: its Prom id, the local SKU linked to it, what
-    /// becomes of it.
-    pub fn hard_cases(&self, local: &LocalView) -> Vec<HardCase> {
+    /// becomes of it (`plan` may link that local product to another Prom product with its
+    /// SKU).
+    pub fn hard_cases(&self, local: &LocalView, plan: &ImportPlan) -> Vec<HardCase> {
         self.gone
             .iter()
             .map(|&prom_id| {
+                let mut detail = format!("deleted on Prom.ua (products/{prom_id} answered 404)");
                 let linked = local
                     .by_prom
                     .get(&prom_id)
                     .and_then(|id| local.sku_of.get(id));
-                let staged = local.staged.contains_key(&prom_id);
-                let mut detail = String::from("deleted on Prom.ua (products/");
-                detail += &format!("{prom_id} answered 404)");
-                if let Some(sku) = linked {
-                    detail += &format!(
-                        ": local {sku} stays linked to it, flagged gone, and the pushes skip it; `links link {sku} PROM_ID` links {sku} to another Prom product"
-                    );
+                let relinked = linked.and_then(|sku| {
+                    plan.items.iter().find(|i| {
+                        i.action == Action::Link && i.local_sku.as_deref() == Some(sku.trim())
+                    })
+                });
+                match (linked, relinked) {
+                    (Some(sku), Some(item)) => {
+                        detail += &format!(
+                            ": local {sku} is linked to Prom product {} instead, which has its SKU",
+                            item.prom_id
+                        );
+                    }
+                    (Some(sku), None) => {
+                        detail += &format!(
+                            ": local {sku} stays linked to it, flagged gone, and the pushes skip it; `links link {sku} PROM_ID` links {sku} to another Prom product"
+                        );
+                    }
+                    _ => {}
                 }
-                if staged {
+                if local.staged.contains_key(&prom_id) {
                     detail += "; its staged row is dropped";
                 }
                 HardCase {
@@ -128,5 +141,49 @@ impl GoneCheck {
             ));
         }
         notes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, SocketAddr};
+    use std::time::Duration;
+
+    use secrecy::SecretString;
+
+    use super::*;
+    use crate::prom::PromConfig;
+    use crate::sandbox::{Sandbox, SandboxOptions, ScriptedFault, generate_products};
+
+    #[tokio::test]
+    async fn only_a_404_is_gone_and_a_failed_request_is_unknown() {
+        let sandbox = Sandbox::new(SandboxOptions::default());
+        let products = generate_products(2, 100, 1);
+        sandbox.upsert_products(products.clone());
+        let running = sandbox
+            .spawn(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .unwrap();
+        let client = PromClient::new(&PromConfig {
+            base_url: running.base_url(),
+            token: Some(SecretString::from(sandbox.options().token.clone())),
+            token_origin: "test".into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(5),
+            requests_per_second: 1000,
+            max_concurrency: 1,
+            max_retries: 0,
+            retry_base_delay: Duration::from_millis(1),
+        })
+        .unwrap();
+        // One at a time, in order: the first is refused (403), the second answers, the
+        // third is Prom's HTML 404.
+        running.script_faults([ScriptedFault::Forbidden]);
+        let out = check(&client, vec![products[0].id, products[1].id, 999]).await;
+        assert_eq!(out.gone, vec![999]);
+        assert_eq!((out.unlisted, out.failed, out.unchecked), (1, 1, 0));
+        let notes = out.notes().join("\n");
+        assert!(notes.contains("1 linked or staged Prom product(s) missing from the catalogue walk could not be checked (Prom.ua refused"), "{notes}");
+        assert!(notes.contains("are still on Prom.ua"), "{notes}");
     }
 }

@@ -79,7 +79,6 @@ impl Job for ImportProducts<'_> {
         // their local products for linking in this very plan.
         let walked: HashSet<i64> = prom.iter().map(|p| p.id).collect();
         let check = gone::check(client, gone::unlisted(&walked, &local)).await;
-        let gone_cases = check.hard_cases(&local);
         let now = Utc::now();
         local.gone.extend(check.gone.iter().map(|id| (*id, now)));
         let back: Vec<i64> = local
@@ -92,7 +91,7 @@ impl Job for ImportProducts<'_> {
             local.gone.remove(id);
         }
         let mut plan = plan(self.0.mode, &prom, &local);
-        plan.hard_cases.extend(gone_cases);
+        plan.hard_cases.extend(check.hard_cases(&local, &plan));
         if let Some(max) = self.0.max_changes.filter(|m| plan.items.len() > *m) {
             plan.guarded = Some(format!(
                 "would make {} changes, more than max_changes = {max}",
@@ -108,7 +107,9 @@ impl Job for ImportProducts<'_> {
             .collect();
         r.notes.extend(check.notes());
         r.notes.extend(back.iter().map(|id| {
-            format!("Prom product {id}: listed again on Prom.ua: no longer taken for deleted")
+            format!(
+                "Prom product {id}: listed again on Prom.ua: no longer taken for deleted; the pushes send it again"
+            )
         }));
         Ok(Some(ImportWork {
             plan,
