@@ -18,5 +18,6 @@ mod push_stock;
 mod safe_defaults;
 mod secrets;
 mod status;
+mod suggestions;
 mod systemd;
 mod views;
