@@ -1,94 +1,32 @@
 //! How alike two product names are, for the link suggestions: the Dice coefficient of
 //! their character pairs (of the names' look-alike keys, without spaces and punctuation),
-//! held down to [`CONFLICT_CAP`] when the names contradict each
-//! other. Two kinds of contradiction are recognised, and only these:
+//! held down to [`CONFLICT_CAP`] when the names contradict each other. Three kinds of
+//! contradiction are recognised, and only these:
 //!
 //! - **Numbers.** The numbers in the names (runs of digits, leading zeros dropped) must be
 //!   the same set: "iPhone 13" is not "iPhone 14", "128 GB" is not "256 GB", "USB 3.0" is
 //!   not "USB 3.1". A number on one side only counts too ("Светр" vs "Светр 2024").
-//! - **Opposite words** that catalogues use for the variants of one product, where
-//!   swapping one for the other changes few characters: men's/women's, children's/adult,
-//!   left/right, black/white, in Ukrainian, Russian and English ([`OPPOSITES`]). A name
-//!   holding both words of a pair ("унісекс: чоловічий і жіночий") contradicts neither.
+//! - **Model variants**: the words that name one ("Pro", "Max", "Ultra", "Active", …)
+//!   must be the same set too: "iPhone 15 Pro" is not "iPhone 15 Pro Max".
+//! - **Words of which a product has one value**, in Ukrainian, Russian and English: its
+//!   gender (men's, women's), age group (children's, adult), side (left, right) and
+//!   colour. Names holding different values ("чоловічий" and "жіночий", "синя" and
+//!   "сіра") contradict each other; a name holding none says nothing, and one holding
+//!   several ("унісекс: чоловічий і жіночий") agrees with each.
 //!
-//! Other differences (colours beyond black and white, sizes written as letters) only
-//! lower the Dice score as any other changed word does.
+//! The word lists are in [`words`]. Other differences (a size written as a letter, a
+//! material) only lower the Dice score as any other changed word does.
+
+mod words;
 
 use std::collections::BTreeSet;
 
 use crate::domain::sku;
+use words::Marks;
 
 /// The highest score of two names that contradict each other: below the export's
 /// pre-fill and every sensible `--min-score` of `links accept`.
 pub const CONFLICT_CAP: f64 = 0.6;
-
-/// One side of a pair of opposites: Ukrainian and Russian adjective stems (matched with
-/// an adjective ending, see [`ENDINGS`]) and whole English words.
-struct Side {
-    stems: &'static [&'static str],
-    words: &'static [&'static str],
-}
-
-/// The pairs of opposite words. Kept small on purpose: each is a pair a catalogue
-/// commonly sells both of under otherwise identical names.
-const OPPOSITES: [(Side, Side); 4] = [
-    (
-        Side {
-            stems: &["чоловіч", "мужск"],
-            words: &["men", "mens", "male"],
-        },
-        Side {
-            stems: &["жіноч", "женск"],
-            words: &["women", "womens", "female"],
-        },
-    ),
-    (
-        Side {
-            stems: &["дитяч", "детск"],
-            words: &["kids", "children", "child"],
-        },
-        Side {
-            stems: &["доросл", "взросл"],
-            words: &["adult", "adults"],
-        },
-    ),
-    (
-        Side {
-            stems: &["лів", "лев"],
-            words: &["left"],
-        },
-        Side {
-            stems: &["прав"],
-            words: &["right"],
-        },
-    ),
-    (
-        Side {
-            stems: &["чорн", "черн"],
-            words: &["black"],
-        },
-        Side {
-            stems: &["біл", "бел"],
-            words: &["white"],
-        },
-    ),
-];
-
-/// Ukrainian and Russian adjective endings: a stem counts only as an adjective
-/// ("лівий", "левая"), never as the start of another word ("лев", "біля", "правило").
-const ENDINGS: &[&str] = &[
-    "ий", "а", "е", "і", "ого", "ому", "ім", "ої", "ій", "у", "ою", "их", "ими", "ый", "ая", "ое",
-    "ые", "ой", "ую", "ых", "ым", "ыми", "ом",
-];
-
-fn side_matches(side: &Side, token: &str) -> bool {
-    side.words.contains(&token)
-        || side.stems.iter().any(|stem| {
-            token
-                .strip_prefix(stem)
-                .is_some_and(|end| ENDINGS.contains(&end))
-        })
-}
 
 /// A name as the comparison needs it.
 #[derive(Debug, Clone)]
@@ -98,8 +36,8 @@ pub struct Name {
     grams: Vec<(char, char)>,
     /// The numbers in it, without leading zeros.
     numbers: BTreeSet<String>,
-    /// Per pair of [`OPPOSITES`]: the word found for each side, if any.
-    marks: [(Option<String>, Option<String>); OPPOSITES.len()],
+    /// Its words that must agree.
+    marks: Marks,
 }
 
 impl Name {
@@ -126,16 +64,7 @@ impl Name {
                 n => n.to_string(),
             })
             .collect();
-        let marks = std::array::from_fn(|i| {
-            let (a, b) = &OPPOSITES[i];
-            let find = |side: &Side| {
-                words
-                    .iter()
-                    .find(|w| side_matches(side, w))
-                    .map(|w| w.to_string())
-            };
-            (find(a), find(b))
-        });
+        let marks = Marks::new(&words);
         Self {
             grams,
             numbers,
@@ -194,15 +123,7 @@ fn conflict(a: &Name, b: &Name) -> Option<String> {
             list(b.numbers.difference(&a.numbers).collect())
         ));
     }
-    for (ma, mb) in a.marks.iter().zip(&b.marks) {
-        match (ma, mb) {
-            ((Some(x), None), (None, Some(y))) | ((None, Some(x)), (Some(y), None)) => {
-                return Some(format!("{x} ≠ {y}"));
-            }
-            _ => {}
-        }
-    }
-    None
+    a.marks.conflict(&b.marks)
 }
 
 /// Pure: how alike `a` and `b` are.
@@ -249,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn opposite_words_hold_the_score_down_and_others_do_not() {
+    fn words_of_one_value_hold_the_score_down_and_others_do_not() {
         let s = cmp("Светр вовняний чоловічий", "Светр вовняний жіночий");
         assert_eq!(s.score, CONFLICT_CAP);
         assert_eq!(s.conflict.as_deref(), Some("чоловічий ≠ жіночий"));
@@ -258,19 +179,38 @@ mod tests {
             ("Рукавичка ліва", "Рукавичка права"),
             ("Левый наушник", "Правый наушник"),
             ("Кабель чорний", "Кабель білий"),
+            ("Футболка синя M", "Футболка сіра M"),
+            ("Футболка синяя", "Футболка голубая"),
             ("Куртка дитяча", "Куртка доросла"),
             ("Men's T-shirt", "Women's T-shirt"),
+            ("Колонка red", "Колонка чорна"),
         ] {
             assert!(cmp(a, b).conflict.is_some(), "{a} vs {b}");
         }
         for (a, b) in [
             ("Іграшка Лев", "Іграшка Лев"),
             ("Кабель чорний", "Кабель"),
+            ("Колонка JBL Black", "Колонка JBL чорна"),
             ("Шкарпетки чоловічі та жіночі", "Шкарпетки жіночі"),
             ("Стілець біля столу", "Стілець чорний"),
             ("Правило", "Левиця"),
+            ("Лист сину", "Лист синій"),
+            ("Браслет золото 585", "Браслет срібний 585"),
         ] {
             assert_eq!(cmp(a, b).conflict, None, "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn model_variants_must_agree() {
+        let s = cmp("Чохол для iPhone 15 Pro", "Чохол для iPhone 15 Pro Max");
+        assert_eq!(s.score, CONFLICT_CAP);
+        assert_eq!(
+            s.conflict.as_deref(),
+            Some("model variant differs: pro ≠ max pro")
+        );
+        assert!(cmp("Galaxy S23Ultra", "Galaxy S23").conflict.is_some());
+        assert_eq!(cmp("iPhone 15Pro", "iPhone 15 Pro").conflict, None);
+        assert_eq!(cmp("Proфесійний фен", "Фен професійний").conflict, None);
     }
 }

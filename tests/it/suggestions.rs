@@ -167,6 +167,24 @@ fn accepting_at_0_9_links_nothing_wrong_on_the_labelled_set() {
     for w in &t.wrong {
         println!("  pre-filled wrong: {w}");
     }
+    // The links missed at 0.9, and what was suggested instead.
+    let by_prom: HashMap<i64, &Suggestion> = all.iter().map(|s| (s.prom_id, s)).collect();
+    for s in &l.staged {
+        let Some(answer) = &l.answer[&s.prom_id] else {
+            continue;
+        };
+        match by_prom.get(&s.prom_id) {
+            Some(x) if auto_accepts(x, 0.9) && &x.local_sku == answer => {}
+            Some(x) => println!(
+                "  missed at 0.9: {} {:?} (answer {answer}): {} {:?} {:.3} {}",
+                s.prom_id, s.name, x.local_sku, x.local_name, x.score, x.reason
+            ),
+            None => println!(
+                "  missed at 0.9: {} {:?} (answer {answer}): no suggestion",
+                s.prom_id, s.name
+            ),
+        }
+    }
     // Per kind of case, at 0.9.
     let mut by_case: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for s in &l.staged {
