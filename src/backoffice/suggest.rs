@@ -296,24 +296,24 @@ impl Pairing<'_> {
         let sku = |li: usize| &self.locals[li].product.sku;
         let prom = |sj: usize| self.staged[sj].prom_id;
         let mine = &self.all[si];
+        let best = &mine[0];
+        if let Some(sj) = self.owner.get(&best.local).filter(|sj| **sj != si) {
+            return Some(format!(
+                "{} scores {:.3} but went to Prom product {}",
+                sku(best.local),
+                best.score,
+                prom(*sj)
+            ));
+        }
         if let Some(o) = mine.iter().find(|o| o.local != c.local && c.tied_by(o)) {
             return Some(format!("{} scores {:.3} too", sku(o.local), o.score));
         }
         let wanted = self.wanted.get(&c.local).map_or(&[][..], Vec::as_slice);
-        if let Some((sj, o)) = wanted.iter().find(|(sj, o)| *sj != si && c.tied_by(o)) {
-            return Some(format!(
-                "it scores {:.3} for Prom product {} too",
-                o.score,
-                prom(*sj)
-            ));
-        }
-        let best = &mine[0];
-        let taken = self.owner.get(&best.local).filter(|sj| **sj != si)?;
+        let (sj, o) = wanted.iter().find(|(sj, o)| *sj != si && c.tied_by(o))?;
         Some(format!(
-            "{} scores {:.3} but went to Prom product {}",
-            sku(best.local),
-            best.score,
-            prom(*taken)
+            "it scores {:.3} for Prom product {} too",
+            o.score,
+            prom(*sj)
         ))
     }
 }

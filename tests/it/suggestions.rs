@@ -7,9 +7,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use promua_sync::backoffice::{CONFLICT_CAP, Suggestion, auto_accepts, suggest};
-use promua_sync::store::{Product, StagedProduct};
+use promua_sync::sandbox::{SandboxOptions, SandboxProduct, generate_products};
+use promua_sync::store::{NewProduct, Product, StagedProduct, Store};
+use serde_json::json;
 
-use crate::helpers::repo_file;
+use crate::helpers::{Env, cli, repo_file};
 
 struct Labelled {
     staged: Vec<StagedProduct>,
@@ -202,10 +204,203 @@ fn accepting_at_0_9_links_nothing_wrong_on_the_labelled_set() {
         println!("  {case:<10} {found}/{n} found at 0.9");
     }
     let at_90 = &figures[&90];
-    assert_eq!(at_90.wrong, Vec::<String>::new(), "precision at 0.9 is 100 %");
+    assert_eq!(
+        at_90.wrong,
+        Vec::<String>::new(),
+        "precision at 0.9 is 100 %"
+    );
+    let at_80 = &figures[&80];
+    assert_eq!(
+        at_80.wrong,
+        Vec::<String>::new(),
+        "precision at 0.8 (accept's default) is 100 %"
+    );
     let recall = at_90.right as f64 / matches as f64;
     assert!(recall >= RECALL_FLOOR, "recall at 0.9 {recall:.3}");
 }
 
-/// The recall of `links accept --min-score 0.9` on the labelled set must not fall below.
-const RECALL_FLOOR: f64 = 0.5;
+/// The recall of `links accept --min-score 0.9` on the labelled set must not fall below
+/// this (it was 60.0 % when the set was made: 63 of 105).
+const RECALL_FLOOR: f64 = 0.55;
+
+/// A Prom product for the sandbox.
+fn prom(id: i64, sku: &str, name: &str, multilang: Option<serde_json::Value>) -> SandboxProduct {
+    SandboxProduct {
+        id,
+        sku: (!sku.is_empty()).then(|| sku.to_string()),
+        name: name.into(),
+        name_multilang: multilang,
+        ..generate_products(1, id, 1).remove(0)
+    }
+}
+
+/// The failures through the real commands: staged by an import in `stage` mode
+/// from the sandbox, then `links suggest`, `links accept --min-score 0.9` and
+/// `links export-unlinked`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accept_at_0_9_links_by_sku_and_language_and_never_a_13_to_a_14() {
+    let env = Env::new(0, SandboxOptions::default(), |_| 0).await;
+    env.sandbox.upsert_products([
+        prom(7001, "CASE-13", "Чохол для iPhone 13 Pro", None),
+        prom(7002, "", "Смартфон Apple iPhone 13", None),
+        prom(7003, "", "Светр вовняний чоловічий", None),
+        prom(7004, "", "Кабель USB microUSB 1 м", None),
+        prom(7005, "", "Кабель USB microUSB 1 м", None),
+        prom(
+            7006,
+            "",
+            "Ковдра зимова 200х220",
+            Some(json!({"uk": "Ковдра зимова 200х220", "ru": "Одеяло зимнее 200х220"})),
+        ),
+        prom(7007, "ab-100", "Ножиці кравецькі 25 см", None),
+        prom(7008, "IRN-9", "Праска Philips 2400 Вт", Some(json!(null))),
+        prom(
+            7009,
+            "IRN-8",
+            "Праска Philips 2000 Вт",
+            Some(json!(["Утюг"])),
+        ),
+    ]);
+    let store = Store::open(&env.store_path()).unwrap();
+    let local = |sku: &str, name: &str| NewProduct {
+        sku: sku.into(),
+        name: name.into(),
+        price: None,
+        currency: None,
+    };
+    store
+        .add_products(&[
+            local("CASE-14", "Чохол для iPhone 14 Pro"),
+            local("CASE-13", "Чохол iPhone 13 Pro силіконовий"),
+            local("IP14", "Смартфон Apple iPhone 14"),
+            local("SW-W", "Светр вовняний жіночий"),
+            local("USB-A1", "Кабель USB microUSB 1 м"),
+            local("USB-A2", "Кабель USB microUSB 1 м"),
+            local("BLK-1", "Одеяло зимнее 200х220"),
+            local("AB-100", "Ножиці для тканини 25см"),
+        ])
+        .unwrap();
+    store.flush_blocking().unwrap();
+    drop(store);
+    let config = env.write_config_any_admin_port(
+        "0 0 1 1 *",
+        "[[job]]\nname = \"download\"\nkind = \"import_products\"\nmode = \"stage\"\nschedule = \"0 0 1 1 *\"\n",
+    );
+    let run = |args: &[&str]| {
+        let out = cli(&config, args);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stdout}{stderr}");
+        stdout
+    };
+    run(&["job", "run", "download"]);
+    let staged: serde_json::Value =
+        serde_json::from_str(&run(&["staged", "list", "--json"])).unwrap();
+    let blanket = staged
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["prom_id"] == 7006)
+        .unwrap();
+    assert_eq!(blanket["other_names"], json!(["Одеяло зимнее 200х220"]));
+    assert_eq!(
+        staged.as_array().unwrap().len(),
+        9,
+        "odd name_multilang shapes staged too"
+    );
+
+    // What is suggested, and why.
+    let table = run(&["links", "suggest", "--min-score", "0"]);
+    let line = |id: &str| {
+        table
+            .lines()
+            .find(|l| l.trim_start().starts_with(id))
+            .unwrap_or_else(|| panic!("no line for {id}:\n{table}"))
+            .to_string()
+    };
+    assert!(
+        table
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("SCORE  AMBIGUOUS  WHY"),
+        "{table}"
+    );
+    assert!(line("7001").contains("CASE-13") && line("7001").ends_with("same SKU"));
+    assert!(line("7002").ends_with("numbers differ: 13 ≠ 14"), "{table}");
+    assert!(line("7003").ends_with("чоловічий ≠ жіночий"), "{table}");
+    assert!(line("7004").contains(" yes "), "{table}");
+    let json: Vec<Suggestion> =
+        serde_json::from_str(&run(&["links", "suggest", "--min-score", "0", "--json"])).unwrap();
+    let by_id: HashMap<i64, &Suggestion> = json.iter().map(|s| (s.prom_id, s)).collect();
+    assert!(by_id[&7004].ambiguous && by_id[&7005].ambiguous);
+    assert_eq!(by_id[&7004].score, 1.0);
+    assert!(by_id[&7002].score <= CONFLICT_CAP && by_id[&7003].score <= CONFLICT_CAP);
+    assert_eq!(
+        (by_id[&7007].local_sku.as_str(), by_id[&7007].score),
+        ("AB-100", 0.99)
+    );
+
+    // The sure ones only.
+    assert_eq!(
+        run(&["links", "accept", "--min-score", "0.9"]).trim(),
+        "3 link(s) made"
+    );
+    let store = Store::open(&env.store_path()).unwrap();
+    let linked = |sku: &str| {
+        let p = store.product_by_sku(sku).unwrap().unwrap();
+        store.link_of(p.id).unwrap()
+    };
+    assert_eq!(linked("CASE-13"), Some(7001));
+    assert_eq!(linked("BLK-1"), Some(7006), "by its Russian name");
+    assert_eq!(linked("AB-100"), Some(7007), "by its look-alike SKU");
+    for sku in ["CASE-14", "IP14", "SW-W", "USB-A1", "USB-A2"] {
+        assert_eq!(linked(sku), None, "{sku} is left for the seller");
+    }
+    assert_eq!(store.link_count(), 3);
+    drop(store);
+
+    // The rest to fill in: the doubtful ones are named in the note, not filled in.
+    let file = env.dir.path().join("unlinked.csv");
+    run(&["links", "export-unlinked", file.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        rows.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "prom_id",
+            "prom_sku",
+            "prom_name",
+            "local_sku",
+            "local_name",
+            "score",
+            "note"
+        ]
+    );
+    let rows: HashMap<String, BTreeMap<String, String>> = rows
+        .deserialize::<BTreeMap<String, String>>()
+        .map(|r| r.unwrap())
+        .map(|r| (format!("{}{}", r["prom_id"], r["local_sku"]), r))
+        .collect();
+    let sweater = &rows["7003"];
+    assert_eq!(sweater["local_sku"], "", "{text}");
+    assert!(
+        sweater["note"].starts_with("not filled in: SW-W (Светр вовняний жіночий)")
+            && sweater["note"].contains("чоловічий ≠ жіночий"),
+        "{text}"
+    );
+    assert!(rows["7004"]["note"].contains("ambiguous"), "{text}");
+    assert!(
+        rows.contains_key("SW-W"),
+        "the local product is listed free: {text}"
+    );
+    // An ambiguous one is linked when the seller names it.
+    assert_eq!(run(&["links", "accept", "7004"]).trim(), "1 link(s) made");
+    let store = Store::open(&env.store_path()).unwrap();
+    let usb = store.product_by_sku("USB-A1").unwrap().unwrap();
+    assert_eq!(store.link_of(usb.id).unwrap(), Some(7004));
+    assert_eq!(store.link_count(), 4);
+    drop(store);
+    // Linking is local: nothing was sent to Prom.ua.
+    assert!(env.sandbox.edit_requests().is_empty());
+}

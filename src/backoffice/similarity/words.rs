@@ -50,7 +50,10 @@ const GROUPS: &[Group] = &[
         hard(&["дитяч", "детск"], &["kids", "children", "child"]),
         hard(&["доросл", "взросл"], &["adult", "adults"]),
     ]),
-    Group(&[hard(&["лів", "лев"], &["left"]), hard(&["прав"], &["right"])]),
+    Group(&[
+        hard(&["лів", "лев"], &["left"]),
+        hard(&["прав"], &["right"]),
+    ]),
     Group(&[
         hard(&["чорн", "черн"], &["black"]),
         hard(&["біл", "бел"], &["white"]),

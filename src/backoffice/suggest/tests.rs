@@ -121,6 +121,19 @@ fn ties_are_ambiguous_and_never_taken_by_score() {
     assert_eq!(out.len(), 1);
     assert!(out[0].ambiguous, "{out:?}");
     assert!(out[0].reason.contains("for Prom product 2 too"), "{out:?}");
+    // A Prom product whose best match went to another falls back, flagged.
+    let s = vec![staged(1, None, "abcdefgh"), staged(2, None, "abcdefgx")];
+    let l = vec![local(10, "A", "abcdefgh"), local(11, "B", "abcdefxy")];
+    let out = suggest(&s, &l, 0.0);
+    assert_eq!(pairs(&out), vec![(1, "A"), (2, "B")]);
+    assert!(!out[0].ambiguous, "{out:?}");
+    assert!(out[1].ambiguous, "{out:?}");
+    assert!(
+        out[1]
+            .reason
+            .ends_with("ambiguous: A scores 0.857 but went to Prom product 1"),
+        "{out:?}"
+    );
     // A clear winner is not.
     let l = vec![
         local(10, "C-1", "Кабель USB-C 1 м"),
