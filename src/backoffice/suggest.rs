@@ -7,8 +7,9 @@
 //!    look-alikes, leading zeros): score [`LOOKALIKE_SCORE`], unless the names contradict
 //!    each other (then it ranks as a name).
 //! 3. **The names**, each of the Prom product's names (every language) against the local
-//!    one, the best taken ([`similarity::compare`]: names whose numbers or opposite words
-//!    differ score at most [`CONFLICT_CAP`](similarity::CONFLICT_CAP)).
+//!    one, the best taken ([`similarity::compare`]: names that contradict each other on
+//!    numbers, model variants or words such as men's/women's score at most
+//!    [`CONFLICT_CAP`](similarity::CONFLICT_CAP)).
 //!
 //! A stronger kind always outranks a weaker one, whatever the scores. The pairs are made
 //! strongest first. A suggestion is `ambiguous` when another local product is as good
@@ -100,7 +101,12 @@ fn best_name(names: &[Name], local: &Name) -> (NameScore, bool) {
     let mut best: Option<(NameScore, bool)> = None;
     for (i, n) in names.iter().enumerate() {
         let s = similarity::compare(n, local);
-        if best.as_ref().is_none_or(|(b, _)| s.score > b.score) {
+        // On equal scores, a name without a contradiction is the better.
+        let better = |b: &NameScore| {
+            s.score > b.score
+                || (s.score == b.score && b.conflict.is_some() && s.conflict.is_none())
+        };
+        if best.as_ref().is_none_or(|(b, _)| better(b)) {
             best = Some((s, i > 0));
         }
     }

@@ -394,6 +394,10 @@ async fn accept_at_0_9_links_by_sku_and_language_and_never_a_13_to_a_14() {
         rows.contains_key("SW-W"),
         "the local product is listed free: {text}"
     );
+    // The file as exported applies: the note column is not read, and a row not filled
+    // in links nothing.
+    run(&["links", "apply", file.to_str().unwrap()]);
+    assert_eq!(Store::open(&env.store_path()).unwrap().link_count(), 3);
     // An ambiguous one is linked when the seller names it.
     assert_eq!(run(&["links", "accept", "7004"]).trim(), "1 link(s) made");
     let store = Store::open(&env.store_path()).unwrap();
