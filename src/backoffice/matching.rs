@@ -1,4 +1,4 @@
-//! Mass linking: suggestions ([`super::suggest`]) between unlinked staged Prom products
+//! Mass linking: suggestions ([`mod@super::suggest`]) between unlinked staged Prom products
 //! and unlinked local products, and the CSV round trip (export the unlinked, fill in,
 //! apply).
 
