@@ -5,7 +5,7 @@
 use super::products::product;
 use super::{
     AcceptLinks, BackOffice, BackofficeError, ImportReport, LinkRequest, LinkView, Result,
-    StagedView, Suggestion, check_prom_id, matching,
+    StagedView, Suggestion, auto_accepts, check_prom_id, matching,
 };
 use crate::store::{Product, Store, StoreError};
 
@@ -160,9 +160,13 @@ pub(super) async fn accept(office: &BackOffice, req: &AcceptLinks) -> Result<Vec
     let (prom_ids, policy) = (req.prom_ids.clone(), office.policy());
     let chosen = office
         .blocking(move |store| {
+            // By score only the unambiguous; named Prom ids whatever their flag.
             let chosen: Vec<Suggestion> = matching::suggestions(store, min)?
                 .into_iter()
-                .filter(|s| prom_ids.is_empty() || prom_ids.contains(&s.prom_id))
+                .filter(|s| match prom_ids.is_empty() {
+                    true => auto_accepts(s, min),
+                    false => prom_ids.contains(&s.prom_id),
+                })
                 .collect();
             let mut pairs = Vec::new();
             for s in &chosen {

@@ -5,7 +5,7 @@
 //! same either way.
 //!
 //! The operations are in the files of their area (`products`, `stock`, `links`,
-//! `orders`, `runs`, `csv_io`, `matching`); their requests are in `types`, their answers
+//! `orders`, `runs`, `csv_io`, `matching` with `suggest` and `similarity`); their requests are in `types`, their answers
 //! in `views`.
 
 mod connect;
@@ -19,7 +19,9 @@ mod orders;
 mod products;
 mod remote;
 mod runs;
+mod similarity;
 mod stock;
+mod suggest;
 mod types;
 mod views;
 
@@ -31,9 +33,10 @@ pub use error::BackofficeError;
 pub use input::{
     check_delta, check_prom_id, check_quantity, parse_delta, parse_prom_id, parse_quantity,
 };
-pub use matching::{Suggestion, suggest};
 pub use office::{BackOffice, JobEntry};
 pub use remote::{ACTOR_HEADER, AdminClient, read_admin_token};
+pub use similarity::CONFLICT_CAP;
+pub use suggest::{LOOKALIKE_SCORE, NEAR_TIE, Suggestion, auto_accepts, suggest};
 pub use types::*;
 pub use views::*;
 

@@ -147,6 +147,9 @@ pub struct StagedFields {
     pub prom_id: i64,
     pub sku: Option<String>,
     pub name: String,
+    /// Its names in Prom.ua's other languages; left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_names: Vec<String>,
     pub price: Option<Decimal>,
     pub currency: Option<String>,
     pub quantity: Option<i64>,
@@ -159,6 +162,7 @@ impl From<StagedProduct> for StagedFields {
             prom_id: s.prom_id,
             sku: s.sku,
             name: s.name,
+            other_names: s.other_names,
             price: s.price,
             currency: s.currency,
             quantity: s.quantity,

@@ -177,14 +177,17 @@ pub enum LinksCommand {
     /// Remove the link of SKU, and remember it: imports do not link SKU or its Prom
     /// product again until one of them is linked by hand.
     Unlink { sku: String },
-    /// Propose a local product for each unlinked staged Prom product, by name similarity.
+    /// Propose a local product for each unlinked staged Prom product: the same SKU, then a
+    /// look-alike SKU, then the most similar name (numbers and words such as men's/women's
+    /// must agree); ambiguous ones say so.
     Suggest {
         #[arg(long, default_value_t = 0.5)]
         min_score: f64,
         #[arg(long)]
         json: bool,
     },
-    /// Link the suggestions at or above --min-score, or only those for the given Prom ids.
+    /// Link the suggestions at or above --min-score (never an ambiguous one), or only
+    /// those for the given Prom ids.
     Accept {
         #[arg(allow_negative_numbers = true, value_parser = crate::backoffice::parse_prom_id)]
         prom_ids: Vec<i64>,

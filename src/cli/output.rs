@@ -234,17 +234,19 @@ pub(super) fn links_table(links: &[LinkView]) -> String {
 
 pub(super) fn suggestions_table(rows: &[Suggestion]) -> String {
     let mut s = format!(
-        "{:>12}  {:<36}  {:<16}  {:<36}  {:>5}\n",
-        "PROM ID", "PROM NAME", "LOCAL SKU", "LOCAL NAME", "SCORE"
+        "{:>12}  {:<36}  {:<16}  {:<36}  {:>5}  {:<9}  WHY\n",
+        "PROM ID", "PROM NAME", "LOCAL SKU", "LOCAL NAME", "SCORE", "AMBIGUOUS"
     );
     for r in rows {
         s += &format!(
-            "{:>12}  {:<36}  {:<16}  {:<36}  {:>5.3}\n",
+            "{:>12}  {:<36}  {:<16}  {:<36}  {:>5.3}  {:<9}  {}\n",
             r.prom_id,
             cut(&r.prom_name, 36),
             r.local_sku,
             cut(&r.local_name, 36),
-            r.score
+            r.score,
+            if r.ambiguous { "yes" } else { "-" },
+            r.reason
         );
     }
     s

@@ -107,6 +107,7 @@ fn product(
         id,
         external_id: None,
         name: name(rng, i + 1),
+        name_multilang: None,
         sku,
         presence: if quantity > 0 {
             AVAILABLE

@@ -17,6 +17,10 @@ pub struct SandboxProduct {
     #[serde(default)]
     pub external_id: Option<String>,
     pub name: String,
+    /// What `name_multilang` says, as is (any JSON, to try odd shapes); `None`: the name
+    /// in both `uk` and `ru`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_multilang: Option<Value>,
     #[serde(default)]
     pub sku: Option<String>,
     #[serde(default = "default_presence")]
@@ -178,7 +182,7 @@ pub(crate) fn product_json(p: &SandboxProduct, group_name: &str) -> Value {
         "id": p.id,
         "external_id": p.external_id,
         "name": p.name,
-        "name_multilang": {"uk": p.name, "ru": p.name},
+        "name_multilang": p.name_multilang.clone().unwrap_or_else(|| json!({"uk": p.name, "ru": p.name})),
         "sku": p.sku,
         "keywords": "",
         "description": "",

@@ -13,6 +13,10 @@ pub struct StagedProduct {
     pub prom_id: i64,
     pub sku: Option<String>,
     pub name: String,
+    /// Its names in Prom.ua's other languages (`name_multilang`), without `name`: the
+    /// suggestions compare them too. Rows staged before this field load with none.
+    #[serde(default)]
+    pub other_names: Vec<String>,
     pub price: Option<Decimal>,
     pub currency: Option<String>,
     pub quantity: Option<i64>,
@@ -49,5 +53,19 @@ impl Store {
 
     pub fn staged_count(&self) -> usize {
         self.trees.staged.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_staged_before_other_names_load_with_none() {
+        let row = r#"{"prom_id":7,"sku":"A-1","name":"Светр","price":"10","currency":"UAH","quantity":2,"staged_at":"2025-03-14T09:26:53Z"}"#.as_bytes();
+        let s: StagedProduct = decode("staged", row).unwrap();
+        assert_eq!((s.prom_id, s.other_names.len()), (7, 0));
+        let again: StagedProduct = decode("staged", &encode("staged", &s).unwrap()).unwrap();
+        assert_eq!(again, s);
     }
 }

@@ -377,7 +377,7 @@ async fn stage_downloads_without_creating_and_mass_linking_links_as_chosen() {
 
     // The CSV round trip: export, fill in two pairs, apply.
     let csv = office.export_unlinked().await.unwrap();
-    assert!(csv.starts_with("prom_id,prom_sku,prom_name,local_sku,local_name,score\n"));
+    assert!(csv.starts_with("prom_id,prom_sku,prom_name,local_sku,local_name,score,note\n"));
     assert!(
         csv.contains(",,,LOC-0001,"),
         "unlinked local products are listed too"

@@ -20,5 +20,6 @@ mod safe_defaults;
 mod secrets;
 mod small_promises;
 mod status;
+mod suggestions;
 mod systemd;
 mod views;

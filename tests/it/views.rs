@@ -107,6 +107,7 @@ fn a_product_a_confirmation_a_staged_product_and_a_move_keep_the_apis_shapes() {
         prom_id: 5_000_002,
         sku: None,
         name: "Рюкзак".into(),
+        other_names: vec![],
         price: Some(Decimal::new(1_299, 0)),
         currency: Some("UAH".into()),
         quantity: Some(4),

@@ -235,6 +235,7 @@ fn write(
                 prom_id: p.id,
                 sku: i.prom_sku.clone(),
                 name: i.name.clone(),
+                other_names: p.other_names(),
                 price: p.price,
                 currency: p.currency.clone(),
                 quantity: p.quantity_in_stock,

@@ -231,6 +231,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
                 prom_id: p.id,
                 sku: sku.clone(),
                 name: name.clone(),
+                other_names: p.other_names(),
                 price: p.price,
                 currency: p.currency.clone(),
                 quantity: p.quantity_in_stock,

@@ -24,6 +24,9 @@ pub struct Product {
     pub external_id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// The name per language (`ru`, `uk`); see [`Product::other_names`].
+    #[serde(default, deserialize_with = "super::multilang::lenient_names")]
+    pub name_multilang: BTreeMap<String, String>,
     #[serde(default)]
     pub sku: Option<String>,
     #[serde(default)]
