@@ -35,6 +35,7 @@ fn a_gone_link_is_skipped_replaced_by_a_new_link_and_cleared_by_a_walk() {
         prom_id: 10,
         sku: Some("A".into()),
         name: "a".into(),
+        other_names: Vec::new(),
         price: None,
         currency: None,
         quantity: None,
