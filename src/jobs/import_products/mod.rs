@@ -1,9 +1,11 @@
 //! `import_products`: bring a Prom.ua catalogue and the back office together, matching
-//! products by identical SKU (trimmed). Four modes: `update_balances`, `create_missing`,
-//! `link_only`, `stage`. Hard cases (blank SKU, a SKU on two Prom products, a SKU taken by
-//! a product linked elsewhere, a SKU that changed on Prom since linking) are reported,
+//! products by identical SKU (without invisible characters at the ends). Four modes:
+//! `update_balances`, `create_missing`, `link_only`, `stage`. Hard cases (blank SKU, a SKU
+//! on two Prom products, a SKU taken by a product linked elsewhere, a SKU that changed on
+//! Prom since linking, a SKU that only looks like another) are reported in every mode,
 //! never guessed. A second run with nothing changed on either side changes nothing.
 
+mod identity;
 mod plan;
 
 use std::collections::HashMap;
