@@ -18,6 +18,7 @@ mod lock;
 mod orders;
 mod planner_reads;
 mod products;
+mod remove;
 mod runs;
 mod snapshots;
 mod staging;
@@ -32,6 +33,7 @@ pub use links::Link;
 pub use orders::{LocalLine, LocalOrder, OrderUpsert};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};
+pub use remove::{Removal, RemoveBlockers, Removed};
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 pub use staging::StagedProduct;
 
