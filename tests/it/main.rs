@@ -17,6 +17,7 @@ mod prom;
 mod push_stock;
 mod safe_defaults;
 mod secrets;
+mod sku_identity;
 mod status;
 mod systemd;
 mod views;

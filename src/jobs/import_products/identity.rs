@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::plan::{HardCase, HardCaseKind, LocalView};
+use super::sku_words::{difference, shell_word};
 use crate::config::ImportMode;
 use crate::domain::sku::{clean, lookalike_key};
 use crate::prom::dto::Product as PromProduct;
@@ -106,7 +107,12 @@ impl<'a> Identity<'a> {
         };
         if let Some(&id) = self.local.by_prom.get(&p.id) {
             let local_sku = self.local.sku_of.get(&id).map_or("", String::as_str);
-            if sku != clean(local_sku) {
+            // A look-alike linked by hand (as its hard case says to) is no change.
+            let same = match (sku, clean(local_sku)) {
+                (Some(a), Some(b)) => a == b || lookalike_key(a) == lookalike_key(b),
+                (a, b) => a == b,
+            };
+            if !same {
                 case(
                     HardCaseKind::SkuChanged,
                     format!(
@@ -155,13 +161,19 @@ impl<'a> Identity<'a> {
         if let Some(locals) = self.local_keys.get(key) {
             let named = self.local_skus(locals);
             let how = match locals.as_slice() {
-                [one] if !self.is_linked(one) => format!("`links link {one} {}`", p.id),
+                [one] if !self.is_linked(one) => {
+                    format!("`links link {} {}`", shell_word(one), p.id)
+                }
                 _ => format!("`links link SKU {}`", p.id),
+            };
+            let why = match locals.as_slice() {
+                [one] => difference(s, one),
+                _ => String::new(),
             };
             return case(
                 HardCaseKind::LookalikeSku,
                 format!(
-                    "SKU {s} looks like local SKU {named}: {not}; link it by hand ({how}) or fix the SKU"
+                    "SKU {s} looks like local SKU {named}{why}: {not}; link it by hand ({how}) or fix the SKU"
                 ),
             );
         }
@@ -176,10 +188,11 @@ impl<'a> Identity<'a> {
                     .map(|(sku, id)| format!("{sku} (Prom product {id})")),
                 others.len(),
             );
+            let why = difference(s, others[0].0);
             return case(
                 HardCaseKind::LookalikeSku,
                 format!(
-                    "SKU {s} looks like SKU {named} on Prom.ua: {not}; fix the SKUs on Prom.ua or link them by hand"
+                    "SKU {s} looks like SKU {named} on Prom.ua{why}: {not}; fix the SKUs on Prom.ua or link them by hand"
                 ),
             );
         }

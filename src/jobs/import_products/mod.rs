@@ -7,6 +7,7 @@
 
 mod identity;
 mod plan;
+mod sku_words;
 
 use std::collections::HashMap;
 
