@@ -4,7 +4,7 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::super::{
-    Actor, LocalLine, LocalOrder, PriceSnapshot, StockChange, StockSnapshot, Store,
+    Actor, LocalLine, LocalOrder, PriceSnapshot, Product, StockChange, StockSnapshot, Store,
 };
 use super::{Removal, Removed};
 use crate::domain::ReservationPolicy;
@@ -249,4 +249,37 @@ fn an_unknown_product_is_an_error() {
         s.remove_product(12345, true, Actor::Cli, "removed")
             .is_err()
     );
+}
+
+#[test]
+fn skus_are_cleaned_and_a_blank_one_made_before_is_still_found_and_removed() {
+    let (_d, s) = open();
+    assert!(s.add_product("\u{200B}", "blank").is_err());
+    assert!(s.add_product(" \u{FEFF}\u{a0}", "blank").is_err());
+    let p = s.add_product("\u{FEFF}Z-1\u{a0}", "cleaned").unwrap();
+    assert_eq!(p.sku, "Z-1");
+    assert_eq!(s.product_by_sku("Z-1\u{200B}").unwrap().unwrap().id, p.id);
+    // A product an older import created under a lone zero-width space.
+    let legacy = Product {
+        id: 4242,
+        sku: "\u{200B}".into(),
+        name: "Без артикула".into(),
+        price: None,
+        currency: None,
+    };
+    s.trees
+        .products
+        .insert(4242u64.to_be_bytes(), serde_json::to_vec(&legacy).unwrap())
+        .unwrap();
+    s.trees
+        .sku_index
+        .insert("\u{200B}", &4242u64.to_be_bytes())
+        .unwrap();
+    assert_eq!(s.product_by_sku("\u{200B}").unwrap(), Some(legacy));
+    removed(
+        s.remove_product(4242, false, Actor::Cli, "removed")
+            .unwrap(),
+    );
+    assert_eq!(s.product_by_sku("\u{200B}").unwrap(), None);
+    assert!(s.check_consistency().unwrap().is_empty());
 }

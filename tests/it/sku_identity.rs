@@ -482,3 +482,36 @@ async fn the_admin_api_removes_a_product_and_answers_409_with_the_reason() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_products_csv_cleans_skus_and_refuses_a_blank_one_by_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let office = BackOffice::new(store.clone(), Actor::Csv, vec![]);
+    let opts = promua_sync::backoffice::CsvOptions::default();
+    let kind = promua_sync::backoffice::CsvKind::Products;
+    let bad = "sku,name\nZ-1\u{a0},Кабель\n\u{200B},Нічого\nZ-1,Двійник\n";
+    match office.import_csv(kind, bad.as_bytes(), &opts).await {
+        Err(BackofficeError::Rows(rows)) => {
+            let found: Vec<(u64, &str, &str)> = rows
+                .iter()
+                .map(|r| (r.row, r.field.as_str(), r.message.as_str()))
+                .collect();
+            assert_eq!(
+                found,
+                vec![
+                    (3, "sku", "the SKU is blank"),
+                    (4, "sku", "SKU `Z-1` is also on row 2")
+                ]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.product_count(), 0, "nothing applied");
+    let good = "sku,name\n\u{FEFF}Z-1\u{a0},Кабель\n";
+    office
+        .import_csv(kind, good.as_bytes(), &opts)
+        .await
+        .unwrap();
+    assert_eq!(store.products().unwrap()[0].sku, "Z-1");
+}
