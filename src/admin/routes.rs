@@ -68,7 +68,12 @@ pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> R
         .layer(middleware::from_fn_with_state(csv_limit, body_limit));
     let json = Router::new()
         .route("/products", get(list_products).post(add_product))
-        .route("/products/{sku}", get(show_product).patch(update_product))
+        .route(
+            "/products/{sku}",
+            get(show_product)
+                .patch(update_product)
+                .delete(remove_product),
+        )
         .route("/stock/{sku}", put(set_stock))
         .route("/stock/{sku}/adjust", post(adjust_stock))
         .route("/prices/{sku}", put(set_price))
@@ -223,6 +228,24 @@ async fn update_product(
     Json(u): Json<ProductUpdate>,
 ) -> ApiResult<crate::backoffice::ProductView> {
     Ok(Json(office(&app, &headers).update_product(&sku, &u).await?))
+}
+
+#[derive(Deserialize)]
+struct RemoveQuery {
+    #[serde(default)]
+    force: bool,
+}
+
+/// `DELETE /v1/products/{sku}[?force=true]`: 409 with the reason when refused.
+async fn remove_product(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Query(q): Query<RemoveQuery>,
+) -> ApiResult<crate::backoffice::ProductRemoved> {
+    Ok(Json(
+        office(&app, &headers).remove_product(&sku, q.force).await?,
+    ))
 }
 
 async fn set_stock(

@@ -9,8 +9,8 @@ use std::time::Duration;
 use super::{
     AcceptLinks, AdminClient, BackOffice, BackofficeError, CsvKind, CsvOptions, ImportReport,
     JobStatus, Ledger, LinkRequest, LinkView, OrderStatusSet, OrderView, PriceSet, ProductQuery,
-    ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove, StockSet, Suggestion,
-    office::JobEntry, runs,
+    ProductRemoved, ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove,
+    StockSet, Suggestion, office::JobEntry, runs,
 };
 use crate::config::{AdminConfig, Config};
 use crate::report::RunRecord;
@@ -178,6 +178,7 @@ delegate! {
     show_product(sku: &str) -> ProductView;
     add_product(p: &NewProduct) -> ProductView;
     update_product(sku: &str, u: &ProductUpdate) -> ProductView;
+    remove_product(sku: &str, force: bool) -> ProductRemoved;
     set_stock(sku: &str, req: &StockSet) -> Option<StockMove>;
     adjust_stock(sku: &str, req: &StockAdjust) -> Option<StockMove>;
     set_price(sku: &str, req: &PriceSet) -> ProductView;

@@ -52,6 +52,10 @@ pub trait Ledger {
     async fn show_product(&self, sku: &str) -> Result<ProductView>;
     async fn add_product(&self, p: &NewProduct) -> Result<ProductView>;
     async fn update_product(&self, sku: &str, u: &ProductUpdate) -> Result<ProductView>;
+    /// Removes a product made by mistake: refused (`Conflict`) while it is linked, has
+    /// stock moves or is on order lines, unless `force`; refused while open orders
+    /// reserve it, whatever `force` says.
+    async fn remove_product(&self, sku: &str, force: bool) -> Result<ProductRemoved>;
     async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMove>>;
     async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<StockMove>>;
     async fn set_price(&self, sku: &str, req: &PriceSet) -> Result<ProductView>;

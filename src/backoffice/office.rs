@@ -9,8 +9,8 @@ use tokio::sync::Notify;
 
 use super::{
     AcceptLinks, BackofficeError, CsvKind, CsvOptions, ImportReport, JobStatus, Ledger,
-    LinkRequest, LinkView, OrderStatusSet, OrderView, PriceSet, ProductQuery, ProductView,
-    ProductsPage, Result, StagedView, StockAdjust, StockMove, StockSet, Suggestion,
+    LinkRequest, LinkView, OrderStatusSet, OrderView, PriceSet, ProductQuery, ProductRemoved,
+    ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove, StockSet, Suggestion,
 };
 use super::{csv_io, links, matching, orders, products, runs, stock};
 use crate::domain::ReservationPolicy;
@@ -194,6 +194,10 @@ impl Ledger for BackOffice {
 
     async fn update_product(&self, sku: &str, u: &ProductUpdate) -> Result<ProductView> {
         products::update(self, sku, u).await
+    }
+
+    async fn remove_product(&self, sku: &str, force: bool) -> Result<ProductRemoved> {
+        products::remove(self, sku, force).await
     }
 
     async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMove>> {

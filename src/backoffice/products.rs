@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::{
-    BackOffice, BackofficeError, PriceSet, ProductQuery, ProductView, ProductsPage, Result,
+    BackOffice, BackofficeError, PriceSet, ProductQuery, ProductRemoved, ProductView, ProductsPage,
+    Result,
 };
-use crate::store::{NewProduct, Product, ProductUpdate, Store};
+use crate::store::{NewProduct, Product, ProductUpdate, Removal, RemoveBlockers, Store};
 
 /// The product of a SKU, or `NotFound`.
 pub(super) fn product(store: &Store, sku: &str) -> Result<Product> {
@@ -118,4 +119,61 @@ pub(super) async fn set_price(
         name: None,
     };
     update(office, sku, &u).await
+}
+
+/// Removes a product made by mistake, or says why not (`Conflict`, nothing changed).
+pub(super) async fn remove(office: &BackOffice, sku: &str, force: bool) -> Result<ProductRemoved> {
+    let p = product(office.store(), sku)?;
+    let (actor, reason) = (office.actor(), format!("product {} removed", p.sku));
+    let removal = office
+        .blocking(move |store| Ok(store.remove_product(p.id, force, actor, &reason)?))
+        .await?;
+    match removal {
+        Removal::Removed(r) => {
+            office.durable().await?;
+            Ok(r.into())
+        }
+        Removal::Refused { product, blockers } => {
+            Err(BackofficeError::Conflict(refusal(&product.sku, &blockers)))
+        }
+    }
+}
+
+/// Orders by id: the first five, and how many more.
+fn orders(ids: &[i64]) -> String {
+    let mut named: Vec<String> = ids.iter().take(5).map(i64::to_string).collect();
+    if ids.len() > 5 {
+        named.push(format!("and {} more", ids.len() - 5));
+    }
+    named.join(", ")
+}
+
+/// Why a product is not removed, and what would remove it.
+fn refusal(sku: &str, b: &RemoveBlockers) -> String {
+    if b.absolute() {
+        return format!(
+            "product {sku} is not removed: open orders reserve {} of it (order {}); complete or cancel them first (--force does not remove a reserved product)",
+            b.reserved,
+            orders(&b.reserving)
+        );
+    }
+    let mut why = Vec::new();
+    let mut then = Vec::new();
+    if let Some(prom) = b.linked {
+        why.push(format!("it is linked to Prom product {prom}"));
+        then.push("unlinks it".to_string());
+    }
+    if b.moves > 0 {
+        why.push(format!("it has {} stock move(s) in the journal", b.moves));
+        then.push("keeps its journal".to_string());
+    }
+    if !b.orders.is_empty() {
+        why.push(format!("it is on the lines of order {}", orders(&b.orders)));
+        then.push("leaves those lines unlinked".to_string());
+    }
+    format!(
+        "product {sku} is not removed: {}; `products remove {sku} --force` removes it anyway ({})",
+        why.join(", "),
+        then.join(", ")
+    )
 }

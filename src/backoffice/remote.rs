@@ -149,6 +149,14 @@ impl Ledger for AdminClient {
         self.json(Method::PATCH, &["v1", "products", sku], u).await
     }
 
+    async fn remove_product(&self, sku: &str, force: bool) -> Result<ProductRemoved> {
+        self.send(
+            self.request(Method::DELETE, &["v1", "products", sku])
+                .query(&[("force", force)]),
+        )
+        .await
+    }
+
     async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMove>> {
         self.json(Method::PUT, &["v1", "stock", sku], req).await
     }

@@ -99,8 +99,21 @@ pub(super) async fn journal(
     let sku = sku.map(str::to_string);
     office
         .blocking(move |store| {
-            let id = sku.map(|s| product(store, &s)).transpose()?.map(|p| p.id);
-            let moves = store.journal(id, limit.clamp(1, 10_000))?;
+            let limit = limit.clamp(1, 10_000);
+            let moves = match sku.as_deref().map(|s| (s, product(store, s))) {
+                None => store.journal(None, limit)?,
+                Some((_, Ok(p))) => store.journal(Some(p.id), limit)?,
+                // A removed product's history is still there, under its SKU.
+                Some((s, Err(BackofficeError::NotFound(m)))) => {
+                    let sku = crate::domain::sku::clean(s).unwrap_or(s);
+                    let moves = store.journal_of_sku(sku, limit)?;
+                    if moves.is_empty() {
+                        return Err(BackofficeError::NotFound(m));
+                    }
+                    moves
+                }
+                Some((_, Err(e))) => return Err(e),
+            };
             Ok(moves.into_iter().map(Into::into).collect())
         })
         .await

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Money;
 use crate::report::RunRecord;
-use crate::store::{JournalEntry, LocalLine, LocalOrder, Product, StagedProduct, StockSnapshot};
+use crate::store::{
+    JournalEntry, LocalLine, LocalOrder, Product, Removed, StagedProduct, StockSnapshot,
+};
 
 /// A local product's own fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +81,36 @@ pub struct ProductsPage {
     pub products: Vec<ProductView>,
     /// Pass as `after` for the next page; `None` on the last page.
     pub next_after: Option<u64>,
+}
+
+/// What `products remove` took away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRemoved {
+    #[serde(flatten)]
+    pub product: ProductFields,
+    /// The Prom.ua product it was linked to, unlinked now.
+    pub unlinked_prom_id: Option<i64>,
+    /// The stock it had, per warehouse.
+    pub stock: BTreeMap<String, i64>,
+    /// The moves journalled for the stock that left with it.
+    pub journalled: Vec<StockMove>,
+    /// Its earlier stock moves, kept in the journal.
+    pub moves_kept: usize,
+    /// Orders whose lines named it: those lines are unlinked now.
+    pub orders_unlinked: Vec<i64>,
+}
+
+impl From<Removed> for ProductRemoved {
+    fn from(r: Removed) -> Self {
+        Self {
+            product: r.product.into(),
+            unlinked_prom_id: r.unlinked,
+            stock: r.stock.into_iter().collect(),
+            journalled: r.journalled.into_iter().map(Into::into).collect(),
+            moves_kept: r.moves_kept,
+            orders_unlinked: r.orders_unlinked,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -46,6 +46,18 @@ pub enum ProductsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remove a product made by mistake (e.g. by an import). Refused while it is linked,
+    /// has stock moves or is on order lines, unless --force; refused while open orders
+    /// reserve it. Its journal is kept.
+    Remove {
+        sku: String,
+        /// Remove it even if linked (the link goes too), with stock moves (the journal is
+        /// kept) or on order lines (they become unlinked).
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Import a CSV file (validated whole, then applied in one step).
     Import {
         file: PathBuf,

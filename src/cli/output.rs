@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::{EXIT_ERROR, EXIT_USAGE, fail};
 use crate::backoffice::{
-    BackofficeError, JobStatus, LinkView, OrderView, ProductView, ProductsPage, StagedView,
-    StockMove, Suggestion,
+    BackofficeError, JobStatus, LinkView, OrderView, ProductRemoved, ProductView, ProductsPage,
+    StagedView, StockMove, Suggestion,
 };
 
 /// The exit code of a refusal: the caller's mistake (2) or an error that stopped it (3).
@@ -99,6 +99,31 @@ pub(super) fn product_text(v: &ProductView) -> String {
             c.presence,
             c.confirmed_at.format("%Y-%m-%d %H:%M:%S UTC")
         );
+    }
+    s
+}
+
+pub(super) fn removed_text(r: &ProductRemoved) -> String {
+    let p = &r.product;
+    let mut s = format!("removed {} ({}, product {})\n", p.sku, p.name, p.id);
+    if let Some(prom) = r.unlinked_prom_id {
+        s += &format!("  unlinked from Prom product {prom}\n");
+    }
+    for e in &r.journalled {
+        s += &format!(
+            "  stock in {}: {} -> 0 (journalled)\n",
+            e.warehouse, e.before
+        );
+    }
+    if r.moves_kept > 0 {
+        s += &format!(
+            "  {} earlier stock move(s) kept in the journal (`stock journal {}`)\n",
+            r.moves_kept, p.sku
+        );
+    }
+    if !r.orders_unlinked.is_empty() {
+        let ids: Vec<String> = r.orders_unlinked.iter().map(i64::to_string).collect();
+        s += &format!("  order lines unlinked in order {}\n", ids.join(", "));
     }
     s
 }

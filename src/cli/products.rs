@@ -1,8 +1,8 @@
-//! `products list|show|add|import|export` and `prices set`.
+//! `products list|show|add|remove|import|export` and `prices set`.
 
 use super::args::{CsvArgs, PricesCommand, ProductsCommand};
 use super::files::{read_csv_file, write_file};
-use super::output::{code, finish, print, product_text, products_table};
+use super::output::{code, finish, print, product_text, products_table, removed_text};
 use super::{EXIT_USAGE, fail, ledger};
 use crate::backoffice::{Access, CsvOptions, Ledger, PriceSet, ProductQuery, parse_price};
 use crate::config::Config;
@@ -86,6 +86,10 @@ pub(super) async fn products(config: &Config, cmd: ProductsCommand) -> u8 {
                 .await
                 .map(|v| print(json, &v, product_text))
         }
+        ProductsCommand::Remove { sku, force, json } => ledger
+            .remove_product(&sku, force)
+            .await
+            .map(|r| print(json, &r, removed_text)),
         ProductsCommand::Import { file, csv } => {
             let data = match read_csv_file(config, &file) {
                 Ok(d) => d,

@@ -20,6 +20,7 @@ mod lock;
 mod orders;
 mod planner_reads;
 mod products;
+mod remove;
 mod runs;
 mod snapshots;
 mod staging;
@@ -36,6 +37,7 @@ pub use links::Link;
 pub use orders::{LocalLine, LocalOrder, OrderUpsert};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};
+pub use remove::{Removal, RemoveBlockers, Removed};
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 pub use staging::StagedProduct;
 

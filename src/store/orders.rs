@@ -113,12 +113,12 @@ fn reservations(order: &LocalOrder, policy: &ReservationPolicy) -> Vec<(u64, i64
 }
 
 /// Inside a transaction: the stored order `prom_id`.
-fn order_in(tx: &Tx<'_>, prom_id: i64) -> TxResult<Option<LocalOrder>> {
+pub(super) fn order_in(tx: &Tx<'_>, prom_id: i64) -> TxResult<Option<LocalOrder>> {
     let v = tx.orders.get(prom_id.to_be_bytes())?;
     Ok(v.map(|v| decode("orders", &v)).transpose()?)
 }
 
-fn put_order(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
+pub(super) fn put_order(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
     tx.orders
         .insert(&prom_id.to_be_bytes(), encode("orders", order)?)?;
     Ok(())

@@ -8,6 +8,7 @@ use super::codec::{be, decode, encode, id_value};
 use super::dirty::{DIRTY_PRICE, mark_dirty};
 use super::trees::abort;
 use super::{Result, Store, StoreError};
+use crate::domain::sku::clean;
 
 /// A local product of the back office.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,17 +43,19 @@ pub struct ProductUpdate {
     pub currency: Option<String>,
 }
 
+const BLANK: &str = "a SKU must not be blank (spaces and zero-width characters do not count)";
+
 fn currency(c: &str) -> String {
     c.trim().to_uppercase()
 }
 
 impl Store {
-    /// Adds a product. The SKU is trimmed, must not be blank and must be unique.
+    /// Adds a product. The SKU is cleaned ([`clean`]: no invisible characters at the
+    /// ends), must not be blank and must be unique.
     pub fn add_product(&self, sku: &str, name: &str) -> Result<Product> {
-        let sku = sku.trim();
-        if sku.is_empty() {
-            return Err(StoreError::Invalid("a SKU must not be blank".into()));
-        }
+        let Some(sku) = clean(sku) else {
+            return Err(StoreError::Invalid(BLANK.into()));
+        };
         let id = self.db.generate_id()? + 1;
         let product = Product {
             id,
@@ -73,7 +76,7 @@ impl Store {
         Ok(product)
     }
 
-    /// Adds products atomically: every SKU trimmed, not blank, unique (in the store and
+    /// Adds products atomically: every SKU cleaned, not blank, unique (in the store and
     /// in the batch).
     pub fn add_products(&self, new: &[NewProduct]) -> Result<Vec<Product>> {
         Ok(self
@@ -98,10 +101,9 @@ impl Store {
         self.transact(|tx| {
             let mut out = Vec::with_capacity(rows.len());
             for (n, new_id) in rows.iter().zip(&ids) {
-                let sku = n.sku.trim();
-                if sku.is_empty() {
-                    return abort("a SKU must not be blank");
-                }
+                let Some(sku) = clean(&n.sku) else {
+                    return abort(BLANK);
+                };
                 if n.name.trim().is_empty() {
                     return abort(format!("the name of {sku} must not be blank"));
                 }
@@ -187,11 +189,17 @@ impl Store {
             .transpose()
     }
 
+    /// The product of a SKU, cleaned; or of the SKU as written without spaces at the ends
+    /// (a product stored before SKUs were cleaned, e.g. one whose SKU is a lone
+    /// zero-width space, stays reachable, to be removed).
     pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
-        match self.trees.sku_index.get(sku.trim().as_bytes())? {
-            Some(id) => self.product(id_value("sku_index", &id)?),
-            None => Ok(None),
+        let written = sku.trim();
+        for key in clean(sku).into_iter().chain([written]) {
+            if let Some(id) = self.trees.sku_index.get(key.as_bytes())? {
+                return self.product(id_value("sku_index", &id)?);
+            }
         }
+        Ok(None)
     }
 
     pub fn products(&self) -> Result<Vec<Product>> {

@@ -18,6 +18,7 @@ mod prom;
 mod push_stock;
 mod safe_defaults;
 mod secrets;
+mod sku_identity;
 mod small_promises;
 mod status;
 mod suggestions;

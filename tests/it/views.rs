@@ -5,11 +5,11 @@
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use promua_sync::backoffice::{
-    OrderView, ProductFields, StagedFields, StockConfirmation, StockMove,
+    OrderView, ProductFields, ProductRemoved, StagedFields, StockConfirmation, StockMove,
 };
 use promua_sync::domain::Money;
 use promua_sync::store::{
-    Actor, JournalEntry, LocalLine, LocalOrder, Product, StagedProduct, StockSnapshot,
+    Actor, JournalEntry, LocalLine, LocalOrder, Product, Removed, StagedProduct, StockSnapshot,
 };
 use rust_decimal::Decimal;
 
@@ -133,4 +133,40 @@ fn a_product_a_confirmation_a_staged_product_and_a_move_keep_the_apis_shapes() {
         serde_json::to_string(&moved).unwrap(),
         r#"{"seq":12,"at":"2025-03-14T09:26:53Z","product_id":7,"sku":"KET-1","warehouse":"main","before":5,"after":3,"delta":-2,"actor":"cli","reason":"інвентаризація"}"#
     );
+}
+
+#[test]
+fn a_removal_keeps_its_shape() {
+    let removed = ProductRemoved::from(Removed {
+        product: Product {
+            id: 9,
+            sku: "ab-1".into(),
+            name: "Кабель".into(),
+            price: None,
+            currency: None,
+        },
+        unlinked: Some(5_000_003),
+        stock: vec![("main".into(), 2), ("shop".into(), 0)],
+        journalled: vec![JournalEntry {
+            seq: 40,
+            at: utc(),
+            product_id: 9,
+            sku: "ab-1".into(),
+            warehouse: "main".into(),
+            before: 2,
+            after: 0,
+            delta: -2,
+            actor: Actor::Cli,
+            reason: Some("product ab-1 removed".into()),
+        }],
+        moves_kept: 1,
+        orders_unlinked: vec![81_234],
+    });
+    let json = serde_json::to_string(&removed).unwrap();
+    assert_eq!(
+        json,
+        r#"{"id":9,"sku":"ab-1","name":"Кабель","price":null,"currency":null,"unlinked_prom_id":5000003,"stock":{"main":2,"shop":0},"journalled":[{"seq":40,"at":"2025-03-14T09:26:53Z","product_id":9,"sku":"ab-1","warehouse":"main","before":2,"after":0,"delta":-2,"actor":"cli","reason":"product ab-1 removed"}],"moves_kept":1,"orders_unlinked":[81234]}"#
+    );
+    let back: ProductRemoved = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, removed);
 }

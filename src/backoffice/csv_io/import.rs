@@ -72,7 +72,10 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
     let mut new = Vec::new();
     for v in parsed {
         let row = v.row;
-        let sku = v["sku"].trim().to_string();
+        // As the store keeps it: without invisible characters at the ends.
+        let sku = crate::domain::sku::clean(&v["sku"])
+            .unwrap_or_default()
+            .to_string();
         if sku.is_empty() {
             errors.add(row, "sku", "the SKU is blank");
         } else if let Some(first) = seen.insert(sku.clone(), row) {

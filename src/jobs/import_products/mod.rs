@@ -1,13 +1,16 @@
 //! `import_products`: bring a Prom.ua catalogue and the back office together, matching
-//! products by identical SKU (trimmed). Four modes: `update_balances`, `create_missing`,
-//! `link_only`, `stage`. Hard cases (blank SKU, a SKU on two Prom products, a SKU taken by
-//! a product linked elsewhere, a SKU that changed on Prom since linking) are reported,
+//! products by identical SKU (without invisible characters at the ends). Four modes:
+//! `update_balances`, `create_missing`, `link_only`, `stage`. Hard cases (blank SKU, a SKU
+//! on two Prom products, a SKU taken by a product linked elsewhere, a SKU that changed on
+//! Prom since linking, a SKU that only looks like another) are reported in every mode,
 //! never guessed. A second run with nothing changed on either side changes nothing.
 //! Linked and staged Prom products the walk did not show are asked for by id (`gone`):
 //! those Prom.ua answers 404 for are flagged gone, and their staged rows dropped.
 
 mod gone;
+mod identity;
 mod plan;
+mod sku_words;
 
 use std::collections::{HashMap, HashSet};
 

@@ -6,8 +6,10 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::identity::{Found, Identity, prom_sku};
 use crate::config::ImportMode;
 use crate::domain::MAX_QUANTITY;
+use crate::domain::sku::clean;
 use crate::prom::dto::Product as PromProduct;
 use crate::store::{HandUnlink, StagedProduct, Store, StoreError};
 
@@ -42,6 +44,9 @@ pub enum HardCaseKind {
     DuplicateSku,
     SkuTaken,
     SkuChanged,
+    /// The SKU matches no local SKU identically but looks like one (or like another Prom
+    /// product's): not matched, not created.
+    LookalikeSku,
     /// Prom's quantity is negative or beyond what the ledger holds: not imported.
     BadQuantity,
     /// Prom.ua answered 404 for a linked or staged product the walk did not show.
@@ -121,7 +126,7 @@ impl fmt::Display for ImportPlan {
 /// What the planner needs of the back office.
 #[derive(Debug, Default)]
 pub struct LocalView {
-    /// Trimmed SKU → (product id, SKU).
+    /// Cleaned SKU (`domain::sku::clean`) → product id.
     pub by_sku: HashMap<String, u64>,
     pub sku_of: HashMap<u64, String>,
     /// Local product → Prom id, and back.
@@ -141,7 +146,10 @@ impl LocalView {
     pub fn load(store: &Store, warehouse: &str) -> Result<Self, StoreError> {
         let mut v = LocalView::default();
         for p in store.products()? {
-            v.by_sku.insert(p.sku.trim().to_string(), p.id);
+            // A local SKU that is blank once cleaned matches nothing.
+            if let Some(sku) = clean(&p.sku) {
+                v.by_sku.insert(sku.to_string(), p.id);
+            }
             if let Some((_, q)) = store
                 .stock_of(p.id)?
                 .into_iter()
@@ -178,7 +186,7 @@ impl LocalView {
 
     /// Why automatic linking leaves `prom_id`, or the local product `local`, alone: one of
     /// them was unlinked by hand.
-    fn unlinked_by_hand(&self, prom_id: i64, local: Option<u64>) -> Option<String> {
+    pub(super) fn unlinked_by_hand(&self, prom_id: i64, local: Option<u64>) -> Option<String> {
         let u = self
             .hand_unlinked_prom
             .get(&prom_id)
@@ -192,30 +200,17 @@ impl LocalView {
     }
 }
 
-fn clean_sku(p: &PromProduct) -> Option<String> {
-    p.sku
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
 /// Pure: what a mode would do with this catalogue against this back office.
 pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> ImportPlan {
     let mut items = Vec::new();
     let mut hard = Vec::new();
-    let mut sku_count: HashMap<String, usize> = HashMap::new();
-    for p in prom {
-        if let Some(s) = clean_sku(p) {
-            *sku_count.entry(s).or_default() += 1;
-        }
-    }
+    let identity = Identity::new(mode, prom, local);
     // Local products this plan links, so that one is never linked twice.
     let mut taken: HashSet<u64> = HashSet::new();
     let mut sorted: Vec<&PromProduct> = prom.iter().collect();
     sorted.sort_by_key(|p| p.id);
     for p in sorted {
-        let sku = clean_sku(p);
+        let sku = prom_sku(p).map(str::to_string);
         let name = p.name.clone().unwrap_or_default();
         let item = |action, local_sku: Option<String>, before, after| ImportItem {
             prom_id: p.id,
@@ -226,6 +221,8 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
             before,
             after,
         };
+        // Every mode meets the same hard cases; `stage` reports them and acts on none.
+        let found = identity.identify(p, &taken, &mut hard);
         if mode == ImportMode::Stage {
             let fresh = StagedProduct {
                 prom_id: p.id,
@@ -246,95 +243,22 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
             if !same {
                 items.push(item(Action::Stage, None, None, None));
             }
-            if sku.is_none() {
-                hard.push(HardCase {
-                    prom_id: p.id,
-                    kind: HardCaseKind::BlankSku,
-                    detail: "blank SKU: link it by hand".into(),
-                });
-            }
             continue;
         }
-        // Linked already: the link follows the Prom id whatever its SKU says now.
-        let linked = local.by_prom.get(&p.id).copied();
-        // Unlinked by hand (this Prom product, or the local product its SKU names).
-        let local_id = sku.as_deref().and_then(|s| local.by_sku.get(s).copied());
-        let by_hand = match linked {
-            Some(_) => None,
-            None => local.unlinked_by_hand(p.id, local_id),
-        };
-        let target = match linked {
-            Some(id) => {
-                let local_sku = local.sku_of.get(&id).cloned().unwrap_or_default();
-                if sku.as_deref() != Some(local_sku.trim()) {
-                    hard.push(HardCase {
-                        prom_id: p.id,
-                        kind: HardCaseKind::SkuChanged,
-                        detail: format!(
-                            "linked to local {local_sku}, but its SKU on Prom.ua is now {}; the link is kept",
-                            sku.as_deref().unwrap_or("blank")
-                        ),
-                    });
-                }
+        let target = match found {
+            Found::Linked(id) => Some(id),
+            Found::Matches(id) => {
+                taken.insert(id);
+                items.push(item(Action::Link, sku.clone(), None, None));
                 Some(id)
             }
-            None if by_hand.is_some() => {
-                hard.push(HardCase {
-                    prom_id: p.id,
-                    kind: HardCaseKind::UnlinkedByHand,
-                    detail: by_hand.clone().unwrap_or_default(),
-                });
+            Found::New if mode == ImportMode::CreateMissing => {
+                // Created without a balance: no stock is recorded until the seller
+                // records one, and nothing is pushed for it until then.
+                items.push(item(Action::Create, sku.clone(), None, None));
                 None
             }
-            None => match &sku {
-                None => {
-                    hard.push(HardCase {
-                        prom_id: p.id,
-                        kind: HardCaseKind::BlankSku,
-                        detail: "blank SKU: not matched; link it by hand".into(),
-                    });
-                    None
-                }
-                Some(s) if sku_count[s] > 1 => {
-                    hard.push(HardCase {
-                        prom_id: p.id,
-                        kind: HardCaseKind::DuplicateSku,
-                        detail: format!(
-                            "SKU {s} is on {} Prom products: not matched; link it by hand",
-                            sku_count[s]
-                        ),
-                    });
-                    None
-                }
-                Some(s) => match local.by_sku.get(s).copied() {
-                    Some(id) if local.is_linked(id) || taken.contains(&id) => {
-                        hard.push(HardCase {
-                            prom_id: p.id,
-                            kind: HardCaseKind::SkuTaken,
-                            detail: format!(
-                                "local {s} is already linked to Prom product {}",
-                                local
-                                    .links
-                                    .get(&id)
-                                    .map_or("in this run".into(), |x| x.to_string())
-                            ),
-                        });
-                        None
-                    }
-                    Some(id) => {
-                        taken.insert(id);
-                        items.push(item(Action::Link, Some(s.clone()), None, None));
-                        Some(id)
-                    }
-                    None if mode == ImportMode::CreateMissing => {
-                        // Created without a balance: no stock is recorded until the seller
-                        // records one, and nothing is pushed for it until then.
-                        items.push(item(Action::Create, Some(s.clone()), None, None));
-                        None
-                    }
-                    None => None,
-                },
-            },
+            Found::New | Found::Nothing => None,
         };
         if let (ImportMode::UpdateBalances, Some(id), Some(q)) = (mode, target, p.quantity_in_stock)
         {
