@@ -4,18 +4,24 @@
 //! a product linked elsewhere, a SKU that changed on Prom since linking) are reported,
 //! never guessed. A second run with nothing changed on either side changes nothing.
 
+mod balances;
 mod plan;
+mod readable;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::Utc;
+use tokio::sync::Mutex;
+
+use balances::Feedback;
 
 pub use plan::{Action, HardCase, HardCaseKind, ImportItem, ImportPlan, LocalView, plan};
 
 use super::progress::Progress;
 use super::runner::{Job, RunEnv};
-use super::{JobError, Plan};
-use crate::config::ImportProductsOptions;
+use super::{JobContext, JobError, Plan};
+use crate::config::{ImportMode, ImportProductsOptions};
 use crate::prom::dto::Product as PromProduct;
 use crate::report::{Outcome, RunRecord};
 use crate::store::{Actor, NewProduct, StagedProduct, StockChange, Store, StoreError};
@@ -44,6 +50,12 @@ impl Job for ImportProducts<'_> {
     const KIND: &'static str = KIND;
     type Plan = ImportWork;
 
+    /// `update_balances` reads the stock snapshots and writes stock: it holds the stock
+    /// lock, so that it never plans against a push in flight.
+    fn lock<'c>(&self, ctx: &'c JobContext) -> Option<&'c Arc<Mutex<()>>> {
+        (self.0.mode == ImportMode::UpdateBalances).then_some(&ctx.stock_lock)
+    }
+
     async fn plan(
         &self,
         env: &RunEnv<'_>,
@@ -69,7 +81,18 @@ impl Job for ImportProducts<'_> {
             }
         };
         let from = warehouse.clone();
-        let local = ctx.blocking(move |s| LocalView::load(s, &from)).await?;
+        let (mode, sync) = (self.0.mode, ctx.sync.clone());
+        // The SKUs on Prom.ua: unlinked local products with one may be linked by this run.
+        let skus: HashSet<String> = prom.iter().filter_map(plan::clean_sku).collect();
+        let local = ctx
+            .blocking(move |s| {
+                let mut local = LocalView::load(s, &from)?;
+                if mode == ImportMode::UpdateBalances {
+                    local.feedback = Feedback::load(s, &local, &from, &sync, &skus)?;
+                }
+                Ok(local)
+            })
+            .await?;
         let mut plan = plan(self.0.mode, &prom, &local);
         if let Some(max) = self.0.max_changes.filter(|m| plan.items.len() > *m) {
             plan.guarded = Some(format!(
@@ -203,7 +226,7 @@ fn write(
                 name: i.name.clone(),
                 price: p.price,
                 currency: p.currency.clone(),
-                quantity: p.quantity_in_stock,
+                quantity: readable::stock(p),
                 staged_at: started,
             }
         })

@@ -6,8 +6,9 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::balances::{Decision, Feedback};
+use super::readable;
 use crate::config::ImportMode;
-use crate::domain::MAX_QUANTITY;
 use crate::prom::dto::Product as PromProduct;
 use crate::store::{StagedProduct, Store, StoreError};
 
@@ -33,6 +34,9 @@ pub struct ImportItem {
     pub local_sku: Option<String>,
     pub before: Option<i64>,
     pub after: Option<i64>,
+    /// Why a balance is set (`update_balances`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,8 +46,20 @@ pub enum HardCaseKind {
     DuplicateSku,
     SkuTaken,
     SkuChanged,
-    /// Prom's quantity is negative or beyond what the ledger holds: not imported.
+    /// Prom's quantity is negative, fractional or beyond what the ledger holds: not
+    /// imported.
     BadQuantity,
+    /// A field the import uses (SKU, name, price, currency) could not be read: nothing is
+    /// done with the product.
+    UnreadableField,
+    /// No stock in the import's warehouse makes push_stock send Prom's quantity (the
+    /// other pushed warehouses hold more).
+    NegativeTarget,
+    /// Prom's quantity and the local stock both changed since the last push: the local
+    /// stock is kept.
+    ChangedBothSides,
+    /// The last push of the product was not confirmed: Prom's quantity may be ours.
+    PushUnconfirmed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +76,9 @@ pub struct ImportPlan {
     pub read: usize,
     pub items: Vec<ImportItem>,
     pub hard_cases: Vec<HardCase>,
+    /// `update_balances`: linked products whose Prom quantity is what we last pushed (our
+    /// own figure, not imported).
+    pub same_as_pushed: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarded: Option<String>,
 }
@@ -78,6 +97,13 @@ impl fmt::Display for ImportPlan {
             count(Action::Stage),
             self.hard_cases.len()
         )?;
+        if self.same_as_pushed > 0 {
+            writeln!(
+                f,
+                "{} linked product(s) show on Prom.ua what we last pushed: our own figure, not imported",
+                self.same_as_pushed
+            )?;
+        }
         if let Some(g) = &self.guarded {
             writeln!(f, "GUARDED: {g}; a real run would change nothing")?;
         }
@@ -105,6 +131,9 @@ impl fmt::Display for ImportPlan {
                     i.after.map_or("-".into(), |v| v.to_string()),
                     i.name
                 )?;
+                if let Some(why) = &i.why {
+                    writeln!(f, "{:>12}  why: {why}", "")?;
+                }
             }
         }
         for h in &self.hard_cases {
@@ -126,6 +155,8 @@ pub struct LocalView {
     /// Stock in the import's warehouse.
     pub stock: HashMap<u64, i64>,
     pub staged: HashMap<i64, StagedProduct>,
+    /// What push_stock reads (`update_balances` only).
+    pub feedback: Feedback,
 }
 
 impl LocalView {
@@ -155,7 +186,7 @@ impl LocalView {
     }
 }
 
-fn clean_sku(p: &PromProduct) -> Option<String> {
+pub(super) fn clean_sku(p: &PromProduct) -> Option<String> {
     p.sku
         .as_deref()
         .map(str::trim)
@@ -177,7 +208,12 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
     let mut taken: HashSet<u64> = HashSet::new();
     let mut sorted: Vec<&PromProduct> = prom.iter().collect();
     sorted.sort_by_key(|p| p.id);
+    let mut same_as_pushed = 0;
     for p in sorted {
+        if let Some(h) = readable::unreadable(p) {
+            hard.push(h);
+            continue;
+        }
         let sku = clean_sku(p);
         let name = p.name.clone().unwrap_or_default();
         let item = |action, local_sku: Option<String>, before, after| ImportItem {
@@ -188,6 +224,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
             local_sku,
             before,
             after,
+            why: None,
         };
         if mode == ImportMode::Stage {
             let fresh = StagedProduct {
@@ -196,7 +233,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
                 name: name.clone(),
                 price: p.price,
                 currency: p.currency.clone(),
-                quantity: p.quantity_in_stock,
+                quantity: readable::stock(p),
                 staged_at: chrono::DateTime::UNIX_EPOCH,
             };
             let same = local.staged.get(&p.id).is_some_and(|s| {
@@ -215,6 +252,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
                     detail: "blank SKU: link it by hand".into(),
                 });
             }
+            hard.extend(readable::bad_quantity(p));
             continue;
         }
         // Linked already: the link follows the Prom id whatever its SKU says now.
@@ -284,27 +322,32 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
                 },
             },
         };
-        if let (ImportMode::UpdateBalances, Some(id), Some(q)) = (mode, target, p.quantity_in_stock)
-        {
-            if !(0..=MAX_QUANTITY).contains(&q) {
-                hard.push(HardCase {
-                    prom_id: p.id,
-                    kind: HardCaseKind::BadQuantity,
-                    detail: format!(
-                        "Prom.ua's quantity {q} is not a stock the ledger can hold (0 to {}): local stock left as it is",
-                        MAX_QUANTITY
-                    ),
-                });
+        if let (ImportMode::UpdateBalances, Some(id)) = (mode, target) {
+            if let Some(h) = readable::bad_quantity(p) {
+                hard.push(h);
                 continue;
             }
+            // No quantity on Prom.ua (made to order, say): nothing to take.
+            let Some(q) = p.quantity_in_stock else {
+                continue;
+            };
             let before = local.stock.get(&id).copied();
-            if before != Some(q) {
-                items.push(item(
-                    Action::Stock,
-                    local.sku_of.get(&id).cloned(),
-                    before,
-                    Some(q),
-                ));
+            match local.feedback.decide(id, p.id, q, before) {
+                Decision::Keep { ours } => same_as_pushed += usize::from(ours),
+                Decision::Set { after, why } => items.push(ImportItem {
+                    why: Some(why),
+                    ..item(
+                        Action::Stock,
+                        local.sku_of.get(&id).cloned(),
+                        before,
+                        Some(after),
+                    )
+                }),
+                Decision::Hard(kind, detail) => hard.push(HardCase {
+                    prom_id: p.id,
+                    kind,
+                    detail,
+                }),
             }
         }
     }
@@ -313,6 +356,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
         read: prom.len(),
         items,
         hard_cases: hard,
+        same_as_pushed,
         guarded: None,
     }
 }
