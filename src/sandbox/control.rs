@@ -21,6 +21,7 @@ pub(super) fn router() -> Router<Sandbox> {
     Router::new()
         .route("/requests", get(requests).delete(clear_requests))
         .route("/products", get(products).post(upsert_products))
+        .route("/products/{id}/raw", post(raw_fields))
         .route("/catalogue", post(load))
         .route("/orders", get(orders).post(place_order))
         .route("/orders/{id}", patch(change_order))
@@ -48,6 +49,15 @@ async fn upsert_products(
     Json(products): Json<Vec<SandboxProduct>>,
 ) -> StatusCode {
     sb.upsert_products(products);
+    StatusCode::NO_CONTENT
+}
+
+async fn raw_fields(
+    State(sb): State<Sandbox>,
+    Path(id): Path<i64>,
+    Json(fields): Json<serde_json::Map<String, serde_json::Value>>,
+) -> StatusCode {
+    sb.set_raw_fields(id, fields);
     StatusCode::NO_CONTENT
 }
 
