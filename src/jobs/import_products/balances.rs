@@ -137,10 +137,14 @@ impl Feedback {
             )
             .0
         });
+        let snapshot = b.snapshot.as_ref().filter(|s| s.prom_id == prom_id);
+        if snapshot.is_some_and(|s| !s.unconfirmed && s.quantity == prom) {
+            return Decision::Keep { ours: true };
+        }
         if sends == Some(prom) {
             return Decision::Keep { ours: false };
         }
-        let why = match b.snapshot.as_ref().filter(|s| s.prom_id == prom_id) {
+        let why = match snapshot {
             Some(s) if s.unconfirmed => {
                 return Decision::Hard(
                     HardCaseKind::PushUnconfirmed,
@@ -149,7 +153,6 @@ impl Feedback {
                     ),
                 );
             }
-            Some(s) if s.quantity == prom => return Decision::Keep { ours: true },
             Some(s) => match sends {
                 Some(n) if n != s.quantity => {
                     return Decision::Hard(
@@ -249,7 +252,7 @@ mod tests {
         let f = feedback(Some((5, false)));
         assert_eq!(
             f.decide(1, PROM_ID, 5, Some(5)),
-            Decision::Keep { ours: false }
+            Decision::Keep { ours: true }
         );
         // The seller set main to 9 since the push: Prom still shows 5, ours.
         assert_eq!(

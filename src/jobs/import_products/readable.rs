@@ -22,7 +22,7 @@ pub fn unreadable(p: &PromProduct) -> Option<HardCase> {
         prom_id: p.id,
         kind: HardCaseKind::UnreadableField,
         detail: format!(
-            "Prom.ua sent a {} this program cannot read: nothing imported for this product; correct it on Prom.ua",
+            "unreadable {}: nothing imported for this product; correct it on Prom.ua",
             bad.join(", ")
         ),
     })

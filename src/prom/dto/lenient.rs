@@ -125,7 +125,7 @@ fn price(v: &Value) -> Result<Option<Decimal>, &'static str> {
     match number(&text) {
         Some(d) if d.is_sign_negative() && !d.is_zero() => Err("a negative price"),
         Some(d) => Ok(Some(d.normalize())),
-        None => Err("not a price this program can hold (too large or not a number)"),
+        None => Err("not a price this program can hold"),
     }
 }
 
