@@ -309,7 +309,7 @@ async fn a_change_on_prom_is_taken_once_and_a_local_count_is_never_undone() {
 
 #[tokio::test]
 async fn quantities_that_are_not_stock_and_unreadable_prices_are_hard_cases() {
-    let env = Env::new(6, SandboxOptions::default(), |_| 7).await;
+    let env = Env::new(7, SandboxOptions::default(), |_| 7).await;
     let path = env.write_config_any_admin_port("0 0 1 1 *", JOBS);
     let config = config::load(&path).unwrap();
     let store = Store::open(&config.store.path).unwrap();
@@ -325,10 +325,12 @@ async fn quantities_that_are_not_stock_and_unreadable_prices_are_hard_cases() {
     raw(3, "price", json!(1e30));
     raw(3, "quantity_in_stock", json!(4));
     set_on_prom(&env, ids[4].1, 9);
-    // Made to order: no count on Prom.ua.
-    let mut to_order = env.sandbox.product(ids[5].1).unwrap();
-    (to_order.presence, to_order.quantity_in_stock) = ("order".into(), None);
-    env.sandbox.upsert_products([to_order]);
+    // Made to order: no count on Prom.ua, whether its quantity is null or 0.
+    for (i, q) in [(5, None), (6, Some(0))] {
+        let mut to_order = env.sandbox.product(ids[i].1).unwrap();
+        (to_order.presence, to_order.quantity_in_stock) = ("order".into(), q);
+        env.sandbox.upsert_products([to_order]);
+    }
 
     let dry = run(&config, &store, "import", Mode::DryRun).await;
     let plan = import_plan(&dry);
@@ -355,6 +357,7 @@ async fn quantities_that_are_not_stock_and_unreadable_prices_are_hard_cases() {
             (ids[3].1, "unreadable_field".to_string()),
         ]
     );
+    assert_eq!(plan.no_count, 2, "{plan}");
     let details: Vec<&str> = plan.hard_cases.iter().map(|h| h.detail.as_str()).collect();
     assert!(
         details[0].contains("quantity -3 is not a stock"),
@@ -378,7 +381,7 @@ async fn quantities_that_are_not_stock_and_unreadable_prices_are_hard_cases() {
     );
     assert_eq!(r.planned, 1, "{r:?}");
     let main = |i: usize| store.stock_of(ids[i].0).unwrap();
-    for i in [0, 1, 2, 3, 5] {
+    for i in [0, 1, 2, 3, 5, 6] {
         assert_eq!(
             main(i),
             [("main".to_string(), 7)],

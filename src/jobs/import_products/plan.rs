@@ -79,6 +79,9 @@ pub struct ImportPlan {
     /// `update_balances`: linked products whose Prom quantity is what we last pushed (our
     /// own figure, not imported).
     pub same_as_pushed: usize,
+    /// `update_balances`: linked products with no count on Prom.ua (no quantity, or made
+    /// to order with 0): their stock is left as it is.
+    pub no_count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarded: Option<String>,
 }
@@ -97,6 +100,13 @@ impl fmt::Display for ImportPlan {
             count(Action::Stage),
             self.hard_cases.len()
         )?;
+        if self.no_count > 0 {
+            writeln!(
+                f,
+                "{} linked product(s) have no count on Prom.ua (no quantity, or made to order): stock left as it is",
+                self.no_count
+            )?;
+        }
         if self.same_as_pushed > 0 {
             writeln!(
                 f,
@@ -208,7 +218,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
     let mut taken: HashSet<u64> = HashSet::new();
     let mut sorted: Vec<&PromProduct> = prom.iter().collect();
     sorted.sort_by_key(|p| p.id);
-    let mut same_as_pushed = 0;
+    let (mut same_as_pushed, mut no_count) = (0, 0);
     for p in sorted {
         if let Some(h) = readable::unreadable(p) {
             hard.push(h);
@@ -327,8 +337,12 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
                 hard.push(h);
                 continue;
             }
-            // No quantity on Prom.ua (made to order, say): nothing to take.
-            let Some(q) = p.quantity_in_stock else {
+            // No count on Prom.ua: no quantity, or made to order with 0 (unknown is not 0).
+            let Some(q) = p
+                .quantity_in_stock
+                .filter(|&q| q > 0 || !readable::to_order(p))
+            else {
+                no_count += 1;
                 continue;
             };
             let before = local.stock.get(&id).copied();
@@ -357,6 +371,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
         items,
         hard_cases: hard,
         same_as_pushed,
+        no_count,
         guarded: None,
     }
 }

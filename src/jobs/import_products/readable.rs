@@ -28,6 +28,11 @@ pub fn unreadable(p: &PromProduct) -> Option<HardCase> {
     })
 }
 
+/// Made to order (`presence = order`): a quantity of 0 there is no count.
+pub fn to_order(p: &PromProduct) -> bool {
+    p.presence.as_deref() == Some("order")
+}
+
 /// Prom's quantity when it is a stock the ledger can hold (0 to `MAX_QUANTITY`).
 pub fn stock(p: &PromProduct) -> Option<i64> {
     p.quantity_in_stock
