@@ -1,8 +1,10 @@
 //! `import_products`: bring a Prom.ua catalogue and the back office together, matching
 //! products by identical SKU (trimmed). Four modes: `update_balances`, `create_missing`,
 //! `link_only`, `stage`. Hard cases (blank SKU, a SKU on two Prom products, a SKU taken by
-//! a product linked elsewhere, a SKU that changed on Prom since linking) are reported,
-//! never guessed. A second run with nothing changed on either side changes nothing.
+//! a product linked elsewhere, a SKU that changed on Prom since linking, a field or a
+//! quantity that is not usable) are reported, never guessed. A second run with nothing
+//! changed on either side changes nothing. `update_balances` shares the stock figure with
+//! push_stock and never feeds its output back in (`balances.rs`).
 
 mod balances;
 mod plan;

@@ -17,9 +17,9 @@ use crate::store::{StagedProduct, Store, StoreError};
 pub enum Action {
     /// Link the Prom product to the local product with the same SKU.
     Link,
-    /// Create a local product from the Prom product (stock 0) and link it.
+    /// Create a local product from the Prom product (no stock recorded) and link it.
     Create,
-    /// Set the local stock to Prom's quantity.
+    /// Set the stock of the import's warehouse so that push_stock sends Prom's quantity.
     Stock,
     /// Keep (or refresh) the Prom product in the staging area.
     Stage,
