@@ -63,7 +63,9 @@ pub(super) async fn job_run(config: &Config, name: &str, dry_run: bool, json: bo
         if let Some(plan) = &run.plan {
             print!("{plan}");
         }
-        if !dry_run {
+        // A dry run shows its plan; one that ended before a plan (a failed read) shows
+        // its record, with the error, as a real run would.
+        if !dry_run || run.plan.is_none() {
             print!("{}", run.record);
         }
     }

@@ -14,7 +14,7 @@ use super::kinds::{
     PushStockOptions, StatusTarget,
 };
 use super::messages;
-use super::{JobConfig, JobKind, Schedule, SyncConfig};
+use super::{ImportMode, JobConfig, JobKind, Schedule, SyncConfig};
 
 /// A schedule with no fire time within this many years is refused: it would never run.
 pub const NEVER_FIRES_YEARS: u32 = 5;
@@ -71,7 +71,40 @@ impl Compiler<'_, '_> {
                 None => ok = false,
             }
         }
+        if let Some(s) = sync {
+            self.warn_shared_stock(&jobs, s);
+        }
         ok.then_some(jobs)
+    }
+
+    /// An `update_balances` import into a pushed warehouse and a push_stock job share
+    /// one figure: valid (the import takes only what changed on Prom.ua), but say so.
+    fn warn_shared_stock(&mut self, jobs: &[JobConfig], sync: &SyncConfig) {
+        let Some(push) = jobs
+            .iter()
+            .find(|j| matches!(j.kind, JobKind::PushStock(_)))
+        else {
+            return;
+        };
+        for job in jobs {
+            let JobKind::ImportProducts(o) = &job.kind else {
+                continue;
+            };
+            let warehouse = o
+                .warehouse
+                .as_deref()
+                .or(sync.warehouses.first().map(String::as_str))
+                .unwrap_or_default();
+            if o.mode != ImportMode::UpdateBalances
+                || !sync.warehouses.iter().any(|w| w == warehouse)
+            {
+                continue;
+            }
+            self.warnings.push(format!(
+                "jobs `{}` (import_products, mode = \"update_balances\") and `{}` (push_stock) share the stock of warehouse `{warehouse}`: push_stock sends it to Prom.ua and the import writes Prom.ua's quantity into it. They do not fight: the import takes only quantities changed on Prom.ua since our last confirmed push (a quantity equal to what we last pushed is our own figure coming back) and sets `{warehouse}` so that the next push sends Prom's figure back unchanged; a change made on both sides is reported and the local stock kept",
+                job.name, push.name
+            ));
+        }
     }
 
     /// Names first, on what is written: a duplicate is a mistake of its own, whatever

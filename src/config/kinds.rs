@@ -223,10 +223,12 @@ impl Default for PullOrdersOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportMode {
-    /// Link SKU matches, then set the local stock to Prom's `quantity_in_stock`.
+    /// Link SKU matches, then take the quantities changed on Prom.ua since our last
+    /// confirmed push (all of them on a first import) into the job's warehouse, set so
+    /// that push_stock sends Prom's figure back unchanged (`jobs/import_products/balances.rs`).
     UpdateBalances,
-    /// Link SKU matches; create a local product (stock 0) for each Prom product whose SKU
-    /// matches nothing.
+    /// Link SKU matches; create a local product (no stock recorded) for each Prom product
+    /// whose SKU matches nothing.
     CreateMissing,
     /// Link SKU matches; nothing else.
     LinkOnly,

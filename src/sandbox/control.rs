@@ -22,6 +22,7 @@ pub(super) fn router() -> Router<Sandbox> {
         .route("/requests", get(requests).delete(clear_requests))
         .route("/products", get(products).post(upsert_products))
         .route("/products/{id}", delete(delete_product))
+        .route("/products/{id}/raw", post(raw_fields))
         .route("/catalogue", post(load))
         .route("/orders", get(orders).post(place_order))
         .route("/orders/{id}", patch(change_order))
@@ -57,6 +58,15 @@ async fn delete_product(State(sb): State<Sandbox>, Path(id): Path<i64>) -> Statu
         Some(_) => StatusCode::NO_CONTENT,
         None => StatusCode::NOT_FOUND,
     }
+}
+
+async fn raw_fields(
+    State(sb): State<Sandbox>,
+    Path(id): Path<i64>,
+    Json(fields): Json<serde_json::Map<String, serde_json::Value>>,
+) -> StatusCode {
+    sb.set_raw_fields(id, fields);
+    StatusCode::NO_CONTENT
 }
 
 async fn load(State(sb): State<Sandbox>, Json(catalogue): Json<Catalogue>) -> StatusCode {

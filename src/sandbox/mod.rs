@@ -87,6 +87,9 @@ pub(crate) struct State {
     pub scripted: VecDeque<ScriptedFault>,
     pub revoked: bool,
     pub rng: StdRng,
+    /// Product id → fields shown as given over the product's own (see
+    /// [`Sandbox::set_raw_fields`]).
+    pub raw_fields: BTreeMap<i64, serde_json::Map<String, serde_json::Value>>,
 }
 
 /// A sandbox, running or not. Cheap to clone; clones share the state.
@@ -108,6 +111,7 @@ impl Sandbox {
             scripted: VecDeque::new(),
             revoked: false,
             rng: StdRng::seed_from_u64(options.faults.seed),
+            raw_fields: BTreeMap::new(),
         };
         Self {
             state: Arc::new(Mutex::new(state)),
@@ -214,6 +218,13 @@ impl Sandbox {
         change.apply(order);
         order.date_modified = chrono::Utc::now();
         Some(order.clone())
+    }
+
+    /// Makes the API show these fields of product `id` exactly as given, whatever their
+    /// type (a price of `1e30`, a quantity of `2.7`): a catalogue with values Prom.ua
+    /// should not send. An edit of one of these fields ends its raw value.
+    pub fn set_raw_fields(&self, id: i64, fields: serde_json::Map<String, serde_json::Value>) {
+        self.lock().raw_fields.entry(id).or_default().extend(fields);
     }
 
     /// Makes the sandbox refuse edits of `prom_id` with `message` (per item, HTTP 200).

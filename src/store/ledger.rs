@@ -200,15 +200,27 @@ impl Store {
 
     /// Quantities of one product per warehouse.
     pub fn stock_of(&self, product_id: u64) -> Result<Vec<(String, i64)>> {
+        Ok(self
+            .stock_records_of(product_id)?
+            .into_iter()
+            .map(|(w, q, _)| (w, q))
+            .collect())
+    }
+
+    /// Quantities of one product per warehouse, each with whether somebody recorded it
+    /// (false: only shipments moved it; see [`LinkedStock::recorded`](super::LinkedStock)).
+    pub fn stock_records_of(&self, product_id: u64) -> Result<Vec<(String, i64, bool)>> {
         self.trees
             .stock
             .scan_prefix(be(product_id))
             .map(|kv| {
                 let (k, v) = kv?;
                 let (_, warehouse) = split_stock_key(&k)?;
+                let value = StockValue::decode(&v)?;
                 Ok((
                     String::from_utf8_lossy(warehouse).into_owned(),
-                    StockValue::decode(&v)?.quantity,
+                    value.quantity,
+                    value.recorded,
                 ))
             })
             .collect()

@@ -7,6 +7,7 @@ mod config;
 mod daemon;
 mod damaged_store;
 mod durability;
+mod feedback;
 mod gone;
 mod helpers;
 mod import;

@@ -2,26 +2,34 @@
 //! products by identical SKU (without invisible characters at the ends). Four modes:
 //! `update_balances`, `create_missing`, `link_only`, `stage`. Hard cases (blank SKU, a SKU
 //! on two Prom products, a SKU taken by a product linked elsewhere, a SKU that changed on
-//! Prom since linking, a SKU that only looks like another) are reported in every mode,
-//! never guessed. A second run with nothing changed on either side changes nothing.
+//! Prom since linking, a SKU that only looks like another, a field or a quantity that is
+//! not usable) are reported in every mode, never guessed. A second run with nothing
+//! changed on either side changes nothing. `update_balances` shares the stock figure with
+//! push_stock and never feeds its output back in (`balances.rs`).
 //! Linked and staged Prom products the walk did not show are asked for by id (`gone`):
 //! those Prom.ua answers 404 for are flagged gone, and their staged rows dropped.
 
+mod balances;
 mod gone;
 mod identity;
 mod plan;
+mod readable;
 mod sku_words;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::Utc;
+use tokio::sync::Mutex;
+
+use balances::Feedback;
 
 pub use plan::{Action, HardCase, HardCaseKind, ImportItem, ImportPlan, LocalView, plan};
 
 use super::progress::Progress;
 use super::runner::{Job, RunEnv};
-use super::{JobError, Plan};
-use crate::config::ImportProductsOptions;
+use super::{JobContext, JobError, Plan};
+use crate::config::{ImportMode, ImportProductsOptions};
 use crate::prom::dto::Product as PromProduct;
 use crate::report::{Outcome, RunRecord};
 use crate::store::{Actor, NewProduct, StagedProduct, StockChange, Store, StoreError};
@@ -51,6 +59,12 @@ pub struct ImportProducts<'a>(pub &'a ImportProductsOptions);
 impl Job for ImportProducts<'_> {
     const KIND: &'static str = KIND;
     type Plan = ImportWork;
+
+    /// `update_balances` reads the stock snapshots and writes stock: it holds the stock
+    /// lock, so that it never plans against a push in flight.
+    fn lock<'c>(&self, ctx: &'c JobContext) -> Option<&'c Arc<Mutex<()>>> {
+        (self.0.mode == ImportMode::UpdateBalances).then_some(&ctx.stock_lock)
+    }
 
     async fn plan(
         &self,
@@ -92,6 +106,20 @@ impl Job for ImportProducts<'_> {
             .collect();
         for id in &back {
             local.gone.remove(id);
+        }
+        if self.0.mode == ImportMode::UpdateBalances {
+            let (from, sync) = (warehouse.clone(), ctx.sync.clone());
+            // The SKUs on Prom.ua: unlinked local products with one may be linked by this run.
+            let skus: HashSet<String> = prom
+                .iter()
+                .filter_map(|p| identity::prom_sku(p).map(str::to_string))
+                .collect();
+            local = ctx
+                .blocking(move |s| {
+                    local.feedback = Feedback::load(s, &local, &from, &sync, &skus)?;
+                    Ok(local)
+                })
+                .await?;
         }
         let mut plan = plan(self.0.mode, &prom, &local);
         plan.hard_cases.extend(check.hard_cases(&local, &plan));
@@ -218,8 +246,10 @@ fn write(
     let changes: Vec<StockChange> = items(Action::Stock)
         .filter_map(|i| {
             let id = local.by_prom.get(&i.prom_id).copied().or_else(|| {
+                // The view keys local SKUs as matching cleans them.
                 i.local_sku
                     .as_deref()
+                    .and_then(crate::domain::sku::clean)
                     .and_then(|s| local.by_sku.get(s).copied())
             })?;
             Some(StockChange::Set {
@@ -241,7 +271,7 @@ fn write(
                 other_names: p.other_names(),
                 price: p.price,
                 currency: p.currency.clone(),
-                quantity: p.quantity_in_stock,
+                quantity: readable::stock(p),
                 staged_at: started,
             }
         })

@@ -6,9 +6,10 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::balances::{Decision, Feedback};
 use super::identity::{Found, Identity, prom_sku};
+use super::readable;
 use crate::config::ImportMode;
-use crate::domain::MAX_QUANTITY;
 use crate::domain::sku::clean;
 use crate::prom::dto::Product as PromProduct;
 use crate::store::{HandUnlink, StagedProduct, Store, StoreError};
@@ -18,9 +19,9 @@ use crate::store::{HandUnlink, StagedProduct, Store, StoreError};
 pub enum Action {
     /// Link the Prom product to the local product with the same SKU.
     Link,
-    /// Create a local product from the Prom product (stock 0) and link it.
+    /// Create a local product from the Prom product (no stock recorded) and link it.
     Create,
-    /// Set the local stock to Prom's quantity.
+    /// Set the stock of the import's warehouse so that push_stock sends Prom's quantity.
     Stock,
     /// Keep (or refresh) the Prom product in the staging area.
     Stage,
@@ -35,6 +36,9 @@ pub struct ImportItem {
     pub local_sku: Option<String>,
     pub before: Option<i64>,
     pub after: Option<i64>,
+    /// Why a balance is set (`update_balances`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,8 +51,20 @@ pub enum HardCaseKind {
     /// The SKU matches no local SKU identically but looks like one (or like another Prom
     /// product's): not matched, not created.
     LookalikeSku,
-    /// Prom's quantity is negative or beyond what the ledger holds: not imported.
+    /// Prom's quantity is negative, fractional or beyond what the ledger holds: not
+    /// imported.
     BadQuantity,
+    /// A field the import uses (SKU, name, price, currency) could not be read: nothing is
+    /// done with the product.
+    UnreadableField,
+    /// No stock in the import's warehouse makes push_stock send Prom's quantity (the
+    /// other pushed warehouses hold more).
+    NegativeTarget,
+    /// Prom's quantity and the local stock both changed since the last push: the local
+    /// stock is kept.
+    ChangedBothSides,
+    /// The last push of the product was not confirmed: Prom's quantity may be ours.
+    PushUnconfirmed,
     /// Prom.ua answered 404 for a linked or staged product the walk did not show.
     Gone,
     /// The local or the Prom product was unlinked by hand: not linked again automatically.
@@ -69,6 +85,12 @@ pub struct ImportPlan {
     pub read: usize,
     pub items: Vec<ImportItem>,
     pub hard_cases: Vec<HardCase>,
+    /// `update_balances`: linked products whose Prom quantity is what we last pushed (our
+    /// own figure, not imported).
+    pub same_as_pushed: usize,
+    /// `update_balances`: linked products with no count on Prom.ua (no quantity, or made
+    /// to order with 0): their stock is left as it is.
+    pub no_count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarded: Option<String>,
 }
@@ -87,6 +109,20 @@ impl fmt::Display for ImportPlan {
             count(Action::Stage),
             self.hard_cases.len()
         )?;
+        if self.no_count > 0 {
+            writeln!(
+                f,
+                "{} linked product(s) have no count on Prom.ua (no quantity, or made to order): stock left as it is",
+                self.no_count
+            )?;
+        }
+        if self.same_as_pushed > 0 {
+            writeln!(
+                f,
+                "{} linked product(s) show on Prom.ua what we last pushed: our own figure, not imported",
+                self.same_as_pushed
+            )?;
+        }
         if let Some(g) = &self.guarded {
             writeln!(f, "GUARDED: {g}; a real run would change nothing")?;
         }
@@ -114,6 +150,9 @@ impl fmt::Display for ImportPlan {
                     i.after.map_or("-".into(), |v| v.to_string()),
                     i.name
                 )?;
+                if let Some(why) = &i.why {
+                    writeln!(f, "{:>12}  why: {why}", "")?;
+                }
             }
         }
         for h in &self.hard_cases {
@@ -140,6 +179,8 @@ pub struct LocalView {
     /// Unlinks made by hand, by local product and by Prom id.
     pub hand_unlinked: HashMap<u64, HandUnlink>,
     pub hand_unlinked_prom: HashMap<i64, HandUnlink>,
+    /// What push_stock reads (`update_balances` only).
+    pub feedback: Feedback,
 }
 
 impl LocalView {
@@ -209,7 +250,12 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
     let mut taken: HashSet<u64> = HashSet::new();
     let mut sorted: Vec<&PromProduct> = prom.iter().collect();
     sorted.sort_by_key(|p| p.id);
+    let (mut same_as_pushed, mut no_count) = (0, 0);
     for p in sorted {
+        if let Some(h) = readable::unreadable(p) {
+            hard.push(h);
+            continue;
+        }
         let sku = prom_sku(p).map(str::to_string);
         let name = p.name.clone().unwrap_or_default();
         let item = |action, local_sku: Option<String>, before, after| ImportItem {
@@ -220,6 +266,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
             local_sku,
             before,
             after,
+            why: None,
         };
         // Every mode meets the same hard cases; `stage` reports them and acts on none.
         let found = identity.identify(p, &taken, &mut hard);
@@ -231,7 +278,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
                 other_names: p.other_names(),
                 price: p.price,
                 currency: p.currency.clone(),
-                quantity: p.quantity_in_stock,
+                quantity: readable::stock(p),
                 staged_at: chrono::DateTime::UNIX_EPOCH,
             };
             let same = local.staged.get(&p.id).is_some_and(|s| {
@@ -243,6 +290,7 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
             if !same {
                 items.push(item(Action::Stage, None, None, None));
             }
+            hard.extend(readable::bad_quantity(p));
             continue;
         }
         let target = match found {
@@ -260,27 +308,36 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
             }
             Found::New | Found::Nothing => None,
         };
-        if let (ImportMode::UpdateBalances, Some(id), Some(q)) = (mode, target, p.quantity_in_stock)
-        {
-            if !(0..=MAX_QUANTITY).contains(&q) {
-                hard.push(HardCase {
-                    prom_id: p.id,
-                    kind: HardCaseKind::BadQuantity,
-                    detail: format!(
-                        "Prom.ua's quantity {q} is not a stock the ledger can hold (0 to {}): local stock left as it is",
-                        MAX_QUANTITY
-                    ),
-                });
+        if let (ImportMode::UpdateBalances, Some(id)) = (mode, target) {
+            if let Some(h) = readable::bad_quantity(p) {
+                hard.push(h);
                 continue;
             }
+            // No count on Prom.ua: no quantity, or made to order with 0 (unknown is not 0).
+            let Some(q) = p
+                .quantity_in_stock
+                .filter(|&q| q > 0 || !readable::to_order(p))
+            else {
+                no_count += 1;
+                continue;
+            };
             let before = local.stock.get(&id).copied();
-            if before != Some(q) {
-                items.push(item(
-                    Action::Stock,
-                    local.sku_of.get(&id).cloned(),
-                    before,
-                    Some(q),
-                ));
+            match local.feedback.decide(id, p.id, q, before) {
+                Decision::Keep { ours } => same_as_pushed += usize::from(ours),
+                Decision::Set { after, why } => items.push(ImportItem {
+                    why: Some(why),
+                    ..item(
+                        Action::Stock,
+                        local.sku_of.get(&id).cloned(),
+                        before,
+                        Some(after),
+                    )
+                }),
+                Decision::Hard(kind, detail) => hard.push(HardCase {
+                    prom_id: p.id,
+                    kind,
+                    detail,
+                }),
             }
         }
     }
@@ -289,6 +346,8 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
         read: prom.len(),
         items,
         hard_cases: hard,
+        same_as_pushed,
+        no_count,
         guarded: None,
     }
 }

@@ -2,6 +2,7 @@
 //! promise is optional; unknown fields are ignored and unknown enum values kept as text.
 
 mod group;
+mod lenient;
 mod multilang;
 mod order;
 mod product;

@@ -4,6 +4,9 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::lenient::RawProduct;
+pub use super::lenient::Unreadable;
+
 /// `presence` values the jobs write.
 pub use crate::domain::{AVAILABLE, NOT_AVAILABLE};
 
@@ -16,48 +19,34 @@ pub struct ProductGroup {
     pub name: Option<String>,
 }
 
-/// A product as `products/list` and `products/{id}` return it.
+/// A product as `products/list` and `products/{id}` return it, read field by field
+/// (`lenient.rs`): a field sent in a shape this program cannot use reads as absent and is
+/// named in `unreadable`, so one odd product never fails the catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "RawProduct")]
 pub struct Product {
     pub id: i64,
-    #[serde(default)]
     pub external_id: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
     /// The name per language (`ru`, `uk`); see [`Product::other_names`].
-    #[serde(default, deserialize_with = "super::multilang::lenient_names")]
     pub name_multilang: BTreeMap<String, String>,
-    #[serde(default)]
     pub sku: Option<String>,
-    #[serde(default)]
     pub presence: Option<String>,
-    #[serde(default)]
     pub presence_sure: Option<bool>,
-    #[serde(default)]
     pub in_stock: Option<bool>,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    /// A whole number as sent (it may be negative or beyond what the ledger holds: the
+    /// import judges that); a fraction or a number beyond `i64` is in `unreadable`.
     pub quantity_in_stock: Option<i64>,
-    #[serde(default, with = "rust_decimal::serde::float_option")]
+    #[serde(serialize_with = "rust_decimal::serde::float_option::serialize")]
     pub price: Option<Decimal>,
-    #[serde(default)]
     pub currency: Option<String>,
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub selling_type: Option<String>,
-    #[serde(default)]
     pub group: Option<ProductGroup>,
-    #[serde(default)]
     pub date_modified: Option<String>,
-}
-
-/// An integer that may arrive as `7`, `7.0` or `"7"`.
-fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        Some(serde_json::Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
+    /// Fields sent that could not be read, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unreadable: BTreeMap<String, Unreadable>,
 }
 
 /// `{"group_id": n, "products": [...]}`

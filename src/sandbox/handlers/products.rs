@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::{Params, below, error, not_found_page};
 use crate::domain::{AVAILABLE, NOT_AVAILABLE};
 use crate::sandbox::model::{self, ROOT_GROUP_ID, SandboxGroup, SandboxProduct};
-use crate::sandbox::{DefaultListing, Sandbox};
+use crate::sandbox::{DefaultListing, Sandbox, State as Held};
 
 /// Fields the edit calls accept.
 const WRITABLE: [&str; 11] = [
@@ -60,10 +60,19 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
         })
         .filter(|p| below(p.id, last_id, sb.options.last_id))
         .take(limit)
-        .map(|p| model::product_json(p, &group_name(&st.groups, p.group_id)))
+        .map(|p| render(&st, p))
         .collect();
     Json(json!({"group_id": group_id.unwrap_or(ROOT_GROUP_ID), "products": products}))
         .into_response()
+}
+
+/// A product in Prom.ua's JSON, with the fields set raw over it.
+fn render(st: &Held, p: &SandboxProduct) -> Value {
+    let mut v = model::product_json(p, &group_name(&st.groups, p.group_id));
+    if let (Some(raw), Value::Object(m)) = (st.raw_fields.get(&p.id), &mut v) {
+        m.extend(raw.clone());
+    }
+    v
 }
 
 fn group_name(groups: &BTreeMap<i64, SandboxGroup>, id: i64) -> String {
@@ -75,7 +84,7 @@ fn group_name(groups: &BTreeMap<i64, SandboxGroup>, id: i64) -> String {
 pub(super) async fn get(State(sb): State<Sandbox>, Path(id): Path<String>) -> Response {
     let st = sb.lock();
     let found = id.parse::<i64>().ok().and_then(|id| st.products.get(&id));
-    product_or_404(&st.groups, found)
+    product_or_404(&st, found)
 }
 
 pub(super) async fn get_by_external_id(
@@ -87,19 +96,13 @@ pub(super) async fn get_by_external_id(
         .products
         .values()
         .find(|p| p.external_id.as_deref() == Some(ext.as_str()));
-    product_or_404(&st.groups, found)
+    product_or_404(&st, found)
 }
 
 /// `{"product": ...}`, or Prom's HTML 404 when there is none.
-fn product_or_404(
-    groups: &BTreeMap<i64, SandboxGroup>,
-    found: Option<&SandboxProduct>,
-) -> Response {
+fn product_or_404(st: &Held, found: Option<&SandboxProduct>) -> Response {
     match found {
-        Some(p) => {
-            Json(json!({"product": model::product_json(p, &group_name(groups, p.group_id))}))
-                .into_response()
-        }
+        Some(p) => Json(json!({"product": render(st, p)})).into_response(),
         None => not_found_page(),
     }
 }
@@ -200,6 +203,9 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
         }
         if let Some(v) = obj.get("name").and_then(Value::as_str) {
             p.name = v.to_string();
+        }
+        if let Some(raw) = st.raw_fields.get_mut(&id) {
+            raw.retain(|k, _| !obj.contains_key(k));
         }
         processed.push(if by_external_id {
             json!(key)
