@@ -235,6 +235,9 @@ async fn stage_reports_duplicate_taken_changed_look_alike_and_blank() {
         product(305, "free-1", "Схожий"),
         product(306, " ", "Порожній"),
         product(307, "MATCH", "Такий самий"),
+        // The Prom product local TAKEN is linked to (a link to a deleted one could be
+        // replaced, so it must be on Prom.ua); its own SKU differs, a change since linking.
+        product(308, "TAKEN-2", "Зайнятий 2"),
     ];
     let local = [
         ("TAKEN", "Зайнятий"),
@@ -245,23 +248,24 @@ async fn stage_reports_duplicate_taken_changed_look_alike_and_blank() {
     let shop = shop("stage", catalogue, &local).await;
     let store = Store::open(&shop.config.store.path).unwrap();
     let id = |sku: &str| store.product_by_sku(sku).unwrap().unwrap().id;
-    store.link(id("TAKEN"), 999).unwrap();
+    store.link(id("TAKEN"), 308).unwrap();
     store.link(id("OLD"), 304).unwrap();
     let r = shop.run("import", &store).await;
     assert!(note(&r, 301).contains("SKU DUP is on 2 Prom products"));
     assert!(note(&r, 302).contains("SKU DUP is on 2 Prom products"));
-    assert!(note(&r, 303).contains("local TAKEN is already linked to Prom product 999"));
+    assert!(note(&r, 303).contains("local TAKEN is already linked to Prom product 308"));
+    assert!(note(&r, 308).contains("linked to local TAKEN, but its SKU on Prom.ua is now TAKEN-2"));
     assert!(note(&r, 304).contains("linked to local OLD, but its SKU on Prom.ua is now NEW-SKU"));
     assert!(note(&r, 305).contains("looks like local SKU FREE-1"));
     assert!(note(&r, 306).starts_with("blank SKU"));
     assert_eq!(
         hard_cases(&r).len(),
-        6,
+        7,
         "MATCH is no hard case: {:#?}",
         r.notes
     );
     // Staged, nothing created or linked.
-    assert_eq!(store.staged_count(), 7);
+    assert_eq!(store.staged_count(), 8);
     assert_eq!((store.product_count(), store.link_count()), (4, 2));
     assert_eq!(store.link_of(id("MATCH")).unwrap(), None);
 }
