@@ -52,12 +52,20 @@ fn suggest_unlinked(
     min_score: f64,
 ) -> Result<Vec<Suggestion>> {
     let claimed = claimed_skus(store)?;
+    // What a person unlinked by hand is not offered again: linking it is theirs to say.
+    let by_hand = store.hand_unlinks()?;
     let free: Vec<Product> = locals
         .iter()
         .filter(|p| sku::clean(&p.sku).is_none_or(|s| !claimed.contains(s)))
+        .filter(|p| !by_hand.iter().any(|u| u.product_id == p.id))
         .cloned()
         .collect();
-    Ok(suggest(staged, &free, min_score))
+    let staged: Vec<StagedProduct> = staged
+        .iter()
+        .filter(|s| !by_hand.iter().any(|u| u.prom_id == s.prom_id))
+        .cloned()
+        .collect();
+    Ok(suggest(&staged, &free, min_score))
 }
 
 /// For each unlinked staged product the likeliest unlinked local product.
