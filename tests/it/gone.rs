@@ -358,6 +358,28 @@ async fn an_unlink_by_hand_is_not_undone_by_automatic_linking() {
     );
     assert_eq!(store.link_of(local_id(&store, &sku(&a))).unwrap(), None);
 
+    // Suggestions do not offer them again either, not even by their very SKU.
+    let staged: Vec<_> = [&a, &b]
+        .iter()
+        .map(|p| promua_sync::store::StagedProduct {
+            prom_id: p.id,
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            other_names: Vec::new(),
+            price: None,
+            currency: None,
+            quantity: None,
+            staged_at: chrono::Utc::now(),
+        })
+        .collect();
+    store.put_staged(&staged).unwrap();
+    store.flush_blocking().unwrap();
+    drop(store);
+    let out = cli(&path, &["links", "suggest", "--min-score", "0", "--json"]);
+    let offered: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(offered, serde_json::json!([]), "{offered}");
+    let store = Store::open(&env.store_path()).unwrap();
+
     // create_missing: B's Prom product under a new SKU is not made a product of its own,
     // and another Prom product under B's SKU is not linked to B.
     let renamed = SandboxProduct {
