@@ -91,18 +91,21 @@ fn units(q: Decimal) -> i64 {
         .clamp(0, crate::domain::MAX_QUANTITY)
 }
 
-/// What an order's linked lines hold, per product.
+/// What an order's linked lines hold, per product: the quantities of a product's lines
+/// summed first, then rounded up (two lines of 0.5 hold 1, not 2). A negative line
+/// quantity holds nothing and takes nothing off the others.
 fn linked_units(order: &LocalOrder) -> Vec<(u64, i64)> {
-    let mut out: Vec<(u64, i64)> = Vec::new();
+    let mut sums: Vec<(u64, Decimal)> = Vec::new();
     for l in &order.lines {
         if let Some(id) = l.product_id {
-            match out.iter_mut().find(|(p, _)| *p == id) {
-                Some((_, q)) => *q += units(l.quantity),
-                None => out.push((id, units(l.quantity))),
+            let q = l.quantity.max(Decimal::ZERO);
+            match sums.iter_mut().find(|(p, _)| *p == id) {
+                Some((_, sum)) => *sum = sum.saturating_add(q),
+                None => sums.push((id, q)),
             }
         }
     }
-    out
+    sums.into_iter().map(|(id, q)| (id, units(q))).collect()
 }
 
 fn reservations(order: &LocalOrder, policy: &ReservationPolicy) -> Vec<(u64, i64)> {

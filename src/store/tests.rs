@@ -282,3 +282,56 @@ fn a_shipment_of_unrecorded_stock_leaves_it_unrecorded_and_a_receipt_onto_negati
     let rows = s.linked_stock(&["main".into()]).unwrap();
     assert_eq!((rows[1].stock, rows[1].recorded), (0, true));
 }
+
+#[test]
+fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_nothing() {
+    use crate::domain::ReservationPolicy;
+    use rust_decimal::Decimal;
+    let (_d, s) = open();
+    let p = s.add_product("HALF", "Половина").unwrap();
+    s.link(p.id, 77).unwrap();
+    s.set_stock(p.id, "main", 10).unwrap();
+    let line = |q: &str| LocalLine {
+        prom_product_id: Some(77),
+        sku: None,
+        name: "x".into(),
+        quantity: q.parse::<Decimal>().unwrap(),
+        price: None,
+        product_id: None,
+    };
+    let order = |id: i64, status: &str, lines: Vec<LocalLine>| LocalOrder {
+        prom_id: id,
+        status: status.into(),
+        prom_status: Some(status.into()),
+        prom_status_unconfirmed: false,
+        status_pending: false,
+        created_at: None,
+        modified_at: None,
+        client: String::new(),
+        phone: None,
+        email: None,
+        total: None,
+        lines,
+        reserved: Vec::new(),
+        stock_moved: false,
+        shipped: Vec::new(),
+        adopted_done: false,
+        imported_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    let policy = ReservationPolicy {
+        reserve_statuses: vec!["pending".into()],
+        done_status: Some("delivered".into()),
+        warehouse: "main".into(),
+    };
+    s.upsert_orders(
+        &[
+            order(1, "pending", vec![line("0.5"), line("0.5")]),
+            order(2, "pending", vec![line("2"), line("-5")]),
+        ],
+        &policy,
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.reserved_of(p.id).unwrap(), 1 + 2);
+}
