@@ -10,9 +10,18 @@ use super::{BackofficeError, Result, RowErrors};
 use crate::domain::sku;
 use crate::store::{Product, StagedProduct, Store};
 
+/// The links that hold: a link to a product Prom.ua deleted may be replaced, as `links
+/// link`, `apply` and the import let it be.
+fn live_links(store: &Store) -> Result<Vec<(u64, i64)>> {
+    let gone = store.gone()?;
+    let mut pairs = store.link_pairs()?;
+    pairs.retain(|(_, prom)| !gone.contains_key(prom));
+    Ok(pairs)
+}
+
 /// Staged products that are not linked, and local products that are not linked.
 fn unlinked(store: &Store) -> Result<(Vec<StagedProduct>, Vec<Product>)> {
-    let pairs = store.link_pairs()?;
+    let pairs = live_links(store)?;
     let linked_prom: HashSet<i64> = pairs.iter().map(|(_, p)| *p).collect();
     let linked_local: HashSet<u64> = pairs.iter().map(|(l, _)| *l).collect();
     let staged = store
@@ -33,7 +42,7 @@ fn unlinked(store: &Store) -> Result<(Vec<StagedProduct>, Vec<Product>)> {
 /// suggested for no other.
 fn claimed_skus(store: &Store) -> Result<HashSet<String>> {
     let mut out = HashSet::new();
-    for (_, prom_id) in store.link_pairs()? {
+    for (_, prom_id) in live_links(store)? {
         if let Some(s) = store.staged_product(prom_id)?
             && let Some(sku) = s.sku.as_deref().and_then(sku::clean)
         {

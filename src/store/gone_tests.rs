@@ -106,3 +106,24 @@ fn a_hand_unlink_is_remembered_until_either_side_is_linked_by_hand() {
     assert!(s.relink(b.id, 30).is_err(), "one to one");
     assert!(s.check_consistency().unwrap().is_empty());
 }
+
+#[test]
+fn unlinking_from_a_deleted_product_is_not_remembered() {
+    let (_d, s) = open();
+    let a = s.add_product("A", "a").unwrap();
+    let b = s.add_product("B", "b").unwrap();
+    s.link(a.id, 10).unwrap();
+    s.link(b.id, 20).unwrap();
+    s.mark_gone(&[10], Utc::now()).unwrap();
+    // A dead link cleared, as the pushes advise: nothing to remember.
+    assert_eq!(s.unlink_by_hand(a.id, Utc::now()).unwrap(), Some(10));
+    // A live link unlinked by hand: remembered.
+    assert_eq!(s.unlink_by_hand(b.id, Utc::now()).unwrap(), Some(20));
+    let remembered: Vec<(u64, i64)> = s
+        .hand_unlinks()
+        .unwrap()
+        .iter()
+        .map(|u| (u.product_id, u.prom_id))
+        .collect();
+    assert_eq!(remembered, vec![(b.id, 20)]);
+}

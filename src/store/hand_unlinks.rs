@@ -28,8 +28,12 @@ impl Store {
                 return Ok(None);
             };
             remove_link(tx, product_id, prom_id)?;
-            tx.hand_unlinks
-                .insert(&be(product_id), &encode_hand_unlink(prom_id, at))?;
+            // Unlinking from a product Prom.ua deleted clears a dead link (as the pushes
+            // advise): no choice to remember, so a re-created product links again.
+            if tx.gone.get(prom_id.to_be_bytes())?.is_none() {
+                tx.hand_unlinks
+                    .insert(&be(product_id), &encode_hand_unlink(prom_id, at))?;
+            }
             Ok(Some(prom_id))
         })
     }

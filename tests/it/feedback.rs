@@ -521,3 +521,57 @@ fn check_config_warns_when_update_balances_and_push_stock_share_a_warehouse() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("share the stock"));
 }
+
+/// A product Prom.ua deleted and that comes back (re-created under its SKU, or listed again
+/// under its id) is balanced like any other: the other pushed warehouse and the buffer
+/// count, so the push sends Prom's figure back unchanged.
+#[tokio::test]
+async fn a_product_deleted_and_back_on_prom_is_balanced_with_the_other_warehouses() {
+    for recreated in [true, false] {
+        let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
+        let (_path, config) = configure(&env);
+        let store = Store::open(&config.store.path).unwrap();
+        let original = env.catalogue[0].clone();
+        let local = store
+            .product_by_sku(original.sku.as_deref().unwrap())
+            .unwrap()
+            .unwrap()
+            .id;
+        store.set_stock(local, "shop2", 3).unwrap();
+        run(&config, &store, "stock", Mode::Apply).await;
+        assert_eq!(
+            env.sandbox.product(original.id).unwrap().quantity_in_stock,
+            Some(6)
+        );
+
+        env.sandbox.delete_product(original.id);
+        run(&config, &store, "import", Mode::Apply).await;
+        assert!(store.gone_since(original.id).unwrap().is_some());
+        // Back on Prom.ua with 7: main = 7 + 2 buffer − 3 in shop2 = 6.
+        let back = promua_sync::sandbox::SandboxProduct {
+            id: if recreated { 5_900_000 } else { original.id },
+            quantity_in_stock: Some(7),
+            ..original.clone()
+        };
+        env.sandbox.upsert_products([back.clone()]);
+        run(&config, &store, "import", Mode::Apply).await;
+        assert_eq!(
+            store.link_of(local).unwrap(),
+            Some(back.id),
+            "recreated: {recreated}"
+        );
+        let stock: std::collections::BTreeMap<String, i64> =
+            store.stock_of(local).unwrap().into_iter().collect();
+        assert_eq!(
+            (stock["main"], stock["shop2"]),
+            (6, 3),
+            "recreated: {recreated}"
+        );
+        run(&config, &store, "stock", Mode::Apply).await;
+        assert_eq!(
+            env.sandbox.product(back.id).unwrap().quantity_in_stock,
+            Some(7),
+            "recreated: {recreated}"
+        );
+    }
+}

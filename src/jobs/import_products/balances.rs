@@ -59,8 +59,7 @@ pub enum Decision {
 
 impl Feedback {
     /// Reads what push_stock would read: every linked product in one pass
-    /// (`linked_stock`), and the unlinked products whose SKU is among `skus` (those this
-    /// run may link) one by one.
+    /// (`linked_stock`), and the others this run may touch one by one.
     pub fn load(
         store: &Store,
         local: &LocalView,
@@ -81,11 +80,16 @@ impl Feedback {
                 };
                 products.insert(row.product_id, balance);
             }
-            let unlinked = skus
+            // The rest this run may touch, one by one: products whose SKU is on Prom.ua, and
+            // linked ones `linked_stock` leaves out (a link to a product found deleted, which
+            // this plan may replace or which is listed again).
+            let rest: HashSet<u64> = skus
                 .iter()
                 .filter_map(|s| local.by_sku.get(s).copied())
-                .filter(|id| !local.links.contains_key(id));
-            for id in unlinked {
+                .chain(local.links.keys().copied())
+                .filter(|id| !products.contains_key(id))
+                .collect();
+            for id in rest {
                 let mut b = Balance {
                     reserved: store.reserved_of(id)?,
                     ..Balance::default()
