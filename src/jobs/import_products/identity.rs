@@ -216,10 +216,12 @@ impl<'a> Identity<'a> {
     /// `AB-1`, `ab-1 (linked to Prom product 7)`, … as a list.
     fn local_skus(&self, skus: &[&str]) -> String {
         let named = skus.iter().map(|s| {
+            // A link to a product Prom.ua deleted does not hold: not named.
             match self
                 .local
                 .by_sku
                 .get(*s)
+                .filter(|id| self.local.is_linked(**id))
                 .and_then(|id| self.local.links.get(id))
             {
                 Some(prom) => format!("{s} (linked to Prom product {prom})"),

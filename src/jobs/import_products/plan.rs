@@ -290,7 +290,11 @@ pub fn plan(mode: ImportMode, prom: &[PromProduct], local: &LocalView) -> Import
             if !same {
                 items.push(item(Action::Stage, None, None, None));
             }
-            hard.extend(readable::bad_quantity(p));
+            // A quantity matters only for a product matched to a local one, as in the
+            // other modes.
+            if matches!(found, Found::Linked(_) | Found::Matches(_)) {
+                hard.extend(readable::bad_quantity(p));
+            }
             continue;
         }
         let target = match found {
