@@ -13,16 +13,17 @@ use tokio_util::sync::CancellationToken;
 
 use crate::helpers::*;
 
-struct Api {
+/// An admin API served for a test (other modules' tests use it too).
+pub(crate) struct Api {
     _dir: tempfile::TempDir,
-    store: Store,
-    base: String,
-    token: String,
-    client: AdminClient,
+    pub(crate) store: Store,
+    pub(crate) base: String,
+    pub(crate) token: String,
+    pub(crate) client: AdminClient,
     _stop: tokio_util::sync::DropGuard,
 }
 
-async fn api() -> Api {
+pub(crate) async fn api() -> Api {
     api_with(BodyLimits::default()).await
 }
 

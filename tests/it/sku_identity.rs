@@ -5,7 +5,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
-use promua_sync::backoffice::{AdminClient, BackOffice, BackofficeError, Ledger};
+use promua_sync::backoffice::{BackOffice, BackofficeError, Ledger};
 use promua_sync::config::{self, Config};
 use promua_sync::jobs::{Mode, run_job};
 use promua_sync::report::{Outcome, RunRecord};
@@ -14,7 +14,6 @@ use promua_sync::sandbox::{
     SandboxProduct,
 };
 use promua_sync::store::{Actor, Store};
-use tokio_util::sync::CancellationToken;
 
 use crate::helpers::*;
 
@@ -429,31 +428,16 @@ async fn products_remove_undoes_a_look_alike_made_by_mistake() {
 
 #[tokio::test]
 async fn the_admin_api_removes_a_product_and_answers_409_with_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("store")).unwrap();
+    let api = crate::admin::api().await;
+    let (store, base, token, client) = (&api.store, &api.base, &api.token, &api.client);
     let a = store.add_product("ab-1", "Кабель").unwrap();
     store.link(a.id, 501).unwrap();
     store.set_stock(a.id, "main", 4).unwrap();
-    let office = BackOffice::new(store.clone(), Actor::Api, vec![]);
-    let token = promua_sync::admin::token::load_or_create(&dir.path().join("admin-token")).unwrap();
-    let listener = promua_sync::admin::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .await
-        .unwrap();
-    let base = format!("http://{}/", listener.local_addr().unwrap());
-    let stop = CancellationToken::new();
-    tokio::spawn(promua_sync::admin::serve(
-        listener,
-        office,
-        token.clone(),
-        Default::default(),
-        stop.clone(),
-    ));
-    let _stop = stop.drop_guard();
 
     let http = reqwest::Client::new();
     let refused = http
         .delete(format!("{base}v1/products/ab-1"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
@@ -470,7 +454,6 @@ async fn the_admin_api_removes_a_product_and_answers_409_with_the_reason() {
     assert!(store.product(a.id).unwrap().is_some());
 
     // The CLI's client says the same, and forces it.
-    let client = AdminClient::new(&base, token, "cli").unwrap();
     match client.remove_product("ab-1", false).await.unwrap_err() {
         BackofficeError::Conflict(m) => assert!(m.contains("--force"), "{m}"),
         other => panic!("{other:?}"),
