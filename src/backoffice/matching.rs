@@ -63,15 +63,17 @@ fn suggest_unlinked(
     let claimed = claimed_skus(store)?;
     // What a person unlinked by hand is not offered again: linking it is theirs to say.
     let by_hand = store.hand_unlinks()?;
+    let local_by_hand: HashSet<u64> = by_hand.iter().map(|u| u.product_id).collect();
+    let prom_by_hand: HashSet<i64> = by_hand.iter().map(|u| u.prom_id).collect();
     let free: Vec<Product> = locals
         .iter()
         .filter(|p| sku::clean(&p.sku).is_none_or(|s| !claimed.contains(s)))
-        .filter(|p| !by_hand.iter().any(|u| u.product_id == p.id))
+        .filter(|p| !local_by_hand.contains(&p.id))
         .cloned()
         .collect();
     let staged: Vec<StagedProduct> = staged
         .iter()
-        .filter(|s| !by_hand.iter().any(|u| u.prom_id == s.prom_id))
+        .filter(|s| !prom_by_hand.contains(&s.prom_id))
         .cloned()
         .collect();
     Ok(suggest(&staged, &free, min_score))
