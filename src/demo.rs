@@ -71,6 +71,8 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
             push_debounce: Duration::from_secs(1),
             reserve_statuses: vec!["pending".into()],
             done_status: Some("delivered".into()),
+            release_statuses: Vec::new(),
+            status_aliases: Vec::new(),
             reserve_warehouse: "main".into(),
             safety_buffer: 0,
         },

@@ -49,6 +49,18 @@ pub struct ItemFailure {
     pub reason: String,
 }
 
+/// Something a run met that is not a failure but must not pass silently: a status
+/// conflict, an order at a status nobody named, an order line left unlinked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemWarning {
+    /// What it is about, e.g. `order 900001` or a SKU.
+    pub subject: String,
+    pub prom_id: i64,
+    /// A stable word for scripts: `status_conflict`, `unknown_status`, ...
+    pub kind: String,
+    pub message: String,
+}
+
 /// The record of one job run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -74,6 +86,9 @@ pub struct RunRecord {
     /// Things worth knowing that are not failures (unlinked order lines, unmapped statuses).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Items worth a warning that are not failures (status conflicts, unknown statuses).
+    #[serde(default)]
+    pub warnings: Vec<ItemWarning>,
 }
 
 impl RunRecord {
@@ -132,6 +147,16 @@ impl fmt::Display for RunRecord {
             writeln!(f, "note:       {n}")?;
         }
         const SHOWN: usize = 20;
+        for w in self.warnings.iter().take(SHOWN) {
+            writeln!(f, "warning:    {}", w.message)?;
+        }
+        if self.warnings.len() > SHOWN {
+            writeln!(
+                f,
+                "warning:    … and {} more (see `--json`)",
+                self.warnings.len() - SHOWN
+            )?;
+        }
         for fail in self.failed.iter().take(SHOWN) {
             writeln!(
                 f,

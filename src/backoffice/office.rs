@@ -57,6 +57,8 @@ impl BackOffice {
             policy: Arc::new(RwLock::new(ReservationPolicy {
                 reserve_statuses: ["pending", "received", "paid"].map(String::from).to_vec(),
                 done_status: Some("delivered".into()),
+                release_statuses: Vec::new(),
+                aliases: Vec::new(),
                 warehouse: "main".into(),
             })),
             warehouses: Arc::new(RwLock::new(vec!["main".into()])),

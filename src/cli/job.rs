@@ -6,11 +6,17 @@ use tokio_util::sync::CancellationToken;
 
 use super::{EXIT_ERROR, EXIT_FAILED_ITEMS, EXIT_USAGE, fail, open_store, warn_all};
 use crate::config::Config;
-use crate::jobs::{JobContext, run_job};
+use crate::jobs::{JobContext, RunOptions, run_job_with};
 use crate::prom::PromClient;
 use crate::report::Outcome;
 
-pub(super) async fn job_run(config: &Config, name: &str, dry_run: bool, json: bool) -> u8 {
+pub(super) async fn job_run(
+    config: &Config,
+    name: &str,
+    dry_run: bool,
+    json: bool,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> u8 {
     warn_all(config);
     let Some(job) = config.jobs.iter().find(|j| j.name == name) else {
         let names: Vec<&str> = config.jobs.iter().map(|j| j.name.as_str()).collect();
@@ -23,6 +29,15 @@ pub(super) async fn job_run(config: &Config, name: &str, dry_run: bool, json: bo
             ),
         );
     };
+    if since.is_some() && !matches!(job.kind, crate::config::JobKind::PullOrders(_)) {
+        return fail(
+            EXIT_USAGE,
+            &format!(
+                "--since applies to pull_orders jobs; `{name}` is a {} job",
+                job.kind.name()
+            ),
+        );
+    }
     let prom = match (&config.prom.token, dry_run) {
         (Some(_), _) => match PromClient::new(&config.prom) {
             Ok(c) => Some(c),
@@ -50,7 +65,9 @@ pub(super) async fn job_run(config: &Config, name: &str, dry_run: bool, json: bo
     }
     let mut ctx = JobContext::new(store.clone(), prom, config.sync.clone(), cancel);
     ctx.interactive = !json && std::io::stderr().is_terminal();
-    let run = match run_job(job, &ctx, crate::jobs::Mode::from_dry_run(dry_run)).await {
+    let options = RunOptions { since };
+    let mode = crate::jobs::Mode::from_dry_run(dry_run);
+    let run = match run_job_with(job, &ctx, mode, &options).await {
         Ok(r) => r,
         Err(e) => return fail(EXIT_ERROR, &format!("job {name}: {e}")),
     };

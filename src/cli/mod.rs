@@ -127,7 +127,22 @@ pub enum JobCommand {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// `pull_orders` only: read orders changed since this day (YYYY-MM-DD, UTC) or
+        /// moment (RFC 3339), e.g. the open orders a first pull reported as older than
+        /// its window. The cursor never moves back.
+        #[arg(long, value_name = "DATE", value_parser = parse_since)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
     },
+}
+
+/// `--since`: a day (midnight UTC) or an RFC 3339 moment.
+fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("`{s}` is neither a day (YYYY-MM-DD) nor an RFC 3339 moment"))
 }
 
 pub fn main() -> ExitCode {
@@ -187,8 +202,9 @@ async fn dispatch(cli: Cli) -> u8 {
                     name,
                     dry_run,
                     json,
+                    since,
                 },
-        } => job::job_run(&config, &name, dry_run, json).await,
+        } => job::job_run(&config, &name, dry_run, json, since).await,
         Command::Status { json } => status::status(&config, json).await,
         Command::Products { command } => products::products(&config, command).await,
         Command::Stock { command } => stock::stock(&config, command).await,

@@ -77,10 +77,11 @@ const TEXT_KEYS: [&str; 7] = [
     "admin.token_file",
 ];
 /// Keys whose value is a list of text (`["main", "shop"]`).
-const TEXT_LIST_KEYS: [&str; 3] = [
+const TEXT_LIST_KEYS: [&str; 4] = [
     "sync.warehouses",
     "sync.local_warehouses",
     "sync.reserve_statuses",
+    "sync.release_statuses",
 ];
 
 /// One `PROMUA_SYNC__…` variable.

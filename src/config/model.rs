@@ -45,6 +45,10 @@ pub struct SyncConfig {
     pub reserve_statuses: Vec<String>,
     /// The local status that ships an order: its reservation becomes a stock move.
     pub done_status: Option<String>,
+    /// A seller's own statuses that hold nothing (Prom.ua's own are known without it).
+    pub release_statuses: Vec<String>,
+    /// Local status → the Prom.ua status the `status_map`s send it as.
+    pub status_aliases: Vec<(String, String)>,
     /// Where reservations and shipments take stock from.
     pub reserve_warehouse: String,
     /// Held back from Prom.ua on every product.
@@ -66,6 +70,8 @@ impl SyncConfig {
         crate::domain::ReservationPolicy {
             reserve_statuses: self.reserve_statuses.clone(),
             done_status: self.done_status.clone(),
+            release_statuses: self.release_statuses.clone(),
+            aliases: self.status_aliases.clone(),
             warehouse: self.reserve_warehouse.clone(),
         }
     }

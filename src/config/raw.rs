@@ -50,6 +50,7 @@ pub(super) struct RawSync {
     pub push_debounce_ms: Option<u64>,
     pub reserve_statuses: Option<Vec<String>>,
     pub done_status: Option<String>,
+    pub release_statuses: Option<Vec<String>>,
     pub reserve_warehouse: Option<String>,
     pub safety_buffer: Option<i64>,
 }

@@ -38,6 +38,10 @@ impl Compiler<'_, '_> {
         let admin = self.admin(root.get("admin"), store.as_ref());
         let daemon = self.daemon(root.get("daemon"));
         let jobs = self.jobs(root.get("job"), sync.as_ref());
+        let sync = sync.map(|mut s| {
+            s.status_aliases = status_aliases(jobs.as_deref().unwrap_or_default());
+            s
+        });
         Some(Config {
             path: self.path.to_path_buf(),
             prom: prom?,
@@ -301,6 +305,29 @@ impl Compiler<'_, '_> {
             );
             ok = false;
         }
+        let release_statuses: Vec<String> = raw
+            .release_statuses
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect();
+        for (i, s) in release_statuses.iter().enumerate() {
+            let clash = if reserve_statuses.contains(s) {
+                Some("reserve_statuses: a status cannot both hold and release stock")
+            } else if done_status.as_deref() == Some(s.as_str()) {
+                Some("done_status: the done status ships the stock")
+            } else if s.is_empty() {
+                Some("nothing: a status has a name")
+            } else {
+                None
+            };
+            if let Some(why) = clash {
+                let [section, key] = at("release_statuses");
+                let path = [section, key, Seg::Index(i)];
+                self.error(&path, false, format!("`{s}` is also in {why}"), None);
+                ok = false;
+            }
+        }
         let reserve_warehouse = match raw.reserve_warehouse {
             Some(w) => {
                 ok &= self.check_warehouse(&at("reserve_warehouse"), &w, false);
@@ -321,6 +348,8 @@ impl Compiler<'_, '_> {
             push_debounce: Duration::from_millis(debounce),
             reserve_statuses,
             done_status,
+            release_statuses,
+            status_aliases: Vec::new(),
             reserve_warehouse,
             safety_buffer,
         })
@@ -432,4 +461,21 @@ impl Compiler<'_, '_> {
             shutdown_grace: Duration::from_secs(grace),
         })
     }
+}
+
+/// What the `push_statuses` jobs' `status_map`s say each local status is on Prom.ua
+/// (the first job's word, if two differ): a local `cancelled_by_buyer` sent as
+/// `canceled` releases its stock as `canceled` does, unless `[sync]` names it.
+fn status_aliases(jobs: &[super::JobConfig]) -> Vec<(String, String)> {
+    let mut aliases: Vec<(String, String)> = Vec::new();
+    for job in jobs {
+        if let super::JobKind::PushStatuses(o) = &job.kind {
+            for (local, target) in &o.status_map {
+                if !aliases.iter().any(|(l, _)| l == local) {
+                    aliases.push((local.clone(), target.status().to_string()));
+                }
+            }
+        }
+    }
+    aliases
 }

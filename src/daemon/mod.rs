@@ -306,6 +306,9 @@ pub async fn run_and_log(job: &JobConfig, ctx: &JobContext) {
             for n in &r.notes {
                 tracing::warn!("job {}: {n}", r.job);
             }
+            for w in r.warnings.iter().take(20) {
+                tracing::warn!("job {}: {}", r.job, w.message);
+            }
             for f in r.failed.iter().take(10) {
                 tracing::warn!(
                     "job {}: {} (Prom id {}) failed: {}",

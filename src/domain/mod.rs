@@ -12,7 +12,7 @@ pub use money::Money;
 pub use prom_terms::{
     AVAILABLE, CANCELLATION_REASONS, MAX_BATCH, NOT_AVAILABLE, ORDER_STATUSES, REASONS_NEEDING_TEXT,
 };
-pub use reservation::ReservationPolicy;
+pub use reservation::{ReservationPolicy, StatusClass};
 
 /// The largest stock quantity the ledger holds (and that a file, a person or Prom.ua may
 /// set): a billion is beyond any real shelf, and far from `i64` overflow when summed.

@@ -86,6 +86,23 @@ pub struct JobRun {
 /// Runs one configured job once. A real run is recorded in the store (and on disk before
 /// this returns); a dry run writes nothing.
 pub async fn run_job(job: &JobConfig, ctx: &JobContext, mode: Mode) -> Result<JobRun, JobError> {
+    run_job_with(job, ctx, mode, &RunOptions::default()).await
+}
+
+/// What one run may do differently from its configuration.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `pull_orders`: read orders changed since then (a one-off import of older orders).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// [`run_job`] with one-off options.
+pub async fn run_job_with(
+    job: &JobConfig,
+    ctx: &JobContext,
+    mode: Mode,
+    options: &RunOptions,
+) -> Result<JobRun, JobError> {
     let name = &job.name;
     let run = match &job.kind {
         JobKind::PushStock(o) => runner::run(&push_stock::PushStock(o), name, ctx, mode).await?,
@@ -93,7 +110,13 @@ pub async fn run_job(job: &JobConfig, ctx: &JobContext, mode: Mode) -> Result<Jo
         JobKind::PushStatuses(o) => {
             runner::run(&push_statuses::PushStatuses(o), name, ctx, mode).await?
         }
-        JobKind::PullOrders(o) => runner::run(&pull_orders::PullOrders(o), name, ctx, mode).await?,
+        JobKind::PullOrders(o) => {
+            let job = pull_orders::PullOrders {
+                options: o,
+                since: options.since,
+            };
+            runner::run(&job, name, ctx, mode).await?
+        }
         JobKind::ImportProducts(o) => {
             runner::run(&import_products::ImportProducts(o), name, ctx, mode).await?
         }

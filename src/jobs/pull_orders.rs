@@ -3,20 +3,24 @@
 //! The cursor is the newest `date_modified` stored (UTC). Each run reads from the cursor
 //! less an overlap window, upserts on the Prom order id, and moves the cursor in the same
 //! transaction that stores the orders: a crash before it leaves both as they were, and the
-//! next run reads the same orders again.
+//! next run reads the same orders again. The first run also fixes when order tracking
+//! started (its window's start), and reports the open orders older than its window.
+//! What a stored order becomes (status conflicts, orders first seen delivered) is decided
+//! by `store::merge_order`, which the plan shows.
 
 use std::fmt;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::JobError;
 use super::runner::{Job, RunEnv};
 use crate::config::PullOrdersOptions;
+use crate::domain::{ReservationPolicy, StatusClass};
 use crate::prom::dto::{Order, OrderFilter};
-use crate::report::{Outcome, RunRecord};
-use crate::store::{LocalLine, LocalOrder};
+use crate::report::{ItemFailure, ItemWarning, Outcome, RunRecord};
+use crate::store::{LocalLine, LocalOrder, OrderUpsert, Winner, merge_order};
 
 pub const KIND: &str = "pull_orders";
 
@@ -42,6 +46,7 @@ pub fn to_local(o: &Order, now: chrono::DateTime<Utc>) -> LocalOrder {
         prom_status_unconfirmed: false,
         status,
         status_pending: false,
+        status_changed_at: None,
         created_at: o.date_created,
         modified_at: o.date_modified,
         client,
@@ -64,6 +69,7 @@ pub fn to_local(o: &Order, now: chrono::DateTime<Utc>) -> LocalOrder {
         stock_moved: false,
         shipped: Vec::new(),
         adopted_done: false,
+        holds: false,
         imported_at: now,
         updated_at: now,
     }
@@ -74,9 +80,16 @@ pub struct OrderImport {
     pub prom_id: i64,
     /// `new` or `changed`.
     pub action: &'static str,
+    /// The local status once stored.
     pub status: String,
     pub before_status: Option<String>,
+    /// What Prom.ua shows.
+    pub prom_status: String,
     pub lines: usize,
+    /// What storing it does beyond its status: a stock move of an order first seen
+    /// delivered, history, a status conflict and who wins, a status nobody named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -84,6 +97,14 @@ pub struct OrdersPlan {
     /// Orders read from Prom.ua.
     pub read: usize,
     pub imports: Vec<OrderImport>,
+    /// Orders refused (e.g. a negative line quantity): not stored, a failure of the run.
+    pub rejected: Vec<ItemFailure>,
+    /// When order tracking started (or starts, with this run): an order created since and
+    /// first seen delivered moves stock; one created before is history.
+    pub tracked_since: DateTime<Utc>,
+    /// The first run only: open orders last changed before its window, not imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub older_open: Option<OlderOpen>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarded: Option<String>,
     /// The orders to store (new or newer than the stored copy).
@@ -91,47 +112,147 @@ pub struct OrdersPlan {
     pub to_store: Vec<LocalOrder>,
     /// The newest change read: the cursor once stored.
     #[serde(skip)]
-    pub newest: Option<chrono::DateTime<Utc>>,
+    pub newest: Option<DateTime<Utc>>,
+}
+
+/// Open orders the first run's window left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OlderOpen {
+    pub ids: Vec<i64>,
+    /// The oldest last change among them (UTC): `--since` this day imports them all.
+    pub oldest: Option<DateTime<Utc>>,
+    /// A read for them failed: they may exist without being listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl OlderOpen {
+    fn message(&self, job: &str) -> String {
+        if let Some(e) = &self.error {
+            return format!("could not check for open orders older than the first window: {e}");
+        }
+        let shown: Vec<String> = self.ids.iter().take(20).map(i64::to_string).collect();
+        let more = if self.ids.len() > 20 { ", …" } else { "" };
+        let since = self
+            .oldest
+            .map_or_else(|| "YYYY-MM-DD".into(), |t| t.format("%Y-%m-%d").to_string());
+        format!(
+            "{} open order(s) last changed before this first pull's window were not imported ({}{more}); to import them (they will hold stock, and move it when delivered): promua-sync job run {job} --since {since}",
+            self.ids.len(),
+            shown.join(", ")
+        )
+    }
 }
 
 impl fmt::Display for OrdersPlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "pull_orders plan: {} orders read, {} to store",
+            "pull_orders plan: {} orders read, {} to store, {} refused",
             self.read,
-            self.imports.len()
+            self.imports.len(),
+            self.rejected.len(),
+        )?;
+        writeln!(
+            f,
+            "order tracking since {} (an order created since and first seen done moves stock)",
+            self.tracked_since.format("%Y-%m-%d %H:%M:%S UTC")
         )?;
         if let Some(g) = &self.guarded {
             writeln!(f, "GUARDED: {g}; a real run would store nothing")?;
+        }
+        if let Some(o) = &self.older_open {
+            writeln!(f, "{}", o.message("NAME"))?;
+        }
+        for r in &self.rejected {
+            writeln!(f, "refused {}: {}", r.sku, r.reason)?;
         }
         if self.imports.is_empty() {
             return Ok(());
         }
         writeln!(
             f,
-            "{:>12}  {:<8}  {:<12}  {:<12}  {:>5}",
-            "ORDER", "ACTION", "BEFORE", "AFTER", "LINES"
+            "{:>12}  {:<8}  {:<12}  {:<12}  {:<12}  {:>5}  EFFECT",
+            "ORDER", "ACTION", "BEFORE", "AFTER", "PROM", "LINES"
         )?;
         for i in &self.imports {
             writeln!(
                 f,
-                "{:>12}  {:<8}  {:<12}  {:<12}  {:>5}",
+                "{:>12}  {:<8}  {:<12}  {:<12}  {:<12}  {:>5}  {}",
                 i.prom_id,
                 i.action,
                 i.before_status.as_deref().unwrap_or("-"),
                 i.status,
-                i.lines
+                i.prom_status,
+                i.lines,
+                i.effect.as_deref().unwrap_or("")
             )?;
         }
         Ok(())
     }
 }
 
-/// Pure: which read orders are new or changed against the store's copies.
-pub fn plan(read: &[LocalOrder], stored: impl Fn(i64) -> Option<LocalOrder>) -> OrdersPlan {
+/// Why an order read from Prom.ua cannot be stored, if it cannot.
+fn refusal(o: &LocalOrder) -> Option<String> {
+    let bad: Vec<String> = o
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.quantity.is_sign_negative() && !l.quantity.is_zero())
+        .map(|(i, l)| format!("line {} ({}) has quantity {}", i + 1, l.name, l.quantity))
+        .collect();
+    (!bad.is_empty()).then(|| {
+        format!(
+            "{}: a negative quantity; the order is not stored (its stored copy, if any, stays)",
+            bad.join(", ")
+        )
+    })
+}
+
+/// What storing an order does beyond its status, for the plan.
+fn effect(
+    old: Option<&LocalOrder>,
+    merged: &crate::store::Merged,
+    policy: &ReservationPolicy,
+) -> Option<String> {
+    if let Some(c) = &merged.conflict {
+        return Some(match c.winner {
+            Winner::Prom => format!("conflict: Prom's `{}` is later and wins", c.prom),
+            Winner::Local => format!("conflict: local `{}` is later and wins", c.local),
+        });
+    }
+    let o = &merged.order;
+    match policy.class(&o.status) {
+        StatusClass::Done if merged.history => {
+            Some("history: done before order tracking started, moves no stock".into())
+        }
+        StatusClass::Done if old.is_none_or(|old| !old.stock_moved) => {
+            Some("ships its linked lines' stock".into())
+        }
+        StatusClass::Unknown => Some(format!(
+            "status `{}` is in neither reserve_statuses nor release_statuses: {}",
+            o.status,
+            if o.holds {
+                "keeps holding"
+            } else {
+                "keeps holding nothing"
+            }
+        )),
+        _ => None,
+    }
+}
+
+/// Pure: which read orders are new or changed against the store's copies, what storing
+/// them does, and which are refused.
+pub fn plan(
+    read: &[LocalOrder],
+    stored: impl Fn(i64) -> Option<LocalOrder>,
+    tracked_since: DateTime<Utc>,
+    policy: &ReservationPolicy,
+) -> OrdersPlan {
     let mut imports = Vec::new();
     let mut to_store = Vec::new();
+    let mut rejected = Vec::new();
     for o in read {
         let old = stored(o.prom_id);
         let action = match &old {
@@ -144,12 +265,23 @@ pub fn plan(read: &[LocalOrder], stored: impl Fn(i64) -> Option<LocalOrder>) -> 
             }
             Some(_) => continue,
         };
+        if let Some(reason) = refusal(o) {
+            rejected.push(ItemFailure {
+                sku: format!("order {}", o.prom_id),
+                prom_id: o.prom_id,
+                reason,
+            });
+            continue;
+        }
+        let merged = merge_order(old.as_ref(), o, tracked_since, policy);
         imports.push(OrderImport {
             prom_id: o.prom_id,
             action,
-            status: o.status.clone(),
-            before_status: old.map(|o| o.status),
+            status: merged.order.status.clone(),
+            before_status: old.as_ref().map(|o| o.status.clone()),
+            prom_status: o.status.clone(),
             lines: o.lines.len(),
+            effect: effect(old.as_ref(), &merged, policy),
         });
         to_store.push(o.clone());
     }
@@ -157,14 +289,30 @@ pub fn plan(read: &[LocalOrder], stored: impl Fn(i64) -> Option<LocalOrder>) -> 
     OrdersPlan {
         read: read.len(),
         imports,
+        rejected,
+        tracked_since,
+        older_open: None,
         guarded: None,
         to_store,
         newest: None,
     }
 }
 
-/// A `pull_orders` job with its options.
-pub struct PullOrders<'a>(pub &'a PullOrdersOptions);
+/// A `pull_orders` job with its options, and a one-off start (`job run NAME --since`).
+pub struct PullOrders<'a> {
+    pub options: &'a PullOrdersOptions,
+    /// Read orders changed since then instead of since the cursor.
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl<'a> PullOrders<'a> {
+    pub fn new(options: &'a PullOrdersOptions) -> Self {
+        Self {
+            options,
+            since: None,
+        }
+    }
+}
 
 impl Job for PullOrders<'_> {
     const KIND: &'static str = KIND;
@@ -176,11 +324,17 @@ impl Job for PullOrders<'_> {
         r: &mut RunRecord,
     ) -> Result<Option<OrdersPlan>, JobError> {
         let (ctx, client) = (env.ctx, env.client()?);
-        let cursor = ctx.blocking(|s| s.orders_cursor()).await?;
-        let from = cursor.map_or_else(
-            || r.started_at - Duration::days(i64::from(self.0.initial_days)),
-            |c| c - Duration::minutes(i64::from(self.0.overlap_minutes)),
-        );
+        let (cursor, tracked) = ctx
+            .blocking(|s| Ok((s.orders_cursor()?, s.orders_tracked_since()?)))
+            .await?;
+        let from = match (self.since, cursor) {
+            (Some(since), _) => since,
+            (None, Some(c)) => c - Duration::minutes(i64::from(self.options.overlap_minutes)),
+            (None, None) => r.started_at - Duration::days(i64::from(self.options.initial_days)),
+        };
+        // A store from before tracking was recorded has tracked at least since its cursor.
+        let first = tracked.is_none() && cursor.is_none();
+        let tracked_since = tracked.or(cursor).unwrap_or(from);
         let filter = OrderFilter {
             last_modified_from: Some(from),
             ..Default::default()
@@ -193,6 +347,12 @@ impl Job for PullOrders<'_> {
                 return Ok(None);
             }
         };
+        let policy = ctx.sync.reservation_policy();
+        let older_open = if first {
+            Some(older_open(env, &policy, from).await?)
+        } else {
+            None
+        };
         let started = r.started_at;
         let read: Vec<LocalOrder> = orders.iter().map(|o| to_local(o, started)).collect();
         // A stored order that cannot be read stops the run: never overwrite it as "new".
@@ -204,21 +364,35 @@ impl Job for PullOrders<'_> {
                         stored.insert(o.prom_id, old);
                     }
                 }
-                Ok(plan(&read, |id| stored.get(&id).cloned()))
+                Ok(plan(
+                    &read,
+                    |id| stored.get(&id).cloned(),
+                    tracked_since,
+                    &policy,
+                ))
             })
             .await?;
+        plan.older_open = older_open.filter(|o| !o.ids.is_empty() || o.error.is_some());
         // The newest change read: the next run starts from it (less the overlap).
         plan.newest = orders
             .iter()
             .filter_map(|o| o.date_modified)
             .max()
             .map(|t| t.with_timezone(&Utc));
-        if let Some(max) = self.0.max_changes.filter(|max| plan.imports.len() > *max) {
+        if let Some(max) = self
+            .options
+            .max_changes
+            .filter(|max| plan.imports.len() > *max)
+        {
             plan.guarded = Some(format!(
                 "would store {} orders, more than max_changes = {max}",
                 plan.imports.len()
             ));
         }
+        if let Some(o) = &plan.older_open {
+            r.notes.push(o.message(&r.job));
+        }
+        r.failed.extend(plan.rejected.iter().cloned());
         r.considered = plan.read;
         r.planned = plan.imports.len();
         Ok(Some(plan))
@@ -236,13 +410,22 @@ impl Job for PullOrders<'_> {
     ) -> Result<(), JobError> {
         let ctx = env.ctx;
         let policy = ctx.sync.reservation_policy();
+        let warehouses = ctx.sync.warehouses.clone();
         let OrdersPlan {
-            to_store, newest, ..
+            to_store,
+            newest,
+            tracked_since,
+            ..
         } = plan;
-        // One transaction with the cursor; then what the stored orders left unlinked.
-        let unlinked = ctx
+        // One transaction with the cursor; then what the stored orders left unlinked and
+        // the products now short of stock.
+        let (ups, unlinked, short) = ctx
             .blocking(move |s| {
-                s.upsert_orders(&to_store, &policy, newest)?;
+                let ups = s.upsert_orders(&to_store, &policy, newest, tracked_since)?;
+                // A link a line made applies to the other stored orders' lines too.
+                for pid in ups.iter().flat_map(|u| &u.new_links) {
+                    s.relink_orders(*pid, &policy)?;
+                }
                 let mut unlinked = Vec::new();
                 for o in &to_store {
                     if let Some(stored) = s.order(o.prom_id)? {
@@ -254,7 +437,12 @@ impl Job for PullOrders<'_> {
                         unlinked.push((o.prom_id, n));
                     }
                 }
-                Ok(unlinked)
+                let mut touched: Vec<u64> =
+                    ups.iter().flat_map(|u| u.touched.iter().copied()).collect();
+                touched.sort_unstable();
+                touched.dedup();
+                let short = s.shortfalls(&touched, &warehouses)?;
+                Ok((ups, unlinked, short))
             })
             .await?;
         ctx.store.flush().await?;
@@ -265,6 +453,87 @@ impl Job for PullOrders<'_> {
                 "order {order}: {n} line(s) match no local product (see `orders list --unlinked`)"
             ));
         }
+        r.warnings.extend(ups.iter().flat_map(warnings));
+        r.warnings.extend(short.iter().map(|s| ItemWarning {
+            subject: s.sku.clone(),
+            prom_id: 0,
+            kind: "shortfall".into(),
+            message: s.message(),
+        }));
         Ok(())
     }
+}
+
+/// What a stored order is worth a warning for.
+fn warnings(u: &OrderUpsert) -> Vec<ItemWarning> {
+    let item = |kind: &str, message: String| ItemWarning {
+        subject: format!("order {}", u.prom_id),
+        prom_id: u.prom_id,
+        kind: kind.into(),
+        message,
+    };
+    let mut out = Vec::new();
+    if let Some(c) = &u.conflict {
+        out.push(item("status_conflict", c.message()));
+    }
+    if let Some(s) = &u.unknown_status {
+        out.push(item(
+            "unknown_status",
+            format!(
+                "order {}: status `{s}` is in neither [sync] reserve_statuses nor release_statuses: the order keeps its reservation state; name the status in one of them",
+                u.prom_id
+            ),
+        ));
+    }
+    for (line, sku, prom) in &u.unseen_lines {
+        out.push(item(
+            "unlinked_line",
+            format!(
+                "order {} line {line}: SKU {sku} is a local product, but no catalogue read showed Prom product {prom}: the line is not linked (run an import_products job, or `links link {sku} {prom} --force`)",
+                u.prom_id
+            ),
+        ));
+    }
+    out
+}
+
+/// The first run: open orders (at a reserving status) last changed before its window.
+async fn older_open(
+    env: &RunEnv<'_>,
+    policy: &ReservationPolicy,
+    from: DateTime<Utc>,
+) -> Result<OlderOpen, JobError> {
+    let client = env.client()?;
+    let mut found: Vec<(i64, Option<DateTime<Utc>>)> = Vec::new();
+    for status in &policy.reserve_statuses {
+        let filter = OrderFilter {
+            status: Some(status.as_str().into()),
+            last_modified_to: Some(from),
+            ..Default::default()
+        };
+        match client.all_orders(&filter).await {
+            // Lenient: the filters may be ignored; check them here too.
+            Ok(orders) => found.extend(
+                orders
+                    .iter()
+                    .filter(|o| o.status.as_ref().is_some_and(|s| s.as_str() == status))
+                    .map(|o| (o.id, o.date_modified.map(|t| t.with_timezone(&Utc))))
+                    .filter(|(_, m)| m.is_none_or(|m| m < from)),
+            ),
+            Err(e) => {
+                return Ok(OlderOpen {
+                    ids: Vec::new(),
+                    oldest: None,
+                    error: Some(e.to_string()),
+                });
+            }
+        }
+    }
+    found.sort_unstable_by_key(|(id, _)| *id);
+    found.dedup_by_key(|(id, _)| *id);
+    Ok(OlderOpen {
+        oldest: found.iter().filter_map(|(_, m)| *m).min(),
+        ids: found.into_iter().map(|(id, _)| id).collect(),
+        error: None,
+    })
 }

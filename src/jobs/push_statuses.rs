@@ -12,7 +12,7 @@ use super::runner::{Job, RunEnv};
 use crate::config::{PushStatusesOptions, SyncConfig};
 use crate::domain::MAX_BATCH;
 use crate::prom::dto::{CancellationReason, OrderStatus, SetStatus};
-use crate::report::{ItemFailure, Outcome, RunRecord};
+use crate::report::{ItemFailure, ItemWarning, Outcome, RunRecord};
 use crate::store::LocalOrder;
 
 pub const KIND: &str = "push_statuses";
@@ -137,6 +137,15 @@ impl Job for PushStatuses<'_> {
                 "status `{status}` is not in status_map: {} order(s) not sent",
                 ids.len()
             ));
+            // Said every run until resolved: the order keeps what its status holds.
+            r.warnings.extend(ids.iter().map(|id| ItemWarning {
+                subject: format!("order {id}"),
+                prom_id: *id,
+                kind: "unsendable_status".into(),
+                message: format!(
+                    "order {id}: local status `{status}` cannot be sent (not in status_map); Prom.ua keeps its own status until the map has it, the local status changes, or a later change on Prom.ua supersedes it"
+                ),
+            }));
         }
         Ok(Some(plan))
     }

@@ -158,6 +158,7 @@ pub(crate) fn started_record(
         retries: 0,
         error: None,
         notes: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 

@@ -37,6 +37,8 @@ fn policy() -> ReservationPolicy {
     ReservationPolicy {
         reserve_statuses: vec!["pending".into()],
         done_status: Some("delivered".into()),
+        release_statuses: Vec::new(),
+        aliases: Vec::new(),
         warehouse: "main".into(),
     }
 }
@@ -115,7 +117,7 @@ fn an_unreadable_orders_cursor() {
     assert_corrupt(s.orders_cursor(), "meta");
     // Never overwritten as if there were none: the import stops instead.
     let now = chrono::Utc::now();
-    assert_corrupt(s.upsert_orders(&[], &policy(), Some(now)), "meta");
+    assert_corrupt(s.upsert_orders(&[], &policy(), Some(now), now), "meta");
     assert_eq!(
         s.trees.meta.get(orders::CURSOR_KEY).unwrap().unwrap(),
         b"yesterday"[..]

@@ -1,21 +1,21 @@
-//! Orders imported from Prom.ua, their reservations and the import cursor. An order
-//! carries what it reserves, so changing it (or the policy) adjusts the per-product
-//! totals exactly, inside one transaction.
+//! Orders imported from Prom.ua, their reservations, the import cursor and when order
+//! tracking started. An order carries what it reserves, so changing it (or the policy)
+//! adjusts the per-product totals exactly, inside one transaction. How a read order
+//! merges into the stored one is `order_merge.rs`; what it does to stock, `order_stock.rs`.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use super::codec::{be, cursor_value, decode, encode, i64_value, id_value};
-use super::dirty::{DIRTY_STOCK, mark_dirty};
-use super::ledger::apply_move;
 use super::links::{insert_link, link_of_in, linked_to_prom_in};
+use super::order_merge::{StatusConflict, merge_order};
+use super::order_stock::settle;
 use super::trees::{Tx, TxResult, abort};
-use super::{Actor, Result, StockChange, Store};
-use crate::domain::{Money, ReservationPolicy};
+use super::{Result, Store};
+use crate::domain::{Money, ReservationPolicy, StatusClass};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalLine {
     pub prom_product_id: Option<i64>,
     pub sku: Option<String>,
@@ -28,7 +28,7 @@ pub struct LocalLine {
 }
 
 /// An order as the back office keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalOrder {
     pub prom_id: i64,
     /// The back office's status: the one that reserves, ships, and is pushed to Prom.ua.
@@ -41,6 +41,10 @@ pub struct LocalOrder {
     pub prom_status_unconfirmed: bool,
     /// The local status was changed here and Prom.ua has not confirmed it yet.
     pub status_pending: bool,
+    /// When the local status was last set here: in a conflict with Prom.ua's status,
+    /// the later change wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_changed_at: Option<DateTime<Utc>>,
     pub created_at: Option<DateTime<FixedOffset>>,
     pub modified_at: Option<DateTime<FixedOffset>>,
     pub client: String,
@@ -58,9 +62,14 @@ pub struct LocalOrder {
     /// status puts it back.
     #[serde(default)]
     pub shipped: Vec<(u64, i64)>,
-    /// First seen already done (history): its stock left before the back office knew it.
+    /// First seen already done and created before order tracking started (history):
+    /// its stock left before the back office knew it.
     #[serde(default)]
     pub adopted_done: bool,
+    /// The order holds its lines' stock. Set by its status; a status nobody named
+    /// (neither reserving nor releasing) keeps what it was.
+    #[serde(default)]
+    pub holds: bool,
     pub imported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -73,47 +82,32 @@ impl LocalOrder {
 }
 
 /// What an order upsert did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OrderUpsert {
+    pub prom_id: i64,
     pub created: bool,
     pub changed: bool,
     pub newly_linked_lines: usize,
+    /// Prom ids a line linked by SKU (a new product link: other stored orders' lines
+    /// for them can be linked now too).
+    pub new_links: Vec<i64>,
+    /// A local status change and Prom's status disagreed, and how it was settled.
+    pub conflict: Option<StatusConflict>,
+    /// First seen at the done status and created before tracking started: moved nothing.
+    pub history: bool,
+    /// The order's status is neither reserving, releasing nor done: it kept its holding
+    /// state (`holds`).
+    pub unknown_status: Option<String>,
+    /// Lines whose SKU names a local product, left unlinked because no catalogue read
+    /// ever showed their Prom product: (line number from 1, SKU, Prom product id).
+    pub unseen_lines: Vec<(usize, String, i64)>,
+    /// Products whose stock (shipped or returned) or reservation the order changed.
+    pub touched: Vec<u64>,
 }
 
 pub(super) const CURSOR_KEY: &[u8] = b"orders_cursor";
-
-/// Whole units reserved for a fractional quantity: never sell what is not there.
-/// At most `MAX_QUANTITY`, so that sums over lines and orders never overflow.
-fn units(q: Decimal) -> i64 {
-    q.ceil()
-        .to_i64()
-        .unwrap_or(i64::MAX)
-        .clamp(0, crate::domain::MAX_QUANTITY)
-}
-
-/// What an order's linked lines hold, per product: the quantities of a product's lines
-/// summed first, then rounded up (two lines of 0.5 hold 1, not 2). A negative line
-/// quantity holds nothing and takes nothing off the others.
-fn linked_units(order: &LocalOrder) -> Vec<(u64, i64)> {
-    let mut sums: Vec<(u64, Decimal)> = Vec::new();
-    for l in &order.lines {
-        if let Some(id) = l.product_id {
-            let q = l.quantity.max(Decimal::ZERO);
-            match sums.iter_mut().find(|(p, _)| *p == id) {
-                Some((_, sum)) => *sum = sum.saturating_add(q),
-                None => sums.push((id, q)),
-            }
-        }
-    }
-    sums.into_iter().map(|(id, q)| (id, units(q))).collect()
-}
-
-fn reservations(order: &LocalOrder, policy: &ReservationPolicy) -> Vec<(u64, i64)> {
-    if order.stock_moved || !policy.reserve_statuses.contains(&order.status) {
-        return Vec::new();
-    }
-    linked_units(order)
-}
+/// When the back office started tracking orders (UTC, RFC 3339).
+const TRACKED_KEY: &[u8] = b"orders_tracked_since";
 
 /// Inside a transaction: the stored order `prom_id`.
 pub(super) fn order_in(tx: &Tx<'_>, prom_id: i64) -> TxResult<Option<LocalOrder>> {
@@ -127,12 +121,21 @@ pub(super) fn put_order(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResu
     Ok(())
 }
 
+/// What linking an order's lines did.
+#[derive(Default)]
+struct Linked {
+    /// Prom ids newly linked by SKU.
+    newly: Vec<i64>,
+    unseen: Vec<(usize, String, i64)>,
+}
+
 /// Inside a transaction: links the order's unlinked lines, through the product link,
 /// else by identical SKU when that local product is not linked elsewhere (creating the
-/// link). Returns how many lines got a new link.
-fn link_lines(tx: &Tx<'_>, order: &mut LocalOrder) -> TxResult<usize> {
-    let mut newly_linked = 0;
-    for line in &mut order.lines {
+/// link), but only to a Prom product a catalogue read has shown and Prom.ua has not
+/// answered 404 for: a link to an id the shop never had would fail every push.
+fn link_lines(tx: &Tx<'_>, order: &mut LocalOrder) -> TxResult<Linked> {
+    let mut out = Linked::default();
+    for (i, line) in order.lines.iter_mut().enumerate() {
         let (None, Some(pid)) = (line.product_id, line.prom_product_id) else {
             continue;
         };
@@ -141,197 +144,108 @@ fn link_lines(tx: &Tx<'_>, order: &mut LocalOrder) -> TxResult<usize> {
             continue;
         }
         let sku = line.sku.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let Some(local) = sku
-            .map(|s| tx.sku_index.get(s.as_bytes()))
+        let Some((sku, local)) = sku
+            .map(|s| tx.sku_index.get(s.as_bytes()).map(|v| v.map(|v| (s, v))))
             .transpose()?
             .flatten()
         else {
             continue;
         };
         let id = id_value("sku_index", &local)?;
-        if link_of_in(tx, id)?.is_none() {
-            insert_link(tx, id, pid)?;
-            line.product_id = Some(id);
-            newly_linked += 1;
-        }
-    }
-    Ok(newly_linked)
-}
-
-/// Applies the policy to an order: moves stock out at the done status (once), and
-/// replaces the order's reservations (`before` → what it reserves now) in the totals.
-fn settle(
-    tx: &Tx<'_>,
-    order: &mut LocalOrder,
-    before: &[(u64, i64)],
-    policy: &ReservationPolicy,
-    now: DateTime<Utc>,
-) -> TxResult<()> {
-    let done = policy.done_status.as_deref() == Some(order.status.as_str());
-    let warehouse = policy.warehouse.clone();
-    if done && !order.adopted_done {
-        // Ship what is linked and not shipped yet (a line linked later ships then).
-        let reason = format!("order {} {}", order.prom_id, order.status);
-        for (product_id, q) in linked_units(order) {
-            let already: i64 = order
-                .shipped
-                .iter()
-                .filter(|(p, _)| *p == product_id)
-                .map(|(_, q)| q)
-                .sum();
-            if q > already {
-                apply_move(
-                    tx,
-                    &StockChange::Adjust {
-                        product_id,
-                        warehouse: warehouse.clone(),
-                        delta: -(q - already),
-                    },
-                    Actor::Order,
-                    Some(&reason),
-                    now,
-                )?;
-                order.shipped.retain(|(p, _)| *p != product_id);
-                order.shipped.push((product_id, q));
-            }
-        }
-        order.stock_moved = true;
-    } else if done {
-        order.stock_moved = true;
-    } else if order.stock_moved {
-        // Left the done status: what it shipped comes back.
-        let reason = format!(
-            "order {} left {}",
-            order.prom_id,
-            policy.done_status.as_deref().unwrap_or("done")
-        );
-        for (product_id, q) in std::mem::take(&mut order.shipped) {
-            apply_move(
-                tx,
-                &StockChange::Adjust {
-                    product_id,
-                    warehouse: warehouse.clone(),
-                    delta: q,
-                },
-                Actor::Order,
-                Some(&reason),
-                now,
-            )?;
-        }
-        order.stock_moved = false;
-        order.adopted_done = false;
-    }
-    let after = reservations(order, policy);
-    let mut touched: Vec<u64> = before.iter().chain(&after).map(|(p, _)| *p).collect();
-    touched.sort_unstable();
-    touched.dedup();
-    for p in touched {
-        let was: i64 = before
-            .iter()
-            .filter(|(id, _)| *id == p)
-            .map(|(_, q)| q)
-            .sum();
-        let now_q: i64 = after
-            .iter()
-            .filter(|(id, _)| *id == p)
-            .map(|(_, q)| q)
-            .sum();
-        if was == now_q {
+        if link_of_in(tx, id)?.is_some() {
             continue;
         }
-        let held = tx.reserved.get(be(p))?;
-        let held = held.map_or(Ok(0), |v| i64_value("reserved", &v))?;
-        let total = held - was + now_q;
-        if total <= 0 {
-            tx.reserved.remove(&be(p))?;
-        } else {
-            tx.reserved.insert(&be(p), &total.to_be_bytes())?;
+        let key = pid.to_be_bytes();
+        if tx.seen_prom.get(key)?.is_none() || tx.gone.get(key)?.is_some() {
+            out.unseen.push((i + 1, sku.to_string(), pid));
+            continue;
         }
-        mark_dirty(tx, p, DIRTY_STOCK)?;
+        insert_link(tx, id, pid)?;
+        line.product_id = Some(id);
+        out.newly.push(pid);
     }
-    order.reserved = after;
-    Ok(())
+    Ok(out)
+}
+
+/// Inside a transaction: when order tracking started, `start` if not known yet (kept).
+fn tracked_since_in(tx: &Tx<'_>, start: DateTime<Utc>) -> TxResult<DateTime<Utc>> {
+    if let Some(v) = tx.meta.get(TRACKED_KEY)? {
+        return Ok(cursor_value(&v)?);
+    }
+    tx.meta.insert(TRACKED_KEY, start.to_rfc3339().as_bytes())?;
+    Ok(start)
 }
 
 impl Store {
-    /// Stores orders (new or changed) in one transaction: links their lines (through the
-    /// product link, else by identical SKU, creating the link), keeps what Prom says of
-    /// the status unless a local change is pending, re-computes reservations, and on the
-    /// done status moves the stock out once. Then, and only then, moves the cursor to
-    /// `cursor` if given.
+    /// Stores orders read from Prom.ua (new or changed) in one transaction: merges each
+    /// into its stored copy (`order_merge.rs`: status conflicts, orders first seen
+    /// done), links their lines (through the product link, else by identical SKU to a
+    /// Prom product a catalogue read showed, creating the link), re-computes
+    /// reservations and moves the stock of the done status once. Then, and only then,
+    /// moves the cursor to `cursor` if given. `tracking_start`: when order tracking
+    /// started, kept if the store does not know it yet.
     pub fn upsert_orders(
         &self,
         incoming: &[LocalOrder],
         policy: &ReservationPolicy,
         cursor: Option<DateTime<Utc>>,
+        tracking_start: DateTime<Utc>,
     ) -> Result<Vec<OrderUpsert>> {
-        self.upsert_orders_with(incoming, policy, cursor, false)
+        self.upsert_orders_with(incoming, policy, Some((cursor, tracking_start)))
     }
 
-    /// `relink`: re-link the stored orders named by `incoming` (read again inside the
+    /// `pull`: (cursor, tracking start) when storing orders read from Prom.ua; `None`
+    /// re-links the stored orders named by `incoming` (read again inside the
     /// transaction, so that nothing newer is overwritten) instead of storing `incoming`.
     fn upsert_orders_with(
         &self,
         incoming: &[LocalOrder],
         policy: &ReservationPolicy,
-        cursor: Option<DateTime<Utc>>,
-        relink: bool,
+        pull: Option<(Option<DateTime<Utc>>, DateTime<Utc>)>,
     ) -> Result<Vec<OrderUpsert>> {
         let now = Utc::now();
         self.transact(|tx| {
+            let tracked_since = match pull {
+                Some((_, start)) => Some(tracked_since_in(tx, start)?),
+                None => None,
+            };
             let mut out = Vec::with_capacity(incoming.len());
             for new in incoming {
                 let old = order_in(tx, new.prom_id)?;
-                let mut order = match (&old, relink) {
-                    (Some(o), true) => o.clone(),
-                    (None, true) => continue,
-                    (_, false) => new.clone(),
+                let mut up = OrderUpsert {
+                    prom_id: new.prom_id,
+                    created: old.is_none(),
+                    ..OrderUpsert::default()
                 };
-                let newly_linked = link_lines(tx, &mut order)?;
-                if old.is_none() && policy.done_status.as_deref() == Some(order.status.as_str()) {
-                    // Already shipped before we knew it: do not take its stock out again.
-                    order.stock_moved = true;
-                    order.adopted_done = true;
-                }
-                if let Some(old) = &old {
-                    order.imported_at = old.imported_at;
-                    order.stock_moved = old.stock_moved;
-                    order.shipped = old.shipped.clone();
-                    order.adopted_done = old.adopted_done;
-                    // A local status change waiting for Prom wins over what Prom says.
-                    if old.status_pending {
-                        order.status = old.status.clone();
-                        order.status_pending = true;
+                let mut order = match (&old, tracked_since) {
+                    (Some(o), None) => o.clone(),
+                    (None, None) => continue,
+                    (_, Some(since)) => {
+                        let merged = merge_order(old.as_ref(), new, since, policy);
+                        up.conflict = merged.conflict;
+                        up.history = merged.history;
+                        merged.order
                     }
-                    // Lines linked earlier stay linked.
-                    for (line, was) in order.lines.iter_mut().zip(&old.lines) {
-                        if line.product_id.is_none() && line.prom_product_id == was.prom_product_id
-                        {
-                            line.product_id = was.product_id;
-                        }
-                    }
-                }
+                };
+                let linked = link_lines(tx, &mut order)?;
+                up.newly_linked_lines = linked.newly.len();
+                up.new_links = linked.newly;
+                up.unseen_lines = linked.unseen;
                 order.updated_at = now;
-                let changed = old.as_ref().is_none_or(|o| {
+                up.changed = old.as_ref().is_none_or(|o| {
                     o.status != order.status
                         || o.lines != order.lines
                         || o.modified_at != order.modified_at
                 });
-                settle(
-                    tx,
-                    &mut order,
-                    old.as_ref().map(|o| o.reserved.as_slice()).unwrap_or(&[]),
-                    policy,
-                    now,
-                )?;
+                if policy.class(&order.status) == StatusClass::Unknown {
+                    up.unknown_status = Some(order.status.clone());
+                }
+                let before = old.as_ref().map(|o| o.reserved.clone()).unwrap_or_default();
+                up.touched = settle(tx, &mut order, &before, policy, now)?;
                 put_order(tx, order.prom_id, &order)?;
-                out.push(OrderUpsert {
-                    created: old.is_none(),
-                    changed,
-                    newly_linked_lines: newly_linked,
-                });
+                out.push(up);
             }
-            if let Some(c) = cursor {
+            if let Some((Some(c), _)) = pull {
                 let current = tx.meta.get(CURSOR_KEY)?;
                 let current = current.map(|v| cursor_value(&v)).transpose()?;
                 let keep = current.is_some_and(|cur| cur >= c);
@@ -359,6 +273,7 @@ impl Store {
                 return Ok(order);
             }
             order.status = status.to_string();
+            order.status_changed_at = Some(now);
             // Unless Prom.ua's status is known, the status is sent whatever it was.
             order.status_pending =
                 order.prom_status_unconfirmed || order.prom_status.as_deref() != Some(status);
@@ -438,7 +353,7 @@ impl Store {
             .collect();
         let n = affected.len();
         if n > 0 {
-            self.upsert_orders_with(&affected, policy, None, true)?;
+            self.upsert_orders_with(&affected, policy, None)?;
         }
         Ok(n)
     }
@@ -449,6 +364,16 @@ impl Store {
             .reserved
             .get(be(product_id))?
             .map_or(Ok(0), |v| i64_value("reserved", &v))
+    }
+
+    /// When order tracking started: orders created since that are first seen delivered
+    /// still move stock. `None` until the first pull.
+    pub fn orders_tracked_since(&self) -> Result<Option<DateTime<Utc>>> {
+        self.trees
+            .meta
+            .get(TRACKED_KEY)?
+            .map(|v| cursor_value(&v))
+            .transpose()
     }
 
     /// Where the last import stopped (UTC).

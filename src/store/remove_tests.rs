@@ -19,6 +19,8 @@ fn policy() -> ReservationPolicy {
     ReservationPolicy {
         reserve_statuses: vec!["pending".into()],
         done_status: Some("delivered".into()),
+        release_statuses: Vec::new(),
+        aliases: Vec::new(),
         warehouse: "main".into(),
     }
 }
@@ -48,6 +50,8 @@ fn order(prom_id: i64, status: &str, prom_product: i64, qty: i64) -> LocalOrder 
         stock_moved: false,
         shipped: Vec::new(),
         adopted_done: false,
+        holds: false,
+        status_changed_at: None,
         imported_at: Utc::now(),
         updated_at: Utc::now(),
     }
@@ -183,8 +187,13 @@ fn a_reservation_refuses_even_a_forced_removal() {
     let p = s.add_product("R-1", "reserved").unwrap();
     s.link(p.id, 88).unwrap();
     s.set_stock(p.id, "main", 9).unwrap();
-    s.upsert_orders(&[order(501, "pending", 88, 3)], &policy(), None)
-        .unwrap();
+    s.upsert_orders(
+        &[order(501, "pending", 88, 3)],
+        &policy(),
+        None,
+        chrono::DateTime::UNIX_EPOCH,
+    )
+    .unwrap();
     assert_eq!(s.reserved_of(p.id).unwrap(), 3);
     let before = traces(&s, p.id, "R-1");
     for force in [false, true] {
@@ -230,8 +239,13 @@ fn a_shipped_order_forgets_what_it_shipped_of_a_removed_product() {
         None,
     )
     .unwrap();
-    s.upsert_orders(&[order(601, "pending", 99, 1)], &policy(), None)
-        .unwrap();
+    s.upsert_orders(
+        &[order(601, "pending", 99, 1)],
+        &policy(),
+        None,
+        chrono::DateTime::UNIX_EPOCH,
+    )
+    .unwrap();
     s.set_order_status(601, "delivered", &policy()).unwrap();
     assert_eq!(s.order(601).unwrap().unwrap().shipped, vec![(p.id, 1)]);
     removed(s.remove_product(p.id, true, Actor::Cli, "removed").unwrap());

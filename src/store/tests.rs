@@ -103,6 +103,7 @@ fn runs_come_back_newest_first() {
             retries: 0,
             error: None,
             notes: vec![],
+            warnings: vec![],
         };
         s.record_run(&r).unwrap();
         r.job = "stock2".into();
@@ -316,12 +317,16 @@ fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_not
         stock_moved: false,
         shipped: Vec::new(),
         adopted_done: false,
+        holds: false,
+        status_changed_at: None,
         imported_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
     };
     let policy = ReservationPolicy {
         reserve_statuses: vec!["pending".into()],
         done_status: Some("delivered".into()),
+        release_statuses: Vec::new(),
+        aliases: Vec::new(),
         warehouse: "main".into(),
     };
     s.upsert_orders(
@@ -331,6 +336,7 @@ fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_not
         ],
         &policy,
         None,
+        chrono::DateTime::UNIX_EPOCH,
     )
     .unwrap();
     assert_eq!(s.reserved_of(p.id).unwrap(), 1 + 2);

@@ -842,3 +842,35 @@ fn warehouses_named_by_the_configuration_must_be_declared() {
         "{stderr}"
     );
 }
+
+#[test]
+fn release_statuses_clashing_with_the_other_lists_are_refused_at_their_place() {
+    let text = format!(
+        "{STORE}[sync]\nreserve_statuses = [\"pending\", \"awaiting_prepayment\"]\ndone_status = \"delivered\"\n\
+         release_statuses = [\"returned\", \"awaiting_prepayment\", \"delivered\"]\n"
+    );
+    let errors = refused(&text, &[]);
+    let e = error_at(&errors, "sync.release_statuses[1]");
+    assert!(
+        e.message
+            .contains("`awaiting_prepayment` is also in reserve_statuses"),
+        "{e:?}"
+    );
+    let e = error_at(&errors, "sync.release_statuses[2]");
+    assert!(
+        e.message.contains("`delivered` is also in done_status"),
+        "{e:?}"
+    );
+    assert_eq!(errors.errors.len(), 2, "{errors}");
+    // A good list loads, and a status_map's local statuses mean their Prom.ua status.
+    let good = format!(
+        "{STORE}[sync]\nrelease_statuses = [\"returned\"]\n\n[[job]]\nname = \"statuses\"\nkind = \"push_statuses\"\n\
+         schedule = \"*/5 * * * *\"\nstatus_map = {{ cancelled_by_buyer = {{ status = \"canceled\", reason = \"buyers_request\" }} }}\n"
+    );
+    let c = load(good.as_bytes(), &[]).unwrap();
+    let policy = c.sync.reservation_policy();
+    use promua_sync::domain::StatusClass;
+    assert_eq!(policy.class("returned"), StatusClass::Releases);
+    assert_eq!(policy.class("cancelled_by_buyer"), StatusClass::Releases);
+    assert_eq!(policy.class("awaiting_prepayment"), StatusClass::Unknown);
+}

@@ -304,7 +304,8 @@ async fn an_unknown_line_is_kept_and_flagged_and_linking_it_links_future_orders(
         "future orders link by themselves"
     );
 
-    // A line whose SKU is identical to an unlinked local product's links it.
+    // A line whose SKU is identical to an unlinked local product's links it, but only
+    // to a Prom product a catalogue read has shown: else every push would fail on it.
     office
         .add_product(&NewProduct {
             sku: "SAME-7".into(),
@@ -317,13 +318,39 @@ async fn an_unknown_line_is_kept_and_flagged_and_linking_it_links_future_orders(
     let third = env
         .sandbox
         .place_order(order(vec![(Some(77_777), " SAME-7 ", 1)]));
-    run(&config, &store, "orders").await;
+    let pulled = run(&config, &store, "orders").await.record;
     let same = store.product_by_sku("SAME-7").unwrap().unwrap();
     assert_eq!(
         store.order(third.id).unwrap().unwrap().lines[0].product_id,
-        Some(same.id)
+        None
     );
+    assert_eq!(store.link_of(same.id).unwrap(), None);
+    let w = pulled
+        .warnings
+        .iter()
+        .find(|w| w.kind == "unlinked_line")
+        .expect("the unlinked line is reported");
+    assert_eq!(w.prom_id, third.id);
+    assert!(
+        w.message.contains("SAME-7") && w.message.contains("77777"),
+        "{}",
+        w.message
+    );
+    // Once a catalogue read shows the product, the next order links it, and the stored
+    // order's line with it.
+    store.record_walk(&[77_777]).unwrap();
+    let fourth = env
+        .sandbox
+        .place_order(order(vec![(Some(77_777), "SAME-7", 1)]));
+    run(&config, &store, "orders").await;
     assert_eq!(store.link_of(same.id).unwrap(), Some(77_777));
+    for id in [third.id, fourth.id] {
+        assert_eq!(
+            store.order(id).unwrap().unwrap().lines[0].product_id,
+            Some(same.id)
+        );
+    }
+    assert_eq!(store.reserved_of(same.id).unwrap(), 2);
 }
 
 #[tokio::test]
@@ -493,14 +520,23 @@ async fn every_jobs_dry_run_prints_its_plan() {
     let placed = env
         .sandbox
         .place_order(order(vec![(Some(p.id), p.sku.as_deref().unwrap(), 1)]));
-    insta::assert_snapshot!(
-        "dry_run_pull_orders",
-        dry(&config, &store, "orders")
-            .await
-            .plan
-            .unwrap()
-            .to_string()
-    );
+    let plan = dry(&config, &store, "orders")
+        .await
+        .plan
+        .unwrap()
+        .to_string();
+    // The tracking start is the window's start: now less `initial_days`.
+    let plan: Vec<&str> = plan
+        .lines()
+        .map(|l| match l.split_once(" (an order") {
+            Some((_, rest)) if l.starts_with("order tracking since ") => {
+                assert!(rest.ends_with(')'), "{l}");
+                "order tracking since [now - 7 days]"
+            }
+            _ => l,
+        })
+        .collect();
+    insta::assert_snapshot!("dry_run_pull_orders", plan.join("\n"));
     run(&config, &store, "orders").await;
     set_status(&office, placed.id, "cancelled_by_buyer").await;
     insta::assert_snapshot!(

@@ -59,6 +59,8 @@ fn order(unconfirmed: bool) -> LocalOrder {
         stock_moved: false,
         shipped: Vec::new(),
         adopted_done: false,
+        holds: false,
+        status_changed_at: None,
         imported_at: utc(),
         updated_at: utc(),
     }

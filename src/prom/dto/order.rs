@@ -344,6 +344,16 @@ mod tests {
     }
 
     #[test]
+    fn a_custom_status_is_kept_as_text_even_as_a_number() {
+        let s: OrderStatus = serde_json::from_str("\"awaiting_prepayment\"").unwrap();
+        assert_eq!(s.as_str(), "awaiting_prepayment");
+        let n: OrderStatus = serde_json::from_str("17").unwrap();
+        assert_eq!(n, OrderStatus::Other("17".into()));
+        let known: OrderStatus = serde_json::from_str("\"paid\"").unwrap();
+        assert_eq!(known, OrderStatus::Paid);
+    }
+
+    #[test]
     fn set_status_rules() {
         let mut s = SetStatus {
             status: OrderStatus::Canceled,

@@ -4,8 +4,8 @@
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(from = "String", into = "String")]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+        #[serde(into = "String")]
         pub enum $name {
             $($variant,)+
             /// A value this version does not know, kept as Prom.ua sent it.
@@ -18,6 +18,22 @@ macro_rules! text_enum {
                     $(Self::$variant => $text,)+
                     Self::Other(s) => s,
                 }
+            }
+        }
+
+        /// Lenient: a number (a seller's own status may come as its id) is kept as text.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                #[derive(serde::Deserialize)]
+                #[serde(untagged)]
+                enum Text {
+                    Text(String),
+                    Number(i64),
+                }
+                Ok(match Text::deserialize(d)? {
+                    Text::Text(s) => Self::from(s),
+                    Text::Number(n) => Self::from(n.to_string()),
+                })
             }
         }
 

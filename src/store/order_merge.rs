@@ -1,0 +1,262 @@
+//! How an order read from Prom.ua merges into the stored one: pure, so that a pull's
+//! `--dry-run` says exactly what a real pull would store.
+//!
+//! Two rules live here (issue 12, "never oversell"):
+//! - **Tracking.** An order first seen already at the done status moves stock once if
+//!   it was created after order tracking started (the first pull's window); one created
+//!   before is history, whose stock left before the back office knew it.
+//! - **Status conflicts.** A local status change that Prom.ua has not confirmed, and a
+//!   different status Prom.ua shows now: the later change wins, and the conflict is
+//!   reported either way. Prom's time is the order's `date_modified`; ours, when the
+//!   local status was set.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Serialize;
+
+use super::LocalOrder;
+use crate::domain::{ReservationPolicy, StatusClass};
+
+/// Which side of a status conflict won.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Winner {
+    /// Prom's status is later: the local change is superseded and never sent.
+    Prom,
+    /// The local change is later: it stays pending and `push_statuses` sends it.
+    Local,
+}
+
+/// A local status change waiting for Prom.ua while Prom.ua's status changed too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusConflict {
+    pub prom_id: i64,
+    /// The local status that was waiting to be sent.
+    pub local: String,
+    pub local_at: Option<DateTime<Utc>>,
+    /// What Prom.ua shows now.
+    pub prom: String,
+    pub prom_at: Option<DateTime<FixedOffset>>,
+    pub winner: Winner,
+}
+
+impl StatusConflict {
+    /// One line for a run's report and the log.
+    pub fn message(&self) -> String {
+        let at = |t: Option<String>| t.unwrap_or_else(|| "at an unknown time".into());
+        let local_at = at(self
+            .local_at
+            .map(|t| t.format("at %Y-%m-%d %H:%M:%S UTC").to_string()));
+        let prom_at = at(self.prom_at.map(|t| {
+            t.with_timezone(&Utc)
+                .format("at %Y-%m-%d %H:%M:%S UTC")
+                .to_string()
+        }));
+        let outcome = match self.winner {
+            Winner::Prom => format!(
+                "Prom's change is later and wins: the order is now `{}`, the local `{}` is superseded and will not be sent",
+                self.prom, self.local
+            ),
+            Winner::Local => format!(
+                "the local change is later and wins: push_statuses sends `{}`",
+                self.local
+            ),
+        };
+        format!(
+            "order {}: status conflict: local `{}` (set {local_at}, not yet on Prom.ua) vs Prom's `{}` (changed {prom_at}); {outcome}",
+            self.prom_id, self.local, self.prom
+        )
+    }
+}
+
+/// What merging a read order into the stored one decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// The order to store (its lines not linked yet, its stock not settled yet).
+    pub order: LocalOrder,
+    pub conflict: Option<StatusConflict>,
+    /// First seen at the done status, created before tracking started: moves nothing.
+    pub history: bool,
+}
+
+/// Merges `read` (an order as Prom.ua shows it now) into `old` (the stored copy).
+/// `tracked_since`: when the back office started tracking orders.
+pub fn merge_order(
+    old: Option<&LocalOrder>,
+    read: &LocalOrder,
+    tracked_since: DateTime<Utc>,
+    policy: &ReservationPolicy,
+) -> Merged {
+    let mut order = read.clone();
+    let Some(old) = old else {
+        let mut history = false;
+        if policy.class(&order.status) == StatusClass::Done {
+            // Lenient: without a creation date, the last change tells when it existed.
+            let created = order.created_at.or(order.modified_at);
+            if created.is_some_and(|c| c.with_timezone(&Utc) < tracked_since) {
+                order.stock_moved = true;
+                order.adopted_done = true;
+                history = true;
+            }
+        }
+        // A new order at a status nobody named holds: better unsold than oversold.
+        order.holds = true;
+        return Merged {
+            order,
+            conflict: None,
+            history,
+        };
+    };
+    order.imported_at = old.imported_at;
+    order.stock_moved = old.stock_moved;
+    order.shipped = old.shipped.clone();
+    order.adopted_done = old.adopted_done;
+    order.holds = old.holds;
+    order.reserved = old.reserved.clone();
+    order.status_changed_at = old.status_changed_at;
+    // Lines linked earlier stay linked.
+    for (line, was) in order.lines.iter_mut().zip(&old.lines) {
+        if line.product_id.is_none() && line.prom_product_id == was.prom_product_id {
+            line.product_id = was.product_id;
+        }
+    }
+    let mut conflict = None;
+    let prom = read.status.clone();
+    if old.status_pending && prom != old.status {
+        if old.prom_status.as_deref() == Some(prom.as_str()) {
+            // Prom's status has not moved since we last knew it: the change still waits.
+            order.status = old.status.clone();
+            order.status_pending = true;
+        } else {
+            let prom_at = read.modified_at;
+            let local_at = old.status_changed_at;
+            let prom_later = match (prom_at, local_at) {
+                (Some(p), Some(l)) => p.with_timezone(&Utc) > l,
+                // Not knowing when one of them happened, take the fresher read: Prom's.
+                _ => true,
+            };
+            let winner = if prom_later {
+                Winner::Prom
+            } else {
+                order.status = old.status.clone();
+                order.status_pending = true;
+                Winner::Local
+            };
+            conflict = Some(StatusConflict {
+                prom_id: read.prom_id,
+                local: old.status.clone(),
+                local_at,
+                prom: prom.clone(),
+                prom_at,
+                winner,
+            });
+        }
+    }
+    Merged {
+        order,
+        conflict,
+        history: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn policy() -> ReservationPolicy {
+        ReservationPolicy {
+            reserve_statuses: vec!["pending".into(), "received".into(), "paid".into()],
+            done_status: Some("delivered".into()),
+            release_statuses: Vec::new(),
+            aliases: Vec::new(),
+            warehouse: "main".into(),
+        }
+    }
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 20, h, m, 0).unwrap()
+    }
+
+    fn order(status: &str, modified: DateTime<Utc>) -> LocalOrder {
+        LocalOrder {
+            prom_id: 7,
+            status: status.into(),
+            prom_status: Some(status.into()),
+            created_at: Some(at(9, 0).fixed_offset()),
+            modified_at: Some(modified.fixed_offset()),
+            ..LocalOrder::default()
+        }
+    }
+
+    /// The stored order: Prom showed `prom`, the seller set `local` at `local_at`.
+    fn pending_local(prom: &str, local: &str, local_at: DateTime<Utc>) -> LocalOrder {
+        let mut o = order(prom, at(9, 0));
+        o.status = local.into();
+        o.status_pending = true;
+        o.status_changed_at = Some(local_at);
+        o
+    }
+
+    #[test]
+    fn a_later_cancel_on_prom_supersedes_a_pending_local_status() {
+        let old = pending_local("received", "paid", at(10, 0));
+        let m = merge_order(
+            Some(&old),
+            &order("canceled", at(10, 5)),
+            at(0, 0),
+            &policy(),
+        );
+        assert_eq!(m.order.status, "canceled");
+        assert!(!m.order.status_pending);
+        let c = m.conflict.unwrap();
+        assert_eq!(c.winner, Winner::Prom);
+        assert!(c.message().contains("superseded"), "{}", c.message());
+    }
+
+    #[test]
+    fn a_later_local_change_wins_and_stays_pending() {
+        let old = pending_local("received", "canceled", at(10, 10));
+        let m = merge_order(
+            Some(&old),
+            &order("delivered", at(10, 5)),
+            at(0, 0),
+            &policy(),
+        );
+        assert_eq!(m.order.status, "canceled");
+        assert!(m.order.status_pending);
+        assert_eq!(m.order.prom_status.as_deref(), Some("delivered"));
+        assert_eq!(m.conflict.unwrap().winner, Winner::Local);
+    }
+
+    #[test]
+    fn prom_unchanged_keeps_the_pending_change_without_a_conflict() {
+        let old = pending_local("received", "paid", at(10, 0));
+        let m = merge_order(
+            Some(&old),
+            &order("received", at(10, 5)),
+            at(0, 0),
+            &policy(),
+        );
+        assert_eq!(m.order.status, "paid");
+        assert!(m.order.status_pending);
+        assert_eq!(m.conflict, None);
+    }
+
+    #[test]
+    fn prom_showing_the_local_status_confirms_it() {
+        let old = pending_local("received", "paid", at(10, 0));
+        let m = merge_order(Some(&old), &order("paid", at(10, 5)), at(0, 0), &policy());
+        assert_eq!(m.order.status, "paid");
+        assert!(!m.order.status_pending);
+        assert_eq!(m.conflict, None);
+    }
+
+    #[test]
+    fn a_delivered_order_is_history_only_if_created_before_tracking() {
+        let read = order("delivered", at(11, 0));
+        let inside = merge_order(None, &read, at(8, 0), &policy());
+        assert!(!inside.history && !inside.order.adopted_done);
+        let before = merge_order(None, &read, at(9, 30), &policy());
+        assert!(before.history && before.order.adopted_done && before.order.stock_moved);
+    }
+}
