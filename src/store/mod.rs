@@ -22,6 +22,7 @@ mod planner_reads;
 mod products;
 mod remove;
 mod runs;
+mod shortfalls;
 mod snapshots;
 mod staging;
 mod trees;
@@ -38,6 +39,7 @@ pub use orders::{LocalLine, LocalOrder, OrderUpsert};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};
 pub use remove::{Removal, RemoveBlockers, Removed};
+pub use shortfalls::{ShortStock, is_short};
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 pub use staging::StagedProduct;
 
