@@ -18,7 +18,7 @@ use super::auth::auth;
 use super::limits::{Limit, body_limit, is_json};
 use crate::backoffice::{
     BackOffice, BackofficeError, CsvKind, CsvOptions, Ledger, LinkRequest, PriceSet, ProductQuery,
-    StockAdjust, StockSet,
+    Shortfall, StockAdjust, StockMoved, StockSet,
 };
 use crate::store::{Actor, NewProduct, ProductUpdate};
 
@@ -248,13 +248,23 @@ async fn remove_product(
     ))
 }
 
+/// Logs what a stock write left short, in the daemon's log (the caller gets it in the
+/// answer's `warnings`).
+fn log_shortfalls(warnings: &[Shortfall]) {
+    for w in warnings {
+        tracing::warn!("stock below reservations: {w}");
+    }
+}
+
 async fn set_stock(
     State(app): State<App>,
     headers: HeaderMap,
     Path(sku): Path<String>,
     Json(req): Json<StockSet>,
-) -> ApiResult<Option<crate::backoffice::StockMove>> {
-    Ok(Json(office(&app, &headers).set_stock(&sku, &req).await?))
+) -> ApiResult<Option<StockMoved>> {
+    let moved = office(&app, &headers).set_stock(&sku, &req).await?;
+    log_shortfalls(moved.as_ref().map_or(&[], |m| &m.warnings));
+    Ok(Json(moved))
 }
 
 async fn adjust_stock(
@@ -262,8 +272,10 @@ async fn adjust_stock(
     headers: HeaderMap,
     Path(sku): Path<String>,
     Json(req): Json<StockAdjust>,
-) -> ApiResult<Option<crate::backoffice::StockMove>> {
-    Ok(Json(office(&app, &headers).adjust_stock(&sku, &req).await?))
+) -> ApiResult<Option<StockMoved>> {
+    let moved = office(&app, &headers).adjust_stock(&sku, &req).await?;
+    log_shortfalls(moved.as_ref().map_or(&[], |m| &m.warnings));
+    Ok(Json(moved))
 }
 
 async fn set_price(
@@ -378,12 +390,12 @@ async fn import(
         warehouse: q.get("warehouse").cloned(),
         source: q.get("source").cloned(),
     };
-    Ok(Json(
-        office(&app, &headers)
-            .acting_as(Actor::Csv)
-            .import_csv(kind, &body, &opts)
-            .await?,
-    ))
+    let report = office(&app, &headers)
+        .acting_as(Actor::Csv)
+        .import_csv(kind, &body, &opts)
+        .await?;
+    log_shortfalls(&report.warnings);
+    Ok(Json(report))
 }
 
 async fn export(

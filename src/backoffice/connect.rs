@@ -10,7 +10,7 @@ use super::{
     AcceptLinks, AdminClient, BackOffice, BackofficeError, CsvKind, CsvOptions, ImportReport,
     JobStatus, Ledger, LinkRequest, LinkView, OrderStatusSet, OrderView, PriceSet, ProductQuery,
     ProductRemoved, ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove,
-    StockSet, Suggestion, office::JobEntry, runs,
+    StockMoved, StockSet, Suggestion, office::JobEntry, runs,
 };
 use crate::config::{AdminConfig, Config};
 use crate::report::RunRecord;
@@ -179,8 +179,8 @@ delegate! {
     add_product(p: &NewProduct) -> ProductView;
     update_product(sku: &str, u: &ProductUpdate) -> ProductView;
     remove_product(sku: &str, force: bool) -> ProductRemoved;
-    set_stock(sku: &str, req: &StockSet) -> Option<StockMove>;
-    adjust_stock(sku: &str, req: &StockAdjust) -> Option<StockMove>;
+    set_stock(sku: &str, req: &StockSet) -> Option<StockMoved>;
+    adjust_stock(sku: &str, req: &StockAdjust) -> Option<StockMoved>;
     set_price(sku: &str, req: &PriceSet) -> ProductView;
     links(unlinked_only: bool) -> Vec<LinkView>;
     link(sku: &str, req: &LinkRequest) -> LinkView;

@@ -49,6 +49,7 @@ pub type Result<T> = std::result::Result<T, BackofficeError>;
 #[allow(async_fn_in_trait)]
 pub trait Ledger {
     async fn list_products(&self, q: &ProductQuery) -> Result<ProductsPage>;
+    /// A product, with the orders holding it (`held_by`; a list leaves it out).
     async fn show_product(&self, sku: &str) -> Result<ProductView>;
     async fn add_product(&self, p: &NewProduct) -> Result<ProductView>;
     async fn update_product(&self, sku: &str, u: &ProductUpdate) -> Result<ProductView>;
@@ -56,8 +57,10 @@ pub trait Ledger {
     /// stock moves or is on order lines, unless `force`; refused while open orders
     /// reserve it, whatever `force` says.
     async fn remove_product(&self, sku: &str, force: bool) -> Result<ProductRemoved>;
-    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMove>>;
-    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<StockMove>>;
+    /// Sets the stock in a warehouse: the move (`None` when nothing changed), with a
+    /// warning when it leaves the pushed stock below what open orders reserve, or below 0.
+    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMoved>>;
+    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<StockMoved>>;
     async fn set_price(&self, sku: &str, req: &PriceSet) -> Result<ProductView>;
     async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>>;
     async fn link(&self, sku: &str, req: &LinkRequest) -> Result<LinkView>;

@@ -10,7 +10,8 @@ use tokio::sync::Notify;
 use super::{
     AcceptLinks, BackofficeError, CsvKind, CsvOptions, ImportReport, JobStatus, Ledger,
     LinkRequest, LinkView, OrderStatusSet, OrderView, PriceSet, ProductQuery, ProductRemoved,
-    ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove, StockSet, Suggestion,
+    ProductView, ProductsPage, Result, Shortfall, StagedView, StockAdjust, StockMove, StockMoved,
+    StockSet, Suggestion,
 };
 use super::{csv_io, links, matching, orders, products, runs, stock};
 use crate::domain::ReservationPolicy;
@@ -34,6 +35,9 @@ pub struct BackOffice {
     /// The warehouses the configuration declares (`[sync] warehouses` and
     /// `local_warehouses`); a reload replaces them.
     warehouses: Arc<RwLock<Vec<String>>>,
+    /// The warehouses whose stock Prom.ua sees (`[sync] warehouses`): what `available`
+    /// and the shortfalls count; a reload replaces them.
+    pushed: Arc<RwLock<Vec<String>>>,
 }
 
 /// Reads a lock that a panicking writer may have poisoned (the value is whole: every
@@ -62,6 +66,7 @@ impl BackOffice {
                 warehouse: "main".into(),
             })),
             warehouses: Arc::new(RwLock::new(vec!["main".into()])),
+            pushed: Arc::new(RwLock::new(vec!["main".into()])),
         }
     }
 
@@ -75,9 +80,11 @@ impl BackOffice {
     pub fn set_sync(&self, sync: &crate::config::SyncConfig) {
         self.set_policy(sync.reservation_policy());
         write(&self.warehouses, sync.known_warehouses());
+        write(&self.pushed, sync.warehouses.clone());
     }
 
-    /// The office with these warehouses declared (instead of a configuration's).
+    /// The office with these warehouses declared (instead of a configuration's); the
+    /// pushed ones stay as they were (`main` unless configured).
     pub fn with_warehouses<S: Into<String>>(self, warehouses: impl IntoIterator<Item = S>) -> Self {
         write(
             &self.warehouses,
@@ -89,6 +96,39 @@ impl BackOffice {
     /// The warehouses stock may be written to.
     pub fn known_warehouses(&self) -> Vec<String> {
         read(&self.warehouses)
+    }
+
+    /// The warehouses whose stock is pushed to Prom.ua.
+    pub fn pushed_warehouses(&self) -> Vec<String> {
+        read(&self.pushed)
+    }
+
+    /// Of `product_ids`, those whose stock in the pushed warehouses is below what open
+    /// orders reserve, or below 0: what a write that moved their stock warns of. Each
+    /// once, in the order first named; ids of products that do not exist are passed over.
+    pub async fn shortfalls(&self, product_ids: &[u64]) -> Result<Vec<Shortfall>> {
+        let (ids, pushed) = (product_ids.to_vec(), self.pushed_warehouses());
+        self.blocking(move |store| {
+            Ok(store
+                .short_of_stock(&ids, &pushed)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+        .await
+    }
+
+    /// [`BackOffice::shortfalls`] after a write that is done: a failure to read them
+    /// must not make the write look failed (a retried adjustment would apply twice), so
+    /// it is logged and answered as no warnings.
+    pub(super) async fn shortfalls_after_write(&self, product_ids: &[u64]) -> Vec<Shortfall> {
+        if product_ids.is_empty() {
+            return Vec::new();
+        }
+        self.shortfalls(product_ids).await.unwrap_or_else(|e| {
+            tracing::error!("the stock was written; checking it against reservations failed: {e}");
+            Vec::new()
+        })
     }
 
     pub fn with_policy(self, policy: ReservationPolicy) -> Self {
@@ -187,7 +227,7 @@ impl Ledger for BackOffice {
     }
 
     async fn show_product(&self, sku: &str) -> Result<ProductView> {
-        products::show(self, sku)
+        products::show(self, sku).await
     }
 
     async fn add_product(&self, p: &NewProduct) -> Result<ProductView> {
@@ -202,11 +242,11 @@ impl Ledger for BackOffice {
         products::remove(self, sku, force).await
     }
 
-    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMove>> {
+    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMoved>> {
         stock::set(self, sku, req).await
     }
 
-    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<StockMove>> {
+    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<StockMoved>> {
         stock::adjust(self, sku, req).await
     }
 
@@ -245,11 +285,18 @@ impl Ledger for BackOffice {
         opts: &CsvOptions,
     ) -> Result<ImportReport> {
         let (data, opts, warehouses) = (data.to_vec(), opts.clone(), self.known_warehouses());
-        let report = self
+        let (mut report, moved) = self
             .blocking(move |store| csv_io::import(store, kind, &data, &opts, &warehouses))
             .await?;
         self.durable().await?;
         self.touched();
+        let pushed = self.pushed_warehouses();
+        let ids: Vec<u64> = moved
+            .into_iter()
+            .filter(|(_, w)| pushed.contains(w))
+            .map(|(id, _)| id)
+            .collect();
+        report.warnings = self.shortfalls_after_write(&ids).await;
         Ok(report)
     }
 

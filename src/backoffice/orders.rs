@@ -1,28 +1,59 @@
 //! Orders imported from Prom.ua: list, show, and change the local status (reservations
-//! follow; `push_statuses` sends it).
+//! follow; `push_statuses` sends it). Their local products are named by SKU.
+
+use std::collections::HashMap;
 
 use super::{BackOffice, BackofficeError, OrderStatusSet, OrderView, Result};
+use crate::store::{LocalOrder, Store};
+
+/// The SKUs of local products by id, each read once for a whole answer.
+struct Skus<'a> {
+    store: &'a Store,
+    known: HashMap<u64, Option<String>>,
+}
+
+impl<'a> Skus<'a> {
+    fn new(store: &'a Store) -> Self {
+        Self {
+            store,
+            known: HashMap::new(),
+        }
+    }
+
+    /// The order's view with its products named by SKU.
+    fn view(&mut self, o: LocalOrder) -> Result<OrderView> {
+        let mut v = OrderView::from(o);
+        v.name_products(|id| match self.known.get(&id) {
+            Some(sku) => Ok(sku.clone()),
+            None => {
+                let sku = self.store.product(id)?.map(|p| p.sku);
+                self.known.insert(id, sku.clone());
+                Ok::<_, BackofficeError>(sku)
+            }
+        })?;
+        Ok(v)
+    }
+}
 
 /// Every order, newest first: a scan, on the blocking pool.
 pub(super) async fn list(office: &BackOffice, unlinked_only: bool) -> Result<Vec<OrderView>> {
     office
         .blocking(move |store| {
-            Ok(store
+            let mut skus = Skus::new(store);
+            store
                 .orders()?
                 .into_iter()
                 .filter(|o| !unlinked_only || o.has_unlinked_lines())
-                .map(Into::into)
-                .collect())
+                .map(|o| skus.view(o))
+                .collect()
         })
         .await
 }
 
 pub(super) fn show(office: &BackOffice, prom_id: i64) -> Result<OrderView> {
-    office
-        .store()
-        .order(prom_id)?
-        .map(Into::into)
-        .ok_or_else(|| no_order(prom_id))
+    let store = office.store();
+    let o = store.order(prom_id)?.ok_or_else(|| no_order(prom_id))?;
+    Skus::new(store).view(o)
 }
 
 fn no_order(prom_id: i64) -> BackofficeError {
@@ -47,5 +78,5 @@ pub(super) async fn set_status(
     let o = store.set_order_status(prom_id, status, &office.policy())?;
     office.durable().await?;
     office.touched();
-    Ok(o.into())
+    Skus::new(store).view(o)
 }

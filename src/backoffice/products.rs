@@ -1,11 +1,11 @@
 //! Products and prices: find, list, add and change local products, each answered with its
-//! stock, link and what Prom.ua confirmed.
+//! stock, link, what Prom.ua confirmed, and what open orders hold of it.
 
 use std::collections::BTreeMap;
 
 use super::{
-    BackOffice, BackofficeError, PriceSet, ProductQuery, ProductRemoved, ProductView, ProductsPage,
-    Result,
+    BackOffice, BackofficeError, OrderHold, PriceSet, ProductQuery, ProductRemoved, ProductView,
+    ProductsPage, Result,
 };
 use crate::store::{NewProduct, Product, ProductUpdate, Removal, RemoveBlockers, Store};
 
@@ -16,29 +16,70 @@ pub(super) fn product(store: &Store, sku: &str) -> Result<Product> {
         .ok_or_else(|| BackofficeError::NotFound(format!("no product with SKU `{}`", sku.trim())))
 }
 
-/// A product with its stock per warehouse, link and last confirmation.
-pub(super) fn view(store: &Store, p: Product) -> Result<ProductView> {
+/// Saturating: a sum of many warehouses never wraps, whatever the store holds.
+fn summed<'a>(quantities: impl Iterator<Item = &'a i64>) -> i64 {
+    quantities.fold(0i64, |t, q| t.saturating_add(*q))
+}
+
+/// A product with its stock per warehouse, link, last confirmation, what open orders
+/// reserve (one read of the `reserved` tree) and what is left of the stock in `pushed`,
+/// the pushed warehouses. Not the orders holding it: see [`holders`].
+pub(super) fn view(store: &Store, pushed: &[String], p: Product) -> Result<ProductView> {
     let stock: BTreeMap<String, i64> = store.stock_of(p.id)?.into_iter().collect();
     let prom_id = store.link_of(p.id)?;
     let confirmed = store.stock_snapshot(p.id)?;
+    let reserved = store.reserved_of(p.id)?;
+    let in_pushed = summed(
+        stock
+            .iter()
+            .filter(|(w, _)| pushed.contains(w))
+            .map(|(_, q)| q),
+    );
     Ok(ProductView {
-        // Saturating: a sum of many warehouses never wraps, whatever the store holds.
-        total_stock: stock.values().fold(0i64, |t, q| t.saturating_add(*q)),
+        total_stock: summed(stock.values()),
         stock,
         prom_id,
         prom_confirmed: confirmed.map(Into::into),
+        reserved,
+        available: in_pushed.saturating_sub(reserved),
+        held_by: None,
         product: p.into(),
     })
+}
+
+/// The open orders holding product `id`, newest first: a scan of the orders, unless the
+/// `reserved` tree (their sum) says nothing is held.
+fn holders(store: &Store, id: u64, reserved: i64) -> Result<Vec<OrderHold>> {
+    if reserved == 0 {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for o in store.orders()? {
+        let quantity: i64 = o
+            .reserved
+            .iter()
+            .filter(|(p, _)| *p == id)
+            .map(|(_, q)| q)
+            .sum();
+        if quantity != 0 {
+            out.push(OrderHold {
+                prom_id: o.prom_id,
+                status: o.status,
+                quantity,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// A page of products in id order, filtered; a scan of the products, so on the blocking
 /// pool.
 pub(super) async fn list(office: &BackOffice, q: &ProductQuery) -> Result<ProductsPage> {
-    let q = q.clone();
-    office.blocking(move |store| page(store, &q)).await
+    let (q, pushed) = (q.clone(), office.pushed_warehouses());
+    office.blocking(move |store| page(store, &pushed, &q)).await
 }
 
-fn page(store: &Store, q: &ProductQuery) -> Result<ProductsPage> {
+fn page(store: &Store, pushed: &[String], q: &ProductQuery) -> Result<ProductsPage> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let mut out = Vec::new();
     let mut after = q.after;
@@ -63,7 +104,7 @@ fn page(store: &Store, q: &ProductQuery) -> Result<ProductsPage> {
             {
                 continue;
             }
-            out.push(view(store, p)?);
+            out.push(view(store, pushed, p)?);
             if out.len() == limit {
                 break 'scan;
             }
@@ -78,16 +119,24 @@ fn page(store: &Store, q: &ProductQuery) -> Result<ProductsPage> {
     })
 }
 
-pub(super) fn show(office: &BackOffice, sku: &str) -> Result<ProductView> {
-    let store = office.store();
-    view(store, product(store, sku)?)
+/// A product with the orders holding it; the orders are a scan, so on the blocking pool.
+pub(super) async fn show(office: &BackOffice, sku: &str) -> Result<ProductView> {
+    let (sku, pushed) = (sku.to_string(), office.pushed_warehouses());
+    office
+        .blocking(move |store| {
+            let mut v = view(store, &pushed, product(store, &sku)?)?;
+            v.held_by = Some(holders(store, v.product.id, v.reserved)?);
+            Ok(v)
+        })
+        .await
 }
 
 pub(super) async fn add(office: &BackOffice, p: &NewProduct) -> Result<ProductView> {
     let store = office.store();
     let created = store.add_products(std::slice::from_ref(p))?;
     office.durable().await?;
-    view(store, created.into_iter().next().expect("one product"))
+    let created = created.into_iter().next().expect("one product");
+    view(store, &office.pushed_warehouses(), created)
 }
 
 pub(super) async fn update(
@@ -100,7 +149,8 @@ pub(super) async fn update(
     let updated = store.update_products(&[(p.id, u.clone())])?;
     office.durable().await?;
     office.touched();
-    view(store, updated.into_iter().next().expect("one product"))
+    let updated = updated.into_iter().next().expect("one product");
+    view(store, &office.pushed_warehouses(), updated)
 }
 
 pub(super) async fn set_price(

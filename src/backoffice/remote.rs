@@ -157,11 +157,11 @@ impl Ledger for AdminClient {
         .await
     }
 
-    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMove>> {
+    async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMoved>> {
         self.json(Method::PUT, &["v1", "stock", sku], req).await
     }
 
-    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<StockMove>> {
+    async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<StockMoved>> {
         self.json(Method::POST, &["v1", "stock", sku, "adjust"], req)
             .await
     }

@@ -1,10 +1,11 @@
 //! Stock: set or adjust the quantity of a product in a declared warehouse, journalled as
-//! whoever the office acts for; and the journal of stock moves.
+//! whoever the office acts for, with a warning when it leaves the pushed stock below what
+//! open orders reserve; and the journal of stock moves.
 
 use super::input::fmt_delta;
 use super::products::product;
 use super::{
-    BackOffice, BackofficeError, Result, StockAdjust, StockMove, StockSet, check_delta,
+    BackOffice, BackofficeError, Result, StockAdjust, StockMove, StockMoved, StockSet, check_delta,
     check_quantity, csv_io,
 };
 use crate::store::{MAX_QUANTITY, Product, StockChange, Store};
@@ -25,24 +26,35 @@ fn stock_in(store: &Store, product: &Product, warehouse: &str) -> Result<i64> {
 }
 
 /// Applies one change of one product: journalled, on disk, and told to the on-change push.
+/// A move in a pushed warehouse that leaves the product short comes with a warning (a
+/// move elsewhere leaves the pushed stock as it was).
 async fn apply(
     office: &BackOffice,
     change: StockChange,
     reason: Option<&str>,
-) -> Result<Option<StockMove>> {
+) -> Result<Option<StockMoved>> {
     let moved = office
         .store()
         .apply_stock_changes(&[change], office.actor(), reason)?;
     office.durable().await?;
     office.touched();
-    Ok(moved.into_iter().next().map(Into::into))
+    let Some(moved) = moved.into_iter().next().map(StockMove::from) else {
+        return Ok(None);
+    };
+    let pushed = office.pushed_warehouses().contains(&moved.warehouse);
+    let warnings = if pushed {
+        office.shortfalls_after_write(&[moved.product_id]).await
+    } else {
+        Vec::new()
+    };
+    Ok(Some(StockMoved { moved, warnings }))
 }
 
 pub(super) async fn set(
     office: &BackOffice,
     sku: &str,
     req: &StockSet,
-) -> Result<Option<StockMove>> {
+) -> Result<Option<StockMoved>> {
     check_quantity(req.quantity).map_err(BackofficeError::Invalid)?;
     let warehouse = warehouse(office, &req.warehouse)?;
     let p = product(office.store(), sku)?;
@@ -58,7 +70,7 @@ pub(super) async fn adjust(
     office: &BackOffice,
     sku: &str,
     req: &StockAdjust,
-) -> Result<Option<StockMove>> {
+) -> Result<Option<StockMoved>> {
     check_delta(req.delta).map_err(BackofficeError::Invalid)?;
     let warehouse = warehouse(office, &req.warehouse)?;
     let p = product(office.store(), sku)?;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::Money;
 use crate::report::RunRecord;
 use crate::store::{
-    JournalEntry, LocalLine, LocalOrder, Product, Removed, StagedProduct, StockSnapshot,
+    JournalEntry, LocalLine, LocalOrder, Product, Removed, ShortStock, StagedProduct, StockSnapshot,
 };
 
 /// A local product's own fields.
@@ -74,6 +74,57 @@ pub struct ProductView {
     pub prom_id: Option<i64>,
     /// What Prom.ua last confirmed for the stock.
     pub prom_confirmed: Option<StockConfirmation>,
+    /// What open orders hold of it.
+    #[serde(default)]
+    pub reserved: i64,
+    /// Its stock in the pushed warehouses (`[sync] warehouses`) less `reserved`: negative
+    /// when open orders hold more than there is.
+    #[serde(default)]
+    pub available: i64,
+    /// The orders holding it: in a single product's view (`products show`), not in lists,
+    /// which would have to read every order for every product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_by: Option<Vec<OrderHold>>,
+}
+
+/// An open order holding some of a product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderHold {
+    /// The order's Prom.ua id.
+    pub prom_id: i64,
+    /// The order's local status.
+    pub status: String,
+    pub quantity: i64,
+}
+
+/// A product a stock write left short: its stock in the pushed warehouses is below what
+/// open orders reserve, or below 0.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shortfall {
+    pub sku: String,
+    /// In the pushed warehouses.
+    pub stock: i64,
+    pub reserved: i64,
+}
+
+impl From<ShortStock> for Shortfall {
+    fn from(s: ShortStock) -> Self {
+        Self {
+            sku: s.sku,
+            stock: s.stock,
+            reserved: s.reserved,
+        }
+    }
+}
+
+impl std::fmt::Display for Shortfall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::store::describe_shortfall(
+            &self.sku,
+            self.stock,
+            self.reserved,
+        ))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +190,16 @@ pub struct StockMove {
     pub reason: Option<String>,
 }
 
+/// What a stock write answers: the move, and the products it left short.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockMoved {
+    #[serde(flatten)]
+    pub moved: StockMove,
+    /// Empty unless the move left the product short (see [`Shortfall`]).
+    #[serde(default)]
+    pub warnings: Vec<Shortfall>,
+}
+
 impl From<JournalEntry> for StockMove {
     fn from(e: JournalEntry) -> Self {
         Self {
@@ -171,6 +232,9 @@ pub struct ImportReport {
     pub updated: usize,
     /// Journal entries written (stock imports).
     pub moves: usize,
+    /// Products a stock import left short (see [`Shortfall`]).
+    #[serde(default)]
+    pub warnings: Vec<Shortfall>,
 }
 
 /// A Prom product downloaded in `stage` mode.
@@ -222,6 +286,32 @@ pub struct OrderLineView {
     pub price: Option<Money>,
     /// The local product, once linked.
     pub product_id: Option<u64>,
+    /// The local product's SKU; `None` while the line is unlinked.
+    #[serde(default)]
+    pub local_sku: Option<String>,
+}
+
+/// A quantity of a local product, named by its SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkuQuantity {
+    pub product_id: u64,
+    /// `None` when the product no longer exists.
+    pub sku: Option<String>,
+    pub quantity: i64,
+}
+
+impl SkuQuantity {
+    /// (product id, quantity) pairs, their SKUs not looked up yet.
+    fn unnamed(pairs: &[(u64, i64)]) -> Vec<Self> {
+        pairs
+            .iter()
+            .map(|&(product_id, quantity)| Self {
+                product_id,
+                sku: None,
+                quantity,
+            })
+            .collect()
+    }
 }
 
 impl From<LocalLine> for OrderLineView {
@@ -233,6 +323,7 @@ impl From<LocalLine> for OrderLineView {
             quantity: l.quantity,
             price: l.price,
             product_id: l.product_id,
+            local_sku: None,
         }
     }
 }
@@ -269,10 +360,16 @@ pub struct OrderView {
     // answers written before they existed.
     /// What the order reserves now: (product id, quantity).
     pub reserved: Vec<(u64, i64)>,
+    /// `reserved`, named by SKU.
+    #[serde(default)]
+    pub reserved_by_sku: Vec<SkuQuantity>,
     /// The order is at the done status: it reserves nothing.
     pub stock_moved: bool,
     /// What its done status moved out of stock: (product id, quantity).
     pub shipped: Vec<(u64, i64)>,
+    /// `shipped`, named by SKU.
+    #[serde(default)]
+    pub shipped_by_sku: Vec<SkuQuantity>,
     /// First seen already done: its stock left before the back office knew it.
     pub adopted_done: bool,
     pub imported_at: DateTime<Utc>,
@@ -284,8 +381,31 @@ impl OrderView {
     pub fn has_unlinked_lines(&self) -> bool {
         self.lines.iter().any(|l| l.product_id.is_none())
     }
+
+    /// Names the local products by SKU (`sku_of` a product id; `None` for one that no
+    /// longer exists): each linked line, what the order reserves and what it shipped.
+    pub fn name_products<E>(
+        &mut self,
+        mut sku_of: impl FnMut(u64) -> Result<Option<String>, E>,
+    ) -> Result<(), E> {
+        for l in &mut self.lines {
+            l.local_sku = match l.product_id {
+                Some(id) => sku_of(id)?,
+                None => None,
+            };
+        }
+        for q in self
+            .reserved_by_sku
+            .iter_mut()
+            .chain(&mut self.shipped_by_sku)
+        {
+            q.sku = sku_of(q.product_id)?;
+        }
+        Ok(())
+    }
 }
 
+/// The order with its products' SKUs not looked up yet (see [`OrderView::name_products`]).
 impl From<LocalOrder> for OrderView {
     fn from(o: LocalOrder) -> Self {
         Self {
@@ -303,8 +423,10 @@ impl From<LocalOrder> for OrderView {
             },
             total: o.total,
             lines: o.lines.into_iter().map(Into::into).collect(),
+            reserved_by_sku: SkuQuantity::unnamed(&o.reserved),
             reserved: o.reserved,
             stock_moved: o.stock_moved,
+            shipped_by_sku: SkuQuantity::unnamed(&o.shipped),
             shipped: o.shipped,
             adopted_done: o.adopted_done,
             imported_at: o.imported_at,

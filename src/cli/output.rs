@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{EXIT_ERROR, EXIT_USAGE, fail};
 use crate::backoffice::{
     BackofficeError, JobStatus, LinkView, OrderView, ProductRemoved, ProductView, ProductsPage,
-    StagedView, StockMove, Suggestion,
+    Shortfall, SkuQuantity, StagedView, StockMove, StockMoved, Suggestion,
 };
 
 /// The exit code of a refusal: the caller's mistake (2) or an error that stopped it (3).
@@ -54,17 +54,19 @@ fn or_dash<T: ToString>(v: Option<T>) -> String {
 
 pub(super) fn products_table(page: &ProductsPage) -> String {
     let mut s = format!(
-        "{:<20} {:<40} {:>10} {:>8} {:>12}\n",
-        "SKU", "NAME", "PRICE", "STOCK", "PROM ID"
+        "{:<20} {:<40} {:>10} {:>8} {:>8} {:>9} {:>12}\n",
+        "SKU", "NAME", "PRICE", "STOCK", "RESERVED", "AVAILABLE", "PROM ID"
     );
     for v in &page.products {
         let p = &v.product;
         s += &format!(
-            "{:<20} {:<40} {:>10} {:>8} {:>12}\n",
+            "{:<20} {:<40} {:>10} {:>8} {:>8} {:>9} {:>12}\n",
             p.sku,
             cut(&p.name, 40),
             or_dash(p.price),
             v.total_stock,
+            v.reserved,
+            v.available,
             or_dash(v.prom_id)
         );
     }
@@ -92,6 +94,18 @@ pub(super) fn product_text(v: &ProductView) -> String {
         s += &format!("stock:      {q} in {w}\n");
     }
     s += &format!("total:      {}\n", v.total_stock);
+    s += &format!("reserved:   {}\n", v.reserved);
+    s += &format!(
+        "available:  {}  (stock in the pushed warehouses less reserved){}\n",
+        v.available,
+        if v.available < 0 { "  OVERSOLD" } else { "" }
+    );
+    for h in v.held_by.iter().flatten() {
+        s += &format!(
+            "held by:    order {} ({}): {}\n",
+            h.prom_id, h.status, h.quantity
+        );
+    }
     if let Some(c) = &v.prom_confirmed {
         s += &format!(
             "on Prom.ua: {} {} (confirmed {})\n",
@@ -149,8 +163,15 @@ pub(super) fn journal_text(entries: &[StockMove]) -> String {
     s
 }
 
-pub(super) fn moved_text(e: &Option<StockMove>) -> String {
-    match e {
+/// A warning line on stderr for each product a write left short; the exit code stays 0.
+pub(super) fn warn_shortfalls(warnings: &[Shortfall]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+pub(super) fn moved_text(e: &Option<StockMoved>) -> String {
+    match e.as_ref().map(|m| &m.moved) {
         Some(e) => format!(
             "{} in {}: {} -> {} ({:+})\n",
             e.sku, e.warehouse, e.before, e.after, e.delta
@@ -202,21 +223,34 @@ pub(super) fn order_text(o: &OrderView) -> String {
         or_dash(o.total.as_ref().map(|m| &m.raw))
     );
     for l in &o.lines {
+        let local = match (&l.local_sku, l.product_id) {
+            (Some(sku), _) => sku.clone(),
+            (None, Some(id)) => format!("product {id}, removed"),
+            (None, None) => "unlinked".into(),
+        };
         s += &format!(
-            "  {} x {}  {}  (Prom product {}){}\n",
+            "  {} x {}  {}  (Prom product {})  -> {local}\n",
             l.quantity,
             l.sku.as_deref().unwrap_or("-"),
             l.name,
             or_dash(l.prom_product_id),
-            if l.product_id.is_none() {
-                "  UNLINKED"
-            } else {
-                ""
-            }
         );
     }
-    for (p, q) in &o.reserved {
-        s += &format!("  reserves {q} of product {p}\n");
+    s += &sku_quantities("reserves:  ", &o.reserved_by_sku);
+    s += &sku_quantities("shipped:   ", &o.shipped_by_sku);
+    s
+}
+
+/// `label` and one local product's quantity a line, by SKU; nothing when there is none.
+fn sku_quantities(label: &str, items: &[SkuQuantity]) -> String {
+    let mut s = String::new();
+    for (i, q) in items.iter().enumerate() {
+        let sku = q
+            .sku
+            .clone()
+            .unwrap_or_else(|| format!("product {}, removed", q.product_id));
+        let label = if i == 0 { label } else { "           " };
+        s += &format!("{label} {} x {sku}\n", q.quantity);
     }
     s
 }

@@ -2,7 +2,9 @@
 
 use super::args::{CsvArgs, PricesCommand, ProductsCommand};
 use super::files::{read_csv_file, write_file};
-use super::output::{code, finish, print, product_text, products_table, removed_text};
+use super::output::{
+    code, finish, print, product_text, products_table, removed_text, warn_shortfalls,
+};
 use super::{EXIT_USAGE, fail, ledger};
 use crate::backoffice::{Access, CsvOptions, Ledger, PriceSet, ProductQuery, parse_price};
 use crate::config::Config;
@@ -109,7 +111,8 @@ pub(super) async fn products(config: &Config, cmd: ProductsCommand) -> u8 {
                         r.updated,
                         r.moves
                     )
-                })
+                });
+                warn_shortfalls(&r.warnings);
             })
         }
         ProductsCommand::Export { file, kind } => match ledger.export_csv(kind).await {

@@ -2,7 +2,7 @@
 
 use super::args::StockCommand;
 use super::ledger;
-use super::output::{finish, journal_text, moved_text, print};
+use super::output::{finish, journal_text, moved_text, print, warn_shortfalls};
 use crate::backoffice::{Access, Ledger, StockAdjust, StockSet};
 use crate::config::Config;
 
@@ -29,10 +29,10 @@ pub(super) async fn stock(config: &Config, cmd: StockCommand) -> u8 {
                 quantity,
                 reason,
             };
-            ledger
-                .set_stock(&sku, &req)
-                .await
-                .map(|e| print(json, &e, moved_text))
+            ledger.set_stock(&sku, &req).await.map(|e| {
+                print(json, &e, moved_text);
+                warn_shortfalls(e.as_ref().map_or(&[], |m| &m.warnings));
+            })
         }
         StockCommand::Adjust {
             sku,
@@ -46,10 +46,10 @@ pub(super) async fn stock(config: &Config, cmd: StockCommand) -> u8 {
                 delta,
                 reason,
             };
-            ledger
-                .adjust_stock(&sku, &req)
-                .await
-                .map(|e| print(json, &e, moved_text))
+            ledger.adjust_stock(&sku, &req).await.map(|e| {
+                print(json, &e, moved_text);
+                warn_shortfalls(e.as_ref().map_or(&[], |m| &m.warnings));
+            })
         }
         StockCommand::Journal { sku, limit, json } => ledger
             .journal(sku.as_deref(), limit)

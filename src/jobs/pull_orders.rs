@@ -441,7 +441,7 @@ impl Job for PullOrders<'_> {
                     ups.iter().flat_map(|u| u.touched.iter().copied()).collect();
                 touched.sort_unstable();
                 touched.dedup();
-                let short = s.shortfalls(&touched, &warehouses)?;
+                let short = s.short_of_stock(&touched, &warehouses)?;
                 Ok((ups, unlinked, short))
             })
             .await?;

@@ -24,7 +24,7 @@ mod planner_reads;
 mod products;
 mod remove;
 mod runs;
-mod shortfall;
+mod shortfalls;
 mod snapshots;
 mod staging;
 mod trees;
@@ -42,7 +42,7 @@ pub use orders::{LocalLine, LocalOrder, OrderUpsert};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};
 pub use remove::{Removal, RemoveBlockers, Removed};
-pub use shortfall::Shortfall;
+pub use shortfalls::{ShortStock, describe as describe_shortfall, is_short};
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 pub use staging::StagedProduct;
 

@@ -234,7 +234,8 @@ async fn stock_set_and_adjust_per_warehouse_are_journalled() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .moved;
     assert_eq!((e.before, e.after, e.delta), (0, 10, 10));
     let e = c
         .adjust_stock(
@@ -247,7 +248,8 @@ async fn stock_set_and_adjust_per_warehouse_are_journalled() {
         )
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .moved;
     assert_eq!((e.before, e.after), (10, 7));
     c.set_stock(
         "A/1 б",

@@ -17,6 +17,7 @@ mod on_change;
 mod orders;
 mod prom;
 mod push_stock;
+mod reserved;
 mod safe_defaults;
 mod secrets;
 mod sku_identity;

@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use promua_sync::backoffice::{
-    OrderView, ProductFields, ProductRemoved, StagedFields, StockConfirmation, StockMove,
+    OrderView, ProductFields, ProductRemoved, ProductView, Shortfall, StagedFields,
+    StockConfirmation, StockMove, StockMoved,
 };
 use promua_sync::domain::Money;
 use promua_sync::store::{
@@ -66,12 +67,24 @@ fn order(unconfirmed: bool) -> LocalOrder {
     }
 }
 
+/// An order's answer before its products were named by SKU: still read.
+const ORDER_BEFORE_SKUS: &str = r#"{"prom_id":81234,"status":"received","prom_status":"pending","status_pending":true,"created_at":"2025-03-14T11:00:00+02:00","modified_at":null,"client":"Олена Коваль","phone":"+380501234567","email":null,"total":"1 250,50 грн","lines":[{"prom_product_id":5000001,"sku":"KET-1","name":"Чайник","quantity":"2","price":"625.25","product_id":7},{"prom_product_id":null,"sku":null,"name":"Подарунок","quantity":"1.5","price":null,"product_id":null}],"reserved":[[7,2]],"stock_moved":false,"shipped":[],"adopted_done":false,"imported_at":"2025-03-14T09:26:53Z","updated_at":"2025-03-14T09:26:53Z"}"#;
+
 #[test]
 fn an_order_keeps_the_apis_shape() {
-    let json = serde_json::to_string(&OrderView::from(order(false))).unwrap();
+    let mut view = OrderView::from(order(false));
+    view.name_products(|id| Ok::<_, ()>((id == 7).then(|| "local-7".to_string())))
+        .unwrap();
+    let json = serde_json::to_string(&view).unwrap();
+    // The fields it always had, as they were, and the SKUs added beside them.
     assert_eq!(
         json,
-        r#"{"prom_id":81234,"status":"received","prom_status":"pending","status_pending":true,"created_at":"2025-03-14T11:00:00+02:00","modified_at":null,"client":"Олена Коваль","phone":"+380501234567","email":null,"total":"1 250,50 грн","lines":[{"prom_product_id":5000001,"sku":"KET-1","name":"Чайник","quantity":"2","price":"625.25","product_id":7},{"prom_product_id":null,"sku":null,"name":"Подарунок","quantity":"1.5","price":null,"product_id":null}],"reserved":[[7,2]],"stock_moved":false,"shipped":[],"adopted_done":false,"imported_at":"2025-03-14T09:26:53Z","updated_at":"2025-03-14T09:26:53Z"}"#
+        r#"{"prom_id":81234,"status":"received","prom_status":"pending","status_pending":true,"created_at":"2025-03-14T11:00:00+02:00","modified_at":null,"client":"Олена Коваль","phone":"+380501234567","email":null,"total":"1 250,50 грн","lines":[{"prom_product_id":5000001,"sku":"KET-1","name":"Чайник","quantity":"2","price":"625.25","product_id":7,"local_sku":"local-7"},{"prom_product_id":null,"sku":null,"name":"Подарунок","quantity":"1.5","price":null,"product_id":null,"local_sku":null}],"reserved":[[7,2]],"reserved_by_sku":[{"product_id":7,"sku":"local-7","quantity":2}],"stock_moved":false,"shipped":[],"shipped_by_sku":[],"adopted_done":false,"imported_at":"2025-03-14T09:26:53Z","updated_at":"2025-03-14T09:26:53Z"}"#
+    );
+    let old: OrderView = serde_json::from_str(ORDER_BEFORE_SKUS).unwrap();
+    assert_eq!(
+        (old.reserved.clone(), old.reserved_by_sku.len()),
+        (vec![(7, 2)], 0)
     );
     let unconfirmed = serde_json::to_value(OrderView::from(order(true))).unwrap();
     assert_eq!(unconfirmed["prom_status_unconfirmed"], true);
@@ -171,4 +184,44 @@ fn a_removal_keeps_its_shape() {
     );
     let back: ProductRemoved = serde_json::from_str(&json).unwrap();
     assert_eq!(back, removed);
+}
+
+#[test]
+fn a_stock_answer_is_the_move_with_its_warnings_and_a_product_reads_without_its_figures() {
+    let moved = StockMoved {
+        moved: StockMove::from(JournalEntry {
+            seq: 3,
+            at: utc(),
+            product_id: 7,
+            sku: "KET-1".into(),
+            warehouse: "main".into(),
+            before: 5,
+            after: 1,
+            delta: -4,
+            actor: Actor::Api,
+            reason: None,
+        }),
+        warnings: vec![Shortfall {
+            sku: "KET-1".into(),
+            stock: 1,
+            reserved: 4,
+        }],
+    };
+    let json = serde_json::to_string(&moved).unwrap();
+    assert_eq!(
+        json,
+        r#"{"seq":3,"at":"2025-03-14T09:26:53Z","product_id":7,"sku":"KET-1","warehouse":"main","before":5,"after":1,"delta":-4,"actor":"api","reason":null,"warnings":[{"sku":"KET-1","stock":1,"reserved":4}]}"#
+    );
+    assert_eq!(serde_json::from_str::<StockMoved>(&json).unwrap(), moved);
+
+    // A product as answered before the reservation figures: read as nothing reserved.
+    let before = r#"{"id":7,"sku":"KET-1","name":"Чайник","price":null,"currency":null,"stock":{"main":3},"total_stock":3,"prom_id":null,"prom_confirmed":null}"#;
+    let v: ProductView = serde_json::from_str(before).unwrap();
+    assert_eq!((v.reserved, v.available, v.held_by.clone()), (0, 0, None));
+    let again = serde_json::to_string(&v).unwrap();
+    assert_eq!(
+        again,
+        before.replace("null}", r#"null,"reserved":0,"available":0}"#),
+        "a list's product has no held_by"
+    );
 }

@@ -35,15 +35,19 @@ fn checked(errors: RowErrors) -> Result<()> {
     }
 }
 
+/// (product id, warehouse) of each stock move an import made.
+pub(in crate::backoffice) type Moved = Vec<(u64, String)>;
+
 /// Checks the whole file, then applies it in one transaction. `warehouses`: those the
-/// configuration declares; stock goes only there.
+/// configuration declares; stock goes only there. Returns the report and where stock
+/// moved, for the check against reservations.
 pub(in crate::backoffice) fn import(
     store: &Store,
     kind: CsvKind,
     data: &[u8],
     opts: &CsvOptions,
     warehouses: &[String],
-) -> Result<ImportReport> {
+) -> Result<(ImportReport, Moved)> {
     if let Some(w) = &opts.warehouse
         && kind == CsvKind::Stock
     {
@@ -57,12 +61,13 @@ pub(in crate::backoffice) fn import(
         rows: parsed.len(),
         ..Default::default()
     };
+    let mut moved = Vec::new();
     match kind {
         CsvKind::Products => products(store, &parsed, &mut report)?,
-        CsvKind::Stock => stock(store, &parsed, opts, warehouses, &mut report)?,
+        CsvKind::Stock => moved = stock(store, &parsed, opts, warehouses, &mut report)?,
         CsvKind::Prices => prices(store, &parsed, &mut report)?,
     }
-    Ok(report)
+    Ok((report, moved))
 }
 
 /// Creates new SKUs, updates the others.
@@ -112,14 +117,14 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
     Ok(())
 }
 
-/// Sets absolute quantities, journalled as the CSV's.
+/// Sets absolute quantities, journalled as the CSV's; returns where stock moved.
 fn stock(
     store: &Store,
     parsed: &[Row],
     opts: &CsvOptions,
     warehouses: &[String],
     report: &mut ImportReport,
-) -> Result<()> {
+) -> Result<Moved> {
     let mut errors = RowErrors::default();
     let mut changes = Vec::new();
     let mut seen: HashMap<(u64, String), u64> = HashMap::new();
@@ -180,11 +185,13 @@ fn stock(
             .map(|s| format!(" {s}"))
             .unwrap_or_default()
     );
-    report.moves = store
-        .apply_stock_changes(&changes, Actor::Csv, Some(&reason))?
-        .len();
+    let entries = store.apply_stock_changes(&changes, Actor::Csv, Some(&reason))?;
+    report.moves = entries.len();
     report.updated = changes.len();
-    Ok(())
+    Ok(entries
+        .into_iter()
+        .map(|e| (e.product_id, e.warehouse))
+        .collect())
 }
 
 /// Sets the prices of existing SKUs.
