@@ -350,6 +350,9 @@ pub struct OrderView {
     pub prom_status_unconfirmed: bool,
     /// The local status was changed here and Prom.ua has not confirmed it yet.
     pub status_pending: bool,
+    /// When the local status was last set here (a conflict with Prom's goes to the later).
+    #[serde(default)]
+    pub status_changed_at: Option<DateTime<Utc>>,
     pub created_at: Option<DateTime<FixedOffset>>,
     pub modified_at: Option<DateTime<FixedOffset>>,
     #[serde(flatten)]
@@ -370,8 +373,13 @@ pub struct OrderView {
     /// `shipped`, named by SKU.
     #[serde(default)]
     pub shipped_by_sku: Vec<SkuQuantity>,
-    /// First seen already done: its stock left before the back office knew it.
+    /// First seen already done and created before order tracking started: its stock
+    /// left before the back office knew it.
     pub adopted_done: bool,
+    /// The order holds its lines' stock (its status reserves, or a status nobody named
+    /// kept it holding).
+    #[serde(default)]
+    pub holds: bool,
     pub imported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -414,6 +422,7 @@ impl From<LocalOrder> for OrderView {
             prom_status: o.prom_status,
             prom_status_unconfirmed: o.prom_status_unconfirmed,
             status_pending: o.status_pending,
+            status_changed_at: o.status_changed_at,
             created_at: o.created_at,
             modified_at: o.modified_at,
             buyer: BuyerView {
@@ -429,6 +438,7 @@ impl From<LocalOrder> for OrderView {
             shipped_by_sku: SkuQuantity::unnamed(&o.shipped),
             shipped: o.shipped,
             adopted_done: o.adopted_done,
+            holds: o.holds,
             imported_at: o.imported_at,
             updated_at: o.updated_at,
         }
