@@ -140,3 +140,68 @@ async fn token(State(sb): State<Sandbox>, Json(t): Json<TokenState>) -> StatusCo
     sb.revoke_token(t.revoked);
     StatusCode::NO_CONTENT
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, SubsecRound, Utc};
+
+    use super::*;
+    use crate::sandbox::SandboxOptions;
+
+    const BODY: &str = r#"{"client_first_name": "Олена", "client_last_name": "Коваленко",
+        "phone": "+380671112233", "lines": [{"product_id": 7, "name": "Товар",
+        "price": "399", "quantity": "2"}]"#;
+
+    async fn place(sb: &Sandbox, dates: &str) -> SandboxOrder {
+        let order: SandboxOrder = serde_json::from_str(&format!("{BODY}{dates}}}")).unwrap();
+        place_order(State(sb.clone()), Json(order)).await.0
+    }
+
+    #[tokio::test]
+    async fn a_placed_order_keeps_a_given_creation_date_and_is_never_modified_before_it() {
+        let sb = Sandbox::new(SandboxOptions::default());
+        let before = Utc::now();
+        let month_ago = (before - Duration::days(30)).trunc_subsecs(6);
+        let date = |d: chrono::DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+
+        // No dates: created and modified now, as before.
+        let now = place(&sb, "").await;
+        assert!(now.date_created >= before && now.date_modified >= now.date_created);
+        assert_eq!(sb.order(now.id).unwrap(), now);
+
+        // Created 30 days ago, modified not given: modified now.
+        let old = place(&sb, &format!(r#", "date_created": "{}""#, date(month_ago))).await;
+        assert_eq!(old.date_created, month_ago);
+        assert!(old.date_modified >= before, "{old:?}");
+        assert_eq!(old.id, now.id + 1);
+
+        // Both given: kept.
+        let modified = month_ago + Duration::days(2);
+        let both = place(
+            &sb,
+            &format!(
+                r#", "date_created": "{}", "date_modified": "{}""#,
+                date(month_ago),
+                date(modified)
+            ),
+        )
+        .await;
+        assert_eq!(
+            (both.date_created, both.date_modified),
+            (month_ago, modified)
+        );
+
+        // Modified before created: moved up to the creation.
+        let early = place(
+            &sb,
+            &format!(
+                r#", "date_created": "{}", "date_modified": "{}""#,
+                date(month_ago),
+                date(month_ago - Duration::days(1))
+            ),
+        )
+        .await;
+        assert_eq!(early.date_modified, month_ago);
+        assert_eq!(sb.order(early.id).unwrap(), early);
+    }
+}

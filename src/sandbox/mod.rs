@@ -200,13 +200,14 @@ impl Sandbox {
         self.lock().orders.values().cloned().collect()
     }
 
-    /// A buyer places an order: it gets the next id and is dated now.
+    /// A buyer places an order: it gets the next id and keeps its `date_created` (the
+    /// control API's body defaults it to now), so a test can place an order created 30
+    /// days ago. Its `date_modified` is never before its creation: the later of the two
+    /// given (also now when the body does not say).
     pub fn place_order(&self, mut order: SandboxOrder) -> SandboxOrder {
         let mut st = self.lock();
         order.id = st.orders.keys().next_back().map_or(900_001, |id| id + 1);
-        let now = chrono::Utc::now();
-        order.date_created = now;
-        order.date_modified = now;
+        order.date_modified = order.date_modified.max(order.date_created);
         st.orders.insert(order.id, order.clone());
         order
     }
