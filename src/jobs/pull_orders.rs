@@ -373,12 +373,15 @@ impl Job for PullOrders<'_> {
             })
             .await?;
         plan.older_open = older_open.filter(|o| !o.ids.is_empty() || o.error.is_some());
-        // The newest change read: the next run starts from it (less the overlap).
+        // The newest change read: the next run starts from it (less the overlap). A run
+        // that read nothing still read from `from`: else a quiet shop's next run would
+        // take a fresh first window and skip what changed in between.
         plan.newest = orders
             .iter()
             .filter_map(|o| o.date_modified)
-            .max()
-            .map(|t| t.with_timezone(&Utc));
+            .map(|t| t.with_timezone(&Utc))
+            .chain([from])
+            .max();
         if let Some(max) = self
             .options
             .max_changes

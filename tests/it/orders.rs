@@ -671,11 +671,15 @@ async fn leaving_the_done_status_puts_the_stock_back_and_history_is_not_shipped_
     let p = env.catalogue[0].clone();
     let sku = p.sku.clone().unwrap();
     let local = store.product_by_sku(&sku).unwrap().unwrap();
-    // An order already delivered before we first read it: its stock left long ago.
+    // An order delivered before order tracking started (created before the first pull's
+    // window): its stock left long ago.
     let old = env.sandbox.place_order(SandboxOrder {
         status: "delivered".into(),
+        date_created: chrono::Utc::now() - chrono::Duration::days(30),
         ..order(vec![(Some(p.id), &sku, 2)])
     });
+    // Changed since (e.g. a review): the first pull reads it.
+    env.sandbox.change_order(old.id, OrderChange::default());
     let live = env.sandbox.place_order(order(vec![(Some(p.id), &sku, 3)]));
     run(&config, &store, "orders").await;
     assert_eq!(
@@ -887,4 +891,105 @@ async fn an_interrupted_status_push_leaves_prom_status_unknown_and_a_later_chang
     assert_eq!(env.sandbox.order(id).unwrap().status, "received");
     let o = store.order(id).unwrap().unwrap();
     assert!(!o.status_pending && !o.prom_status_unconfirmed);
+}
+
+/// The binary, off the test's runtime threads (the sandbox is served in-process).
+async fn cli_async(path: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let (path, args): (std::path::PathBuf, Vec<String>) = (
+        path.to_path_buf(),
+        args.iter().map(|a| a.to_string()).collect(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli(&path, &args)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_pull_reports_older_open_orders_and_since_imports_them() {
+    let env = Env::new(2, SandboxOptions::default(), |_| 10).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let p = env.catalogue[0].clone();
+    let sku = p.sku.clone().unwrap();
+    let days_ago = |d: i64| chrono::Utc::now() - chrono::Duration::days(d);
+    // Open for a month, untouched for 20 days: older than the first window (7 days).
+    let old_open = env.sandbox.place_order(SandboxOrder {
+        status: "received".into(),
+        date_created: days_ago(30),
+        date_modified: days_ago(20),
+        ..order(vec![(Some(p.id), &sku, 3)])
+    });
+    // Delivered long ago: history, neither reported nor moved.
+    env.sandbox.place_order(SandboxOrder {
+        status: "delivered".into(),
+        date_created: days_ago(40),
+        date_modified: days_ago(25),
+        ..order(vec![(Some(p.id), &sku, 4)])
+    });
+    let out = cli_async(&config.path, &["job", "run", "orders", "--json"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = run["record"]["notes"].to_string();
+    assert!(
+        notes.contains("1 open order(s)")
+            && notes.contains(&old_open.id.to_string())
+            && notes.contains("job run orders --since ")
+            && notes.contains(&days_ago(20).format("%Y-%m-%d").to_string()),
+        "{notes}"
+    );
+    let store = Store::open(&config.store.path).unwrap();
+    assert_eq!(store.order_count(), 0, "reported, not imported");
+    drop(store);
+
+    // A bad date and a job of another kind are usage errors.
+    let out = cli_async(
+        &config.path,
+        &["job", "run", "orders", "--since", "20.10.2026"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"));
+    let out = cli_async(
+        &config.path,
+        &["job", "run", "prices", "--since", "2026-01-01"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("applies to pull_orders jobs"));
+
+    let since = days_ago(21).format("%Y-%m-%d").to_string();
+    let out = cli_async(&config.path, &["job", "run", "orders", "--since", &since]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = Store::open(&config.store.path).unwrap();
+    let o = store
+        .order(old_open.id)
+        .unwrap()
+        .expect("imported by --since");
+    assert!(o.holds);
+    let local = store.product_by_sku(&sku).unwrap().unwrap();
+    assert_eq!(store.reserved_of(local.id).unwrap(), 3);
+    assert_eq!(
+        store.order_count(),
+        1,
+        "the delivered one is older than --since"
+    );
+    // The cursor did not move back: the first pull, which read nothing, left it at its
+    // window's start, and the next run reads from there again.
+    let cursor = store.orders_cursor().unwrap().unwrap();
+    assert!(cursor > days_ago(8) && cursor < days_ago(6), "{cursor}");
+    // Tracking started with the first pull, not at --since: history stays history.
+    let tracked = store.orders_tracked_since().unwrap().unwrap();
+    assert!(tracked > days_ago(8) && tracked < days_ago(6), "{tracked}");
 }
