@@ -8,19 +8,19 @@
 //! What a stored order becomes (status conflicts, orders first seen delivered) is decided
 //! by `store::merge_order`, which the plan shows.
 
-use std::fmt;
+mod plan;
 
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
-use serde::Serialize;
 
 use super::JobError;
 use super::runner::{Job, RunEnv};
 use crate::config::PullOrdersOptions;
-use crate::domain::{ReservationPolicy, StatusClass};
+use crate::domain::ReservationPolicy;
 use crate::prom::dto::{Order, OrderFilter};
-use crate::report::{ItemFailure, ItemWarning, Outcome, RunRecord};
-use crate::store::{LocalLine, LocalOrder, OrderUpsert, Winner, merge_order};
+use crate::report::{ItemWarning, Outcome, RunRecord};
+use crate::store::{LocalLine, LocalOrder, OrderUpsert};
+pub use plan::{OlderOpen, OrderImport, OrdersPlan, plan};
 
 pub const KIND: &str = "pull_orders";
 
@@ -72,229 +72,6 @@ pub fn to_local(o: &Order, now: chrono::DateTime<Utc>) -> LocalOrder {
         holds: false,
         imported_at: now,
         updated_at: now,
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OrderImport {
-    pub prom_id: i64,
-    /// `new` or `changed`.
-    pub action: &'static str,
-    /// The local status once stored.
-    pub status: String,
-    pub before_status: Option<String>,
-    /// What Prom.ua shows.
-    pub prom_status: String,
-    pub lines: usize,
-    /// What storing it does beyond its status: a stock move of an order first seen
-    /// delivered, history, a status conflict and who wins, a status nobody named.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub effect: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OrdersPlan {
-    /// Orders read from Prom.ua.
-    pub read: usize,
-    pub imports: Vec<OrderImport>,
-    /// Orders refused (e.g. a negative line quantity): not stored, a failure of the run.
-    pub rejected: Vec<ItemFailure>,
-    /// When order tracking started (or starts, with this run): an order created since and
-    /// first seen delivered moves stock; one created before is history.
-    pub tracked_since: DateTime<Utc>,
-    /// The first run only: open orders last changed before its window, not imported.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub older_open: Option<OlderOpen>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub guarded: Option<String>,
-    /// The orders to store (new or newer than the stored copy).
-    #[serde(skip)]
-    pub to_store: Vec<LocalOrder>,
-    /// The newest change read: the cursor once stored.
-    #[serde(skip)]
-    pub newest: Option<DateTime<Utc>>,
-}
-
-/// Open orders the first run's window left out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OlderOpen {
-    pub ids: Vec<i64>,
-    /// The oldest last change among them (UTC): `--since` this day imports them all.
-    pub oldest: Option<DateTime<Utc>>,
-    /// A read for them failed: they may exist without being listed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl OlderOpen {
-    fn message(&self, job: &str) -> String {
-        if let Some(e) = &self.error {
-            return format!("could not check for open orders older than the first window: {e}");
-        }
-        let shown: Vec<String> = self.ids.iter().take(20).map(i64::to_string).collect();
-        let more = if self.ids.len() > 20 { ", …" } else { "" };
-        let since = self
-            .oldest
-            .map_or_else(|| "YYYY-MM-DD".into(), |t| t.format("%Y-%m-%d").to_string());
-        format!(
-            "{} open order(s) last changed before this first pull's window were not imported ({}{more}); to import them (they will hold stock, and move it when delivered): promua-sync job run {job} --since {since}",
-            self.ids.len(),
-            shown.join(", ")
-        )
-    }
-}
-
-impl fmt::Display for OrdersPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "pull_orders plan: {} orders read, {} to store, {} refused",
-            self.read,
-            self.imports.len(),
-            self.rejected.len(),
-        )?;
-        writeln!(
-            f,
-            "order tracking since {} (an order created since and first seen done moves stock)",
-            self.tracked_since.format("%Y-%m-%d %H:%M:%S UTC")
-        )?;
-        if let Some(g) = &self.guarded {
-            writeln!(f, "GUARDED: {g}; a real run would store nothing")?;
-        }
-        if let Some(o) = &self.older_open {
-            writeln!(f, "{}", o.message("NAME"))?;
-        }
-        for r in &self.rejected {
-            writeln!(f, "refused {}: {}", r.sku, r.reason)?;
-        }
-        if self.imports.is_empty() {
-            return Ok(());
-        }
-        writeln!(
-            f,
-            "{:>12}  {:<8}  {:<12}  {:<12}  {:<12}  {:>5}  EFFECT",
-            "ORDER", "ACTION", "BEFORE", "AFTER", "PROM", "LINES"
-        )?;
-        for i in &self.imports {
-            writeln!(
-                f,
-                "{:>12}  {:<8}  {:<12}  {:<12}  {:<12}  {:>5}  {}",
-                i.prom_id,
-                i.action,
-                i.before_status.as_deref().unwrap_or("-"),
-                i.status,
-                i.prom_status,
-                i.lines,
-                i.effect.as_deref().unwrap_or("")
-            )?;
-        }
-        Ok(())
-    }
-}
-
-/// Why an order read from Prom.ua cannot be stored, if it cannot.
-fn refusal(o: &LocalOrder) -> Option<String> {
-    let bad: Vec<String> = o
-        .lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.quantity.is_sign_negative() && !l.quantity.is_zero())
-        .map(|(i, l)| format!("line {} ({}) has quantity {}", i + 1, l.name, l.quantity))
-        .collect();
-    (!bad.is_empty()).then(|| {
-        format!(
-            "{}: a negative quantity; the order is not stored (its stored copy, if any, stays)",
-            bad.join(", ")
-        )
-    })
-}
-
-/// What storing an order does beyond its status, for the plan.
-fn effect(
-    old: Option<&LocalOrder>,
-    merged: &crate::store::Merged,
-    policy: &ReservationPolicy,
-) -> Option<String> {
-    if let Some(c) = &merged.conflict {
-        return Some(match c.winner {
-            Winner::Prom => format!("conflict: Prom's `{}` is later and wins", c.prom),
-            Winner::Local => format!("conflict: local `{}` is later and wins", c.local),
-        });
-    }
-    let o = &merged.order;
-    match policy.class(&o.status) {
-        StatusClass::Done if merged.history => {
-            Some("history: done before order tracking started, moves no stock".into())
-        }
-        StatusClass::Done if old.is_none_or(|old| !old.stock_moved) => {
-            Some("ships its linked lines' stock".into())
-        }
-        StatusClass::Unknown => Some(format!(
-            "status `{}` is in neither reserve_statuses nor release_statuses: {}",
-            o.status,
-            if o.holds {
-                "keeps holding"
-            } else {
-                "keeps holding nothing"
-            }
-        )),
-        _ => None,
-    }
-}
-
-/// Pure: which read orders are new or changed against the store's copies, what storing
-/// them does, and which are refused.
-pub fn plan(
-    read: &[LocalOrder],
-    stored: impl Fn(i64) -> Option<LocalOrder>,
-    tracked_since: DateTime<Utc>,
-    policy: &ReservationPolicy,
-) -> OrdersPlan {
-    let mut imports = Vec::new();
-    let mut to_store = Vec::new();
-    let mut rejected = Vec::new();
-    for o in read {
-        let old = stored(o.prom_id);
-        let action = match &old {
-            None => "new",
-            // Only a newer version replaces what is stored: a read that raced a later change
-            // (or an overlap re-read) never rolls an order back.
-            Some(old) if o.modified_at > old.modified_at => "changed",
-            Some(old) if o.modified_at == old.modified_at && old.prom_status != o.prom_status => {
-                "changed"
-            }
-            Some(_) => continue,
-        };
-        if let Some(reason) = refusal(o) {
-            rejected.push(ItemFailure {
-                sku: format!("order {}", o.prom_id),
-                prom_id: o.prom_id,
-                reason,
-            });
-            continue;
-        }
-        let merged = merge_order(old.as_ref(), o, tracked_since, policy);
-        imports.push(OrderImport {
-            prom_id: o.prom_id,
-            action,
-            status: merged.order.status.clone(),
-            before_status: old.as_ref().map(|o| o.status.clone()),
-            prom_status: o.status.clone(),
-            lines: o.lines.len(),
-            effect: effect(old.as_ref(), &merged, policy),
-        });
-        to_store.push(o.clone());
-    }
-    imports.sort_by_key(|i| i.prom_id);
-    OrdersPlan {
-        read: read.len(),
-        imports,
-        rejected,
-        tracked_since,
-        older_open: None,
-        guarded: None,
-        to_store,
-        newest: None,
     }
 }
 
