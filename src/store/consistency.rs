@@ -6,7 +6,8 @@ use super::{Result, Store};
 
 impl Store {
     /// Checks the cross-tree invariants: every link, stock row and snapshot names an
-    /// existing product; links are one to one; the SKU index matches the products.
+    /// existing product; links are one to one; the SKU index matches the products; each
+    /// product's reservation is the sum over its orders.
     pub fn check_consistency(&self) -> Result<Vec<String>> {
         let trees = &self.trees;
         let mut problems = Vec::new();
@@ -45,6 +46,30 @@ impl Store {
             if self.link_of(id)? != Some(s.prom_id) {
                 problems.push(format!("snapshot of product {id} does not match its link"));
             }
+        }
+        // Each product's reservation is the sum of what its orders hold.
+        let mut held = std::collections::BTreeMap::<u64, i64>::new();
+        for o in self.orders()? {
+            for (p, q) in &o.reserved {
+                *held.entry(*p).or_default() += q;
+            }
+        }
+        held.retain(|_, q| *q != 0);
+        for kv in trees.reserved.iter() {
+            let (k, v) = kv?;
+            let id = id_value("reserved", &k)?;
+            let total = super::codec::i64_value("reserved", &v)?;
+            let want = held.remove(&id).unwrap_or(0);
+            if total != want {
+                problems.push(format!(
+                    "product {id} has {total} reserved, its orders hold {want}"
+                ));
+            }
+        }
+        for (id, want) in held {
+            problems.push(format!(
+                "product {id} has nothing reserved, its orders hold {want}"
+            ));
         }
         self.check_runs()?;
         Ok(problems)

@@ -385,6 +385,14 @@ fn resolve(step: &Step, world: &World, model: &Model, today: bool) -> Option<Ste
 }
 
 fn check(world: &World, model: &Model, step: &Step) -> Result<(), String> {
+    // (e) the store's own cross-tree invariants: reservations are the sum over orders.
+    let problems = world
+        .store()
+        .check_consistency()
+        .map_err(|e| e.to_string())?;
+    if !problems.is_empty() {
+        return Err(format!("(e) store inconsistent: {problems:?}"));
+    }
     for (i, o) in model.orders.iter().enumerate() {
         let local = world.local_status(i);
         let want = o.seen.then(|| o.local.clone());
