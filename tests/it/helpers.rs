@@ -346,3 +346,36 @@ impl Env {
         child
     }
 }
+
+/// An order as a buyer places it in the sandbox: `status`, and lines of (Prom product id,
+/// SKU, quantity) at 399.00 each, placed now.
+pub fn buyer_order(
+    status: &str,
+    lines: Vec<(Option<i64>, &str, i64)>,
+) -> promua_sync::sandbox::SandboxOrder {
+    promua_sync::sandbox::SandboxOrder {
+        id: 0,
+        date_created: chrono::Utc::now(),
+        date_modified: chrono::Utc::now(),
+        client_first_name: "Олена".into(),
+        client_last_name: "Коваленко".into(),
+        client_second_name: None,
+        phone: "+380671112233".into(),
+        email: None,
+        status: status.into(),
+        delivery_provider: Some("nova_poshta".into()),
+        delivery_cost: rust_decimal::Decimal::ZERO,
+        cancellation_reason: None,
+        lines: lines
+            .into_iter()
+            .map(|(id, sku, q)| promua_sync::sandbox::SandboxOrderLine {
+                product_id: id,
+                external_id: None,
+                name: format!("Товар {sku}"),
+                sku: Some(sku.to_string()),
+                price: rust_decimal::Decimal::new(39900, 2),
+                quantity: rust_decimal::Decimal::from(q),
+            })
+            .collect(),
+    }
+}

@@ -7,7 +7,7 @@ use promua_sync::backoffice::{BackOffice, Ledger, LinkRequest, OrderStatusSet};
 use promua_sync::config::{self, Config};
 use promua_sync::jobs::{JobRun, run_job};
 use promua_sync::report::Outcome;
-use promua_sync::sandbox::{OrderChange, SandboxOptions, SandboxOrder, SandboxOrderLine};
+use promua_sync::sandbox::{OrderChange, SandboxOptions, SandboxOrder};
 use promua_sync::store::{Actor, NewProduct, Store};
 use rust_decimal::Decimal;
 
@@ -94,31 +94,7 @@ fn office(config: &Config, store: &Store) -> BackOffice {
 }
 
 fn order(lines: Vec<(Option<i64>, &str, i64)>) -> SandboxOrder {
-    SandboxOrder {
-        id: 0,
-        date_created: chrono::Utc::now(),
-        date_modified: chrono::Utc::now(),
-        client_first_name: "Олена".into(),
-        client_last_name: "Коваленко".into(),
-        client_second_name: None,
-        phone: "+380671112233".into(),
-        email: None,
-        status: "pending".into(),
-        delivery_provider: Some("nova_poshta".into()),
-        delivery_cost: Decimal::ZERO,
-        cancellation_reason: None,
-        lines: lines
-            .into_iter()
-            .map(|(id, sku, q)| SandboxOrderLine {
-                product_id: id,
-                external_id: None,
-                name: format!("Товар {sku}"),
-                sku: Some(sku.to_string()),
-                price: Decimal::new(39900, 2),
-                quantity: Decimal::from(q),
-            })
-            .collect(),
-    }
+    buyer_order("pending", lines)
 }
 
 #[tokio::test]

@@ -8,9 +8,8 @@ use std::process::Output;
 
 use promua_sync::config;
 use promua_sync::jobs::{Mode, run_job};
-use promua_sync::sandbox::{SandboxOptions, SandboxOrder, SandboxOrderLine};
+use promua_sync::sandbox::{SandboxOptions, SandboxOrder};
 use promua_sync::store::Store;
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -39,31 +38,13 @@ struct Shop {
 }
 
 fn order(status: &str, lines: Vec<(i64, &str, i64)>) -> SandboxOrder {
-    SandboxOrder {
-        id: 0,
-        date_created: chrono::Utc::now(),
-        date_modified: chrono::Utc::now(),
-        client_first_name: "Олена".into(),
-        client_last_name: "Коваленко".into(),
-        client_second_name: None,
-        phone: "+380671112233".into(),
-        email: None,
-        status: status.into(),
-        delivery_provider: None,
-        delivery_cost: Decimal::ZERO,
-        cancellation_reason: None,
-        lines: lines
+    buyer_order(
+        status,
+        lines
             .into_iter()
-            .map(|(id, sku, q)| SandboxOrderLine {
-                product_id: Some(id),
-                external_id: None,
-                name: format!("Товар {sku}"),
-                sku: Some(sku.to_string()),
-                price: Decimal::new(39900, 2),
-                quantity: Decimal::from(q),
-            })
+            .map(|(id, sku, q)| (Some(id), sku, q))
             .collect(),
-    }
+    )
 }
 
 async fn shop() -> Shop {
