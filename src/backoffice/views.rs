@@ -416,6 +416,7 @@ impl OrderView {
 /// The order with its products' SKUs not looked up yet (see [`OrderView::name_products`]).
 impl From<LocalOrder> for OrderView {
     fn from(o: LocalOrder) -> Self {
+        let holds = o.holds.unwrap_or(!o.reserved.is_empty());
         Self {
             prom_id: o.prom_id,
             status: o.status,
@@ -438,7 +439,7 @@ impl From<LocalOrder> for OrderView {
             shipped_by_sku: SkuQuantity::unnamed(&o.shipped),
             shipped: o.shipped,
             adopted_done: o.adopted_done,
-            holds: o.holds,
+            holds,
             imported_at: o.imported_at,
             updated_at: o.updated_at,
         }

@@ -34,12 +34,33 @@ impl ReservationPolicy {
     pub fn class(&self, status: &str) -> StatusClass {
         match self.named_class(status) {
             StatusClass::Unknown => self
-                .aliases
-                .iter()
-                .find(|(local, _)| local == status)
-                .map_or(StatusClass::Unknown, |(_, prom)| self.named_class(prom)),
+                .alias_of(status)
+                .map_or(StatusClass::Unknown, |prom| self.named_class(prom)),
             class => class,
         }
+    }
+
+    /// The Prom.ua status a local status is sent as, if a `status_map` says.
+    pub fn alias_of(&self, local: &str) -> Option<&str> {
+        self.aliases
+            .iter()
+            .find(|(l, _)| l == local)
+            .map(|(_, prom)| prom.as_str())
+    }
+
+    /// Prom.ua showing `prom` agrees with the local `local`: the same word, or what the
+    /// status map sends `local` as (a local `shipped` sent as `delivered`).
+    pub fn agrees(&self, local: &str, prom: &str) -> bool {
+        local == prom || self.alias_of(local) == Some(prom)
+    }
+
+    /// A short fingerprint of what decides orders' stock: when it changes, stored orders
+    /// are settled again under the new words.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "reserve={:?};done={:?};release={:?};aliases={:?}",
+            self.reserve_statuses, self.done_status, self.release_statuses, self.aliases
+        )
     }
 
     /// The class the lists (and Prom.ua's own statuses) give `status`, without aliases.

@@ -24,6 +24,9 @@ pub struct JobContext {
     /// The same for prices: the scheduled and on-change price pushes never overlap, so a
     /// stale batch can never land after a newer confirmed one.
     pub price_lock: Arc<Mutex<()>>,
+    /// Held by `pull_orders` and `push_statuses`: a status push never sends what a pull
+    /// is settling at the same moment (a local change a later Prom change superseded).
+    pub orders_lock: Arc<Mutex<()>>,
     /// A person watches a terminal: long jobs show a progress bar instead of log lines.
     pub interactive: bool,
     /// The options (guards, batch size) the on-change push honours: those of the
@@ -50,6 +53,7 @@ impl JobContext {
             cancel,
             stock_lock: Default::default(),
             price_lock: Default::default(),
+            orders_lock: Default::default(),
             interactive: false,
             on_change_guard: Default::default(),
             on_change_prices: None,

@@ -120,6 +120,13 @@ impl Job for PushStatuses<'_> {
     const KIND: &'static str = KIND;
     type Plan = StatusPlan;
 
+    fn lock<'c>(
+        &self,
+        ctx: &'c super::JobContext,
+    ) -> Option<&'c std::sync::Arc<tokio::sync::Mutex<()>>> {
+        Some(&ctx.orders_lock)
+    }
+
     fn switch(&self, sync: &SyncConfig) -> Option<(&'static str, bool)> {
         Some(("update_statuses", sync.update_statuses))
     }
@@ -168,12 +175,32 @@ impl Job for PushStatuses<'_> {
                     r.outcome = Outcome::Cancelled;
                     break 'groups;
                 }
-                let ids: Vec<i64> = chunk.iter().map(|c| c.prom_id).collect();
-                // Prom's status is unknown from here until it confirms.
-                let marked = ids.clone();
-                ctx.blocking(move |s| s.mark_statuses_unconfirmed(&marked))
+                let planned: Vec<(i64, String)> = chunk
+                    .iter()
+                    .map(|c| (c.prom_id, c.local_status.clone()))
+                    .collect();
+                // Prom's status is unknown from here until it confirms. Only orders still
+                // waiting with the planned status are sent: one changed since, or
+                // superseded by a later change on Prom.ua, is not.
+                let ids = ctx
+                    .blocking(move |s| s.mark_statuses_unconfirmed(&planned))
                     .await?;
                 ctx.store.flush().await?;
+                let skipped = chunk.iter().filter(|c| !ids.contains(&c.prom_id));
+                r.notes.extend(skipped.map(|c| {
+                    format!(
+                        "order {}: its local status is no longer `{}` waiting to be sent: not sent",
+                        c.prom_id, c.local_status
+                    )
+                }));
+                let chunk: Vec<&StatusChange> = chunk
+                    .iter()
+                    .copied()
+                    .filter(|c| ids.contains(&c.prom_id))
+                    .collect();
+                if chunk.is_empty() {
+                    continue;
+                }
                 r.sent += chunk.len();
                 match client.set_order_status(&target.request(ids)).await {
                     Ok(res) => {

@@ -117,7 +117,17 @@ fn an_unreadable_orders_cursor() {
     assert_corrupt(s.orders_cursor(), "meta");
     // Never overwritten as if there were none: the import stops instead.
     let now = chrono::Utc::now();
-    assert_corrupt(s.upsert_orders(&[], &policy(), Some(now), now), "meta");
+    assert_corrupt(
+        s.upsert_orders(
+            &[],
+            &policy(),
+            &PullMark {
+                cursor: Some(now),
+                ..PullMark::default()
+            },
+        ),
+        "meta",
+    );
     assert_eq!(
         s.trees.meta.get(orders::CURSOR_KEY).unwrap().unwrap(),
         b"yesterday"[..]
@@ -164,7 +174,7 @@ fn garbage_json_in_orders() {
         s.confirm_order_statuses(&[(5, "a".into(), "b".into())]),
         "orders",
     );
-    assert_corrupt(s.mark_statuses_unconfirmed(&[5]), "orders");
+    assert_corrupt(s.mark_statuses_unconfirmed(&[(5, "paid".into())]), "orders");
     assert_corrupt(s.relink_orders(1, &policy()), "orders");
 }
 

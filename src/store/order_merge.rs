@@ -3,12 +3,15 @@
 //!
 //! Two rules live here (issue 12, "never oversell"):
 //! - **Tracking.** An order first seen already at the done status moves stock once if
-//!   it was created after order tracking started (the first pull's window); one created
-//!   before is history, whose stock left before the back office knew it.
+//!   it was created after order tracking started (the first pull's window) or was open
+//!   then (the first pull reported it); any other is history, whose stock left before
+//!   the back office knew it.
 //! - **Status conflicts.** A local status change that Prom.ua has not confirmed, and a
 //!   different status Prom.ua shows now: the later change wins, and the conflict is
-//!   reported either way. Prom's time is the order's `date_modified`; ours, when the
-//!   local status was set.
+//!   reported either way. Prom's time is the order's `date_modified` (Prom's clock); ours,
+//!   when the local status was set (this machine's clock); a change whose time is not
+//!   known loses to Prom's. Prom showing what the status map sends the local status as
+//!   agrees with it: the local word is kept.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
@@ -68,6 +71,23 @@ impl StatusConflict {
     }
 }
 
+/// When order tracking started, and the orders open then that the first pull reported
+/// without importing them: their delivery still moves stock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tracking {
+    pub since: DateTime<Utc>,
+    /// Sorted.
+    pub open_at_start: Vec<i64>,
+}
+
+impl Tracking {
+    /// An order first seen at `created` is history: its stock left before tracking.
+    fn is_history(&self, prom_id: i64, created: Option<DateTime<FixedOffset>>) -> bool {
+        created.is_some_and(|c| c.with_timezone(&Utc) < self.since)
+            && self.open_at_start.binary_search(&prom_id).is_err()
+    }
+}
+
 /// What merging a read order into the stored one decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merged {
@@ -79,27 +99,26 @@ pub struct Merged {
 }
 
 /// Merges `read` (an order as Prom.ua shows it now) into `old` (the stored copy).
-/// `tracked_since`: when the back office started tracking orders.
 pub fn merge_order(
     old: Option<&LocalOrder>,
     read: &LocalOrder,
-    tracked_since: DateTime<Utc>,
+    tracking: &Tracking,
     policy: &ReservationPolicy,
 ) -> Merged {
     let mut order = read.clone();
     let Some(old) = old else {
         let mut history = false;
-        if policy.class(&order.status) == StatusClass::Done {
-            // Lenient: without a creation date, the last change tells when it existed.
-            let created = order.created_at.or(order.modified_at);
-            if created.is_some_and(|c| c.with_timezone(&Utc) < tracked_since) {
-                order.stock_moved = true;
-                order.adopted_done = true;
-                history = true;
-            }
+        // Lenient: without a creation date, the last change tells when it existed.
+        let created = order.created_at.or(order.modified_at);
+        if policy.class(&order.status) == StatusClass::Done
+            && tracking.is_history(order.prom_id, created)
+        {
+            order.stock_moved = true;
+            order.adopted_done = true;
+            history = true;
         }
         // A new order at a status nobody named holds: better unsold than oversold.
-        order.holds = true;
+        order.holds = Some(true);
         return Merged {
             order,
             conflict: None,
@@ -110,7 +129,7 @@ pub fn merge_order(
     order.stock_moved = old.stock_moved;
     order.shipped = old.shipped.clone();
     order.adopted_done = old.adopted_done;
-    order.holds = old.holds;
+    order.holds = Some(old.holding(policy));
     order.reserved = old.reserved.clone();
     order.status_changed_at = old.status_changed_at;
     // Lines linked earlier stay linked.
@@ -121,7 +140,12 @@ pub fn merge_order(
     }
     let mut conflict = None;
     let prom = read.status.clone();
-    if old.status_pending && prom != old.status {
+    if policy.agrees(&old.status, &prom) {
+        // Prom shows the local status (or what the map sends it as): agreement, and a
+        // pending change is confirmed.
+        order.status = old.status.clone();
+        order.status_pending = false;
+    } else if old.status_pending {
         if old.prom_status.as_deref() == Some(prom.as_str()) {
             // Prom's status has not moved since we last knew it: the change still waits.
             order.status = old.status.clone();
@@ -168,8 +192,15 @@ mod tests {
             reserve_statuses: vec!["pending".into(), "received".into(), "paid".into()],
             done_status: Some("delivered".into()),
             release_statuses: Vec::new(),
-            aliases: Vec::new(),
+            aliases: vec![("shipped".into(), "delivered".into())],
             warehouse: "main".into(),
+        }
+    }
+
+    fn since(t: DateTime<Utc>) -> Tracking {
+        Tracking {
+            since: t,
+            open_at_start: Vec::new(),
         }
     }
 
@@ -203,7 +234,7 @@ mod tests {
         let m = merge_order(
             Some(&old),
             &order("canceled", at(10, 5)),
-            at(0, 0),
+            &since(at(0, 0)),
             &policy(),
         );
         assert_eq!(m.order.status, "canceled");
@@ -219,7 +250,7 @@ mod tests {
         let m = merge_order(
             Some(&old),
             &order("delivered", at(10, 5)),
-            at(0, 0),
+            &since(at(0, 0)),
             &policy(),
         );
         assert_eq!(m.order.status, "canceled");
@@ -234,7 +265,7 @@ mod tests {
         let m = merge_order(
             Some(&old),
             &order("received", at(10, 5)),
-            at(0, 0),
+            &since(at(0, 0)),
             &policy(),
         );
         assert_eq!(m.order.status, "paid");
@@ -245,7 +276,12 @@ mod tests {
     #[test]
     fn prom_showing_the_local_status_confirms_it() {
         let old = pending_local("received", "paid", at(10, 0));
-        let m = merge_order(Some(&old), &order("paid", at(10, 5)), at(0, 0), &policy());
+        let m = merge_order(
+            Some(&old),
+            &order("paid", at(10, 5)),
+            &since(at(0, 0)),
+            &policy(),
+        );
         assert_eq!(m.order.status, "paid");
         assert!(!m.order.status_pending);
         assert_eq!(m.conflict, None);
@@ -254,9 +290,69 @@ mod tests {
     #[test]
     fn a_delivered_order_is_history_only_if_created_before_tracking() {
         let read = order("delivered", at(11, 0));
-        let inside = merge_order(None, &read, at(8, 0), &policy());
+        let inside = merge_order(None, &read, &since(at(8, 0)), &policy());
         assert!(!inside.history && !inside.order.adopted_done);
-        let before = merge_order(None, &read, at(9, 30), &policy());
+        let before = merge_order(None, &read, &since(at(9, 30)), &policy());
         assert!(before.history && before.order.adopted_done && before.order.stock_moved);
+        // Open when tracking started (reported by the first pull): it ships.
+        let open = Tracking {
+            since: at(9, 30),
+            open_at_start: vec![7],
+        };
+        assert!(!merge_order(None, &read, &open, &policy()).history);
+    }
+
+    #[test]
+    fn prom_showing_the_alias_of_the_local_status_agrees() {
+        // Local `shipped` (the done status) is sent as `delivered`.
+        let mut old = pending_local("received", "shipped", at(10, 0));
+        let m = merge_order(
+            Some(&old),
+            &order("delivered", at(10, 5)),
+            &since(at(0, 0)),
+            &policy(),
+        );
+        assert_eq!(
+            (m.order.status.as_str(), m.order.status_pending),
+            ("shipped", false)
+        );
+        assert_eq!(m.conflict, None);
+        // Confirmed earlier: a re-read keeps the local word.
+        old.status_pending = false;
+        let m = merge_order(
+            Some(&old),
+            &order("delivered", at(10, 6)),
+            &since(at(0, 0)),
+            &policy(),
+        );
+        assert_eq!(m.order.status, "shipped");
+    }
+
+    #[test]
+    fn a_pending_change_of_unknown_time_loses_to_prom() {
+        let mut old = pending_local("received", "paid", at(10, 0));
+        old.status_changed_at = None;
+        let m = merge_order(
+            Some(&old),
+            &order("canceled", at(9, 0)),
+            &since(at(0, 0)),
+            &policy(),
+        );
+        assert_eq!(m.order.status, "canceled");
+        assert_eq!(m.conflict.unwrap().winner, Winner::Prom);
+    }
+
+    #[test]
+    fn a_record_from_before_holds_existed_holds_by_its_status_or_reservation() {
+        let mut old = order("pending", at(9, 0));
+        old.holds = None;
+        old.reserved = vec![(1, 3)];
+        let m = merge_order(
+            Some(&old),
+            &order("awaiting", at(10, 0)),
+            &since(at(0, 0)),
+            &policy(),
+        );
+        assert_eq!(m.order.holds, Some(true));
     }
 }

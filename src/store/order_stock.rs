@@ -56,7 +56,8 @@ pub(super) type Touched = Vec<u64>;
 /// and was not shipped yet (or returns what its lines no longer hold); leaving the done
 /// status returns what it shipped; and replaces its reservations (`before` → what it
 /// holds now) in the per-product totals. A status nobody named keeps the order's
-/// previous holding state.
+/// previous state: holding, or shipped. A history order (first seen done, from before
+/// tracking) never moves stock.
 pub(super) fn settle(
     tx: &Tx<'_>,
     order: &mut LocalOrder,
@@ -107,12 +108,14 @@ pub(super) fn settle(
             }
             order.shipped = shipped;
             order.stock_moved = true;
-            order.holds = false;
+            order.holds = Some(false);
         }
         StatusClass::Done => {
             order.stock_moved = true;
-            order.holds = false;
+            order.holds = Some(false);
         }
+        // A shop's own status after delivery (e.g. "completed"): still shipped.
+        StatusClass::Unknown if order.stock_moved => {}
         _ if order.stock_moved => {
             // Left the done status: what it shipped comes back.
             let reason = format!(
@@ -123,15 +126,16 @@ pub(super) fn settle(
             for (product_id, q) in std::mem::take(&mut order.shipped) {
                 move_stock(tx, product_id, q, &reason)?;
             }
+            // A history order stays history: it shipped nothing here, so coming back
+            // to the done status ships nothing either.
             order.stock_moved = false;
-            order.adopted_done = false;
-            order.holds = class == StatusClass::Holds;
+            order.holds = Some(class == StatusClass::Holds);
         }
-        StatusClass::Holds => order.holds = true,
-        StatusClass::Releases => order.holds = false,
-        StatusClass::Unknown => {}
+        StatusClass::Holds => order.holds = Some(true),
+        StatusClass::Releases => order.holds = Some(false),
+        StatusClass::Unknown => order.holds = Some(order.holding(policy)),
     }
-    let after = if order.holds {
+    let after = if order.holding(policy) {
         linked_units(order)
     } else {
         Vec::new()

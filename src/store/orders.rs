@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{be, cursor_value, decode, encode, i64_value, id_value};
 use super::links::{insert_link, link_of_in, linked_to_prom_in};
-use super::order_merge::{StatusConflict, merge_order};
+use super::order_merge::{StatusConflict, Tracking, merge_order};
 use super::order_stock::settle;
+use super::order_upkeep::{queue_relinks, tracking_in};
 use super::trees::{Tx, TxResult, abort};
 use super::{Result, Store};
 use crate::domain::{Money, ReservationPolicy, StatusClass};
@@ -67,14 +68,24 @@ pub struct LocalOrder {
     #[serde(default)]
     pub adopted_done: bool,
     /// The order holds its lines' stock. Set by its status; a status nobody named
-    /// (neither reserving nor releasing) keeps what it was.
-    #[serde(default)]
-    pub holds: bool,
+    /// (neither reserving nor releasing) keeps what it was. `None`: stored before this
+    /// was kept ([`LocalOrder::holding`] tells).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holds: Option<bool>,
     pub imported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl LocalOrder {
+    /// Whether the order holds its lines' stock; for a record stored before that was
+    /// kept, what its status and its reservations say.
+    pub fn holding(&self, policy: &ReservationPolicy) -> bool {
+        self.holds.unwrap_or_else(|| {
+            !self.stock_moved
+                && (policy.class(&self.status) == StatusClass::Holds || !self.reserved.is_empty())
+        })
+    }
+
     /// A line matches no local product.
     pub fn has_unlinked_lines(&self) -> bool {
         self.lines.iter().any(|l| l.product_id.is_none())
@@ -106,8 +117,15 @@ pub struct OrderUpsert {
 }
 
 pub(super) const CURSOR_KEY: &[u8] = b"orders_cursor";
-/// When the back office started tracking orders (UTC, RFC 3339).
-const TRACKED_KEY: &[u8] = b"orders_tracked_since";
+
+/// What a pull writes besides its orders, in the same transaction.
+#[derive(Debug, Clone, Default)]
+pub struct PullMark {
+    /// Where the next pull starts (it only moves forward).
+    pub cursor: Option<DateTime<Utc>>,
+    /// When tracking started, kept if the store does not know it yet.
+    pub tracking: Tracking,
+}
 
 /// Inside a transaction: the stored order `prom_id`.
 pub(super) fn order_in(tx: &Tx<'_>, prom_id: i64) -> TxResult<Option<LocalOrder>> {
@@ -167,46 +185,37 @@ fn link_lines(tx: &Tx<'_>, order: &mut LocalOrder) -> TxResult<Linked> {
     Ok(out)
 }
 
-/// Inside a transaction: when order tracking started, `start` if not known yet (kept).
-fn tracked_since_in(tx: &Tx<'_>, start: DateTime<Utc>) -> TxResult<DateTime<Utc>> {
-    if let Some(v) = tx.meta.get(TRACKED_KEY)? {
-        return Ok(cursor_value(&v)?);
-    }
-    tx.meta.insert(TRACKED_KEY, start.to_rfc3339().as_bytes())?;
-    Ok(start)
-}
-
 impl Store {
     /// Stores orders read from Prom.ua (new or changed) in one transaction: merges each
     /// into its stored copy (`order_merge.rs`: status conflicts, orders first seen
     /// done), links their lines (through the product link, else by identical SKU to a
     /// Prom product a catalogue read showed, creating the link), re-computes
     /// reservations and moves the stock of the done status once. Then, and only then,
-    /// moves the cursor to `cursor` if given. `tracking_start`: when order tracking
-    /// started, kept if the store does not know it yet.
+    /// moves the cursor (`pull.cursor`, forward only). The tracking start is kept if
+    /// the store does not know it yet; the links lines made are queued for
+    /// [`Store::finish_relinks`] in the same transaction.
     pub fn upsert_orders(
         &self,
         incoming: &[LocalOrder],
         policy: &ReservationPolicy,
-        cursor: Option<DateTime<Utc>>,
-        tracking_start: DateTime<Utc>,
+        pull: &PullMark,
     ) -> Result<Vec<OrderUpsert>> {
-        self.upsert_orders_with(incoming, policy, Some((cursor, tracking_start)))
+        self.upsert_orders_with(incoming, policy, Some(pull))
     }
 
-    /// `pull`: (cursor, tracking start) when storing orders read from Prom.ua; `None`
-    /// re-links the stored orders named by `incoming` (read again inside the
-    /// transaction, so that nothing newer is overwritten) instead of storing `incoming`.
-    fn upsert_orders_with(
+    /// `pull`: when storing orders read from Prom.ua; `None` re-links the stored orders
+    /// named by `incoming` (read again inside the transaction, so that nothing newer is
+    /// overwritten) instead of storing `incoming`.
+    pub(super) fn upsert_orders_with(
         &self,
         incoming: &[LocalOrder],
         policy: &ReservationPolicy,
-        pull: Option<(Option<DateTime<Utc>>, DateTime<Utc>)>,
+        pull: Option<&PullMark>,
     ) -> Result<Vec<OrderUpsert>> {
         let now = Utc::now();
         self.transact(|tx| {
-            let tracked_since = match pull {
-                Some((_, start)) => Some(tracked_since_in(tx, start)?),
+            let tracking = match pull {
+                Some(p) => Some(tracking_in(tx, &p.tracking)?),
                 None => None,
             };
             let mut out = Vec::with_capacity(incoming.len());
@@ -217,11 +226,15 @@ impl Store {
                     created: old.is_none(),
                     ..OrderUpsert::default()
                 };
-                let mut order = match (&old, tracked_since) {
-                    (Some(o), None) => o.clone(),
+                let mut order = match (&old, &tracking) {
+                    (Some(o), None) => {
+                        let mut o = o.clone();
+                        o.holds = Some(o.holding(policy));
+                        o
+                    }
                     (None, None) => continue,
-                    (_, Some(since)) => {
-                        let merged = merge_order(old.as_ref(), new, since, policy);
+                    (_, Some(tracking)) => {
+                        let merged = merge_order(old.as_ref(), new, tracking, policy);
                         up.conflict = merged.conflict;
                         up.history = merged.history;
                         merged.order
@@ -245,7 +258,9 @@ impl Store {
                 put_order(tx, order.prom_id, &order)?;
                 out.push(up);
             }
-            if let Some((Some(c), _)) = pull {
+            let new_links: Vec<i64> = out.iter().flat_map(|u| u.new_links.clone()).collect();
+            queue_relinks(tx, &new_links)?;
+            if let Some(c) = pull.and_then(|p| p.cursor) {
                 let current = tx.meta.get(CURSOR_KEY)?;
                 let current = current.map(|v| cursor_value(&v)).transpose()?;
                 let keep = current.is_some_and(|cur| cur >= c);
@@ -272,6 +287,7 @@ impl Store {
             if order.status == status {
                 return Ok(order);
             }
+            order.holds = Some(order.holding(policy));
             order.status = status.to_string();
             order.status_changed_at = Some(now);
             // Unless Prom.ua's status is known, the status is sent whatever it was.
@@ -302,17 +318,26 @@ impl Store {
     }
 
     /// Marks these orders' Prom statuses unconfirmed before a status push is sent.
-    pub fn mark_statuses_unconfirmed(&self, ids: &[i64]) -> Result<()> {
+    /// `planned`: (order, the local status the push planned to send). Returns the orders
+    /// still waiting with that status: a status changed since, or superseded by a pull,
+    /// is not sent.
+    pub fn mark_statuses_unconfirmed(&self, planned: &[(i64, String)]) -> Result<Vec<i64>> {
         self.transact(|tx| {
-            for id in ids {
-                if let Some(mut o) = order_in(tx, *id)?
-                    && !o.prom_status_unconfirmed
-                {
+            let mut still = Vec::new();
+            for (id, status) in planned {
+                let Some(mut o) = order_in(tx, *id)? else {
+                    continue;
+                };
+                if !o.status_pending || o.status != *status {
+                    continue;
+                }
+                still.push(*id);
+                if !o.prom_status_unconfirmed {
                     o.prom_status_unconfirmed = true;
                     put_order(tx, *id, &o)?;
                 }
             }
-            Ok(())
+            Ok(still)
         })
     }
 
@@ -364,16 +389,6 @@ impl Store {
             .reserved
             .get(be(product_id))?
             .map_or(Ok(0), |v| i64_value("reserved", &v))
-    }
-
-    /// When order tracking started: orders created since that are first seen delivered
-    /// still move stock. `None` until the first pull.
-    pub fn orders_tracked_since(&self) -> Result<Option<DateTime<Utc>>> {
-        self.trees
-            .meta
-            .get(TRACKED_KEY)?
-            .map(|v| cursor_value(&v))
-            .transpose()
     }
 
     /// Where the last import stopped (UTC).

@@ -8,6 +8,7 @@ use super::super::{
 };
 use super::{Removal, Removed};
 use crate::domain::ReservationPolicy;
+use crate::store::PullMark;
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -50,7 +51,7 @@ fn order(prom_id: i64, status: &str, prom_product: i64, qty: i64) -> LocalOrder 
         stock_moved: false,
         shipped: Vec::new(),
         adopted_done: false,
-        holds: false,
+        holds: None,
         status_changed_at: None,
         imported_at: Utc::now(),
         updated_at: Utc::now(),
@@ -190,8 +191,7 @@ fn a_reservation_refuses_even_a_forced_removal() {
     s.upsert_orders(
         &[order(501, "pending", 88, 3)],
         &policy(),
-        None,
-        chrono::DateTime::UNIX_EPOCH,
+        &PullMark::default(),
     )
     .unwrap();
     assert_eq!(s.reserved_of(p.id).unwrap(), 3);
@@ -242,8 +242,7 @@ fn a_shipped_order_forgets_what_it_shipped_of_a_removed_product() {
     s.upsert_orders(
         &[order(601, "pending", 99, 1)],
         &policy(),
-        None,
-        chrono::DateTime::UNIX_EPOCH,
+        &PullMark::default(),
     )
     .unwrap();
     s.set_order_status(601, "delivered", &policy()).unwrap();

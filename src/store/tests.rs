@@ -317,7 +317,7 @@ fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_not
         stock_moved: false,
         shipped: Vec::new(),
         adopted_done: false,
-        holds: false,
+        holds: None,
         status_changed_at: None,
         imported_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),
@@ -335,8 +335,7 @@ fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_not
             order(2, "pending", vec![line("2"), line("-5")]),
         ],
         &policy,
-        None,
-        chrono::DateTime::UNIX_EPOCH,
+        &PullMark::default(),
     )
     .unwrap();
     assert_eq!(s.reserved_of(p.id).unwrap(), 1 + 2);

@@ -60,7 +60,7 @@ fn order(unconfirmed: bool) -> LocalOrder {
         stock_moved: false,
         shipped: Vec::new(),
         adopted_done: false,
-        holds: false,
+        holds: None,
         status_changed_at: None,
         imported_at: utc(),
         updated_at: utc(),
@@ -79,7 +79,7 @@ fn an_order_keeps_the_apis_shape() {
     // The fields it always had, as they were, and the SKUs added beside them.
     assert_eq!(
         json,
-        r#"{"prom_id":81234,"status":"received","prom_status":"pending","status_pending":true,"status_changed_at":null,"created_at":"2025-03-14T11:00:00+02:00","modified_at":null,"client":"Олена Коваль","phone":"+380501234567","email":null,"total":"1 250,50 грн","lines":[{"prom_product_id":5000001,"sku":"KET-1","name":"Чайник","quantity":"2","price":"625.25","product_id":7,"local_sku":"local-7"},{"prom_product_id":null,"sku":null,"name":"Подарунок","quantity":"1.5","price":null,"product_id":null,"local_sku":null}],"reserved":[[7,2]],"reserved_by_sku":[{"product_id":7,"sku":"local-7","quantity":2}],"stock_moved":false,"shipped":[],"shipped_by_sku":[],"adopted_done":false,"holds":false,"imported_at":"2025-03-14T09:26:53Z","updated_at":"2025-03-14T09:26:53Z"}"#
+        r#"{"prom_id":81234,"status":"received","prom_status":"pending","status_pending":true,"status_changed_at":null,"created_at":"2025-03-14T11:00:00+02:00","modified_at":null,"client":"Олена Коваль","phone":"+380501234567","email":null,"total":"1 250,50 грн","lines":[{"prom_product_id":5000001,"sku":"KET-1","name":"Чайник","quantity":"2","price":"625.25","product_id":7,"local_sku":"local-7"},{"prom_product_id":null,"sku":null,"name":"Подарунок","quantity":"1.5","price":null,"product_id":null,"local_sku":null}],"reserved":[[7,2]],"reserved_by_sku":[{"product_id":7,"sku":"local-7","quantity":2}],"stock_moved":false,"shipped":[],"shipped_by_sku":[],"adopted_done":false,"holds":true,"imported_at":"2025-03-14T09:26:53Z","updated_at":"2025-03-14T09:26:53Z"}"#
     );
     let old: OrderView = serde_json::from_str(ORDER_BEFORE_SKUS).unwrap();
     assert_eq!(

@@ -13,13 +13,17 @@ mod plan;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
-use super::JobError;
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
 use super::runner::{Job, RunEnv};
+use super::{JobContext, JobError};
 use crate::config::PullOrdersOptions;
 use crate::domain::ReservationPolicy;
 use crate::prom::dto::{Order, OrderFilter};
 use crate::report::{ItemWarning, Outcome, RunRecord};
-use crate::store::{LocalLine, LocalOrder, OrderUpsert};
+use crate::store::{LocalLine, LocalOrder, OrderUpsert, PullMark, Tracking};
 pub use plan::{OlderOpen, OrderImport, OrdersPlan, plan};
 
 pub const KIND: &str = "pull_orders";
@@ -69,7 +73,7 @@ pub fn to_local(o: &Order, now: chrono::DateTime<Utc>) -> LocalOrder {
         stock_moved: false,
         shipped: Vec::new(),
         adopted_done: false,
-        holds: false,
+        holds: None,
         imported_at: now,
         updated_at: now,
     }
@@ -95,23 +99,40 @@ impl Job for PullOrders<'_> {
     const KIND: &'static str = KIND;
     type Plan = OrdersPlan;
 
+    fn lock<'c>(&self, ctx: &'c JobContext) -> Option<&'c Arc<Mutex<()>>> {
+        Some(&ctx.orders_lock)
+    }
+
     async fn plan(
         &self,
         env: &RunEnv<'_>,
         r: &mut RunRecord,
     ) -> Result<Option<OrdersPlan>, JobError> {
         let (ctx, client) = (env.ctx, env.client()?);
-        let (cursor, tracked) = ctx
-            .blocking(|s| Ok((s.orders_cursor()?, s.orders_tracked_since()?)))
+        let (cursor, tracking) = ctx
+            .blocking(|s| Ok((s.orders_cursor()?, s.orders_tracking()?)))
             .await?;
+        // A first pull fixes when tracking starts: its window, never an arbitrary `--since`.
+        let first = tracking.is_none() && cursor.is_none();
+        if first && self.since.is_some() {
+            r.outcome = Outcome::Failed;
+            r.error = Some(format!(
+                "--since imports older orders after a first pull: run `job run {}` once without it (it reads the last initial_days = {} days)",
+                r.job, self.options.initial_days
+            ));
+            return Ok(None);
+        }
+        let window = r.started_at - Duration::days(i64::from(self.options.initial_days));
         let from = match (self.since, cursor) {
             (Some(since), _) => since,
             (None, Some(c)) => c - Duration::minutes(i64::from(self.options.overlap_minutes)),
-            (None, None) => r.started_at - Duration::days(i64::from(self.options.initial_days)),
+            (None, None) => window,
         };
         // A store from before tracking was recorded has tracked at least since its cursor.
-        let first = tracked.is_none() && cursor.is_none();
-        let tracked_since = tracked.or(cursor).unwrap_or(from);
+        let mut tracking = tracking.unwrap_or(Tracking {
+            since: cursor.unwrap_or(window),
+            open_at_start: Vec::new(),
+        });
         let filter = OrderFilter {
             last_modified_from: Some(from),
             ..Default::default()
@@ -126,7 +147,10 @@ impl Job for PullOrders<'_> {
         };
         let policy = ctx.sync.reservation_policy();
         let older_open = if first {
-            Some(older_open(env, &policy, from).await?)
+            let o = older_open(env, &policy, from).await?;
+            // Open when tracking started: their delivery moves stock, imported or not.
+            tracking.open_at_start = o.ids.clone();
+            Some(o)
         } else {
             None
         };
@@ -144,7 +168,7 @@ impl Job for PullOrders<'_> {
                 Ok(plan(
                     &read,
                     |id| stored.get(&id).cloned(),
-                    tracked_since,
+                    &tracking,
                     &policy,
                 ))
             })
@@ -152,13 +176,18 @@ impl Job for PullOrders<'_> {
         plan.older_open = older_open.filter(|o| !o.ids.is_empty() || o.error.is_some());
         // The newest change read: the next run starts from it (less the overlap). A run
         // that read nothing still read from `from`: else a quiet shop's next run would
-        // take a fresh first window and skip what changed in between.
-        plan.newest = orders
-            .iter()
-            .filter_map(|o| o.date_modified)
-            .map(|t| t.with_timezone(&Utc))
-            .chain([from])
-            .max();
+        // take a fresh first window and skip what changed in between. A `--since` run
+        // leaves the cursor alone: moving it forward would skip what it did not read.
+        plan.newest = if self.since.is_some() {
+            None
+        } else {
+            orders
+                .iter()
+                .filter_map(|o| o.date_modified)
+                .map(|t| t.with_timezone(&Utc))
+                .chain([from])
+                .max()
+        };
         if let Some(max) = self
             .options
             .max_changes
@@ -194,18 +223,22 @@ impl Job for PullOrders<'_> {
         let OrdersPlan {
             to_store,
             newest,
-            tracked_since,
+            tracking,
             ..
         } = plan;
-        // One transaction with the cursor; then what the stored orders left unlinked and
-        // the products now short of stock.
-        let (ups, unlinked, short) = ctx
+        let mark = PullMark {
+            cursor: newest,
+            tracking,
+        };
+        // Settle what the last run or a settings change left owing; then one transaction
+        // with the cursor; then the re-links its new links owe, what the stored orders
+        // left unlinked and the products now short of stock.
+        let (resettled, ups, unlinked, short) = ctx
             .blocking(move |s| {
-                let ups = s.upsert_orders(&to_store, &policy, newest, tracked_since)?;
-                // A link a line made applies to the other stored orders' lines too.
-                for pid in ups.iter().flat_map(|u| &u.new_links) {
-                    s.relink_orders(*pid, &policy)?;
-                }
+                s.finish_relinks(&policy)?;
+                let resettled = s.resettle_orders(&policy)?;
+                let ups = s.upsert_orders(&to_store, &policy, &mark)?;
+                s.finish_relinks(&policy)?;
                 let mut unlinked = Vec::new();
                 for o in &to_store {
                     if let Some(stored) = s.order(o.prom_id)? {
@@ -222,9 +255,14 @@ impl Job for PullOrders<'_> {
                 touched.sort_unstable();
                 touched.dedup();
                 let short = s.short_of_stock(&touched, &warehouses)?;
-                Ok((ups, unlinked, short))
+                Ok((resettled, ups, unlinked, short))
             })
             .await?;
+        if resettled > 0 {
+            r.notes.push(format!(
+                "the order status settings changed: {resettled} stored order(s) now hold or ship under the new ones"
+            ));
+        }
         ctx.store.flush().await?;
         ctx.notify_changed();
         r.confirmed = r.planned;
@@ -256,6 +294,15 @@ fn warnings(u: &OrderUpsert) -> Vec<ItemWarning> {
     if let Some(c) = &u.conflict {
         out.push(item("status_conflict", c.message()));
     }
+    if u.history {
+        out.push(item(
+            "history",
+            format!(
+                "order {}: first seen done, created before order tracking started: taken as history, its stock is not moved",
+                u.prom_id
+            ),
+        ));
+    }
     if let Some(s) = &u.unknown_status {
         out.push(item(
             "unknown_status",
@@ -285,6 +332,7 @@ async fn older_open(
 ) -> Result<OlderOpen, JobError> {
     let client = env.client()?;
     let mut found: Vec<(i64, Option<DateTime<Utc>>)> = Vec::new();
+    let mut errors = Vec::new();
     for status in &policy.reserve_statuses {
         let filter = OrderFilter {
             status: Some(status.as_str().into()),
@@ -300,13 +348,8 @@ async fn older_open(
                     .map(|o| (o.id, o.date_modified.map(|t| t.with_timezone(&Utc))))
                     .filter(|(_, m)| m.is_none_or(|m| m < from)),
             ),
-            Err(e) => {
-                return Ok(OlderOpen {
-                    ids: Vec::new(),
-                    oldest: None,
-                    error: Some(e.to_string()),
-                });
-            }
+            // One status Prom.ua will not filter on (a shop's own) loses only its orders.
+            Err(e) => errors.push(format!("status `{status}`: {e}")),
         }
     }
     found.sort_unstable_by_key(|(id, _)| *id);
@@ -314,6 +357,6 @@ async fn older_open(
     Ok(OlderOpen {
         oldest: found.iter().filter_map(|(_, m)| *m).min(),
         ids: found.into_iter().map(|(id, _)| id).collect(),
-        error: None,
+        error: (!errors.is_empty()).then(|| errors.join("; ")),
     })
 }

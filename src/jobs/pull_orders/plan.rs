@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::domain::{ReservationPolicy, StatusClass};
 use crate::report::ItemFailure;
-use crate::store::{LocalOrder, Merged, Winner, merge_order};
+use crate::store::{LocalOrder, Merged, Tracking, Winner, merge_order};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderImport {
@@ -37,6 +37,9 @@ pub struct OrdersPlan {
     /// When order tracking started (or starts, with this run): an order created since and
     /// first seen delivered moves stock; one created before is history.
     pub tracked_since: DateTime<Utc>,
+    /// With the orders open then that the first pull reported.
+    #[serde(skip)]
+    pub tracking: Tracking,
     /// The first run only: open orders last changed before its window, not imported.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub older_open: Option<OlderOpen>,
@@ -64,19 +67,28 @@ pub struct OlderOpen {
 impl OlderOpen {
     /// The run's note: what was left out and the command that imports it.
     pub fn message(&self, job: &str) -> String {
-        if let Some(e) = &self.error {
-            return format!("could not check for open orders older than the first window: {e}");
+        let unchecked = self
+            .error
+            .as_ref()
+            .map(|e| format!("could not check for open orders older than the first window ({e})"));
+        if self.ids.is_empty() {
+            return unchecked.unwrap_or_default();
         }
         let shown: Vec<String> = self.ids.iter().take(20).map(i64::to_string).collect();
         let more = if self.ids.len() > 20 { ", …" } else { "" };
         let since = self
             .oldest
             .map_or_else(|| "YYYY-MM-DD".into(), |t| t.format("%Y-%m-%d").to_string());
-        format!(
-            "{} open order(s) last changed before this first pull's window were not imported ({}{more}); to import them (they will hold stock, and move it when delivered): promua-sync job run {job} --since {since}",
+        let mut m = format!(
+            "{} open order(s) last changed before this first pull's window were not imported ({}{more}); their delivery will still move stock; to import them now (they will hold stock): promua-sync job run {job} --since {since}",
             self.ids.len(),
             shown.join(", ")
-        )
+        );
+        if let Some(u) = unchecked {
+            m.push_str("; ");
+            m.push_str(&u);
+        }
+        m
     }
 }
 
@@ -164,7 +176,7 @@ fn effect(old: Option<&LocalOrder>, merged: &Merged, policy: &ReservationPolicy)
         StatusClass::Unknown => Some(format!(
             "status `{}` is in neither reserve_statuses nor release_statuses: {}",
             o.status,
-            if o.holds {
+            if o.holds == Some(true) {
                 "keeps holding"
             } else {
                 "keeps holding nothing"
@@ -179,7 +191,7 @@ fn effect(old: Option<&LocalOrder>, merged: &Merged, policy: &ReservationPolicy)
 pub fn plan(
     read: &[LocalOrder],
     stored: impl Fn(i64) -> Option<LocalOrder>,
-    tracked_since: DateTime<Utc>,
+    tracking: &Tracking,
     policy: &ReservationPolicy,
 ) -> OrdersPlan {
     let mut imports = Vec::new();
@@ -205,7 +217,7 @@ pub fn plan(
             });
             continue;
         }
-        let merged = merge_order(old.as_ref(), o, tracked_since, policy);
+        let merged = merge_order(old.as_ref(), o, tracking, policy);
         imports.push(OrderImport {
             prom_id: o.prom_id,
             action,
@@ -222,7 +234,8 @@ pub fn plan(
         read: read.len(),
         imports,
         rejected,
-        tracked_since,
+        tracked_since: tracking.since,
+        tracking: tracking.clone(),
         older_open: None,
         guarded: None,
         to_store,
