@@ -435,9 +435,12 @@ async fn set_order_status(
     Path(id): Path<i64>,
     Json(req): Json<crate::backoffice::OrderStatusSet>,
 ) -> ApiResult<crate::backoffice::OrderView> {
-    Ok(Json(
-        office(&app, &headers).set_order_status(id, &req).await?,
-    ))
+    let view = office(&app, &headers).set_order_status(id, &req).await?;
+    // Logged here, in the daemon: the CLI prints its own line.
+    for w in &view.warnings {
+        tracing::warn!("order {id} set to `{}`: {w}", view.status);
+    }
+    Ok(Json(view))
 }
 
 #[derive(Deserialize)]

@@ -78,5 +78,12 @@ pub(super) async fn set_status(
     let o = store.set_order_status(prom_id, status, &office.policy())?;
     office.durable().await?;
     office.touched();
-    Skus::new(store).view(o)
+    // A delivery can take stock below zero; a re-opened order can hold more than is there.
+    let mut products: Vec<u64> = o.lines.iter().filter_map(|l| l.product_id).collect();
+    products.sort_unstable();
+    products.dedup();
+    let warnings = office.shortfalls_after_write(&products).await;
+    let mut view = Skus::new(store).view(o)?;
+    view.warnings = warnings;
+    Ok(view)
 }

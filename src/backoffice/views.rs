@@ -382,6 +382,9 @@ pub struct OrderView {
     pub holds: bool,
     pub imported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// After a status change: products it left with less stock than is reserved, or below 0.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Shortfall>,
 }
 
 impl OrderView {
@@ -442,6 +445,7 @@ impl From<LocalOrder> for OrderView {
             holds,
             imported_at: o.imported_at,
             updated_at: o.updated_at,
+            warnings: Vec::new(),
         }
     }
 }

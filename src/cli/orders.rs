@@ -2,7 +2,7 @@
 
 use super::args::OrdersCommand;
 use super::ledger;
-use super::output::{finish, order_text, orders_table, print};
+use super::output::{finish, order_text, orders_table, print, warn_shortfalls};
 use crate::backoffice::{Access, Ledger, OrderStatusSet};
 use crate::config::Config;
 
@@ -23,7 +23,10 @@ pub(super) async fn orders(config: &Config, cmd: OrdersCommand) -> u8 {
         OrdersCommand::SetStatus { id, status, json } => ledger
             .set_order_status(id, &OrderStatusSet { status })
             .await
-            .map(|o| print(json, &o, order_text)),
+            .map(|o| {
+                warn_shortfalls(&o.warnings);
+                print(json, &o, order_text)
+            }),
     };
     finish(result)
 }

@@ -39,7 +39,8 @@ impl Compiler<'_, '_> {
         let daemon = self.daemon(root.get("daemon"));
         let jobs = self.jobs(root.get("job"), sync.as_ref());
         let sync = sync.map(|mut s| {
-            s.status_aliases = status_aliases(jobs.as_deref().unwrap_or_default());
+            s.status_aliases =
+                status_aliases(jobs.as_deref().unwrap_or_default(), &mut self.warnings);
             s
         });
         Some(Config {
@@ -283,9 +284,12 @@ impl Compiler<'_, '_> {
         {
             self.warehouses = Some((warehouses.clone(), local_warehouses.clone()));
         }
-        let reserve_statuses = raw
+        let reserve_statuses: Vec<String> = raw
             .reserve_statuses
-            .unwrap_or_else(|| ["pending", "received", "paid"].map(String::from).to_vec());
+            .unwrap_or_else(|| ["pending", "received", "paid"].map(String::from).to_vec())
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect();
         let done_status = match raw.done_status {
             Some(s) if s.trim().is_empty() => None,
             Some(s) => Some(s.trim().to_string()),
@@ -312,19 +316,23 @@ impl Compiler<'_, '_> {
             .map(|s| s.trim().to_string())
             .collect();
         for (i, s) in release_statuses.iter().enumerate() {
-            let clash = if reserve_statuses.contains(s) {
-                Some("reserve_statuses: a status cannot both hold and release stock")
+            let clash = if s.is_empty() {
+                Some("a status must not be blank".to_string())
+            } else if reserve_statuses.contains(s) {
+                Some(format!(
+                    "`{s}` is also in reserve_statuses: a status cannot both hold and release stock"
+                ))
             } else if done_status.as_deref() == Some(s.as_str()) {
-                Some("done_status: the done status ships the stock")
-            } else if s.is_empty() {
-                Some("nothing: a status has a name")
+                Some(format!(
+                    "`{s}` is also done_status: the done status ships the stock"
+                ))
             } else {
                 None
             };
-            if let Some(why) = clash {
+            if let Some(message) = clash {
                 let [section, key] = at("release_statuses");
                 let path = [section, key, Seg::Index(i)];
-                self.error(&path, false, format!("`{s}` is also in {why}"), None);
+                self.error(&path, false, message, None);
                 ok = false;
             }
         }
@@ -466,16 +474,22 @@ impl Compiler<'_, '_> {
 /// What the `push_statuses` jobs' `status_map`s say each local status is on Prom.ua
 /// (the first job's word, if two differ): a local `cancelled_by_buyer` sent as
 /// `canceled` releases its stock as `canceled` does, unless `[sync]` names it.
-fn status_aliases(jobs: &[super::JobConfig]) -> Vec<(String, String)> {
-    let mut aliases: Vec<(String, String)> = Vec::new();
+fn status_aliases(jobs: &[super::JobConfig], warnings: &mut Vec<String>) -> Vec<(String, String)> {
+    let mut aliases: Vec<(String, String, &str)> = Vec::new();
     for job in jobs {
         if let super::JobKind::PushStatuses(o) = &job.kind {
             for (local, target) in &o.status_map {
-                if !aliases.iter().any(|(l, _)| l == local) {
-                    aliases.push((local.clone(), target.status().to_string()));
+                match aliases.iter().find(|(l, _, _)| l == local) {
+                    None => aliases.push((local.clone(), target.status().to_string(), &job.name)),
+                    Some((_, prom, first)) if prom != target.status() => warnings.push(format!(
+                        "jobs `{first}` and `{}` send local status `{local}` as different Prom.ua statuses (`{prom}`, `{}`): what it holds follows `{first}`'s",
+                        job.name,
+                        target.status()
+                    )),
+                    Some(_) => {}
                 }
             }
         }
     }
-    aliases
+    aliases.into_iter().map(|(l, p, _)| (l, p)).collect()
 }

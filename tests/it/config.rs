@@ -874,3 +874,23 @@ fn release_statuses_clashing_with_the_other_lists_are_refused_at_their_place() {
     assert_eq!(policy.class("cancelled_by_buyer"), StatusClass::Releases);
     assert_eq!(policy.class("awaiting_prepayment"), StatusClass::Unknown);
 }
+
+#[test]
+fn two_status_maps_sending_a_status_differently_are_a_warning() {
+    let text = format!(
+        "{STORE}[[job]]\nname = \"a\"\nkind = \"push_statuses\"\nschedule = \"*/5 * * * *\"\nstatus_map = {{ done = \"delivered\" }}\n\n\
+         [[job]]\nname = \"b\"\nkind = \"push_statuses\"\nschedule = \"*/5 * * * *\"\nstatus_map = {{ done = \"received\" }}\n"
+    );
+    let c = load(text.as_bytes(), &[]).unwrap();
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.contains("`a` and `b` send local status `done`")),
+        "{:?}",
+        c.warnings
+    );
+    assert_eq!(
+        c.sync.reservation_policy().alias_of("done"),
+        Some("delivered")
+    );
+}

@@ -936,6 +936,13 @@ async fn the_first_pull_reports_older_open_orders_and_since_imports_them() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"));
     let out = cli_async(
         &config.path,
+        &["job", "run", "orders", "--since", "2999-01-01"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in the future"));
+    let out = cli_async(
+        &config.path,
         &["job", "run", "prices", "--since", "2026-01-01"],
     )
     .await;
@@ -970,4 +977,46 @@ async fn the_first_pull_reports_older_open_orders_and_since_imports_them() {
     // Tracking started with the first pull, not at --since: history stays history.
     let tracked = store.orders_tracked_since().unwrap().unwrap();
     assert!(tracked > days_ago(8) && tracked < days_ago(6), "{tracked}");
+}
+
+#[tokio::test]
+async fn an_order_holding_or_shipping_more_than_there_is_is_a_warning() {
+    let env = Env::new(2, SandboxOptions::default(), |_| 2).await;
+    let config = configure(&env, "0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let office = office(&config, &store);
+    let p = env.catalogue[0].clone();
+    let sku = p.sku.clone().unwrap();
+    let placed = env.sandbox.place_order(order(vec![(Some(p.id), &sku, 3)]));
+    // Prom.ua sold 3 of the 2 there are: the pull says so.
+    let pulled = run(&config, &store, "orders").await.record;
+    let short: Vec<_> = pulled
+        .warnings
+        .iter()
+        .filter(|w| w.kind == "shortfall")
+        .collect();
+    assert_eq!(short.len(), 1, "{:?}", pulled.warnings);
+    assert_eq!(short[0].subject, sku);
+    assert!(
+        short[0].message.contains("stock 2") && short[0].message.contains("reserved 3"),
+        "{}",
+        short[0].message
+    );
+    // Shipping it takes the stock below zero: the status change says so too.
+    let view = office
+        .set_order_status(
+            placed.id,
+            &OrderStatusSet {
+                status: "delivered".into(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(view.warnings.len(), 1, "{view:?}");
+    assert_eq!((view.warnings[0].stock, view.warnings[0].reserved), (-1, 0));
+    let local = store.product_by_sku(&sku).unwrap().unwrap();
+    assert_eq!(
+        store.stock_of(local.id).unwrap(),
+        vec![("main".to_string(), -1)]
+    );
 }
