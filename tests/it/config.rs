@@ -858,7 +858,7 @@ fn release_statuses_clashing_with_the_other_lists_are_refused_at_their_place() {
     );
     let e = error_at(&errors, "sync.release_statuses[2]");
     assert!(
-        e.message.contains("`delivered` is also in done_status"),
+        e.message.contains("`delivered` is also done_status"),
         "{e:?}"
     );
     assert_eq!(errors.errors.len(), 2, "{errors}");
