@@ -4,10 +4,13 @@
 //!
 //! - (d) the store holds exactly the orders the model has seen, at the local status the
 //!   rules give (R2: of a pending local change and a Prom change, the later wins);
-//! - (a) stock(p) = initial(p) − Σ over tracked orders (R1) at the done status of their
-//!   units of p (lines summed per product, rounded up once; only linked products);
+//! - (a) stock(p) = initial(p) − Σ over shipped orders of their units of p (lines summed
+//!   per product, rounded up once; only linked products): a tracked order (R1) ships at
+//!   the done status, keeps it shipped through a status nobody named, and returns it at
+//!   any other; a history order never ships;
 //! - (b) reserved(p) = Σ over orders at a reserve status, or at an unknown status that
 //!   was holding (R4), of their units of p;
+//! - (e) the store's own consistency check (reservations are the sum over orders);
 //! - (c) after a push_stock run with no failed item, Prom's quantity of each linked
 //!   product is max(0, stock − reserved), and an unlinked product was never pushed;
 //! - (f) a product is linked only from the start, by an import (R7), never by a pull.
@@ -207,6 +210,9 @@ struct MOrder {
     pending_since: Option<DateTime<Utc>>,
     /// R4: whether it holds stock (kept through unknown statuses).
     holding: bool,
+    /// Its lines' stock left with the done status (kept through unknown statuses; never
+    /// for an order that is not tracked, i.e. history).
+    shipped: bool,
 }
 
 struct Model {
@@ -257,7 +263,7 @@ impl Model {
             - self
                 .orders
                 .iter()
-                .filter(|o| o.seen && o.tracked && o.local == DONE)
+                .filter(|o| o.seen && o.shipped)
                 .map(|o| self.units(o, p))
                 .sum::<i64>()
     }
@@ -290,10 +296,16 @@ impl Model {
                 continue;
             }
             let holding = self.holds(&o.local, o.holding);
+            let unknown = !self.reserve.iter().any(|s| *s == o.local)
+                && o.local != DONE
+                && !KNOWN.contains(&o.local.as_str());
             let o = &mut self.orders[i];
             o.holding = holding;
-            if o.local != DONE {
-                o.tracked = true;
+            // A history order stays history; a shop's own status keeps what was shipped.
+            if o.local == DONE {
+                o.shipped = o.tracked;
+            } else if !unknown {
+                o.shipped = false;
             }
         }
     }
@@ -330,6 +342,7 @@ impl Model {
                 o.prom_known = so.status.clone();
                 o.pending_since = None;
                 o.holding = true;
+                o.shipped = false;
                 continue;
             }
             if so.date_modified == o.stored_modified {
@@ -456,6 +469,7 @@ impl Model {
                 created: world.prom_order(world.order_count() - 1).date_created,
                 seen: false,
                 tracked: false,
+                shipped: false,
                 lines: Vec::new(),
                 stored_modified: DateTime::<Utc>::MIN_UTC,
                 local: String::new(),

@@ -88,7 +88,12 @@ async fn shop() -> Shop {
         b: b.id,
         c: c.id,
     };
-    shop.ok(&["orders", "set-status", &shop.c.to_string(), "delivered"]);
+    // C's stock is 0: shipping it takes the stock below zero, which the command says.
+    let (_, stderr) = shop.ok_warned(&["orders", "set-status", &shop.c.to_string(), "delivered"]);
+    assert!(
+        stderr.contains(&format!("warning: {}: stock -1", shop.skus[2])),
+        "{stderr}"
+    );
     shop
 }
 
