@@ -296,7 +296,7 @@ impl Model {
                 continue;
             }
             let holding = self.holds(&o.local, o.holding);
-            let unknown = !self.reserve.iter().any(|s| *s == o.local)
+            let unknown = !self.reserve.contains(&o.local)
                 && o.local != DONE
                 && !KNOWN.contains(&o.local.as_str());
             let o = &mut self.orders[i];
