@@ -175,6 +175,7 @@ async fn send<E: Edit>(
     pushed.fill(&mut r);
     r.requests = client.requests();
     r.retries = client.retries();
+    r.notes.extend(client.notes());
     r.finished_at = Utc::now();
     Ok(Settled {
         record: Some(r),

@@ -128,6 +128,9 @@ fn finish(env: &RunEnv<'_>, mut record: RunRecord, plan: Option<Plan>) -> JobRun
     if let Some(c) = &env.client {
         record.requests = c.requests();
         record.retries = c.retries();
+        // What reading Prom's answers left out or could not read (skipped items, odd
+        // parts of a write's answer).
+        record.notes.extend(c.notes());
     }
     record.finished_at = Utc::now();
     JobRun { record, plan }

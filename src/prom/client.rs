@@ -2,8 +2,8 @@
 //! concurrency limit, and retries with backoff for what is safe to retry.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -11,6 +11,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use super::error::{PromError, excerpt};
@@ -50,6 +51,17 @@ struct Shared {
 struct Counters {
     requests: AtomicU64,
     retries: AtomicU64,
+    notes: Mutex<Notes>,
+}
+
+/// At most this many notes are kept per handle (each is logged regardless).
+const MAX_NOTES: usize = 50;
+
+/// What the reading of Prom's answers noted, each once, in order.
+#[derive(Default)]
+struct Notes {
+    kept: Vec<String>,
+    more: usize,
 }
 
 /// A Prom.ua client. Clones share the connection pool and the limits; see
@@ -134,6 +146,38 @@ impl PromClient {
 
     pub fn retries(&self) -> u64 {
         self.counters.retries.load(Ordering::Relaxed)
+    }
+
+    /// What reading Prom's answers through this handle noted: items skipped from a page
+    /// (an id that is not a number), parts of a write's answer that could not be read.
+    /// For the run's record; each note was logged as it came.
+    pub fn notes(&self) -> Vec<String> {
+        let notes = self.counters.notes.lock().expect("notes lock");
+        let mut out = notes.kept.clone();
+        if notes.more > 0 {
+            out.push(format!(
+                "… and {} more note(s) on Prom.ua's answers (see the log)",
+                notes.more
+            ));
+        }
+        out
+    }
+
+    /// Logs and keeps `notes` about the answer to `path`.
+    pub(super) fn note(&self, path: &str, notes: impl IntoIterator<Item = String>) {
+        let mut kept = self.counters.notes.lock().expect("notes lock");
+        for n in notes {
+            let n = format!("{path}: {n}");
+            tracing::warn!("{n}");
+            if kept.kept.contains(&n) {
+                continue;
+            }
+            if kept.kept.len() < MAX_NOTES {
+                kept.kept.push(n);
+            } else {
+                kept.more += 1;
+            }
+        }
     }
 
     /// How many requests may be in flight at once.
@@ -225,37 +269,58 @@ impl PromClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let body = resp.bytes().await.map_err(|e| transport(&path, e))?;
-        match status.as_u16() {
-            200..=299 => {}
-            401 => return Err(PromError::Unauthorized),
-            403 => return Err(PromError::Forbidden { path }),
-            404 => return Err(PromError::NotFound { path }),
-            429 => return Err(PromError::RateLimited { path, retry_after }),
-            s => {
-                return Err(PromError::Status {
-                    path,
-                    status: s,
-                    excerpt: excerpt(&body),
-                });
-            }
-        }
-        let value: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| PromError::Malformed {
-                path: path.clone(),
-                detail: e.to_string(),
-                excerpt: excerpt(&body),
-            })?;
-        // Logical errors come as HTTP 200 with an `error` key.
-        if let Some(err) = value.get("error").filter(|e| !e.is_null()) {
-            let message = err.as_str().map_or_else(|| err.to_string(), str::to_string);
-            return Err(PromError::Api { path, message });
-        }
+        let value = read_answer(&path, status.as_u16(), retry_after, &body)?;
         serde_json::from_value(value).map_err(|e| PromError::Malformed {
             path,
             detail: e.to_string(),
             excerpt: excerpt(&body),
         })
     }
+}
+
+/// One answer read as far as every call reads it: the HTTP status as an error kind, the
+/// body as JSON, a logical error (HTTP 200 with `error`). Pure, so the readers of the
+/// write calls can be tested on any bytes.
+///
+/// An `error` beside a non-empty `processed_ids` is no failure: Prom.ua applied those
+/// items, and the write's reader keeps the error as a note.
+pub(crate) fn read_answer(
+    path: &str,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<Value, PromError> {
+    let path = path.to_string();
+    match status {
+        200..=299 => {}
+        401 => return Err(PromError::Unauthorized),
+        403 => return Err(PromError::Forbidden { path }),
+        404 => return Err(PromError::NotFound { path }),
+        429 => return Err(PromError::RateLimited { path, retry_after }),
+        s => {
+            return Err(PromError::Status {
+                path,
+                status: s,
+                excerpt: excerpt(body),
+            });
+        }
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| PromError::Malformed {
+        path: path.clone(),
+        detail: e.to_string(),
+        excerpt: excerpt(body),
+    })?;
+    let processed = value
+        .get("processed_ids")
+        .and_then(Value::as_array)
+        .is_some_and(|ids| !ids.is_empty());
+    if let Some(err) = value.get("error").filter(|e| !e.is_null())
+        && !processed
+    {
+        let message = err.as_str().map_or_else(|| err.to_string(), str::to_string);
+        return Err(PromError::Api { path, message });
+    }
+    Ok(value)
 }
 
 fn transport(path: &str, e: reqwest::Error) -> PromError {

@@ -17,7 +17,9 @@ impl PromClient {
         if let Some(id) = last_id {
             query.push(("last_id", id.to_string()));
         }
-        self.get("/groups/list", &query).await
+        let page: GroupsPage = self.get("/groups/list", &query).await?;
+        self.note("/groups/list", page.notes.iter().cloned());
+        Ok(page)
     }
 
     /// Every listed group, each once (same paging rule as products).
@@ -33,6 +35,8 @@ impl PromClient {
                 cursor,
             )?;
             let Some(min) = page.groups.iter().map(|g| g.id).min() else {
+                let end = super::orders::unreadable_page("/groups/list", page.skipped, PAGE_LIMIT)?;
+                self.note("/groups/list", end);
                 break;
             };
             let before = out.len();

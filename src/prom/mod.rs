@@ -9,5 +9,5 @@ mod orders;
 mod products;
 
 pub use client::{PAGE_LIMIT, PromClient, PromConfig};
+pub use dto::SetStatusResult;
 pub use error::PromError;
-pub use orders::SetStatusResult;

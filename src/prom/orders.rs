@@ -3,23 +3,25 @@
 use super::PromClient;
 use super::dto::{
     Order, OrderEnvelope, OrderFilter, OrderStatusOption, OrderStatusOptions, OrdersPage,
-    SetStatus, SetStatusResponse,
+    SetStatus, SetStatusResult, read_one,
 };
 use super::error::PromError;
 
-/// What `orders/set_status` confirmed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SetStatusResult {
-    /// Only these orders changed: HTTP 200 proves nothing.
-    pub processed: Vec<i64>,
-    pub warning: Option<String>,
-}
-
 impl PromClient {
-    /// One page of `orders/list`.
+    /// One page of `orders/list`. Orders without a readable id are left out and noted
+    /// (see [`PromClient::notes`]).
     pub async fn orders_page(&self, filter: &OrderFilter) -> Result<Vec<Order>, PromError> {
+        Ok(self.orders_page_read(filter).await?.0)
+    }
+
+    /// A page's orders and how many it left out.
+    async fn orders_page_read(
+        &self,
+        filter: &OrderFilter,
+    ) -> Result<(Vec<Order>, usize), PromError> {
         let page: OrdersPage = self.get("/orders/list", &filter.query()).await?;
-        Ok(page.orders)
+        self.note("/orders/list", page.orders.notes);
+        Ok((page.orders.items, page.orders.skipped))
     }
 
     /// Every order matching `filter`, each once. The walk is always newest first, the
@@ -32,9 +34,15 @@ impl PromClient {
         f.sort_dir = None;
         f.limit = Some(f.limit.unwrap_or(super::PAGE_LIMIT));
         loop {
-            let page = self.orders_page(&f).await?;
+            let (page, skipped) = self.orders_page_read(&f).await?;
             check_descending("/orders/list", page.iter().map(|o| o.id), f.last_id)?;
             let Some(next) = page.iter().map(|o| o.id).min() else {
+                // The query sends at most PAGE_LIMIT, whatever the filter asks.
+                let limit = f.limit.unwrap_or(super::PAGE_LIMIT).min(super::PAGE_LIMIT);
+                self.note(
+                    "/orders/list",
+                    unreadable_page("/orders/list", skipped, limit)?,
+                );
                 break;
             };
             let before = out.len();
@@ -51,29 +59,58 @@ impl PromClient {
     }
 
     pub async fn order(&self, id: i64) -> Result<Order, PromError> {
-        let env: OrderEnvelope = self.get(&format!("/orders/{id}"), &[]).await?;
-        Ok(env.order)
+        let path = format!("/orders/{id}");
+        let env: OrderEnvelope = self.get(&path, &[]).await?;
+        let excerpt = super::error::excerpt(env.order.to_string().as_bytes());
+        let (order, notes) = read_one(env.order).map_err(|detail| PromError::Malformed {
+            path: path.clone(),
+            detail,
+            excerpt,
+        })?;
+        self.note(&path, notes);
+        Ok(order)
     }
 
-    /// `POST /orders/set_status`, checked against Prom's rules before sending.
+    /// `POST /orders/set_status`, checked against Prom's rules before sending. An HTTP
+    /// 200 answer in JSON is read, never refused (`dto/reply.rs`).
     pub async fn set_order_status(&self, req: &SetStatus) -> Result<SetStatusResult, PromError> {
         req.validate().map_err(PromError::InvalidRequest)?;
         let body = serde_json::to_vec(req).expect("serializable");
-        let raw: SetStatusResponse = self.post("/orders/set_status", body).await?;
-        Ok(SetStatusResult {
-            processed: raw
-                .processed_ids
-                .iter()
-                .filter_map(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-                .collect(),
-            warning: raw.warning_message,
-        })
+        let reply: serde_json::Value = self.post("/orders/set_status", body).await?;
+        let result = SetStatusResult::read(&reply);
+        self.note("/orders/set_status", result.notes.iter().cloned());
+        Ok(result)
     }
 
     pub async fn order_status_options(&self) -> Result<Vec<OrderStatusOption>, PromError> {
         let list: OrderStatusOptions = self.get("/order_status_options/list", &[]).await?;
         Ok(list.order_status_options)
     }
+}
+
+/// A page that had items but none with a readable id gives no cursor to go on with. A
+/// page shorter than asked for is taken for the listing's end, with a note; a full one
+/// fails the walk, as ending there would pass for the end of a listing that goes on.
+pub(super) fn unreadable_page(
+    path: &str,
+    skipped: usize,
+    limit: u32,
+) -> Result<Option<String>, PromError> {
+    if skipped == 0 {
+        return Ok(None);
+    }
+    if skipped < limit as usize {
+        return Ok(Some(format!(
+            "the walk ended at a page of {skipped} item(s) none of which has a readable id; anything listed after them was not read"
+        )));
+    }
+    Err(PromError::Malformed {
+        path: path.to_string(),
+        detail: format!(
+            "none of the page's {skipped} item(s) has an id this program can read, so paging cannot go on past it"
+        ),
+        excerpt: String::new(),
+    })
 }
 
 /// A page must come highest id first and at or below the cursor: the walk takes its

@@ -4,14 +4,14 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::PromClient;
 use super::client::PAGE_LIMIT;
-use super::dto::{
-    EditResult, Product, ProductEnvelope, ProductPatch, ProductsPage, RawEditResponse,
-};
+use super::dto::{EditResult, Product, ProductEnvelope, ProductPatch, ProductsPage, ReplyId};
 use super::error::PromError;
 use crate::domain::MAX_BATCH;
 
 impl PromClient {
-    /// One page of `products/list`, ids descending, bounded by `last_id`.
+    /// One page of `products/list`, ids descending, bounded by `last_id`. Products
+    /// without a readable id are left out, counted in `skipped` and noted (see
+    /// [`PromClient::notes`]).
     pub async fn products_page(
         &self,
         group_id: Option<i64>,
@@ -25,7 +25,9 @@ impl PromClient {
         if let Some(g) = group_id {
             query.push(("group_id", g.to_string()));
         }
-        self.get("/products/list", &query).await
+        let page: ProductsPage = self.get("/products/list", &query).await?;
+        self.note("/products/list", page.notes.iter().cloned());
+        Ok(page)
     }
 
     /// Every product of one listing (the default one, or one group's), each once.
@@ -53,6 +55,9 @@ impl PromClient {
             )?;
             answered_group = answered_group.or(page.group_id);
             let Some(min) = page.products.iter().map(|p| p.id).min() else {
+                let end =
+                    super::orders::unreadable_page("/products/list", page.skipped, PAGE_LIMIT)?;
+                self.note("/products/list", end);
                 break;
             };
             let mut new_in_walk = false;
@@ -113,23 +118,33 @@ impl PromClient {
         Ok(env.product)
     }
 
-    /// `POST /products/edit` with a bare JSON array of at most 100 patches.
+    /// `POST /products/edit` with a bare JSON array of at most 100 patches. Once Prom.ua
+    /// answers HTTP 200 with JSON, the answer is read, never refused (`dto/reply.rs`):
+    /// `processed_ids` as Prom ids, numbers or text.
     pub async fn edit_products(&self, patches: &[ProductPatch]) -> Result<EditResult, PromError> {
-        check_batch(patches.len())?;
-        let body = serde_json::to_vec(patches).expect("patches serialize");
-        let raw: RawEditResponse = self.post("/products/edit", body).await?;
-        Ok(raw.into())
+        self.edit("/products/edit", patches).await
     }
 
-    /// `POST /products/edit_by_external_id`: `id` is the external id; so are `processed_ids`.
+    /// `POST /products/edit_by_external_id`: `id` is the external id, and so are the ids
+    /// of the answer: kept as text, never read as Prom ids.
     pub async fn edit_products_by_external_id(
         &self,
         patches: &[ProductPatch<String>],
     ) -> Result<EditResult<String>, PromError> {
+        self.edit("/products/edit_by_external_id", patches).await
+    }
+
+    async fn edit<Id: ReplyId + serde::Serialize>(
+        &self,
+        path: &str,
+        patches: &[ProductPatch<Id>],
+    ) -> Result<EditResult<Id>, PromError> {
         check_batch(patches.len())?;
         let body = serde_json::to_vec(patches).expect("patches serialize");
-        let raw: RawEditResponse = self.post("/products/edit_by_external_id", body).await?;
-        Ok(raw.into())
+        let reply: serde_json::Value = self.post(path, body).await?;
+        let result = EditResult::read(&reply);
+        self.note(path, result.notes.iter().cloned());
+        Ok(result)
     }
 }
 

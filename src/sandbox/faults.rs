@@ -48,6 +48,15 @@ pub enum ScriptedFault {
     ProcessedWithErrors,
     /// The call is processed; the answer's `processed_ids` is empty and `errors` too.
     Unconfirmed,
+    /// The call is processed; the answer's `errors` and `warnings` are `null`.
+    NullErrors,
+    /// The call is processed; the answer's `errors` is a list of `{"id", field: message}`
+    /// (`[]` when there are none), the shape some clients once had.
+    ListErrors,
+    /// The call is processed; the answer's `processed_ids` are text (`"123"`).
+    TextIds,
+    /// The call is processed; the answer's `processed_ids` is `null`.
+    NullProcessedIds,
 }
 
 impl ScriptedFault {
@@ -55,7 +64,13 @@ impl ScriptedFault {
     fn after_apply(self) -> bool {
         matches!(
             self,
-            Self::DroppedAfterApply | Self::ProcessedWithErrors | Self::Unconfirmed
+            Self::DroppedAfterApply
+                | Self::ProcessedWithErrors
+                | Self::Unconfirmed
+                | Self::NullErrors
+                | Self::ListErrors
+                | Self::TextIds
+                | Self::NullProcessedIds
         )
     }
 }
@@ -101,7 +116,11 @@ pub(super) fn respond(fault: ScriptedFault, retry_after: u64) -> Response {
             .into_response(),
         ScriptedFault::DroppedAfterApply
         | ScriptedFault::ProcessedWithErrors
-        | ScriptedFault::Unconfirmed => {
+        | ScriptedFault::Unconfirmed
+        | ScriptedFault::NullErrors
+        | ScriptedFault::ListErrors
+        | ScriptedFault::TextIds
+        | ScriptedFault::NullProcessedIds => {
             unreachable!("applied in `inject`")
         }
     }
@@ -117,13 +136,39 @@ async fn spoil(fault: ScriptedFault, resp: Response) -> Response {
         .unwrap_or_default();
     let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let processed = v.get("processed_ids").cloned().unwrap_or_default();
-    if fault == ScriptedFault::ProcessedWithErrors {
-        for id in processed.as_array().into_iter().flatten() {
-            let key = id.as_str().map_or_else(|| id.to_string(), str::to_string);
-            v["errors"][key] = serde_json::json!({"presence": "Недопустиме значення"});
+    let ids = processed.as_array().into_iter().flatten();
+    match fault {
+        ScriptedFault::ProcessedWithErrors => {
+            for id in ids {
+                let key = id.as_str().map_or_else(|| id.to_string(), str::to_string);
+                v["errors"][key] = serde_json::json!({"presence": "Недопустиме значення"});
+            }
         }
-    } else {
-        v["processed_ids"] = serde_json::json!([]);
+        ScriptedFault::Unconfirmed => v["processed_ids"] = serde_json::json!([]),
+        ScriptedFault::NullErrors => {
+            v["errors"] = serde_json::Value::Null;
+            v["warnings"] = serde_json::Value::Null;
+        }
+        ScriptedFault::ListErrors => {
+            let by_id = v["errors"].as_object().cloned().unwrap_or_default();
+            v["errors"] = by_id
+                .into_iter()
+                .map(|(key, fields)| {
+                    let mut item = fields.as_object().cloned().unwrap_or_default();
+                    let id = key.parse::<i64>().map_or_else(|_| key.into(), Into::into);
+                    item.insert("id".into(), id);
+                    serde_json::Value::Object(item)
+                })
+                .collect();
+        }
+        ScriptedFault::TextIds => {
+            let text: Vec<String> = ids
+                .map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_string))
+                .collect();
+            v["processed_ids"] = serde_json::json!(text);
+        }
+        ScriptedFault::NullProcessedIds => v["processed_ids"] = serde_json::Value::Null,
+        _ => unreachable!("only faults applied after the call come here"),
     }
     axum::Json(v).into_response()
 }

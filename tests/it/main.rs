@@ -11,6 +11,7 @@ mod feedback;
 mod gone;
 mod helpers;
 mod import;
+mod lenient;
 mod limits;
 mod logging;
 mod on_change;

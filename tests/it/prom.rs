@@ -153,7 +153,8 @@ async fn products_edit_bare_array_and_per_item_result() {
     assert_eq!(
         r.body.unwrap(),
         serde_json::json!([
-            {"id": cat.products[0].id, "quantity_in_stock": 9, "presence": "available"},
+            // `presence_sure: true` goes with every `presence` (prom-api.md §10).
+            {"id": cat.products[0].id, "quantity_in_stock": 9, "presence": "available", "presence_sure": true},
             {"id": cat.products[1].id, "price": 1299.5},
             {"id": cat.products[2].id, "status": "draft"},
             {"id": 42, "quantity_in_stock": 1},

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::product::{Product, ProductGroup};
@@ -56,20 +56,46 @@ pub(super) struct RawProduct {
     date_modified: Option<Value>,
 }
 
-fn product_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+/// The id an entity cannot do without, sent as `123` or `"123"`. A missing, blank or
+/// non-numeric id fails the entity (and only it: lists skip it, see `listed.rs`).
+fn required_id<'de, D: Deserializer<'de>>(d: D, what: &str) -> Result<i64, D::Error> {
     let v = Value::deserialize(d)?;
     match whole(&v) {
         Ok(Some(id)) => Ok(id),
-        Ok(None) => Err(serde::de::Error::custom("a product without an id")),
+        Ok(None) => Err(serde::de::Error::custom(format!("{what} without an id"))),
         Err(why) => Err(serde::de::Error::custom(format!(
-            "a product id of {}: {why}",
+            "{what} id of {}: {why}",
             shown(&v)
         ))),
     }
 }
 
+fn product_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    required_id(d, "a product")
+}
+
+pub(super) fn order_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    required_id(d, "an order")
+}
+
+pub(super) fn group_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    required_id(d, "a group")
+}
+
+/// An id the entity can do without (a client's, a delivery option's, a parent group's):
+/// `123` or `"123"`; anything unreadable is absent rather than failing the entity.
+pub(super) fn optional_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.and_then(|v| whole(&v).ok().flatten()))
+}
+
+/// Text an entity can do without (an external id, a SKU): a number is read as its text
+/// (`12345` → `"12345"`), anything else that is not text as absent.
+pub(super) fn optional_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.and_then(|v| text(&v).ok().flatten()))
+}
+
 /// The JSON of a value, cut to 60 characters.
-fn shown(v: &Value) -> String {
+pub(crate) fn shown(v: &Value) -> String {
     let s = v.to_string();
     match s.char_indices().nth(60) {
         Some((at, _)) => format!("{}…", &s[..at]),
@@ -199,6 +225,17 @@ impl Reader {
 impl From<RawProduct> for Product {
     fn from(raw: RawProduct) -> Product {
         let mut r = Reader::default();
+        // The group is kept for its name even when its id cannot be read; the id is named.
+        let group_id = raw.group.as_ref().and_then(|g| g.get("id"));
+        if let Some((id, Err(why))) = group_id.map(|id| (id, whole(id))) {
+            r.unreadable.insert(
+                "group.id".into(),
+                Unreadable {
+                    sent: shown(id),
+                    why: why.to_string(),
+                },
+            );
+        }
         Product {
             id: raw.id,
             external_id: r.read("external_id", raw.external_id, text),

@@ -1,18 +1,25 @@
 //! Prom.ua's JSON shapes (prom-api.md sections 2 to 5). Every field the spec does not
 //! promise is optional; unknown fields are ignored and unknown enum values kept as text.
+//! Ids are read from numbers or numeric text (`lenient.rs`); lists item by item, an item
+//! without a readable id skipped and noted (`listed.rs`); the answers of the write calls
+//! never refused once Prom.ua has applied them (`reply.rs`).
 
 mod group;
 mod lenient;
+mod listed;
 mod multilang;
 mod order;
 mod product;
+mod reply;
 mod text_enum;
 
 pub use crate::domain::Money;
 pub use group::{Group, GroupsPage};
+pub(crate) use listed::read_one;
 pub use order::{
     CancellationReason, DeliveryProvider, DeliveryProviderData, Order, OrderFilter, OrderLine,
     OrderStatus, OrderStatusOption, SetStatus, SortDir, prom_datetime,
 };
-pub(crate) use order::{OrderEnvelope, OrderStatusOptions, OrdersPage, SetStatusResponse};
+pub(crate) use order::{OrderEnvelope, OrderStatusOptions, OrdersPage};
 pub use product::*;
+pub use reply::{EditResult, ReplyId, SetStatusResult};

@@ -1,7 +1,10 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
+use super::lenient::{optional_id, optional_text, order_id, shown, whole};
+use super::listed::{ListItem, Listed};
 use super::text_enum::text_enum;
 use crate::domain::Money;
 
@@ -69,7 +72,7 @@ fn lenient_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NamedOption {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_id")]
     pub id: Option<i64>,
     #[serde(default)]
     pub name: Option<String>,
@@ -106,14 +109,16 @@ pub struct PaymentData {
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderLine {
-    /// The Prom product id; the link to a local product goes through it.
-    #[serde(default)]
+    /// The Prom product id; the link to a local product goes through it. Unreadable, it
+    /// is absent and the order's notes say so (see `ListItem for Order`).
+    #[serde(default, deserialize_with = "optional_id")]
     pub id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_text")]
     pub external_id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
+    /// Text; a numeric SKU sent as a number is read as its text.
+    #[serde(default, deserialize_with = "optional_text")]
     pub sku: Option<String>,
     #[serde(default)]
     pub price: Option<Money>,
@@ -133,6 +138,8 @@ pub struct OrderLine {
 /// An order (`orders/list`, `orders/{id}`). Prom.ua's Order schema requires nothing but the id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
+    /// `123` or `"123"`; an order without a readable id is skipped by its page.
+    #[serde(deserialize_with = "order_id")]
     pub id: i64,
     #[serde(default, deserialize_with = "lenient_datetime")]
     pub date_created: Option<DateTime<FixedOffset>>,
@@ -144,7 +151,7 @@ pub struct Order {
     pub client_second_name: Option<String>,
     #[serde(default)]
     pub client_last_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_id")]
     pub client_id: Option<i64>,
     #[serde(default)]
     pub client_notes: Option<String>,
@@ -184,14 +191,43 @@ fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct OrdersPage {
-    pub orders: Vec<Order>,
+impl ListItem for Order {
+    const WHAT: &'static str = "an order";
+    const WHAT_PLURAL: &'static str = "orders";
+
+    /// A line whose product id cannot be read is kept without it (it stays unlinked,
+    /// and the pull says so); the order's other lines and figures are still good.
+    fn notes(raw: &Value) -> Vec<String> {
+        let order = raw.get("id").map_or_else(|| "?".into(), shown);
+        let lines = raw.get("products").and_then(Value::as_array);
+        lines
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, line)| {
+                let id = line.get("id")?;
+                let why = whole(id).err()?;
+                Some(format!(
+                    "order {} line {}: product id {} ({why}) is read as absent; the line stays unlinked",
+                    order.trim_matches('"'),
+                    i + 1,
+                    shown(id)
+                ))
+            })
+            .collect()
+    }
 }
 
+/// `{"orders": [...]}`, read item by item (`listed.rs`).
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct OrdersPage {
+    pub orders: Listed<Order>,
+}
+
+/// `{"order": {...}}`; the order is read by `listed::read_one`, for its notes.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct OrderEnvelope {
-    pub order: Order,
+    pub order: Value,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,18 +328,10 @@ impl SetStatus {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct SetStatusResponse {
-    #[serde(default)]
-    pub processed_ids: Vec<serde_json::Value>,
-    #[serde(default)]
-    pub warning_message: Option<String>,
-}
-
 /// An entry of `order_status_options/list`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderStatusOption {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_id")]
     pub id: Option<i64>,
     /// The code, e.g. `pending`.
     #[serde(default)]

@@ -1,11 +1,11 @@
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::lenient::RawProduct;
 pub use super::lenient::Unreadable;
+use super::listed::{ListItem, Listed};
 
 /// `presence` values the jobs write.
 pub use crate::domain::{AVAILABLE, NOT_AVAILABLE};
@@ -49,12 +49,39 @@ pub struct Product {
     pub unreadable: BTreeMap<String, Unreadable>,
 }
 
-/// `{"group_id": n, "products": [...]}`
+/// `{"group_id": n, "products": [...]}`, read item by item (`listed.rs`): a product
+/// without a readable id is skipped and named in `notes`, never failing the page.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(from = "RawProductsPage")]
 pub struct ProductsPage {
-    #[serde(default)]
     pub group_id: Option<i64>,
     pub products: Vec<Product>,
+    /// Products on the page that could not be read (each named in `notes`).
+    pub skipped: usize,
+    pub notes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawProductsPage {
+    #[serde(default, deserialize_with = "super::lenient::optional_id")]
+    group_id: Option<i64>,
+    products: Listed<Product>,
+}
+
+impl From<RawProductsPage> for ProductsPage {
+    fn from(raw: RawProductsPage) -> Self {
+        Self {
+            group_id: raw.group_id,
+            products: raw.products.items,
+            skipped: raw.products.skipped,
+            notes: raw.products.notes,
+        }
+    }
+}
+
+impl ListItem for Product {
+    const WHAT: &'static str = "a product";
+    const WHAT_PLURAL: &'static str = "products";
 }
 
 /// `{"product": {...}}`
@@ -65,24 +92,50 @@ pub(crate) struct ProductEnvelope {
 
 /// One element of the bare-array body of `products/edit` (`Id = i64`) or
 /// `products/edit_by_external_id` (`Id = String`): only the fields sent change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ProductPatch<Id = i64> {
     pub id: Id,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity_in_stock: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub presence: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Left `None`, a patch that sets `presence` sends `presence_sure: true` with it, as
+    /// Prom's public clients do (prom-api.md §7, §10): the seller vouches for the presence.
     pub presence_sure: Option<bool>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        default,
-        with = "rust_decimal::serde::float_option"
-    )]
+    #[serde(default, with = "rust_decimal::serde::float_option")]
     pub price: Option<Decimal>,
     /// Only `on_display`, `draft`, `deleted`, `not_on_display` are writable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
+}
+
+impl<Id: Serialize> Serialize for ProductPatch<Id> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// What goes on the wire: only the fields set, prices as JSON numbers.
+        #[derive(Serialize)]
+        struct Wire<'a, Id> {
+            id: &'a Id,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            quantity_in_stock: Option<i64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            presence: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            presence_sure: Option<bool>,
+            #[serde(
+                skip_serializing_if = "Option::is_none",
+                serialize_with = "rust_decimal::serde::float_option::serialize"
+            )]
+            price: Option<Decimal>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            status: Option<&'a str>,
+        }
+        Wire {
+            id: &self.id,
+            quantity_in_stock: self.quantity_in_stock,
+            presence: self.presence.as_deref(),
+            presence_sure: self.presence_sure.or(self.presence.as_ref().map(|_| true)),
+            price: self.price,
+            status: self.status.as_deref(),
+        }
+        .serialize(s)
+    }
 }
 
 impl<Id> ProductPatch<Id> {
@@ -99,144 +152,9 @@ impl<Id> ProductPatch<Id> {
     }
 }
 
-/// The raw answer of the edit calls: HTTP 200 even when items fail.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct RawEditResponse {
-    #[serde(default)]
-    pub processed_ids: Vec<serde_json::Value>,
-    #[serde(default)]
-    pub errors: BTreeMap<String, serde_json::Value>,
-    #[serde(default)]
-    pub warnings: serde_json::Value,
-}
-
-/// An edit read per item: success only via `processed_ids`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EditResult<Id = i64> {
-    pub processed: Vec<Id>,
-    /// id → reason, e.g. `quantity_in_stock: must be ≥ 0`.
-    pub errors: BTreeMap<Id, String>,
-    /// Whatever Prom.ua put in `warnings`, if anything.
-    pub warnings: Option<String>,
-}
-
-impl<Id> Default for EditResult<Id> {
-    fn default() -> Self {
-        Self {
-            processed: Vec::new(),
-            errors: BTreeMap::new(),
-            warnings: None,
-        }
-    }
-}
-
-impl<Id: FromStr + Ord> From<RawEditResponse> for EditResult<Id> {
-    fn from(raw: RawEditResponse) -> Self {
-        let processed = raw
-            .processed_ids
-            .iter()
-            .filter_map(|v| match v {
-                serde_json::Value::Number(n) => n.to_string().parse().ok(),
-                serde_json::Value::String(s) => s.parse().ok(),
-                _ => None,
-            })
-            .collect();
-        let errors = raw
-            .errors
-            .into_iter()
-            .filter_map(|(id, v)| Some((id.parse().ok()?, reason(&v))))
-            .collect();
-        let warnings = match &raw.warnings {
-            serde_json::Value::Null => None,
-            serde_json::Value::Object(m) if m.is_empty() => None,
-            serde_json::Value::Array(a) if a.is_empty() => None,
-            other => Some(reason(other)),
-        };
-        Self {
-            processed,
-            errors,
-            warnings,
-        }
-    }
-}
-
-impl<Id: Ord + std::hash::Hash> EditResult<Id> {
-    /// Why Prom.ua did not confirm `id`, or `None` when it did. An item is confirmed only
-    /// when it is in `processed_ids` and not in `errors` (HTTP 200 alone proves nothing).
-    pub fn refusal(&self, id: &Id) -> Option<String> {
-        if let Some(reason) = self.errors.get(id) {
-            return Some(reason.clone());
-        }
-        if self.processed.contains(id) {
-            None
-        } else {
-            Some("not confirmed by Prom.ua (missing from processed_ids)".into())
-        }
-    }
-}
-
-/// Flattens `{"field": "msg"}` or `{"field": ["msg", ...]}` into `field: msg`.
-pub(crate) fn reason(v: &serde_json::Value) -> String {
-    fn text(v: &serde_json::Value) -> String {
-        match v {
-            serde_json::Value::String(s) => s.clone(),
-            serde_json::Value::Array(a) => a.iter().map(text).collect::<Vec<_>>().join("; "),
-            other => other.to_string(),
-        }
-    }
-    match v {
-        serde_json::Value::Object(m) if !m.is_empty() => m
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", text(v)))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => text(other),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn edit_response_is_read_per_item() {
-        let raw: RawEditResponse = serde_json::from_str(
-            r#"{"processed_ids": [1, "2"], "errors": {"3": {"id": "Продукт не найден"},
-                "4": {"external_id": ["Unknown field."]}}, "warnings": {}}"#,
-        )
-        .unwrap();
-        let r: EditResult = raw.into();
-        assert_eq!(r.processed, vec![1, 2]);
-        assert_eq!(r.errors[&3], "id: Продукт не найден");
-        assert_eq!(r.errors[&4], "external_id: Unknown field.");
-        assert_eq!(r.warnings, None);
-    }
-
-    #[test]
-    fn only_processed_and_unrefused_items_are_confirmed() {
-        let raw: RawEditResponse = serde_json::from_str(
-            r#"{"processed_ids": [1, 2], "errors": {"2": {"presence": "bad"}}, "warnings": {}}"#,
-        )
-        .unwrap();
-        let r: EditResult = raw.into();
-        assert_eq!(r.refusal(&1), None);
-        assert_eq!(r.refusal(&2).as_deref(), Some("presence: bad"));
-        assert!(
-            r.refusal(&3)
-                .unwrap()
-                .contains("missing from processed_ids")
-        );
-    }
-
-    #[test]
-    fn external_ids_are_strings() {
-        let raw: RawEditResponse =
-            serde_json::from_str(r#"{"processed_ids": ["A"], "errors": {"B": {"id": "Продукт не найден"}}, "warnings": {}}"#)
-                .unwrap();
-        let r: EditResult<String> = raw.into();
-        assert_eq!(r.processed, vec!["A".to_string()]);
-        assert_eq!(r.errors["B"], "id: Продукт не найден");
-    }
 
     #[test]
     fn product_tolerates_unknown_and_missing_fields() {
@@ -263,6 +181,30 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&p).unwrap(),
             r#"{"id":"ext-1","price":1999.99}"#
+        );
+    }
+
+    #[test]
+    fn presence_goes_with_presence_sure_unless_the_patch_says_otherwise() {
+        let mut p = ProductPatch::new(1);
+        p.quantity_in_stock = Some(3);
+        p.presence = Some(AVAILABLE.to_string());
+        assert_eq!(
+            serde_json::to_string(&p).unwrap(),
+            r#"{"id":1,"quantity_in_stock":3,"presence":"available","presence_sure":true}"#
+        );
+        p.presence_sure = Some(false);
+        assert!(
+            serde_json::to_string(&p)
+                .unwrap()
+                .contains(r#""presence_sure":false"#)
+        );
+        let mut price_only = ProductPatch::new(2);
+        price_only.price = Some(Decimal::from(5));
+        assert_eq!(
+            serde_json::to_string(&price_only).unwrap(),
+            r#"{"id":2,"price":5.0}"#,
+            "no presence, no presence_sure"
         );
     }
 }
