@@ -14,6 +14,7 @@ mod import;
 mod limits;
 mod logging;
 mod on_change;
+mod order_edges;
 mod order_props;
 mod order_rules;
 mod order_world;
