@@ -127,4 +127,6 @@ mod corrupt_tests;
 #[cfg(test)]
 mod gone_tests;
 #[cfg(test)]
+mod order_edges_tests;
+#[cfg(test)]
 mod tests;

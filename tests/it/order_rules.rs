@@ -30,6 +30,11 @@ pub enum Check {
     FailedItem(&'static str, usize),
     /// The last record of the job names this text (any field).
     Says(&'static str, &'static str),
+    /// The last record of the job has a warning of this kind (`history`,
+    /// `status_conflict`, ...) for the order.
+    Warned(&'static str, &'static str, usize),
+    /// The last record of the job has no warning of this kind.
+    Unwarned(&'static str, &'static str),
     /// One note of the last record of the job names all these orders, their count (a
     /// number of its own) and `job run <job> --since YYYY-MM-DD`.
     SinceNote(&'static str, Vec<usize>),
@@ -38,7 +43,7 @@ pub enum Check {
 use Check::*;
 
 /// Product 0's stock, reserved and pushed quantity; order 0's local and Prom status.
-fn at(
+pub fn at(
     stock: i64,
     reserved: i64,
     pushed: Option<i64>,
@@ -54,7 +59,7 @@ fn at(
     ]
 }
 
-trait Plus {
+pub trait Plus {
     fn plus(self, more: impl IntoIterator<Item = Check>) -> Vec<Check>;
 }
 
@@ -118,6 +123,22 @@ pub fn mismatch(w: &World, c: &Check) -> Option<String> {
             Some(r) if record_text(r).contains(text) => None,
             r => Some(format!("{r:?}")),
         },
+        Warned(job, kind, o) => match record(job) {
+            Some(r)
+                if r.warnings
+                    .iter()
+                    .any(|x| x.kind == *kind && x.prom_id == w.order_id(*o)) =>
+            {
+                None
+            }
+            r => Some(format!("{:?}", r.map(|r| &r.warnings))),
+        },
+        Unwarned(job, kind) => match record(job) {
+            Some(r) if r.warnings.iter().any(|x| x.kind == *kind) => {
+                Some(format!("{:?}", r.warnings))
+            }
+            _ => None,
+        },
         SinceNote(job, orders) => {
             let command = format!("job run {job} --since ");
             let count = orders.len().to_string();
@@ -141,7 +162,7 @@ pub fn mismatch(w: &World, c: &Check) -> Option<String> {
     found.map(|got| format!("{c:?}: got {got}"))
 }
 
-async fn run_row(name: &str, row: Row) {
+pub async fn run_row(name: &str, row: Row) {
     let mut world = World::new(&row.world).await;
     let mut failures = Vec::new();
     for (i, (step, checks)) in row.steps.iter().enumerate() {

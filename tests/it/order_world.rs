@@ -13,7 +13,7 @@ use std::time::Duration;
 use chrono::Utc;
 use promua_sync::backoffice::{BackOffice, Ledger, LinkRequest, OrderStatusSet};
 use promua_sync::config::{self, Config};
-use promua_sync::jobs::{Mode, run_job};
+use promua_sync::jobs::{Mode, RunOptions, run_job, run_job_with};
 use promua_sync::report::RunRecord;
 use promua_sync::sandbox::{
     OrderChange, ROOT_GROUP_ID, SandboxOptions, SandboxOrder, SandboxOrderLine, SandboxProduct,
@@ -512,6 +512,31 @@ impl World {
             .unwrap()
             .unwrap_or_else(|e| panic!("reopening the store in-process: {e}"));
         self.store = Some(reopened);
+    }
+
+    /// A `pull_orders` run with `--since` (`job run orders --since ...`): its record,
+    /// also the job's last one.
+    pub async fn pull_since(&mut self, since: chrono::DateTime<Utc>) -> RunRecord {
+        let job = self.config.jobs.iter().find(|j| j.name == PULL).unwrap();
+        let ctx = context(&self.config, self.store());
+        let options = RunOptions { since: Some(since) };
+        let run = run_job_with(job, &ctx, Mode::Apply, &options)
+            .await
+            .unwrap_or_else(|e| panic!("job {PULL} --since: {e}"));
+        self.runs.retain(|(n, _)| n != PULL);
+        self.runs.push((PULL.to_string(), run.record.clone()));
+        run.record
+    }
+
+    /// Edits the world's configuration file and loads it again, as a restarted daemon
+    /// would (the `[sync]` words and the status maps' aliases derived from it).
+    pub fn reconfigure(&mut self, edit: impl FnOnce(&str) -> String) {
+        let path = self.config.path.clone();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let edited = edit(&text);
+        assert_ne!(edited, text, "the edit changed nothing");
+        std::fs::write(&path, edited).unwrap();
+        self.config = config::load(&path).unwrap();
     }
 
     /// The last record of job `name`, if it ran.
