@@ -72,6 +72,7 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
             reserve_statuses: vec!["pending".into()],
             done_status: Some("delivered".into()),
             release_statuses: Vec::new(),
+            shipped_statuses: Vec::new(),
             status_aliases: Vec::new(),
             reserve_warehouse: "main".into(),
             safety_buffer: 0,

@@ -62,6 +62,7 @@ impl BackOffice {
                 reserve_statuses: ["pending", "received", "paid"].map(String::from).to_vec(),
                 done_status: Some("delivered".into()),
                 release_statuses: Vec::new(),
+                shipped_statuses: Vec::new(),
                 aliases: Vec::new(),
                 warehouse: "main".into(),
             })),

@@ -77,11 +77,12 @@ const TEXT_KEYS: [&str; 7] = [
     "admin.token_file",
 ];
 /// Keys whose value is a list of text (`["main", "shop"]`).
-const TEXT_LIST_KEYS: [&str; 4] = [
+const TEXT_LIST_KEYS: [&str; 5] = [
     "sync.warehouses",
     "sync.local_warehouses",
     "sync.reserve_statuses",
     "sync.release_statuses",
+    "sync.shipped_statuses",
 ];
 
 /// One `PROMUA_SYNC__…` variable.

@@ -47,6 +47,9 @@ pub struct SyncConfig {
     pub done_status: Option<String>,
     /// A seller's own statuses that hold nothing (Prom.ua's own are known without it).
     pub release_statuses: Vec<String>,
+    /// A seller's own statuses after delivery (e.g. "completed"): shipped, as at
+    /// `done_status`.
+    pub shipped_statuses: Vec<String>,
     /// Local status → the Prom.ua status the `status_map`s send it as.
     pub status_aliases: Vec<(String, String)>,
     /// Where reservations and shipments take stock from.
@@ -71,6 +74,7 @@ impl SyncConfig {
             reserve_statuses: self.reserve_statuses.clone(),
             done_status: self.done_status.clone(),
             release_statuses: self.release_statuses.clone(),
+            shipped_statuses: self.shipped_statuses.clone(),
             aliases: self.status_aliases.clone(),
             warehouse: self.reserve_warehouse.clone(),
         }

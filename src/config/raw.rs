@@ -51,6 +51,7 @@ pub(super) struct RawSync {
     pub reserve_statuses: Option<Vec<String>>,
     pub done_status: Option<String>,
     pub release_statuses: Option<Vec<String>>,
+    pub shipped_statuses: Option<Vec<String>>,
     pub reserve_warehouse: Option<String>,
     pub safety_buffer: Option<i64>,
 }

@@ -309,31 +309,43 @@ impl Compiler<'_, '_> {
             );
             ok = false;
         }
-        let release_statuses: Vec<String> = raw
-            .release_statuses
-            .unwrap_or_default()
-            .iter()
-            .map(|s| s.trim().to_string())
-            .collect();
-        for (i, s) in release_statuses.iter().enumerate() {
-            let clash = if s.is_empty() {
-                Some("a status must not be blank".to_string())
-            } else if reserve_statuses.contains(s) {
-                Some(format!(
-                    "`{s}` is also in reserve_statuses: a status cannot both hold and release stock"
-                ))
-            } else if done_status.as_deref() == Some(s.as_str()) {
-                Some(format!(
-                    "`{s}` is also done_status: the done status ships the stock"
-                ))
-            } else {
-                None
-            };
-            if let Some(message) = clash {
-                let [section, key] = at("release_statuses");
-                let path = [section, key, Seg::Index(i)];
-                self.error(&path, false, message, None);
-                ok = false;
+        let trimmed = |list: Option<Vec<String>>| -> Vec<String> {
+            list.unwrap_or_default()
+                .iter()
+                .map(|s| s.trim().to_string())
+                .collect()
+        };
+        let release_statuses = trimmed(raw.release_statuses);
+        let shipped_statuses = trimmed(raw.shipped_statuses);
+        // Each status means one thing: held, shipped or released.
+        let lists = [
+            ("release_statuses", &release_statuses, "hold nothing"),
+            ("shipped_statuses", &shipped_statuses, "be shipped"),
+        ];
+        for (key, list, meaning) in lists {
+            for (i, s) in list.iter().enumerate() {
+                let clash = if s.is_empty() {
+                    Some("a status must not be blank".to_string())
+                } else if reserve_statuses.contains(s) {
+                    Some(format!(
+                        "`{s}` is also in reserve_statuses: a status cannot both hold stock and {meaning}"
+                    ))
+                } else if done_status.as_deref() == Some(s.as_str()) {
+                    Some(format!(
+                        "`{s}` is also done_status: the done status ships the stock"
+                    ))
+                } else if key == "shipped_statuses" && release_statuses.contains(s) {
+                    Some(format!(
+                        "`{s}` is also in release_statuses: a status cannot both release stock and be shipped"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = clash {
+                    let [section, k] = at(key);
+                    self.error(&[section, k, Seg::Index(i)], false, message, None);
+                    ok = false;
+                }
             }
         }
         let reserve_warehouse = match raw.reserve_warehouse {
@@ -357,6 +369,7 @@ impl Compiler<'_, '_> {
             reserve_statuses,
             done_status,
             release_statuses,
+            shipped_statuses,
             status_aliases: Vec::new(),
             reserve_warehouse,
             safety_buffer,

@@ -10,6 +10,9 @@ pub struct ReservationPolicy {
     pub done_status: Option<String>,
     /// A seller's own statuses that hold nothing (Prom.ua's are known without it).
     pub release_statuses: Vec<String>,
+    /// A seller's own statuses after delivery (e.g. "completed"): shipped, as at
+    /// `done_status`.
+    pub shipped_statuses: Vec<String>,
     /// Local status → the Prom.ua status it is sent as (the `status_map`): a status not
     /// named above means what its Prom.ua status means.
     pub aliases: Vec<(String, String)>,
@@ -31,12 +34,48 @@ pub enum StatusClass {
 }
 
 impl ReservationPolicy {
+    /// What `status` means for stock: the lists first; then, for a local status the
+    /// `status_map` sends as a Prom.ua status, what that one means; for a Prom.ua
+    /// status a listed local status is sent as, what the local one means (Prom's
+    /// `delivered`, when `done_status = "shipped"` is sent as it, ships); then Prom.ua's
+    /// own statuses hold nothing; anything else is unknown.
     pub fn class(&self, status: &str) -> StatusClass {
-        match self.named_class(status) {
-            StatusClass::Unknown => self
-                .alias_of(status)
-                .map_or(StatusClass::Unknown, |prom| self.named_class(prom)),
-            class => class,
+        if let Some(class) = self.listed_class(status) {
+            return class;
+        }
+        if let Some(class) = self
+            .alias_of(status)
+            .and_then(|prom| self.listed_class(prom))
+        {
+            return class;
+        }
+        let sent_as = self.aliases.iter().filter(|(_, prom)| prom == status);
+        if let Some(class) = sent_as
+            .filter_map(|(local, _)| self.listed_class(local))
+            .next()
+        {
+            return class;
+        }
+        let prom_own = |s: &str| ORDER_STATUSES.contains(&s);
+        if prom_own(status) || self.alias_of(status).is_some_and(prom_own) {
+            StatusClass::Releases
+        } else {
+            StatusClass::Unknown
+        }
+    }
+
+    /// The class the configuration's lists give `status`, if they name it.
+    fn listed_class(&self, status: &str) -> Option<StatusClass> {
+        if self.done_status.as_deref() == Some(status)
+            || self.shipped_statuses.iter().any(|s| s == status)
+        {
+            Some(StatusClass::Done)
+        } else if self.reserve_statuses.iter().any(|s| s == status) {
+            Some(StatusClass::Holds)
+        } else if self.release_statuses.iter().any(|s| s == status) {
+            Some(StatusClass::Releases)
+        } else {
+            None
         }
     }
 
@@ -58,24 +97,13 @@ impl ReservationPolicy {
     /// are settled again under the new words.
     pub fn fingerprint(&self) -> String {
         format!(
-            "reserve={:?};done={:?};release={:?};aliases={:?}",
-            self.reserve_statuses, self.done_status, self.release_statuses, self.aliases
+            "reserve={:?};done={:?};shipped={:?};release={:?};aliases={:?}",
+            self.reserve_statuses,
+            self.done_status,
+            self.shipped_statuses,
+            self.release_statuses,
+            self.aliases
         )
-    }
-
-    /// The class the lists (and Prom.ua's own statuses) give `status`, without aliases.
-    fn named_class(&self, status: &str) -> StatusClass {
-        if self.done_status.as_deref() == Some(status) {
-            StatusClass::Done
-        } else if self.reserve_statuses.iter().any(|s| s == status) {
-            StatusClass::Holds
-        } else if ORDER_STATUSES.contains(&status)
-            || self.release_statuses.iter().any(|s| s == status)
-        {
-            StatusClass::Releases
-        } else {
-            StatusClass::Unknown
-        }
     }
 }
 
@@ -89,6 +117,7 @@ mod tests {
             reserve_statuses: vec!["pending".into(), "awaiting_prepayment".into()],
             done_status: Some("delivered".into()),
             release_statuses: vec!["returned".into()],
+            shipped_statuses: vec!["completed".into()],
             aliases: vec![
                 ("cancelled_by_buyer".into(), "canceled".into()),
                 ("shipped".into(), "delivered".into()),
@@ -99,6 +128,13 @@ mod tests {
         assert_eq!(p.class("cancelled_by_buyer"), StatusClass::Releases);
         assert_eq!(p.class("shipped"), StatusClass::Done);
         assert_eq!(p.class("odd"), StatusClass::Unknown);
+        assert_eq!(p.class("completed"), StatusClass::Done);
+        // Prom's `delivered` is what the local done status `shipped` is sent as.
+        let q = ReservationPolicy {
+            done_status: Some("shipped".into()),
+            ..p.clone()
+        };
+        assert_eq!(q.class("delivered"), StatusClass::Done);
         assert_eq!(p.class("pending"), StatusClass::Holds);
         assert_eq!(p.class("awaiting_prepayment"), StatusClass::Holds);
         assert_eq!(p.class("delivered"), StatusClass::Done);

@@ -192,6 +192,7 @@ mod tests {
             reserve_statuses: vec!["pending".into(), "received".into(), "paid".into()],
             done_status: Some("delivered".into()),
             release_statuses: Vec::new(),
+            shipped_statuses: Vec::new(),
             aliases: vec![("shipped".into(), "delivered".into())],
             warehouse: "main".into(),
         }

@@ -21,6 +21,7 @@ fn policy() -> ReservationPolicy {
         reserve_statuses: vec!["pending".into()],
         done_status: Some("delivered".into()),
         release_statuses: Vec::new(),
+        shipped_statuses: Vec::new(),
         aliases: Vec::new(),
         warehouse: "main".into(),
     }

@@ -326,6 +326,7 @@ fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_not
         reserve_statuses: vec!["pending".into()],
         done_status: Some("delivered".into()),
         release_statuses: Vec::new(),
+        shipped_statuses: Vec::new(),
         aliases: Vec::new(),
         warehouse: "main".into(),
     };

@@ -894,3 +894,27 @@ fn two_status_maps_sending_a_status_differently_are_a_warning() {
         Some("delivered")
     );
 }
+
+#[test]
+fn shipped_statuses_may_not_hold_or_release() {
+    let text = format!(
+        "{STORE}[sync]\nreserve_statuses = [\"pending\"]\nrelease_statuses = [\"returned\"]\n\
+         shipped_statuses = [\"completed\", \"pending\", \"returned\", \" \"]\n"
+    );
+    let errors = refused(&text, &[]);
+    assert!(
+        error_at(&errors, "sync.shipped_statuses[1]")
+            .message
+            .contains("`pending` is also in reserve_statuses")
+    );
+    assert!(
+        error_at(&errors, "sync.shipped_statuses[2]")
+            .message
+            .contains("`returned` is also in release_statuses")
+    );
+    assert_eq!(
+        error_at(&errors, "sync.shipped_statuses[3]").message,
+        "a status must not be blank"
+    );
+    assert_eq!(errors.errors.len(), 3, "{errors}");
+}

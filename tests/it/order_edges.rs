@@ -516,3 +516,64 @@ async fn an_own_aliased_push_read_back_unconfirmed_is_no_conflict() {
     )
     .await;
 }
+
+/// `done_status = "shipped"`, sent as `delivered`: an order the shop marks `delivered` in
+/// Prom's cabinet (not through our push) ships too; leaving it puts the stock back.
+#[tokio::test]
+async fn a_prom_status_the_done_status_is_sent_as_ships() {
+    let mut w = World::new(&WorldSpec::linked(&[10])).await;
+    aliased(&mut w);
+    step(&mut w, place(&[(0, "2")]).step(), vec![]).await;
+    step(&mut w, Step::Pull, at(10, 2, None, "pending", "pending")).await;
+    step(&mut w, Step::PushStock, vec![Pushed(0, Some(8))]).await;
+    step(&mut w, prom_status(0, DONE), vec![]).await;
+    step(
+        &mut w,
+        Step::Pull,
+        at(8, 0, Some(8), "delivered", "delivered").plus([Unwarned(PULL, "unknown_status")]),
+    )
+    .await;
+    step(&mut w, Step::PushStock, vec![Pushed(0, Some(8))]).await;
+    step(&mut w, prom_status(0, "canceled"), vec![]).await;
+    step(
+        &mut w,
+        Step::Pull,
+        at(10, 0, Some(8), "canceled", "canceled"),
+    )
+    .await;
+    step(&mut w, Step::PushStock, vec![Pushed(0, Some(10))]).await;
+}
+
+/// A shop's own status after delivery named in `shipped_statuses`: what was shipped stays
+/// shipped (naming it in `release_statuses` would put the stock back), with no warning.
+#[tokio::test]
+async fn naming_a_status_after_delivery_in_shipped_statuses_keeps_it_shipped() {
+    let mut w = World::new(&WorldSpec::linked(&[10])).await;
+    step(&mut w, place(&[(0, "2")]).step(), vec![]).await;
+    step(&mut w, Step::Pull, vec![Reserved(0, 2)]).await;
+    step(&mut w, prom_status(0, DONE), vec![]).await;
+    step(&mut w, Step::Pull, at(8, 0, None, DONE, DONE)).await;
+    step(&mut w, prom_status(0, CUSTOM), vec![]).await;
+    step(
+        &mut w,
+        Step::Pull,
+        at(8, 0, None, CUSTOM, CUSTOM).plus([Warned(PULL, "unknown_status", 0)]),
+    )
+    .await;
+    w.config.sync.shipped_statuses = vec![CUSTOM.into()];
+    step(&mut w, Step::Pull, vec![Stock(0, 8), Reserved(0, 0)]).await;
+    step(&mut w, Step::PushStock, vec![Pushed(0, Some(8))]).await;
+    // A new order first seen there, created while tracked, ships like a delivered one.
+    step(&mut w, place(&[(0, "3")]).status(CUSTOM).step(), vec![]).await;
+    step(
+        &mut w,
+        Step::Pull,
+        vec![
+            Stock(0, 5),
+            Reserved(0, 0),
+            Local(1, CUSTOM),
+            Unwarned(PULL, "unknown_status"),
+        ],
+    )
+    .await;
+}

@@ -307,7 +307,7 @@ fn warnings(u: &OrderUpsert) -> Vec<ItemWarning> {
         out.push(item(
             "unknown_status",
             format!(
-                "order {}: status `{s}` is in neither [sync] reserve_statuses nor release_statuses: the order keeps its reservation state; name the status in one of them",
+                "order {}: status `{s}` is named in no [sync] status list: the order keeps what it held or shipped; name it in reserve_statuses (holds), shipped_statuses (after delivery) or release_statuses (holds nothing)",
                 u.prom_id
             ),
         ));

@@ -174,12 +174,12 @@ fn effect(old: Option<&LocalOrder>, merged: &Merged, policy: &ReservationPolicy)
             Some("ships its linked lines' stock".into())
         }
         StatusClass::Unknown => Some(format!(
-            "status `{}` is in neither reserve_statuses nor release_statuses: {}",
+            "status `{}` is named in no [sync] status list: {}",
             o.status,
             if o.holds == Some(true) {
                 "keeps holding"
             } else {
-                "keeps holding nothing"
+                "keeps what it held or shipped"
             }
         )),
         _ => None,
