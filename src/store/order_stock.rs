@@ -82,8 +82,12 @@ pub(super) fn settle(
             now,
         )
     };
+    // A shop's own status after delivery (e.g. "completed") is still shipped: it ships
+    // the difference of a line edit as the done status does.
+    let shipped_state =
+        class == StatusClass::Done || (class == StatusClass::Unknown && order.stock_moved);
     match class {
-        StatusClass::Done if !order.adopted_done => {
+        _ if shipped_state && !order.adopted_done => {
             // Ship what is linked and not shipped yet (a line linked later ships then),
             // and take back what an edit removed from a shipped order.
             let reason = format!("order {} {}", order.prom_id, order.status);
@@ -110,12 +114,10 @@ pub(super) fn settle(
             order.stock_moved = true;
             order.holds = Some(false);
         }
-        StatusClass::Done => {
+        _ if shipped_state => {
             order.stock_moved = true;
             order.holds = Some(false);
         }
-        // A shop's own status after delivery (e.g. "completed"): still shipped.
-        StatusClass::Unknown if order.stock_moved => {}
         _ if order.stock_moved => {
             // Left the done status: what it shipped comes back.
             let reason = format!(
@@ -133,7 +135,8 @@ pub(super) fn settle(
         }
         StatusClass::Holds => order.holds = Some(true),
         StatusClass::Releases => order.holds = Some(false),
-        StatusClass::Unknown => order.holds = Some(order.holding(policy)),
+        // `Done` is a shipped state, taken above.
+        StatusClass::Unknown | StatusClass::Done => order.holds = Some(order.holding(policy)),
     }
     let after = if order.holding(policy) {
         linked_units(order)
