@@ -58,6 +58,7 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
         max_concurrency: 4,
         max_retries: 3,
         retry_base_delay: Duration::from_millis(100),
+        stock_route: Default::default(),
     })?;
     let ctx = JobContext::new(
         store.clone(),
@@ -104,9 +105,10 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
     }
     let third: JobRun = run_job(&job, &ctx, crate::jobs::Mode::Apply).await?;
     print!("{}", third.record);
+    // One edit request, then the read-back of the 5 confirmed (verify_sample = 5).
     ensure!(
-        third.record.confirmed == 5 && third.record.requests == 1,
-        "the third run should send 5 items in 1 request"
+        third.record.confirmed == 5 && third.record.requests == 6,
+        "the third run should send 5 items in 1 request and read 5 back"
     );
 
     let edits = sandbox.edit_requests();

@@ -65,6 +65,7 @@ pub(super) async fn job_run(
     }
     let mut ctx = JobContext::new(store.clone(), prom, config.sync.clone(), cancel);
     ctx.interactive = !json && std::io::stderr().is_terminal();
+    ctx.stock_route = config.prom.stock_route;
     let options = RunOptions { since };
     let mode = crate::jobs::Mode::from_dry_run(dry_run);
     let run = match run_job_with(job, &ctx, mode, &options).await {

@@ -16,7 +16,8 @@ use crate::sandbox::{
 GET/POST /__sandbox/products, DELETE /__sandbox/products/{id} (the seller deletes one), POST /__sandbox/catalogue, GET/POST /__sandbox/orders (a buyer places one), \
 PATCH /__sandbox/orders/{id} (a buyer changes one), POST/DELETE /__sandbox/rejections ([{\"id\", \"message\"}]), \
 GET/PUT /__sandbox/faults, POST /__sandbox/faults/next ([\"server_error\", \"rate_limited\", \"dropped\", \
-\"malformed\", \"error_key\", \"not_found\", \"forbidden\"]), POST /__sandbox/token ({\"revoked\": true})."
+\"malformed\", \"error_key\", \"not_found\", \"forbidden\"]), POST /__sandbox/token ({\"revoked\": true}), \
+GET/PUT /__sandbox/quirks ({\"edit_ignores_quantity\": true}: products/edit confirms quantity_in_stock and ignores it)."
 )]
 pub struct SandboxArgs {
     /// Loopback address to listen on.

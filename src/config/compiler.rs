@@ -32,12 +32,15 @@ pub(super) struct Compiler<'a, 'i> {
     pub warehouses: Option<(Vec<String>, Vec<String>)>,
 }
 
+/// The most products a push may read back after a run.
+pub const MAX_VERIFY_SAMPLE: usize = 100;
+
 /// The most changes a guard may allow: more is no guard at all.
 pub const MAX_CHANGES_LIMIT: usize = 1_000_000_000;
 
 /// Every whole-number key and its allowed range: the one place that says them, for the
 /// range checks and for the messages about a value of the wrong type or size.
-const WHOLE_NUMBERS: [(&str, i128, i128, &str); 13] = [
+const WHOLE_NUMBERS: [(&str, i128, i128, &str); 14] = [
     ("prom.connect_timeout_secs", 1, 3600, " seconds"),
     ("prom.request_timeout_secs", 1, 3600, " seconds"),
     ("prom.requests_per_second", 1, 1000, ""),
@@ -56,6 +59,8 @@ const WHOLE_NUMBERS: [(&str, i128, i128, &str); 13] = [
     ("job.max_changes", 1, MAX_CHANGES_LIMIT as i128, ""),
     ("job.overlap_minutes", 0, 1440, " minutes (a day)"),
     ("job.initial_days", 1, 365, " days"),
+    // Each product read back is one request; 0 turns the read-back off.
+    ("job.verify_sample", 0, MAX_VERIFY_SAMPLE as i128, ""),
 ];
 
 fn whole_range(path: &[Seg]) -> Option<Range> {

@@ -292,6 +292,7 @@ impl Compiler<'_, '_> {
     fn push_stock(&mut self, base: &[Seg], options: &Value) -> Option<JobKind> {
         let o: PushStockOptions = self.table(base, Some(options), &JOB_KEYS)?;
         let ok = self.check_whole(&field(base, "batch_size"), o.batch_size as u64)
+            & self.check_whole(&field(base, "verify_sample"), o.verify_sample as u64)
             & self.check_max_changes(&field(base, "max_changes"), o.max_changes)
             & self.check_percent(
                 &field(base, "max_zero_share_percent"),
@@ -303,6 +304,7 @@ impl Compiler<'_, '_> {
     fn push_prices(&mut self, base: &[Seg], options: &Value) -> Option<JobKind> {
         let o: PushPricesOptions = self.table(base, Some(options), &JOB_KEYS)?;
         let mut ok = self.check_whole(&field(base, "batch_size"), o.batch_size as u64)
+            & self.check_whole(&field(base, "verify_sample"), o.verify_sample as u64)
             & self.check_max_changes(&field(base, "max_changes"), o.max_changes);
         if o.markup_percent < Decimal::from(-99) || o.markup_percent > Decimal::from(1000) {
             self.error(

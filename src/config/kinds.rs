@@ -20,12 +20,18 @@ pub struct PushStockOptions {
     /// Push a linked product whose stock was never recorded in a pushed warehouse as 0
     /// (not available). Off by default: unknown stock is not pushed at all.
     pub push_unrecorded_as_zero: bool,
+    /// After a run that sent items, read back up to this many products Prom.ua confirmed
+    /// (`GET /products/{id}`) and fail those it shows otherwise; 0 turns it off.
+    pub verify_sample: usize,
 }
 
 /// The default zero-share guard of a push_stock job (percent of the linked catalogue).
 pub const DEFAULT_MAX_ZERO_SHARE_PERCENT: u32 = 20;
 /// The default largest move of one price in one push_prices run (percent).
 pub const DEFAULT_MAX_PRICE_CHANGE_PERCENT: u32 = 50;
+/// The default read-back of a push run: a few requests that catch a field Prom.ua
+/// confirms and ignores (prom-api.md §10).
+pub const DEFAULT_VERIFY_SAMPLE: usize = 5;
 
 impl Default for PushStockOptions {
     fn default() -> Self {
@@ -34,6 +40,7 @@ impl Default for PushStockOptions {
             max_changes: None,
             max_zero_share_percent: Some(Decimal::from(DEFAULT_MAX_ZERO_SHARE_PERCENT)),
             push_unrecorded_as_zero: false,
+            verify_sample: DEFAULT_VERIFY_SAMPLE,
         }
     }
 }
@@ -68,6 +75,8 @@ pub struct PushPricesOptions {
     /// Guard: the largest change of one price against what Prom.ua shows (percent).
     /// On by default; a large number loosens it.
     pub max_price_change_percent: Option<Decimal>,
+    /// As `PushStockOptions::verify_sample`, for prices.
+    pub verify_sample: usize,
 }
 
 impl PushPricesOptions {
@@ -93,6 +102,7 @@ impl Default for PushPricesOptions {
             min_price: None,
             max_changes: None,
             max_price_change_percent: Some(Decimal::from(DEFAULT_MAX_PRICE_CHANGE_PERCENT)),
+            verify_sample: DEFAULT_VERIFY_SAMPLE,
         }
     }
 }

@@ -31,6 +31,7 @@ pub(super) struct RawProm {
     pub max_concurrency: Option<usize>,
     pub max_retries: Option<usize>,
     pub retry_base_delay_ms: Option<u64>,
+    pub stock_route: Option<crate::domain::StockRoute>,
 }
 
 #[derive(Debug, Default, Deserialize)]

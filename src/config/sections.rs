@@ -112,6 +112,7 @@ impl Compiler<'_, '_> {
             max_concurrency,
             max_retries,
             retry_base_delay: Duration::from_millis(retry_base_delay_ms),
+            stock_route: raw.stock_route.unwrap_or_default(),
         })
     }
 

@@ -212,6 +212,7 @@ async fn start(
     ctx.stock_lock = shared.stock_lock.clone();
     ctx.price_lock = shared.price_lock.clone();
     ctx.changed = Some(shared.changed.clone());
+    ctx.stock_route = config.prom.stock_route;
     ctx.on_change_guard = config
         .jobs
         .iter()

@@ -10,7 +10,8 @@ pub mod sku;
 
 pub use money::Money;
 pub use prom_terms::{
-    AVAILABLE, CANCELLATION_REASONS, MAX_BATCH, NOT_AVAILABLE, ORDER_STATUSES, REASONS_NEEDING_TEXT,
+    AVAILABLE, CANCELLATION_REASONS, MAX_BATCH, NOT_AVAILABLE, ORDER_STATUSES,
+    REASONS_NEEDING_TEXT, StockRoute,
 };
 pub use reservation::{ReservationPolicy, StatusClass};
 

@@ -32,3 +32,29 @@ pub const CANCELLATION_REASONS: [&str; 8] = [
 
 /// The cancellation reasons Prom.ua accepts only with a `cancellation_text`.
 pub const REASONS_NEEDING_TEXT: [&str; 3] = ["price_changed", "not_enough_fields", "another"];
+
+/// Which edit call carries stock (`[prom] stock_route`). Prom's public typed clients list
+/// `quantity_in_stock` only on `products/edit_by_external_id` (prom-api.md §10), so a shop
+/// whose `products/edit` confirms a quantity and ignores it must be reached by external id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StockRoute {
+    /// `products/edit` until a read-back shows it ignores `quantity_in_stock`, then
+    /// `edit_by_external_id` (the switch is kept in the store).
+    #[default]
+    Auto,
+    /// Always `products/edit`, whatever a read-back shows.
+    Edit,
+    /// Always `products/edit_by_external_id` (products without an external id fail).
+    EditByExternalId,
+}
+
+impl StockRoute {
+    pub fn name(self) -> &'static str {
+        match self {
+            StockRoute::Auto => "auto",
+            StockRoute::Edit => "edit",
+            StockRoute::EditByExternalId => "edit_by_external_id",
+        }
+    }
+}

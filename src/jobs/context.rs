@@ -7,6 +7,7 @@ use tokio::sync::{Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{PushPricesOptions, PushStockOptions, SyncConfig};
+use crate::domain::StockRoute;
 use crate::prom::PromClient;
 use crate::store::Store;
 
@@ -37,6 +38,8 @@ pub struct JobContext {
     pub on_change_prices: Option<PushPricesOptions>,
     /// Wakes the on-change push after a job changed what Prom.ua should show.
     pub changed: Option<Arc<Notify>>,
+    /// `[prom] stock_route`: which edit call carries stock (`jobs/stock_route.rs`).
+    pub stock_route: StockRoute,
 }
 
 impl JobContext {
@@ -58,6 +61,7 @@ impl JobContext {
             on_change_guard: Default::default(),
             on_change_prices: None,
             changed: None,
+            stock_route: StockRoute::Auto,
         }
     }
 

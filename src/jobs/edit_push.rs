@@ -1,6 +1,7 @@
 //! The batched edit-push engine every push uses (`push_stock`, `push_prices`, the
-//! on-change pushes): items in, batches of `products/edit` out, and what Prom.ua
-//! confirmed back.
+//! on-change pushes): items in, batches of `products/edit` (or, for items addressed by
+//! external id, `products/edit_by_external_id`) out, and what Prom.ua confirmed back.
+//! After the push, `readback.rs` checks a sample of what was confirmed.
 //!
 //! Each batch is crash-consistent: before Prom.ua can apply anything the store stops
 //! claiming the old values (marked unconfirmed, on disk), so a crash between Prom's apply
@@ -14,9 +15,10 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::JobError;
+use super::readback::{self, ReadBack};
 use super::runner::RunEnv;
 use crate::domain::MAX_BATCH;
-use crate::prom::dto::{EditResult, ProductPatch};
+use crate::prom::dto::ProductPatch;
 use crate::prom::{PromClient, PromError};
 use crate::report::{ItemFailure, Outcome, RunRecord};
 use crate::store::{Store, StoreError};
@@ -35,6 +37,16 @@ pub trait Edit: Clone + Send + Sync + 'static {
         self.target().2
     }
     fn patch(&self) -> ProductPatch;
+    /// Sent by this external id through `products/edit_by_external_id` (whose answer names
+    /// items by it); `None`: by Prom id through `products/edit`.
+    fn external_id(&self) -> Option<&str> {
+        None
+    }
+    /// Why Prom's confirmation of this edit is not enough to keep its snapshot (it is
+    /// sent for what it can change, and fails with this reason); `None` for most.
+    fn unconfirmable(&self) -> Option<String> {
+        None
+    }
     /// Makes the store stop claiming these products' old values (before a send).
     fn mark_unconfirmed(store: &Store, product_ids: &[u64]) -> Result<(), StoreError>;
     /// Writes the snapshots of the edits Prom.ua confirmed.
@@ -56,6 +68,13 @@ pub struct Pushed {
 }
 
 impl Pushed {
+    /// Takes back the confirmation of `product_id` (a read-back showed Prom.ua does not
+    /// hold what it confirmed): it fails with `failure`.
+    pub fn unconfirm(&mut self, product_id: u64, failure: ItemFailure) {
+        self.confirmed.retain(|id| *id != product_id);
+        self.failed.push(failure);
+    }
+
     /// Writes what the push did into a run's record.
     pub fn fill(self, r: &mut RunRecord) {
         r.sent += self.sent;
@@ -76,18 +95,21 @@ impl Pushed {
     }
 }
 
-/// A push job's apply: sends `edits` with the run's client and writes what happened into
-/// the run's record.
-pub async fn apply<E: Edit>(
+/// A push job's apply: sends `edits` with the run's client, reads back up to
+/// `verify_sample` of those Prom.ua confirmed, and writes what happened into the run's
+/// record.
+pub async fn apply<E: ReadBack>(
     edits: &[E],
     env: &RunEnv<'_>,
     batch_size: usize,
+    verify_sample: usize,
     r: &mut RunRecord,
 ) -> Result<(), JobError> {
     let ctx = env.ctx;
-    push(edits, env.client()?, &ctx.store, batch_size, &ctx.cancel)
-        .await?
-        .fill(r);
+    let client = env.client()?;
+    let mut pushed = push(edits, client, &ctx.store, batch_size, &ctx.cancel).await?;
+    readback::verify(edits, &mut pushed, verify_sample, ctx, client, r).await?;
+    pushed.fill(r);
     Ok(())
 }
 
@@ -108,9 +130,16 @@ pub async fn push<E: Edit>(
     cancel: &CancellationToken,
 ) -> Result<Pushed, JobError> {
     let stop = cancel.child_token();
-    // Owned batches and a cloned client keep the stream's futures `Send + 'static`.
-    let batches: Vec<Vec<E>> = edits
-        .chunks(batch_size.clamp(1, MAX_BATCH))
+    // Owned batches and a cloned client keep the stream's futures `Send + 'static`. A
+    // batch goes through one call: items by Prom id and by external id never share one.
+    let (by_external_id, by_id): (Vec<E>, Vec<E>) = edits
+        .iter()
+        .cloned()
+        .partition(|e| e.external_id().is_some());
+    let size = batch_size.clamp(1, MAX_BATCH);
+    let batches: Vec<Vec<E>> = by_id
+        .chunks(size)
+        .chain(by_external_id.chunks(size))
         .map(<[E]>::to_vec)
         .collect();
     let mut results = futures::stream::iter(batches.into_iter().map(|batch| {
@@ -141,9 +170,9 @@ pub async fn push<E: Edit>(
         };
         out.sent += batch.len();
         match result {
-            Ok(res) => {
-                for edit in &batch {
-                    match res.refusal(&edit.prom_id()) {
+            Ok(refusals) => {
+                for (edit, refusal) in batch.iter().zip(refusals) {
+                    match refusal.or_else(|| edit.unconfirmable()) {
                         None => out.confirmed.push(edit.product_id()),
                         Some(reason) => out.failed.push(failure(edit, reason)),
                     }
@@ -174,34 +203,48 @@ pub async fn push<E: Edit>(
 }
 
 /// One batch: mark unconfirmed and flush, send, write what Prom confirmed and flush.
+/// Returns, per item of the batch, why Prom.ua did not confirm it (`None`: confirmed).
 async fn send_batch<E: Edit>(
     store: &Store,
     client: &PromClient,
     batch: &[E],
-) -> Result<EditResult, BatchError> {
+) -> Result<Vec<Option<String>>, BatchError> {
     let ids: Vec<u64> = batch.iter().map(Edit::product_id).collect();
     on_blocking_pool(store, move |s| E::mark_unconfirmed(s, &ids)).await?;
     store
         .flush()
         .await
         .map_err(|e| BatchError::Storing(e.into()))?;
-    let patches: Vec<ProductPatch> = batch.iter().map(Edit::patch).collect();
-    let res = client
-        .edit_products(&patches)
-        .await
-        .map_err(BatchError::Sending)?;
+    let refusals = send(client, batch).await.map_err(BatchError::Sending)?;
     let at = Utc::now();
     let confirmed: Vec<E> = batch
         .iter()
-        .filter(|edit| res.refusal(&edit.prom_id()).is_none())
-        .cloned()
+        .zip(&refusals)
+        .filter(|(edit, refusal)| refusal.is_none() && edit.unconfirmable().is_none())
+        .map(|(edit, _)| edit.clone())
         .collect();
     on_blocking_pool(store, move |s| E::confirm(s, &confirmed, at)).await?;
     store
         .flush()
         .await
         .map_err(|e| BatchError::Storing(e.into()))?;
-    Ok(res)
+    Ok(refusals)
+}
+
+/// Sends one batch by the call its items are addressed for (all alike, see `push`).
+async fn send<E: Edit>(client: &PromClient, batch: &[E]) -> Result<Vec<Option<String>>, PromError> {
+    if batch.iter().any(|e| e.external_id().is_some()) {
+        let ext = |e: &E| e.external_id().unwrap_or_default().to_string();
+        let patches: Vec<ProductPatch<String>> =
+            batch.iter().map(|e| e.patch().with_id(ext(e))).collect();
+        // The answer names items by external id: each is mapped back to its product.
+        let res = client.edit_products_by_external_id(&patches).await?;
+        Ok(batch.iter().map(|e| res.refusal(&ext(e))).collect())
+    } else {
+        let patches: Vec<ProductPatch> = batch.iter().map(Edit::patch).collect();
+        let res = client.edit_products(&patches).await?;
+        Ok(batch.iter().map(|e| res.refusal(&e.prom_id())).collect())
+    }
 }
 
 async fn on_blocking_pool<F>(store: &Store, work: F) -> Result<(), BatchError>
@@ -215,7 +258,7 @@ where
         .map_err(|e| BatchError::Storing(e.into()))
 }
 
-fn failure<E: Edit>(edit: &E, reason: String) -> ItemFailure {
+pub(crate) fn failure<E: Edit>(edit: &E, reason: String) -> ItemFailure {
     ItemFailure {
         sku: edit.sku().to_string(),
         prom_id: edit.prom_id(),

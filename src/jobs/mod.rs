@@ -12,7 +12,9 @@ pub mod pull_orders;
 pub mod push_prices;
 pub mod push_statuses;
 pub mod push_stock;
+pub mod readback;
 pub mod runner;
+pub mod stock_route;
 
 use std::fmt;
 

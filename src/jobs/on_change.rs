@@ -1,6 +1,7 @@
 //! The pushes the daemon makes between scheduled runs: the linked products whose stock or
-//! price changed since the last take of the dirty set, through the same planner, guards
-//! and edit-push engine as the scheduled jobs, under the same lock.
+//! price changed since the last take of the dirty set, through the same planner, guards,
+//! stock route, edit-push engine and read-back (`verify_sample` of the configured job)
+//! as the scheduled jobs, under the same lock.
 //!
 //! The dirty marks taken for a push are settled in one place: whatever Prom.ua did not
 //! confirm (a failed or unsent batch, a guard, an error on any path) is marked again, so
@@ -12,6 +13,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use super::edit_push::{self, Edit};
+use super::readback::{self, ReadBack};
 use super::runner::{Mode, started_record};
 use super::{JobContext, JobError, push_prices, push_stock};
 use crate::config::PushPricesOptions;
@@ -99,13 +101,14 @@ async fn stock(
     // The guards judge against the whole linked catalogue, as the scheduled push does.
     plan.considered = considered;
     plan.guarded = push_stock::guard(&plan, opts);
+    super::stock_route::route(ctx, &mut plan).await?;
     send(
         ctx,
         (push_stock::ON_CHANGE_JOB, push_stock::KIND, started),
         considered,
         plan.guarded,
         &plan.changes,
-        opts.batch_size,
+        (opts.batch_size, opts.verify_sample),
         dirty,
     )
     .await
@@ -136,20 +139,22 @@ async fn prices(
         considered,
         plan.guarded,
         &plan.changes,
-        opts.batch_size,
+        (opts.batch_size, opts.verify_sample),
         dirty,
     )
     .await
 }
 
-/// Sends a plan's edits unless guarded; what is not confirmed stays dirty.
-async fn send<E: Edit>(
+/// Sends a plan's edits unless guarded, in batches of `batch_size`, and reads back up to
+/// `verify_sample` of what Prom.ua confirmed; what is not confirmed (or read back
+/// otherwise) stays dirty.
+async fn send<E: ReadBack>(
     ctx: &JobContext,
     (job, kind, started): (&str, &str, DateTime<Utc>),
     considered: usize,
     guarded: Option<String>,
     edits: &[E],
-    batch_size: usize,
+    (batch_size, verify_sample): (usize, usize),
     dirty: HashSet<u64>,
 ) -> Result<Settled, JobError> {
     let mut r = started_record(job, kind, Mode::Apply, started);
@@ -165,7 +170,8 @@ async fn send<E: Edit>(
         });
     }
     let client = ctx.run_client().ok_or(crate::prom::PromError::NoToken)?;
-    let pushed = edit_push::push(edits, &client, &ctx.store, batch_size, &ctx.cancel).await?;
+    let mut pushed = edit_push::push(edits, &client, &ctx.store, batch_size, &ctx.cancel).await?;
+    readback::verify(edits, &mut pushed, verify_sample, ctx, &client, &mut r).await?;
     let confirmed: HashSet<u64> = pushed.confirmed.iter().copied().collect();
     let again = edits
         .iter()

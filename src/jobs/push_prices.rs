@@ -11,10 +11,11 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::edit_push::{self, Edit};
+use super::readback::{Mismatch, ReadBack};
 use super::runner::{Job, RunEnv};
 use super::{JobContext, JobError};
 use crate::config::{PriceRules, PushPricesOptions, SyncConfig};
-use crate::prom::dto::ProductPatch;
+use crate::prom::dto::{Product, ProductPatch};
 use crate::report::RunRecord;
 use crate::store::{LinkedPrice, PriceSnapshot, Store, StoreError};
 
@@ -200,7 +201,14 @@ impl Job for PushPrices<'_> {
         env: &RunEnv<'_>,
         r: &mut RunRecord,
     ) -> Result<(), JobError> {
-        edit_push::apply(&plan.changes, env, self.0.batch_size, r).await
+        edit_push::apply(
+            &plan.changes,
+            env,
+            self.0.batch_size,
+            self.0.verify_sample,
+            r,
+        )
+        .await
     }
 }
 
@@ -241,6 +249,21 @@ impl Edit for PriceChange {
             })
             .collect();
         store.put_price_snapshots(&snaps)
+    }
+}
+
+impl ReadBack for PriceChange {
+    fn differences(&self, shown: &Product) -> Vec<Mismatch> {
+        if shown.price == Some(self.after) {
+            return Vec::new();
+        }
+        vec![Mismatch {
+            field: "price",
+            sent: self.after.to_string(),
+            shown: shown
+                .price
+                .map_or_else(|| "none".to_string(), |p| p.normalize().to_string()),
+        }]
     }
 }
 

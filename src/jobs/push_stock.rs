@@ -3,7 +3,8 @@
 //! quantity = stock summed over `[sync] warehouses`, never below 0; presence is
 //! `available` above 0, else `not_available`. Only items whose wanted values differ
 //! from the snapshot (what Prom last confirmed) are sent, in batches; a snapshot is
-//! written only for ids Prom lists in `processed_ids`.
+//! written only for ids Prom lists in `processed_ids`, and taken back when a read-back
+//! shows another value (`readback.rs`). Which call carries stock: `stock_route.rs`.
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,11 +14,13 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::edit_push::{self, Edit};
+use super::readback::{Mismatch, ReadBack};
 use super::runner::{Job, RunEnv};
+use super::stock_route::{self, NO_EXTERNAL_ID, Route};
 use super::{JobContext, JobError};
 use crate::config::{PushStockOptions, SyncConfig};
 use crate::domain::{AVAILABLE, MAX_BATCH, NOT_AVAILABLE};
-use crate::prom::dto::ProductPatch;
+use crate::prom::dto::{Product, ProductPatch};
 use crate::report::RunRecord;
 use crate::store::{LinkedStock, StockSnapshot, Store, StoreError};
 
@@ -37,6 +40,9 @@ pub struct StockChange {
     /// The snapshot is marked unconfirmed (a push of it was interrupted).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unconfirmed: bool,
+    /// Which call carries it (set by `stock_route::route`; `products/edit` by default).
+    #[serde(skip_serializing_if = "Route::is_edit")]
+    pub route: Route,
 }
 
 impl StockChange {
@@ -62,6 +68,9 @@ pub struct StockPlan {
     /// Why a guard would stop this plan, if one would.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarded: Option<String>,
+    /// Stock goes through `products/edit_by_external_id` (see `stock_route.rs`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub by_external_id: bool,
 }
 
 /// The guards of a push_stock job against a plan: the reason it must not be applied.
@@ -140,6 +149,7 @@ pub fn plan(rows: &[LinkedStock], safety_buffer: i64, unrecorded_as_zero: bool) 
                 quantity,
                 presence,
                 unconfirmed: snap.is_some_and(|s| s.unconfirmed),
+                route: Route::Edit,
             })
         })
         .collect();
@@ -148,6 +158,7 @@ pub fn plan(rows: &[LinkedStock], safety_buffer: i64, unrecorded_as_zero: bool) 
         changes,
         unrecorded,
         guarded: None,
+        by_external_id: false,
     }
 }
 
@@ -175,6 +186,17 @@ impl fmt::Display for StockPlan {
         )?;
         if let Some(g) = &self.guarded {
             writeln!(f, "GUARDED: {g}; a real run would send nothing")?;
+        }
+        if self.by_external_id {
+            let without = self
+                .changes
+                .iter()
+                .filter(|c| c.route == Route::PresenceOnly)
+                .count();
+            writeln!(
+                f,
+                "stock goes through products/edit_by_external_id; {without} product(s) without an external id: presence only, failing"
+            )?;
         }
         if self.unrecorded > 0 {
             writeln!(
@@ -252,6 +274,7 @@ impl Job for PushStock<'_> {
         r.planned = plan.changes.len();
         r.notes.extend(plan.unrecorded_note(&ctx.sync.warehouses));
         r.notes.extend(super::gone_note(ctx).await?);
+        stock_route::route(ctx, &mut plan).await?;
         Ok(Some(plan))
     }
 
@@ -265,7 +288,14 @@ impl Job for PushStock<'_> {
         env: &RunEnv<'_>,
         r: &mut RunRecord,
     ) -> Result<(), JobError> {
-        edit_push::apply(&plan.changes, env, self.0.batch_size, r).await
+        edit_push::apply(
+            &plan.changes,
+            env,
+            self.0.batch_size,
+            self.0.verify_sample,
+            r,
+        )
+        .await
     }
 }
 
@@ -283,10 +313,22 @@ impl Edit for StockChange {
 
     fn patch(&self) -> ProductPatch {
         ProductPatch {
-            quantity_in_stock: Some(self.quantity),
+            // Presence only: the quantity would be confirmed and ignored.
+            quantity_in_stock: (self.route != Route::PresenceOnly).then_some(self.quantity),
             presence: Some(self.presence.to_string()),
             ..ProductPatch::new(self.prom_id)
         }
+    }
+
+    fn external_id(&self) -> Option<&str> {
+        match &self.route {
+            Route::ExternalId { external_id } => Some(external_id),
+            Route::Edit | Route::PresenceOnly => None,
+        }
+    }
+
+    fn unconfirmable(&self) -> Option<String> {
+        (self.route == Route::PresenceOnly).then(|| NO_EXTERNAL_ID.to_string())
     }
 
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<(), StoreError> {
@@ -310,6 +352,35 @@ impl Edit for StockChange {
             })
             .collect();
         store.put_stock_snapshots(&snaps)
+    }
+}
+
+impl ReadBack for StockChange {
+    fn differences(&self, shown: &Product) -> Vec<Mismatch> {
+        let text = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+        let mut out = Vec::new();
+        if shown.quantity_in_stock != Some(self.quantity) {
+            out.push(Mismatch {
+                field: "quantity_in_stock",
+                sent: self.quantity.to_string(),
+                shown: text(shown.quantity_in_stock.map(|q| q.to_string())),
+            });
+        }
+        if shown.presence.as_deref() != Some(self.presence) {
+            out.push(Mismatch {
+                field: "presence",
+                sent: self.presence.to_string(),
+                shown: text(shown.presence.clone()),
+            });
+        }
+        out
+    }
+
+    /// `products/edit` took the presence and not the quantity: it ignores the field.
+    fn call_ignores_field(&self, mismatches: &[Mismatch]) -> bool {
+        self.route == Route::Edit
+            && mismatches.iter().any(|m| m.field == "quantity_in_stock")
+            && mismatches.iter().all(|m| m.field != "presence")
     }
 }
 

@@ -32,6 +32,9 @@ pub struct PromConfig {
     pub max_retries: usize,
     /// The first backoff delay; later ones grow exponentially, with jitter.
     pub retry_base_delay: Duration,
+    /// Which edit call carries stock (`[prom] stock_route`); the jobs read it, the client
+    /// does not.
+    pub stock_route: crate::domain::StockRoute,
 }
 
 /// The largest page a list endpoint serves.

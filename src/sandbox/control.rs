@@ -9,7 +9,7 @@ use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use super::faults::{FaultRates, ScriptedFault};
+use super::faults::{FaultRates, Quirks, ScriptedFault};
 use super::model::{OrderChange, SandboxOrder, SandboxProduct};
 use super::{Catalogue, RecordedRequest, Sandbox};
 
@@ -29,6 +29,7 @@ pub(super) fn router() -> Router<Sandbox> {
         .route("/rejections", post(reject).delete(clear_rejections))
         .route("/faults", get(faults).put(set_faults))
         .route("/faults/next", post(script_faults))
+        .route("/quirks", get(quirks).put(set_quirks))
         .route("/token", post(token))
 }
 
@@ -128,6 +129,15 @@ async fn script_faults(
     Json(faults): Json<Vec<ScriptedFault>>,
 ) -> StatusCode {
     sb.script_faults(faults);
+    StatusCode::NO_CONTENT
+}
+
+async fn quirks(State(sb): State<Sandbox>) -> Json<Quirks> {
+    Json(sb.quirks())
+}
+
+async fn set_quirks(State(sb): State<Sandbox>, Json(quirks): Json<Quirks>) -> StatusCode {
+    sb.set_quirks(quirks);
     StatusCode::NO_CONTENT
 }
 

@@ -27,6 +27,20 @@ pub struct FaultRates {
     pub seed: u64,
 }
 
+/// Lasting ways the sandbox's Prom.ua behaves differently, to rehearse what the live API
+/// may do (prom-api.md §10). Set with [`Sandbox::set_quirks`] or `PUT /__sandbox/quirks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Quirks {
+    /// `products/edit` lists an item with `quantity_in_stock` in `processed_ids` and
+    /// applies its other fields, but leaves its quantity unchanged;
+    /// `products/edit_by_external_id` applies it.
+    pub edit_ignores_quantity: bool,
+    /// Both edit calls confirm a `price` and leave the price unchanged, as a shop whose
+    /// own feed import owns prices would show it.
+    pub edit_ignores_price: bool,
+}
+
 /// A fault for the next API call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -19,7 +19,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-pub use faults::{FaultRates, ScriptedFault};
+pub use faults::{FaultRates, Quirks, ScriptedFault};
 pub use generate::{Catalogue, generate_catalogue, generate_products};
 pub use model::{
     OrderChange, ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct,
@@ -90,6 +90,7 @@ pub(crate) struct State {
     /// Product id → fields shown as given over the product's own (see
     /// [`Sandbox::set_raw_fields`]).
     pub raw_fields: BTreeMap<i64, serde_json::Map<String, serde_json::Value>>,
+    pub quirks: Quirks,
 }
 
 /// A sandbox, running or not. Cheap to clone; clones share the state.
@@ -112,6 +113,7 @@ impl Sandbox {
             revoked: false,
             rng: StdRng::seed_from_u64(options.faults.seed),
             raw_fields: BTreeMap::new(),
+            quirks: Quirks::default(),
         };
         Self {
             state: Arc::new(Mutex::new(state)),
@@ -247,6 +249,15 @@ impl Sandbox {
         let mut st = self.lock();
         st.rng = StdRng::seed_from_u64(rates.seed);
         st.faults = rates;
+    }
+
+    /// From now on the API behaves with these quirks (see [`Quirks`]).
+    pub fn set_quirks(&self, quirks: Quirks) {
+        self.lock().quirks = quirks;
+    }
+
+    pub fn quirks(&self) -> Quirks {
+        self.lock().quirks
     }
 
     /// The next API calls get these faults, in order, before any random fault.

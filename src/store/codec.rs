@@ -5,7 +5,7 @@
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `meta` | `generation` / `orders_cursor` | i64 / RFC 3339 text |
+//! | `meta` | `generation` / `orders_cursor` / `stock_route` | i64 / RFC 3339 text / JSON |
 //! | `products`, `stock_snapshots`, `journal`, `price_snapshots` | u64 id | JSON |
 //! | `orders`, `staged` | i64 Prom id | JSON |
 //! | `sku_index` | SKU | u64 product id |
@@ -19,6 +19,7 @@
 //! | `gone_prom` | i64 Prom id | i64 µs since the epoch |
 //! | `seen_prom` | i64 Prom id | empty |
 //! | `hand_unlinks` | u64 product id | i64 Prom id, i64 µs since the epoch |
+//! | `prom_external_ids` | i64 Prom id | UTF-8 text, not empty |
 //!
 //! Numbers are big-endian, so that keys sort by id.
 
@@ -160,6 +161,16 @@ fn empty_value(tree: &'static str, value: &[u8]) -> Result<()> {
     }
 }
 
+/// A `prom_external_ids` value: the external id, non-empty UTF-8 text.
+pub(super) fn external_id_value(value: &[u8]) -> Result<String> {
+    const TREE: &str = "prom_external_ids";
+    match std::str::from_utf8(value) {
+        Ok(s) if !s.is_empty() => Ok(s.to_string()),
+        Ok(_) => Err(corrupt(TREE, "holds an empty external id")),
+        Err(_) => Err(corrupt(TREE, "holds an external id that is not UTF-8 text")),
+    }
+}
+
 /// A `hand_unlinks` value: the Prom id, then the time.
 pub(super) fn hand_unlink_value(value: &[u8]) -> Result<(i64, DateTime<Utc>)> {
     const TREE: &str = "hand_unlinks";
@@ -246,11 +257,18 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
             id_key(tree, key)?;
             hand_unlink_value(value)?;
         }
+        "prom_external_ids" => {
+            prom_key(tree, key)?;
+            external_id_value(value)?;
+        }
         "meta" if key == super::durability::GENERATION => {
             i64_value(tree, value)?;
         }
         "meta" if key == super::orders::CURSOR_KEY => {
             cursor_value(value)?;
+        }
+        "meta" if key == super::stock_route::STOCK_ROUTE_KEY.as_bytes() => {
+            decode::<super::StockRouteMark>(tree, value)?;
         }
         _ => {}
     }
@@ -282,6 +300,9 @@ mod tests {
         assert!(StockValue::decode(b"1234567890").is_err());
         assert!(hand_unlink_value(b"12345678").is_err());
         assert!(empty_value("seen_prom", b"x").is_err());
+        assert!(external_id_value(b"").is_err());
+        assert!(external_id_value(b"\xff").is_err());
+        assert_eq!(external_id_value("арт-7".as_bytes()).unwrap(), "арт-7");
         assert!(micros_value("gone_prom", &i64::MAX.to_be_bytes()).is_err());
     }
 

@@ -12,6 +12,7 @@ mod damage;
 mod dirty;
 mod durability;
 mod error;
+mod external_ids;
 mod gone;
 mod hand_unlinks;
 mod ledger;
@@ -28,6 +29,7 @@ mod runs;
 mod shortfalls;
 mod snapshots;
 mod staging;
+mod stock_route;
 mod trees;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +48,7 @@ pub use remove::{Removal, RemoveBlockers, Removed};
 pub use shortfalls::{ShortStock, describe as describe_shortfall, is_short};
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 pub use staging::StagedProduct;
+pub use stock_route::StockRouteMark;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 

@@ -37,7 +37,8 @@ macro_rules! trees {
 }
 
 trees! {
-    /// `generation` (see `durability.rs`) and the orders cursor.
+    /// `generation` (see `durability.rs`), the orders cursor, and the stock route learnt
+    /// from a read-back (`stock_route.rs`).
     meta: "meta",
     /// Product id → [`super::Product`].
     products: "products",
@@ -76,6 +77,10 @@ trees! {
     /// Product id → the Prom id it was unlinked from by hand, and when (i64, i64 µs):
     /// automatic linking leaves both alone until they are linked by hand.
     hand_unlinks: "hand_unlinks",
+    /// Prom id → the product's external id on Prom.ua (UTF-8 text, never empty), as the
+    /// last catalogue walk or read of it showed: the id `products/edit_by_external_id`
+    /// takes when stock goes that way.
+    external_ids: "prom_external_ids",
 }
 
 /// The trees as one transaction sees them.

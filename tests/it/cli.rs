@@ -157,7 +157,14 @@ fn demo_runs_offline_and_its_second_run_sends_nothing() {
     let runs: Vec<&str> = stdout.split("== run ").skip(1).collect();
     assert_eq!(runs.len(), 3, "{stdout}");
     assert!(
-        runs[0].contains("confirmed:  120") && runs[0].contains("requests:   2 "),
+        runs[0].contains("confirmed:  120") && runs[0].contains("requests:   7 "),
+        "{}",
+        runs[0]
+    );
+    assert!(
+        runs[0].contains(
+            "note:       read back 5 of 120 confirmed product(s): each shows what Prom.ua confirmed"
+        ),
         "{}",
         runs[0]
     );

@@ -180,12 +180,14 @@ schedule = "{schedule}"
 }
 
 pub fn context(config: &Config, store: &Store) -> JobContext {
-    JobContext::new(
+    let mut ctx = JobContext::new(
         store.clone(),
         Some(PromClient::new(&config.prom).unwrap()),
         config.sync.clone(),
         CancellationToken::new(),
-    )
+    );
+    ctx.stock_route = config.prom.stock_route;
+    ctx
 }
 
 /// Polls `cond` every 20 ms until it holds or `timeout` passes.

@@ -22,6 +22,7 @@ mod order_world;
 mod orders;
 mod prom;
 mod push_stock;
+mod readback;
 mod reserved;
 mod safe_defaults;
 mod secrets;

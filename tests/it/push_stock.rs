@@ -22,7 +22,15 @@ async fn first_run_sends_everything_in_batches_of_100_and_sandbox_follows() {
         (run.record.planned, run.record.sent, run.record.confirmed),
         (250, 250, 250)
     );
-    assert_eq!(run.record.requests, 3);
+    // 3 edits, then the read-back of 5 confirmed products (verify_sample's default).
+    assert_eq!(run.record.requests, 3 + 5);
+    let reads = env
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with("/api/v1/products/"))
+        .count();
+    assert_eq!(reads, 5);
     let mut sizes = assert_edit_requests_well_formed(&env.sandbox);
     sizes.sort();
     assert_eq!(sizes, vec![50, 100, 100]);

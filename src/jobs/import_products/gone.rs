@@ -174,6 +174,7 @@ mod tests {
             max_concurrency: 1,
             max_retries: 0,
             retry_base_delay: Duration::from_millis(1),
+            stock_route: Default::default(),
         })
         .unwrap();
         // One at a time, in order: the first is refused (403), the second answers, the

@@ -209,6 +209,12 @@ fn write(
     // staged rows dropped): before the links, which replace links to gone products.
     let shown: Vec<i64> = prom.iter().map(|p| p.id).collect();
     store.record_walk(&shown)?;
+    // Their external ids, for stock sent through `edit_by_external_id` (`stock_route.rs`).
+    let external: Vec<(i64, Option<&str>)> = prom
+        .iter()
+        .map(|p| (p.id, p.external_id.as_deref()))
+        .collect();
+    store.record_external_ids(&external)?;
     store.mark_gone(gone, started)?;
     let items = |a: Action| plan.items.iter().filter(move |i| i.action == a);
     // 1. New local products, in one transaction.

@@ -150,6 +150,18 @@ impl<Id> ProductPatch<Id> {
             status: None,
         }
     }
+
+    /// The same patch addressed by another id (a Prom id patch sent by external id).
+    pub fn with_id<J>(self, id: J) -> ProductPatch<J> {
+        ProductPatch {
+            id,
+            quantity_in_stock: self.quantity_in_stock,
+            presence: self.presence,
+            presence_sure: self.presence_sure,
+            price: self.price,
+            status: self.status,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -185,6 +185,9 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
             errors.insert(key, Value::Object(field_errors));
             continue;
         }
+        // With the quirk, `products/edit` confirms a quantity it does not apply.
+        let takes_quantity = by_external_id || !st.quirks.edit_ignores_quantity;
+        let takes_price = !st.quirks.edit_ignores_price;
         let p = st.products.get_mut(&id).expect("found above");
         if let Some(v) = obj.get("presence").and_then(Value::as_str) {
             p.presence = v.to_string();
@@ -192,11 +195,14 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
         if let Some(v) = obj.get("status").and_then(Value::as_str) {
             p.status = v.to_string();
         }
-        if let Some(v) = obj.get("quantity_in_stock") {
+        if let Some(v) = obj.get("quantity_in_stock")
+            && takes_quantity
+        {
             p.quantity_in_stock = v.as_i64();
         }
         if let Some(v) = obj
             .get("price")
+            .filter(|_| takes_price)
             .and_then(|v| v.to_string().parse::<Decimal>().ok())
         {
             p.price = v;
