@@ -37,7 +37,7 @@ pub const MAX_CHANGES_LIMIT: usize = 1_000_000_000;
 
 /// Every whole-number key and its allowed range: the one place that says them, for the
 /// range checks and for the messages about a value of the wrong type or size.
-const WHOLE_NUMBERS: [(&str, i128, i128, &str); 13] = [
+const WHOLE_NUMBERS: [(&str, i128, i128, &str); 14] = [
     ("prom.connect_timeout_secs", 1, 3600, " seconds"),
     ("prom.request_timeout_secs", 1, 3600, " seconds"),
     ("prom.requests_per_second", 1, 1000, ""),
@@ -56,6 +56,7 @@ const WHOLE_NUMBERS: [(&str, i128, i128, &str); 13] = [
     ("job.max_changes", 1, MAX_CHANGES_LIMIT as i128, ""),
     ("job.overlap_minutes", 0, 1440, " minutes (a day)"),
     ("job.initial_days", 1, 365, " days"),
+    ("job.full_walk_hours", 0, 8760, " hours (a year)"),
 ];
 
 fn whole_range(path: &[Seg]) -> Option<Range> {

@@ -29,6 +29,7 @@ mod shortfalls;
 mod snapshots;
 mod staging;
 mod trees;
+mod verify_marks;
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +47,7 @@ pub use remove::{Removal, RemoveBlockers, Removed};
 pub use shortfalls::{ShortStock, describe as describe_shortfall, is_short};
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 pub use staging::StagedProduct;
+pub use verify_marks::VerifyMarks;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 

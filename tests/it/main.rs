@@ -29,4 +29,5 @@ mod small_promises;
 mod status;
 mod suggestions;
 mod systemd;
+mod verify;
 mod views;
