@@ -101,7 +101,8 @@ impl PromClient {
     }
 
     /// The whole catalogue, each product once. Without `group_id` Prom.ua may list only
-    /// the root group's products, so every group (and the root) is walked as well.
+    /// the root group's products, so every group is walked as well (the root once: the
+    /// default listing is its listing).
     pub async fn all_products(&self) -> Result<Vec<Product>, PromError> {
         self.all_products_with_progress(&mut |_| {}).await
     }
@@ -117,7 +118,11 @@ impl PromClient {
             .walk_listing(None, None, &mut seen, &mut out, progress)
             .await?;
         let mut groups: BTreeSet<i64> = self.all_groups().await?.iter().map(|g| g.id).collect();
-        groups.extend(root);
+        // The default listing is the listing of the group it answered with (the root):
+        // walking that group again by id would read the same pages twice.
+        if let Some(root) = root {
+            groups.remove(&root);
+        }
         for g in groups {
             self.walk_listing(Some(g), None, &mut seen, &mut out, progress)
                 .await?;
