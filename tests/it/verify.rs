@@ -176,14 +176,27 @@ async fn cabinet_edits_are_reported_repaired_and_then_quiet() {
     assert_eq!(edited_ids(&env.sandbox).concat().len(), 5);
     assert_sandbox_matches_back_office(&env);
 
-    // Nothing drifted any more: both jobs report nothing and exit 0.
-    for job in ["check", "heal"] {
-        let out = cli(&path, &["job", "run", job, "--json"]);
+    // Nothing drifted any more: both jobs report nothing and exit 0, by an incremental
+    // read and by a full walk asked for.
+    for args in [
+        &["job", "run", "check", "--json"][..],
+        &["job", "run", "heal", "--json", "--full"],
+    ] {
+        let job = args[2];
+        let out = cli(&path, args);
         assert_eq!(out.status.code(), Some(0), "{job}: {out:?}");
         let run = json_of(&out);
         assert!(run["record"].get("drift").is_none(), "{job}: {run}");
         assert_eq!(run["record"]["outcome"], "ok");
+        let walk = run["record"]["notes"][0].as_str().unwrap();
+        let full = args.contains(&"--full");
+        assert_eq!(walk.starts_with("full walk"), full, "{walk}");
     }
+    // --full is for verify jobs.
+    assert_eq!(
+        cli(&path, &["job", "run", "stock", "--full"]).status.code(),
+        Some(2)
+    );
 }
 
 #[tokio::test]
@@ -286,4 +299,46 @@ async fn an_incremental_verify_reads_only_what_changed() {
         (one, DriftCause::ChangedOnProm)
     );
     assert!(found.requests <= 2, "{} requests", found.requests);
+}
+
+#[test]
+fn bad_verify_options_are_named_and_the_price_rules_come_from_push_prices() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    let head = "[store]\npath = \"store\"\n[sync]\nwarehouses = [\"main\"]\n";
+    std::fs::write(
+        &path,
+        format!(
+            "{head}[[job]]\nname = \"v\"\nkind = \"verify\"\nschedule = \"0 3 * * *\"\nfull_walk_hours = 9000\nmax_changes = 0\nrepairs = true\n"
+        ),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for want in ["full_walk_hours", "max_changes = 0", "repairs"] {
+        assert!(stderr.contains(want), "{want} not in {stderr}");
+    }
+
+    std::fs::write(
+        &path,
+        format!(
+            "{head}[[job]]\nname = \"v\"\nkind = \"verify\"\nschedule = \"0 3 * * *\"\n[[job]]\nname = \"p\"\nkind = \"push_prices\"\nschedule = \"0 3 * * *\"\nmarkup_percent = 10\n"
+        ),
+    )
+    .unwrap();
+    let config = config::load(&path).unwrap();
+    let promua_sync::config::JobKind::Verify(o) = &config.jobs[0].kind else {
+        panic!("{:?}", config.jobs[0].kind)
+    };
+    assert!(!o.repair);
+    assert_eq!(o.full_walk_hours, 24);
+    assert_eq!(
+        o.price_rules.as_ref().unwrap().markup_percent,
+        rust_decimal::Decimal::from(10)
+    );
 }
