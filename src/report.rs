@@ -61,6 +61,47 @@ pub struct ItemWarning {
     pub message: String,
 }
 
+/// Why a product's value on Prom.ua is not what the back office would push (a `verify`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftCause {
+    /// Prom.ua confirmed our value and now shows another (a cabinet edit, a feed import).
+    ChangedOnProm,
+    /// Prom.ua never confirmed a value for it (no snapshot, or a push not confirmed).
+    NeverConfirmed,
+    /// The linked Prom product no longer exists (`products/{id}` answered 404).
+    Gone,
+}
+
+impl fmt::Display for DriftCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DriftCause::ChangedOnProm => "changed_on_prom",
+            DriftCause::NeverConfirmed => "never_confirmed",
+            DriftCause::Gone => "gone",
+        })
+    }
+}
+
+/// One drifted field of one linked product, as a `verify` found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftItem {
+    pub sku: String,
+    pub prom_id: i64,
+    /// `quantity_in_stock`, `presence`, `price`, or `product` (gone).
+    pub field: String,
+    /// What the back office would push now (null: nothing, e.g. for a gone product).
+    pub local: serde_json::Value,
+    /// What Prom.ua shows (null: nothing, or no value).
+    pub prom: serde_json::Value,
+    /// What Prom.ua last confirmed (null: never, or not for this Prom id).
+    pub snapshot: serde_json::Value,
+    pub cause: DriftCause,
+    /// A real run with `repair = true` sent the local value and Prom.ua confirmed it.
+    #[serde(default)]
+    pub repaired: bool,
+}
+
 /// The record of one job run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -89,6 +130,9 @@ pub struct RunRecord {
     /// Items worth a warning that are not failures (status conflicts, unknown statuses).
     #[serde(default)]
     pub warnings: Vec<ItemWarning>,
+    /// What a `verify` found drifted on Prom.ua, per product and field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<DriftItem>,
 }
 
 impl RunRecord {
@@ -155,6 +199,27 @@ impl fmt::Display for RunRecord {
                 f,
                 "warning:    … and {} more (see `--json`)",
                 self.warnings.len() - SHOWN
+            )?;
+        }
+        for d in self.drift.iter().take(SHOWN) {
+            writeln!(
+                f,
+                "  drift {} (Prom id {}) {}: local {}, Prom {}, confirmed {} [{}]{}",
+                d.sku,
+                d.prom_id,
+                d.field,
+                d.local,
+                d.prom,
+                d.snapshot,
+                d.cause,
+                if d.repaired { ", repaired" } else { "" }
+            )?;
+        }
+        if self.drift.len() > SHOWN {
+            writeln!(
+                f,
+                "  … and {} more drifted (see `--json`)",
+                self.drift.len() - SHOWN
             )?;
         }
         for fail in self.failed.iter().take(SHOWN) {

@@ -16,6 +16,7 @@ pub(super) async fn job_run(
     dry_run: bool,
     json: bool,
     since: Option<chrono::DateTime<chrono::Utc>>,
+    full: bool,
 ) -> u8 {
     warn_all(config);
     let Some(job) = config.jobs.iter().find(|j| j.name == name) else {
@@ -34,6 +35,15 @@ pub(super) async fn job_run(
             EXIT_USAGE,
             &format!(
                 "--since applies to pull_orders jobs; `{name}` is a {} job",
+                job.kind.name()
+            ),
+        );
+    }
+    if full && !matches!(job.kind, crate::config::JobKind::Verify(_)) {
+        return fail(
+            EXIT_USAGE,
+            &format!(
+                "--full applies to verify jobs; `{name}` is a {} job",
                 job.kind.name()
             ),
         );
@@ -66,7 +76,7 @@ pub(super) async fn job_run(
     let mut ctx = JobContext::new(store.clone(), prom, config.sync.clone(), cancel);
     ctx.interactive = !json && std::io::stderr().is_terminal();
     ctx.stock_route = config.prom.stock_route;
-    let options = RunOptions { since };
+    let options = RunOptions { since, full };
     let mode = crate::jobs::Mode::from_dry_run(dry_run);
     let run = match run_job_with(job, &ctx, mode, &options).await {
         Ok(r) => r,

@@ -132,6 +132,9 @@ pub enum JobCommand {
         /// its window. The cursor never moves back.
         #[arg(long, value_name = "DATE", value_parser = parse_since)]
         since: Option<chrono::DateTime<chrono::Utc>>,
+        /// `verify` only: walk Prom.ua's whole catalogue, however recent the last full walk.
+        #[arg(long)]
+        full: bool,
     },
 }
 
@@ -209,8 +212,9 @@ async fn dispatch(cli: Cli) -> u8 {
                     dry_run,
                     json,
                     since,
+                    full,
                 },
-        } => job::job_run(&config, &name, dry_run, json, since).await,
+        } => job::job_run(&config, &name, dry_run, json, since, full).await,
         Command::Status { json } => status::status(&config, json).await,
         Command::Products { command } => products::products(&config, command).await,
         Command::Stock { command } => stock::stock(&config, command).await,

@@ -40,7 +40,7 @@ pub const MAX_CHANGES_LIMIT: usize = 1_000_000_000;
 
 /// Every whole-number key and its allowed range: the one place that says them, for the
 /// range checks and for the messages about a value of the wrong type or size.
-const WHOLE_NUMBERS: [(&str, i128, i128, &str); 14] = [
+const WHOLE_NUMBERS: [(&str, i128, i128, &str); 15] = [
     ("prom.connect_timeout_secs", 1, 3600, " seconds"),
     ("prom.request_timeout_secs", 1, 3600, " seconds"),
     ("prom.requests_per_second", 1, 1000, ""),
@@ -61,6 +61,7 @@ const WHOLE_NUMBERS: [(&str, i128, i128, &str); 14] = [
     ("job.initial_days", 1, 365, " days"),
     // Each product read back is one request; 0 turns the read-back off.
     ("job.verify_sample", 0, MAX_VERIFY_SAMPLE as i128, ""),
+    ("job.full_walk_hours", 0, 8760, " hours (a year)"),
 ];
 
 fn whole_range(path: &[Seg]) -> Option<Range> {

@@ -11,7 +11,7 @@ use super::diagnostic::{self, Origin};
 use super::key_path::Seg;
 use super::kinds::{
     ImportProductsOptions, PullOrdersOptions, PushPricesOptions, PushStatusesOptions,
-    PushStockOptions, StatusTarget,
+    PushStockOptions, StatusTarget, VerifyOptions,
 };
 use super::messages;
 use super::{ImportMode, JobConfig, JobKind, Schedule, SyncConfig};
@@ -21,12 +21,13 @@ pub const NEVER_FIRES_YEARS: u32 = 5;
 
 /// Job kinds named by the design but not built in this version.
 const FUTURE_KINDS: [&str; 0] = [];
-const KINDS: [&str; 5] = [
+const KINDS: [&str; 6] = [
     "push_stock",
     "push_prices",
     "push_statuses",
     "pull_orders",
     "import_products",
+    "verify",
 ];
 
 /// The keys every job has; the rest of its table are the options of its kind.
@@ -74,6 +75,7 @@ impl Compiler<'_, '_> {
         if let Some(s) = sync {
             self.warn_shared_stock(&jobs, s);
         }
+        super::model::owners_for_verify(&mut jobs);
         ok.then_some(jobs)
     }
 
@@ -268,6 +270,7 @@ impl Compiler<'_, '_> {
             "push_statuses" => self.push_statuses(base, options),
             "import_products" => self.import_products(base, options),
             "pull_orders" => self.pull_orders(base, options),
+            "verify" => self.verify(base, options),
             other if FUTURE_KINDS.contains(&other) => {
                 self.error(
                     &field(base, "kind"),
@@ -434,6 +437,23 @@ impl Compiler<'_, '_> {
             & self.check_whole(&field(base, "initial_days"), o.initial_days)
             & self.check_max_changes(&field(base, "max_changes"), o.max_changes);
         ok.then_some(JobKind::PullOrders(o))
+    }
+
+    fn verify(&mut self, base: &[Seg], options: &Value) -> Option<JobKind> {
+        let o: VerifyOptions = self.table(base, Some(options), &JOB_KEYS)?;
+        let ok = self.check_whole(&field(base, "batch_size"), o.batch_size as u64)
+            & self.check_max_changes(&field(base, "max_changes"), o.max_changes)
+            & self.check_whole(&field(base, "full_walk_hours"), o.full_walk_hours)
+            & self.check_whole(&field(base, "overlap_minutes"), o.overlap_minutes)
+            & self.check_percent(
+                &field(base, "max_zero_share_percent"),
+                o.max_zero_share_percent,
+            )
+            & self.check_percent(
+                &field(base, "max_price_change_percent"),
+                o.max_price_change_percent,
+            );
+        ok.then_some(JobKind::Verify(o))
     }
 
     fn check_percent(&mut self, at: &[Seg], p: Option<Decimal>) -> bool {

@@ -229,6 +229,89 @@ impl Default for PullOrdersOptions {
     }
 }
 
+/// A `verify` job: reads what Prom.ua shows of the linked products and compares it with
+/// what the back office would push now and with what Prom last confirmed
+/// (`jobs/verify/`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct VerifyOptions {
+    /// Send the back office's values for what drifted (through the push engine and the
+    /// guards below). Off by default: a verify only reports.
+    pub repair: bool,
+    /// Items per `products/edit` call of a repair (1..=100).
+    pub batch_size: usize,
+    /// Guard: the most products one repair may change.
+    pub max_changes: Option<usize>,
+    /// Guard, as push_stock's: the largest share of the linked catalogue (percent) one
+    /// repair may set to 0.
+    pub max_zero_share_percent: Option<Decimal>,
+    /// Guard, as push_prices': the largest move of one price against what Prom.ua shows.
+    pub max_price_change_percent: Option<Decimal>,
+    /// A run walks Prom's whole catalogue when the last full walk is older than this
+    /// (0: every run); else it reads only the products changed since the last verify.
+    pub full_walk_hours: u32,
+    /// An incremental read starts this long before the last verify started (clocks and
+    /// Prom's own bookkeeping are not exact).
+    pub overlap_minutes: u32,
+    /// Filled by the config compiler from the `push_stock` job: whether stock never
+    /// recorded counts as 0.
+    #[serde(skip)]
+    pub unrecorded_as_zero: bool,
+    /// Filled by the config compiler from the `push_prices` job (its rules); `None`
+    /// without one: prices have no owner to compare with.
+    #[serde(skip)]
+    pub price_rules: Option<PriceRules>,
+}
+
+/// The default age of a verify's last full walk before the next run walks again (hours).
+pub const DEFAULT_FULL_WALK_HOURS: u32 = 24;
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            repair: false,
+            batch_size: MAX_BATCH,
+            max_changes: None,
+            max_zero_share_percent: Some(Decimal::from(DEFAULT_MAX_ZERO_SHARE_PERCENT)),
+            max_price_change_percent: Some(Decimal::from(DEFAULT_MAX_PRICE_CHANGE_PERCENT)),
+            full_walk_hours: DEFAULT_FULL_WALK_HOURS,
+            overlap_minutes: 10,
+            unrecorded_as_zero: false,
+            price_rules: None,
+        }
+    }
+}
+
+impl VerifyOptions {
+    /// The push_stock guards a repair of stock honours.
+    pub fn stock_guards(&self) -> PushStockOptions {
+        PushStockOptions {
+            batch_size: self.batch_size,
+            max_changes: self.max_changes,
+            max_zero_share_percent: self.max_zero_share_percent,
+            push_unrecorded_as_zero: self.unrecorded_as_zero,
+            // A repair reads back as a push does: that is how a route Prom ignores is found.
+            verify_sample: DEFAULT_VERIFY_SAMPLE,
+        }
+    }
+
+    /// The push_prices rules and guards a repair of prices honours.
+    pub fn price_options(&self) -> PushPricesOptions {
+        let rules = self.price_rules.clone().unwrap_or_default();
+        PushPricesOptions {
+            batch_size: self.batch_size,
+            markup_percent: rules.markup_percent,
+            markup_fixed: rules.markup_fixed,
+            round_step: rules.round_step,
+            ending: rules.ending,
+            min_price: rules.min_price,
+            max_changes: self.max_changes,
+            max_price_change_percent: self.max_price_change_percent,
+            verify_sample: DEFAULT_VERIFY_SAMPLE,
+        }
+    }
+}
+
 /// What `import_products` does with the Prom.ua catalogue (products match by identical SKU).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]

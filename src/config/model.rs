@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::kinds::{
     ImportProductsOptions, PullOrdersOptions, PushPricesOptions, PushStatusesOptions,
-    PushStockOptions,
+    PushStockOptions, VerifyOptions,
 };
 use super::{PromConfig, Schedule};
 
@@ -126,6 +126,7 @@ pub enum JobKind {
     PushStatuses(PushStatusesOptions),
     PullOrders(PullOrdersOptions),
     ImportProducts(ImportProductsOptions),
+    Verify(VerifyOptions),
 }
 
 impl JobKind {
@@ -136,6 +137,27 @@ impl JobKind {
             JobKind::PushStatuses(_) => "push_statuses",
             JobKind::PullOrders(_) => "pull_orders",
             JobKind::ImportProducts(_) => "import_products",
+            JobKind::Verify(_) => "verify",
+        }
+    }
+}
+
+/// A verify compares with what the push jobs would send: it takes the first push_stock
+/// job's rule for unrecorded stock and the first push_prices job's price rules (without
+/// one, nobody owns prices on Prom.ua and they are not compared).
+pub(super) fn owners_for_verify(jobs: &mut [JobConfig]) {
+    let unrecorded = jobs.iter().find_map(|j| match &j.kind {
+        JobKind::PushStock(o) => Some(o.push_unrecorded_as_zero),
+        _ => None,
+    });
+    let rules = jobs.iter().find_map(|j| match &j.kind {
+        JobKind::PushPrices(o) => Some(o.rules()),
+        _ => None,
+    });
+    for job in jobs {
+        if let JobKind::Verify(o) = &mut job.kind {
+            o.unrecorded_as_zero = unrecorded.unwrap_or(false);
+            o.price_rules = rules.clone();
         }
     }
 }

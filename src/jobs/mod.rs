@@ -15,6 +15,7 @@ pub mod push_stock;
 pub mod readback;
 pub mod runner;
 pub mod stock_route;
+pub mod verify;
 
 use std::fmt;
 
@@ -47,6 +48,7 @@ pub enum Plan {
     PushStatuses(push_statuses::StatusPlan),
     PullOrders(pull_orders::OrdersPlan),
     ImportProducts(import_products::ImportPlan),
+    Verify(verify::VerifyPlan),
 }
 
 impl fmt::Display for Plan {
@@ -57,6 +59,7 @@ impl fmt::Display for Plan {
             Plan::PushStatuses(p) => p.fmt(f),
             Plan::PullOrders(p) => p.fmt(f),
             Plan::ImportProducts(p) => p.fmt(f),
+            Plan::Verify(p) => p.fmt(f),
         }
     }
 }
@@ -96,6 +99,8 @@ pub async fn run_job(job: &JobConfig, ctx: &JobContext, mode: Mode) -> Result<Jo
 pub struct RunOptions {
     /// `pull_orders`: read orders changed since then (a one-off import of older orders).
     pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// `verify`: walk Prom.ua's whole catalogue whatever the last full walk's age.
+    pub full: bool,
 }
 
 /// [`run_job`] with one-off options.
@@ -121,6 +126,13 @@ pub async fn run_job_with(
         }
         JobKind::ImportProducts(o) => {
             runner::run(&import_products::ImportProducts(o), name, ctx, mode).await?
+        }
+        JobKind::Verify(o) => {
+            let job = verify::Verify {
+                options: o,
+                full: options.full,
+            };
+            runner::run(&job, name, ctx, mode).await?
         }
     };
     if mode == Mode::Apply {

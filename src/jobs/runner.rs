@@ -162,6 +162,7 @@ pub(crate) fn started_record(
         error: None,
         notes: Vec::new(),
         warnings: Vec::new(),
+        drift: Vec::new(),
     }
 }
 

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use serde::Serialize;
 
-use super::push_stock::StockPlan;
+use super::push_stock::{StockChange, StockPlan};
 use super::readback::Evidence;
 use super::{JobContext, JobError};
 use crate::domain::StockRoute;
@@ -61,7 +61,12 @@ pub fn by_external_id(config: StockRoute, learnt: bool) -> bool {
 
 /// Pure: addresses every change by its product's external id, or presence only.
 pub fn assign(plan: &mut StockPlan, external: &HashMap<i64, String>) {
-    for c in &mut plan.changes {
+    assign_changes(&mut plan.changes, external);
+    plan.by_external_id = true;
+}
+
+fn assign_changes(changes: &mut [StockChange], external: &HashMap<i64, String>) {
+    for c in changes {
         c.route = match external.get(&c.prom_id) {
             Some(x) => Route::ExternalId {
                 external_id: x.clone(),
@@ -69,21 +74,32 @@ pub fn assign(plan: &mut StockPlan, external: &HashMap<i64, String>) {
             None => Route::PresenceOnly,
         };
     }
-    plan.by_external_id = true;
 }
 
 /// Routes a plan's changes: reads the learnt route and the external ids it needs.
 pub async fn route(ctx: &JobContext, plan: &mut StockPlan) -> Result<(), JobError> {
+    if route_changes(ctx, &mut plan.changes).await? {
+        plan.by_external_id = true;
+    }
+    Ok(())
+}
+
+/// Routes stock changes planned outside a push (a `verify` repair) the same way.
+/// Returns whether they go by external id.
+pub async fn route_changes(
+    ctx: &JobContext,
+    changes: &mut [StockChange],
+) -> Result<bool, JobError> {
     let config = ctx.stock_route;
     let learnt =
         config == StockRoute::Auto && ctx.blocking(|s| s.stock_route_mark()).await?.is_some();
     if !by_external_id(config, learnt) {
-        return Ok(());
+        return Ok(false);
     }
-    let ids: Vec<i64> = plan.changes.iter().map(|c| c.prom_id).collect();
+    let ids: Vec<i64> = changes.iter().map(|c| c.prom_id).collect();
     let external = ctx.blocking(move |s| s.external_ids_of(ids)).await?;
-    assign(plan, &external);
-    Ok(())
+    assign_changes(changes, &external);
+    Ok(true)
 }
 
 /// A read-back showed `products/edit` confirming `quantity_in_stock` and ignoring it.

@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use chrono::{DateTime, Utc};
+
 use super::PromClient;
 use super::client::PAGE_LIMIT;
 use super::dto::{EditResult, Product, ProductEnvelope, ProductPatch, ProductsPage, ReplyId};
@@ -18,7 +20,26 @@ impl PromClient {
         last_id: Option<i64>,
         limit: u32,
     ) -> Result<ProductsPage, PromError> {
+        self.list_page(group_id, last_id, limit, None).await
+    }
+
+    /// A page of `products/list`, optionally only products modified since a moment.
+    async fn list_page(
+        &self,
+        group_id: Option<i64>,
+        last_id: Option<i64>,
+        limit: u32,
+        modified_from: Option<DateTime<Utc>>,
+    ) -> Result<ProductsPage, PromError> {
         let mut query = vec![("limit", limit.clamp(1, PAGE_LIMIT).to_string())];
+        if let Some(t) = modified_from {
+            // Exactly 19 characters, UTC: Prom's sister platform matched nothing with `Z`
+            // or milliseconds (prom-api.md section 2).
+            query.push((
+                "last_modified_from",
+                t.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            ));
+        }
         if let Some(id) = last_id {
             query.push(("last_id", id.to_string()));
         }
@@ -37,6 +58,7 @@ impl PromClient {
     async fn walk_listing(
         &self,
         group_id: Option<i64>,
+        modified_from: Option<DateTime<Utc>>,
         seen: &mut HashSet<i64>,
         out: &mut Vec<Product>,
         progress: &mut (dyn FnMut(usize) + Send),
@@ -47,7 +69,9 @@ impl PromClient {
         // other walks have already collected.
         let mut walked = HashSet::new();
         loop {
-            let page = self.products_page(group_id, cursor, PAGE_LIMIT).await?;
+            let page = self
+                .list_page(group_id, cursor, PAGE_LIMIT, modified_from)
+                .await?;
             super::orders::check_descending(
                 "/products/list",
                 page.products.iter().map(|p| p.id),
@@ -77,7 +101,8 @@ impl PromClient {
     }
 
     /// The whole catalogue, each product once. Without `group_id` Prom.ua may list only
-    /// the root group's products, so every group (and the root) is walked as well.
+    /// the root group's products, so every group is walked as well (the root once: the
+    /// default listing is its listing).
     pub async fn all_products(&self) -> Result<Vec<Product>, PromError> {
         self.all_products_with_progress(&mut |_| {}).await
     }
@@ -90,14 +115,33 @@ impl PromClient {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         let root = self
-            .walk_listing(None, &mut seen, &mut out, progress)
+            .walk_listing(None, None, &mut seen, &mut out, progress)
             .await?;
         let mut groups: BTreeSet<i64> = self.all_groups().await?.iter().map(|g| g.id).collect();
-        groups.extend(root);
+        // The default listing is the listing of the group it answered with (the root):
+        // walking that group again by id would read the same pages twice.
+        if let Some(root) = root {
+            groups.remove(&root);
+        }
         for g in groups {
-            self.walk_listing(Some(g), &mut seen, &mut out, progress)
+            self.walk_listing(Some(g), None, &mut seen, &mut out, progress)
                 .await?;
         }
+        Ok(out)
+    }
+
+    /// The products of the default listing modified since `since` (`last_modified_from`,
+    /// second precision, rounded down), each once. One request when nothing changed. Where
+    /// Prom.ua ignores the filter this is the whole default listing: more to read, nothing
+    /// missed. The default listing may hold only the root group's products (prom-api.md
+    /// section 3.1): a change elsewhere waits for a full walk ([`PromClient::all_products`]).
+    pub async fn products_modified_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Product>, PromError> {
+        let (mut seen, mut out) = (HashSet::new(), Vec::new());
+        self.walk_listing(None, Some(since), &mut seen, &mut out, &mut |_| {})
+            .await?;
         Ok(out)
     }
 

@@ -91,6 +91,10 @@ pub(crate) struct State {
     /// [`Sandbox::set_raw_fields`]).
     pub raw_fields: BTreeMap<i64, serde_json::Map<String, serde_json::Value>>,
     pub quirks: Quirks,
+    /// Product id → when it was last changed (by the control API or an edit), for
+    /// `last_modified_from`. A product loaded with a catalogue and never changed since has
+    /// none: it is older than any filter.
+    pub modified: BTreeMap<i64, chrono::DateTime<chrono::Utc>>,
 }
 
 /// A sandbox, running or not. Cheap to clone; clones share the state.
@@ -114,6 +118,7 @@ impl Sandbox {
             rng: StdRng::seed_from_u64(options.faults.seed),
             raw_fields: BTreeMap::new(),
             quirks: Quirks::default(),
+            modified: BTreeMap::new(),
         };
         Self {
             state: Arc::new(Mutex::new(state)),
@@ -174,16 +179,22 @@ impl Sandbox {
             .extend(catalogue.orders.into_iter().map(|o| (o.id, o)));
     }
 
+    /// Adds or replaces products, as the seller does in the cabinet: each is modified now.
     pub fn upsert_products(&self, products: impl IntoIterator<Item = SandboxProduct>) {
-        self.lock()
-            .products
-            .extend(products.into_iter().map(|p| (p.id, p)));
+        let mut st = self.lock();
+        let now = chrono::Utc::now();
+        for p in products {
+            st.modified.insert(p.id, now);
+            st.products.insert(p.id, p);
+        }
     }
 
     /// The seller deletes a product in the cabinet: it leaves every listing, `products/{id}`
     /// answers Prom's HTML 404, and edits of it fail with "Продукт не найден". Returns it.
     pub fn delete_product(&self, id: i64) -> Option<SandboxProduct> {
-        self.lock().products.remove(&id)
+        let mut st = self.lock();
+        st.modified.remove(&id);
+        st.products.remove(&id)
     }
 
     pub fn product(&self, id: i64) -> Option<SandboxProduct> {
@@ -227,7 +238,9 @@ impl Sandbox {
     /// type (a price of `1e30`, a quantity of `2.7`): a catalogue with values Prom.ua
     /// should not send. An edit of one of these fields ends its raw value.
     pub fn set_raw_fields(&self, id: i64, fields: serde_json::Map<String, serde_json::Value>) {
-        self.lock().raw_fields.entry(id).or_default().extend(fields);
+        let mut st = self.lock();
+        st.modified.insert(id, chrono::Utc::now());
+        st.raw_fields.entry(id).or_default().extend(fields);
     }
 
     /// Makes the sandbox refuse edits of `prom_id` with `message` (per item, HTTP 200).

@@ -31,6 +31,7 @@ mod snapshots;
 mod staging;
 mod stock_route;
 mod trees;
+mod verify_marks;
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,7 @@ pub use shortfalls::{ShortStock, describe as describe_shortfall, is_short};
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 pub use staging::StagedProduct;
 pub use stock_route::StockRouteMark;
+pub use verify_marks::VerifyMarks;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 

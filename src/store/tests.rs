@@ -104,6 +104,7 @@ fn runs_come_back_newest_first() {
             error: None,
             notes: vec![],
             warnings: vec![],
+            drift: vec![],
         };
         s.record_run(&r).unwrap();
         r.job = "stock2".into();

@@ -31,4 +31,5 @@ mod small_promises;
 mod status;
 mod suggestions;
 mod systemd;
+mod verify;
 mod views;

@@ -519,7 +519,10 @@ impl World {
     pub async fn pull_since(&mut self, since: chrono::DateTime<Utc>) -> RunRecord {
         let job = self.config.jobs.iter().find(|j| j.name == PULL).unwrap();
         let ctx = context(&self.config, self.store());
-        let options = RunOptions { since: Some(since) };
+        let options = RunOptions {
+            since: Some(since),
+            ..Default::default()
+        };
         let run = run_job_with(job, &ctx, Mode::Apply, &options)
             .await
             .unwrap_or_else(|e| panic!("job {PULL} --since: {e}"));

@@ -24,6 +24,8 @@ pub struct GoneCheck {
     pub gone: Vec<i64>,
     /// Answered: there, not listed.
     pub unlisted: usize,
+    /// What those answers showed (a `verify` compares them).
+    pub found: Vec<crate::prom::dto::Product>,
     /// The request failed (not a 404): unknown, not gone. The first error.
     pub failed: usize,
     pub first_error: Option<String>,
@@ -61,7 +63,10 @@ pub async fn check(client: &PromClient, mut ids: Vec<i64>) -> GoneCheck {
     .buffer_unordered(client.max_concurrency());
     while let Some((id, answer)) = answers.next().await {
         match answer {
-            Ok(_) => out.unlisted += 1,
+            Ok(p) => {
+                out.unlisted += 1;
+                out.found.push(p);
+            }
             Err(PromError::NotFound { .. }) => out.gone.push(id),
             Err(e) => {
                 out.failed += 1;

@@ -10,7 +10,7 @@
 //! those Prom.ua answers 404 for are flagged gone, and their staged rows dropped.
 
 mod balances;
-mod gone;
+pub(crate) mod gone;
 mod identity;
 mod plan;
 mod readable;
