@@ -440,3 +440,62 @@ verify_sample = -1
     }
     assert_eq!(err.matches("must be between 0 and 100").count(), 2, "{err}");
 }
+
+/// A verify repair sends stock by the same call as the pushes: by external id once that is
+/// the route.
+#[tokio::test]
+async fn a_verify_repair_sends_stock_by_the_route() {
+    let env = shop().await;
+    let path = env.write_config(
+        "0 0 1 1 *",
+        "\n[[job]]\nname = \"verify\"\nkind = \"verify\"\nschedule = \"0 0 1 1 *\"\nrepair = true\n",
+    );
+    patch_file(
+        &path,
+        "retry_base_delay_ms = 10\n",
+        "retry_base_delay_ms = 10\nstock_route = \"edit_by_external_id\"\n",
+    );
+    let config = promua_sync::config::load(&path).unwrap();
+    let store = Store::open(&config.store.path).unwrap();
+    let ids: Vec<(i64, Option<&str>)> = vec![(env.catalogue[1].id, Some("EXT-1"))];
+    store.record_external_ids(&ids).unwrap();
+    let ctx = context(&config, &store);
+    let stock_job = config.jobs.iter().find(|j| j.name == "stock").unwrap();
+    run_job(stock_job, &ctx, Mode::Apply).await.unwrap();
+    assert_eq!(
+        env.sandbox
+            .product(env.catalogue[1].id)
+            .unwrap()
+            .quantity_in_stock,
+        Some(stock(1))
+    );
+    // A cabinet edit of the product with an external id.
+    let mut edited = env.sandbox.product(env.catalogue[1].id).unwrap();
+    edited.quantity_in_stock = Some(3);
+    env.sandbox.upsert_products(vec![edited]);
+    env.sandbox.clear_requests();
+    let verify = config.jobs.iter().find(|j| j.name == "verify").unwrap();
+    let run = run_job(verify, &ctx, Mode::Apply).await.unwrap();
+    let drift = serde_json::to_value(&run.record).unwrap()["drift"].clone();
+    assert!(
+        drift
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["prom_id"] == env.catalogue[1].id && d["cause"] == "changed_on_prom"),
+        "{drift}"
+    );
+    let sent = items(&posts(&env, "/products/edit_by_external_id"));
+    assert!(sent.contains_key("EXT-1"), "{sent:?}");
+    assert!(
+        !items(&posts(&env, "/products/edit")).contains_key(&env.catalogue[1].id.to_string()),
+        "not by Prom id"
+    );
+    assert_eq!(
+        env.sandbox
+            .product(env.catalogue[1].id)
+            .unwrap()
+            .quantity_in_stock,
+        Some(stock(1))
+    );
+}
