@@ -377,9 +377,19 @@ impl ReadBack for StockChange {
     }
 
     /// `products/edit` took the presence and not the quantity: it ignores the field.
+    /// The quantity shown must be the one Prom had before (when known): a write that
+    /// did not take, not a sale or a clamp after it.
     fn call_ignores_field(&self, mismatches: &[Mismatch]) -> bool {
+        let unchanged = |m: &Mismatch| {
+            self.unconfirmed
+                || self
+                    .before_quantity
+                    .is_none_or(|b| m.shown.parse::<i64>().ok() == Some(b))
+        };
         self.route == Route::Edit
-            && mismatches.iter().any(|m| m.field == "quantity_in_stock")
+            && mismatches
+                .iter()
+                .any(|m| m.field == "quantity_in_stock" && unchanged(m))
             && mismatches.iter().all(|m| m.field != "presence")
     }
 }

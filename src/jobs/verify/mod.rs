@@ -193,13 +193,12 @@ impl Job for Verify<'_> {
             if full {
                 s.record_walk(&listed)?;
             }
-            s.mark_gone(&gone, Utc::now())?;
-            s.set_verify_marks(&job, started, full)
+            s.mark_gone(&gone, Utc::now())
         })
         .await?;
         ctx.store.flush().await?;
         if !self.options.repair || (work.stock.is_empty() && work.prices.is_empty()) {
-            return Ok(());
+            return mark_read(ctx, r, job, started, full).await;
         }
         let client = env.client()?;
         let batch = self.options.batch_size;
@@ -240,8 +239,29 @@ impl Job for Verify<'_> {
             .filter(|i| !i.repaired)
             .map(|i| report::failure(i, reasons.get(&i.prom_id).map(String::as_str)))
             .collect();
-        Ok(())
+        mark_read(ctx, r, job, started, full).await
     }
+}
+
+/// Moves the job's read marks to this run, unless drift is left that a later incremental
+/// read would not show again (it shows only what changed since): then the next run reads
+/// from the same start. A product gone from Prom.ua is reported from the store's marks,
+/// whatever the walk.
+async fn mark_read(
+    ctx: &super::JobContext,
+    r: &RunRecord,
+    job: String,
+    started: chrono::DateTime<Utc>,
+    full: bool,
+) -> Result<(), JobError> {
+    let left = r.drift.iter().any(|i| !i.repaired && i.field != "product");
+    if left {
+        return Ok(());
+    }
+    ctx.blocking(move |s| s.set_verify_marks(&job, started, full))
+        .await?;
+    ctx.store.flush().await?;
+    Ok(())
 }
 
 /// The Prom ids of the edits Prom.ua confirmed.
