@@ -119,8 +119,14 @@ impl PromClient {
             .await?;
         let mut groups: BTreeSet<i64> = self.all_groups().await?.iter().map(|g| g.id).collect();
         // The default listing is the listing of the group it answered with (the root):
-        // walking that group again by id would read the same pages twice.
-        if let Some(root) = root {
+        // walking that group again by id would read the same pages twice. Only when every
+        // product it showed sits in that group, though: a default listing of more than
+        // the root (perhaps capped) says nothing of the root's own listing.
+        let only_root = root.is_some_and(|root| {
+            out.iter()
+                .all(|p| p.group.as_ref().and_then(|g| g.id) == Some(root))
+        });
+        if let (true, Some(root)) = (only_root, root) {
             groups.remove(&root);
         }
         for g in groups {
