@@ -66,6 +66,17 @@ pub fn assign(plan: &mut StockPlan, external: &HashMap<i64, String>) {
 }
 
 fn assign_changes(changes: &mut [StockChange], external: &HashMap<i64, String>) {
+    // An external id two products share would confirm both from one answer: neither is
+    // sent by it (each then fails as having none, until the shop tells them apart).
+    let mut holders: HashMap<&str, usize> = HashMap::new();
+    for x in external.values() {
+        *holders.entry(x.as_str()).or_default() += 1;
+    }
+    let external: HashMap<i64, String> = external
+        .iter()
+        .filter(|(_, x)| holders[x.as_str()] == 1)
+        .map(|(id, x)| (*id, x.clone()))
+        .collect();
     for c in changes {
         c.route = match external.get(&c.prom_id) {
             Some(x) => Route::ExternalId {
@@ -166,6 +177,25 @@ mod tests {
             unconfirmed: false,
             route: Route::Edit,
         }
+    }
+
+    #[test]
+    fn an_external_id_two_products_share_addresses_neither() {
+        let mut changes = vec![change(1), change(2), change(3)];
+        let external = HashMap::from([
+            (1, "DUP".to_string()),
+            (2, "DUP".to_string()),
+            (3, "OWN".to_string()),
+        ]);
+        assign_changes(&mut changes, &external);
+        assert_eq!(changes[0].route, Route::PresenceOnly);
+        assert_eq!(changes[1].route, Route::PresenceOnly);
+        assert_eq!(
+            changes[2].route,
+            Route::ExternalId {
+                external_id: "OWN".into()
+            }
+        );
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub struct VerifyWork {
     listed: Option<Vec<i64>>,
     /// Linked ids Prom answered 404 for this run.
     gone: Vec<i64>,
+    /// The external ids the read showed, kept for the stock route (a stale one would
+    /// address another product).
+    external: Vec<(i64, Option<String>)>,
     /// Held from planning to the end of the repair (the runner holds the stock lock):
     /// no push changes a snapshot between the comparison and the repair.
     _price_lock: Option<OwnedMutexGuard<()>>,
@@ -170,6 +173,7 @@ impl Job for Verify<'_> {
             prices: drift.prices,
             started,
             listed: (walk == Walk::Full).then_some(read.listed),
+            external: read.external,
             gone: read.gone,
             _price_lock: price_lock,
         }))
@@ -188,11 +192,15 @@ impl Job for Verify<'_> {
         let ctx = env.ctx;
         let (job, started, full) = (r.job.clone(), work.started, work.listed.is_some());
         let (listed, gone) = (work.listed.clone().unwrap_or_default(), work.gone.clone());
+        let external = std::mem::take(&mut work.external);
         ctx.blocking(move |s| {
             // Ids listed again are no longer gone; links to the newly gone stay, flagged.
             if full {
                 s.record_walk(&listed)?;
             }
+            let shown: Vec<(i64, Option<&str>)> =
+                external.iter().map(|(id, x)| (*id, x.as_deref())).collect();
+            s.record_external_ids(&shown)?;
             s.mark_gone(&gone, Utc::now())
         })
         .await?;

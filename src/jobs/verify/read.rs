@@ -46,6 +46,8 @@ pub struct Read {
     pub listed: Vec<i64>,
     /// Linked ids Prom.ua answered 404 for.
     pub gone: Vec<i64>,
+    /// Each product read with its external id (what the stock route addresses it by).
+    pub external: Vec<(i64, Option<String>)>,
     pub notes: Vec<String>,
 }
 
@@ -82,7 +84,11 @@ pub async fn read(
             .extend(check.found.iter().map(|p| (p.id, Shown::from(p))));
         out.notes.extend(check.notes());
         out.gone = check.gone;
+        out.external
+            .extend(check.found.iter().map(|p| (p.id, p.external_id.clone())));
     }
+    out.external
+        .extend(products.iter().map(|p| (p.id, p.external_id.clone())));
     Ok(out)
 }
 
