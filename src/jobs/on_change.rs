@@ -100,8 +100,8 @@ async fn stock(
     let mut plan = push_stock::plan(&rows, ctx.sync.safety_buffer, opts.push_unrecorded_as_zero);
     // The guards judge against the whole linked catalogue, as the scheduled push does.
     plan.considered = considered;
-    plan.guarded = push_stock::guard(&plan, opts);
     super::stock_route::route(ctx, &mut plan).await?;
+    plan.guarded = push_stock::guard(&plan, opts);
     send(
         ctx,
         (push_stock::ON_CHANGE_JOB, push_stock::KIND, started),

@@ -75,12 +75,19 @@ pub struct StockPlan {
 
 /// The guards of a push_stock job against a plan: the reason it must not be applied.
 pub fn guard(plan: &StockPlan, opts: &PushStockOptions) -> Option<String> {
+    // A product the stock route can only send presence for is a failure of every run
+    // until it gets an external id: it does not count against max_changes, or one such
+    // product would hold back every real change.
+    let counted = plan
+        .changes
+        .iter()
+        .filter(|c| c.route != Route::PresenceOnly)
+        .count();
     if let Some(max) = opts.max_changes
-        && plan.changes.len() > max
+        && counted > max
     {
         return Some(format!(
-            "would change {} products, more than max_changes = {max}",
-            plan.changes.len()
+            "would change {counted} products, more than max_changes = {max}"
         ));
     }
     if let Some(max) = opts.max_zero_share_percent {
@@ -269,12 +276,12 @@ impl Job for PushStock<'_> {
             ctx.sync.safety_buffer,
             self.0.push_unrecorded_as_zero,
         );
+        stock_route::route(ctx, &mut plan).await?;
         plan.guarded = guard(&plan, self.0);
         r.considered = plan.considered;
         r.planned = plan.changes.len();
         r.notes.extend(plan.unrecorded_note(&ctx.sync.warehouses));
         r.notes.extend(super::gone_note(ctx).await?);
-        stock_route::route(ctx, &mut plan).await?;
         Ok(Some(plan))
     }
 

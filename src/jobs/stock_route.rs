@@ -138,7 +138,9 @@ pub(crate) async fn learn(
                 let message = format!(
                     "Prom.ua's products/edit confirmed quantity_in_stock and ignored it ({seen}): \
                      stock goes through products/edit_by_external_id from now on; every stock \
-                     snapshot is marked unconfirmed, so the next push sends all stock again that way"
+                     snapshot is marked unconfirmed, so the next push sends all stock again that way \
+                     (a push_stock max_changes below the number of linked products stops it: \
+                     raise it for that run); to go back, set [prom] stock_route = \"edit\""
                 );
                 tracing::warn!("{message}");
                 r.warnings.push(ItemWarning {
@@ -196,6 +198,24 @@ mod tests {
                 external_id: "OWN".into()
             }
         );
+    }
+
+    #[test]
+    fn presence_only_products_do_not_count_against_max_changes() {
+        let mut plan = StockPlan {
+            considered: 3,
+            changes: vec![change(1), change(2), change(3)],
+            unrecorded: 0,
+            guarded: None,
+            by_external_id: false,
+        };
+        let opts = crate::config::PushStockOptions {
+            max_changes: Some(1),
+            ..Default::default()
+        };
+        assert!(crate::jobs::push_stock::guard(&plan, &opts).is_some());
+        assign(&mut plan, &HashMap::from([(1, "A-1".to_string())]));
+        assert_eq!(crate::jobs::push_stock::guard(&plan, &opts), None);
     }
 
     #[test]
