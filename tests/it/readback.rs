@@ -499,3 +499,36 @@ async fn a_verify_repair_sends_stock_by_the_route() {
         Some(stock(1))
     );
 }
+
+/// A verify repair is read back as a push is: through a call that ignores quantities it
+/// is not taken as repaired, and the route is learnt from it.
+#[tokio::test]
+async fn a_verify_repair_is_read_back_and_teaches_the_route() {
+    let env = shop().await;
+    env.sandbox.set_quirks(Quirks {
+        edit_ignores_quantity: true,
+        ..Quirks::default()
+    });
+    let path = env.write_config(
+        "0 0 1 1 *",
+        "\n[[job]]\nname = \"verify\"\nkind = \"verify\"\nschedule = \"0 0 1 1 *\"\nrepair = true\n",
+    );
+    let config = promua_sync::config::load(&path).unwrap();
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    let verify = config.jobs.iter().find(|j| j.name == "verify").unwrap();
+    let run = run_job(verify, &ctx, Mode::Apply).await.unwrap().record;
+    assert_eq!(run.outcome, Outcome::Partial, "{run:?}");
+    let not_repaired = run
+        .drift
+        .iter()
+        .filter(|d| d.field == "quantity_in_stock" && !d.repaired)
+        .count();
+    assert!(not_repaired >= 2, "{:?}", run.drift);
+    assert!(
+        run.warnings.iter().any(|w| w.kind == "stock_route"),
+        "{:?}",
+        run.warnings
+    );
+    assert!(store.stock_route_mark().unwrap().is_some());
+}

@@ -213,11 +213,18 @@ impl Job for Verify<'_> {
         // The same call as the stock pushes: by external id once Prom.ua showed that
         // `products/edit` ignores quantities.
         super::stock_route::route_changes(ctx, &mut work.stock).await?;
+        // A repair is read back as a push is: a value Prom confirms and does not show is
+        // not taken as repaired (and is how a route Prom ignores is learnt).
+        let sample = self.options.stock_guards().verify_sample;
         let mut stock =
             edit_push::push(&work.stock, client, &ctx.store, batch, &ctx.cancel).await?;
+        super::readback::verify(&work.stock, &mut stock, sample, ctx, client, r).await?;
         // A fatal error or a stop request ends the repair: the prices wait for the next run.
         let mut prices = if stock.fatal.is_none() && stock.unsent == 0 {
-            edit_push::push(&work.prices, client, &ctx.store, batch, &ctx.cancel).await?
+            let mut p =
+                edit_push::push(&work.prices, client, &ctx.store, batch, &ctx.cancel).await?;
+            super::readback::verify(&work.prices, &mut p, sample, ctx, client, r).await?;
+            p
         } else {
             Pushed::default()
         };
