@@ -98,7 +98,7 @@ impl fmt::Display for Walk {
             Walk::Full => f.write_str("full walk of the catalogue"),
             Walk::Incremental(t) => write!(
                 f,
-                "products modified since {}",
+                "products of the default listing modified since {} (other groups and deletions wait for the next full walk)",
                 t.format("%Y-%m-%d %H:%M:%S UTC")
             ),
         }
