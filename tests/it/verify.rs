@@ -273,7 +273,7 @@ async fn an_incremental_verify_reads_only_what_changed() {
     let quiet = run(&config, &store, "check").await;
     assert_eq!(quiet.outcome, Outcome::Ok, "{quiet:#?}");
     assert!(
-        quiet.notes[0].starts_with("products modified since"),
+        quiet.notes[0].starts_with("products of the default listing modified since"),
         "{:?}",
         quiet.notes
     );
