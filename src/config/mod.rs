@@ -23,6 +23,7 @@ mod model;
 mod raw;
 mod schedule;
 mod sections;
+mod status_aliases;
 mod warehouses;
 
 pub use compiler::MAX_CHANGES_LIMIT;
