@@ -108,9 +108,10 @@ pub async fn apply<E: ReadBack>(
     let ctx = env.ctx;
     let client = env.client()?;
     let mut pushed = push(edits, client, &ctx.store, batch_size, &ctx.cancel).await?;
-    readback::verify(edits, &mut pushed, verify_sample, ctx, client, r).await?;
+    // What was sent is recorded even when the read-back then fails.
+    let checked = readback::verify(edits, &mut pushed, verify_sample, ctx, client, r).await;
     pushed.fill(r);
-    Ok(())
+    checked
 }
 
 /// Why a batch did not complete: the store could not record it, or sending failed.

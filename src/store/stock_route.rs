@@ -32,9 +32,9 @@ impl Store {
     }
 
     /// Keeps `mark` unless a route was learnt before; `true` when this call learnt it.
-    /// Every stock snapshot is marked unconfirmed first: what `products/edit` confirmed
-    /// may never have reached the shop, so the next push sends everything again by the
-    /// new route. (A crash between the two leaves the route unlearnt: the next read-back
+    /// Every stock snapshot is marked unconfirmed (and dirty) first: what `products/edit`
+    /// confirmed may never have reached the shop, so the next push, scheduled or on
+    /// change, sends everything again by the new route. (A crash between the two leaves the route unlearnt: the next read-back
     /// learns it again.)
     pub fn learn_stock_route(&self, mark: &StockRouteMark) -> Result<bool> {
         if self.stock_route_mark()?.is_some() {
@@ -46,6 +46,8 @@ impl Store {
             .map(|(id, _)| id)
             .collect();
         self.mark_stock_unconfirmed(&ids)?;
+        // The on-change push works from the dirty set: it resends them too.
+        self.mark_dirty_ids(&ids, super::DIRTY_STOCK)?;
         self.trees
             .meta
             .insert(STOCK_ROUTE_KEY, encode("meta", mark)?)?;

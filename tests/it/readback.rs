@@ -392,8 +392,19 @@ async fn the_on_change_push_reads_back_and_learns_the_route_too() {
     assert_eq!((r.confirmed, r.failed.len()), (5, 5));
     assert_eq!(reads(&env).len(), 5);
     assert!(store.stock_route_mark().unwrap().is_some());
-    // What the read-back failed stays dirty.
-    assert_eq!(store.dirty_count(), 5);
+    // Learning the route marks every product whose stock Prom confirmed dirty again
+    // (what `/edit` confirmed may never have reached the shop): the next on-change push
+    // resends all of them by the new route, not only the five the read-back failed.
+    assert_eq!(store.dirty_count(), 10);
+    env.sandbox.clear_requests();
+    let r = on_change::push_stock(&ctx).await.unwrap().unwrap();
+    // By external id where the store knows one (only read-backs taught it here: no
+    // catalogue walk ran), presence only for the rest: all ten again.
+    let by_external = items(&posts(&env, "/products/edit_by_external_id")).len();
+    let presence_only = items(&posts(&env, "/products/edit")).len();
+    assert!(by_external >= 1, "{by_external}");
+    assert_eq!(by_external + presence_only, 10);
+    assert_eq!(r.failed.len(), presence_only);
 }
 
 #[test]

@@ -230,12 +230,18 @@ impl Job for Verify<'_> {
         };
         let stock_ok = confirmed(&stock, &work.stock);
         let price_ok = confirmed(&prices, &work.prices);
-        // Why a send failed, per Prom id, for the items left drifted.
-        let reasons: HashMap<i64, String> = stock
+        // Why a send failed, per Prom id and figure (a product's stock and its price can
+        // fail for different reasons), for the items left drifted.
+        let reasons: HashMap<(i64, bool), String> = stock
             .failed
             .drain(..)
-            .chain(prices.failed.drain(..))
-            .map(|f| (f.prom_id, f.reason))
+            .map(|f| ((f.prom_id, false), f.reason))
+            .chain(
+                prices
+                    .failed
+                    .drain(..)
+                    .map(|f| ((f.prom_id, true), f.reason)),
+            )
             .collect();
         // The failed items are the drift left, rebuilt below.
         r.failed.clear();
@@ -252,7 +258,10 @@ impl Job for Verify<'_> {
             .drift
             .iter()
             .filter(|i| !i.repaired)
-            .map(|i| report::failure(i, reasons.get(&i.prom_id).map(String::as_str)))
+            .map(|i| {
+                let reason = reasons.get(&(i.prom_id, i.field == "price"));
+                report::failure(i, reason.map(String::as_str))
+            })
             .collect();
         mark_read(ctx, r, job, started, full).await
     }
