@@ -46,7 +46,7 @@ pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};
 pub use remove::{Removal, RemoveBlockers, Removed};
-pub use shortfalls::{ShortStock, describe as describe_shortfall, is_short};
+pub use shortfalls::{ShortStock, describe as describe_shortfall};
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 pub use staging::StagedProduct;
 pub use stock_route::StockRouteMark;

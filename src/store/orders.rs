@@ -98,7 +98,8 @@ pub struct OrderUpsert {
     pub prom_id: i64,
     pub created: bool,
     pub changed: bool,
-    pub newly_linked_lines: usize,
+    /// Lines that match no local product once stored.
+    pub unlinked_lines: usize,
     /// Prom ids a line linked by SKU (a new product link: other stored orders' lines
     /// for them can be linked now too).
     pub new_links: Vec<i64>,
@@ -241,8 +242,12 @@ impl Store {
                     }
                 };
                 let linked = link_lines(tx, &mut order)?;
-                up.newly_linked_lines = linked.newly.len();
                 up.new_links = linked.newly;
+                up.unlinked_lines = order
+                    .lines
+                    .iter()
+                    .filter(|l| l.product_id.is_none())
+                    .count();
                 up.unseen_lines = linked.unseen;
                 order.updated_at = now;
                 up.changed = old.as_ref().is_none_or(|o| {

@@ -37,7 +37,7 @@ pub fn describe(sku: &str, stock: i64, reserved: i64) -> String {
 }
 
 /// Stock is short of the reservations, or below 0 (whatever is reserved).
-pub fn is_short(stock: i64, reserved: i64) -> bool {
+fn is_short(stock: i64, reserved: i64) -> bool {
     stock < reserved || stock < 0
 }
 

@@ -231,31 +231,20 @@ impl Job for PullOrders<'_> {
             tracking,
         };
         // Settle what the last run or a settings change left owing; then one transaction
-        // with the cursor; then the re-links its new links owe, what the stored orders
-        // left unlinked and the products now short of stock.
-        let (resettled, ups, unlinked, short) = ctx
+        // with the cursor; then the re-links its new links owe and the products now
+        // short of stock.
+        let (resettled, ups, short) = ctx
             .blocking(move |s| {
                 s.finish_relinks(&policy)?;
                 let resettled = s.resettle_orders(&policy)?;
                 let ups = s.upsert_orders(&to_store, &policy, &mark)?;
                 s.finish_relinks(&policy)?;
-                let mut unlinked = Vec::new();
-                for o in &to_store {
-                    if let Some(stored) = s.order(o.prom_id)? {
-                        let n = stored
-                            .lines
-                            .iter()
-                            .filter(|l| l.product_id.is_none())
-                            .count();
-                        unlinked.push((o.prom_id, n));
-                    }
-                }
                 let mut touched: Vec<u64> =
                     ups.iter().flat_map(|u| u.touched.iter().copied()).collect();
                 touched.sort_unstable();
                 touched.dedup();
                 let short = s.short_of_stock(&touched, &warehouses)?;
-                Ok((resettled, ups, unlinked, short))
+                Ok((resettled, ups, short))
             })
             .await?;
         if resettled > 0 {
@@ -266,9 +255,10 @@ impl Job for PullOrders<'_> {
         ctx.store.flush().await?;
         ctx.notify_changed();
         r.confirmed = r.planned;
-        for (order, n) in unlinked.into_iter().filter(|(_, n)| *n > 0) {
+        for u in ups.iter().filter(|u| u.unlinked_lines > 0) {
             r.notes.push(format!(
-                "order {order}: {n} line(s) match no local product (see `orders list --unlinked`)"
+                "order {}: {} line(s) match no local product (see `orders list --unlinked`)",
+                u.prom_id, u.unlinked_lines
             ));
         }
         r.warnings.extend(ups.iter().flat_map(warnings));
