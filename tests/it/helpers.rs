@@ -381,3 +381,17 @@ pub fn buyer_order(
             .collect(),
     }
 }
+
+/// The binary, off the test's runtime threads (the sandbox is served in-process).
+pub async fn cli_async(path: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let (path, args): (std::path::PathBuf, Vec<String>) = (
+        path.to_path_buf(),
+        args.iter().map(|a| a.to_string()).collect(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli(&path, &args)
+    })
+    .await
+    .unwrap()
+}

@@ -871,20 +871,6 @@ async fn an_interrupted_status_push_leaves_prom_status_unknown_and_a_later_chang
     assert!(!o.status_pending && !o.prom_status_unconfirmed);
 }
 
-/// The binary, off the test's runtime threads (the sandbox is served in-process).
-async fn cli_async(path: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let (path, args): (std::path::PathBuf, Vec<String>) = (
-        path.to_path_buf(),
-        args.iter().map(|a| a.to_string()).collect(),
-    );
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        cli(&path, &args)
-    })
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_pull_reports_older_open_orders_and_since_imports_them() {
     let env = Env::new(2, SandboxOptions::default(), |_| 10).await;
@@ -926,28 +912,24 @@ async fn the_first_pull_reports_older_open_orders_and_since_imports_them() {
     assert_eq!(store.order_count(), 0, "reported, not imported");
     drop(store);
 
-    // A bad date and a job of another kind are usage errors.
-    let out = cli_async(
-        &config.path,
-        &["job", "run", "orders", "--since", "20.10.2026"],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("YYYY-MM-DD"));
-    let out = cli_async(
-        &config.path,
-        &["job", "run", "orders", "--since", "2999-01-01"],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("in the future"));
-    let out = cli_async(
-        &config.path,
-        &["job", "run", "prices", "--since", "2026-01-01"],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("applies to pull_orders jobs"));
+    // A bad date, a future one and a job of another kind are usage errors.
+    for (args, says) in [
+        (["orders", "20.10.2026"], "YYYY-MM-DD"),
+        (["orders", "2999-01-01"], "in the future"),
+        (["prices", "2026-01-01"], "applies to pull_orders jobs"),
+    ] {
+        let out = cli_async(&config.path, &["job", "run", args[0], "--since", args[1]]).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{args:?}: {out:?}"
+        );
+    }
+    assert_eq!(
+        Store::open(&config.store.path).unwrap().order_count(),
+        0,
+        "a refused command stores nothing"
+    );
 
     let since = days_ago(21).format("%Y-%m-%d").to_string();
     let out = cli_async(&config.path, &["job", "run", "orders", "--since", &since]).await;
