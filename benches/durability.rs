@@ -8,6 +8,9 @@
 //!
 //! `BENCH_N` changes the 100,000; `BENCH_API_WRITES` the number of API writes (default 8,000).
 
+#[path = "common/linked.rs"]
+mod linked;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -218,36 +221,7 @@ async fn cold_push(n: usize) {
     let store = Store::open(&config.store.path).unwrap();
     let ids = seed(&store, 0);
     drop(ids);
-    let mut pairs = Vec::with_capacity(n);
-    for chunk in catalogue.chunks(10_000) {
-        let new: Vec<NewProduct> = chunk
-            .iter()
-            .map(|p| NewProduct {
-                sku: p.sku.clone().unwrap_or_else(|| format!("X-{}", p.id)),
-                name: p.name.clone(),
-                price: None,
-                currency: None,
-            })
-            .collect();
-        let made = store.add_products(&new).unwrap();
-        let changes: Vec<_> = made
-            .iter()
-            .enumerate()
-            .map(|(k, local)| {
-                pairs.push((local.id, chunk[k].id));
-                promua_sync::store::StockChange::Set {
-                    product_id: local.id,
-                    warehouse: "main".into(),
-                    quantity: (k % 7) as i64 + 1,
-                }
-            })
-            .collect();
-        store
-            .apply_stock_changes(&changes, Actor::System, None)
-            .unwrap();
-    }
-    store.link_many(&pairs).unwrap();
-    store.flush().await.unwrap();
+    linked::link_catalogue(&store, &catalogue).await;
     let ctx = JobContext::new(
         store.clone(),
         Some(PromClient::new(&config.prom).unwrap()),

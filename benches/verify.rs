@@ -7,6 +7,9 @@
 //! alone (best of 5), and an incremental verify with nothing changed. Also the request
 //! cost of walking a catalogue in nested groups (`generate_catalogue`).
 
+#[path = "common/linked.rs"]
+mod linked;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -17,7 +20,7 @@ use promua_sync::prom::PromClient;
 use promua_sync::sandbox::{
     Catalogue, Sandbox, SandboxOptions, generate_catalogue, generate_products,
 };
-use promua_sync::store::{Actor, NewProduct, StockChange, Store};
+use promua_sync::store::Store;
 use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "bench-token";
@@ -79,36 +82,7 @@ async fn main() {
     std::fs::write(&config_path, config_text(&url)).unwrap();
     let config = promua_sync::config::load(&config_path).unwrap();
     let store = Store::open(&config.store.path).unwrap();
-    let mut pairs = Vec::with_capacity(n);
-    for chunk in products.chunks(10_000) {
-        let new: Vec<NewProduct> = chunk
-            .iter()
-            .map(|p| NewProduct {
-                sku: p.sku.clone().unwrap(),
-                name: p.name.clone(),
-                price: None,
-                currency: None,
-            })
-            .collect();
-        let made = store.add_products(&new).unwrap();
-        let changes: Vec<StockChange> = made
-            .iter()
-            .enumerate()
-            .map(|(k, local)| {
-                pairs.push((local.id, chunk[k].id));
-                StockChange::Set {
-                    product_id: local.id,
-                    warehouse: "main".into(),
-                    quantity: (k % 7) as i64 + 1,
-                }
-            })
-            .collect();
-        store
-            .apply_stock_changes(&changes, Actor::System, None)
-            .unwrap();
-    }
-    store.link_many(&pairs).unwrap();
-    store.flush().await.unwrap();
+    linked::link_catalogue(&store, &products).await;
     let ctx = JobContext::new(
         store.clone(),
         Some(PromClient::new(&config.prom).unwrap()),
