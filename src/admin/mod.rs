@@ -4,6 +4,7 @@
 
 mod auth;
 mod limits;
+mod orders;
 mod routes;
 pub use limits::BodyLimits;
 pub use routes::ACTOR_HEADER;

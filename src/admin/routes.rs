@@ -26,12 +26,12 @@ use crate::store::{Actor, NewProduct, ProductUpdate};
 pub use crate::backoffice::ACTOR_HEADER;
 
 #[derive(Clone)]
-struct App {
+pub(super) struct App {
     office: BackOffice,
     token: std::sync::Arc<String>,
 }
 
-struct ApiError(BackofficeError);
+pub(super) struct ApiError(BackofficeError);
 
 impl From<BackofficeError> for ApiError {
     fn from(e: BackofficeError) -> Self {
@@ -50,7 +50,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<Json<T>, ApiError>;
+pub(super) type ApiResult<T> = Result<Json<T>, ApiError>;
 
 pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> Router {
     let app = App {
@@ -87,9 +87,7 @@ pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> R
         .route("/links/suggestions", get(suggest_links))
         .route("/links/accept", post(accept_links))
         .route("/links/unlinked.csv", get(export_unlinked))
-        .route("/orders", get(list_orders))
-        .route("/orders/{id}", get(show_order))
-        .route("/orders/{id}/status", put(set_order_status))
+        .merge(super::orders::routes())
         .layer(axum::extract::DefaultBodyLimit::max(
             json_limit.bytes as usize,
         ))
@@ -179,7 +177,7 @@ async fn json_rejections(req: Request, next: Next) -> Response {
 }
 
 /// The ledger acting for whoever the caller says it is (an authenticated local client).
-fn office(app: &App, headers: &HeaderMap) -> BackOffice {
+pub(super) fn office(app: &App, headers: &HeaderMap) -> BackOffice {
     let actor = match headers.get(ACTOR_HEADER).and_then(|v| v.to_str().ok()) {
         Some("cli") => Actor::Cli,
         Some("csv") => Actor::Csv,
@@ -405,42 +403,6 @@ async fn export(
 ) -> Result<Response, ApiError> {
     let text = office(&app, &headers).export_csv(kind(&k)?).await?;
     Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
-}
-
-#[derive(Deserialize)]
-struct OrdersQuery {
-    #[serde(default)]
-    unlinked: bool,
-}
-
-async fn list_orders(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(q): Query<OrdersQuery>,
-) -> ApiResult<Vec<crate::backoffice::OrderView>> {
-    Ok(Json(office(&app, &headers).list_orders(q.unlinked).await?))
-}
-
-async fn show_order(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> ApiResult<crate::backoffice::OrderView> {
-    Ok(Json(office(&app, &headers).show_order(id).await?))
-}
-
-async fn set_order_status(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    Json(req): Json<crate::backoffice::OrderStatusSet>,
-) -> ApiResult<crate::backoffice::OrderView> {
-    let view = office(&app, &headers).set_order_status(id, &req).await?;
-    // Logged here, in the daemon: the CLI prints its own line.
-    for w in &view.warnings {
-        tracing::warn!("order {id} set to `{}`: {w}", view.status);
-    }
-    Ok(Json(view))
 }
 
 #[derive(Deserialize)]

@@ -15,6 +15,7 @@ mod input;
 mod links;
 mod matching;
 mod office;
+mod order_views;
 mod orders;
 mod products;
 mod remote;
@@ -34,6 +35,7 @@ pub use input::{
     check_delta, check_prom_id, check_quantity, parse_delta, parse_prom_id, parse_quantity,
 };
 pub use office::{BackOffice, JobEntry};
+pub use order_views::*;
 pub use remote::{ACTOR_HEADER, AdminClient, read_admin_token};
 pub use similarity::CONFLICT_CAP;
 pub use suggest::{LOOKALIKE_SCORE, NEAR_TIE, Suggestion, auto_accepts, suggest};

@@ -1,0 +1,53 @@
+//! Admin API routes of the Orders section: list, show, change the local status.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::routes::{ApiResult, App, office};
+use crate::backoffice::Ledger;
+
+pub(super) fn routes() -> Router<App> {
+    Router::new()
+        .route("/orders", get(list_orders))
+        .route("/orders/{id}", get(show_order))
+        .route("/orders/{id}/status", put(set_order_status))
+}
+
+#[derive(Deserialize)]
+struct OrdersQuery {
+    #[serde(default)]
+    unlinked: bool,
+}
+
+async fn list_orders(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<OrdersQuery>,
+) -> ApiResult<Vec<crate::backoffice::OrderView>> {
+    Ok(Json(office(&app, &headers).list_orders(q.unlinked).await?))
+}
+
+async fn show_order(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<crate::backoffice::OrderView> {
+    Ok(Json(office(&app, &headers).show_order(id).await?))
+}
+
+async fn set_order_status(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(req): Json<crate::backoffice::OrderStatusSet>,
+) -> ApiResult<crate::backoffice::OrderView> {
+    let view = office(&app, &headers).set_order_status(id, &req).await?;
+    // Logged here, in the daemon: the CLI prints its own line.
+    for w in &view.warnings {
+        tracing::warn!("order {id} set to `{}`: {w}", view.status);
+    }
+    Ok(Json(view))
+}
