@@ -39,6 +39,8 @@ pub struct Quirks {
     /// Both edit calls confirm a `price` and leave the price unchanged, as a shop whose
     /// own feed import owns prices would show it.
     pub edit_ignores_price: bool,
+    /// The forms of `orders/set_status` taken for a seller's own status (default both).
+    pub custom_status_form: super::CustomStatusForm,
 }
 
 /// A fault for the next API call.

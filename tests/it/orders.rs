@@ -69,6 +69,7 @@ async fn set_status(office: &BackOffice, id: i64, status: &str) {
             id,
             &OrderStatusSet {
                 status: status.into(),
+                force: false,
             },
         )
         .await
@@ -990,6 +991,7 @@ async fn an_order_holding_or_shipping_more_than_there_is_is_a_warning() {
             placed.id,
             &OrderStatusSet {
                 status: "delivered".into(),
+                force: false,
             },
         )
         .await
