@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use super::{
     AcceptLinks, AdminClient, BackOffice, BackofficeError, CsvKind, CsvOptions, ImportReport,
-    JobStatus, Ledger, LinkRequest, LinkView, OrderStatusSet, OrderStatusesView, OrderView, PriceSet, ProductQuery,
-    ProductRemoved, ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove,
-    StockMoved, StockSet, Suggestion, office::JobEntry, runs,
+    JobStatus, Ledger, LinkRequest, LinkView, OrderStatusSet, OrderStatusesView, OrderView,
+    PriceSet, ProductQuery, ProductRemoved, ProductView, ProductsPage, Result, StagedView,
+    StockAdjust, StockMove, StockMoved, StockSet, Suggestion, office::JobEntry, runs,
 };
 use crate::config::{AdminConfig, Config};
 use crate::report::RunRecord;

@@ -134,8 +134,13 @@ mod tests {
         assert!(check_known("received", &known).is_ok());
         let e = check_known("recieved", &known).unwrap_err().to_string();
         assert!(e.contains("did you mean `received`?"), "{e}");
-        assert!(e.contains("known: pending, received, delivered, canceled"), "{e}");
-        let e = check_known("lost_in_space", &known).unwrap_err().to_string();
+        assert!(
+            e.contains("known: pending, received, delivered, canceled"),
+            "{e}"
+        );
+        let e = check_known("lost_in_space", &known)
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("did you mean"), "{e}");
     }
 
@@ -174,15 +179,23 @@ mod tests {
         let means: Vec<&str> = views.iter().map(|(m, _)| m.as_str()).collect();
         assert_eq!(
             means,
-            ["reserves", "done", "releases", "unnamed", "releases", "unnamed"]
+            [
+                "reserves", "done", "releases", "unnamed", "releases", "unnamed"
+            ]
         );
         assert_eq!(views[3].1, ["awaiting"]);
         let k = known(&base.for_shop(Some(&shop)), Some(&shop));
         assert_eq!(
             k,
             [
-                "pending", "received", "delivered", "custom-9", "awaiting", "canceled",
-                "custom-1001", "custom-7"
+                "pending",
+                "received",
+                "delivered",
+                "custom-9",
+                "awaiting",
+                "canceled",
+                "custom-1001",
+                "custom-7"
             ]
         );
     }

@@ -80,7 +80,11 @@ pub(super) async fn set_status(
     // Checked before anything is written: a typo must not release a reservation. The
     // order's own statuses (what it is, what Prom.ua shows) are known to it.
     let mut known = super::order_statuses::known(&policy, shop.as_ref());
-    known.extend([order.status.clone()].into_iter().chain(order.prom_status.clone()));
+    known.extend(
+        [order.status.clone()]
+            .into_iter()
+            .chain(order.prom_status.clone()),
+    );
     match super::order_statuses::check_known(status, &known) {
         Ok(()) => {}
         Err(_) if req.force => tracing::warn!(

@@ -11,14 +11,15 @@ mod shop_statuses;
 pub mod sku;
 
 pub use money::Money;
+pub use near::{closest, distance};
 pub use prom_terms::{
     AVAILABLE, CANCELLATION_REASONS, MAX_BATCH, NOT_AVAILABLE, ORDER_STATUSES,
     REASONS_NEEDING_TEXT, StockRoute,
 };
-pub use near::{closest, distance};
 pub use reservation::{ReservationPolicy, StatusClass};
 pub use shop_statuses::{
-    CustomStatusForm, ShopStatus, ShopStatuses, StatusWord, custom_name_id, status_word};
+    CustomStatusForm, ShopStatus, ShopStatuses, StatusWord, custom_name_id, status_word,
+};
 
 /// The largest stock quantity the ledger holds (and that a file, a person or Prom.ua may
 /// set): a billion is beyond any real shelf, and far from `i64` overflow when summed.

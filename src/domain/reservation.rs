@@ -234,7 +234,10 @@ mod tests {
         );
         let q = p.for_shop(Some(&shop));
         assert!(q.agrees("awaiting", "custom-1001"));
-        assert!(!p.agrees("awaiting", "custom-1001"), "unresolved, it would not");
+        assert!(
+            !p.agrees("awaiting", "custom-1001"),
+            "unresolved, it would not"
+        );
         assert_eq!(q.alias_of("gone"), Some("Немає такого"), "unknown stays");
         assert_eq!(q.class("custom-1001"), StatusClass::Holds);
         assert_eq!(q.class("awaiting"), StatusClass::Holds);
@@ -243,7 +246,14 @@ mod tests {
         assert_ne!(q.fingerprint(), p.fingerprint(), "orders settle again");
         assert_eq!(
             p.named_statuses(),
-            ["pending", "Чекає на передоплату", "Відправлено", "awaiting", "shipped", "gone"]
+            [
+                "pending",
+                "Чекає на передоплату",
+                "Відправлено",
+                "awaiting",
+                "shipped",
+                "gone"
+            ]
         );
     }
 }

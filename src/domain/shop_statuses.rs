@@ -85,7 +85,11 @@ impl ShopStatuses {
     /// aside), then a `custom-N` by its id.
     pub fn find(&self, word: &str) -> Option<&ShopStatus> {
         let word = word.trim();
-        let by_name = || self.options.iter().find(|o| o.code().as_deref() == Some(word));
+        let by_name = || {
+            self.options
+                .iter()
+                .find(|o| o.code().as_deref() == Some(word))
+        };
         let folded = word.to_lowercase();
         let by_title = || {
             self.options.iter().find(|o| {
@@ -103,7 +107,11 @@ impl ShopStatuses {
 
     /// Whether orders showing `code` show a status of this list (or one of Prom.ua's own).
     pub fn knows(&self, code: &str) -> bool {
-        ORDER_STATUSES.contains(&code) || self.options.iter().any(|o| o.code().as_deref() == Some(code))
+        ORDER_STATUSES.contains(&code)
+            || self
+                .options
+                .iter()
+                .any(|o| o.code().as_deref() == Some(code))
     }
 
     /// Every entry, for messages: `pending (Новий), …, custom-1001 (Чекає на передоплату)`.
@@ -207,7 +215,11 @@ mod tests {
         ShopStatuses::read(
             vec![
                 o(Some(1), Some("received"), Some("Прийнято")),
-                o(Some(1001), Some("custom-1001"), Some("Чекає на передоплату")),
+                o(
+                    Some(1001),
+                    Some("custom-1001"),
+                    Some("Чекає на передоплату"),
+                ),
                 o(Some(77), None, Some("Без назви")),
                 o(None, Some("custom-5"), None),
             ],
@@ -235,9 +247,15 @@ mod tests {
         assert_eq!(status_word("Чекає на передоплату"), StatusWord::Title);
         assert_eq!(status_word("awaiting_prepayment"), StatusWord::Title);
         assert_eq!(status_word("recieved"), StatusWord::Typo("received".into()));
-        assert_eq!(status_word("deliverd"), StatusWord::Typo("delivered".into()));
+        assert_eq!(
+            status_word("deliverd"),
+            StatusWord::Typo("delivered".into())
+        );
         assert_eq!(status_word("Paid"), StatusWord::Typo("paid".into()));
-        assert_eq!(status_word("custom_1001"), StatusWord::Typo("custom-1001".into()));
+        assert_eq!(
+            status_word("custom_1001"),
+            StatusWord::Typo("custom-1001".into())
+        );
         assert_eq!(status_word("  "), StatusWord::Blank);
     }
 }

@@ -60,17 +60,22 @@ pub(super) async fn refresh(
         .await
         .map_err(|e| e.to_string());
     if let Err(e) = &read {
-        let before = kept
-            .as_ref()
-            .and_then(|k| k.read_at)
-            .map_or("none was read before".to_string(), |t| {
-                format!("the list read at {} is kept", t.format("%Y-%m-%d %H:%M:%S UTC"))
-            });
+        let before =
+            kept.as_ref()
+                .and_then(|k| k.read_at)
+                .map_or("none was read before".to_string(), |t| {
+                    format!(
+                        "the list read at {} is kept",
+                        t.format("%Y-%m-%d %H:%M:%S UTC")
+                    )
+                });
         r.notes.push(format!(
             "the shop's order statuses (order_status_options/list) could not be read: {e}; {before}"
         ));
     }
-    let kept = ctx.blocking(move |s| s.keep_shop_statuses(read, now)).await?;
+    let kept = ctx
+        .blocking(move |s| s.keep_shop_statuses(read, now))
+        .await?;
     Ok(Some(kept).filter(|k| k.read_at.is_some()))
 }
 
@@ -93,12 +98,27 @@ mod tests {
         let at = |m: i64| t0 + Duration::minutes(m);
         let none = || std::iter::empty::<&str>();
         assert!(due(None, t0, none(), none()), "never read");
-        assert!(!due(Some(&kept), at(14), ["received", "custom-1001"].into_iter(), ["Чекає"].into_iter()));
+        assert!(!due(
+            Some(&kept),
+            at(14),
+            ["received", "custom-1001"].into_iter(),
+            ["Чекає"].into_iter()
+        ));
         assert!(due(Some(&kept), at(15), none(), none()));
         // A status the list lacks: read again, but not within a minute of the last try.
         assert!(due(Some(&kept), at(2), ["custom-2002"].into_iter(), none()));
-        assert!(!due(Some(&kept), at(0), ["custom-2002"].into_iter(), none()));
-        assert!(due(Some(&kept), at(2), none(), ["Новий власний"].into_iter()));
+        assert!(!due(
+            Some(&kept),
+            at(0),
+            ["custom-2002"].into_iter(),
+            none()
+        ));
+        assert!(due(
+            Some(&kept),
+            at(2),
+            none(),
+            ["Новий власний"].into_iter()
+        ));
         assert!(!due(Some(&kept), at(2), none(), ["delivered"].into_iter()));
     }
 }

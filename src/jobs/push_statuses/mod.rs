@@ -49,7 +49,11 @@ impl Job for PushStatuses<'_> {
         let plan = plan(&orders, self.0, shop.as_ref());
         r.considered = plan.changes.len()
             + plan.unmapped.values().map(Vec::len).sum::<usize>()
-            + plan.unresolved.values().map(|u| u.orders.len()).sum::<usize>();
+            + plan
+                .unresolved
+                .values()
+                .map(|u| u.orders.len())
+                .sum::<usize>();
         r.planned = plan.changes.len();
         for (status, ids) in &plan.unmapped {
             r.notes.push(format!(
@@ -76,7 +80,10 @@ impl Job for PushStatuses<'_> {
                 subject: format!("order {id}"),
                 prom_id: *id,
                 kind: "unsendable_status".into(),
-                message: format!("order {id}: local status `{status}` cannot be sent: {}", u.why),
+                message: format!(
+                    "order {id}: local status `{status}` cannot be sent: {}",
+                    u.why
+                ),
             }));
         }
         Ok(Some(plan))
@@ -165,7 +172,8 @@ impl Job for PushStatuses<'_> {
             }
         }
         if form != first_form {
-            ctx.blocking(move |s| s.set_custom_status_form(form)).await?;
+            ctx.blocking(move |s| s.set_custom_status_form(form))
+                .await?;
             ctx.store.flush().await?;
         }
         Ok(())

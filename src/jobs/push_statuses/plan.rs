@@ -94,7 +94,9 @@ pub fn resolve(word: &str, shop: Option<&ShopStatuses>) -> Result<Resolved, Stri
         (_, Some(shop)) => Err(format!(
             "`{word}` is not among the shop's order statuses ({}; read {}): correct status_map (`check-config --online` lists them), or add the status in the Prom.ua cabinet (pull_orders reads the list again within 15 minutes)",
             shop.listed(),
-            shop.read_at.map_or("never".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            shop.read_at.map_or("never".into(), |t| t
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string())
         )),
     }
 }

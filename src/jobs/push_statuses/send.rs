@@ -137,15 +137,20 @@ pub(super) async fn send(
                         target.shown(),
                         form.said(),
                         took.len(),
-                        if retry { " (the other form was refused)" } else { "" }
+                        if retry {
+                            " (the other form was refused)"
+                        } else {
+                            ""
+                        }
                     ));
                 }
                 rest.retain(|id| !took.contains(id));
                 sent.processed.extend(took);
                 if !rest.is_empty() {
-                    sent.refusal = Some(res.warning.unwrap_or_else(|| {
-                        format!("Prom.ua did not accept `{}`", target.status)
-                    }));
+                    sent.refusal =
+                        Some(res.warning.unwrap_or_else(|| {
+                            format!("Prom.ua did not accept `{}`", target.status)
+                        }));
                 }
             }
             Err(e) => {

@@ -24,13 +24,26 @@ pub fn read_status_options(reply: &Value) -> Result<StatusOptionsRead, String> {
     let list = match reply.get("order_status_options") {
         Some(Value::Array(items)) => items.as_slice(),
         Some(Value::Null) => &[],
-        Some(other) => return Err(format!("`order_status_options` is not a list ({})", shown(other))),
-        None => return Err(format!("no `order_status_options` in the answer ({})", shown(reply))),
+        Some(other) => {
+            return Err(format!(
+                "`order_status_options` is not a list ({})",
+                shown(other)
+            ));
+        }
+        None => {
+            return Err(format!(
+                "no `order_status_options` in the answer ({})",
+                shown(reply)
+            ));
+        }
     };
     let mut out = StatusOptionsRead::default();
     for item in list {
         let Value::Object(m) = item else {
-            out.notes.push(format!("a status option skipped: not a JSON object ({})", shown(item)));
+            out.notes.push(format!(
+                "a status option skipped: not a JSON object ({})",
+                shown(item)
+            ));
             continue;
         };
         let text = |k: &str| match m.get(k) {
@@ -92,11 +105,19 @@ mod tests {
         ]}))
         .unwrap();
         let codes: Vec<_> = r.options.iter().map(|o| o.code().unwrap()).collect();
-        assert_eq!(codes, ["received", "custom-1001", "custom-5", "custom-77", "paid"]);
+        assert_eq!(
+            codes,
+            ["received", "custom-1001", "custom-5", "custom-77", "paid"]
+        );
         assert_eq!(r.options[1].id, Some(1001));
         assert_eq!(r.options[4].title.as_deref(), Some("7"));
         assert_eq!(r.notes.len(), 3, "{:?}", r.notes);
-        assert!(read_status_options(&json!({"order_status_options": null})).unwrap().options.is_empty());
+        assert!(
+            read_status_options(&json!({"order_status_options": null}))
+                .unwrap()
+                .options
+                .is_empty()
+        );
         assert!(read_status_options(&json!({"error": "nope"})).is_err());
         assert!(read_status_options(&json!({"order_status_options": {}})).is_err());
     }

@@ -163,6 +163,9 @@ pub(super) async fn set_status(State(sb): State<Sandbox>, body: Bytes) -> Respon
 }
 
 pub(super) async fn status_options(State(sb): State<Sandbox>) -> Response {
+    if sb.quirks().status_options_missing {
+        return not_found_page();
+    }
     let options = sb.status_options();
     Json(json!({ "order_status_options": options })).into_response()
 }
