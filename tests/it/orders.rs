@@ -346,12 +346,14 @@ async fn local_statuses_reach_prom_with_reasons_and_unmapped_ones_are_reported()
         .collect();
     run(&config, &store, "orders").await;
 
-    for (id, status) in ids
-        .iter()
-        .zip(["received", "cancelled_by_buyer", "on_hold"])
-    {
-        set_status(&office, *id, status).await;
-    }
+    set_status(&office, ids[0], "received").await;
+    set_status(&office, ids[1], "cancelled_by_buyer").await;
+    // A status the configuration does not know is set only with --force.
+    let forced = OrderStatusSet {
+        status: "on_hold".into(),
+        force: true,
+    };
+    office.set_order_status(ids[2], &forced).await.unwrap();
     env.sandbox.clear_requests();
     let r = run(&config, &store, "statuses").await.record;
     assert_eq!(r.outcome, Outcome::Ok, "{r:?}");

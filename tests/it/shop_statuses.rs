@@ -518,3 +518,76 @@ async fn check_config_checks_status_maps_offline_for_typos_and_online_against_th
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn the_sandbox_lists_the_statuses_it_is_given_and_takes_only_the_forms_its_quirk_allows() {
+    let (env, _, _) = shop().await;
+    let a = place(&env, 0, 1);
+    let http = reqwest::Client::new();
+    let control = env.sandbox.base_url().replace("/api/v1", "/__sandbox");
+    let put = |path: &str, body: Value| http.put(format!("{control}/{path}")).json(&body).send();
+    let options = json!([
+        {"id": 0, "name": "pending", "title": "Новий"},
+        {"id": 7, "name": "custom-7", "title": "Сьомий"}
+    ]);
+    assert!(
+        put("order_status_options", options.clone())
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let listed: Value = http
+        .get(format!(
+            "{}/order_status_options/list",
+            env.sandbox.base_url()
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["order_status_options"], options);
+    let quirk = json!({"custom_status_form": "id_only"});
+    assert!(put("quirks", quirk).await.unwrap().status().is_success());
+
+    let set = |body: Value| {
+        let http = http.clone();
+        let url = format!("{}/orders/set_status", env.sandbox.base_url());
+        async move {
+            let v: Value = http
+                .post(url)
+                .bearer_auth(TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v
+        }
+    };
+    // Refused, as live Prom.ua refuses: HTTP 200, the id left out, a warning_message.
+    for refused in [
+        json!({"status": "custom-7", "ids": [a]}),
+        json!({"status": "pending", "ids": [a]}),
+        json!({"status": "draft", "ids": [a]}),
+        json!({"custom_status_id": 1001, "ids": [a]}),
+        json!({"status": "custom-1001", "ids": [a]}),
+    ] {
+        let v = set(refused.clone()).await;
+        assert_eq!(v["processed_ids"], json!([]), "{refused}");
+        assert!(v["warning_message"].is_string(), "{refused}: {v}");
+    }
+    assert_eq!(env.sandbox.order(a).unwrap().status, "pending");
+    let v = set(json!({"custom_status_id": 7, "ids": [a]})).await;
+    assert_eq!(v["processed_ids"], json!([a]));
+    let shown = prom_order(&env, a).await;
+    assert_eq!(
+        (&shown["status"], &shown["status_name"]),
+        (&json!("custom-7"), &json!("Сьомий"))
+    );
+}
