@@ -1,4 +1,5 @@
-//! Admin API routes of the Orders section: list, show, change the local status.
+//! Admin API routes of the Orders section: list, show, change the local status, and the
+//! shop's order statuses.
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -14,6 +15,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/orders", get(list_orders))
         .route("/orders/{id}", get(show_order))
         .route("/orders/{id}/status", put(set_order_status))
+        .route("/order-statuses", get(order_statuses))
 }
 
 #[derive(Deserialize)]
@@ -50,4 +52,11 @@ async fn set_order_status(
         tracing::warn!("order {id} set to `{}`: {w}", view.status);
     }
     Ok(Json(view))
+}
+
+async fn order_statuses(
+    State(app): State<App>,
+    headers: HeaderMap,
+) -> ApiResult<crate::backoffice::OrderStatusesView> {
+    Ok(Json(office(&app, &headers).order_statuses().await?))
 }

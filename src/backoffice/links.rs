@@ -61,7 +61,7 @@ fn unknown_prom_id(store: &Store, prom_id: i64) -> Result<Option<String>> {
 /// the stored orders scans them, so on the blocking pool.
 pub(super) async fn link(office: &BackOffice, sku: &str, req: &LinkRequest) -> Result<LinkView> {
     check_prom_id(req.prom_id).map_err(|m| BackofficeError::Invalid(format!("prom_id: {m}")))?;
-    let (sku, req, policy) = (sku.to_string(), req.clone(), office.policy());
+    let (sku, req, policy) = (sku.to_string(), req.clone(), office.order_policy()?);
     let (view, relinked) = office
         .blocking(move |store| {
             let p = product(store, &sku)?;
@@ -157,7 +157,7 @@ pub(super) async fn accept(office: &BackOffice, req: &AcceptLinks) -> Result<Vec
     } else {
         req.min_score.unwrap_or(0.0)
     };
-    let (prom_ids, policy) = (req.prom_ids.clone(), office.policy());
+    let (prom_ids, policy) = (req.prom_ids.clone(), office.order_policy()?);
     let chosen = office
         .blocking(move |store| {
             // By score only the unambiguous; named Prom ids whatever their flag.
@@ -195,7 +195,7 @@ pub(super) async fn accept(office: &BackOffice, req: &AcceptLinks) -> Result<Vec
 /// Applies a filled-in mapping, all of it or nothing, and relinks the stored orders: on
 /// the blocking pool.
 pub(super) async fn apply(office: &BackOffice, data: &[u8]) -> Result<ImportReport> {
-    let (data, policy) = (data.to_vec(), office.policy());
+    let (data, policy) = (data.to_vec(), office.order_policy()?);
     let (rows, made) = office
         .blocking(move |store| {
             let (rows, made) = matching::apply(store, &data)?;

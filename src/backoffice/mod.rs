@@ -5,7 +5,7 @@
 //! same either way.
 //!
 //! The operations are in the files of their area (`products`, `stock`, `links`,
-//! `orders`, `runs`, `csv_io`, `matching` with `suggest` and `similarity`); their requests are in `types`, their answers
+//! `orders`, `order_statuses`, `runs`, `csv_io`, `matching` with `suggest` and `similarity`); their requests are in `types`, their answers
 //! in `views`.
 
 mod connect;
@@ -15,6 +15,7 @@ mod input;
 mod links;
 mod matching;
 mod office;
+mod order_statuses;
 mod order_views;
 mod orders;
 mod products;
@@ -35,6 +36,7 @@ pub use input::{
     check_delta, check_prom_id, check_quantity, parse_delta, parse_prom_id, parse_quantity,
 };
 pub use office::{BackOffice, JobEntry};
+pub use order_statuses::{OrderStatusesView, ShopStatusView};
 pub use order_views::*;
 pub use remote::{ACTOR_HEADER, AdminClient, read_admin_token};
 pub use similarity::CONFLICT_CAP;
@@ -80,8 +82,12 @@ pub trait Ledger {
     /// Orders, newest first; only those with a line matching no local product if asked.
     async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<OrderView>>;
     async fn show_order(&self, prom_id: i64) -> Result<OrderView>;
-    /// Changes the local status (reservations follow; `push_statuses` sends it).
+    /// Changes the local status (reservations follow; `push_statuses` sends it). A status
+    /// the configuration does not know is refused (`Invalid`, nothing changed) unless
+    /// `req.force`.
     async fn set_order_status(&self, prom_id: i64, req: &OrderStatusSet) -> Result<OrderView>;
+    /// The shop's order statuses as last read, with what the configuration does with each.
+    async fn order_statuses(&self) -> Result<OrderStatusesView>;
     /// Prom products downloaded in `stage` mode, with their link state.
     async fn staged(&self, unlinked_only: bool) -> Result<Vec<StagedView>>;
     /// A local product for each unlinked staged product, by name similarity.

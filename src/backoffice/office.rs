@@ -13,7 +13,7 @@ use super::{
     ProductView, ProductsPage, Result, Shortfall, StagedView, StockAdjust, StockMove, StockMoved,
     StockSet, Suggestion,
 };
-use super::{csv_io, links, matching, orders, products, runs, stock};
+use super::{csv_io, links, matching, order_statuses, orders, products, runs, stock};
 use crate::domain::ReservationPolicy;
 use crate::report::RunRecord;
 use crate::store::{Actor, NewProduct, ProductUpdate, Store, StoreError};
@@ -143,6 +143,12 @@ impl BackOffice {
 
     pub(super) fn policy(&self) -> ReservationPolicy {
         read(&self.policy)
+    }
+
+    /// The policy orders are settled under: the configured one with the shop's own
+    /// statuses (as last read) resolved, as `pull_orders` settles them.
+    pub(super) fn order_policy(&self) -> Result<ReservationPolicy> {
+        Ok(self.store.shop_policy(&self.policy())?)
     }
 
     pub fn set_jobs(&self, jobs: Vec<JobEntry>) {
@@ -316,6 +322,10 @@ impl Ledger for BackOffice {
 
     async fn set_order_status(&self, prom_id: i64, req: &OrderStatusSet) -> Result<OrderView> {
         orders::set_status(self, prom_id, req).await
+    }
+
+    async fn order_statuses(&self) -> Result<super::OrderStatusesView> {
+        order_statuses::statuses(self).await
     }
 
     async fn staged(&self, unlinked_only: bool) -> Result<Vec<StagedView>> {

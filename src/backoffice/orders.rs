@@ -72,10 +72,27 @@ pub(super) async fn set_status(
         ));
     }
     let store = office.store();
-    if store.order(prom_id)?.is_none() {
+    let Some(order) = store.order(prom_id)? else {
         return Err(no_order(prom_id));
+    };
+    let shop = store.shop_statuses()?.filter(|s| s.read_at.is_some());
+    let policy = office.order_policy()?;
+    // Checked before anything is written: a typo must not release a reservation. The
+    // order's own statuses (what it is, what Prom.ua shows) are known to it.
+    let mut known = super::order_statuses::known(&policy, shop.as_ref());
+    known.extend(
+        [order.status.clone()]
+            .into_iter()
+            .chain(order.prom_status.clone()),
+    );
+    match super::order_statuses::check_known(status, &known) {
+        Ok(()) => {}
+        Err(_) if req.force => tracing::warn!(
+            "order {prom_id}: status `{status}` set with --force: not one the configuration knows"
+        ),
+        Err(e) => return Err(e),
     }
-    let o = store.set_order_status(prom_id, status, &office.policy())?;
+    let o = store.set_order_status(prom_id, status, &policy)?;
     office.durable().await?;
     office.touched();
     // A delivery can take stock below zero; a re-opened order can hold more than is there.

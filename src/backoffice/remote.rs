@@ -257,6 +257,11 @@ impl Ledger for AdminClient {
         .await
     }
 
+    async fn order_statuses(&self) -> Result<super::OrderStatusesView> {
+        self.send(self.request(Method::GET, &["v1", "order-statuses"]))
+            .await
+    }
+
     async fn staged(&self, unlinked_only: bool) -> Result<Vec<StagedView>> {
         self.send(
             self.request(Method::GET, &["v1", "staged"])

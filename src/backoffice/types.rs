@@ -60,6 +60,9 @@ pub struct LinkRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderStatusSet {
     pub status: String,
+    /// Set a status the configuration does not know (refused otherwise).
+    #[serde(default)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

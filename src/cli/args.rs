@@ -158,9 +158,20 @@ pub enum OrdersCommand {
         json: bool,
     },
     /// Change an order's local status (reservations follow; push_statuses sends it).
+    /// Only a status the configuration knows ([sync] statuses, status_map keys, the
+    /// shop's own statuses, canceled) unless --force.
     SetStatus {
         id: i64,
         status: String,
+        /// Set it even if the configuration does not know it.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The shop's order statuses (as pull_orders last read them) and what the
+    /// configuration does with each.
+    Statuses {
         #[arg(long)]
         json: bool,
     },

@@ -363,14 +363,25 @@ impl Compiler<'_, '_> {
     /// One entry of a status map: a Prom.ua status, and for a cancellation a reason
     /// Prom.ua knows, with the text some reasons need.
     fn check_status_target(&mut self, at: &[Seg], target: &StatusTarget) -> bool {
+        use crate::domain::StatusWord;
         let mut ok = true;
-        if !crate::domain::ORDER_STATUSES.contains(&target.status()) {
+        // Offline the shop's own statuses are not known: a `custom-N` name or any other
+        // text (a title) passes here, and `check-config --online` checks them.
+        let status = target.status();
+        let refusal = match crate::domain::status_word(status) {
+            StatusWord::Blank => Some("a Prom.ua status must not be blank".to_string()),
+            StatusWord::Typo(meant) => Some(format!(
+                "`{status}` is not a Prom.ua order status: did you mean `{meant}`?"
+            )),
+            _ => None,
+        };
+        if let Some(message) = refusal {
             self.error(
                 at,
                 false,
-                format!("`{}` is not a Prom.ua order status", target.status()),
+                message,
                 Some(&format!(
-                    "one of: {}",
+                    "Prom.ua's statuses: {}; a shop's own status by its name as Prom.ua lists it (e.g. \"custom-172548\") or by its title",
                     crate::domain::ORDER_STATUSES.join(", ")
                 )),
             );

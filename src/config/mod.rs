@@ -7,7 +7,8 @@
 //! parsed. Every error carries the key path and its place in the file.
 //!
 //! The files: `load` runs the stages; `layers` builds the file and environment layers;
-//! `raw` is the sections as written; `compiler` holds the error list and the generic
+//! `raw` is the sections as written; `shop_check` checks the status maps against the shop's
+//! own statuses (online); `compiler` holds the error list and the generic
 //! reading of a table; `sections`, `warehouses` and `job_checks` are the checks; `model`
 //! and `kinds` are what they produce; `messages` and `diagnostic` word and show errors.
 
@@ -23,6 +24,7 @@ mod model;
 mod raw;
 mod schedule;
 mod sections;
+mod shop_check;
 mod status_aliases;
 mod warehouses;
 
@@ -33,6 +35,7 @@ pub use kinds::*;
 pub use load::{load, load_with_env};
 pub use model::{AdminConfig, Config, DaemonConfig, JobConfig, JobKind, StoreConfig, SyncConfig};
 pub use schedule::Schedule;
+pub use shop_check::check_against_shop;
 
 /// The most items one `products/edit` call may carry.
 pub use crate::domain::MAX_BATCH;

@@ -1,19 +1,25 @@
 //! The vocabulary every layer shares, and nothing else: money as Prom.ua writes it, Prom's
 //! order statuses, cancellation reasons and presence values, the limits both sides agree on,
-//! the reservation policy, and SKU identity (`sku`). It imports no other module of the crate, so `store`, `prom`
+//! the reservation policy, the shop's own statuses, "did you mean" (`near`), and SKU identity (`sku`). It imports no other module of the crate, so `store`, `prom`
 //! and `config` can all use it without importing each other.
 
 mod money;
+mod near;
 mod prom_terms;
 mod reservation;
+mod shop_statuses;
 pub mod sku;
 
 pub use money::Money;
+pub use near::{closest, distance};
 pub use prom_terms::{
     AVAILABLE, CANCELLATION_REASONS, MAX_BATCH, NOT_AVAILABLE, ORDER_STATUSES,
     REASONS_NEEDING_TEXT, StockRoute,
 };
 pub use reservation::{ReservationPolicy, StatusClass};
+pub use shop_statuses::{
+    CustomStatusForm, ShopStatus, ShopStatuses, StatusWord, custom_name_id, status_word,
+};
 
 /// The largest stock quantity the ledger holds (and that a file, a person or Prom.ua may
 /// set): a billion is beyond any real shelf, and far from `i64` overflow when summed.

@@ -1,6 +1,6 @@
 //! Which local order statuses hold stock, which one ships it, and which hold nothing.
 
-use super::ORDER_STATUSES;
+use super::{ORDER_STATUSES, ShopStatuses};
 
 /// Which local statuses hold stock, which one ships it, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +93,63 @@ impl ReservationPolicy {
         local == prom || self.alias_of(local) == Some(prom)
     }
 
+    /// The policy with the shop's own statuses resolved (`None`: as configured). A
+    /// `status_map` target named by its title is what Prom.ua shows: the status's name
+    /// (`custom-1001`), so that a pull finds Prom showing it agrees with the local status;
+    /// a status a `[sync]` list names by its title is named by its name too.
+    pub fn for_shop(&self, shop: Option<&ShopStatuses>) -> ReservationPolicy {
+        let mut p = self.clone();
+        let Some(shop) = shop else {
+            return p;
+        };
+        let code = |word: &str| shop.find(word).and_then(|o| o.code());
+        for (_, target) in &mut p.aliases {
+            if let Some(c) = code(target) {
+                *target = c;
+            }
+        }
+        let by_name = |list: &[String]| -> Vec<String> {
+            let mut out = list.to_vec();
+            for c in list.iter().filter_map(|s| code(s)) {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        p.reserve_statuses = by_name(&p.reserve_statuses);
+        p.release_statuses = by_name(&p.release_statuses);
+        let mut shipped = by_name(&p.shipped_statuses);
+        // The done status named by its title: orders Prom.ua shows at its name ship too.
+        if let Some(c) = p.done_status.as_deref().and_then(code)
+            && p.done_status.as_deref() != Some(c.as_str())
+            && !shipped.contains(&c)
+        {
+            shipped.push(c);
+        }
+        p.shipped_statuses = shipped;
+        p
+    }
+
+    /// Every local status the configuration names: the `[sync]` lists, the done status
+    /// and the `status_map` keys, each once, in that order.
+    pub fn named_statuses(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let all = self
+            .reserve_statuses
+            .iter()
+            .chain(&self.done_status)
+            .chain(&self.shipped_statuses)
+            .chain(&self.release_statuses)
+            .chain(self.aliases.iter().map(|(local, _)| local));
+        for s in all {
+            if !out.contains(s) {
+                out.push(s.clone());
+            }
+        }
+        out
+    }
+
     /// A short fingerprint of what decides orders' stock: when it changes, stored orders
     /// are settled again under the new words.
     pub fn fingerprint(&self) -> String {
@@ -143,5 +200,60 @@ mod tests {
         assert_eq!(p.class("canceled"), StatusClass::Releases);
         assert_eq!(p.class("returned"), StatusClass::Releases);
         assert_eq!(p.class("waiting_loan_approval"), StatusClass::Unknown);
+    }
+
+    #[test]
+    fn a_title_in_the_map_or_the_lists_means_the_name_prom_shows() {
+        use crate::domain::{ShopStatus, ShopStatuses};
+        let p = ReservationPolicy {
+            reserve_statuses: vec!["pending".into(), "Чекає на передоплату".into()],
+            done_status: Some("Відправлено".into()),
+            release_statuses: Vec::new(),
+            shipped_statuses: Vec::new(),
+            aliases: vec![
+                ("awaiting".into(), "Чекає на передоплату".into()),
+                ("shipped".into(), "delivered".into()),
+                ("gone".into(), "Немає такого".into()),
+            ],
+            warehouse: "main".into(),
+        };
+        let shop = ShopStatuses::read(
+            vec![
+                ShopStatus {
+                    id: Some(1001),
+                    name: Some("custom-1001".into()),
+                    title: Some("Чекає на передоплату".into()),
+                },
+                ShopStatus {
+                    id: Some(1002),
+                    name: None,
+                    title: Some("Відправлено".into()),
+                },
+            ],
+            chrono::Utc::now(),
+        );
+        let q = p.for_shop(Some(&shop));
+        assert!(q.agrees("awaiting", "custom-1001"));
+        assert!(
+            !p.agrees("awaiting", "custom-1001"),
+            "unresolved, it would not"
+        );
+        assert_eq!(q.alias_of("gone"), Some("Немає такого"), "unknown stays");
+        assert_eq!(q.class("custom-1001"), StatusClass::Holds);
+        assert_eq!(q.class("awaiting"), StatusClass::Holds);
+        assert_eq!(q.class("custom-1002"), StatusClass::Done);
+        assert_eq!(p.for_shop(None), p);
+        assert_ne!(q.fingerprint(), p.fingerprint(), "orders settle again");
+        assert_eq!(
+            p.named_statuses(),
+            [
+                "pending",
+                "Чекає на передоплату",
+                "Відправлено",
+                "awaiting",
+                "shipped",
+                "gone"
+            ]
+        );
     }
 }

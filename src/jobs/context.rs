@@ -79,6 +79,15 @@ impl JobContext {
             .map(|p| p.counted().cancellable(self.cancel.clone()))
     }
 
+    /// How order statuses hold and ship stock: `[sync]` and the status maps, with the
+    /// shop's own statuses as last read resolved ([`Store::shop_policy`]).
+    pub(crate) async fn order_policy(
+        &self,
+    ) -> Result<crate::domain::ReservationPolicy, super::JobError> {
+        let base = self.sync.reservation_policy();
+        self.blocking(move |s| s.shop_policy(&base)).await
+    }
+
     /// Runs store work on tokio's blocking pool: sled reads and transactions can take
     /// long enough to stall the runtime's threads.
     pub(crate) async fn blocking<T, F>(&self, work: F) -> Result<T, super::JobError>

@@ -14,6 +14,7 @@ pub mod push_statuses;
 pub mod push_stock;
 pub mod readback;
 pub mod runner;
+pub mod shop_statuses;
 pub mod stock_route;
 pub mod verify;
 

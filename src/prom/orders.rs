@@ -2,8 +2,8 @@
 
 use super::PromClient;
 use super::dto::{
-    Order, OrderEnvelope, OrderFilter, OrderStatusOption, OrderStatusOptions, OrdersPage,
-    SetStatus, SetStatusResult, read_one,
+    Order, OrderEnvelope, OrderFilter, OrderStatusOption, OrdersPage, SetCustomStatus, SetStatus,
+    SetStatusResult, read_one, read_status_options,
 };
 use super::error::PromError;
 
@@ -82,9 +82,34 @@ impl PromClient {
         Ok(result)
     }
 
+    /// `POST /orders/set_status` by `custom_status_id` (a seller's own status), read as
+    /// the other form is.
+    pub async fn set_order_custom_status(
+        &self,
+        req: &SetCustomStatus,
+    ) -> Result<SetStatusResult, PromError> {
+        if req.ids.is_empty() {
+            return Err(PromError::InvalidRequest("no order ids".into()));
+        }
+        let body = serde_json::to_vec(req).expect("serializable");
+        let reply: serde_json::Value = self.post("/orders/set_status", body).await?;
+        let result = SetStatusResult::read(&reply);
+        self.note("/orders/set_status", result.notes.iter().cloned());
+        Ok(result)
+    }
+
+    /// The shop's order statuses, read leniently (odd entries are noted, see
+    /// [`PromClient::notes`]); an answer with no list at all is `Malformed`.
     pub async fn order_status_options(&self) -> Result<Vec<OrderStatusOption>, PromError> {
-        let list: OrderStatusOptions = self.get("/order_status_options/list", &[]).await?;
-        Ok(list.order_status_options)
+        const PATH: &str = "/order_status_options/list";
+        let reply: serde_json::Value = self.get(PATH, &[]).await?;
+        let read = read_status_options(&reply).map_err(|detail| PromError::Malformed {
+            path: PATH.into(),
+            detail,
+            excerpt: super::error::excerpt(reply.to_string().as_bytes()),
+        })?;
+        self.note(PATH, read.notes);
+        Ok(read.options)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The control API under `/__sandbox/...` (a prefix Prom.ua does not use): tests and a
 //! person rehearsing a configuration read the request log, seed data, play a buyer
-//! changing orders, refuse edits, inject faults and revoke the token. No token needed.
+//! changing orders, refuse edits, inject faults, set the shop's order statuses and revoke the
+//! token. No token needed.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,7 +12,7 @@ use serde::Deserialize;
 
 use super::faults::{FaultRates, Quirks, ScriptedFault};
 use super::model::{OrderChange, SandboxOrder, SandboxProduct};
-use super::{Catalogue, RecordedRequest, Sandbox};
+use super::{Catalogue, RecordedRequest, Sandbox, SandboxStatusOption};
 
 /// Where the control API is mounted; its requests are not recorded.
 pub(super) const CONTROL_PREFIX: &str = "/__sandbox";
@@ -30,6 +31,10 @@ pub(super) fn router() -> Router<Sandbox> {
         .route("/faults", get(faults).put(set_faults))
         .route("/faults/next", post(script_faults))
         .route("/quirks", get(quirks).put(set_quirks))
+        .route(
+            "/order_status_options",
+            get(status_options).put(set_status_options),
+        )
         .route("/token", post(token))
 }
 
@@ -138,6 +143,18 @@ async fn quirks(State(sb): State<Sandbox>) -> Json<Quirks> {
 
 async fn set_quirks(State(sb): State<Sandbox>, Json(quirks): Json<Quirks>) -> StatusCode {
     sb.set_quirks(quirks);
+    StatusCode::NO_CONTENT
+}
+
+async fn status_options(State(sb): State<Sandbox>) -> Json<Vec<SandboxStatusOption>> {
+    Json(sb.status_options())
+}
+
+async fn set_status_options(
+    State(sb): State<Sandbox>,
+    Json(options): Json<Vec<SandboxStatusOption>>,
+) -> StatusCode {
+    sb.set_status_options(options);
     StatusCode::NO_CONTENT
 }
 

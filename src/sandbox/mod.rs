@@ -9,6 +9,7 @@ mod generate;
 mod handlers;
 mod model;
 mod record;
+mod status_options;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -25,6 +26,7 @@ pub use model::{
     OrderChange, ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct,
 };
 pub use record::RecordedRequest;
+pub use status_options::{CustomStatusForm, SandboxStatusOption};
 
 /// Whether `last_id` keeps the item with that id (`<=`) or not (`<`); Prom's docs are
 /// ambiguous, so the sandbox can play either.
@@ -95,6 +97,8 @@ pub(crate) struct State {
     /// `last_modified_from`. A product loaded with a catalogue and never changed since has
     /// none: it is older than any filter.
     pub modified: BTreeMap<i64, chrono::DateTime<chrono::Utc>>,
+    /// What `order_status_options/list` lists, and `set_status` takes beyond Prom's own.
+    pub status_options: Vec<SandboxStatusOption>,
 }
 
 /// A sandbox, running or not. Cheap to clone; clones share the state.
@@ -119,6 +123,7 @@ impl Sandbox {
             raw_fields: BTreeMap::new(),
             quirks: Quirks::default(),
             modified: BTreeMap::new(),
+            status_options: status_options::default_options(),
         };
         Self {
             state: Arc::new(Mutex::new(state)),
@@ -271,6 +276,25 @@ impl Sandbox {
 
     pub fn quirks(&self) -> Quirks {
         self.lock().quirks
+    }
+
+    /// Replaces the shop's order statuses (`order_status_options/list`).
+    pub fn set_status_options(&self, options: Vec<SandboxStatusOption>) {
+        self.lock().status_options = options;
+    }
+
+    pub fn status_options(&self) -> Vec<SandboxStatusOption> {
+        self.lock().status_options.clone()
+    }
+
+    /// The `orders/set_status` requests received, in order.
+    pub fn set_status_requests(&self) -> Vec<RecordedRequest> {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/orders/set_status"))
+            .cloned()
+            .collect()
     }
 
     /// The next API calls get these faults, in order, before any random fault.

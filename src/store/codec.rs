@@ -5,7 +5,7 @@
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `meta` | `generation` / `orders_cursor` / `stock_route` | i64 / RFC 3339 text / JSON |
+//! | `meta` | `generation` / `orders_cursor` / `stock_route` / `shop_statuses` / `custom_status_form` | i64 / RFC 3339 text / JSON / JSON / JSON |
 //! | `products`, `stock_snapshots`, `journal`, `price_snapshots` | u64 id | JSON |
 //! | `orders`, `staged` | i64 Prom id | JSON |
 //! | `sku_index` | SKU | u64 product id |
@@ -269,6 +269,12 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
         }
         "meta" if key == super::stock_route::STOCK_ROUTE_KEY.as_bytes() => {
             decode::<super::StockRouteMark>(tree, value)?;
+        }
+        "meta" if key == super::shop_statuses::SHOP_STATUSES_KEY.as_bytes() => {
+            decode::<crate::domain::ShopStatuses>(tree, value)?;
+        }
+        "meta" if key == super::shop_statuses::CUSTOM_STATUS_FORM_KEY.as_bytes() => {
+            decode::<crate::domain::CustomStatusForm>(tree, value)?;
         }
         _ => {}
     }

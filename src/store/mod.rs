@@ -26,6 +26,7 @@ mod planner_reads;
 mod products;
 mod remove;
 mod runs;
+mod shop_statuses;
 mod shortfalls;
 mod snapshots;
 mod staging;

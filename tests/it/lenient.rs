@@ -169,6 +169,7 @@ async fn a_status_answer_with_text_ids_confirms_and_one_with_null_ids_confirms_n
             for id in ids {
                 let set = OrderStatusSet {
                     status: status.into(),
+                    force: false,
                 };
                 office.set_order_status(*id, &set).await.unwrap();
             }

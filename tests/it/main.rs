@@ -26,6 +26,7 @@ mod readback;
 mod reserved;
 mod safe_defaults;
 mod secrets;
+mod shop_statuses;
 mod sku_identity;
 mod small_promises;
 mod status;

@@ -446,8 +446,13 @@ impl World {
             }
             Step::LocalStatus(o, s) => {
                 tokio::time::sleep(TICK).await;
+                // Forced: the world plays any status, known to the configuration or not.
+                let set = OrderStatusSet {
+                    status: s.clone(),
+                    force: true,
+                };
                 self.office()
-                    .set_order_status(self.orders[*o], &OrderStatusSet { status: s.clone() })
+                    .set_order_status(self.orders[*o], &set)
                     .await
                     .map_err(|e| e.to_string())?;
                 tokio::time::sleep(TICK).await;

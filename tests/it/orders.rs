@@ -69,6 +69,7 @@ async fn set_status(office: &BackOffice, id: i64, status: &str) {
             id,
             &OrderStatusSet {
                 status: status.into(),
+                force: false,
             },
         )
         .await
@@ -345,12 +346,14 @@ async fn local_statuses_reach_prom_with_reasons_and_unmapped_ones_are_reported()
         .collect();
     run(&config, &store, "orders").await;
 
-    for (id, status) in ids
-        .iter()
-        .zip(["received", "cancelled_by_buyer", "on_hold"])
-    {
-        set_status(&office, *id, status).await;
-    }
+    set_status(&office, ids[0], "received").await;
+    set_status(&office, ids[1], "cancelled_by_buyer").await;
+    // A status the configuration does not know is set only with --force.
+    let forced = OrderStatusSet {
+        status: "on_hold".into(),
+        force: true,
+    };
+    office.set_order_status(ids[2], &forced).await.unwrap();
     env.sandbox.clear_requests();
     let r = run(&config, &store, "statuses").await.record;
     assert_eq!(r.outcome, Outcome::Ok, "{r:?}");
@@ -990,6 +993,7 @@ async fn an_order_holding_or_shipping_more_than_there_is_is_a_warning() {
             placed.id,
             &OrderStatusSet {
                 status: "delivered".into(),
+                force: false,
             },
         )
         .await

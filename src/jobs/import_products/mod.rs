@@ -164,7 +164,7 @@ impl Job for ImportProducts<'_> {
         let ctx = env.ctx;
         let planned = work.plan.items.len();
         let reason = format!("import_products {}", r.job);
-        let (started, policy) = (r.started_at, ctx.sync.reservation_policy());
+        let (started, policy) = (r.started_at, ctx.order_policy().await?);
         ctx.blocking(move |s| write(s, &work, &reason, started, &policy))
             .await?;
         ctx.store.flush().await?;

@@ -145,7 +145,7 @@ impl Job for PullOrders<'_> {
                 return Ok(None);
             }
         };
-        let policy = ctx.sync.reservation_policy();
+        let policy = ctx.order_policy().await?;
         let older_open = if first {
             let o = older_open(env, &policy, from).await?;
             // Open when tracking started: their delivery moves stock, imported or not.
@@ -218,7 +218,11 @@ impl Job for PullOrders<'_> {
         r: &mut RunRecord,
     ) -> Result<(), JobError> {
         let ctx = env.ctx;
-        let policy = ctx.sync.reservation_policy();
+        // The shop's own statuses first (not in the orders' transaction): what the orders
+        // are settled under resolves the titles a status map names.
+        let shown = plan.to_store.iter().filter_map(|o| o.prom_status.clone());
+        let shop = super::shop_statuses::refresh(env, r, shown.collect()).await?;
+        let policy = ctx.sync.reservation_policy().for_shop(shop.as_ref());
         let warehouses = ctx.sync.warehouses.clone();
         let OrdersPlan {
             to_store,

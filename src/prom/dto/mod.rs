@@ -11,6 +11,7 @@ mod multilang;
 mod order;
 mod product;
 mod reply;
+mod status_options;
 mod text_enum;
 
 pub use crate::domain::Money;
@@ -18,8 +19,11 @@ pub use group::{Group, GroupsPage};
 pub(crate) use listed::read_one;
 pub use order::{
     CancellationReason, DeliveryProvider, DeliveryProviderData, Order, OrderFilter, OrderLine,
-    OrderStatus, OrderStatusOption, SetStatus, SortDir, prom_datetime,
+    OrderStatus, SetStatus, SortDir, prom_datetime,
 };
-pub(crate) use order::{OrderEnvelope, OrderStatusOptions, OrdersPage};
+pub(crate) use order::{OrderEnvelope, OrdersPage};
 pub use product::*;
 pub use reply::{EditResult, ReplyId, SetStatusResult};
+pub use status_options::{
+    OrderStatusOption, SetCustomStatus, StatusOptionsRead, read_status_options,
+};

@@ -328,24 +328,6 @@ impl SetStatus {
     }
 }
 
-/// An entry of `order_status_options/list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderStatusOption {
-    #[serde(default, deserialize_with = "optional_id")]
-    pub id: Option<i64>,
-    /// The code, e.g. `pending`.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The label, e.g. `Новий`.
-    #[serde(default)]
-    pub title: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub(crate) struct OrderStatusOptions {
-    pub order_status_options: Vec<OrderStatusOption>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! `orders/...` and `order_status_options/list`: listing with Prom's filters and both sort
-//! directions, one order, and `set_status` accepting only what live Prom accepted.
+//! directions, one order, and `set_status` accepting only what live Prom accepted, and a
+//! seller's own status the shop lists (by name, or by `custom_status_id`).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -11,7 +12,15 @@ use serde_json::{Value, json};
 use super::{Params, below, error, not_found_page};
 use crate::domain::{CANCELLATION_REASONS, REASONS_NEEDING_TEXT};
 use crate::sandbox::model::{self, SandboxOrder};
-use crate::sandbox::{LastId, Sandbox};
+use crate::sandbox::status_options::{self as options, SandboxStatusOption};
+use crate::sandbox::{CustomStatusForm, LastId, Sandbox};
+
+/// An order as Prom.ua shows it: its `status_name` the shop's title for its status.
+fn shown(o: &SandboxOrder, statuses: &[SandboxStatusOption]) -> Value {
+    let mut v = model::order_json(o);
+    v["status_name"] = json!(options::title_of(statuses, &o.status));
+    v
+}
 
 /// What `orders/set_status` accepts (live, only these were).
 const SETTABLE_ORDER_STATUSES: [&str; 4] = ["received", "delivered", "paid", "canceled"];
@@ -56,7 +65,7 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
                 })
             })
             .take(limit)
-            .map(model::order_json)
+            .map(|o| shown(o, &st.status_options))
             .collect()
     } else {
         st.orders
@@ -65,7 +74,7 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
             .filter(matches)
             .filter(|o| below(o.id, last_id, sb.options.last_id))
             .take(limit)
-            .map(model::order_json)
+            .map(|o| shown(o, &st.status_options))
             .collect()
     };
     Json(json!({ "orders": orders })).into_response()
@@ -74,22 +83,27 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
 pub(super) async fn get(State(sb): State<Sandbox>, Path(id): Path<String>) -> Response {
     let st = sb.lock();
     match id.parse::<i64>().ok().and_then(|id| st.orders.get(&id)) {
-        Some(o) => Json(json!({"order": model::order_json(o)})).into_response(),
+        Some(o) => Json(json!({"order": shown(o, &st.status_options)})).into_response(),
         None => not_found_page(),
     }
 }
 
-/// Accepts only what live Prom accepted; refused ids are left out of `processed_ids`,
-/// still with HTTP 200.
+/// Accepts only what live Prom accepted, and a seller's own status the shop lists (by
+/// name or by `custom_status_id`, as the `custom_status_form` quirk allows); refused ids
+/// are left out of `processed_ids`, still with HTTP 200.
 pub(super) async fn set_status(State(sb): State<Sandbox>, body: Bytes) -> Response {
     let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(&body) else {
         return error("Invalid request body");
     };
-    let status = req
+    let sent = req
         .get("status")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
+    let custom_id = req.get("custom_status_id").and_then(|v| {
+        v.as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    });
     let reason = req.get("cancellation_reason").and_then(Value::as_str);
     let text = req
         .get("cancellation_text")
@@ -100,7 +114,21 @@ pub(super) async fn set_status(State(sb): State<Sandbox>, body: Bytes) -> Respon
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_i64).collect())
         .unwrap_or_default();
-    let refusal = if !SETTABLE_ORDER_STATUSES.contains(&status.as_str()) {
+    let mut st = sb.lock();
+    let form = st.quirks.custom_status_form;
+    // A seller's own status: by id unless only names are taken (then the id is an
+    // unknown field, ignored), by name unless only ids are.
+    let by_id = custom_id.filter(|_| form != CustomStatusForm::NameOnly);
+    let by_name = Some(sent.as_str()).filter(|_| form != CustomStatusForm::IdOnly);
+    let own = options::custom(&st.status_options, by_name, by_id).cloned();
+    let status = match (&own, by_id) {
+        (Some(o), _) => o.name.clone(),
+        (None, Some(id)) => id.to_string(),
+        (None, None) => sent,
+    };
+    let refusal = if own.is_some() {
+        None
+    } else if !SETTABLE_ORDER_STATUSES.contains(&status.as_str()) {
         Some(format!("Статус {status} не може бути встановлено"))
     } else if status == "canceled" {
         match reason {
@@ -117,7 +145,6 @@ pub(super) async fn set_status(State(sb): State<Sandbox>, body: Bytes) -> Respon
     if let Some(message) = refusal {
         return Json(json!({"processed_ids": [], "warning_message": message})).into_response();
     }
-    let mut st = sb.lock();
     let now = Utc::now();
     let mut processed = Vec::new();
     for id in ids {
@@ -135,19 +162,10 @@ pub(super) async fn set_status(State(sb): State<Sandbox>, body: Bytes) -> Respon
     Json(json!({ "processed_ids": processed })).into_response()
 }
 
-pub(super) async fn status_options() -> Response {
-    let options: Vec<Value> = [
-        (0, "pending"),
-        (1, "received"),
-        (3, "delivered"),
-        (4, "canceled"),
-        (6, "paid"),
-    ]
-    .iter()
-    .map(|(id, name)| json!({"id": id, "name": name, "title": model::status_title(name)}))
-    .chain(std::iter::once(
-        json!({"id": 1001, "name": "custom_1001", "title": "Чекає на передоплату"}),
-    ))
-    .collect();
+pub(super) async fn status_options(State(sb): State<Sandbox>) -> Response {
+    if sb.quirks().status_options_missing {
+        return not_found_page();
+    }
+    let options = sb.status_options();
     Json(json!({ "order_status_options": options })).into_response()
 }
