@@ -1,4 +1,5 @@
-//! Admin API routes of the Orders section: list, show, change the local status.
+//! Admin API routes of the Orders section: list, show, change the local status, link a
+//! line by hand.
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -14,6 +15,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/orders", get(list_orders))
         .route("/orders/{id}", get(show_order))
         .route("/orders/{id}/status", put(set_order_status))
+        .route("/orders/{id}/lines/{line}", put(link_order_line))
 }
 
 #[derive(Deserialize)]
@@ -50,4 +52,19 @@ async fn set_order_status(
         tracing::warn!("order {id} set to `{}`: {w}", view.status);
     }
     Ok(Json(view))
+}
+
+async fn link_order_line(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, line)): Path<(i64, usize)>,
+    Json(req): Json<crate::backoffice::OrderLineLink>,
+) -> ApiResult<crate::backoffice::OrderLineLinked> {
+    let done = office(&app, &headers)
+        .link_order_line(id, line, &req)
+        .await?;
+    for w in &done.order.warnings {
+        tracing::warn!("order {id} line {line} linked to {}: {w}", req.sku);
+    }
+    Ok(Json(done))
 }

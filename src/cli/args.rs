@@ -164,6 +164,19 @@ pub enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Link one line of an order to a local product, by hand: for a line whose Prom
+    /// product is gone or that belongs on another product. Its reservation moves at once,
+    /// and later pulls keep the line on that product.
+    LinkLine {
+        #[arg(value_name = "ORDER_ID")]
+        id: i64,
+        /// The line's number, from 1, as `orders show` numbers them.
+        line: usize,
+        /// The local product.
+        sku: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

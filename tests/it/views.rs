@@ -38,6 +38,7 @@ fn order(unconfirmed: bool) -> LocalOrder {
         phone: Some("+380501234567".into()),
         email: None,
         total: Some(Money::parse("1 250,50 грн")),
+        details: Default::default(),
         lines: vec![
             LocalLine {
                 prom_product_id: Some(5_000_001),
@@ -46,6 +47,7 @@ fn order(unconfirmed: bool) -> LocalOrder {
                 quantity: Decimal::new(2, 0),
                 price: Some(Money::parse("625.25")),
                 product_id: Some(7),
+                ..LocalLine::default()
             },
             LocalLine {
                 prom_product_id: None,
@@ -54,6 +56,7 @@ fn order(unconfirmed: bool) -> LocalOrder {
                 quantity: Decimal::new(15, 1),
                 price: None,
                 product_id: None,
+                ..LocalLine::default()
             },
         ],
         reserved: vec![(7, 2)],

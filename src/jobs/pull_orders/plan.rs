@@ -204,7 +204,12 @@ pub fn plan(
             // Only a newer version replaces what is stored: a read that raced a later change
             // (or an overlap re-read) never rolls an order back.
             Some(old) if o.modified_at > old.modified_at => "changed",
-            Some(old) if o.modified_at == old.modified_at && old.prom_status != o.prom_status => {
+            // The same change read again, yet Prom shows another status or other details
+            // (or the stored copy predates keeping them): take what Prom shows.
+            Some(old)
+                if o.modified_at == old.modified_at
+                    && (old.prom_status != o.prom_status || old.details != o.details) =>
+            {
                 "changed"
             }
             Some(_) => continue,
