@@ -140,4 +140,6 @@ mod gone_tests;
 #[cfg(test)]
 mod order_edges_tests;
 #[cfg(test)]
+mod order_lines_tests;
+#[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ pub use super::order_parts::{
     Cancellation, CpaCommission, DeliveryProvider, DeliveryProviderData, DeliveryRecipient,
     NamedOption, PaymentData, Utm,
 };
-use super::order_parts::{detail, detail_flag, detail_text};
+use super::order_parts::{detail, detail_flag, detail_text, part};
 use super::text_enum::text_enum;
 use crate::domain::Money;
 
@@ -138,19 +138,19 @@ pub struct Order {
     /// A number (the other sums are text).
     #[serde(default, deserialize_with = "detail")]
     pub delivery_cost: Option<Money>,
-    #[serde(default, deserialize_with = "detail")]
+    #[serde(default, deserialize_with = "part")]
     pub cpa_commission: Option<CpaCommission>,
-    #[serde(default, deserialize_with = "detail")]
+    #[serde(default, deserialize_with = "part")]
     pub delivery_option: Option<NamedOption>,
     #[serde(default, deserialize_with = "detail_text")]
     pub delivery_address: Option<String>,
-    #[serde(default, deserialize_with = "detail")]
+    #[serde(default, deserialize_with = "part")]
     pub delivery_provider_data: Option<DeliveryProviderData>,
-    #[serde(default, deserialize_with = "detail")]
+    #[serde(default, deserialize_with = "part")]
     pub delivery_recipient: Option<DeliveryRecipient>,
-    #[serde(default, deserialize_with = "detail")]
+    #[serde(default, deserialize_with = "part")]
     pub payment_option: Option<NamedOption>,
-    #[serde(default, deserialize_with = "detail")]
+    #[serde(default, deserialize_with = "part")]
     pub payment_data: Option<PaymentData>,
     #[serde(default)]
     pub status: Option<OrderStatus>,
@@ -164,14 +164,14 @@ pub struct Order {
     pub has_order_promo_free_delivery: Option<bool>,
     #[serde(default, deserialize_with = "detail_flag")]
     pub dont_call_customer_back: Option<bool>,
-    #[serde(default, deserialize_with = "detail")]
+    #[serde(default, deserialize_with = "part")]
     pub cancellation: Option<Cancellation>,
     /// Not in the schema, but what `set_status` takes: kept if an order carries them.
     #[serde(default, deserialize_with = "detail_text")]
     pub cancellation_reason: Option<String>,
     #[serde(default, deserialize_with = "detail_text")]
     pub cancellation_text: Option<String>,
-    #[serde(default, deserialize_with = "detail")]
+    #[serde(default, deserialize_with = "part")]
     pub utm: Option<Utm>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub products: Vec<OrderLine>,
