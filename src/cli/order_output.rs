@@ -34,9 +34,14 @@ pub(super) fn orders_table(orders: &[OrderView]) -> String {
     s
 }
 
-/// A sum as Prom.ua wrote it, its spaces plain for a terminal.
+/// A sum as Prom.ua wrote it, its spaces plain for a terminal, with the order's
+/// currency when the text names none (a bare number).
 fn money(m: &MoneyView) -> String {
-    m.raw.replace(['\u{a0}', '\u{202f}'], " ")
+    let text = m.raw.replace(['\u{a0}', '\u{202f}'], " ");
+    match &m.currency {
+        Some(c) if !text.contains(c.as_str()) => format!("{text} {c}"),
+        _ => text,
+    }
 }
 
 /// Lines of `label: value` for the values that are there.
@@ -95,7 +100,7 @@ pub(super) fn order_text(o: &OrderView) -> String {
     f.add("client id", d.buyer.client_id.map(|i| i.to_string()));
     f.add("comment", d.buyer.notes.as_deref());
     if d.buyer.dont_call_back == Some(true) {
-        f.add("calls", Some("the buyer asked not to be called back"));
+        f.add("call back", Some("no, the buyer asked not to be called"));
     }
     delivery(&mut f, o);
     let p = &d.payment;

@@ -90,8 +90,14 @@ fn a_record_written_before_details_were_kept_still_loads() {
     assert_eq!(o.details, OrderDetails::default());
     assert_eq!(o.total.unwrap().amount, Some(Decimal::new(125050, 2)));
     let l = &o.lines[0];
-    assert_eq!((l.hand_linked, &l.total_price, &l.url), (false, &None, &None));
-    assert_eq!(l.price.as_ref().unwrap().amount, Some(Decimal::new(62525, 2)));
+    assert_eq!(
+        (l.hand_linked, &l.total_price, &l.url),
+        (false, &None, &None)
+    );
+    assert_eq!(
+        l.price.as_ref().unwrap().amount,
+        Some(Decimal::new(62525, 2))
+    );
 }
 
 #[test]
@@ -112,10 +118,16 @@ fn a_hand_link_moves_the_reservation_at_once_and_survives_a_changed_order() {
     let (_d, s, a, b) = shop();
     s.upsert_orders(&[read("pending", 1, "")], &policy(), &pull())
         .unwrap();
-    assert_eq!((s.reserved_of(a).unwrap(), s.reserved_of(b).unwrap()), (3, 0));
+    assert_eq!(
+        (s.reserved_of(a).unwrap(), s.reserved_of(b).unwrap()),
+        (3, 0)
+    );
     let done = s.link_order_line(1, 1, b, &policy()).unwrap();
     assert!(!done.unchanged);
-    assert_eq!((s.reserved_of(a).unwrap(), s.reserved_of(b).unwrap()), (0, 3));
+    assert_eq!(
+        (s.reserved_of(a).unwrap(), s.reserved_of(b).unwrap()),
+        (0, 3)
+    );
     assert!(done.touched.contains(&a) && done.touched.contains(&b));
     consistent(&s);
     // The same again: nothing written.
@@ -133,7 +145,10 @@ fn a_hand_link_moves_the_reservation_at_once_and_survives_a_changed_order() {
         (o.lines[1].product_id, o.lines[1].hand_linked),
         (Some(b), true)
     );
-    assert_eq!((s.reserved_of(a).unwrap(), s.reserved_of(b).unwrap()), (0, 4));
+    assert_eq!(
+        (s.reserved_of(a).unwrap(), s.reserved_of(b).unwrap()),
+        (0, 4)
+    );
     consistent(&s);
     // The unlinked line linked by hand too: it holds from then on.
     s.link_order_line(1, 1, a, &policy()).unwrap();
@@ -161,7 +176,9 @@ fn a_bad_line_or_product_changes_nothing() {
         .unwrap();
     let before = s.order(1).unwrap().unwrap();
     for (order, line, product) in [(1, 0, a), (1, 3, a), (1, 2, 999), (2, 1, a)] {
-        let e = s.link_order_line(order, line, product, &policy()).unwrap_err();
+        let e = s
+            .link_order_line(order, line, product, &policy())
+            .unwrap_err();
         assert!(matches!(e, StoreError::Invalid(_)), "{e}");
     }
     assert_eq!(s.order(1).unwrap().unwrap(), before);

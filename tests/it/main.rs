@@ -15,6 +15,7 @@ mod lenient;
 mod limits;
 mod logging;
 mod on_change;
+mod order_details;
 mod order_edges;
 mod order_props;
 mod order_rules;

@@ -387,8 +387,8 @@ fn a_realistic_order_parses_without_loss() {
     let o = &serde_json::from_str::<Page>(&text).unwrap().orders[0];
     assert_eq!(o.id, 104523789);
     assert_eq!(o.client_last_name.as_deref(), Some("Гнатюк-Їжакевич"));
-    assert_eq!(o.client_second_name, None);
-    assert_eq!(o.email, None);
+    assert_eq!(o.client_second_name.as_deref(), Some("Олегівна"));
+    assert_eq!(o.email.as_deref(), Some("yaroslava.h@example.com"));
     let price = o.price.as_ref().unwrap();
     assert_eq!(
         (price.amount, price.currency.as_deref()),

@@ -174,13 +174,14 @@ mod tests {
         .unwrap();
         assert_eq!(o.id, 7);
         assert_eq!((o.client_first_name, o.client_notes), (None, None));
-        assert_eq!(o.phone.as_deref(), Some("380671234567"), "a number as its text");
+        assert_eq!(
+            o.phone.as_deref(),
+            Some("380671234567"),
+            "a number as its text"
+        );
         assert_eq!(o.email.as_deref(), Some("false"));
         assert_eq!(o.price, None);
-        assert_eq!(
-            o.full_price.unwrap().amount,
-            Some(Decimal::new(406050, 2))
-        );
+        assert_eq!(o.full_price.unwrap().amount, Some(Decimal::new(406050, 2)));
         let cost = o.delivery_cost.unwrap();
         assert_eq!((cost.amount, cost.raw.as_str()), (None, "seventy"));
         assert_eq!(o.delivery_option, None);
