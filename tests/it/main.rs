@@ -13,6 +13,7 @@ mod helpers;
 mod import;
 mod lenient;
 mod limits;
+mod link_line;
 mod logging;
 mod on_change;
 mod order_details;
