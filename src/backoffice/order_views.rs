@@ -1,5 +1,5 @@
-//! What the order operations answer: an order with its lines, what it reserves and
-//! ships, its products named by SKU.
+//! What the order operations answer: an order with its lines, its details
+//! (`order_detail_views.rs`), what it reserves and ships, its products named by SKU.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
