@@ -151,7 +151,7 @@ pub enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
-    /// One order with its lines and what they reserve.
+    /// One order: buyer, comment, delivery, payment, money, lines and what they reserve.
     Show {
         id: i64,
         #[arg(long)]
@@ -164,9 +164,11 @@ pub enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Link one line of an order to a local product, by hand: for a line whose Prom
-    /// product is gone or that belongs on another product. Its reservation moves at once,
-    /// and later pulls keep the line on that product.
+    /// Link one line of an order to a local product by hand (reservations follow).
+    ///
+    /// For a line whose Prom product is gone or that belongs on another product. Its
+    /// reservation (and shipment, at the done status) moves at once, and later pulls keep
+    /// the line on that product.
     LinkLine {
         #[arg(value_name = "ORDER_ID")]
         id: i64,
