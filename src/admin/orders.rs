@@ -1,5 +1,5 @@
-//! Admin API routes of the Orders section: list, show, change the local status, and the
-//! shop's order statuses.
+//! Admin API routes of the Orders section: list, show, change the local status, link a
+//! line by hand, and the shop's order statuses.
 
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -16,6 +16,7 @@ pub(super) fn routes() -> Router<App> {
         .route("/orders/{id}", get(show_order))
         .route("/orders/{id}/status", put(set_order_status))
         .route("/order-statuses", get(order_statuses))
+        .route("/orders/{id}/lines/{line}", put(link_order_line))
 }
 
 #[derive(Deserialize)]
@@ -59,4 +60,19 @@ async fn order_statuses(
     headers: HeaderMap,
 ) -> ApiResult<crate::backoffice::OrderStatusesView> {
     Ok(Json(office(&app, &headers).order_statuses().await?))
+}
+
+async fn link_order_line(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((id, line)): Path<(i64, usize)>,
+    Json(req): Json<crate::backoffice::OrderLineLink>,
+) -> ApiResult<crate::backoffice::OrderLineLinked> {
+    let done = office(&app, &headers)
+        .link_order_line(id, line, &req)
+        .await?;
+    for w in &done.order.warnings {
+        tracing::warn!("order {id} line {line} linked to {}: {w}", req.sku);
+    }
+    Ok(Json(done))
 }

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use super::{
     AcceptLinks, AdminClient, BackOffice, BackofficeError, CsvKind, CsvOptions, ImportReport,
-    JobStatus, Ledger, LinkRequest, LinkView, OrderStatusSet, OrderStatusesView, OrderView,
-    PriceSet, ProductQuery, ProductRemoved, ProductView, ProductsPage, Result, StagedView,
-    StockAdjust, StockMove, StockMoved, StockSet, Suggestion, office::JobEntry, runs,
+    JobStatus, Ledger, LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderStatusSet,
+    OrderStatusesView, OrderView, PriceSet, ProductQuery, ProductRemoved, ProductView,
+    ProductsPage, Result, StagedView, StockAdjust, StockMove, StockMoved, StockSet, Suggestion,
+    office::JobEntry, runs,
 };
 use crate::config::{AdminConfig, Config};
 use crate::report::RunRecord;
@@ -194,6 +195,7 @@ delegate! {
     show_order(prom_id: i64) -> OrderView;
     set_order_status(prom_id: i64, req: &OrderStatusSet) -> OrderView;
     order_statuses() -> OrderStatusesView;
+    link_order_line(prom_id: i64, line: usize, req: &OrderLineLink) -> OrderLineLinked;
     staged(unlinked_only: bool) -> Vec<StagedView>;
     suggest_links(min_score: f64) -> Vec<Suggestion>;
     accept_links(req: &AcceptLinks) -> Vec<LinkView>;

@@ -15,6 +15,7 @@ mod input;
 mod links;
 mod matching;
 mod office;
+mod order_detail_views;
 mod order_statuses;
 mod order_views;
 mod orders;
@@ -36,6 +37,7 @@ pub use input::{
     check_delta, check_prom_id, check_quantity, parse_delta, parse_prom_id, parse_quantity,
 };
 pub use office::{BackOffice, JobEntry};
+pub use order_detail_views::*;
 pub use order_statuses::{OrderStatusesView, ShopStatusView};
 pub use order_views::*;
 pub use remote::{ACTOR_HEADER, AdminClient, read_admin_token};
@@ -88,6 +90,14 @@ pub trait Ledger {
     async fn set_order_status(&self, prom_id: i64, req: &OrderStatusSet) -> Result<OrderView>;
     /// The shop's order statuses as last read, with what the configuration does with each.
     async fn order_statuses(&self) -> Result<OrderStatusesView>;
+    /// Links line `line` (from 1) of an order to a local product by hand (reservations
+    /// follow at once; later pulls keep it).
+    async fn link_order_line(
+        &self,
+        prom_id: i64,
+        line: usize,
+        req: &OrderLineLink,
+    ) -> Result<OrderLineLinked>;
     /// Prom products downloaded in `stage` mode, with their link state.
     async fn staged(&self, unlinked_only: bool) -> Result<Vec<StagedView>>;
     /// A local product for each unlinked staged product, by name similarity.

@@ -9,9 +9,9 @@ use tokio::sync::Notify;
 
 use super::{
     AcceptLinks, BackofficeError, CsvKind, CsvOptions, ImportReport, JobStatus, Ledger,
-    LinkRequest, LinkView, OrderStatusSet, OrderView, PriceSet, ProductQuery, ProductRemoved,
-    ProductView, ProductsPage, Result, Shortfall, StagedView, StockAdjust, StockMove, StockMoved,
-    StockSet, Suggestion,
+    LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderStatusSet, OrderView, PriceSet,
+    ProductQuery, ProductRemoved, ProductView, ProductsPage, Result, Shortfall, StagedView,
+    StockAdjust, StockMove, StockMoved, StockSet, Suggestion,
 };
 use super::{csv_io, links, matching, order_statuses, orders, products, runs, stock};
 use crate::domain::ReservationPolicy;
@@ -326,6 +326,15 @@ impl Ledger for BackOffice {
 
     async fn order_statuses(&self) -> Result<super::OrderStatusesView> {
         order_statuses::statuses(self).await
+    }
+
+    async fn link_order_line(
+        &self,
+        prom_id: i64,
+        line: usize,
+        req: &OrderLineLink,
+    ) -> Result<OrderLineLinked> {
+        orders::link_line(self, prom_id, line, req).await
     }
 
     async fn staged(&self, unlinked_only: bool) -> Result<Vec<StagedView>> {

@@ -1,11 +1,12 @@
-//! What the order operations answer: an order with its lines, what it reserves and
-//! ships, its products named by SKU.
+//! What the order operations answer: an order with its lines, its details
+//! (`order_detail_views.rs`), what it reserves and ships, its products named by SKU.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::Shortfall;
+use super::order_detail_views::{MoneyView, OrderDetailsView, currency_of};
 use crate::domain::Money;
 use crate::store::{LocalLine, LocalOrder};
 
@@ -17,9 +18,22 @@ pub struct OrderLineView {
     pub name: String,
     pub quantity: Decimal,
     #[serde(default)]
-    pub price: Option<Money>,
+    pub measure_unit: Option<String>,
+    #[serde(default)]
+    pub price: Option<MoneyView>,
+    #[serde(default)]
+    pub total_price: Option<MoneyView>,
+    #[serde(default)]
+    pub external_id: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
     /// The local product, once linked.
     pub product_id: Option<u64>,
+    /// Linked by hand (`orders link-line`): a pull keeps it on that product.
+    #[serde(default)]
+    pub hand_linked: bool,
     /// The local product's SKU; `None` while the line is unlinked.
     #[serde(default)]
     pub local_sku: Option<String>,
@@ -48,15 +62,23 @@ impl SkuQuantity {
     }
 }
 
-impl From<LocalLine> for OrderLineView {
-    fn from(l: LocalLine) -> Self {
+impl OrderLineView {
+    /// The line, its sums in the order's currency when they name none.
+    fn of(l: LocalLine, currency: Option<&str>) -> Self {
+        let money = |m: &Option<Money>| m.as_ref().map(|m| MoneyView::of(m, currency));
         Self {
+            price: money(&l.price),
+            total_price: money(&l.total_price),
             prom_product_id: l.prom_product_id,
             sku: l.sku,
             name: l.name,
             quantity: l.quantity,
-            price: l.price,
+            measure_unit: l.measure_unit,
+            external_id: l.external_id,
+            image: l.image,
+            url: l.url,
             product_id: l.product_id,
+            hand_linked: l.hand_linked,
             local_sku: None,
         }
     }
@@ -91,7 +113,12 @@ pub struct OrderView {
     pub modified_at: Option<DateTime<FixedOffset>>,
     #[serde(flatten)]
     pub buyer: BuyerView,
-    pub total: Option<Money>,
+    /// Prom's `price`: the order without delivery.
+    pub total: Option<MoneyView>,
+    /// `status_name`, `source`, `buyer`, `delivery`, `payment`, `money`, `cancellation`,
+    /// `utm`.
+    #[serde(flatten)]
+    pub details: OrderDetailsView,
     pub lines: Vec<OrderLineView>,
     // The API always sends these four: unlike the stored record, no defaults for
     // answers written before they existed.
@@ -154,6 +181,9 @@ impl OrderView {
 impl From<LocalOrder> for OrderView {
     fn from(o: LocalOrder) -> Self {
         let holds = o.holds.unwrap_or(!o.reserved.is_empty());
+        let currency = currency_of(&o);
+        let currency = currency.as_deref();
+        let details = OrderDetailsView::of(&o, currency);
         Self {
             prom_id: o.prom_id,
             status: o.status,
@@ -168,8 +198,13 @@ impl From<LocalOrder> for OrderView {
                 phone: o.phone,
                 email: o.email,
             },
-            total: o.total,
-            lines: o.lines.into_iter().map(Into::into).collect(),
+            total: o.total.as_ref().map(|m| MoneyView::of(m, currency)),
+            details,
+            lines: o
+                .lines
+                .into_iter()
+                .map(|l| OrderLineView::of(l, currency))
+                .collect(),
             reserved_by_sku: SkuQuantity::unnamed(&o.reserved),
             reserved: o.reserved,
             stock_moved: o.stock_moved,
@@ -182,4 +217,12 @@ impl From<LocalOrder> for OrderView {
             warnings: Vec::new(),
         }
     }
+}
+
+/// What `orders link-line` did: the order as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineLinked {
+    /// `false`: the line was on that product already, and nothing was written.
+    pub changed: bool,
+    pub order: OrderView,
 }

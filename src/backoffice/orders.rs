@@ -1,9 +1,12 @@
-//! Orders imported from Prom.ua: list, show, and change the local status (reservations
-//! follow; `push_statuses` sends it). Their local products are named by SKU.
+//! Orders imported from Prom.ua: list, show, change the local status (reservations
+//! follow; `push_statuses` sends it), link one line to a product by hand. Their local
+//! products are named by SKU.
 
 use std::collections::HashMap;
 
-use super::{BackOffice, BackofficeError, OrderStatusSet, OrderView, Result};
+use super::{
+    BackOffice, BackofficeError, OrderLineLink, OrderLineLinked, OrderStatusSet, OrderView, Result,
+};
 use crate::store::{LocalOrder, Store};
 
 /// The SKUs of local products by id, each read once for a whole answer.
@@ -103,4 +106,45 @@ pub(super) async fn set_status(
     let mut view = Skus::new(store).view(o)?;
     view.warnings = warnings;
     Ok(view)
+}
+
+/// Links line `line` (from 1) of an order to the product `req.sku`, by hand: its
+/// reservation (and what it shipped, at the done status) moves at once, and later pulls
+/// keep the line there. The line already there: nothing is written.
+pub(super) async fn link_line(
+    office: &BackOffice,
+    prom_id: i64,
+    line: usize,
+    req: &OrderLineLink,
+) -> Result<OrderLineLinked> {
+    let sku = req.sku.trim();
+    if sku.is_empty() {
+        return Err(BackofficeError::Invalid("a SKU must not be blank".into()));
+    }
+    let store = office.store();
+    let order = store.order(prom_id)?.ok_or_else(|| no_order(prom_id))?;
+    let lines = order.lines.len();
+    if line == 0 || line > lines {
+        return Err(BackofficeError::Invalid(match lines {
+            0 => format!("order {prom_id} has no lines"),
+            n => format!("order {prom_id} has no line {line}: its lines are numbered 1 to {n}"),
+        }));
+    }
+    let product = store
+        .product_by_sku(sku)?
+        .ok_or_else(|| BackofficeError::NotFound(format!("no product with SKU {sku}")))?;
+    let done = store.link_order_line(prom_id, line, product.id, &office.order_policy()?)?;
+    let mut warnings = Vec::new();
+    if !done.unchanged {
+        office.durable().await?;
+        office.touched();
+        // Moving a shipment can take the new product's stock below zero.
+        warnings = office.shortfalls_after_write(&done.touched).await;
+    }
+    let mut order = Skus::new(store).view(done.order)?;
+    order.warnings = warnings;
+    Ok(OrderLineLinked {
+        changed: !done.unchanged,
+        order,
+    })
 }

@@ -262,6 +262,26 @@ impl Ledger for AdminClient {
             .await
     }
 
+    async fn link_order_line(
+        &self,
+        prom_id: i64,
+        line: usize,
+        req: &OrderLineLink,
+    ) -> Result<OrderLineLinked> {
+        self.json(
+            Method::PUT,
+            &[
+                "v1",
+                "orders",
+                &prom_id.to_string(),
+                "lines",
+                &line.to_string(),
+            ],
+            req,
+        )
+        .await
+    }
+
     async fn staged(&self, unlinked_only: bool) -> Result<Vec<StagedView>> {
         self.send(
             self.request(Method::GET, &["v1", "staged"])

@@ -138,3 +138,9 @@ fn quantity<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 fn delta<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     whole_number(d, "a delta")
 }
+
+/// `orders link-line`: the local product, by SKU, for one line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineLink {
+    pub sku: String,
+}

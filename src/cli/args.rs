@@ -151,7 +151,7 @@ pub enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
-    /// One order with its lines and what they reserve.
+    /// One order: buyer, comment, delivery, payment, money, lines and what they reserve.
     Show {
         id: i64,
         #[arg(long)]
@@ -172,6 +172,21 @@ pub enum OrdersCommand {
     /// The shop's order statuses (as pull_orders last read them) and what the
     /// configuration does with each.
     Statuses {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link one line of an order to a local product by hand (reservations follow).
+    ///
+    /// For a line whose Prom product is gone or that belongs on another product. Its
+    /// reservation (and shipment, at the done status) moves at once, and later pulls keep
+    /// the line on that product.
+    LinkLine {
+        #[arg(value_name = "ORDER_ID")]
+        id: i64,
+        /// The line's number, from 1, as `orders show` numbers them.
+        line: usize,
+        /// The local product.
+        sku: String,
         #[arg(long)]
         json: bool,
     },

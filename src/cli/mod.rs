@@ -16,6 +16,7 @@ mod check_config;
 mod files;
 mod job;
 mod links;
+mod order_output;
 mod orders;
 mod output;
 mod products;

@@ -1,9 +1,12 @@
-//! `orders list|show|set-status|statuses`.
+//! `orders list|show|set-status|statuses|link-line`.
 
 use super::args::OrdersCommand;
 use super::ledger;
-use super::output::{finish, order_text, orders_table, print, warn_shortfalls};
-use crate::backoffice::{Access, Ledger, OrderStatusSet, OrderStatusesView};
+use super::order_output::{order_text, orders_table};
+use super::output::{finish, print, warn_shortfalls};
+use crate::backoffice::{
+    Access, Ledger, OrderLineLink, OrderLineLinked, OrderStatusSet, OrderStatusesView,
+};
 use crate::config::Config;
 
 pub(super) async fn orders(config: &Config, cmd: OrdersCommand) -> u8 {
@@ -52,6 +55,18 @@ pub(super) async fn orders(config: &Config, cmd: OrdersCommand) -> u8 {
             .order_statuses()
             .await
             .map(|v| print(json, &v, statuses_text)),
+        OrdersCommand::LinkLine {
+            id,
+            line,
+            sku,
+            json,
+        } => ledger
+            .link_order_line(id, line, &OrderLineLink { sku: sku.clone() })
+            .await
+            .map(|done| {
+                warn_shortfalls(&done.order.warnings);
+                print(json, &done, |d| linked_text(d, line, &sku));
+            }),
     };
     finish(result)
 }
@@ -94,4 +109,16 @@ fn statuses_text(v: &OrderStatusesView) -> String {
         v.known.join(", ")
     ));
     s
+}
+
+fn linked_text(done: &OrderLineLinked, line: usize, sku: &str) -> String {
+    let head = if done.changed {
+        format!("order {} line {line} linked to {sku}\n", done.order.prom_id)
+    } else {
+        format!(
+            "order {} line {line} is on {sku} already: nothing changed\n",
+            done.order.prom_id
+        )
+    };
+    head + &order_text(&done.order)
 }

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use super::{EXIT_ERROR, EXIT_USAGE, fail};
 use crate::backoffice::{
-    BackofficeError, JobStatus, LinkView, OrderView, ProductRemoved, ProductView, ProductsPage,
-    Shortfall, SkuQuantity, StagedView, StockMove, StockMoved, Suggestion,
+    BackofficeError, JobStatus, LinkView, ProductRemoved, ProductView, ProductsPage, Shortfall,
+    StagedView, StockMove, StockMoved, Suggestion,
 };
 
 /// The exit code of a refusal: the caller's mistake (2) or an error that stopped it (3).
@@ -48,7 +48,7 @@ fn cut(text: &str, n: usize) -> String {
     text.chars().take(n).collect()
 }
 
-fn or_dash<T: ToString>(v: Option<T>) -> String {
+pub(super) fn or_dash<T: ToString>(v: Option<T>) -> String {
     v.map_or("-".into(), |v| v.to_string())
 }
 
@@ -178,81 +178,6 @@ pub(super) fn moved_text(e: &Option<StockMoved>) -> String {
         ),
         None => "nothing changed\n".to_string(),
     }
-}
-
-pub(super) fn orders_table(orders: &[OrderView]) -> String {
-    let mut s = format!(
-        "{:>12}  {:<20}  {:<12}  {:<12}  {:>5}  {}\n",
-        "ORDER", "CREATED (UTC)", "STATUS", "PROM.UA", "LINES", "CLIENT"
-    );
-    for o in orders {
-        s += &format!(
-            "{:>12}  {:<20}  {:<12}  {:<12}  {:>5}  {}{}\n",
-            o.prom_id,
-            or_dash(
-                o.created_at
-                    .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M:%S"))
-            ),
-            o.status,
-            o.prom_status.as_deref().unwrap_or("-"),
-            o.lines.len(),
-            o.buyer.client,
-            if o.has_unlinked_lines() {
-                "  [unlinked lines]"
-            } else {
-                ""
-            }
-        );
-    }
-    s
-}
-
-pub(super) fn order_text(o: &OrderView) -> String {
-    let mut s = format!(
-        "order:      {}\nstatus:     {}{}\nProm.ua:    {}\nclient:     {} {}\ntotal:      {}\n",
-        o.prom_id,
-        o.status,
-        if o.status_pending {
-            " (not yet on Prom.ua)"
-        } else {
-            ""
-        },
-        o.prom_status.as_deref().unwrap_or("-"),
-        o.buyer.client,
-        o.buyer.phone.as_deref().unwrap_or(""),
-        or_dash(o.total.as_ref().map(|m| &m.raw))
-    );
-    for l in &o.lines {
-        let local = match (&l.local_sku, l.product_id) {
-            (Some(sku), _) => sku.clone(),
-            (None, Some(id)) => format!("product {id}, removed"),
-            (None, None) => "unlinked".into(),
-        };
-        s += &format!(
-            "  {} x {}  {}  (Prom product {})  -> {local}\n",
-            l.quantity,
-            l.sku.as_deref().unwrap_or("-"),
-            l.name,
-            or_dash(l.prom_product_id),
-        );
-    }
-    s += &sku_quantities("reserves:  ", &o.reserved_by_sku);
-    s += &sku_quantities("shipped:   ", &o.shipped_by_sku);
-    s
-}
-
-/// `label` and one local product's quantity a line, by SKU; nothing when there is none.
-fn sku_quantities(label: &str, items: &[SkuQuantity]) -> String {
-    let mut s = String::new();
-    for (i, q) in items.iter().enumerate() {
-        let sku = q
-            .sku
-            .clone()
-            .unwrap_or_else(|| format!("product {}, removed", q.product_id));
-        let label = if i == 0 { label } else { "           " };
-        s += &format!("{label} {} x {sku}\n", q.quantity);
-    }
-    s
 }
 
 pub(super) fn staged_table(rows: &[StagedView]) -> String {

@@ -27,6 +27,7 @@ pub(super) fn router() -> Router<Sandbox> {
         .route("/catalogue", post(load))
         .route("/orders", get(orders).post(place_order))
         .route("/orders/{id}", patch(change_order))
+        .route("/orders/{id}/raw", post(order_raw_fields))
         .route("/rejections", post(reject).delete(clear_rejections))
         .route("/faults", get(faults).put(set_faults))
         .route("/faults/next", post(script_faults))
@@ -97,6 +98,17 @@ async fn change_order(
     Json(change): Json<OrderChange>,
 ) -> Response {
     match sb.change_order(id, change) {
+        Some(o) => Json(o).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn order_raw_fields(
+    State(sb): State<Sandbox>,
+    Path(id): Path<i64>,
+    Json(fields): Json<serde_json::Map<String, serde_json::Value>>,
+) -> Response {
+    match sb.set_order_raw_fields(id, fields) {
         Some(o) => Json(o).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::model::{ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct};
+use super::order_details::SandboxOrderDetails;
 use crate::domain::{AVAILABLE, NOT_AVAILABLE};
 
 /// Everything a sandbox can be seeded with; also the format of `sandbox --seed-file`.
@@ -196,6 +197,8 @@ pub fn generate_catalogue(products: usize, orders: usize, seed: u64) -> Catalogu
         "paid",
     ];
     let providers = [Some("nova_poshta"), Some("ukrposhta"), Some("meest"), None];
+    // The details draw from their own generator: the orders' figures stay as they were.
+    let mut details_rng = StdRng::seed_from_u64(seed ^ 0x00de_7a11);
     let orders = (0..orders)
         .map(|i| {
             let created = now - Duration::minutes(rng.random_range(60..60 * 24 * 30));
@@ -229,7 +232,7 @@ pub fn generate_catalogue(products: usize, orders: usize, seed: u64) -> Catalogu
                     }
                 })
                 .collect();
-            SandboxOrder {
+            let mut order = SandboxOrder {
                 id: 900_001 + i as i64,
                 date_created: created,
                 date_modified: created + Duration::minutes(rng.random_range(0..60)),
@@ -245,8 +248,11 @@ pub fn generate_catalogue(products: usize, orders: usize, seed: u64) -> Catalogu
                     .map(str::to_string),
                 delivery_cost: Decimal::ZERO,
                 cancellation_reason: None,
+                details: SandboxOrderDetails::default(),
                 lines,
-            }
+            };
+            order.details = SandboxOrderDetails::generated(&mut details_rng, i, &order.status);
+            order
         })
         .collect();
     Catalogue {

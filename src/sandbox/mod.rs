@@ -8,6 +8,7 @@ mod faults;
 mod generate;
 mod handlers;
 mod model;
+mod order_details;
 mod record;
 mod status_options;
 
@@ -25,6 +26,7 @@ pub use generate::{Catalogue, generate_catalogue, generate_products};
 pub use model::{
     OrderChange, ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct,
 };
+pub use order_details::SandboxOrderDetails;
 pub use record::RecordedRequest;
 pub use status_options::{CustomStatusForm, SandboxStatusOption};
 
@@ -235,6 +237,21 @@ impl Sandbox {
         let mut st = self.lock();
         let order = st.orders.get_mut(&id)?;
         change.apply(order);
+        order.date_modified = chrono::Utc::now();
+        Some(order.clone())
+    }
+
+    /// Makes the API show these fields of order `id` exactly as given, over what it
+    /// renders (a fixture's order, values of odd types); `date_modified` moves to now, as
+    /// for any change, unless the fields give their own.
+    pub fn set_order_raw_fields(
+        &self,
+        id: i64,
+        fields: serde_json::Map<String, serde_json::Value>,
+    ) -> Option<SandboxOrder> {
+        let mut st = self.lock();
+        let order = st.orders.get_mut(&id)?;
+        order.details.raw.extend(fields);
         order.date_modified = chrono::Utc::now();
         Some(order.clone())
     }

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::order_details::SandboxOrderDetails;
 use crate::domain::AVAILABLE;
 
 /// The company's root group: not listed by `groups/list`.
@@ -95,6 +96,9 @@ pub struct SandboxOrder {
     pub delivery_cost: Decimal,
     #[serde(default)]
     pub cancellation_reason: Option<String>,
+    /// The comment, delivery, payment and promotion details (Prom's names, flattened).
+    #[serde(default, flatten)]
+    pub details: SandboxOrderDetails,
     pub lines: Vec<SandboxOrderLine>,
 }
 
@@ -111,6 +115,19 @@ pub struct OrderChange {
     pub phone: Option<String>,
     #[serde(default)]
     pub lines: Option<Vec<SandboxOrderLine>>,
+    /// The buyer edits their comment.
+    #[serde(default)]
+    pub client_notes: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub delivery_address: Option<String>,
+    /// The seller attaches a waybill.
+    #[serde(default)]
+    pub declaration_number: Option<String>,
+    /// Prom's payment changes state (`paid`, `refunded`, ...).
+    #[serde(default)]
+    pub payment_status: Option<String>,
 }
 
 impl OrderChange {
@@ -123,6 +140,20 @@ impl OrderChange {
         }
         if let Some(l) = self.lines {
             order.lines = l;
+        }
+        if let Some(e) = self.email {
+            order.email = Some(e);
+        }
+        let d = &mut order.details;
+        for (to, from) in [
+            (&mut d.client_notes, self.client_notes),
+            (&mut d.delivery_address, self.delivery_address),
+            (&mut d.declaration_number, self.declaration_number),
+            (&mut d.payment_status, self.payment_status),
+        ] {
+            if from.is_some() {
+                *to = from;
+            }
         }
     }
 }
@@ -223,6 +254,7 @@ pub(crate) fn group_json(g: &SandboxGroup) -> Value {
 
 pub(crate) fn order_json(o: &SandboxOrder) -> Value {
     let total: Decimal = o.lines.iter().map(|l| l.price * l.quantity).sum();
+    let d = &o.details;
     let lines: Vec<Value> = o
         .lines
         .iter()
@@ -236,52 +268,65 @@ pub(crate) fn order_json(o: &SandboxOrder) -> Value {
                 "price": order_money(l.price),
                 "quantity": num(l.quantity),
                 "measure_unit": "шт.",
-                "image": null,
+                "image": l.product_id.map(|id| format!("https://images.prom.ua/{id}_w200_h200.jpg")),
                 "url": l.product_id.map(|id| format!("https://prom.ua/p{id}-product.html")),
                 "total_price": order_money(l.price * l.quantity),
                 "cpa_commission": {"amount": "0.00"},
             })
         })
         .collect();
-    json!({
+    let mut order = json!({
         "id": o.id,
         "date_created": prom_date(&o.date_created),
         "date_modified": prom_date(&o.date_modified),
         "client_first_name": o.client_first_name,
         "client_second_name": o.client_second_name,
         "client_last_name": o.client_last_name,
-        "client_id": 70_000 + o.id % 1000,
-        "client_notes": null,
+        "client_id": d.client_id.unwrap_or(70_000 + o.id % 1000),
+        "client_notes": d.client_notes,
         "phone": o.phone,
         "email": o.email,
         "price": order_money(total),
         "full_price": order_money(total + o.delivery_cost),
         "delivery_cost": num(o.delivery_cost),
         "delivery_option": {"id": 13013, "name": "Нова Пошта", "shipping_service": o.delivery_provider},
-        "delivery_address": "Київ, Відділення №1",
+        "delivery_address": d.delivery_address.as_deref().unwrap_or("Київ, Відділення №1"),
         "delivery_provider_data": o.delivery_provider.as_ref().map(|p| json!({
             "provider": p,
-            "type": "W2W",
-            "sender_warehouse_id": null,
-            "recipient_warehouse_id": "1ec09d88-e1c2-11e3-8c4a-0050568002cf",
-            "declaration_number": null,
+            "type": d.delivery_type.as_deref().unwrap_or("W2W"),
+            "sender_warehouse_id": d.sender_warehouse_id,
+            "recipient_warehouse_id": d.recipient_warehouse_id.as_deref().unwrap_or("1ec09d88-e1c2-11e3-8c4a-0050568002cf"),
+            "declaration_number": d.declaration_number,
+            "unified_status": null,
         })),
-        "payment_option": {"id": 7547964, "name": "Оплата при отриманні"},
-        "payment_data": null,
+        "delivery_recipient": d.delivery_recipient,
+        "payment_option": {"id": 7547964, "name": d.payment_option.as_deref().unwrap_or("Оплата при отриманні")},
+        "payment_data": d.payment_status.as_ref().map(|s| json!({
+            "type": "evopay",
+            "status": s,
+            "status_modified": prom_date(&o.date_modified),
+        })),
         "status": o.status,
         "status_name": status_title(&o.status),
-        "source": "portal",
-        "price_with_special_offer": null,
-        "special_offer_discount": null,
-        "special_offer_promocode": null,
+        "source": d.source.as_deref().unwrap_or("portal"),
+        "price_with_special_offer": d.special_offer_discount.map(|off| order_money(total - off)),
+        "special_offer_discount": d.special_offer_discount.map(order_money),
+        "special_offer_promocode": d.special_offer_promocode,
         "has_order_promo_free_delivery": false,
         "cpa_commission": {"amount": "0.00", "is_refunded": false},
-        "utm": null,
-        "dont_call_customer_back": false,
+        "utm": d.utm,
+        "dont_call_customer_back": d.dont_call_customer_back,
         "ps_promotion": null,
-        "cancellation": o.cancellation_reason.as_ref().map(|r| json!({"title": r, "initiator": "seller"})),
+        "cancellation": o.cancellation_reason.as_ref().map(|r| json!({
+            "title": d.cancellation_text.as_deref().unwrap_or(r),
+            "initiator": "seller",
+        })),
         "products": lines,
-    })
+    });
+    if let Value::Object(fields) = &mut order {
+        fields.extend(d.raw.clone());
+    }
+    order
 }
 
 #[cfg(test)]

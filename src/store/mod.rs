@@ -18,6 +18,8 @@ mod hand_unlinks;
 mod ledger;
 mod links;
 mod lock;
+mod order_details;
+mod order_lines;
 mod order_merge;
 mod order_stock;
 mod order_upkeep;
@@ -42,6 +44,10 @@ pub use gone::GoneLink;
 pub use hand_unlinks::HandUnlink;
 pub use ledger::{Actor, JournalEntry, StockChange};
 pub use links::Link;
+pub use order_details::{
+    Buyer, Cancellation, Delivery, OrderDetails, OrderMoney, Payment, Recipient, Utm,
+};
+pub use order_lines::LineLinked;
 pub use order_merge::{Merged, StatusConflict, Tracking, Winner, merge_order};
 pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
@@ -134,5 +140,7 @@ mod corrupt_tests;
 mod gone_tests;
 #[cfg(test)]
 mod order_edges_tests;
+#[cfg(test)]
+mod order_lines_tests;
 #[cfg(test)]
 mod tests;

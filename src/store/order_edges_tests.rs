@@ -35,6 +35,7 @@ fn read(id: i64, status: &str, q: i64, min: u32) -> LocalOrder {
             quantity: Decimal::from(q),
             price: None,
             product_id: None,
+            ..LocalLine::default()
         }],
         imported_at: Utc::now(),
         updated_at: Utc::now(),

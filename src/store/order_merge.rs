@@ -17,6 +17,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
 use super::LocalOrder;
+use super::order_lines::keep_links;
 use crate::domain::{ReservationPolicy, StatusClass};
 
 /// Which side of a status conflict won.
@@ -132,12 +133,9 @@ pub fn merge_order(
     order.holds = Some(old.holding(policy));
     order.reserved = old.reserved.clone();
     order.status_changed_at = old.status_changed_at;
-    // Lines linked earlier stay linked.
-    for (line, was) in order.lines.iter_mut().zip(&old.lines) {
-        if line.product_id.is_none() && line.prom_product_id == was.prom_product_id {
-            line.product_id = was.product_id;
-        }
-    }
+    // Lines linked earlier (by hand too) stay linked: matched by Prom product, then by
+    // their order among that product's lines (`order_lines.rs`).
+    keep_links(&mut order.lines, &old.lines);
     let mut conflict = None;
     let prom = read.status.clone();
     if policy.agrees(&old.status, &prom) {

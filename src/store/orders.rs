@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{be, cursor_value, decode, encode, i64_value, id_value};
 use super::links::{insert_link, link_of_in, linked_to_prom_in};
+use super::order_details::OrderDetails;
 use super::order_merge::{StatusConflict, Tracking, merge_order};
 use super::order_stock::settle;
 use super::order_upkeep::{queue_relinks, tracking_in};
@@ -26,6 +27,22 @@ pub struct LocalLine {
     pub price: Option<Money>,
     /// The local product, once linked.
     pub product_id: Option<u64>,
+    /// Linked by hand (`orders link-line`): a later pull keeps the line on that product,
+    /// whatever the Prom product's own link says (`order_merge.rs`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hand_linked: bool,
+    /// The line's details as Prom.ua sent them; absent in records stored before they
+    /// were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure_unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_price: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// An order as the back office keeps it.
@@ -52,6 +69,10 @@ pub struct LocalOrder {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub total: Option<Money>,
+    /// The buyer's comment, the delivery, the payment, the other sums, the
+    /// cancellation: what a seller fulfils the order from.
+    #[serde(default)]
+    pub details: OrderDetails,
     pub lines: Vec<LocalLine>,
     /// What this order reserves now: (product id, quantity).
     #[serde(default)]

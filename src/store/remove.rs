@@ -214,6 +214,7 @@ impl Store {
                 for line in &mut order.lines {
                     if line.product_id == Some(id) {
                         line.product_id = None;
+                        line.hand_linked = false;
                     }
                 }
                 order.shipped.retain(|(p, _)| *p != id);

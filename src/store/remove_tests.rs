@@ -40,6 +40,7 @@ fn order(prom_id: i64, status: &str, prom_product: i64, qty: i64) -> LocalOrder 
         phone: None,
         email: None,
         total: None,
+        details: Default::default(),
         lines: vec![LocalLine {
             prom_product_id: Some(prom_product),
             sku: None,
@@ -47,6 +48,7 @@ fn order(prom_id: i64, status: &str, prom_product: i64, qty: i64) -> LocalOrder 
             quantity: Decimal::from(qty),
             price: None,
             product_id: None,
+            ..LocalLine::default()
         }],
         reserved: Vec::new(),
         stock_moved: false,

@@ -300,6 +300,7 @@ fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_not
         quantity: q.parse::<Decimal>().unwrap(),
         price: None,
         product_id: None,
+        ..LocalLine::default()
     };
     let order = |id: i64, status: &str, lines: Vec<LocalLine>| LocalOrder {
         prom_id: id,
@@ -313,6 +314,7 @@ fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_not
         phone: None,
         email: None,
         total: None,
+        details: Default::default(),
         lines,
         reserved: Vec::new(),
         stock_moved: false,

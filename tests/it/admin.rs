@@ -102,6 +102,7 @@ async fn every_call_but_health_needs_the_token() {
         ("GET", "v1/orders"),
         ("GET", "v1/orders/1"),
         ("PUT", "v1/orders/1/status"),
+        ("PUT", "v1/orders/1/lines/1"),
         ("GET", "v1/staged"),
         ("GET", "v1/links/suggestions"),
         ("POST", "v1/links/accept"),

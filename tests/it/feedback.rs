@@ -93,6 +93,7 @@ fn order_of(prom_id: i64, quantity: i64) -> SandboxOrder {
         delivery_provider: None,
         delivery_cost: Decimal::ZERO,
         cancellation_reason: None,
+        details: Default::default(),
         lines: vec![SandboxOrderLine {
             product_id: Some(prom_id),
             external_id: None,

@@ -368,6 +368,7 @@ pub fn buyer_order(
         delivery_provider: Some("nova_poshta".into()),
         delivery_cost: rust_decimal::Decimal::ZERO,
         cancellation_reason: None,
+        details: Default::default(),
         lines: lines
             .into_iter()
             .map(|(id, sku, q)| promua_sync::sandbox::SandboxOrderLine {

@@ -448,6 +448,7 @@ async fn stage_downloads_without_creating_and_mass_linking_links_as_chosen() {
         delivery_provider: None,
         delivery_cost: Default::default(),
         cancellation_reason: None,
+        details: Default::default(),
         lines: vec![promua_sync::sandbox::SandboxOrderLine {
             product_id: Some(free[1]),
             external_id: None,

@@ -412,6 +412,7 @@ impl World {
                     delivery_provider: Some("nova_poshta".into()),
                     delivery_cost: Decimal::ZERO,
                     cancellation_reason: None,
+                    details: Default::default(),
                     lines: self.sandbox_lines(&p.lines),
                 };
                 let placed = self.env.sandbox.place_order(order);

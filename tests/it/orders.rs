@@ -858,6 +858,7 @@ async fn an_interrupted_status_push_leaves_prom_status_unknown_and_a_later_chang
             status: Some("delivered".into()),
             phone: None,
             lines: None,
+            ..Default::default()
         },
     );
     // The seller changes their mind: back to `received`, which the store last saw on Prom.

@@ -285,6 +285,7 @@ fn place_order(sandbox: &Sandbox, prom_id: i64) -> i64 {
             delivery_provider: None,
             delivery_cost: Default::default(),
             cancellation_reason: None,
+            details: Default::default(),
             lines: vec![SandboxOrderLine {
                 product_id: Some(prom_id),
                 external_id: None,

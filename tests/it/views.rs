@@ -10,7 +10,8 @@ use promua_sync::backoffice::{
 };
 use promua_sync::domain::Money;
 use promua_sync::store::{
-    Actor, JournalEntry, LocalLine, LocalOrder, Product, Removed, StagedProduct, StockSnapshot,
+    Actor, JournalEntry, LocalLine, LocalOrder, OrderDetails, Product, Removed, StagedProduct,
+    StockSnapshot,
 };
 use rust_decimal::Decimal;
 
@@ -23,6 +24,22 @@ fn kyiv() -> DateTime<FixedOffset> {
         .unwrap()
         .with_ymd_and_hms(2025, 3, 14, 11, 0, 0)
         .unwrap()
+}
+
+/// What a seller fulfils the order from: the comment, the delivery, a sum Prom.ua sends
+/// as a bare number (it takes the order's currency).
+fn details() -> OrderDetails {
+    let mut d = OrderDetails::default();
+    d.buyer.last_name = Some("Коваль".into());
+    d.buyer.notes = Some("Після 18:00".into());
+    d.delivery.option_name = Some("Нова Пошта".into());
+    d.delivery.declaration_number = Some("20450000000001".into());
+    d.payment.option_name = Some("Оплата при отриманні".into());
+    d.money.delivery_cost = Some(Money::parse("70.5"));
+    d.money.cpa_commission = Some(Money::parse("0.00"));
+    d.status_name = Some("Прийнято".into());
+    d.cancellation.reason = Some("another".into());
+    d
 }
 
 fn order(unconfirmed: bool) -> LocalOrder {
@@ -38,6 +55,7 @@ fn order(unconfirmed: bool) -> LocalOrder {
         phone: Some("+380501234567".into()),
         email: None,
         total: Some(Money::parse("1 250,50 грн")),
+        details: details(),
         lines: vec![
             LocalLine {
                 prom_product_id: Some(5_000_001),
@@ -46,6 +64,7 @@ fn order(unconfirmed: bool) -> LocalOrder {
                 quantity: Decimal::new(2, 0),
                 price: Some(Money::parse("625.25")),
                 product_id: Some(7),
+                ..LocalLine::default()
             },
             LocalLine {
                 prom_product_id: None,
@@ -54,6 +73,7 @@ fn order(unconfirmed: bool) -> LocalOrder {
                 quantity: Decimal::new(15, 1),
                 price: None,
                 product_id: None,
+                ..LocalLine::default()
             },
         ],
         reserved: vec![(7, 2)],
@@ -76,16 +96,25 @@ fn an_order_keeps_the_apis_shape() {
     view.name_products(|id| Ok::<_, ()>((id == 7).then(|| "local-7".to_string())))
         .unwrap();
     let json = serde_json::to_string(&view).unwrap();
-    // The fields it always had, as they were, and the SKUs added beside them.
+    // The fields it always had, as they were, the SKUs added beside them; since issue
+    // 14 the details in groups and every sum as {amount, currency, raw} (`total` and the
+    // lines' prices were Prom's text until then).
     assert_eq!(
         json,
-        r#"{"prom_id":81234,"status":"received","prom_status":"pending","status_pending":true,"status_changed_at":null,"created_at":"2025-03-14T11:00:00+02:00","modified_at":null,"client":"Олена Коваль","phone":"+380501234567","email":null,"total":"1 250,50 грн","lines":[{"prom_product_id":5000001,"sku":"KET-1","name":"Чайник","quantity":"2","price":"625.25","product_id":7,"local_sku":"local-7"},{"prom_product_id":null,"sku":null,"name":"Подарунок","quantity":"1.5","price":null,"product_id":null,"local_sku":null}],"reserved":[[7,2]],"reserved_by_sku":[{"product_id":7,"sku":"local-7","quantity":2}],"stock_moved":false,"shipped":[],"shipped_by_sku":[],"adopted_done":false,"holds":true,"imported_at":"2025-03-14T09:26:53Z","updated_at":"2025-03-14T09:26:53Z"}"#
+        r#"{"prom_id":81234,"status":"received","prom_status":"pending","status_pending":true,"status_changed_at":null,"created_at":"2025-03-14T11:00:00+02:00","modified_at":null,"client":"Олена Коваль","phone":"+380501234567","email":null,"total":{"amount":"1250.50","currency":"грн","raw":"1 250,50 грн"},"status_name":"Прийнято","source":null,"buyer":{"first_name":null,"second_name":null,"last_name":"Коваль","client_id":null,"notes":"Після 18:00","dont_call_back":null},"delivery":{"option_id":null,"option_name":"Нова Пошта","shipping_service":null,"address":null,"provider":null,"type":null,"sender_warehouse_id":null,"recipient_warehouse_id":null,"declaration_number":"20450000000001","unified_status":null,"recipient":null},"payment":{"option_id":null,"option_name":"Оплата при отриманні","type":null,"status":null,"status_modified":null},"money":{"currency":"грн","price":{"amount":"1250.50","currency":"грн","raw":"1 250,50 грн"},"full_price":null,"price_with_special_offer":null,"special_offer_discount":null,"special_offer_promocode":null,"delivery_cost":{"amount":"70.5","currency":"грн","raw":"70.5"},"has_order_promo_free_delivery":null,"cpa_commission":{"amount":{"amount":"0.00","currency":"грн","raw":"0.00"},"is_refunded":null}},"cancellation":{"title":null,"initiator":null,"reason":"another","text":null},"utm":null,"lines":[{"prom_product_id":5000001,"sku":"KET-1","name":"Чайник","quantity":"2","measure_unit":null,"price":{"amount":"625.25","currency":"грн","raw":"625.25"},"total_price":null,"external_id":null,"image":null,"url":null,"product_id":7,"hand_linked":false,"local_sku":"local-7"},{"prom_product_id":null,"sku":null,"name":"Подарунок","quantity":"1.5","measure_unit":null,"price":null,"total_price":null,"external_id":null,"image":null,"url":null,"product_id":null,"hand_linked":false,"local_sku":null}],"reserved":[[7,2]],"reserved_by_sku":[{"product_id":7,"sku":"local-7","quantity":2}],"stock_moved":false,"shipped":[],"shipped_by_sku":[],"adopted_done":false,"holds":true,"imported_at":"2025-03-14T09:26:53Z","updated_at":"2025-03-14T09:26:53Z"}"#
     );
     let old: OrderView = serde_json::from_str(ORDER_BEFORE_SKUS).unwrap();
     assert_eq!(
         (old.reserved.clone(), old.reserved_by_sku.len()),
         (vec![(7, 2)], 0)
     );
+    // An older daemon's sums as text, and no details: read, the sums parsed.
+    let total = old.total.clone().unwrap();
+    assert_eq!(
+        (total.amount, total.currency.as_deref(), total.raw.as_str()),
+        (Some(Decimal::new(125050, 2)), Some("грн"), "1 250,50 грн")
+    );
+    assert_eq!(old.details.buyer.notes, None);
     let unconfirmed = serde_json::to_value(OrderView::from(order(true))).unwrap();
     assert_eq!(unconfirmed["prom_status_unconfirmed"], true);
     // What the CLI reads from the admin API it prints again unchanged.

@@ -9,10 +9,9 @@
 //! by `store::merge_order`, which the plan shows.
 
 mod plan;
+mod read;
 
 use chrono::{DateTime, Duration, Utc};
-use rust_decimal::Decimal;
-
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
@@ -21,63 +20,13 @@ use super::runner::{Job, RunEnv};
 use super::{JobContext, JobError};
 use crate::config::PullOrdersOptions;
 use crate::domain::ReservationPolicy;
-use crate::prom::dto::{Order, OrderFilter};
+use crate::prom::dto::OrderFilter;
 use crate::report::{ItemWarning, Outcome, RunRecord};
-use crate::store::{LocalLine, LocalOrder, OrderUpsert, PullMark, Tracking};
+use crate::store::{LocalOrder, OrderUpsert, PullMark, Tracking};
 pub use plan::{OlderOpen, OrderImport, OrdersPlan, plan};
+pub use read::to_local;
 
 pub const KIND: &str = "pull_orders";
-
-/// Prom's order as the back office keeps it (before its lines are linked).
-pub fn to_local(o: &Order, now: chrono::DateTime<Utc>) -> LocalOrder {
-    let status = o
-        .status
-        .as_ref()
-        .map_or_else(|| "pending".to_string(), |s| s.as_str().to_string());
-    let client = [
-        &o.client_first_name,
-        &o.client_second_name,
-        &o.client_last_name,
-    ]
-    .iter()
-    .filter_map(|p| p.as_deref())
-    .filter(|p| !p.trim().is_empty())
-    .collect::<Vec<_>>()
-    .join(" ");
-    LocalOrder {
-        prom_id: o.id,
-        prom_status: Some(status.clone()),
-        prom_status_unconfirmed: false,
-        status,
-        status_pending: false,
-        status_changed_at: None,
-        created_at: o.date_created,
-        modified_at: o.date_modified,
-        client,
-        phone: o.phone.clone(),
-        email: o.email.clone(),
-        total: o.price.clone(),
-        lines: o
-            .products
-            .iter()
-            .map(|l| LocalLine {
-                prom_product_id: l.id,
-                sku: l.sku.clone(),
-                name: l.name.clone().unwrap_or_default(),
-                quantity: l.quantity.unwrap_or(Decimal::ONE),
-                price: l.price.clone(),
-                product_id: None,
-            })
-            .collect(),
-        reserved: Vec::new(),
-        stock_moved: false,
-        shipped: Vec::new(),
-        adopted_done: false,
-        holds: None,
-        imported_at: now,
-        updated_at: now,
-    }
-}
 
 /// A `pull_orders` job with its options, and a one-off start (`job run NAME --since`).
 pub struct PullOrders<'a> {

@@ -204,7 +204,12 @@ pub fn plan(
             // Only a newer version replaces what is stored: a read that raced a later change
             // (or an overlap re-read) never rolls an order back.
             Some(old) if o.modified_at > old.modified_at => "changed",
-            Some(old) if o.modified_at == old.modified_at && old.prom_status != o.prom_status => {
+            // The same change read again, yet Prom shows another status or other details
+            // (or the stored copy predates keeping them): take what Prom shows.
+            Some(old)
+                if o.modified_at == old.modified_at
+                    && (old.prom_status != o.prom_status || old.details != o.details) =>
+            {
                 "changed"
             }
             Some(_) => continue,
@@ -240,5 +245,49 @@ pub fn plan(
         guarded: None,
         to_store,
         newest: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn the_same_change_with_other_details_is_stored_and_an_identical_one_is_not() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+        let tracking = Tracking {
+            since: at - chrono::Duration::days(1),
+            open_at_start: Vec::new(),
+        };
+        let policy = ReservationPolicy {
+            reserve_statuses: vec!["pending".into()],
+            done_status: None,
+            release_statuses: Vec::new(),
+            shipped_statuses: Vec::new(),
+            aliases: Vec::new(),
+            warehouse: "main".into(),
+        };
+        // Stored before details were kept (or by a pull that read another comment).
+        let stored = LocalOrder {
+            prom_id: 1,
+            status: "pending".into(),
+            prom_status: Some("pending".into()),
+            modified_at: Some(at.fixed_offset()),
+            ..LocalOrder::default()
+        };
+        let mut read = stored.clone();
+        read.details.buyer.notes = Some("після 18:00".into());
+        let p = plan(
+            &[read.clone()],
+            |_| Some(stored.clone()),
+            &tracking,
+            &policy,
+        );
+        assert_eq!(p.imports.len(), 1);
+        assert_eq!(p.imports[0].action, "changed");
+        let p = plan(&[read.clone()], |_| Some(read.clone()), &tracking, &policy);
+        assert!(p.imports.is_empty());
     }
 }

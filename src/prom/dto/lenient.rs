@@ -169,7 +169,7 @@ fn text(v: &Value) -> Result<Option<String>, &'static str> {
 }
 
 /// A yes/no sent as `true`, `1` or `"true"`.
-fn flag(v: &Value) -> Result<Option<bool>, &'static str> {
+pub(super) fn flag(v: &Value) -> Result<Option<bool>, &'static str> {
     match v {
         Value::Null => Ok(None),
         Value::Bool(b) => Ok(Some(*b)),

@@ -9,6 +9,7 @@ mod lenient;
 mod listed;
 mod multilang;
 mod order;
+mod order_parts;
 mod product;
 mod reply;
 mod status_options;
@@ -18,8 +19,9 @@ pub use crate::domain::Money;
 pub use group::{Group, GroupsPage};
 pub(crate) use listed::read_one;
 pub use order::{
-    CancellationReason, DeliveryProvider, DeliveryProviderData, Order, OrderFilter, OrderLine,
-    OrderStatus, SetStatus, SortDir, prom_datetime,
+    Cancellation, CancellationReason, CpaCommission, DeliveryProvider, DeliveryProviderData,
+    DeliveryRecipient, NamedOption, Order, OrderFilter, OrderLine, OrderStatus, PaymentData,
+    SetStatus, SortDir, Utm, prom_datetime,
 };
 pub(crate) use order::{OrderEnvelope, OrdersPage};
 pub use product::*;

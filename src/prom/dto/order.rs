@@ -5,6 +5,11 @@ use serde_json::Value;
 
 use super::lenient::{optional_id, optional_text, order_id, shown, whole};
 use super::listed::{ListItem, Listed};
+pub use super::order_parts::{
+    Cancellation, CpaCommission, DeliveryProvider, DeliveryProviderData, DeliveryRecipient,
+    NamedOption, PaymentData, Utm,
+};
+use super::order_parts::{detail, detail_flag, detail_text, part};
 use super::text_enum::text_enum;
 use crate::domain::Money;
 
@@ -44,22 +49,12 @@ impl CancellationReason {
     }
 }
 
-text_enum!(
-    /// A delivery provider; new providers appear without notice.
-    DeliveryProvider {
-        NovaPoshta = "nova_poshta",
-        Justin = "justin",
-        DeliveryAuto = "delivery_auto",
-        Ukrposhta = "ukrposhta",
-    }
-);
-
 /// A date-time with an offset, e.g. `2023-05-05T06:21:40.176639+00:00`; `None` if absent
 /// or unreadable (the rest of the order still parses).
 fn lenient_datetime<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok()))
+    Ok(detail::<D, String>(d)?.and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok()))
 }
 
 fn lenient_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
@@ -70,43 +65,8 @@ fn lenient_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NamedOption {
-    #[serde(default, deserialize_with = "optional_id")]
-    pub id: Option<i64>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub shipping_service: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeliveryProviderData {
-    #[serde(default)]
-    pub provider: Option<DeliveryProvider>,
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub sender_warehouse_id: Option<String>,
-    #[serde(default)]
-    pub recipient_warehouse_id: Option<String>,
-    #[serde(default)]
-    pub declaration_number: Option<String>,
-    #[serde(default)]
-    pub unified_status: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentData {
-    #[serde(default, rename = "type")]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub status_modified: Option<String>,
-}
-
-/// One line of an order.
+/// One line of an order. Only the product id and the quantity move stock; every other
+/// field is a detail, read leniently.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderLine {
     /// The Prom product id; the link to a local product goes through it. Unreadable, it
@@ -115,27 +75,29 @@ pub struct OrderLine {
     pub id: Option<i64>,
     #[serde(default, deserialize_with = "optional_text")]
     pub external_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail_text")]
     pub name: Option<String>,
     /// Text; a numeric SKU sent as a number is read as its text.
     #[serde(default, deserialize_with = "optional_text")]
     pub sku: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail")]
     pub price: Option<Money>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail")]
     pub total_price: Option<Money>,
     /// May be fractional (kilograms, metres).
     #[serde(default, deserialize_with = "lenient_decimal")]
     pub quantity: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail_text")]
     pub measure_unit: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail_text")]
     pub image: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail_text")]
     pub url: Option<String>,
 }
 
-/// An order (`orders/list`, `orders/{id}`). Prom.ua's Order schema requires nothing but the id.
+/// An order (`orders/list`, `orders/{id}`). Prom.ua's Order schema requires nothing but the
+/// id. Besides the id, the status and the lines, every field is a detail: missing, `null`
+/// or oddly typed, it reads as absent and the order is still stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     /// `123` or `"123"`; an order without a readable id is skipped by its page.
@@ -145,43 +107,72 @@ pub struct Order {
     pub date_created: Option<DateTime<FixedOffset>>,
     #[serde(default, deserialize_with = "lenient_datetime")]
     pub date_modified: Option<DateTime<FixedOffset>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail_text")]
     pub client_first_name: Option<String>,
-    #[serde(default)]
+    /// The patronymic.
+    #[serde(default, deserialize_with = "detail_text")]
     pub client_second_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail_text")]
     pub client_last_name: Option<String>,
     #[serde(default, deserialize_with = "optional_id")]
     pub client_id: Option<i64>,
-    #[serde(default)]
+    /// The buyer's comment.
+    #[serde(default, deserialize_with = "detail_text")]
     pub client_notes: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail_text")]
     pub phone: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail_text")]
     pub email: Option<String>,
     /// Excludes delivery.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail")]
     pub price: Option<Money>,
-    #[serde(default)]
+    /// May include delivery.
+    #[serde(default, deserialize_with = "detail")]
     pub full_price: Option<Money>,
-    #[serde(default, deserialize_with = "lenient_decimal")]
-    pub delivery_cost: Option<Decimal>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail")]
+    pub price_with_special_offer: Option<Money>,
+    #[serde(default, deserialize_with = "detail")]
+    pub special_offer_discount: Option<Money>,
+    #[serde(default, deserialize_with = "detail_text")]
+    pub special_offer_promocode: Option<String>,
+    /// A number (the other sums are text).
+    #[serde(default, deserialize_with = "detail")]
+    pub delivery_cost: Option<Money>,
+    #[serde(default, deserialize_with = "part")]
+    pub cpa_commission: Option<CpaCommission>,
+    #[serde(default, deserialize_with = "part")]
     pub delivery_option: Option<NamedOption>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "detail_text")]
     pub delivery_address: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "part")]
     pub delivery_provider_data: Option<DeliveryProviderData>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "part")]
+    pub delivery_recipient: Option<DeliveryRecipient>,
+    #[serde(default, deserialize_with = "part")]
     pub payment_option: Option<NamedOption>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "part")]
     pub payment_data: Option<PaymentData>,
     #[serde(default)]
     pub status: Option<OrderStatus>,
-    #[serde(default)]
+    /// The status's label in the account's language.
+    #[serde(default, deserialize_with = "detail_text")]
     pub status_name: Option<String>,
-    #[serde(default)]
+    /// `portal`, `company_site`, `company_cabinet`, `mobile_app`, `bigl`.
+    #[serde(default, deserialize_with = "detail_text")]
     pub source: Option<String>,
+    #[serde(default, deserialize_with = "detail_flag")]
+    pub has_order_promo_free_delivery: Option<bool>,
+    #[serde(default, deserialize_with = "detail_flag")]
+    pub dont_call_customer_back: Option<bool>,
+    #[serde(default, deserialize_with = "part")]
+    pub cancellation: Option<Cancellation>,
+    /// Not in the schema, but what `set_status` takes: kept if an order carries them.
+    #[serde(default, deserialize_with = "detail_text")]
+    pub cancellation_reason: Option<String>,
+    #[serde(default, deserialize_with = "detail_text")]
+    pub cancellation_text: Option<String>,
+    #[serde(default, deserialize_with = "part")]
+    pub utm: Option<Utm>,
     #[serde(default, deserialize_with = "null_as_empty")]
     pub products: Vec<OrderLine>,
 }
