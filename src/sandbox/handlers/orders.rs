@@ -15,10 +15,13 @@ use crate::sandbox::model::{self, SandboxOrder};
 use crate::sandbox::status_options::{self as options, SandboxStatusOption};
 use crate::sandbox::{CustomStatusForm, LastId, Sandbox};
 
-/// An order as Prom.ua shows it: its `status_name` the shop's title for its status.
+/// An order as Prom.ua shows it: its `status_name` the shop's title for its status,
+/// unless a test gave the order raw fields of its own.
 fn shown(o: &SandboxOrder, statuses: &[SandboxStatusOption]) -> Value {
     let mut v = model::order_json(o);
-    v["status_name"] = json!(options::title_of(statuses, &o.status));
+    if !o.details.raw.contains_key("status_name") {
+        v["status_name"] = json!(options::title_of(statuses, &o.status));
+    }
     v
 }
 
