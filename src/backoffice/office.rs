@@ -9,9 +9,9 @@ use tokio::sync::Notify;
 
 use super::{
     AcceptLinks, BackofficeError, CsvKind, CsvOptions, ImportReport, JobStatus, Ledger,
-    LinkRequest, LinkView, OrderStatusSet, OrderView, PriceSet, ProductQuery, ProductRemoved,
-    ProductView, ProductsPage, Result, Shortfall, StagedView, StockAdjust, StockMove, StockMoved,
-    StockSet, Suggestion,
+    LinkRequest, LinkView, OrderQuery, OrderStatusSet, OrderView, PriceSet, ProductQuery,
+    ProductRemoved, ProductView, ProductsPage, Result, Shortfall, StagedView, StockAdjust,
+    StockMove, StockMoved, StockSet, Suggestion,
 };
 use super::{csv_io, links, matching, orders, products, runs, stock};
 use crate::domain::ReservationPolicy;
@@ -306,8 +306,12 @@ impl Ledger for BackOffice {
             .await
     }
 
-    async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<OrderView>> {
-        orders::list(self, unlinked_only).await
+    async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<OrderView>> {
+        orders::list(self, q).await
+    }
+
+    async fn export_orders(&self, q: &OrderQuery) -> Result<String> {
+        orders::export(self, q).await
     }
 
     async fn show_order(&self, prom_id: i64) -> Result<OrderView> {

@@ -1,6 +1,7 @@
-//! `orders list|show|set-status`.
+//! `orders list|show|set-status|export`.
 
 use super::args::OrdersCommand;
+use super::files::write_file;
 use super::ledger;
 use super::output::{finish, order_text, orders_table, print, warn_shortfalls};
 use crate::backoffice::{Access, Ledger, OrderStatusSet};
@@ -12,10 +13,20 @@ pub(super) async fn orders(config: &Config, cmd: OrdersCommand) -> u8 {
         Err(code) => return code,
     };
     let result = match cmd {
-        OrdersCommand::List { unlinked, json } => ledger
-            .list_orders(unlinked)
+        OrdersCommand::List { filter, json } => ledger
+            .list_orders(&filter.query())
             .await
             .map(|orders| print(json, &orders, |o| orders_table(o))),
+        OrdersCommand::Export { file, filter } => {
+            match ledger.export_orders(&filter.query()).await {
+                Ok(text) if file.as_os_str() == "-" => {
+                    print!("{text}");
+                    Ok(())
+                }
+                Ok(text) => write_file(&file, text),
+                Err(e) => Err(e),
+            }
+        }
         OrdersCommand::Show { id, json } => ledger
             .show_order(id)
             .await
