@@ -69,7 +69,7 @@ impl Filter {
 
     /// Whether the order is one the query takes.
     pub(super) fn matches(&self, o: &OrderHead<'_>) -> bool {
-        if self.unlinked && !o.has_unlinked_lines() {
+        if self.unlinked && !o.unlinked {
             return false;
         }
         if !self.statuses.is_empty() {
@@ -78,14 +78,10 @@ impl Filter {
                 return false;
             }
         }
-        if let Some(since) = self.since {
-            let created = o
-                .created_at
-                .as_deref()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
-            if created.is_none_or(|c| c < since) {
-                return false;
-            }
+        if let Some(since) = self.since
+            && o.created.is_none_or(|c| c < since)
+        {
+            return false;
         }
         self.search.as_ref().is_none_or(|s| s.finds(o))
     }
@@ -158,20 +154,17 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
-    use crate::store::LineHead;
 
     fn head(id: i64, status: &str, prom: Option<&str>) -> OrderHead<'static> {
         OrderHead {
             prom_id: id,
             status: Cow::Owned(status.into()),
             prom_status: prom.map(|p| Cow::Owned(p.into())),
-            created_at: Some(Cow::Borrowed("2025-03-01T01:30:00+02:00")),
+            created: crate::backoffice::parse_moment("2025-03-01T01:30:00+02:00").ok(),
             client: Cow::Borrowed("Тарас Шевченко"),
             phone: Some(Cow::Borrowed("+38 (067) 123-45-67")),
             email: Some(Cow::Borrowed("Taras.S@Example.com")),
-            lines: vec![LineHead {
-                product_id: Some(1),
-            }],
+            unlinked: false,
         }
     }
 
@@ -257,7 +250,7 @@ mod tests {
         assert!(since("2025-02-28T23:30:00Z").matches(&o));
         assert!(!since("2025-03-01").matches(&o));
         let mut undated = head(2, "pending", None);
-        undated.created_at = None;
+        undated.created = None;
         assert!(!since("2000-01-01").matches(&undated));
     }
 
@@ -271,7 +264,7 @@ mod tests {
         };
         let mut o = head(1, "pending", None);
         assert!(!filter(q.clone()).matches(&o), "every line is linked");
-        o.lines.push(LineHead { product_id: None });
+        o.unlinked = true;
         assert!(filter(q.clone()).matches(&o));
         o.status = Cow::Borrowed("canceled");
         assert!(!filter(q).matches(&o));

@@ -43,7 +43,7 @@ pub use hand_unlinks::HandUnlink;
 pub use ledger::{Actor, JournalEntry, StockChange};
 pub use links::Link;
 pub use order_merge::{Merged, StatusConflict, Tracking, Winner, merge_order};
-pub use order_scan::{LineHead, OrderHead};
+pub use order_scan::OrderHead;
 pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};

@@ -1,49 +1,68 @@
-//! Finding orders without decoding every one whole: a scan reads each stored order as
-//! an [`OrderHead`] (the fields a search filters on, borrowed from the stored bytes;
-//! serde skips the rest: lines' names, money, what it reserves, and any details a
-//! record holds) and decodes in full only the orders the caller keeps.
+//! Finding orders without reading every one whole: beside each stored order, the
+//! `order_heads` tree keeps its [`OrderHead`] (the fields a search filters on, about a
+//! tenth of the order), written by `put_order` in the same transaction. A search scans
+//! the heads and reads in full only the orders it keeps. Orders stored before the heads
+//! existed get theirs at the first search.
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
-use super::codec::{decode, decode_borrowed};
-use super::orders::LocalOrder;
-use super::{Result, Store};
+use super::codec::{decode, decode_borrowed, encode, prom_key};
+use super::orders::{LocalOrder, order_in};
+use super::trees::{Tx, TxResult};
+use super::{Result, Store, StoreError};
 
-/// What an order search looks at, read from a stored [`LocalOrder`] (the same field
-/// names; a test keeps the two in step).
-#[derive(Debug, Deserialize)]
+/// What an order search looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderHead<'a> {
+    /// From the key.
+    #[serde(skip)]
     pub prom_id: i64,
     #[serde(borrow)]
     pub status: Cow<'a, str>,
     #[serde(borrow, default)]
     pub prom_status: Option<Cow<'a, str>>,
-    /// RFC 3339, as stored; parsed only by a search that needs it.
-    #[serde(borrow, default)]
-    pub created_at: Option<Cow<'a, str>>,
+    /// In UTC, as µs since the epoch: compared without parsing a date.
+    #[serde(default, with = "chrono::serde::ts_microseconds_option")]
+    pub created: Option<DateTime<Utc>>,
     #[serde(borrow)]
     pub client: Cow<'a, str>,
     #[serde(borrow, default)]
     pub phone: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub email: Option<Cow<'a, str>>,
-    pub lines: Vec<LineHead>,
-}
-
-/// Of a line, only whether it is linked.
-#[derive(Debug, Deserialize)]
-pub struct LineHead {
-    #[serde(default)]
-    pub product_id: Option<u64>,
-}
-
-impl OrderHead<'_> {
     /// A line matches no local product.
-    pub fn has_unlinked_lines(&self) -> bool {
-        self.lines.iter().any(|l| l.product_id.is_none())
+    #[serde(default)]
+    pub unlinked: bool,
+}
+
+impl<'a> OrderHead<'a> {
+    pub fn of(o: &'a LocalOrder) -> Self {
+        Self {
+            prom_id: o.prom_id,
+            status: Cow::Borrowed(&o.status),
+            prom_status: o.prom_status.as_deref().map(Cow::Borrowed),
+            created: o.created_at.map(|t| t.with_timezone(&Utc)),
+            client: Cow::Borrowed(&o.client),
+            phone: o.phone.as_deref().map(Cow::Borrowed),
+            email: o.email.as_deref().map(Cow::Borrowed),
+            unlinked: o.has_unlinked_lines(),
+        }
     }
+}
+
+/// Set in `meta` once every stored order has its head.
+const HEADS_BUILT: &[u8] = b"order_heads_built";
+
+/// Inside the transaction that stores `order`: its head.
+pub(super) fn put_head(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
+    tx.order_heads.insert(
+        &prom_id.to_be_bytes(),
+        encode("order_heads", &OrderHead::of(order))?,
+    )?;
+    Ok(())
 }
 
 impl Store {
@@ -53,104 +72,84 @@ impl Store {
         mut keep: impl FnMut(&OrderHead<'_>) -> bool,
         limit: Option<usize>,
     ) -> Result<Vec<LocalOrder>> {
+        self.build_order_heads()?;
         let mut found = Vec::new();
         if limit == Some(0) {
             return Ok(found);
         }
-        for v in self.trees.orders.iter().values().rev() {
-            let v = v?;
-            let head: OrderHead<'_> = decode_borrowed("orders", &v)?;
-            if keep(&head) {
-                found.push(decode("orders", &v)?);
-                if limit.is_some_and(|n| found.len() >= n) {
-                    break;
-                }
+        for kv in self.trees.order_heads.iter().rev() {
+            let (k, v) = kv?;
+            let mut head: OrderHead<'_> = decode_borrowed("order_heads", &v)?;
+            head.prom_id = prom_key("order_heads", &k)?;
+            if !keep(&head) {
+                continue;
+            }
+            let order = self.trees.orders.get(&k)?.ok_or_else(|| StoreError::Corrupt {
+                tree: "order_heads",
+                detail: format!("names order {}, which is not stored", head.prom_id),
+            })?;
+            found.push(decode("orders", &order)?);
+            if limit.is_some_and(|n| found.len() >= n) {
+                break;
             }
         }
         Ok(found)
     }
+
+    /// Gives every stored order its head, once. Each batch reads its orders again in
+    /// its transaction, so a head never lags an order written meanwhile (an order
+    /// stored now gets its head from `put_order`).
+    fn build_order_heads(&self) -> Result<()> {
+        if self.trees.meta.get(HEADS_BUILT)?.is_some() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = self
+            .trees
+            .orders
+            .iter()
+            .keys()
+            .map(|k| prom_key("orders", &k?))
+            .collect::<Result<_>>()?;
+        for batch in ids.chunks(1_000) {
+            self.transact(|tx| {
+                for id in batch {
+                    if let Some(order) = order_in(tx, *id)? {
+                        put_head(tx, *id, &order)?;
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        self.trees.meta.insert(HEADS_BUILT, b"1".as_slice())?;
+        Ok(())
+    }
+
+    /// Orders whose head is missing or differs from the order (for `check_consistency`).
+    pub(super) fn order_head_problems(&self) -> Result<Vec<String>> {
+        if self.trees.meta.get(HEADS_BUILT)?.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut problems = Vec::new();
+        for v in self.trees.orders.iter().values() {
+            let order: LocalOrder = decode("orders", &v?)?;
+            let id = order.prom_id;
+            let Some(stored) = self.trees.order_heads.get(id.to_be_bytes())? else {
+                problems.push(format!("order {id} has no search head"));
+                continue;
+            };
+            let mut head: OrderHead<'_> = decode_borrowed("order_heads", &stored)?;
+            head.prom_id = id;
+            if head != OrderHead::of(&order) {
+                problems.push(format!("order {id}: its search head differs from it"));
+            }
+        }
+        if self.trees.order_heads.len() != self.trees.orders.len() {
+            problems.push("order heads and orders differ in number".into());
+        }
+        Ok(problems)
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::{DateTime, Utc};
-
-    use super::*;
-    use crate::store::LocalLine;
-    use crate::store::codec::encode;
-
-    /// A stored order read as a head gives the order's own values: a renamed or
-    /// restructured `LocalOrder` field fails here rather than silently matching nothing.
-    #[test]
-    fn a_head_reads_what_the_order_holds() {
-        let created = DateTime::parse_from_rfc3339("2025-03-01T10:20:30+02:00").unwrap();
-        let o = LocalOrder {
-            prom_id: 42,
-            status: "pending".into(),
-            prom_status: Some("received".into()),
-            created_at: Some(created),
-            client: "Олена \"Лі\" Коваленко".into(),
-            phone: Some("+380671112233".into()),
-            email: Some("olena@example.com".into()),
-            lines: vec![
-                LocalLine {
-                    product_id: Some(7),
-                    ..LocalLine::default()
-                },
-                LocalLine::default(),
-            ],
-            imported_at: Utc::now(),
-            updated_at: Utc::now(),
-            ..LocalOrder::default()
-        };
-        let bytes = encode("orders", &o).unwrap();
-        let h: OrderHead<'_> = decode_borrowed("orders", &bytes).unwrap();
-        assert_eq!(h.prom_id, 42);
-        assert_eq!(h.status, "pending");
-        assert_eq!(h.prom_status.as_deref(), Some("received"));
-        let at = DateTime::parse_from_rfc3339(h.created_at.as_deref().unwrap()).unwrap();
-        assert_eq!(at, created);
-        assert_eq!(h.client, o.client);
-        assert_eq!(h.phone.as_deref(), o.phone.as_deref());
-        assert_eq!(h.email.as_deref(), o.email.as_deref());
-        let ids: Vec<Option<u64>> = h.lines.iter().map(|l| l.product_id).collect();
-        assert_eq!(ids, vec![Some(7), None]);
-        assert!(h.has_unlinked_lines());
-    }
-
-    #[test]
-    fn find_keeps_what_is_asked_newest_first_up_to_the_limit() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("s")).unwrap();
-        let orders: Vec<LocalOrder> = (1..=5)
-            .map(|id| LocalOrder {
-                prom_id: id,
-                status: if id % 2 == 0 { "paid" } else { "pending" }.into(),
-                imported_at: Utc::now(),
-                updated_at: Utc::now(),
-                ..LocalOrder::default()
-            })
-            .collect();
-        let policy = crate::domain::ReservationPolicy {
-            reserve_statuses: vec!["pending".into()],
-            done_status: Some("delivered".into()),
-            release_statuses: vec![],
-            shipped_statuses: vec![],
-            aliases: vec![],
-            warehouse: "main".into(),
-        };
-        s.upsert_orders(&orders, &policy, &Default::default())
-            .unwrap();
-        let ids = |v: Vec<LocalOrder>| v.iter().map(|o| o.prom_id).collect::<Vec<_>>();
-        let pending = |h: &OrderHead<'_>| h.status == "pending";
-        assert_eq!(ids(s.find_orders(pending, None).unwrap()), vec![5, 3, 1]);
-        assert_eq!(ids(s.find_orders(pending, Some(2)).unwrap()), vec![5, 3]);
-        assert!(s.find_orders(|_| true, Some(0)).unwrap().is_empty());
-        // Kept orders come back whole.
-        assert_eq!(s.find_orders(|_| true, None).unwrap().len(), 5);
-        assert_eq!(
-            s.find_orders(|_| true, Some(1)).unwrap()[0],
-            s.order(5).unwrap().unwrap()
-        );
-    }
-}
+#[path = "order_scan_tests.rs"]
+mod tests;

@@ -16,6 +16,7 @@ mod limits;
 mod logging;
 mod on_change;
 mod order_edges;
+mod order_find;
 mod order_props;
 mod order_rules;
 mod order_world;
