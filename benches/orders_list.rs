@@ -17,21 +17,90 @@ use promua_sync::store::{Actor, LocalLine, LocalOrder, NewProduct, PullMark, Sto
 use rust_decimal::Decimal;
 
 const FIRST: &[&str] = &[
-    "Олена", "Тарас", "Ірина", "Андрій", "Оксана", "Максим", "Наталія", "Богдан", "Юлія",
-    "Сергій", "Анна", "Дмитро", "Марія", "Олександр", "Тетяна", "Віктор", "Світлана", "Ігор",
-    "Катерина", "Василь", "Галина", "Роман", "Людмила", "Михайло", "Вікторія",
+    "Олена",
+    "Тарас",
+    "Ірина",
+    "Андрій",
+    "Оксана",
+    "Максим",
+    "Наталія",
+    "Богдан",
+    "Юлія",
+    "Сергій",
+    "Анна",
+    "Дмитро",
+    "Марія",
+    "Олександр",
+    "Тетяна",
+    "Віктор",
+    "Світлана",
+    "Ігор",
+    "Катерина",
+    "Василь",
+    "Галина",
+    "Роман",
+    "Людмила",
+    "Михайло",
+    "Вікторія",
 ];
 const LAST: &[&str] = &[
-    "Коваленко", "Шевченко", "Бондаренко", "Ткаченко", "Кравченко", "Олійник", "Шевчук",
-    "Поліщук", "Бойко", "Ковальчук", "Мельник", "Лисенко", "Марченко", "Савченко", "Руденко",
-    "Мороз", "Петренко", "Клименко", "Павленко", "Гончаренко", "Кузьменко", "Левченко",
-    "Карпенко", "Ткачук", "Іваненко", "Федоренко", "Романенко", "Онищенко", "Литвиненко",
+    "Коваленко",
+    "Шевченко",
+    "Бондаренко",
+    "Ткаченко",
+    "Кравченко",
+    "Олійник",
+    "Шевчук",
+    "Поліщук",
+    "Бойко",
+    "Ковальчук",
+    "Мельник",
+    "Лисенко",
+    "Марченко",
+    "Савченко",
+    "Руденко",
+    "Мороз",
+    "Петренко",
+    "Клименко",
+    "Павленко",
+    "Гончаренко",
+    "Кузьменко",
+    "Левченко",
+    "Карпенко",
+    "Ткачук",
+    "Іваненко",
+    "Федоренко",
+    "Романенко",
+    "Онищенко",
+    "Литвиненко",
     "Захарченко",
 ];
 const TRANSLIT: &[&str] = &[
-    "olena", "taras", "iryna", "andrii", "oksana", "maksym", "nataliia", "bohdan", "yuliia",
-    "serhii", "anna", "dmytro", "mariia", "oleksandr", "tetiana", "viktor", "svitlana", "ihor",
-    "kateryna", "vasyl", "halyna", "roman", "liudmyla", "mykhailo", "viktoriia",
+    "olena",
+    "taras",
+    "iryna",
+    "andrii",
+    "oksana",
+    "maksym",
+    "nataliia",
+    "bohdan",
+    "yuliia",
+    "serhii",
+    "anna",
+    "dmytro",
+    "mariia",
+    "oleksandr",
+    "tetiana",
+    "viktor",
+    "svitlana",
+    "ihor",
+    "kateryna",
+    "vasyl",
+    "halyna",
+    "roman",
+    "liudmyla",
+    "mykhailo",
+    "viktoriia",
 ];
 const OPERATORS: &[&str] = &[
     "50", "63", "66", "67", "68", "73", "93", "95", "96", "97", "98", "99",
@@ -84,8 +153,7 @@ fn order(i: u64, n: u64, pad: usize) -> LocalOrder {
     let kyiv = FixedOffset::east_opt(2 * 3600).unwrap();
     // Three years, oldest first, ending now.
     let span = Duration::days(3 * 365);
-    let created =
-        (Utc::now() - span + span * (i as i32) / (n as i32)).with_timezone(&kyiv);
+    let created = (Utc::now() - span + span * (i as i32) / (n as i32)).with_timezone(&kyiv);
     let (first, last) = (
         (mix(i, 1) % FIRST.len() as u64) as usize,
         (mix(i, 2) % LAST.len() as u64) as usize,
@@ -96,10 +164,16 @@ fn order(i: u64, n: u64, pad: usize) -> LocalOrder {
         OPERATORS[(mix(i, 4) % OPERATORS.len() as u64) as usize],
         mix(i, 5) % 10_000_000
     );
-    let email = (mix(i, 6) % 10 < 6)
-        .then(|| format!("{}.{}{}@gmail.com", TRANSLIT[first], i % 97, mix(i, 7) % 1000));
+    let email = (mix(i, 6) % 10 < 6).then(|| {
+        format!(
+            "{}.{}{}@gmail.com",
+            TRANSLIT[first],
+            i % 97,
+            mix(i, 7) % 1000
+        )
+    });
     let n_lines = 2 + (mix(i, 8) % 2) as usize;
-    let unlinked = mix(i, 9) % 50 == 0;
+    let unlinked = mix(i, 9).is_multiple_of(50);
     let mut total = Decimal::ZERO;
     let lines: Vec<LocalLine> = (0..n_lines)
         .map(|k| {
@@ -212,7 +286,10 @@ fn main() {
     let store = Store::open(&dir.path().join("store")).unwrap();
     let t = Instant::now();
     seed(&store, n, pad);
-    let sample = store.order(FIRST_ORDER_ID + (n / 2) as i64).unwrap().unwrap();
+    let sample = store
+        .order(FIRST_ORDER_ID + (n / 2) as i64)
+        .unwrap()
+        .unwrap();
     let bytes = serde_json::to_vec(&sample).unwrap().len();
     eprintln!(
         "seeded {n} orders (a typical record {bytes} bytes) in {:.1} s",
@@ -276,7 +353,13 @@ fn main() {
                 ..q()
             },
         ),
-        ("no filter --limit 50", OrderQuery { limit: Some(50), ..q() }),
+        (
+            "no filter --limit 50",
+            OrderQuery {
+                limit: Some(50),
+                ..q()
+            },
+        ),
     ];
     println!("orders: {n}, a typical record {bytes} bytes");
     for (name, query) in &cases {
@@ -284,7 +367,14 @@ fn main() {
         println!("{name:<52} {ms:>7.1} ms  ({found} orders)");
     }
     let (ms, found) = best_of_5(|| store.orders().unwrap().len());
-    println!("{:<52} {ms:>7.1} ms  ({found} orders)", "every order decoded whole (Store::orders)");
-    let (ms, _) = best_of_5(|| rt.block_on(office.export_orders(&cases[0].1)).unwrap().len());
+    println!(
+        "{:<52} {ms:>7.1} ms  ({found} orders)",
+        "every order decoded whole (Store::orders)"
+    );
+    let (ms, _) = best_of_5(|| {
+        rt.block_on(office.export_orders(&cases[0].1))
+            .unwrap()
+            .len()
+    });
     println!("{:<52} {ms:>7.1} ms", "orders export --status pending");
 }

@@ -37,9 +37,7 @@ pub(super) fn write_file(file: &Path, text: String) -> Result<()> {
     builder.prefix(".promua-sync-export-");
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| unreadable(file, e))?;
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| unreadable(file, e))?;
     tmp.write_all(text.as_bytes())
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| unreadable(file, e))?;

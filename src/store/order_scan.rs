@@ -84,10 +84,14 @@ impl Store {
             if !keep(&head) {
                 continue;
             }
-            let order = self.trees.orders.get(&k)?.ok_or_else(|| StoreError::Corrupt {
-                tree: "order_heads",
-                detail: format!("names order {}, which is not stored", head.prom_id),
-            })?;
+            let order = self
+                .trees
+                .orders
+                .get(&k)?
+                .ok_or_else(|| StoreError::Corrupt {
+                    tree: "order_heads",
+                    detail: format!("names order {}, which is not stored", head.prom_id),
+                })?;
             found.push(decode("orders", &order)?);
             if limit.is_some_and(|n| found.len() >= n) {
                 break;

@@ -131,7 +131,10 @@ fn heads_follow_every_write_of_their_order() {
     s.link(p.id, 77).unwrap();
     assert_eq!(s.relink_orders(77, &policy()).unwrap(), 1);
     assert!(!stored_head(&s, 1).unlinked);
-    assert_eq!(stored_head(&s, 1), OrderHead::of(&s.order(1).unwrap().unwrap()));
+    assert_eq!(
+        stored_head(&s, 1),
+        OrderHead::of(&s.order(1).unwrap().unwrap())
+    );
     assert!(s.check_consistency().unwrap().is_empty());
 }
 
@@ -139,7 +142,10 @@ fn heads_follow_every_write_of_their_order() {
 fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
     let (_d, s) = open();
     s.upsert_orders(
-        &[order(1, "pending", vec![]), order(2, "paid", vec![unknown_line(9)])],
+        &[
+            order(1, "pending", vec![]),
+            order(2, "paid", vec![unknown_line(9)]),
+        ],
         &policy(),
         &Default::default(),
     )
@@ -147,7 +153,10 @@ fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
     // As a store written by the version before: orders, no heads, no mark.
     s.trees.order_heads.clear().unwrap();
     assert!(s.trees.meta.get(HEADS_BUILT).unwrap().is_none());
-    assert!(s.check_consistency().unwrap().is_empty(), "not built yet: not wrong");
+    assert!(
+        s.check_consistency().unwrap().is_empty(),
+        "not built yet: not wrong"
+    );
 
     let found = s.find_orders(|h| h.unlinked, None).unwrap();
     assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![2]);
@@ -159,7 +168,9 @@ fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
     s.trees.order_heads.remove(1i64.to_be_bytes()).unwrap();
     let problems = s.check_consistency().unwrap();
     assert!(
-        problems.iter().any(|p| p.contains("order 1 has no search head")),
+        problems
+            .iter()
+            .any(|p| p.contains("order 1 has no search head")),
         "{problems:?}"
     );
 }

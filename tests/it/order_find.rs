@@ -157,8 +157,7 @@ async fn admin(
     (tempfile::TempDir, tokio_util::sync::DropGuard),
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let token =
-        promua_sync::admin::token::load_or_create(&dir.path().join("admin-token")).unwrap();
+    let token = promua_sync::admin::token::load_or_create(&dir.path().join("admin-token")).unwrap();
     let listener = promua_sync::admin::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .await
         .unwrap();
@@ -198,40 +197,91 @@ fn query(f: impl FnOnce(&mut OrderQuery)) -> OrderQuery {
 }
 
 #[tokio::test]
-async fn each_filter_and_their_combinations_find_the_right_orders_in_the_store_and_over_the_api()
-{
+async fn each_filter_and_their_combinations_find_the_right_orders_in_the_store_and_over_the_api() {
     let (_env, _path, store, o) = world().await;
     let since = |d: i64| Some(promua_sync::backoffice::parse_moment(&day(d)).unwrap());
     let s = |t: &str| Some(t.to_string());
     let cases: Vec<(&str, OrderQuery, Vec<i64>)> = vec![
         ("none", query(|_| {}), vec![o.a, o.b, o.c, o.d, o.e]),
         // The local status or Prom.ua's: A is `received` here and `pending` on Prom.ua.
-        ("status pending", query(|q| q.status = s("pending")), vec![o.a, o.e]),
-        ("status received", query(|q| q.status = s("received")), vec![o.a, o.b]),
-        ("status any case", query(|q| q.status = s("DELIVERED")), vec![o.c]),
+        (
+            "status pending",
+            query(|q| q.status = s("pending")),
+            vec![o.a, o.e],
+        ),
+        (
+            "status received",
+            query(|q| q.status = s("received")),
+            vec![o.a, o.b],
+        ),
+        (
+            "status any case",
+            query(|q| q.status = s("DELIVERED")),
+            vec![o.c],
+        ),
         (
             "statuses",
             query(|q| q.status = s("pending, canceled")),
             vec![o.a, o.d, o.e],
         ),
         ("status none", query(|q| q.status = s("paid")), vec![]),
-        ("since 5 days", query(|q| q.since = since(5)), vec![o.a, o.d, o.e]),
+        (
+            "since 5 days",
+            query(|q| q.since = since(5)),
+            vec![o.a, o.d, o.e],
+        ),
         (
             "since 20 days",
             query(|q| q.since = since(20)),
             vec![o.a, o.b, o.d, o.e],
         ),
-        ("phone spaced", query(|q| q.search = s("067 111 22 33")), vec![o.a]),
-        ("phone plain", query(|q| q.search = s("0671112233")), vec![o.a]),
-        ("phone +380", query(|q| q.search = s("+380671112233")), vec![o.a]),
-        ("phone part", query(|q| q.search = s("067 111")), vec![o.a, o.e]),
+        (
+            "phone spaced",
+            query(|q| q.search = s("067 111 22 33")),
+            vec![o.a],
+        ),
+        (
+            "phone plain",
+            query(|q| q.search = s("0671112233")),
+            vec![o.a],
+        ),
+        (
+            "phone +380",
+            query(|q| q.search = s("+380671112233")),
+            vec![o.a],
+        ),
+        (
+            "phone part",
+            query(|q| q.search = s("067 111")),
+            vec![o.a, o.e],
+        ),
         // Stored as `+38 (050) 123-45-67` and as `0931234567`.
-        ("phone punct", query(|q| q.search = s("0501234567")), vec![o.b]),
-        ("phone intl", query(|q| q.search = s("+38 093 123 45 67")), vec![o.c]),
-        ("surname", query(|q| q.search = s("шевченко")), vec![o.b, o.c]),
-        ("full name", query(|q| q.search = s("ШЕВЧЕНКО Тарас")), vec![o.b]),
+        (
+            "phone punct",
+            query(|q| q.search = s("0501234567")),
+            vec![o.b],
+        ),
+        (
+            "phone intl",
+            query(|q| q.search = s("+38 093 123 45 67")),
+            vec![o.c],
+        ),
+        (
+            "surname",
+            query(|q| q.search = s("шевченко")),
+            vec![o.b, o.c],
+        ),
+        (
+            "full name",
+            query(|q| q.search = s("ШЕВЧЕНКО Тарас")),
+            vec![o.b],
+        ),
         ("email", query(|q| q.search = s("iryna.s@UKR")), vec![o.c]),
-        ("order id", query(|q| q.search = Some(o.c.to_string())), vec![o.c]),
+        (
+            "order id",
+            query(|q| q.search = Some(o.c.to_string())),
+            vec![o.c],
+        ),
         ("unlinked", query(|q| q.unlinked = true), vec![o.c, o.e]),
         (
             "unlinked pending",
@@ -293,7 +343,10 @@ async fn each_filter_and_their_combinations_find_the_right_orders_in_the_store_a
         .unwrap()
         .remove(0);
     assert_eq!(a, local.show_order(o.a).await.unwrap());
-    assert_eq!((a.status.as_str(), a.prom_status.as_deref()), ("received", Some("pending")));
+    assert_eq!(
+        (a.status.as_str(), a.prom_status.as_deref()),
+        ("received", Some("pending"))
+    );
     assert!(a.lines.iter().all(|l| l.local_sku.is_some()));
 }
 
@@ -363,7 +416,13 @@ const HEADER: &[&str] = &[
 ];
 
 /// The file as a spreadsheet program would read it: (raw bytes, header, rows by header).
-fn read_csv(path: &Path) -> (Vec<u8>, Vec<String>, Vec<std::collections::HashMap<String, String>>) {
+fn read_csv(
+    path: &Path,
+) -> (
+    Vec<u8>,
+    Vec<String>,
+    Vec<std::collections::HashMap<String, String>>,
+) {
     let bytes = std::fs::read(path).unwrap();
     let mut r = csv::Reader::from_reader(bytes.as_slice());
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
@@ -384,15 +443,25 @@ fn read_csv(path: &Path) -> (Vec<u8>, Vec<String>, Vec<std::collections::HashMap
 #[tokio::test]
 async fn an_export_is_a_row_per_line_with_a_bom_and_the_orders_values() {
     let (env, path, store, o) = world().await;
-    let orders = office(&store).list_orders(&OrderQuery::default()).await.unwrap();
+    let orders = office(&store)
+        .list_orders(&OrderQuery::default())
+        .await
+        .unwrap();
     drop(store);
     let file = env.dir.path().join("orders.csv");
     let out = cli_async(&path, &["orders", "export", file.to_str().unwrap()]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let (bytes, header, rows) = read_csv(&file);
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "a UTF-8 BOM first");
-    let header: Vec<&str> = header.iter().map(|h| h.trim_start_matches('\u{FEFF}')).collect();
+    let header: Vec<&str> = header
+        .iter()
+        .map(|h| h.trim_start_matches('\u{FEFF}'))
+        .collect();
     assert_eq!(header, HEADER);
     // A row per line; D, without lines, one row.
     let lines: usize = orders.iter().map(|o| o.lines.len().max(1)).sum();
@@ -404,7 +473,10 @@ async fn an_export_is_a_row_per_line_with_a_bom_and_the_orders_values() {
         let created = order.created_at.unwrap().with_timezone(&Utc);
         let check_order = |row: &std::collections::HashMap<String, String>| {
             assert_eq!(row["order_id"], order.prom_id.to_string());
-            assert_eq!(row["created_utc"], created.format("%Y-%m-%d %H:%M:%S").to_string());
+            assert_eq!(
+                row["created_utc"],
+                created.format("%Y-%m-%d %H:%M:%S").to_string()
+            );
             assert_eq!(row["status"], order.status);
             assert_eq!(row["prom_status"], order.prom_status.clone().unwrap());
             assert_eq!(row["client"], order.buyer.client);
@@ -422,7 +494,10 @@ async fn an_export_is_a_row_per_line_with_a_bom_and_the_orders_values() {
             let row = at.next().unwrap();
             check_order(row);
             assert_eq!(row["line"], (i + 1).to_string());
-            assert_eq!(row["prom_product_id"], line.prom_product_id.unwrap().to_string());
+            assert_eq!(
+                row["prom_product_id"],
+                line.prom_product_id.unwrap().to_string()
+            );
             assert_eq!(row["sku"], line.sku.clone().unwrap());
             assert_eq!(row["name"], line.name);
             assert_eq!(row["quantity"], line.quantity.normalize().to_string());
@@ -432,9 +507,16 @@ async fn an_export_is_a_row_per_line_with_a_bom_and_the_orders_values() {
         }
     }
     // What the tests placed, spelt out once.
-    let a = rows.iter().find(|r| r["order_id"] == o.a.to_string()).unwrap();
+    let a = rows
+        .iter()
+        .find(|r| r["order_id"] == o.a.to_string())
+        .unwrap();
     assert_eq!(
-        (a["client"].as_str(), a["status"].as_str(), a["prom_status"].as_str()),
+        (
+            a["client"].as_str(),
+            a["status"].as_str(),
+            a["prom_status"].as_str()
+        ),
         ("Олена Коваленко", "received", "pending")
     );
     assert_eq!(a["status_pending"], "yes");
@@ -448,10 +530,21 @@ async fn an_export_is_a_row_per_line_with_a_bom_and_the_orders_values() {
     // Filters as `list` takes them; the file replaced whole, nothing left beside it.
     let out = cli_async(
         &path,
-        &["orders", "export", file.to_str().unwrap(), "--unlinked", "--status", "pending"],
+        &[
+            "orders",
+            "export",
+            file.to_str().unwrap(),
+            "--unlinked",
+            "--status",
+            "pending",
+        ],
     )
     .await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (_, _, rows) = read_csv(&file);
     let only: Vec<(&str, &str)> = rows
         .iter()
@@ -476,14 +569,24 @@ async fn the_cli_filters_and_refuses_bad_input_with_exit_2() {
             let mut all = vec!["orders", "list", "--json"];
             all.extend_from_slice(args);
             let out = cli_async(&path, &all).await;
-            assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let v: Vec<OrderView> = serde_json::from_slice(&out.stdout).unwrap();
             ids(&v)
         }
     };
     assert_eq!(list(&["--search", "067 111 22 33"]).await, vec![o.a]);
-    assert_eq!(list(&["--status", "pending", "--unlinked"]).await, vec![o.e]);
-    assert_eq!(list(&["--search", "шевченко", "--limit", "1"]).await, vec![o.c]);
+    assert_eq!(
+        list(&["--status", "pending", "--unlinked"]).await,
+        vec![o.e]
+    );
+    assert_eq!(
+        list(&["--search", "шевченко", "--limit", "1"]).await,
+        vec![o.c]
+    );
     let since = day(5);
     let out = cli_async(&path, &["orders", "list", "--json", "--since", &since]).await;
     let v: Vec<OrderView> = serde_json::from_slice(&out.stdout).unwrap();
@@ -491,18 +594,30 @@ async fn the_cli_filters_and_refuses_bad_input_with_exit_2() {
     // The table, as today, with only what was asked.
     let out = cli_async(&path, &["orders", "list", "--search", "Тарас"]).await;
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains(&o.b.to_string()) && !text.contains(&o.c.to_string()), "{text}");
+    assert!(
+        text.contains(&o.b.to_string()) && !text.contains(&o.c.to_string()),
+        "{text}"
+    );
 
     let file = env.dir.path().join("bad.csv");
     let f = file.to_str().unwrap();
     for (args, says) in [
-        (vec!["orders", "list", "--since", "2025-13-01"], "neither a day"),
-        (vec!["orders", "list", "--since", "yesterday"], "neither a day"),
+        (
+            vec!["orders", "list", "--since", "2025-13-01"],
+            "neither a day",
+        ),
+        (
+            vec!["orders", "list", "--since", "yesterday"],
+            "neither a day",
+        ),
         (vec!["orders", "list", "--search", ""], "--search"),
         (vec!["orders", "list", "--search", "   "], "blank"),
         (vec!["orders", "list", "--status", ""], "--status"),
         (vec!["orders", "list", "--limit", "0"], "--limit"),
-        (vec!["orders", "export", f, "--since", "01.03.2025"], "neither a day"),
+        (
+            vec!["orders", "export", f, "--since", "01.03.2025"],
+            "neither a day",
+        ),
         (vec!["orders", "export", f, "--search", " "], "blank"),
     ] {
         let out = cli_async(&path, &args).await;
