@@ -121,6 +121,7 @@ impl Store {
         // store that opens is one whose every entry reads back.
         store.verify_readable()?;
         store.check_seal()?;
+        store.mark_order_heads_when_empty()?;
         Ok(store)
     }
 

@@ -53,8 +53,10 @@ impl<'a> OrderHead<'a> {
     }
 }
 
-/// Set in `meta` once every stored order has its head.
+/// Set in `meta` to [`HEADS_VERSION`] once every stored order has its head.
 const HEADS_BUILT: &[u8] = b"order_heads_built";
+/// Bumped when [`OrderHead`] gains a field, so that the heads are built again.
+const HEADS_VERSION: &[u8] = b"1";
 
 /// Inside the transaction that stores `order`: its head.
 pub(super) fn put_head(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
@@ -100,11 +102,22 @@ impl Store {
         Ok(found)
     }
 
+    /// At open: a store without orders has every head it needs (its orders will get
+    /// theirs as they are stored), so that no search rebuilds them.
+    pub(super) fn mark_order_heads_when_empty(&self) -> Result<()> {
+        if self.trees.orders.is_empty()
+            && self.trees.meta.get(HEADS_BUILT)?.as_deref() != Some(HEADS_VERSION)
+        {
+            self.trees.meta.insert(HEADS_BUILT, HEADS_VERSION)?;
+        }
+        Ok(())
+    }
+
     /// Gives every stored order its head, once. Each batch reads its orders again in
     /// its transaction, so a head never lags an order written meanwhile (an order
     /// stored now gets its head from `put_order`).
     fn build_order_heads(&self) -> Result<()> {
-        if self.trees.meta.get(HEADS_BUILT)?.is_some() {
+        if self.trees.meta.get(HEADS_BUILT)?.as_deref() == Some(HEADS_VERSION) {
             return Ok(());
         }
         let ids: Vec<i64> = self
@@ -124,13 +137,13 @@ impl Store {
                 Ok(())
             })?;
         }
-        self.trees.meta.insert(HEADS_BUILT, b"1".as_slice())?;
+        self.trees.meta.insert(HEADS_BUILT, HEADS_VERSION)?;
         Ok(())
     }
 
     /// Orders whose head is missing or differs from the order (for `check_consistency`).
     pub(super) fn order_head_problems(&self) -> Result<Vec<String>> {
-        if self.trees.meta.get(HEADS_BUILT)?.is_none() {
+        if self.trees.meta.get(HEADS_BUILT)?.as_deref() != Some(HEADS_VERSION) {
             return Ok(Vec::new());
         }
         let mut problems = Vec::new();

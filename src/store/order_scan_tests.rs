@@ -139,6 +139,15 @@ fn heads_follow_every_write_of_their_order() {
 }
 
 #[test]
+fn a_store_opened_without_orders_needs_no_build() {
+    let (_d, s) = open();
+    assert_eq!(
+        s.trees.meta.get(HEADS_BUILT).unwrap().as_deref(),
+        Some(HEADS_VERSION)
+    );
+}
+
+#[test]
 fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
     let (_d, s) = open();
     s.upsert_orders(
@@ -152,6 +161,7 @@ fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
     .unwrap();
     // As a store written by the version before: orders, no heads, no mark.
     s.trees.order_heads.clear().unwrap();
+    s.trees.meta.remove(HEADS_BUILT).unwrap();
     assert!(s.trees.meta.get(HEADS_BUILT).unwrap().is_none());
     assert!(
         s.check_consistency().unwrap().is_empty(),
@@ -163,6 +173,15 @@ fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
     assert_eq!(s.trees.order_heads.len(), 2);
     assert!(s.trees.meta.get(HEADS_BUILT).unwrap().is_some());
     assert!(s.check_consistency().unwrap().is_empty());
+
+    // An older head layout is built again.
+    s.trees.meta.insert(HEADS_BUILT, b"0".as_slice()).unwrap();
+    s.trees.order_heads.remove(2i64.to_be_bytes()).unwrap();
+    assert_eq!(s.find_orders(|h| h.unlinked, None).unwrap().len(), 1);
+    assert_eq!(
+        s.trees.meta.get(HEADS_BUILT).unwrap().as_deref(),
+        Some(HEADS_VERSION)
+    );
 
     // Once built, a head gone missing is a problem the check names.
     s.trees.order_heads.remove(1i64.to_be_bytes()).unwrap();
