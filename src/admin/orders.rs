@@ -1,14 +1,14 @@
-//! Admin API routes of the Orders section: list, show, change the local status, link a
-//! line by hand, and the shop's order statuses.
+//! Admin API routes of the Orders section: list and export (with the same filters),
+//! show, change the local status, link a line by hand, and the shop's order statuses.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use serde::Deserialize;
 
-use super::routes::{ApiResult, App, office};
-use crate::backoffice::Ledger;
+use super::routes::{ApiError, ApiResult, App, office};
+use crate::backoffice::{Ledger, OrderQuery};
 
 pub(super) fn routes() -> Router<App> {
     Router::new()
@@ -17,20 +17,27 @@ pub(super) fn routes() -> Router<App> {
         .route("/orders/{id}/status", put(set_order_status))
         .route("/order-statuses", get(order_statuses))
         .route("/orders/{id}/lines/{line}", put(link_order_line))
+        // Beside `/export/{kind}` (products, stock, prices): the static path wins.
+        .route("/export/orders", get(export_orders))
 }
 
-#[derive(Deserialize)]
-struct OrdersQuery {
-    #[serde(default)]
-    unlinked: bool,
-}
-
+/// `?unlinked=true&status=pending,received&since=2025-03-01&search=067…&limit=50`.
 async fn list_orders(
     State(app): State<App>,
     headers: HeaderMap,
-    Query(q): Query<OrdersQuery>,
+    Query(q): Query<OrderQuery>,
 ) -> ApiResult<Vec<crate::backoffice::OrderView>> {
-    Ok(Json(office(&app, &headers).list_orders(q.unlinked).await?))
+    Ok(Json(office(&app, &headers).list_orders(&q).await?))
+}
+
+/// The orders a list with the same query gives, as CSV.
+async fn export_orders(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<OrderQuery>,
+) -> Result<Response, ApiError> {
+    let text = office(&app, &headers).export_orders(&q).await?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
 }
 
 async fn show_order(

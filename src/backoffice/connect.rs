@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use super::{
     AcceptLinks, AdminClient, BackOffice, BackofficeError, CsvKind, CsvOptions, ImportReport,
-    JobStatus, Ledger, LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderStatusSet,
-    OrderStatusesView, OrderView, PriceSet, ProductQuery, ProductRemoved, ProductView,
-    ProductsPage, Result, StagedView, StockAdjust, StockMove, StockMoved, StockSet, Suggestion,
-    office::JobEntry, runs,
+    JobStatus, Ledger, LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderQuery,
+    OrderStatusSet, OrderStatusesView, OrderView, PriceSet, ProductQuery, ProductRemoved,
+    ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove, StockMoved, StockSet,
+    Suggestion, office::JobEntry, runs,
 };
 use crate::config::{AdminConfig, Config};
 use crate::report::RunRecord;
@@ -191,7 +191,8 @@ delegate! {
     job_runs(job: &str, limit: usize) -> Vec<RunRecord>, no store: |n| n.job_runs(job);
     import_csv(kind: CsvKind, data: &[u8], opts: &CsvOptions) -> ImportReport;
     export_csv(kind: CsvKind) -> String;
-    list_orders(unlinked_only: bool) -> Vec<OrderView>;
+    list_orders(q: &OrderQuery) -> Vec<OrderView>;
+    export_orders(q: &OrderQuery) -> String;
     show_order(prom_id: i64) -> OrderView;
     set_order_status(prom_id: i64, req: &OrderStatusSet) -> OrderView;
     order_statuses() -> OrderStatusesView;

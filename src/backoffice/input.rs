@@ -1,5 +1,6 @@
 //! Input that becomes ledger figures: quantities, deltas and Prom ids, parsed from text
-//! (CSV, command line) or checked as numbers (JSON), each refusal saying what is wrong.
+//! (CSV, command line) or checked as numbers (JSON), and moments (`--since`), each
+//! refusal saying what is wrong.
 
 use crate::store::MAX_QUANTITY;
 
@@ -110,6 +111,17 @@ pub fn parse_prom_id(text: &str) -> std::result::Result<i64, String> {
     i64::try_from(v).map_err(|_| format!("`{}` is too large for a Prom product id", text.trim()))
 }
 
+/// Parses a moment given as a day (`YYYY-MM-DD`, midnight UTC) or in RFC 3339.
+pub fn parse_moment(text: &str) -> std::result::Result<chrono::DateTime<chrono::Utc>, String> {
+    let t = text.trim();
+    match chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        Ok(d) => Ok(d.and_time(chrono::NaiveTime::MIN).and_utc()),
+        Err(_) => chrono::DateTime::parse_from_rfc3339(t)
+            .map(|m| m.with_timezone(&chrono::Utc))
+            .map_err(|_| format!("`{t}` is neither a day (YYYY-MM-DD) nor an RFC 3339 moment")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +169,19 @@ mod tests {
                 .contains("too large")
         );
         assert!(check_prom_id(0).is_err() && check_prom_id(1).is_ok());
+    }
+
+    #[test]
+    fn moments_are_days_at_midnight_utc_or_rfc_3339() {
+        let day = parse_moment("2025-03-01").unwrap();
+        assert_eq!(day.to_rfc3339(), "2025-03-01T00:00:00+00:00");
+        let m = parse_moment(" 2025-03-01T02:30:00+02:00 ").unwrap();
+        assert_eq!(m.to_rfc3339(), "2025-03-01T00:30:00+00:00");
+        for bad in ["2025-13-01", "01.03.2025", "", "yesterday"] {
+            assert!(
+                parse_moment(bad).unwrap_err().contains("neither a day"),
+                "{bad}"
+            );
+        }
     }
 }

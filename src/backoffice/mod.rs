@@ -16,6 +16,8 @@ mod links;
 mod matching;
 mod office;
 mod order_detail_views;
+mod order_export;
+mod order_filter;
 mod order_statuses;
 mod order_views;
 mod orders;
@@ -34,7 +36,8 @@ pub use connect::{Access, ConnectError, Connection, NoStore, connect};
 pub use csv_io::{CsvKind, CsvOptions, MAX_FIELD_BYTES, MAX_ROWS, RowError, RowErrors};
 pub use error::BackofficeError;
 pub use input::{
-    check_delta, check_prom_id, check_quantity, parse_delta, parse_prom_id, parse_quantity,
+    check_delta, check_prom_id, check_quantity, parse_delta, parse_moment, parse_prom_id,
+    parse_quantity,
 };
 pub use office::{BackOffice, JobEntry};
 pub use order_detail_views::*;
@@ -81,8 +84,10 @@ pub trait Ledger {
         opts: &CsvOptions,
     ) -> Result<ImportReport>;
     async fn export_csv(&self, kind: CsvKind) -> Result<String>;
-    /// Orders, newest first; only those with a line matching no local product if asked.
-    async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<OrderView>>;
+    /// The orders `q` asks for, newest first.
+    async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<OrderView>>;
+    /// The orders `q` asks for as CSV, a row per order line.
+    async fn export_orders(&self, q: &OrderQuery) -> Result<String>;
     async fn show_order(&self, prom_id: i64) -> Result<OrderView>;
     /// Changes the local status (reservations follow; `push_statuses` sends it). A status
     /// the configuration does not know is refused (`Invalid`, nothing changed) unless

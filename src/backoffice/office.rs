@@ -9,9 +9,9 @@ use tokio::sync::Notify;
 
 use super::{
     AcceptLinks, BackofficeError, CsvKind, CsvOptions, ImportReport, JobStatus, Ledger,
-    LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderStatusSet, OrderView, PriceSet,
-    ProductQuery, ProductRemoved, ProductView, ProductsPage, Result, Shortfall, StagedView,
-    StockAdjust, StockMove, StockMoved, StockSet, Suggestion,
+    LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderQuery, OrderStatusSet, OrderView,
+    PriceSet, ProductQuery, ProductRemoved, ProductView, ProductsPage, Result, Shortfall,
+    StagedView, StockAdjust, StockMove, StockMoved, StockSet, Suggestion,
 };
 use super::{csv_io, links, matching, order_statuses, orders, products, runs, stock};
 use crate::domain::ReservationPolicy;
@@ -312,8 +312,12 @@ impl Ledger for BackOffice {
             .await
     }
 
-    async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<OrderView>> {
-        orders::list(self, unlinked_only).await
+    async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<OrderView>> {
+        orders::list(self, q).await
+    }
+
+    async fn export_orders(&self, q: &OrderQuery) -> Result<String> {
+        orders::export(self, q).await
     }
 
     async fn show_order(&self, prom_id: i64) -> Result<OrderView> {

@@ -1,11 +1,13 @@
-//! Orders imported from Prom.ua: list, show, change the local status (reservations
-//! follow; `push_statuses` sends it), link one line to a product by hand. Their local
-//! products are named by SKU.
+//! Orders imported from Prom.ua: find (list, export as CSV), show, change the local
+//! status (reservations follow; `push_statuses` sends it), link one line to a product by
+//! hand. Their local products are named by SKU.
 
 use std::collections::HashMap;
 
+use super::order_filter::Filter;
 use super::{
-    BackOffice, BackofficeError, OrderLineLink, OrderLineLinked, OrderStatusSet, OrderView, Result,
+    BackOffice, BackofficeError, OrderLineLink, OrderLineLinked, OrderQuery, OrderStatusSet,
+    OrderView, Result,
 };
 use crate::store::{LocalOrder, Store};
 
@@ -38,19 +40,26 @@ impl<'a> Skus<'a> {
     }
 }
 
-/// Every order, newest first: a scan, on the blocking pool.
-pub(super) async fn list(office: &BackOffice, unlinked_only: bool) -> Result<Vec<OrderView>> {
+/// The orders `q` asks for, newest first: a scan on the blocking pool that decodes
+/// whole only the orders it keeps.
+pub(super) async fn list(office: &BackOffice, q: &OrderQuery) -> Result<Vec<OrderView>> {
+    let filter = Filter::new(q)?;
     office
         .blocking(move |store| {
             let mut skus = Skus::new(store);
             store
-                .orders()?
+                .find_orders(|o| filter.matches(o), filter.limit)?
                 .into_iter()
-                .filter(|o| !unlinked_only || o.has_unlinked_lines())
                 .map(|o| skus.view(o))
                 .collect()
         })
         .await
+}
+
+/// The orders `q` asks for, as CSV (`order_export.rs`).
+pub(super) async fn export(office: &BackOffice, q: &OrderQuery) -> Result<String> {
+    let orders = list(office, q).await?;
+    super::order_export::write(&orders)
 }
 
 pub(super) fn show(office: &BackOffice, prom_id: i64) -> Result<OrderView> {

@@ -113,20 +113,28 @@ impl AdminClient {
 
     /// A CSV export: the body as text.
     async fn text(&self, segments: &[&str]) -> Result<String> {
-        let resp = self
-            .request(Method::GET, segments)
+        self.text_of(self.request(Method::GET, segments)).await
+    }
+
+    /// A CSV export's answer as text; a refusal as the API's error (a bad filter is
+    /// `Invalid`, as in-process).
+    async fn text_of(&self, req: RequestBuilder) -> Result<String> {
+        let resp = req
             .send()
             .await
             .map_err(|e| BackofficeError::Remote(e.to_string()))?;
-        if !resp.status().is_success() {
-            return Err(BackofficeError::Remote(format!(
-                "export: HTTP {}",
-                resp.status()
-            )));
+        let status = resp.status();
+        if status.is_success() {
+            return resp
+                .text()
+                .await
+                .map_err(|e| BackofficeError::Remote(e.to_string()));
         }
-        resp.text()
-            .await
-            .map_err(|e| BackofficeError::Remote(e.to_string()))
+        let bytes = resp.bytes().await.unwrap_or_default();
+        Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => BackofficeError::from_body(body),
+            Err(_) => BackofficeError::Remote(format!("export: HTTP {status}")),
+        })
     }
 }
 
@@ -235,10 +243,15 @@ impl Ledger for AdminClient {
         self.send(req).await
     }
 
-    async fn list_orders(&self, unlinked_only: bool) -> Result<Vec<OrderView>> {
-        self.send(
-            self.request(Method::GET, &["v1", "orders"])
-                .query(&[("unlinked", unlinked_only)]),
+    async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<OrderView>> {
+        self.send(self.request(Method::GET, &["v1", "orders"]).query(q))
+            .await
+    }
+
+    async fn export_orders(&self, q: &OrderQuery) -> Result<String> {
+        self.text_of(
+            self.request(Method::GET, &["v1", "export", "orders"])
+                .query(q),
         )
         .await
     }

@@ -1,6 +1,7 @@
 //! The requests of the ledger operations, shared by the CLI and the admin API (their
 //! answers are in `views`).
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,41 @@ pub struct ProductQuery {
     pub after: Option<u64>,
     #[serde(default)]
     pub limit: Option<usize>,
+}
+
+/// Which orders a list or an export takes, newest first: every filter given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderQuery {
+    /// Only orders with a line that matches no local product.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unlinked: bool,
+    /// The local status or Prom.ua's, any case; several separated by commas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Created at or after this moment (a day is its midnight UTC).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "moment"
+    )]
+    pub since: Option<DateTime<Utc>>,
+    /// Part of the order id, the buyer's name or email (any case), or of the phone
+    /// (digits compared, `+380` and `0` alike).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// At most this many, the newest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+}
+
+/// A moment as `--since` takes it: a day or RFC 3339 (a query string sends text).
+fn moment<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(t) => super::parse_moment(&t)
+            .map(Some)
+            .map_err(|e| serde::de::Error::custom(format!("since: {e}"))),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

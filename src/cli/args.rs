@@ -143,11 +143,10 @@ pub enum PricesCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum OrdersCommand {
-    /// Imported orders, newest first.
+    /// Imported orders, newest first; every filter given must hold.
     List {
-        /// Only orders with a line that matches no local product.
-        #[arg(long)]
-        unlinked: bool,
+        #[command(flatten)]
+        filter: OrderFilterArgs,
         #[arg(long)]
         json: bool,
     },
@@ -190,6 +189,54 @@ pub enum OrdersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write the orders (the same filters as `list`) to a CSV file, a row per order
+    /// line; `-` writes to standard output.
+    Export {
+        file: PathBuf,
+        #[command(flatten)]
+        filter: OrderFilterArgs,
+    },
+}
+
+/// Which orders `orders list` and `orders export` take.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OrderFilterArgs {
+    /// Only orders with a line that matches no local product.
+    #[arg(long)]
+    pub unlinked: bool,
+    /// The local status or Prom.ua's (any case); several separated by commas.
+    #[arg(long, value_name = "S", value_parser = not_blank)]
+    pub status: Option<String>,
+    /// Created on or after this day (YYYY-MM-DD, UTC) or moment (RFC 3339).
+    #[arg(long, value_name = "DATE", value_parser = crate::backoffice::parse_moment)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Part of the order id, the buyer's name or email (any case), or phone (digits
+    /// compared: `067 123 45 67` finds `+380671234567`).
+    #[arg(long, value_name = "TEXT", value_parser = not_blank)]
+    pub search: Option<String>,
+    /// At most N orders, the newest.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: Option<u32>,
+}
+
+impl OrderFilterArgs {
+    pub fn query(&self) -> crate::backoffice::OrderQuery {
+        crate::backoffice::OrderQuery {
+            unlinked: self.unlinked,
+            status: self.status.clone(),
+            since: self.since,
+            search: self.search.clone(),
+            limit: self.limit.map(|n| n as usize),
+        }
+    }
+}
+
+fn not_blank(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("it is blank".into())
+    } else {
+        Ok(s.to_string())
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,9 +23,26 @@ pub(super) fn read_csv_file(config: &Config, file: &Path) -> Result<Vec<u8>> {
     std::fs::read(file).map_err(|e| unreadable(file, e))
 }
 
-/// Writes an export.
+/// Writes an export whole or not at all: into a new file beside it, renamed over the
+/// target once written and synced, so that an interrupted export never leaves half a
+/// file nor destroys the previous one. An existing file is replaced, as `>` would; the
+/// new one gets the usual permissions (0666 less the umask).
 pub(super) fn write_file(file: &Path, text: String) -> Result<()> {
-    std::fs::write(file, text).map_err(|e| unreadable(file, e))
+    use std::io::Write;
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".promua-sync-export-");
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| unreadable(file, e))?;
+    tmp.write_all(text.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| unreadable(file, e))?;
+    tmp.persist(file).map_err(|e| unreadable(file, e.error))?;
+    Ok(())
 }
 
 fn unreadable(file: &Path, e: std::io::Error) -> BackofficeError {

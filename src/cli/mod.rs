@@ -141,12 +141,7 @@ pub enum JobCommand {
 
 /// `--since`: a day (midnight UTC) or an RFC 3339 moment, not in the future.
 fn parse_since(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
-    let t = match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        Ok(d) => d.and_time(chrono::NaiveTime::MIN).and_utc(),
-        Err(_) => chrono::DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .map_err(|_| format!("`{s}` is neither a day (YYYY-MM-DD) nor an RFC 3339 moment"))?,
-    };
+    let t = crate::backoffice::parse_moment(s)?;
     if t > chrono::Utc::now() {
         return Err(format!(
             "`{s}` is in the future: no order changed since then"

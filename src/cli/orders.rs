@@ -1,6 +1,7 @@
-//! `orders list|show|set-status|statuses|link-line`.
+//! `orders list|show|set-status|statuses|link-line|export`.
 
 use super::args::OrdersCommand;
+use super::files::write_file;
 use super::ledger;
 use super::order_output::{order_text, orders_table};
 use super::output::{finish, print, warn_shortfalls};
@@ -15,10 +16,20 @@ pub(super) async fn orders(config: &Config, cmd: OrdersCommand) -> u8 {
         Err(code) => return code,
     };
     let result = match cmd {
-        OrdersCommand::List { unlinked, json } => ledger
-            .list_orders(unlinked)
+        OrdersCommand::List { filter, json } => ledger
+            .list_orders(&filter.query())
             .await
             .map(|orders| print(json, &orders, |o| orders_table(o))),
+        OrdersCommand::Export { file, filter } => {
+            match ledger.export_orders(&filter.query()).await {
+                Ok(text) if file.as_os_str() == "-" => {
+                    print!("{text}");
+                    Ok(())
+                }
+                Ok(text) => write_file(&file, text),
+                Err(e) => Err(e),
+            }
+        }
         OrdersCommand::Show { id, json } => ledger
             .show_order(id)
             .await

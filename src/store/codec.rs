@@ -223,7 +223,7 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
         "products" | "stock_snapshots" | "journal" | "price_snapshots" => {
             id_key(tree, key)?;
         }
-        "orders" | "staged" => {
+        "orders" | "staged" | "order_heads" => {
             prom_key(tree, key)?;
         }
         "sku_index" => {

@@ -7,7 +7,8 @@ use super::{Result, Store};
 impl Store {
     /// Checks the cross-tree invariants: every link, stock row and snapshot names an
     /// existing product; links are one to one; the SKU index matches the products; each
-    /// product's reservation is the sum over its orders.
+    /// product's reservation is the sum over its orders; each order's search head is
+    /// its own.
     pub fn check_consistency(&self) -> Result<Vec<String>> {
         let trees = &self.trees;
         let mut problems = Vec::new();
@@ -71,6 +72,7 @@ impl Store {
                 "product {id} has nothing reserved, its orders hold {want}"
             ));
         }
+        problems.extend(self.order_head_problems()?);
         self.check_runs()?;
         Ok(problems)
     }

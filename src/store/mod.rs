@@ -21,6 +21,7 @@ mod lock;
 mod order_details;
 mod order_lines;
 mod order_merge;
+mod order_scan;
 mod order_stock;
 mod order_upkeep;
 mod orders;
@@ -49,6 +50,7 @@ pub use order_details::{
 };
 pub use order_lines::LineLinked;
 pub use order_merge::{Merged, StatusConflict, Tracking, Winner, merge_order};
+pub use order_scan::OrderHead;
 pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};
@@ -126,6 +128,7 @@ impl Store {
         // store that opens is one whose every entry reads back.
         store.verify_readable()?;
         store.check_seal()?;
+        store.mark_order_heads_when_empty()?;
         Ok(store)
     }
 

@@ -158,6 +158,8 @@ pub(super) fn order_in(tx: &Tx<'_>, prom_id: i64) -> TxResult<Option<LocalOrder>
 pub(super) fn put_order(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
     tx.orders
         .insert(&prom_id.to_be_bytes(), encode("orders", order)?)?;
+    // What a search filters on, kept with it (`order_scan.rs`).
+    super::order_scan::put_head(tx, prom_id, order)?;
     Ok(())
 }
 

@@ -81,6 +81,9 @@ trees! {
     /// last catalogue walk or read of it showed: the id `products/edit_by_external_id`
     /// takes when stock goes that way.
     external_ids: "prom_external_ids",
+    /// Prom order id → [`super::OrderHead`]: what an order search filters on, written
+    /// with the order (`order_scan.rs`).
+    order_heads: "order_heads",
 }
 
 /// The trees as one transaction sees them.

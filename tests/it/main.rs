@@ -18,6 +18,7 @@ mod logging;
 mod on_change;
 mod order_details;
 mod order_edges;
+mod order_find;
 mod order_props;
 mod order_rules;
 mod order_world;

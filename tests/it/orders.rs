@@ -94,6 +94,13 @@ fn office(config: &Config, store: &Store) -> BackOffice {
     BackOffice::new(store.clone(), Actor::Cli, vec![]).with_policy(config.sync.reservation_policy())
 }
 
+fn unlinked_only() -> promua_sync::backoffice::OrderQuery {
+    promua_sync::backoffice::OrderQuery {
+        unlinked: true,
+        ..Default::default()
+    }
+}
+
 fn order(lines: Vec<(Option<i64>, &str, i64)>) -> SandboxOrder {
     buyer_order("pending", lines)
 }
@@ -234,7 +241,7 @@ async fn an_unknown_line_is_kept_and_flagged_and_linking_it_links_future_orders(
         "{:?}",
         r.notes
     );
-    let unlinked = office.list_orders(true).await.unwrap();
+    let unlinked = office.list_orders(&unlinked_only()).await.unwrap();
     assert_eq!(
         unlinked.iter().map(|o| o.prom_id).collect::<Vec<_>>(),
         vec![first.id]
@@ -264,7 +271,11 @@ async fn an_unknown_line_is_kept_and_flagged_and_linking_it_links_future_orders(
         .await
         .unwrap();
     assert!(
-        office.list_orders(true).await.unwrap().is_empty(),
+        office
+            .list_orders(&unlinked_only())
+            .await
+            .unwrap()
+            .is_empty(),
         "the stored order's line is linked now"
     );
     let local = store.product_by_sku("LOCAL-X").unwrap().unwrap();

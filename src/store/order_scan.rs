@@ -1,0 +1,172 @@
+//! Finding orders without reading every one whole: beside each stored order, the
+//! `order_heads` tree keeps its [`OrderHead`] (the fields a search filters on, about a
+//! tenth of the order), written by `put_order` in the same transaction. A search scans
+//! the heads and reads in full only the orders it keeps. Orders stored before the heads
+//! existed get theirs at the first search.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::codec::{decode, decode_borrowed, encode, prom_key};
+use super::orders::{LocalOrder, order_in};
+use super::trees::{Tx, TxResult};
+use super::{Result, Store, StoreError};
+
+/// What an order search looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderHead<'a> {
+    /// From the key.
+    #[serde(skip)]
+    pub prom_id: i64,
+    #[serde(borrow)]
+    pub status: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub prom_status: Option<Cow<'a, str>>,
+    /// In UTC, as µs since the epoch: compared without parsing a date.
+    #[serde(default, with = "chrono::serde::ts_microseconds_option")]
+    pub created: Option<DateTime<Utc>>,
+    #[serde(borrow)]
+    pub client: Cow<'a, str>,
+    #[serde(borrow, default)]
+    pub phone: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub email: Option<Cow<'a, str>>,
+    /// A line matches no local product.
+    #[serde(default)]
+    pub unlinked: bool,
+}
+
+impl<'a> OrderHead<'a> {
+    pub fn of(o: &'a LocalOrder) -> Self {
+        Self {
+            prom_id: o.prom_id,
+            status: Cow::Borrowed(&o.status),
+            prom_status: o.prom_status.as_deref().map(Cow::Borrowed),
+            created: o.created_at.map(|t| t.with_timezone(&Utc)),
+            client: Cow::Borrowed(&o.client),
+            phone: o.phone.as_deref().map(Cow::Borrowed),
+            email: o.email.as_deref().map(Cow::Borrowed),
+            unlinked: o.has_unlinked_lines(),
+        }
+    }
+}
+
+/// Set in `meta` to [`HEADS_VERSION`] once every stored order has its head.
+const HEADS_BUILT: &[u8] = b"order_heads_built";
+/// Bumped when [`OrderHead`] gains a field, so that the heads are built again.
+const HEADS_VERSION: &[u8] = b"1";
+
+/// Inside the transaction that stores `order`: its head.
+pub(super) fn put_head(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
+    tx.order_heads.insert(
+        &prom_id.to_be_bytes(),
+        encode("order_heads", &OrderHead::of(order))?,
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// The orders `keep` accepts, newest (highest id) first, at most `limit` of them.
+    pub fn find_orders(
+        &self,
+        mut keep: impl FnMut(&OrderHead<'_>) -> bool,
+        limit: Option<usize>,
+    ) -> Result<Vec<LocalOrder>> {
+        self.build_order_heads()?;
+        let mut found = Vec::new();
+        if limit == Some(0) {
+            return Ok(found);
+        }
+        for kv in self.trees.order_heads.iter().rev() {
+            let (k, v) = kv?;
+            let mut head: OrderHead<'_> = decode_borrowed("order_heads", &v)?;
+            head.prom_id = prom_key("order_heads", &k)?;
+            if !keep(&head) {
+                continue;
+            }
+            let order = self
+                .trees
+                .orders
+                .get(&k)?
+                .ok_or_else(|| StoreError::Corrupt {
+                    tree: "order_heads",
+                    detail: format!("names order {}, which is not stored", head.prom_id),
+                })?;
+            found.push(decode("orders", &order)?);
+            if limit.is_some_and(|n| found.len() >= n) {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// At open: a store without orders has every head it needs (its orders will get
+    /// theirs as they are stored), so that no search rebuilds them.
+    pub(super) fn mark_order_heads_when_empty(&self) -> Result<()> {
+        if self.trees.orders.is_empty()
+            && self.trees.meta.get(HEADS_BUILT)?.as_deref() != Some(HEADS_VERSION)
+        {
+            self.trees.meta.insert(HEADS_BUILT, HEADS_VERSION)?;
+        }
+        Ok(())
+    }
+
+    /// Gives every stored order its head, once. Each batch reads its orders again in
+    /// its transaction, so a head never lags an order written meanwhile (an order
+    /// stored now gets its head from `put_order`).
+    fn build_order_heads(&self) -> Result<()> {
+        if self.trees.meta.get(HEADS_BUILT)?.as_deref() == Some(HEADS_VERSION) {
+            return Ok(());
+        }
+        let ids: Vec<i64> = self
+            .trees
+            .orders
+            .iter()
+            .keys()
+            .map(|k| prom_key("orders", &k?))
+            .collect::<Result<_>>()?;
+        for batch in ids.chunks(1_000) {
+            self.transact(|tx| {
+                for id in batch {
+                    if let Some(order) = order_in(tx, *id)? {
+                        put_head(tx, *id, &order)?;
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        self.trees.meta.insert(HEADS_BUILT, HEADS_VERSION)?;
+        Ok(())
+    }
+
+    /// Orders whose head is missing or differs from the order (for `check_consistency`).
+    pub(super) fn order_head_problems(&self) -> Result<Vec<String>> {
+        if self.trees.meta.get(HEADS_BUILT)?.as_deref() != Some(HEADS_VERSION) {
+            return Ok(Vec::new());
+        }
+        let mut problems = Vec::new();
+        for v in self.trees.orders.iter().values() {
+            let order: LocalOrder = decode("orders", &v?)?;
+            let id = order.prom_id;
+            let Some(stored) = self.trees.order_heads.get(id.to_be_bytes())? else {
+                problems.push(format!("order {id} has no search head"));
+                continue;
+            };
+            let mut head: OrderHead<'_> = decode_borrowed("order_heads", &stored)?;
+            head.prom_id = id;
+            if head != OrderHead::of(&order) {
+                problems.push(format!("order {id}: its search head differs from it"));
+            }
+        }
+        if self.trees.order_heads.len() != self.trees.orders.len() {
+            problems.push("order heads and orders differ in number".into());
+        }
+        Ok(problems)
+    }
+}
+
+#[cfg(test)]
+#[path = "order_scan_tests.rs"]
+mod tests;

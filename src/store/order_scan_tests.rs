@@ -1,0 +1,195 @@
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::domain::ReservationPolicy;
+use crate::store::LocalLine;
+
+fn policy() -> ReservationPolicy {
+    ReservationPolicy {
+        reserve_statuses: vec!["pending".into()],
+        done_status: Some("delivered".into()),
+        release_statuses: Vec::new(),
+        shipped_statuses: Vec::new(),
+        aliases: Vec::new(),
+        warehouse: "main".into(),
+    }
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    (dir, s)
+}
+
+fn order(id: i64, status: &str, lines: Vec<LocalLine>) -> LocalOrder {
+    LocalOrder {
+        prom_id: id,
+        status: status.into(),
+        prom_status: Some(status.into()),
+        created_at: DateTime::parse_from_rfc3339("2025-03-01T10:20:30+02:00").ok(),
+        client: format!("Покупець {id}"),
+        phone: Some("+380671112233".into()),
+        lines,
+        imported_at: Utc::now(),
+        updated_at: Utc::now(),
+        ..LocalOrder::default()
+    }
+}
+
+fn unknown_line(prom: i64) -> LocalLine {
+    LocalLine {
+        prom_product_id: Some(prom),
+        sku: Some(format!("P-{prom}")),
+        name: "Товар".into(),
+        quantity: 1.into(),
+        ..LocalLine::default()
+    }
+}
+
+fn stored_head(s: &Store, id: i64) -> OrderHead<'static> {
+    let v = s.trees.order_heads.get(id.to_be_bytes()).unwrap().unwrap();
+    let h: OrderHead<'_> = decode_borrowed("order_heads", &v).unwrap();
+    OrderHead {
+        prom_id: id,
+        status: Cow::Owned(h.status.into_owned()),
+        prom_status: h.prom_status.map(|c| Cow::Owned(c.into_owned())),
+        client: Cow::Owned(h.client.into_owned()),
+        phone: h.phone.map(|c| Cow::Owned(c.into_owned())),
+        email: h.email.map(|c| Cow::Owned(c.into_owned())),
+        ..h
+    }
+}
+
+#[test]
+fn a_head_holds_what_the_order_says_and_reads_back() {
+    let mut o = order(42, "pending", vec![unknown_line(7), LocalLine::default()]);
+    o.lines[1].product_id = Some(3);
+    o.client = "Олена \"Лі\" Коваленко".into();
+    o.email = Some("olena@example.com".into());
+    o.prom_status = Some("received".into());
+    let h = OrderHead::of(&o);
+    assert_eq!(
+        h.created.unwrap().to_rfc3339(),
+        "2025-03-01T08:20:30+00:00",
+        "in UTC"
+    );
+    assert!(h.unlinked);
+    let bytes = encode("order_heads", &h).unwrap();
+    assert!(bytes.len() < 200, "{}", String::from_utf8_lossy(&bytes));
+    let mut back: OrderHead<'_> = decode_borrowed("order_heads", &bytes).unwrap();
+    back.prom_id = 42;
+    assert_eq!(back, h);
+}
+
+#[test]
+fn find_keeps_what_is_asked_newest_first_up_to_the_limit() {
+    let (_d, s) = open();
+    let orders: Vec<LocalOrder> = (1..=5)
+        .map(|id| order(id, if id % 2 == 0 { "paid" } else { "pending" }, vec![]))
+        .collect();
+    s.upsert_orders(&orders, &policy(), &Default::default())
+        .unwrap();
+    let ids = |v: Vec<LocalOrder>| v.iter().map(|o| o.prom_id).collect::<Vec<_>>();
+    let pending = |h: &OrderHead<'_>| h.status == "pending";
+    assert_eq!(ids(s.find_orders(pending, None).unwrap()), vec![5, 3, 1]);
+    assert_eq!(ids(s.find_orders(pending, Some(2)).unwrap()), vec![5, 3]);
+    assert!(s.find_orders(|_| true, Some(0)).unwrap().is_empty());
+    // What the filter saw is the order's own; kept orders come back whole.
+    let seen: Vec<i64> = {
+        let mut v = Vec::new();
+        s.find_orders(
+            |h| {
+                v.push(h.prom_id);
+                false
+            },
+            None,
+        )
+        .unwrap();
+        v
+    };
+    assert_eq!(seen, vec![5, 4, 3, 2, 1]);
+    assert_eq!(
+        s.find_orders(|_| true, Some(1)).unwrap()[0],
+        s.order(5).unwrap().unwrap()
+    );
+}
+
+#[test]
+fn heads_follow_every_write_of_their_order() {
+    let (_d, s) = open();
+    s.upsert_orders(
+        &[order(1, "pending", vec![unknown_line(77)])],
+        &policy(),
+        &Default::default(),
+    )
+    .unwrap();
+    assert!(stored_head(&s, 1).unlinked);
+    s.set_order_status(1, "canceled", &policy()).unwrap();
+    assert_eq!(stored_head(&s, 1).status, "canceled");
+    // A link for the line's Prom product: relinking rewrites the order and its head.
+    let p = s.add_product("L-1", "Місцевий").unwrap();
+    s.link(p.id, 77).unwrap();
+    assert_eq!(s.relink_orders(77, &policy()).unwrap(), 1);
+    assert!(!stored_head(&s, 1).unlinked);
+    assert_eq!(
+        stored_head(&s, 1),
+        OrderHead::of(&s.order(1).unwrap().unwrap())
+    );
+    assert!(s.check_consistency().unwrap().is_empty());
+}
+
+#[test]
+fn a_store_opened_without_orders_needs_no_build() {
+    let (_d, s) = open();
+    assert_eq!(
+        s.trees.meta.get(HEADS_BUILT).unwrap().as_deref(),
+        Some(HEADS_VERSION)
+    );
+}
+
+#[test]
+fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
+    let (_d, s) = open();
+    s.upsert_orders(
+        &[
+            order(1, "pending", vec![]),
+            order(2, "paid", vec![unknown_line(9)]),
+        ],
+        &policy(),
+        &Default::default(),
+    )
+    .unwrap();
+    // As a store written by the version before: orders, no heads, no mark.
+    s.trees.order_heads.clear().unwrap();
+    s.trees.meta.remove(HEADS_BUILT).unwrap();
+    assert!(s.trees.meta.get(HEADS_BUILT).unwrap().is_none());
+    assert!(
+        s.check_consistency().unwrap().is_empty(),
+        "not built yet: not wrong"
+    );
+
+    let found = s.find_orders(|h| h.unlinked, None).unwrap();
+    assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(s.trees.order_heads.len(), 2);
+    assert!(s.trees.meta.get(HEADS_BUILT).unwrap().is_some());
+    assert!(s.check_consistency().unwrap().is_empty());
+
+    // An older head layout is built again.
+    s.trees.meta.insert(HEADS_BUILT, b"0".as_slice()).unwrap();
+    s.trees.order_heads.remove(2i64.to_be_bytes()).unwrap();
+    assert_eq!(s.find_orders(|h| h.unlinked, None).unwrap().len(), 1);
+    assert_eq!(
+        s.trees.meta.get(HEADS_BUILT).unwrap().as_deref(),
+        Some(HEADS_VERSION)
+    );
+
+    // Once built, a head gone missing is a problem the check names.
+    s.trees.order_heads.remove(1i64.to_be_bytes()).unwrap();
+    let problems = s.check_consistency().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("order 1 has no search head")),
+        "{problems:?}"
+    );
+}
