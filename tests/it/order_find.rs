@@ -407,12 +407,34 @@ const HEADER: &[&str] = &[
     "email",
     "total",
     "currency",
+    "status_name",
+    "source",
+    "client_id",
+    "client_notes",
+    "delivery_option",
+    "delivery_provider",
+    "delivery_type",
+    "delivery_address",
+    "recipient_branch",
+    "declaration_number",
+    "delivery_cost",
+    "payment_option",
+    "payment_status",
+    "full_price",
+    "price_with_special_offer",
+    "special_offer_discount",
+    "special_offer_promocode",
+    "cpa_commission",
+    "cancellation_reason",
+    "cancellation_text",
     "line",
     "prom_product_id",
     "sku",
     "name",
     "quantity",
     "price",
+    "line_total",
+    "hand_linked",
     "local_sku",
 ];
 
@@ -485,6 +507,17 @@ async fn an_export_is_a_row_per_line_with_a_bom_and_the_orders_values() {
             assert_eq!(row["email"], order.buyer.email.clone().unwrap_or_default());
             assert_eq!(row["total"], total);
             assert_eq!(row["currency"], "грн");
+            let d = &order.details;
+            let text = |v: &Option<String>| v.clone().unwrap_or_default();
+            assert_eq!(row["status_name"], text(&d.status_name));
+            assert_eq!(row["client_notes"], text(&d.buyer.notes));
+            assert_eq!(row["delivery_address"], text(&d.delivery.address));
+            assert_eq!(row["payment_option"], text(&d.payment.option_name));
+            let full = d.money.full_price.as_ref().and_then(|m| m.amount);
+            assert_eq!(
+                row["full_price"],
+                full.map(|a| a.to_string()).unwrap_or_default()
+            );
         };
         if order.lines.is_empty() {
             let row = at.next().unwrap();
@@ -521,6 +554,11 @@ async fn an_export_is_a_row_per_line_with_a_bom_and_the_orders_values() {
         ("Олена Коваленко", "received", "pending")
     );
     assert_eq!(a["status_pending"], "yes");
+    // The details a pull keeps reach the file too.
+    assert!(
+        !a["full_price"].is_empty() && !a["status_name"].is_empty(),
+        "{a:?}"
+    );
     let gone: Vec<&str> = rows
         .iter()
         .filter(|r| r["local_sku"].is_empty() && !r["line"].is_empty())
