@@ -136,18 +136,21 @@ pub(super) fn write(orders: &[OrderView]) -> Result<String> {
     Ok(format!("\u{FEFF}{text}"))
 }
 
-/// The text, with a `'` before it if a spreadsheet would take it for a formula
-/// (`=…`, `@…`, `+`/`-` before anything but a number such as a phone).
+/// The text, with a `'` before it if a spreadsheet would take it for a formula: it
+/// starts with `=`, `@`, a tab or a return, or with `+`/`-` before anything but a plain
+/// number (`-5`, `+380671112233`). `-2-3` or `+38 (067) 111-22-33` would be computed.
 fn inert(text: String) -> String {
-    let number = |rest: &str| {
-        !rest.is_empty()
-            && rest
-                .chars()
-                .all(|c| c.is_ascii_digit() || " ()-.,".contains(c))
+    let plain_number = |rest: &str| {
+        let mut parts = rest.splitn(2, ['.', ',']);
+        let whole = parts.next().unwrap_or_default();
+        let frac = parts.next();
+        !whole.is_empty()
+            && whole.chars().all(|c| c.is_ascii_digit())
+            && frac.is_none_or(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit()))
     };
     let formula = match text.chars().next() {
         Some('=' | '@' | '\t' | '\r') => true,
-        Some(c @ ('+' | '-')) => !number(&text[c.len_utf8()..]),
+        Some(c @ ('+' | '-')) => !plain_number(&text[c.len_utf8()..]),
         _ => false,
     };
     if formula { format!("'{text}") } else { text }
@@ -291,8 +294,13 @@ mod tests {
             ("+A1*2", "'+A1*2"),
             ("-", "'-"),
             ("+380671112233", "+380671112233"),
-            ("+38 (067) 111-22-33", "+38 (067) 111-22-33"),
+            ("+38 (067) 111-22-33", "'+38 (067) 111-22-33"),
+            ("-2-3", "'-2-3"),
+            ("-(1)-(2)", "'-(1)-(2)"),
             ("-5", "-5"),
+            ("-12.50", "-12.50"),
+            ("-1,5", "-1,5"),
+            ("+1.", "'+1."),
             ("Олена", "Олена"),
             ("", ""),
         ] {

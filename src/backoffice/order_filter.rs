@@ -25,6 +25,9 @@ struct Search {
     phone: Option<String>,
 }
 
+/// The fewest national digits a search compares with phones.
+const MIN_PHONE_DIGITS: usize = 4;
+
 /// Characters a phone number is written with besides digits.
 const PHONE_PUNCTUATION: &[char] = &[' ', '+', '-', '(', ')', '.', '/'];
 
@@ -94,10 +97,12 @@ impl Search {
             .all(|c| c.is_ascii_digit() || PHONE_PUNCTUATION.contains(&c))
             && text.chars().any(|c| c.is_ascii_digit());
         if phone_like {
-            // `067 123 45 67` is one thing to find, not four words.
+            // `067 123 45 67` is one thing to find, not four words. A phone is matched
+            // from 4 national digits on: `+380` alone (national `0`) would find everyone.
             let digits = digits(text);
+            let national = national(&digits);
             Self {
-                phone: Some(national(&digits).to_string()),
+                phone: (national.len() >= MIN_PHONE_DIGITS).then(|| national.to_string()),
                 words: vec![digits],
             }
         } else {
@@ -194,7 +199,14 @@ mod tests {
         ] {
             assert!(search(found).matches(&o), "{found}");
         }
-        for missed in ["0671234568", "+380501234567", "050 123"] {
+        for missed in [
+            "0671234568",
+            "+380501234567",
+            "050 123",
+            "+380",
+            "380",
+            "+38 0",
+        ] {
             assert!(!search(missed).matches(&o), "{missed}");
         }
         // A stored phone without the country code, found by the international form.

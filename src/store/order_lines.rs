@@ -87,6 +87,11 @@ impl Store {
                 return abort(format!("no product {product_id}"));
             }
             if l.product_id == Some(product_id) {
+                // Nothing moves; the seller's choice is still recorded.
+                if !l.hand_linked {
+                    l.hand_linked = true;
+                    put_order(tx, prom_id, &order)?;
+                }
                 return Ok(LineLinked {
                     order,
                     unchanged: true,

@@ -122,6 +122,16 @@ fn a_hand_link_moves_the_reservation_at_once_and_survives_a_changed_order() {
         (s.reserved_of(a).unwrap(), s.reserved_of(b).unwrap()),
         (3, 0)
     );
+    // Line 1 is on A by its Prom product's link: linking it there by hand moves nothing
+    // and records the seller's choice.
+    let o = s.order(1).unwrap().unwrap();
+    assert_eq!(
+        (o.lines[0].product_id, o.lines[0].hand_linked),
+        (Some(a), false)
+    );
+    let same = s.link_order_line(1, 1, a, &policy()).unwrap();
+    assert!(same.unchanged && same.touched.is_empty());
+    assert!(s.order(1).unwrap().unwrap().lines[0].hand_linked);
     let done = s.link_order_line(1, 1, b, &policy()).unwrap();
     assert!(!done.unchanged);
     assert_eq!(

@@ -69,9 +69,33 @@ pub(super) fn put_head(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResul
 
 impl Store {
     /// The orders `keep` accepts, newest (highest id) first, at most `limit` of them.
+    /// The heads are derived data: a damaged one (or one naming an order that is not
+    /// stored) is not an error of the search; the heads are built again from the orders
+    /// and the search runs once more.
     pub fn find_orders(
         &self,
         mut keep: impl FnMut(&OrderHead<'_>) -> bool,
+        limit: Option<usize>,
+    ) -> Result<Vec<LocalOrder>> {
+        match self.scan_heads(&mut keep, limit) {
+            Err(StoreError::Corrupt {
+                tree: "order_heads",
+                detail,
+            }) => {
+                tracing::warn!(
+                    "the orders' search heads are damaged ({detail}): building them again"
+                );
+                self.trees.meta.remove(HEADS_BUILT)?;
+                self.trees.order_heads.clear()?;
+                self.scan_heads(&mut keep, limit)
+            }
+            other => other,
+        }
+    }
+
+    fn scan_heads(
+        &self,
+        keep: &mut impl FnMut(&OrderHead<'_>) -> bool,
         limit: Option<usize>,
     ) -> Result<Vec<LocalOrder>> {
         self.build_order_heads()?;

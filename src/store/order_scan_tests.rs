@@ -193,3 +193,41 @@ fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn a_damaged_head_is_built_again_not_an_error_of_the_search() {
+    let (_d, s) = open();
+    s.upsert_orders(
+        &[
+            order(1, "pending", vec![]),
+            order(2, "paid", vec![unknown_line(9)]),
+        ],
+        &policy(),
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(s.find_orders(|_| true, None).unwrap().len(), 2);
+    // A head of flipped bytes, and one naming an order that is not stored.
+    s.trees
+        .order_heads
+        .insert(1i64.to_be_bytes(), b"\xff\x00not json".as_slice())
+        .unwrap();
+    let found = s.find_orders(|h| h.status == "pending", None).unwrap();
+    assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![1]);
+    let stray = stored_head(&s, 2);
+    s.trees
+        .order_heads
+        .insert(
+            7i64.to_be_bytes(),
+            serde_json::to_vec(&OrderHead {
+                prom_id: 7,
+                ..stray
+            })
+            .unwrap(),
+        )
+        .unwrap();
+    let found = s.find_orders(|h| h.unlinked, None).unwrap();
+    assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![2]);
+    assert_eq!(s.trees.order_heads.len(), 2);
+    assert!(s.check_consistency().unwrap().is_empty());
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::domain::{ReservationPolicy, StatusClass};
 use crate::report::ItemFailure;
-use crate::store::{LocalOrder, Merged, Tracking, Winner, merge_order};
+use crate::store::{LocalLine, LocalOrder, Merged, Tracking, Winner, merge_order};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OrderImport {
@@ -186,6 +186,31 @@ fn effect(old: Option<&LocalOrder>, merged: &Merged, policy: &ReservationPolicy)
     }
 }
 
+/// Whether Prom shows `read` otherwise than the stored copy shows it: its status, buyer,
+/// details, total or lines as Prom sent them (not what the back office added: links,
+/// local statuses, reservations).
+fn shows_otherwise(old: &LocalOrder, read: &LocalOrder) -> bool {
+    let line = |l: &LocalLine| {
+        (
+            l.prom_product_id,
+            l.sku.clone(),
+            l.name.clone(),
+            l.quantity,
+            l.price.clone(),
+            l.external_id.clone(),
+            l.measure_unit.clone(),
+            l.total_price.clone(),
+            l.image.clone(),
+            l.url.clone(),
+        )
+    };
+    old.prom_status != read.prom_status
+        || old.details != read.details
+        || (&old.client, &old.phone, &old.email, &old.total)
+            != (&read.client, &read.phone, &read.email, &read.total)
+        || !old.lines.iter().map(line).eq(read.lines.iter().map(line))
+}
+
 /// Pure: which read orders are new or changed against the store's copies, what storing
 /// them does, and which are refused.
 pub fn plan(
@@ -206,12 +231,7 @@ pub fn plan(
             Some(old) if o.modified_at > old.modified_at => "changed",
             // The same change read again, yet Prom shows another status or other details
             // (or the stored copy predates keeping them): take what Prom shows.
-            Some(old)
-                if o.modified_at == old.modified_at
-                    && (old.prom_status != o.prom_status || old.details != o.details) =>
-            {
-                "changed"
-            }
+            Some(old) if o.modified_at == old.modified_at && shows_otherwise(old, o) => "changed",
             Some(_) => continue,
         };
         if let Some(reason) = refusal(o) {
@@ -289,5 +309,38 @@ mod tests {
         assert_eq!(p.imports[0].action, "changed");
         let p = plan(&[read.clone()], |_| Some(read.clone()), &tracking, &policy);
         assert!(p.imports.is_empty());
+        // A phone, or a line's details, read otherwise at the same change: stored too.
+        let mut line_read = read.clone();
+        line_read.lines = vec![LocalLine {
+            prom_product_id: Some(5),
+            name: "Чайник".into(),
+            quantity: rust_decimal::Decimal::ONE,
+            ..LocalLine::default()
+        }];
+        let mut line_stored = line_read.clone();
+        line_stored.lines[0].product_id = Some(9);
+        line_stored.lines[0].hand_linked = true;
+        let p = plan(
+            &[line_read.clone()],
+            |_| Some(line_stored.clone()),
+            &tracking,
+            &policy,
+        );
+        assert!(
+            p.imports.is_empty(),
+            "a link of ours is no change of Prom's"
+        );
+        let mut phone = line_read.clone();
+        phone.phone = Some("+380671234567".into());
+        line_read.lines[0].url = Some("https://prom.ua/p5.html".into());
+        for changed in [phone, line_read] {
+            let p = plan(
+                &[changed],
+                |_| Some(line_stored.clone()),
+                &tracking,
+                &policy,
+            );
+            assert_eq!(p.imports.len(), 1);
+        }
     }
 }
