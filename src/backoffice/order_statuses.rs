@@ -62,9 +62,11 @@ fn view(option: &ShopStatus, base: &ReservationPolicy, shop: &ShopStatuses) -> S
         title: option.title.clone(),
         standard: option.is_standard(),
         means: means.into(),
+        // The map's entries only: a [sync] title's alias of its name is no mapping.
         mapped_from: policy
             .aliases
             .iter()
+            .filter(|(local, _)| base.alias_of(local).is_some())
             .filter(|(_, target)| code.as_deref() == Some(target.as_str()))
             .map(|(local, _)| local.clone())
             .collect(),
@@ -184,6 +186,13 @@ mod tests {
             ]
         );
         assert_eq!(views[3].1, ["awaiting"]);
+        // A [sync] list naming it by its title: the same meaning, and no mapping.
+        let by_title = ReservationPolicy {
+            release_statuses: vec!["Повернення".into()],
+            ..base.clone()
+        };
+        let v = view(&shop.options[4], &by_title, &shop);
+        assert_eq!((v.means.as_str(), v.mapped_from.len()), ("releases", 0));
         let k = known(&base.for_shop(Some(&shop)), Some(&shop));
         assert_eq!(
             k,

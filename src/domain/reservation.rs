@@ -96,7 +96,9 @@ impl ReservationPolicy {
     /// The policy with the shop's own statuses resolved (`None`: as configured). A
     /// `status_map` target named by its title is what Prom.ua shows: the status's name
     /// (`custom-1001`), so that a pull finds Prom showing it agrees with the local status;
-    /// a status a `[sync]` list names by its title is named by its name too.
+    /// a status a `[sync]` list names by its title is named by its name too, and the
+    /// title is an alias of the name: an order set here to the title (the seller's word,
+    /// kept) agrees with Prom.ua showing the name, and is sent as it.
     pub fn for_shop(&self, shop: Option<&ShopStatuses>) -> ReservationPolicy {
         let mut p = self.clone();
         let Some(shop) = shop else {
@@ -128,6 +130,21 @@ impl ReservationPolicy {
             shipped.push(c);
         }
         p.shipped_statuses = shipped;
+        // After the map's own entries, so that a `status_map` key wins over a title.
+        let listed = self
+            .reserve_statuses
+            .iter()
+            .chain(&self.done_status)
+            .chain(&self.shipped_statuses)
+            .chain(&self.release_statuses);
+        for word in listed {
+            if let Some(c) = code(word)
+                && c != *word
+                && p.alias_of(word).is_none()
+            {
+                p.aliases.push((word.clone(), c));
+            }
+        }
         p
     }
 
@@ -234,6 +251,15 @@ mod tests {
         );
         let q = p.for_shop(Some(&shop));
         assert!(q.agrees("awaiting", "custom-1001"));
+        // A [sync] word that is a title agrees with Prom.ua showing its name.
+        assert!(q.agrees("Відправлено", "custom-1002"));
+        assert!(q.agrees("Чекає на передоплату", "custom-1001"));
+        assert!(!q.agrees("Відправлено", "custom-1001"));
+        assert!(
+            !p.agrees("Відправлено", "custom-1002"),
+            "unresolved, it would not"
+        );
+        assert_eq!(q.class("Відправлено"), StatusClass::Done);
         assert!(
             !p.agrees("awaiting", "custom-1001"),
             "unresolved, it would not"

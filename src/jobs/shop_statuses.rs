@@ -1,5 +1,7 @@
-//! The shop's own order statuses, refreshed by `pull_orders` outside the orders'
-//! transaction: a failed read is a note of the run and keeps the list before it.
+//! The shop's own order statuses, refreshed by `pull_orders`: read in its plan (which
+//! resolves the titles a configuration names, e.g. for the first pull's search for open
+//! orders), kept by its apply outside the orders' transaction (a dry run keeps nothing).
+//! A failed read is a note of the run and keeps the list before it.
 //!
 //! `pull_orders` may run every minute, and the list changes only when the seller edits
 //! their statuses in the cabinet, so it is read at most every [`REFRESH_EVERY`]; sooner
@@ -10,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::JobError;
 use super::runner::RunEnv;
-use crate::domain::{ShopStatuses, StatusWord, status_word};
+use crate::domain::{ShopStatus, ShopStatuses, StatusWord, status_word};
 use crate::report::RunRecord;
 
 /// How old the list may grow before a pull reads it again.
@@ -40,19 +42,27 @@ pub fn due<'a>(
         || named.any(|n| status_word(n) != StatusWord::Standard && kept.find(n).is_none())
 }
 
-/// Reads the list when [`due`] and keeps it (or why the read failed). Returns the list
-/// kept now, if any was ever read.
-pub(super) async fn refresh(
+/// What a pull's plan read of the list: kept by its apply, never by a dry run.
+#[derive(Debug, Clone)]
+pub struct ListRead {
+    read: Result<Vec<ShopStatus>, String>,
+    at: DateTime<Utc>,
+}
+
+/// The plan's look at the list (reading, never writing): the list kept, read again from
+/// Prom.ua when [`due`]. Returns the list to plan with (a fresh read, else the one kept,
+/// if any was ever read) and the read for the apply to keep. A failed read is a note.
+pub(super) async fn read(
     env: &RunEnv<'_>,
     r: &mut RunRecord,
-    shown: Vec<String>,
-) -> Result<Option<ShopStatuses>, JobError> {
+    shown: &[String],
+) -> Result<(Option<ShopStatuses>, Option<ListRead>), JobError> {
     let ctx = env.ctx;
     let kept = ctx.blocking(|s| s.shop_statuses()).await?;
     let now = Utc::now();
     let named = ctx.sync.status_aliases.iter().map(|(_, t)| t.as_str());
     if !due(kept.as_ref(), now, shown.iter().map(String::as_str), named) {
-        return Ok(kept.filter(|k| k.read_at.is_some()));
+        return Ok((kept.filter(|k| k.read_at.is_some()), None));
     }
     let read = env
         .client()?
@@ -73,16 +83,33 @@ pub(super) async fn refresh(
             "the shop's order statuses (order_status_options/list) could not be read: {e}; {before}"
         ));
     }
-    let kept = ctx
-        .blocking(move |s| s.keep_shop_statuses(read, now))
-        .await?;
-    Ok(Some(kept).filter(|k| k.read_at.is_some()))
+    let list = match &read {
+        Ok(options) => Some(ShopStatuses::read(options.clone(), now)),
+        Err(_) => kept.filter(|k| k.read_at.is_some()),
+    };
+    Ok((list, Some(ListRead { read, at: now })))
+}
+
+/// The apply's part: keeps what the plan read (a failed read keeps the list before it)
+/// and returns the list kept now, if any was ever read; without a read, the list kept.
+pub(super) async fn keep(
+    env: &RunEnv<'_>,
+    read: Option<ListRead>,
+) -> Result<Option<ShopStatuses>, JobError> {
+    let kept = match read {
+        Some(ListRead { read, at }) => {
+            env.ctx
+                .blocking(move |s| s.keep_shop_statuses(read, at).map(Some))
+                .await?
+        }
+        None => env.ctx.blocking(|s| s.shop_statuses()).await?,
+    };
+    Ok(kept.filter(|k| k.read_at.is_some()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ShopStatus;
 
     #[test]
     fn the_list_is_read_at_most_every_fifteen_minutes_sooner_when_it_lacks_a_status() {

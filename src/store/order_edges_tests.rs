@@ -253,3 +253,59 @@ fn a_status_push_marks_only_orders_still_waiting_with_the_planned_status() {
     assert_eq!(s.mark_statuses_unconfirmed(&planned).unwrap(), vec![1]);
     consistent(&s);
 }
+
+#[test]
+fn a_confirmed_push_takes_the_shops_title_as_the_label_never_the_old_one() {
+    use crate::domain::ShopStatus;
+    let (_d, s, _p) = with_product();
+    let pol = policy();
+    let labelled = |id: i64| {
+        let mut o = read(id, "pending", 1, 0);
+        o.details.status_name = Some("Новий".into());
+        o
+    };
+    s.upsert_orders(&[labelled(1), labelled(2), labelled(3)], &pol, &pull())
+        .unwrap();
+    let option = |id, name: &str, title: &str| ShopStatus {
+        id: Some(id),
+        name: Some(name.into()),
+        title: Some(title.into()),
+    };
+    s.keep_shop_statuses(
+        Ok(vec![
+            option(0, "pending", "Новий"),
+            option(1001, "custom-1001", "Чекає на передоплату"),
+        ]),
+        Utc::now(),
+    )
+    .unwrap();
+    s.confirm_order_statuses(&[
+        (1, "custom-1001".into(), "custom-1001".into()),
+        // A status the list lacks: no label rather than the old status's.
+        (2, "custom-2002".into(), "custom-2002".into()),
+        // The status Prom.ua already showed: its label stays.
+        (3, "pending".into(), "pending".into()),
+    ])
+    .unwrap();
+    let label = |id| s.order(id).unwrap().unwrap().details.status_name;
+    assert_eq!(label(1).as_deref(), Some("Чекає на передоплату"));
+    assert_eq!(label(2), None);
+    assert_eq!(label(3).as_deref(), Some("Новий"));
+    consistent(&s);
+}
+
+#[test]
+fn set_here_to_what_prom_shows_it_as_nothing_waits_to_be_sent() {
+    let (_d, s, _p) = with_product();
+    let mut pol = policy();
+    pol.aliases = vec![("Відправлено".into(), "custom-1002".into())];
+    s.upsert_orders(&[read(1, "custom-1002", 1, 0)], &pol, &pull())
+        .unwrap();
+    let o = s.set_order_status(1, "Відправлено", &pol).unwrap();
+    assert_eq!(
+        (o.status.as_str(), o.status_pending),
+        ("Відправлено", false)
+    );
+    let o = s.set_order_status(1, "pending", &pol).unwrap();
+    assert!(o.status_pending);
+}

@@ -318,9 +318,13 @@ impl Store {
             order.holds = Some(order.holding(policy));
             order.status = status.to_string();
             order.status_changed_at = Some(now);
-            // Unless Prom.ua's status is known, the status is sent whatever it was.
-            order.status_pending =
-                order.prom_status_unconfirmed || order.prom_status.as_deref() != Some(status);
+            // Unless Prom.ua's status is known, the status is sent whatever it was; Prom.ua
+            // showing what it is sent as (a title's name, a mapped status) needs nothing.
+            order.status_pending = order.prom_status_unconfirmed
+                || !order
+                    .prom_status
+                    .as_deref()
+                    .is_some_and(|p| policy.agrees(status, p));
             order.updated_at = now;
             let before = order.reserved.clone();
             settle(tx, &mut order, &before, policy, now)?;
@@ -331,10 +335,23 @@ impl Store {
 
     /// Records that Prom.ua confirmed these orders' statuses: (order, the local status that
     /// was sent, the Prom status it became). A local status changed since stays pending.
+    /// Prom's label of the status (`status_name`) follows: the shop's title for the new
+    /// status from the list kept, else none (never the old status's label).
     pub fn confirm_order_statuses(&self, confirmed: &[(i64, String, String)]) -> Result<()> {
+        let shop = self.shop_statuses()?;
+        let title = |status: &str| {
+            let option = shop.as_ref().and_then(|s| s.find(status));
+            option
+                .filter(|o| o.code().as_deref() == Some(status))
+                .and_then(|o| o.title.clone())
+                .filter(|t| !t.trim().is_empty())
+        };
         self.transact(|tx| {
             for (id, sent, status) in confirmed {
                 if let Some(mut o) = order_in(tx, *id)? {
+                    if o.prom_status.as_deref() != Some(status.as_str()) {
+                        o.details.status_name = title(status);
+                    }
                     o.prom_status = Some(status.clone());
                     o.prom_status_unconfirmed = false;
                     o.status_pending = o.status != *sent;

@@ -30,6 +30,7 @@ mod reserved;
 mod safe_defaults;
 mod secrets;
 mod shop_statuses;
+mod shop_statuses_named;
 mod sku_identity;
 mod small_promises;
 mod status;

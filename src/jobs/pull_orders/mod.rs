@@ -8,6 +8,7 @@
 //! What a stored order becomes (status conflicts, orders first seen delivered) is decided
 //! by `store::merge_order`, which the plan shows.
 
+mod older_open;
 mod plan;
 mod read;
 
@@ -19,12 +20,25 @@ use tokio::sync::Mutex;
 use super::runner::{Job, RunEnv};
 use super::{JobContext, JobError};
 use crate::config::PullOrdersOptions;
-use crate::domain::ReservationPolicy;
 use crate::prom::dto::OrderFilter;
 use crate::report::{ItemWarning, Outcome, RunRecord};
 use crate::store::{LocalOrder, OrderUpsert, PullMark, Tracking};
+use older_open::search;
 pub use plan::{OlderOpen, OrderImport, OrdersPlan, plan};
 pub use read::to_local;
+
+/// The pull's plan, and the shop's status list it read (for the apply to keep: a dry
+/// run keeps nothing).
+pub struct Pulled {
+    pub orders: OrdersPlan,
+    shop_read: Option<super::shop_statuses::ListRead>,
+}
+
+impl From<Pulled> for super::Plan {
+    fn from(p: Pulled) -> Self {
+        p.orders.into()
+    }
+}
 
 pub const KIND: &str = "pull_orders";
 
@@ -46,17 +60,13 @@ impl<'a> PullOrders<'a> {
 
 impl Job for PullOrders<'_> {
     const KIND: &'static str = KIND;
-    type Plan = OrdersPlan;
+    type Plan = Pulled;
 
     fn lock<'c>(&self, ctx: &'c JobContext) -> Option<&'c Arc<Mutex<()>>> {
         Some(&ctx.orders_lock)
     }
 
-    async fn plan(
-        &self,
-        env: &RunEnv<'_>,
-        r: &mut RunRecord,
-    ) -> Result<Option<OrdersPlan>, JobError> {
+    async fn plan(&self, env: &RunEnv<'_>, r: &mut RunRecord) -> Result<Option<Pulled>, JobError> {
         let (ctx, client) = (env.ctx, env.client()?);
         let (cursor, tracking) = ctx
             .blocking(|s| Ok((s.orders_cursor()?, s.orders_tracking()?)))
@@ -94,9 +104,19 @@ impl Job for PullOrders<'_> {
                 return Ok(None);
             }
         };
-        let policy = ctx.order_policy().await?;
+        // The shop's statuses before anything is planned: the titles a configuration
+        // names resolve to the names orders show (the search below filters by them).
+        let shown: Vec<String> = orders
+            .iter()
+            .filter_map(|o| o.status.as_ref().map(|s| s.as_str().to_string()))
+            .collect();
+        let (shop, shop_read) = super::shop_statuses::read(env, r, &shown).await?;
+        let base = ctx.sync.reservation_policy();
+        let policy = base.for_shop(shop.as_ref());
         let older_open = if first {
-            let o = older_open(env, &policy, from).await?;
+            let search = search(&base, shop.as_ref());
+            r.notes.extend(search.skipped_note(shop.as_ref()));
+            let o = older_open::older_open(env, &search.statuses, from).await?;
             // Open when tracking started: their delivery moves stock, imported or not.
             tracking.open_at_start = o.ids.clone();
             Some(o)
@@ -153,25 +173,28 @@ impl Job for PullOrders<'_> {
         r.failed.extend(plan.rejected.iter().cloned());
         r.considered = plan.read;
         r.planned = plan.imports.len();
-        Ok(Some(plan))
+        Ok(Some(Pulled {
+            orders: plan,
+            shop_read,
+        }))
     }
 
-    fn guarded(plan: &OrdersPlan) -> Option<String> {
-        plan.guarded.clone()
+    fn guarded(plan: &Pulled) -> Option<String> {
+        plan.orders.guarded.clone()
     }
 
     async fn apply(
         &self,
-        plan: OrdersPlan,
+        plan: Pulled,
         env: &RunEnv<'_>,
         r: &mut RunRecord,
     ) -> Result<(), JobError> {
         let ctx = env.ctx;
         // The shop's own statuses first (not in the orders' transaction): what the orders
         // are settled under resolves the titles a status map names.
-        let shown = plan.to_store.iter().filter_map(|o| o.prom_status.clone());
-        let shop = super::shop_statuses::refresh(env, r, shown.collect()).await?;
+        let shop = super::shop_statuses::keep(env, plan.shop_read).await?;
         let policy = ctx.sync.reservation_policy().for_shop(shop.as_ref());
+        let plan = plan.orders;
         let warehouses = ctx.sync.warehouses.clone();
         let OrdersPlan {
             to_store,
@@ -265,41 +288,4 @@ fn warnings(u: &OrderUpsert) -> Vec<ItemWarning> {
         ));
     }
     out
-}
-
-/// The first run: open orders (at a reserving status) last changed before its window.
-async fn older_open(
-    env: &RunEnv<'_>,
-    policy: &ReservationPolicy,
-    from: DateTime<Utc>,
-) -> Result<OlderOpen, JobError> {
-    let client = env.client()?;
-    let mut found: Vec<(i64, Option<DateTime<Utc>>)> = Vec::new();
-    let mut errors = Vec::new();
-    for status in &policy.reserve_statuses {
-        let filter = OrderFilter {
-            status: Some(status.as_str().into()),
-            last_modified_to: Some(from),
-            ..Default::default()
-        };
-        match client.all_orders(&filter).await {
-            // Lenient: the filters may be ignored; check them here too.
-            Ok(orders) => found.extend(
-                orders
-                    .iter()
-                    .filter(|o| o.status.as_ref().is_some_and(|s| s.as_str() == status))
-                    .map(|o| (o.id, o.date_modified.map(|t| t.with_timezone(&Utc))))
-                    .filter(|(_, m)| m.is_none_or(|m| m < from)),
-            ),
-            // One status Prom.ua will not filter on (a shop's own) loses only its orders.
-            Err(e) => errors.push(format!("status `{status}`: {e}")),
-        }
-    }
-    found.sort_unstable_by_key(|(id, _)| *id);
-    found.dedup_by_key(|(id, _)| *id);
-    Ok(OlderOpen {
-        oldest: found.iter().filter_map(|(_, m)| *m).min(),
-        ids: found.into_iter().map(|(id, _)| id).collect(),
-        error: (!errors.is_empty()).then(|| errors.join("; ")),
-    })
 }

@@ -1,7 +1,8 @@
 //! `push_statuses`: local order status changes go to Prom.ua through the status map,
 //! grouped by target status; an order counts as done only if Prom lists it in
-//! `processed_ids`. A status the map lacks is skipped and reported, never guessed; so is
-//! a shop's own status named by a title the shop's list lacks. `plan.rs` decides what
+//! `processed_ids`. A status the map lacks is skipped and reported, never guessed, unless
+//! it is one of the shop's own statuses the list kept has (sent as itself); so is a
+//! shop's own status named by a title the shop's list lacks. `plan.rs` decides what
 //! each status is sent as; `send.rs` sends it, a shop's own status in both of the forms
 //! Prom.ua may take.
 
@@ -66,7 +67,7 @@ impl Job for PushStatuses<'_> {
                 prom_id: *id,
                 kind: "unsendable_status".into(),
                 message: format!(
-                    "order {id}: local status `{status}` cannot be sent (not in status_map); Prom.ua keeps its own status until the map has it, the local status changes, or a later change on Prom.ua supersedes it"
+                    "order {id}: local status `{status}` cannot be sent (not in status_map, nor one of the shop's own statuses); Prom.ua keeps its own status until the map has it, the local status changes, or a later change on Prom.ua supersedes it"
                 ),
             }));
         }

@@ -2,7 +2,8 @@
 //! `status_map` target is one of Prom.ua's statuses, a shop's own status by the name
 //! Prom.ua lists it under (`custom-1001`), or by its title, which only the shop's list
 //! (as `pull_orders` last read it) turns into a name and an id. A title the list lacks is
-//! not sent, and said why.
+//! not sent, and said why. A local status no map entry names is sent only when it is one
+//! of the shop's own statuses the list has (set with `orders set-status custom-1001`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -27,6 +28,10 @@ pub struct StatusChange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_status_id: Option<i64>,
     pub reason: Option<String>,
+    /// No `status_map` entry names the local status: it is one of the shop's own
+    /// statuses (by name or title, in the list kept), sent as itself.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shop_own: bool,
 }
 
 /// Orders whose local status maps to a shop's status that cannot be named to Prom.ua.
@@ -101,6 +106,18 @@ pub fn resolve(word: &str, shop: Option<&ShopStatuses>) -> Result<Resolved, Stri
     }
 }
 
+/// Pure: a local status no `status_map` names that is one of the shop's own statuses
+/// (by name or title in the list kept; Prom.ua's standard ones go through the map): Prom's
+/// own status, not a guess, so it is sent as itself.
+fn shop_own(status: &str, shop: Option<&ShopStatuses>) -> Option<Resolved> {
+    let option = shop?.find(status).filter(|o| !o.is_standard())?;
+    Some(Resolved {
+        name: option.code()?,
+        title: option.title.clone(),
+        custom_status_id: option.custom_id(),
+    })
+}
+
 /// Pure: what to send for the orders whose local status Prom has not confirmed.
 pub fn plan(
     orders: &[LocalOrder],
@@ -112,6 +129,19 @@ pub fn plan(
     let mut unresolved: BTreeMap<String, Unresolved> = BTreeMap::new();
     for o in orders.iter().filter(|o| o.status_pending) {
         let Some(target) = opts.status_map.get(&o.status) else {
+            if let Some(r) = shop_own(&o.status, shop) {
+                changes.push(StatusChange {
+                    prom_id: o.prom_id,
+                    local_status: o.status.clone(),
+                    prom_status_before: o.prom_status.clone(),
+                    send: r.name,
+                    title: r.title,
+                    custom_status_id: r.custom_status_id,
+                    reason: None,
+                    shop_own: true,
+                });
+                continue;
+            }
             unmapped
                 .entry(o.status.clone())
                 .or_default()
@@ -127,6 +157,7 @@ pub fn plan(
                 title: r.title,
                 custom_status_id: r.custom_status_id,
                 reason: target.reason().map(str::to_string),
+                shop_own: false,
             }),
             Err(why) => unresolved
                 .entry(o.status.clone())
@@ -176,6 +207,10 @@ impl fmt::Display for StatusPlan {
             for c in &self.changes {
                 let why = match (&c.reason, &c.title) {
                     (Some(r), _) => format!("cancelled: {r}"),
+                    (None, t) if c.shop_own => format!(
+                        "status changed locally; the shop's own status `{}` (no status_map entry)",
+                        t.as_deref().unwrap_or(&c.send)
+                    ),
                     (None, Some(t)) => format!("status changed locally (the shop's `{t}`)"),
                     (None, None) => "status changed locally".to_string(),
                 };
@@ -205,5 +240,77 @@ impl fmt::Display for StatusPlan {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::StatusTarget;
+    use crate::domain::ShopStatus;
+
+    #[test]
+    fn a_shop_status_no_map_entry_names_is_sent_as_itself_and_nothing_else_is() {
+        let order = |id: i64, status: &str| LocalOrder {
+            prom_id: id,
+            status: status.into(),
+            prom_status: Some("pending".into()),
+            status_pending: true,
+            ..LocalOrder::default()
+        };
+        let orders = [
+            order(1, "custom-1001"),
+            order(2, "Відправлено"),
+            order(3, "received"),
+            order(4, "lost"),
+            order(5, "shipped"),
+        ];
+        let opts = PushStatusesOptions {
+            status_map: [(
+                "shipped".to_string(),
+                StatusTarget::Status("delivered".into()),
+            )]
+            .into_iter()
+            .collect(),
+            max_changes: None,
+        };
+        let o = |id, name: &str, title: &str| ShopStatus {
+            id: Some(id),
+            name: (!name.is_empty()).then(|| name.into()),
+            title: Some(title.into()),
+        };
+        let shop = ShopStatuses::read(
+            vec![
+                o(1, "received", "Прийнято"),
+                o(1001, "custom-1001", "Чекає на передоплату"),
+                o(1002, "", "Відправлено"),
+            ],
+            chrono::Utc::now(),
+        );
+        let p = plan(&orders, &opts, Some(&shop));
+        let sent: Vec<(i64, &str, Option<i64>, bool)> = p
+            .changes
+            .iter()
+            .map(|c| (c.prom_id, c.send.as_str(), c.custom_status_id, c.shop_own))
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                (1, "custom-1001", Some(1001), true),
+                (2, "custom-1002", Some(1002), true),
+                (5, "delivered", None, false)
+            ]
+        );
+        // Prom's standard statuses go through the map only; anything else is unmapped.
+        assert_eq!(p.unmapped.keys().collect::<Vec<_>>(), ["lost", "received"]);
+        let text = p.to_string();
+        assert!(
+            text.contains("the shop's own status `Чекає на передоплату` (no status_map entry)"),
+            "{text}"
+        );
+        // Without the list kept, nothing is taken for the shop's.
+        let p = plan(&orders, &opts, None);
+        assert_eq!(p.changes.len(), 1);
+        assert_eq!(p.unmapped.len(), 4);
     }
 }

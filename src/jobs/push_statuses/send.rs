@@ -47,13 +47,14 @@ pub(super) fn groups<'p>(
 ) -> BTreeMap<Target, Vec<&'p StatusChange>> {
     let mut groups: BTreeMap<Target, Vec<&StatusChange>> = BTreeMap::new();
     for c in changes {
-        let target = &opts.status_map[&c.local_status];
+        // A shop's own status no map entry names carries no reason or text.
+        let target = opts.status_map.get(&c.local_status);
         groups
             .entry(Target {
                 status: c.send.clone(),
                 custom_status_id: c.custom_status_id,
-                reason: target.reason().map(str::to_string),
-                text: target.text().map(str::to_string),
+                reason: target.and_then(|t| t.reason()).map(str::to_string),
+                text: target.and_then(|t| t.text()).map(str::to_string),
             })
             .or_default()
             .push(c);
