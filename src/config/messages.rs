@@ -232,17 +232,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn typos_find_their_key() {
-        let known = ["status", "reason", "text"];
-        assert_eq!(closest("reasn", &known), Some("reason"));
-        assert_eq!(
-            closest("token_fiel", &["token_file", "token"]),
-            Some("token_file")
-        );
-        assert_eq!(closest("colour", &known), None);
-    }
-
-    #[test]
     fn field_names_of_a_struct() {
         #[derive(serde::Deserialize)]
         #[allow(dead_code)]
