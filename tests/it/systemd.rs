@@ -319,3 +319,121 @@ fn systemd_analyze_verifies_the_unit() {
     assert!(out.status.success(), "{stderr}");
     assert!(!stderr.contains("Unknown key"), "{stderr}");
 }
+
+/// The template unit for several shops (`promua-sync@NAME`).
+fn template_text() -> String {
+    std::fs::read_to_string(repo_file("systemd/promua-sync@.service")).unwrap()
+}
+
+#[test]
+fn the_template_unit_is_the_single_unit_with_a_shops_own_paths() {
+    // Every assignment of the single unit, with the shop's own file, token and state:
+    // the same daemon, readiness, watchdog, reload and hardening, nothing left out.
+    let per_shop = |v: &str| {
+        v.replace(CONFIG, "/etc/promua-sync/%i.toml")
+            .replace("/etc/promua-sync/prom-token", "/etc/promua-sync/%i.token")
+            .replace("%S/promua-sync/store", "%S/promua-sync/%i/store")
+            .replace(
+                "promua-sync: back office",
+                "promua-sync for shop %i: back office",
+            )
+    };
+    let expected: Vec<(String, String, String)> = Unit::load()
+        .0
+        .into_iter()
+        .map(|(s, k, v)| {
+            let v = if k == "StateDirectory" {
+                format!("{v}/%i")
+            } else {
+                per_shop(&v)
+            };
+            (s, k, v)
+        })
+        .collect();
+    let template = parse_unit(&template_text());
+    assert_eq!(template, expected);
+    let t = Unit(template);
+    assert_eq!(
+        t.one("Service", "LoadCredential"),
+        "prom-token:/etc/promua-sync/%i.token"
+    );
+    assert_eq!(t.one("Service", "StateDirectory"), "promua-sync/%i");
+    assert!(
+        t.all("Service", "Environment")
+            .contains(&"PROMUA_SYNC__STORE__PATH=%S/promua-sync/%i/store")
+    );
+}
+
+#[test]
+fn systemd_analyze_verifies_an_instance_of_the_template() {
+    if std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("systemd-analyze not installed: `systemd-analyze verify` skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // An instance is verified through a file named for it.
+    let unit_path = dir.path().join("promua-sync@shop-a.service");
+    std::fs::write(
+        &unit_path,
+        template_text().replace(BIN, env!("CARGO_BIN_EXE_promua-sync")),
+    )
+    .unwrap();
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&unit_path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("Unknown key"), "{stderr}");
+}
+
+#[test]
+fn the_readme_sets_up_two_shops_as_the_template_expects() {
+    let readme = std::fs::read_to_string(repo_file("README.md")).unwrap();
+    let at = readme
+        .find("### Several shops on one machine")
+        .expect("a two-shop section");
+    let section = &readme[at..];
+    let section = &section[..section[4..].find("\n## ").map_or(section.len(), |e| e + 4)];
+    for shop in ["shop-a", "shop-b"] {
+        // What the template reads and writes for this instance, and how it is started.
+        for path in template_paths(shop) {
+            assert!(section.contains(&path), "the two-shop steps miss {path}");
+        }
+        assert!(section.contains(&format!("promua-sync@{shop}")));
+    }
+    assert!(section.contains("systemd/promua-sync@.service"));
+    // Each shop its own admin port.
+    assert!(section.contains("listen = \"127.0.0.1:8731\""));
+    assert!(section.contains("listen = \"127.0.0.1:8732\""));
+}
+
+/// The files the template names for instance `shop`.
+fn template_paths(shop: &str) -> Vec<String> {
+    let unit = Unit(parse_unit(&template_text()));
+    let config = unit
+        .one("Service", "ExecStart")
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .replace("%i", shop);
+    let token = unit
+        .one("Service", "LoadCredential")
+        .split_once(':')
+        .unwrap()
+        .1
+        .replace("%i", shop);
+    let store = unit
+        .all("Service", "Environment")
+        .into_iter()
+        .find_map(|e| e.strip_prefix("PROMUA_SYNC__STORE__PATH="))
+        .unwrap()
+        .replace("%S", "/var/lib")
+        .replace("%i", shop);
+    vec![config, token, store]
+}
