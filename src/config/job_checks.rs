@@ -260,7 +260,7 @@ impl Compiler<'_, '_> {
                     &field(base, "schedule"),
                     false,
                     format!("bad cron expression `{s}`: {e}"),
-                    Some("5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; times are in the job's `timezone` ([daemon] timezone, else UTC)"),
+                    Some("5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; times are in the job's timezone"),
                 );
                 None
             }

@@ -12,7 +12,7 @@
 //!   interval one (`*/15 * * * *`) follows the local clock through the first pass and
 //!   resumes after the repeated hour (it has a pause of one hour that night).
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use croner::Cron;
 
@@ -128,7 +128,9 @@ pub fn in_zone_and_utc(t: DateTime<Utc>, zone: Tz) -> String {
 /// of day that meets any gap to the end of the gap (a 02:59 job also fired at 04:00 on
 /// the spring day): keep such a tick only when the time of day lies inside the gap.
 fn next_of(cron: &Cron, zone: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let mut from = after.with_timezone(&zone);
+    // croner keeps the fraction of a second it starts from: ticks are whole seconds.
+    let whole = after.with_nanosecond(0).unwrap_or(after);
+    let mut from = whole.with_timezone(&zone);
     for _ in 0..16 {
         let found = cron.find_next_occurrence(&from, false).ok()?;
         let t = found.with_timezone(&Utc);

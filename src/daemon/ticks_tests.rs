@@ -98,6 +98,17 @@ fn every_local_day_of_2027_has_exactly_one_run() {
 }
 
 #[test]
+fn ticks_are_whole_seconds() {
+    let s = Schedule::parse("30 3 * * *").unwrap();
+    let after = utc("2027-03-26T12:00:00.750Z");
+    let t = next_tick(&s, Kyiv, after).unwrap();
+    assert_eq!(local(&t), "2027-03-27T03:30:00+02:00");
+    // Just after a tick, the next is tomorrow's.
+    let t2 = next_tick(&s, Kyiv, t + Duration::milliseconds(300)).unwrap();
+    assert_eq!(local(&t2), "2027-03-28T04:00:00+03:00");
+}
+
+#[test]
 fn starting_inside_the_repeated_hour_does_not_run_the_first_pass_again() {
     // 03:10 EET is the second pass (01:10 UTC); 03:30 EEST (00:30 UTC) already fired.
     let s = Schedule::parse("30 3 * * *").unwrap();
