@@ -83,6 +83,8 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
     let job = JobConfig {
         name: "stock".into(),
         schedule: Schedule::parse("*/5 * * * *").map_err(anyhow::Error::msg)?,
+        timezone: chrono_tz::UTC,
+        catch_up: true,
         kind: JobKind::PushStock(PushStockOptions::default()),
     };
 

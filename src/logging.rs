@@ -10,11 +10,8 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 /// `default` is the filter when `RUST_LOG` is unset, e.g. `info`.
 pub fn init(default: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new(format!(
-            "{default},sled=warn,hyper=warn,reqwest=warn,tokio_cron_scheduler=warn"
-        ))
-    });
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{default},sled=warn,hyper=warn,reqwest=warn")));
     let registry = tracing_subscriber::registry().with(filter);
     if std::env::var_os("JOURNAL_STREAM").is_some()
         && let Ok(journald) = tracing_journald::layer()

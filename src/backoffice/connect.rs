@@ -125,10 +125,12 @@ impl NoStore {
         Ok(self
             .jobs
             .iter()
-            .map(|(job, kind, schedule)| JobStatus {
+            .map(|(job, kind, schedule, zone)| JobStatus {
                 job: job.clone(),
                 kind: kind.clone(),
+                next_run: runs::next_run(schedule, zone),
                 schedule: schedule.clone(),
+                timezone: zone.clone(),
                 last_run: None,
             })
             .collect())

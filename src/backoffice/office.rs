@@ -18,8 +18,8 @@ use crate::domain::ReservationPolicy;
 use crate::report::RunRecord;
 use crate::store::{Actor, NewProduct, ProductUpdate, Store, StoreError};
 
-/// A configured job as `status` shows it: (name, kind, schedule).
-pub type JobEntry = (String, String, String);
+/// A configured job as `status` shows it: (name, kind, schedule, time zone).
+pub type JobEntry = (String, String, String, String);
 
 /// The ledger on an open store.
 #[derive(Clone)]
@@ -51,7 +51,7 @@ fn write<T>(lock: &RwLock<T>, value: T) {
 }
 
 impl BackOffice {
-    /// `jobs`: (name, kind, schedule) of the configured jobs.
+    /// `jobs`: (name, kind, schedule, time zone) of the configured jobs.
     pub fn new(store: Store, actor: Actor, jobs: Vec<JobEntry>) -> Self {
         Self {
             store,
@@ -159,7 +159,7 @@ impl BackOffice {
         read(&self.jobs)
     }
 
-    /// (name, kind, schedule) of a configuration's jobs.
+    /// (name, kind, schedule, time zone) of a configuration's jobs.
     pub fn jobs_of(config: &crate::config::Config) -> Vec<JobEntry> {
         config
             .jobs
@@ -169,6 +169,7 @@ impl BackOffice {
                     j.name.clone(),
                     j.kind.name().to_string(),
                     j.schedule.written().to_string(),
+                    j.timezone.name().to_string(),
                 )
             })
             .collect()

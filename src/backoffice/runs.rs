@@ -2,6 +2,8 @@
 //! latest of one job.
 
 use super::{BackOffice, BackofficeError, JobStatus, Result, office::JobEntry};
+use chrono::{DateTime, FixedOffset};
+
 use crate::report::RunRecord;
 
 /// The jobs that record runs without being configured: the on-change pushes.
@@ -16,15 +18,26 @@ pub(super) fn last_runs(office: &BackOffice) -> Result<Vec<JobStatus>> {
     office
         .jobs()
         .into_iter()
-        .map(|(name, kind, schedule)| {
+        .map(|(name, kind, schedule, zone)| {
             Ok(JobStatus {
                 last_run: store.last_run(&name)?,
+                next_run: next_run(&schedule, &zone),
                 job: name,
                 kind,
                 schedule,
+                timezone: zone,
             })
         })
         .collect()
+}
+
+/// The next tick of a configured job, at its zone's offset (the schedule and the zone
+/// were checked when the configuration loaded).
+pub(super) fn next_run(schedule: &str, zone: &str) -> Option<DateTime<FixedOffset>> {
+    let schedule = crate::config::Schedule::parse(schedule).ok()?;
+    let zone = crate::config::parse_zone(zone).ok()?;
+    let t = crate::daemon::ticks::next_tick(&schedule, zone, chrono::Utc::now())?;
+    Some(t.with_timezone(&zone).fixed_offset())
 }
 
 /// Up to 1,000 runs of a job, on the blocking pool. A job no longer configured still
@@ -46,7 +59,7 @@ pub(super) async fn job_runs(
 
 /// `NotFound` for a job that is neither configured nor an on-change push.
 pub(super) fn check_job(configured: &[JobEntry], job: &str) -> Result<()> {
-    if configured.iter().any(|(name, _, _)| name == job) || ON_CHANGE.contains(&job) {
+    if configured.iter().any(|(name, ..)| name == job) || ON_CHANGE.contains(&job) {
         return Ok(());
     }
     Err(BackofficeError::NotFound(format!(
@@ -56,7 +69,7 @@ pub(super) fn check_job(configured: &[JobEntry], job: &str) -> Result<()> {
         } else {
             configured
                 .iter()
-                .map(|(name, _, _)| format!("`{name}`"))
+                .map(|(name, ..)| format!("`{name}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
         },

@@ -219,6 +219,12 @@ pub struct JobStatus {
     pub job: String,
     pub kind: String,
     pub schedule: String,
+    /// The IANA zone the schedule is read in.
+    #[serde(default)]
+    pub timezone: String,
+    /// The next tick, RFC 3339 at the zone's offset then.
+    #[serde(default)]
+    pub next_run: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub last_run: Option<RunRecord>,
 }
 

@@ -24,15 +24,17 @@ pub(super) async fn check_config(config: &Config, online: bool) -> u8 {
     );
     let now = chrono::Utc::now();
     for job in &config.jobs {
-        let next = job.schedule.next_after(&now).map_or_else(
+        let next = crate::daemon::ticks::next_tick(&job.schedule, job.timezone, now).map_or_else(
             || "never".to_string(),
-            |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            |t| crate::daemon::ticks::in_zone_and_utc(t, job.timezone),
         );
         println!(
-            "  job {:<16} {:<12} `{}` next at {next}",
+            "  job {:<16} {:<12} `{}` {}{} next at {next}",
             job.name,
             job.kind.name(),
-            job.schedule.written()
+            job.schedule.written(),
+            job.timezone.name(),
+            if job.catch_up { ", catch-up" } else { "" }
         );
     }
     if online {

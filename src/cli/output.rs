@@ -242,23 +242,38 @@ pub(super) fn status_table(rows: &[JobStatus]) -> String {
         "JOB", "KIND", "SCHEDULE", "LAST RUN (UTC)", "OUTCOME", "SENT", "CONFIRMED", "FAILED"
     );
     for j in rows {
-        s += &match &j.last_run {
-            Some(r) => format!(
-                "{:<16} {:<12} {:<16} {:<20} {:<10} {:>6} {:>9} {:>6}\n",
-                j.job,
-                j.kind,
-                j.schedule,
-                r.started_at.format("%Y-%m-%d %H:%M:%S"),
-                r.outcome.to_string(),
-                r.sent,
-                r.confirmed,
-                r.failed.len()
-            ),
-            None => format!(
-                "{:<16} {:<12} {:<16} {:<20}\n",
-                j.job, j.kind, j.schedule, "never"
-            ),
+        s += &status_row(j);
+    }
+    s += "\nNEXT RUNS\n";
+    for j in rows {
+        let next = match (&j.next_run, j.timezone.parse::<chrono_tz::Tz>()) {
+            (Some(t), Ok(zone)) => {
+                crate::daemon::ticks::in_zone_and_utc(t.with_timezone(&chrono::Utc), zone)
+            }
+            (Some(t), Err(_)) => t.to_rfc3339(),
+            (None, _) => "never".into(),
         };
+        s += &format!("{:<16} {next}\n", j.job);
     }
     s
+}
+
+fn status_row(j: &JobStatus) -> String {
+    match &j.last_run {
+        Some(r) => format!(
+            "{:<16} {:<12} {:<16} {:<20} {:<10} {:>6} {:>9} {:>6}\n",
+            j.job,
+            j.kind,
+            j.schedule,
+            r.started_at.format("%Y-%m-%d %H:%M:%S"),
+            r.outcome.to_string(),
+            r.sent,
+            r.confirmed,
+            r.failed.len()
+        ),
+        None => format!(
+            "{:<16} {:<12} {:<16} {:<20}\n",
+            j.job, j.kind, j.schedule, "never"
+        ),
+    }
 }

@@ -31,7 +31,7 @@ const KINDS: [&str; 6] = [
 ];
 
 /// The keys every job has; the rest of its table are the options of its kind.
-const JOB_KEYS: [&str; 3] = ["name", "kind", "schedule"];
+const JOB_KEYS: [&str; 5] = ["name", "kind", "schedule", "timezone", "catch_up"];
 
 /// The path of the key `k` of the job at `base`.
 fn field(base: &[Seg], k: &str) -> Vec<Seg> {
@@ -45,6 +45,7 @@ impl Compiler<'_, '_> {
         &mut self,
         value: Option<&Value>,
         sync: Option<&SyncConfig>,
+        zone: chrono_tz::Tz,
     ) -> Option<Vec<JobConfig>> {
         let Some(value) = value else {
             return Some(Vec::new());
@@ -62,7 +63,7 @@ impl Compiler<'_, '_> {
         let mut jobs = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let base = [Seg::Key("job".into()), Seg::Index(i)];
-            match self.job(&base, item) {
+            match self.job(&base, item, zone) {
                 Some(job) => {
                     if let Some(s) = sync {
                         self.warn_switched_off(&job, s);
@@ -167,7 +168,7 @@ impl Compiler<'_, '_> {
         }
     }
 
-    fn job(&mut self, base: &[Seg], item: &Value) -> Option<JobConfig> {
+    fn job(&mut self, base: &[Seg], item: &Value, zone: chrono_tz::Tz) -> Option<JobConfig> {
         let Some(dict) = item.as_dict() else {
             self.error(
                 base,
@@ -182,16 +183,20 @@ impl Compiler<'_, '_> {
         let schedule = self.job_text(base, dict.get("schedule"), "schedule");
         let name = name.and_then(|n| self.job_name(base, n));
         let schedule = schedule.and_then(|s| self.job_schedule(base, &s));
+        let timing = self.job_timing(base, dict);
         let mut options = dict.clone();
         for k in JOB_KEYS {
             options.remove(k);
         }
         let options = Value::from(options);
-        let kind = kind.and_then(|k| self.job_kind(base, &k, &options));
+        let kind = kind.and_then(|k| self.job_kind(base, &k, &options))?;
+        let timing = timing?;
         Some(JobConfig {
             name: name?,
             schedule: schedule?,
-            kind: kind?,
+            timezone: timing.timezone.unwrap_or(zone),
+            catch_up: timing.catch_up.unwrap_or_else(|| kind.catch_up_default()),
+            kind,
         })
     }
 
@@ -255,7 +260,7 @@ impl Compiler<'_, '_> {
                     &field(base, "schedule"),
                     false,
                     format!("bad cron expression `{s}`: {e}"),
-                    Some("5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; times are UTC"),
+                    Some("5 fields (minute hour day-of-month month day-of-week) or 6 with seconds first; times are in the job's timezone"),
                 );
                 None
             }

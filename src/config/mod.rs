@@ -9,12 +9,14 @@
 //! The files: `load` runs the stages; `layers` builds the file and environment layers;
 //! `raw` is the sections as written; `shop_check` checks the status maps against the shop's
 //! own statuses (online); `compiler` holds the error list and the generic
-//! reading of a table; `sections`, `warehouses` and `job_checks` are the checks; `model`
+//! reading of a table; `sections`, `warehouses`, `job_checks` and `job_timing` are the checks (`zone`
+//! names time zones); `model`
 //! and `kinds` are what they produce; `messages` and `diagnostic` word and show errors.
 
 mod compiler;
 mod diagnostic;
 mod job_checks;
+mod job_timing;
 mod key_path;
 mod kinds;
 mod layers;
@@ -27,6 +29,7 @@ mod sections;
 mod shop_check;
 mod status_aliases;
 mod warehouses;
+mod zone;
 
 pub use compiler::MAX_CHANGES_LIMIT;
 pub use diagnostic::{ConfigError, ConfigErrors, Origin};
@@ -36,6 +39,7 @@ pub use load::{load, load_with_env};
 pub use model::{AdminConfig, Config, DaemonConfig, JobConfig, JobKind, StoreConfig, SyncConfig};
 pub use schedule::Schedule;
 pub use shop_check::check_against_shop;
+pub use zone::parse_zone;
 
 /// The most items one `products/edit` call may carry.
 pub use crate::domain::MAX_BATCH;

@@ -110,12 +110,18 @@ impl AdminConfig {
 pub struct DaemonConfig {
     /// How long a stop waits for running jobs before cancelling them.
     pub shutdown_grace: Duration,
+    /// The zone of every schedule without its own `timezone`.
+    pub timezone: chrono_tz::Tz,
 }
 
 #[derive(Debug, Clone)]
 pub struct JobConfig {
     pub name: String,
     pub schedule: Schedule,
+    /// The zone the schedule is read in (the job's own, else `[daemon] timezone`).
+    pub timezone: chrono_tz::Tz,
+    /// Whether a tick missed while the daemon was down or the machine slept runs once.
+    pub catch_up: bool,
     pub kind: JobKind,
 }
 
@@ -139,6 +145,12 @@ impl JobKind {
             JobKind::ImportProducts(_) => "import_products",
             JobKind::Verify(_) => "verify",
         }
+    }
+
+    /// Pushes and the order pull keep two sides in step: a missed tick is worth running
+    /// late. An import or a verify is heavy and waits for its next tick.
+    pub fn catch_up_default(&self) -> bool {
+        !matches!(self, JobKind::ImportProducts(_) | JobKind::Verify(_))
     }
 }
 

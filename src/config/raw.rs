@@ -72,4 +72,5 @@ pub(super) struct RawAdmin {
 #[serde(default)]
 pub(super) struct RawDaemon {
     pub shutdown_grace_secs: Option<u64>,
+    pub timezone: Option<String>,
 }

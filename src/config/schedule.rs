@@ -83,13 +83,17 @@ impl Schedule {
         self.next_after(from).is_some_and(|next| next <= limit)
     }
 
-    /// The next fire time after `after`, in UTC.
+    /// The next fire time after `after`, reading the schedule in UTC.
     pub fn next_after(
         &self,
         after: &chrono::DateTime<chrono::Utc>,
     ) -> Option<chrono::DateTime<chrono::Utc>> {
-        let cron: Cron = parser().parse(&self.six_field).ok()?;
-        cron.find_next_occurrence(after, false).ok()
+        self.cron()?.find_next_occurrence(after, false).ok()
+    }
+
+    /// The parsed expression (it parsed when the schedule was built).
+    pub fn cron(&self) -> Option<Cron> {
+        parser().parse(&self.six_field).ok()
     }
 }
 

@@ -37,7 +37,8 @@ impl Compiler<'_, '_> {
         let sync = self.sync(root.get("sync"));
         let admin = self.admin(root.get("admin"), store.as_ref());
         let daemon = self.daemon(root.get("daemon"));
-        let jobs = self.jobs(root.get("job"), sync.as_ref());
+        let zone = daemon.as_ref().map_or(chrono_tz::UTC, |d| d.timezone);
+        let jobs = self.jobs(root.get("job"), sync.as_ref(), zone);
         let sync = sync.map(|mut s| {
             s.status_aliases = super::status_aliases::status_aliases(
                 jobs.as_deref().unwrap_or_default(),
@@ -474,15 +475,23 @@ impl Compiler<'_, '_> {
         let base = [Seg::Key("daemon".into())];
         let raw: RawDaemon = self.table(&base, value, &[])?;
         let grace = raw.shutdown_grace_secs.unwrap_or(20);
-        self.check_whole(
+        let grace_ok = self.check_whole(
             &[
                 Seg::Key("daemon".into()),
                 Seg::Key("shutdown_grace_secs".into()),
             ],
             grace,
-        )
-        .then(|| DaemonConfig {
+        );
+        let timezone = match &raw.timezone {
+            None => Some(chrono_tz::UTC),
+            Some(name) => self.zone(
+                &[Seg::Key("daemon".into()), Seg::Key("timezone".into())],
+                name,
+            ),
+        };
+        (grace_ok && timezone.is_some()).then(|| DaemonConfig {
             shutdown_grace: Duration::from_secs(grace),
+            timezone: timezone.unwrap_or(chrono_tz::UTC),
         })
     }
 }

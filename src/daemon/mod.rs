@@ -1,19 +1,22 @@
-//! The daemon: the scheduler fires jobs, a per-job guard stops a job overlapping
+//! The daemon: a timer per job fires it at its ticks (`ticks` computes them in the job's
+//! time zone, `timer` sleeps and catches up), a per-job guard stops a job overlapping
 //! itself, a stop lets running batches finish (or abandons them after the grace
 //! period), and SIGHUP reloads jobs.toml, keeping the old config if the new one fails.
 //!
-//! The scheduler does no HTTP and no store work itself: each tick hands the job to a
-//! task tracked by a `TaskTracker`, so a stop can wait for it.
+//! The timers do no HTTP and no store work themselves (beyond reading a job's last run
+//! for a catch-up): each tick hands the job to a task tracked by a `TaskTracker`, so a
+//! stop can wait for it.
 
 mod notify;
 mod on_change;
+pub mod ticks;
+mod timer;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use tokio::sync::mpsc;
-use tokio_cron_scheduler::{Job, JobScheduler};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -43,7 +46,8 @@ struct Shared {
 }
 
 struct Running {
-    scheduler: JobScheduler,
+    /// Cancelled to stop this generation's timers (reload or stop).
+    timers: CancellationToken,
     config: Config,
     ctx: JobContext,
 }
@@ -62,7 +66,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         price_lock: Default::default(),
         changed: changed.clone(),
     };
-    let mut running = start(config, &store, &tracker, &guards, &shutdown, &shared).await?;
+    let mut running = start(config, &store, &tracker, &guards, &shutdown, &shared, true)?;
 
     let office = BackOffice::new(
         store.clone(),
@@ -121,10 +125,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         "stopping: no new runs; waiting up to {} s for running ones",
         grace.as_secs()
     );
-    let mut scheduler = running.scheduler;
-    if let Err(e) = scheduler.shutdown().await {
-        tracing::warn!("scheduler shutdown: {e}");
-    }
+    running.timers.cancel();
     tracker.close();
     if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
         tracing::warn!(
@@ -165,26 +166,31 @@ async fn reload(
     {
         tracing::warn!("[admin] changed: it takes effect at the next restart");
     }
-    let mut old_scheduler = old.scheduler;
     // Running jobs keep going under the tracker; only future ticks change.
-    if let Err(e) = old_scheduler.shutdown().await {
-        tracing::warn!("old scheduler shutdown: {e}");
-    }
-    match start(new, store, tracker, guards, shutdown, shared).await {
+    old.timers.cancel();
+    match start(new, store, tracker, guards, shutdown, shared, false) {
         Ok(r) => {
             tracing::info!("configuration reloaded: {} job(s)", r.config.jobs.len());
             r
         }
         Err(e) => {
             tracing::error!("reload failed ({e:#}); restarting the previous schedule");
-            match start(old.config.clone(), store, tracker, guards, shutdown, shared).await {
+            match start(
+                old.config.clone(),
+                store,
+                tracker,
+                guards,
+                shutdown,
+                shared,
+                false,
+            ) {
                 Ok(r) => r,
                 Err(e) => {
                     // Nothing is scheduled any more: stop cleanly rather than idle silently.
                     tracing::error!("cannot restore the previous schedule ({e:#}); stopping");
                     shutdown.cancel();
                     Running {
-                        scheduler: JobScheduler::new().await.expect("an empty scheduler"),
+                        timers: CancellationToken::new(),
                         ctx: old.ctx,
                         config: old.config,
                     }
@@ -194,13 +200,15 @@ async fn reload(
     }
 }
 
-async fn start(
+/// Starts a timer per job; `at_start` (the daemon's first generation) lets them catch up.
+fn start(
     config: Config,
     store: &Store,
     tracker: &TaskTracker,
     guards: &Guards,
     shutdown: &CancellationToken,
     shared: &Shared,
+    at_start: bool,
 ) -> anyhow::Result<Running> {
     let prom = PromClient::new(&config.prom).context("the Prom.ua client")?;
     let mut ctx = JobContext::new(
@@ -225,9 +233,7 @@ async fn start(
         crate::config::JobKind::PushPrices(o) => Some(o.clone()),
         _ => None,
     });
-    let scheduler = JobScheduler::new()
-        .await
-        .context("creating the scheduler")?;
+    let timers = shutdown.child_token();
     for job in &config.jobs {
         let guard = guards
             .lock()
@@ -235,60 +241,37 @@ async fn start(
             .entry(job.name.clone())
             .or_default()
             .clone();
-        let scheduled = schedule(job.clone(), ctx.clone(), guard, tracker.clone())?;
-        scheduler
-            .add(scheduled)
-            .await
-            .with_context(|| format!("adding job {}", job.name))?;
+        let next = ticks::next_tick(&job.schedule, job.timezone, chrono::Utc::now());
         tracing::info!(
-            "job {} ({}) scheduled at `{}` UTC",
+            "job {} ({}) scheduled at `{}` {}, next at {}{}",
             job.name,
             job.kind.name(),
-            job.schedule.written()
+            job.schedule.written(),
+            job.timezone.name(),
+            next.map_or_else(
+                || "never".into(),
+                |t| ticks::in_zone_and_utc(t, job.timezone)
+            ),
+            if job.catch_up {
+                ""
+            } else {
+                " (catch_up = false)"
+            }
         );
+        let timer = timer::Timer {
+            job: Arc::new(job.clone()),
+            ctx: ctx.clone(),
+            guard,
+            tracker: tracker.clone(),
+            stop: timers.clone(),
+        };
+        tokio::spawn(timer.run(at_start));
     }
-    scheduler.start().await.context("starting the scheduler")?;
     Ok(Running {
-        scheduler,
+        timers,
         config,
         ctx,
     })
-}
-
-fn schedule(
-    job: JobConfig,
-    ctx: JobContext,
-    guard: Arc<tokio::sync::Mutex<()>>,
-    tracker: TaskTracker,
-) -> anyhow::Result<Job> {
-    let six = job.schedule.six_field().to_string();
-    let job = Arc::new(job);
-    Job::new_async_tz(six.as_str(), chrono::Utc, move |_id, _sched| {
-        let job = job.clone();
-        let ctx = ctx.clone();
-        let guard = guard.clone();
-        let tracker = tracker.clone();
-        Box::pin(async move {
-            if ctx.cancel.is_cancelled() || tracker.is_closed() {
-                return;
-            }
-            let Ok(held) = guard.try_lock_owned() else {
-                tracing::warn!(
-                    "job {}: tick skipped, the previous run is still going",
-                    job.name
-                );
-                return;
-            };
-            tracker.spawn(async move {
-                let _held = held;
-                // A stop that came between the tick and this task: do not start.
-                if !ctx.cancel.is_cancelled() {
-                    run_and_log(&job, &ctx).await;
-                }
-            });
-        })
-    })
-    .with_context(|| format!("scheduling `{six}`"))
 }
 
 /// One run, one log line, at a level journald can filter on.

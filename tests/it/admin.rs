@@ -34,7 +34,12 @@ async fn api_with(limits: BodyLimits) -> Api {
     let office = BackOffice::new(
         store.clone(),
         Actor::Api,
-        vec![("stock".into(), "push_stock".into(), "*/5 * * * *".into())],
+        vec![(
+            "stock".into(),
+            "push_stock".into(),
+            "*/5 * * * *".into(),
+            "UTC".into(),
+        )],
     )
     .with_warehouses(["main", "shop"]);
     let token = promua_sync::admin::token::load_or_create(&dir.path().join("admin-token")).unwrap();

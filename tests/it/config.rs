@@ -18,6 +18,11 @@ fn the_example_jobs_toml_is_valid() {
     );
     assert!(stdout.contains("configuration is valid"), "{stdout}");
     assert!(stdout.contains("job stock"), "{stdout}");
+    // The example reads schedules in Kyiv time; its verify keeps its own zone.
+    let stock = stdout.lines().find(|l| l.contains("job stock")).unwrap();
+    assert!(stock.contains("Europe/Kyiv, catch-up"), "{stdout}");
+    let verify = stdout.lines().find(|l| l.contains("job verify")).unwrap();
+    assert!(verify.contains("` UTC next at"), "{stdout}");
 }
 
 /// The rendering without miette's line wrapping.
