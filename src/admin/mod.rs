@@ -5,6 +5,7 @@
 mod auth;
 mod limits;
 mod orders;
+mod store;
 mod routes;
 pub use limits::BodyLimits;
 pub use routes::ACTOR_HEADER;

@@ -24,6 +24,7 @@ mod run;
 mod sandbox;
 mod status;
 mod stock;
+mod store;
 
 pub use args::{
     CsvArgs, LinksCommand, OrdersCommand, PricesCommand, ProductsCommand, StagedCommand,
@@ -105,6 +106,11 @@ pub enum Command {
     Links {
         #[command(subcommand)]
         command: LinksCommand,
+    },
+    /// Care of the store: backup, restore, check, compact.
+    Store {
+        #[command(subcommand)]
+        command: store::StoreCommand,
     },
     /// See it work: a sandbox, a throw-away store, and the stock job run three times.
     Demo {
@@ -218,6 +224,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Links { command } => links::links(&config, command).await,
         Command::Orders { command } => orders::orders(&config, command).await,
         Command::Staged { command } => links::staged(&config, command).await,
+        Command::Store { command } => store::store(&config, command).await,
         Command::Demo { .. } | Command::Sandbox(_) => unreachable!("handled above"),
     }
 }

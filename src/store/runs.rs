@@ -21,6 +21,7 @@ fn run_key(job: &str, started_at: &DateTime<Utc>) -> Vec<u8> {
 
 impl Store {
     pub fn record_run(&self, run: &RunRecord) -> Result<()> {
+        let _writing = self.writing();
         self.trees
             .runs
             .insert(run_key(&run.job, &run.started_at), encode("runs", run)?)?;
