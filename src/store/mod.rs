@@ -154,3 +154,5 @@ mod order_edges_tests;
 mod order_lines_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod backup_tests;
