@@ -5,8 +5,8 @@
 mod auth;
 mod limits;
 mod orders;
-mod store;
 mod routes;
+mod store;
 pub use limits::BodyLimits;
 pub use routes::ACTOR_HEADER;
 pub mod token;

@@ -18,7 +18,10 @@ pub(super) fn routes() -> Router<App> {
 
 async fn backup(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
     let bytes = office(&app, &headers).backup_store().await?;
-    tracing::info!("store backup taken through the admin API ({} bytes)", bytes.len());
+    tracing::info!(
+        "store backup taken through the admin API ({} bytes)",
+        bytes.len()
+    );
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }
 

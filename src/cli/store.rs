@@ -50,7 +50,12 @@ async fn backup(config: &Config, file: &Path) -> u8 {
     // What came (perhaps over the network) is checked before it is kept.
     let header = match crate::store::read_backup_header(&bytes) {
         Ok(h) => h,
-        Err(e) => return fail(EXIT_ERROR, &format!("backup failed: the copy received does not check out: {e}")),
+        Err(e) => {
+            return fail(
+                EXIT_ERROR,
+                &format!("backup failed: the copy received does not check out: {e}"),
+            );
+        }
     };
     if let Err(e) = write_private_file(file, &bytes) {
         return fail(EXIT_ERROR, &format!("backup failed: {e}"));
@@ -110,7 +115,11 @@ async fn check(config: &Config, json: bool) -> u8 {
             println!("  {f}");
         }
     }
-    if findings.is_empty() { 0 } else { EXIT_FAILED_ITEMS }
+    if findings.is_empty() {
+        0
+    } else {
+        EXIT_FAILED_ITEMS
+    }
 }
 
 async fn compact(config: &Config) -> u8 {

@@ -31,7 +31,9 @@ pub struct Compacted {
 
 /// The header of a whole backup file, once the file checks out (length, checksum,
 /// entries against counts, trees this build knows).
-pub fn read_backup_header(bytes: &[u8]) -> std::result::Result<backup_file::BackupHeader, BadBackup> {
+pub fn read_backup_header(
+    bytes: &[u8],
+) -> std::result::Result<backup_file::BackupHeader, BadBackup> {
     backup_file::decode(bytes, &Store::tree_names()).map(|(h, _)| h)
 }
 
@@ -153,7 +155,11 @@ fn target_is_clear(path: &Path) -> Result<Target> {
         Err(StoreError::Locked { .. }) => {
             return refuse("a running process (the daemon?) holds the store there".into());
         }
-        Err(e) => return refuse(format!("it holds something that is not an empty store ({e})")),
+        Err(e) => {
+            return refuse(format!(
+                "it holds something that is not an empty store ({e})"
+            ));
+        }
     };
     for (name, tree) in store.trees.named() {
         if name != "meta" && !tree.is_empty() {

@@ -82,8 +82,9 @@ pub fn decode(
         .iter()
         .position(|b| *b == b'\n')
         .ok_or_else(|| bad("it is not a promua-sync store backup (no header line)".into()))?;
-    let header: BackupHeader = serde_json::from_slice(&bytes[..newline])
-        .map_err(|_| bad("it is not a promua-sync store backup (its header does not read)".into()))?;
+    let header: BackupHeader = serde_json::from_slice(&bytes[..newline]).map_err(|_| {
+        bad("it is not a promua-sync store backup (its header does not read)".into())
+    })?;
     if header.format != FORMAT {
         return Err(bad("it is not a promua-sync store backup".into()));
     }

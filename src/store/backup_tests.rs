@@ -105,7 +105,9 @@ fn a_backup_restores_every_tree_whole() {
     let want = dump(&s);
     assert_eq!(dump(&back), want);
     assert_eq!(r.entries, want.values().map(Vec::len).sum::<usize>() + 1);
-    for tree in ["products", "stock", "journal", "links", "orders", "runs", "reserved"] {
+    for tree in [
+        "products", "stock", "journal", "links", "orders", "runs", "reserved",
+    ] {
         assert!(!want[tree].is_empty(), "{tree} is part of the comparison");
     }
     assert!(back.check_consistency().unwrap().is_empty());
@@ -139,9 +141,17 @@ fn a_restore_refuses_a_store_with_data_and_a_damaged_file() {
     }
     let err = Store::restore(&other, &file).unwrap_err().to_string();
     assert!(err.contains("holds data"), "{err}");
-    assert!(Store::open(&other).unwrap().product_by_sku("X").unwrap().is_some());
+    assert!(
+        Store::open(&other)
+            .unwrap()
+            .product_by_sku("X")
+            .unwrap()
+            .is_some()
+    );
     // The live store itself, held open here: refused as in use.
-    let err = Store::restore(&d.path().join("db"), &file).unwrap_err().to_string();
+    let err = Store::restore(&d.path().join("db"), &file)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("holds the store"), "{err}");
 
     let mut bad = file.clone();
@@ -221,7 +231,10 @@ fn the_check_names_each_injected_inconsistency() {
         .unwrap();
     let problems = s.check_consistency().unwrap();
     let has = |text: &str| problems.iter().any(|p| p.contains(text));
-    assert!(has("has 9 in shop, its journal adds up to 4"), "{problems:?}");
+    assert!(
+        has("has 9 in shop, its journal adds up to 4"),
+        "{problems:?}"
+    );
     assert!(has("sends GHOST to product 999"), "{problems:?}");
     assert!(has("Prom product 88 points back"), "{problems:?}");
 }

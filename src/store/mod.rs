@@ -145,6 +145,8 @@ impl Store {
 }
 
 #[cfg(test)]
+mod backup_tests;
+#[cfg(test)]
 mod corrupt_tests;
 #[cfg(test)]
 mod gone_tests;
@@ -154,5 +156,3 @@ mod order_edges_tests;
 mod order_lines_tests;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod backup_tests;

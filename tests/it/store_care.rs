@@ -86,7 +86,10 @@ async fn a_backup_through_the_running_daemon_restores_the_same_store() {
     let out = cli_async(&config, &["store", "restore", file_arg]).await;
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     let want = contents(&old);
-    assert!(want.contains("77") && want.contains("Ok"), "a move and a run: {want}");
+    assert!(
+        want.contains("77") && want.contains("Ok"),
+        "a move and a run: {want}"
+    );
     assert_eq!(contents(&store), want);
 
     // Over a store with data: refused, the store untouched.
