@@ -272,7 +272,13 @@ fn warn_all(config: &Config) {
 /// blocking pool: opening reads the whole store back and may wait for a lock.
 async fn open_store(config: &Config) -> Result<Store, u8> {
     let path = config.store.path.clone();
-    match tokio::task::spawn_blocking(move || Store::open(&path)).await {
+    let days = config.store.keep_runs_days;
+    let opened = move || {
+        let store = Store::open(&path)?;
+        store.keep_runs_for(days);
+        Ok::<_, crate::store::StoreError>(store)
+    };
+    match tokio::task::spawn_blocking(opened).await {
         Ok(opened) => opened.map_err(|e| fail(EXIT_ERROR, &e.to_string())),
         // A panic stays a panic (the store's panic hook words a damaged store).
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),

@@ -79,6 +79,8 @@ pub struct Store {
     trees: trees::Trees<sled::Tree>,
     /// Writers hold it for reading; a backup takes it to pause them (`backup.rs`).
     quiet: std::sync::Arc<std::sync::RwLock<()>>,
+    /// Days of run records kept (0: all), shared by every clone (`runs.rs`).
+    keep_runs_days: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -130,6 +132,7 @@ impl Store {
             durability: Default::default(),
             trees,
             quiet: Default::default(),
+            keep_runs_days: Default::default(),
         };
         // Damage anywhere in the files is found now, before anything runs on them: a
         // store that opens is one whose every entry reads back.

@@ -121,6 +121,8 @@ async fn a_backup_through_the_running_daemon_restores_the_same_store() {
 async fn the_check_names_an_inconsistency_with_exit_1() {
     let env = Env::new(5, SandboxOptions::default(), |i| i as i64 + 1).await;
     let config = env.write_config_any_admin_port("0 0 1 1 *", "");
+    let loaded = promua_sync::config::load(&config).unwrap();
+    assert_eq!(loaded.store.keep_runs_days, 90, "the default run history");
     let out = cli_async(&config, &["store", "check"]).await;
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     {
