@@ -105,6 +105,12 @@ impl Store {
                 path.display()
             )));
         }
+        if let Some(name) = foreign_entry(path) {
+            return Err(StoreError::Invalid(format!(
+                "cannot compact {}: it holds `{name}`, which is not part of a store (the directory is replaced whole)",
+                path.display()
+            )));
+        }
         let bytes_before = dir_size(path);
         let backup = Self::open_now(path)?.backup()?;
         let (_, trees) = backup_file::decode(&backup, &Self::tree_names())
@@ -149,6 +155,10 @@ fn target_is_clear(path: &Path) -> Result<Target> {
         Err(e) => return refuse(e.to_string()),
         Ok(true) => return Ok(Target::EmptyStore),
         Ok(false) => {}
+    }
+    // The directory is replaced whole: never one holding anything but a store.
+    if let Some(name) = foreign_entry(path) {
+        return refuse(format!("it holds `{name}`, which is not part of a store"));
     }
     let store = match Store::open_now(path) {
         Ok(s) => s,
@@ -224,6 +234,19 @@ fn io(path: &Path, e: std::io::Error) -> StoreError {
         path: path.to_path_buf(),
         detail: e.to_string(),
     }
+}
+
+/// The first entry of the directory `path` that is not one of a store's files (sled's
+/// `conf`, `db`, `blobs`, `snap.*`, and our generation note).
+fn foreign_entry(path: &Path) -> Option<String> {
+    let entries = std::fs::read_dir(path).ok()?;
+    entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|name| {
+            !(["conf", "db", "blobs", super::durability::SEAL_FILE].contains(&name.as_str())
+                || name.starts_with("snap."))
+        })
 }
 
 /// The bytes of the files under `path` (the store's size on disk).

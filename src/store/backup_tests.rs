@@ -141,6 +141,14 @@ fn a_restore_refuses_a_store_with_data_and_a_damaged_file() {
     }
     let err = Store::restore(&other, &file).unwrap_err().to_string();
     assert!(err.contains("holds data"), "{err}");
+    // A directory of other files is not replaced either.
+    let papers = d.path().join("papers");
+    std::fs::create_dir(&papers).unwrap();
+    std::fs::write(papers.join("invoice.pdf"), "keep me").unwrap();
+    let err = Store::restore(&papers, &file).unwrap_err().to_string();
+    assert!(err.contains("`invoice.pdf`"), "{err}");
+    assert_eq!(names(&papers), ["invoice.pdf"]);
+    std::fs::remove_dir_all(&papers).unwrap();
     assert!(
         Store::open(&other)
             .unwrap()
