@@ -197,11 +197,9 @@ fn stage(path: &Path, trees: &[(String, Entries)]) -> Result<Staged> {
             .map_err(|e| StoreError::from_open(dir.path(), e))?;
         for (name, kvs) in trees {
             let tree = db.open_tree(name)?;
-            let mut batch = sled::Batch::default();
             for (k, v) in kvs {
-                batch.insert(&k[..], &v[..]);
+                tree.insert(&k[..], &v[..])?;
             }
-            tree.apply_batch(batch)?;
             entries += kvs.len();
         }
         db.flush()?;

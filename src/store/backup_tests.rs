@@ -246,3 +246,33 @@ fn the_check_names_each_injected_inconsistency() {
     assert!(has("sends GHOST to product 999"), "{problems:?}");
     assert!(has("Prom product 88 points back"), "{problems:?}");
 }
+
+#[test]
+#[ignore = "a measurement: cargo test --lib measure_backup -- --ignored --nocapture"]
+fn measure_backup() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("db");
+    let s = Store::open(&path).unwrap();
+    let n = 20_000u64;
+    for i in 0..n {
+        let p = s
+            .add_product(&format!("SKU-{i:06}"), &format!("Товар номер {i}"))
+            .unwrap();
+        s.set_stock(p.id, "main", (i % 50) as i64).unwrap();
+        s.link(p.id, 5_000_000 + i as i64).unwrap();
+    }
+    s.flush_blocking().unwrap();
+    let t = std::time::Instant::now();
+    let file = s.backup().unwrap();
+    eprintln!("backup: {} bytes in {:?}", file.len(), t.elapsed());
+    let t = std::time::Instant::now();
+    let problems = s.check_consistency().unwrap();
+    eprintln!("check: {} problems in {:?}", problems.len(), t.elapsed());
+    drop(s);
+    let t = std::time::Instant::now();
+    let r = Store::restore(&d.path().join("r"), &file).unwrap();
+    eprintln!("restore: {r:?} in {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let c = Store::compact(&path).unwrap();
+    eprintln!("compact: {c:?} in {:?}", t.elapsed());
+}
