@@ -6,6 +6,7 @@ mod auth;
 mod limits;
 mod orders;
 mod routes;
+mod store;
 pub use limits::BodyLimits;
 pub use routes::ACTOR_HEADER;
 pub mod token;

@@ -88,6 +88,7 @@ pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> R
         .route("/links/accept", post(accept_links))
         .route("/links/unlinked.csv", get(export_unlinked))
         .merge(super::orders::routes())
+        .merge(super::store::routes())
         .layer(axum::extract::DefaultBodyLimit::max(
             json_limit.bytes as usize,
         ))

@@ -204,4 +204,6 @@ delegate! {
     accept_links(req: &AcceptLinks) -> Vec<LinkView>;
     export_unlinked() -> String;
     apply_links(data: &[u8]) -> ImportReport;
+    backup_store() -> Vec<u8>;
+    check_store() -> Vec<String>;
 }

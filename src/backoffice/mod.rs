@@ -113,6 +113,11 @@ pub trait Ledger {
     async fn export_unlinked(&self) -> Result<String>;
     /// Applies a filled-in mapping: all of it or nothing.
     async fn apply_links(&self, data: &[u8]) -> Result<ImportReport>;
+    /// A consistent copy of the whole store, as a backup file (`store backup`).
+    async fn backup_store(&self) -> Result<Vec<u8>>;
+    /// What the cross-tree checks find (`store check`): nothing when the store agrees
+    /// with itself.
+    async fn check_store(&self) -> Result<Vec<String>>;
 }
 
 /// Parses a decimal price given on the command line or in JSON text.

@@ -362,4 +362,12 @@ impl Ledger for BackOffice {
     async fn apply_links(&self, data: &[u8]) -> Result<ImportReport> {
         links::apply(self, data).await
     }
+
+    async fn backup_store(&self) -> Result<Vec<u8>> {
+        self.blocking(|store| Ok(store.backup()?)).await
+    }
+
+    async fn check_store(&self) -> Result<Vec<String>> {
+        self.blocking(|store| Ok(store.check_consistency()?)).await
+    }
 }

@@ -331,4 +331,29 @@ impl Ledger for AdminClient {
     async fn export_csv(&self, kind: CsvKind) -> Result<String> {
         self.text(&["v1", "export", kind.name()]).await
     }
+
+    async fn backup_store(&self) -> Result<Vec<u8>> {
+        let req = self.request(Method::POST, &["v1", "store", "backup"]);
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| BackofficeError::Remote(e.to_string()))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| BackofficeError::Remote(format!("the backup was cut short: {e}")))?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        Err(match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) => BackofficeError::from_body(body),
+            Err(_) => BackofficeError::Remote(format!("backup: HTTP {status}")),
+        })
+    }
+
+    async fn check_store(&self) -> Result<Vec<String>> {
+        self.send(self.request(Method::GET, &["v1", "store", "check"]))
+            .await
+    }
 }

@@ -30,6 +30,16 @@ pub(super) fn read_csv_file(config: &Config, file: &Path) -> Result<Vec<u8>> {
 /// permissions are kept (a 0600 file of buyers' phones stays 0600), and a pipe or a
 /// device (`/dev/stdout`) is written through. A new file gets 0666 less the umask.
 pub(super) fn write_file(file: &Path, text: String) -> Result<()> {
+    write_with_mode(file, text.as_bytes(), 0o666)
+}
+
+/// As [`write_file`], a new file readable by its owner only (a store backup holds
+/// buyers' names and phones).
+pub(super) fn write_private_file(file: &Path, bytes: &[u8]) -> Result<()> {
+    write_with_mode(file, bytes, 0o600)
+}
+
+fn write_with_mode(file: &Path, text: &[u8], mode: u32) -> Result<()> {
     use std::io::Write;
     let err = |e| unreadable(file, e);
     // `metadata` follows symlinks: what is at the end of them.
@@ -50,9 +60,11 @@ pub(super) fn write_file(file: &Path, text: String) -> Result<()> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(".promua-sync-export-");
     #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(mode));
+    #[cfg(not(unix))]
+    let _ = mode;
     let mut tmp = builder.tempfile_in(&dir).map_err(err)?;
-    tmp.write_all(text.as_bytes()).map_err(err)?;
+    tmp.write_all(text).map_err(err)?;
     if let Some(m) = &existing {
         tmp.as_file()
             .set_permissions(m.permissions())

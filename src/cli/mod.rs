@@ -24,6 +24,7 @@ mod run;
 mod sandbox;
 mod status;
 mod stock;
+mod store;
 
 pub use args::{
     CsvArgs, LinksCommand, OrdersCommand, PricesCommand, ProductsCommand, StagedCommand,
@@ -105,6 +106,11 @@ pub enum Command {
     Links {
         #[command(subcommand)]
         command: LinksCommand,
+    },
+    /// Care of the store: backup, restore, check, compact.
+    Store {
+        #[command(subcommand)]
+        command: store::StoreCommand,
     },
     /// See it work: a sandbox, a throw-away store, and the stock job run three times.
     Demo {
@@ -218,6 +224,7 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Links { command } => links::links(&config, command).await,
         Command::Orders { command } => orders::orders(&config, command).await,
         Command::Staged { command } => links::staged(&config, command).await,
+        Command::Store { command } => store::store(&config, command).await,
         Command::Demo { .. } | Command::Sandbox(_) => unreachable!("handled above"),
     }
 }
@@ -265,7 +272,13 @@ fn warn_all(config: &Config) {
 /// blocking pool: opening reads the whole store back and may wait for a lock.
 async fn open_store(config: &Config) -> Result<Store, u8> {
     let path = config.store.path.clone();
-    match tokio::task::spawn_blocking(move || Store::open(&path)).await {
+    let days = config.store.keep_runs_days;
+    let opened = move || {
+        let store = Store::open(&path)?;
+        store.keep_runs_for(days);
+        Ok::<_, crate::store::StoreError>(store)
+    };
+    match tokio::task::spawn_blocking(opened).await {
         Ok(opened) => opened.map_err(|e| fail(EXIT_ERROR, &e.to_string())),
         // A panic stays a panic (the store's panic hook words a damaged store).
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),

@@ -28,6 +28,8 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
     pub path: PathBuf,
+    /// Run records older than this many days are dropped (the last of each job stays).
+    pub keep_runs_days: u64,
 }
 
 #[derive(Debug, Clone)]

@@ -38,6 +38,7 @@ pub(super) struct RawProm {
 #[serde(default)]
 pub(super) struct RawStore {
     pub path: Option<PathBuf>,
+    pub keep_runs_days: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

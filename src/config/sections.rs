@@ -239,12 +239,18 @@ impl Compiler<'_, '_> {
         let raw: RawStore = self.table(&base, value, &[])?;
         let at = [Seg::Key("store".into()), Seg::Key("path".into())];
         let help = "the directory where the store lives, e.g. [store] path = \"/var/lib/promua-sync/store\"";
+        let keep_runs_days = raw.keep_runs_days.unwrap_or(90);
+        let keep_at = [Seg::Key("store".into()), Seg::Key("keep_runs_days".into())];
+        let keep_ok = self.check_whole(&keep_at, keep_runs_days);
         match raw.path {
-            Some(p) => self
-                .check_not_blank(&at, &p.to_string_lossy(), help)
-                .then(|| StoreConfig {
-                    path: self.resolve(&p),
-                }),
+            Some(p) => {
+                (self.check_not_blank(&at, &p.to_string_lossy(), help) && keep_ok).then(|| {
+                    StoreConfig {
+                        path: self.resolve(&p),
+                        keep_runs_days,
+                    }
+                })
+            }
             None if self.is_broken(&at) => None,
             None => {
                 self.error(

@@ -73,7 +73,76 @@ impl Store {
             ));
         }
         problems.extend(self.order_head_problems()?);
+        problems.extend(self.reverse_index_problems()?);
+        problems.extend(self.journal_problems()?);
         self.check_runs()?;
+        Ok(problems)
+    }
+
+    /// The reverse direction of the indexes: every SKU index entry names a product with
+    /// that SKU, every reverse link a link back.
+    fn reverse_index_problems(&self) -> Result<Vec<String>> {
+        let trees = &self.trees;
+        let mut problems = Vec::new();
+        for kv in trees.sku_index.iter() {
+            let (k, v) = kv?;
+            let sku = String::from_utf8_lossy(&k);
+            let id = id_value("sku_index", &v)?;
+            match self.product(id)? {
+                Some(p) if p.sku == sku => {}
+                Some(p) => problems.push(format!(
+                    "the SKU index sends {sku} to product {id}, whose SKU is {}",
+                    p.sku
+                )),
+                None => problems.push(format!(
+                    "the SKU index sends {sku} to product {id}, which does not exist"
+                )),
+            }
+        }
+        for kv in trees.links_by_prom.iter() {
+            let (k, v) = kv?;
+            let prom_id = super::codec::prom_key("links_by_prom", &k)?;
+            let id = id_value("links_by_prom", &v)?;
+            if self.link_of(id)? != Some(prom_id) {
+                problems.push(format!(
+                    "Prom product {prom_id} points back to product {id}, which is not linked to it"
+                ));
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Each stock row is what its journal adds up to (the moves of a product that has
+    /// stock rows, per warehouse).
+    fn journal_problems(&self) -> Result<Vec<String>> {
+        use std::collections::BTreeMap;
+        let mut summed = BTreeMap::<(u64, String), i64>::new();
+        for v in self.trees.journal.iter().values() {
+            let e: super::JournalEntry = super::codec::decode("journal", &v?)?;
+            *summed.entry((e.product_id, e.warehouse)).or_default() += e.delta;
+        }
+        let mut problems = Vec::new();
+        for kv in self.trees.stock.iter() {
+            let (k, v) = kv?;
+            let (id, warehouse) = split_stock_key(&k)?;
+            let warehouse = String::from_utf8_lossy(warehouse).into_owned();
+            let held = super::codec::StockValue::decode(&v)?.quantity;
+            let sum = summed.remove(&(id, warehouse.clone())).unwrap_or(0);
+            if held != sum {
+                problems.push(format!(
+                    "product {id} has {held} in {warehouse}, its journal adds up to {sum}"
+                ));
+            }
+        }
+        // Moves of a product without a stock row there add up to 0 (a removed product's
+        // journal is kept, its stock zeroed by a last move).
+        for ((id, warehouse), sum) in summed {
+            if sum != 0 && self.product(id)?.is_some() {
+                problems.push(format!(
+                    "product {id} has no stock in {warehouse}, its journal adds up to {sum}"
+                ));
+            }
+        }
         Ok(problems)
     }
 }

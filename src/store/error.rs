@@ -13,7 +13,7 @@ pub enum StoreError {
     #[error(
         "the store {path} is damaged and cannot be read ({detail}). Nothing was changed. \
          Stop the daemon, move {path} aside, and restore it from a backup \
-         (`promua-sync store restore FILE` once it exists); without a backup, start with an \
+         (`promua-sync store restore FILE` restores into the empty path); without a backup, start with an \
          empty store and link again by SKU (an import_products job with mode = \"link_only\")"
     )]
     Damaged { path: PathBuf, detail: String },
@@ -24,7 +24,7 @@ pub enum StoreError {
     #[error(
         "the store holds unreadable data: a record in its `{tree}` tree {detail}. \
          Stop the daemon, move the store aside, and restore it from a backup \
-         (`promua-sync store restore FILE` once it exists); without a backup, start with an \
+         (`promua-sync store restore FILE` restores into the empty path); without a backup, start with an \
          empty store and link again by SKU (an import_products job with mode = \"link_only\")"
     )]
     Corrupt { tree: &'static str, detail: String },

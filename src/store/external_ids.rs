@@ -33,6 +33,7 @@ impl Store {
             }
         }
         if changed {
+            let _writing = self.writing();
             tree.apply_batch(batch)?;
         }
         Ok(())

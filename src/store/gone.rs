@@ -37,6 +37,7 @@ impl Store {
             }
         }
         if new {
+            let _writing = self.writing();
             self.trees.seen_prom.apply_batch(batch)?;
         }
         let gone = self.gone_ids()?;

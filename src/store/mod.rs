@@ -6,6 +6,8 @@
 //! or fixed-width numbers (`codec.rs`). A record of the wrong shape is an error
 //! ([`StoreError::Corrupt`]), never a panic.
 
+mod backup;
+mod backup_file;
 mod codec;
 mod consistency;
 mod damage;
@@ -39,6 +41,8 @@ mod verify_marks;
 
 use std::path::{Path, PathBuf};
 
+pub use backup::{Compacted, Restored, dir_size, read_backup_header};
+pub use backup_file::{BackupHeader, TreeCount};
 pub use dirty::{DIRTY_PRICE, DIRTY_STOCK};
 pub use error::StoreError;
 pub use gone::GoneLink;
@@ -73,6 +77,10 @@ pub struct Store {
     /// Group commit: callers waiting for durability share one flush.
     durability: std::sync::Arc<durability::GroupCommit>,
     trees: trees::Trees<sled::Tree>,
+    /// Writers hold it for reading; a backup takes it to pause them (`backup.rs`).
+    quiet: std::sync::Arc<std::sync::RwLock<()>>,
+    /// Days of run records kept (0: all), shared by every clone (`runs.rs`).
+    keep_runs_days: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -123,6 +131,8 @@ impl Store {
             db,
             durability: Default::default(),
             trees,
+            quiet: Default::default(),
+            keep_runs_days: Default::default(),
         };
         // Damage anywhere in the files is found now, before anything runs on them: a
         // store that opens is one whose every entry reads back.
@@ -137,6 +147,8 @@ impl Store {
     }
 }
 
+#[cfg(test)]
+mod backup_tests;
 #[cfg(test)]
 mod corrupt_tests;
 #[cfg(test)]

@@ -85,8 +85,11 @@ impl Store {
                 tracing::warn!(
                     "the orders' search heads are damaged ({detail}): building them again"
                 );
-                self.trees.meta.remove(HEADS_BUILT)?;
-                self.trees.order_heads.clear()?;
+                {
+                    let _writing = self.writing();
+                    self.trees.meta.remove(HEADS_BUILT)?;
+                    self.trees.order_heads.clear()?;
+                }
                 self.scan_heads(&mut keep, limit)
             }
             other => other,
@@ -132,6 +135,7 @@ impl Store {
         if self.trees.orders.is_empty()
             && self.trees.meta.get(HEADS_BUILT)?.as_deref() != Some(HEADS_VERSION)
         {
+            let _writing = self.writing();
             self.trees.meta.insert(HEADS_BUILT, HEADS_VERSION)?;
         }
         Ok(())
@@ -161,6 +165,7 @@ impl Store {
                 Ok(())
             })?;
         }
+        let _writing = self.writing();
         self.trees.meta.insert(HEADS_BUILT, HEADS_VERSION)?;
         Ok(())
     }

@@ -97,6 +97,7 @@ impl Store {
             n += self.relink_orders(*id, policy)?;
         }
         // Only what was read: a pull queueing more meanwhile keeps its ids.
+        let _writing = self.writing();
         self.trees
             .meta
             .compare_and_swap(RELINK_KEY, Some(v), None as Option<&[u8]>)?
@@ -151,6 +152,7 @@ impl Store {
                 Ok(changed)
             })?;
         }
+        let _writing = self.writing();
         self.trees.meta.insert(POLICY_KEY, fingerprint.as_bytes())?;
         Ok(changed)
     }

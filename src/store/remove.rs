@@ -234,6 +234,7 @@ impl Store {
         if matches!(removal, Removal::Removed(_)) {
             // A stock row written between the scan and the transaction has no product
             // now; none can be written after it (every move needs the product).
+            let _writing = self.writing();
             for key in self.trees.stock.scan_prefix(be(id)).keys() {
                 self.trees.stock.remove(key?)?;
             }

@@ -45,6 +45,7 @@ impl Store {
                 before
             }
         };
+        let _writing = self.writing();
         self.trees
             .meta
             .insert(SHOP_STATUSES_KEY, encode("meta", &kept)?)?;
@@ -68,6 +69,7 @@ impl Store {
     }
 
     pub fn set_custom_status_form(&self, form: CustomStatusForm) -> Result<()> {
+        let _writing = self.writing();
         self.trees
             .meta
             .insert(CUSTOM_STATUS_FORM_KEY, encode("meta", &form)?)?;

@@ -65,6 +65,7 @@ trait Snapshot: Serialize + DeserializeOwned {
         for (id, s) in snaps {
             batch.insert(&be(*id), encode(Self::TREE, s)?);
         }
+        let _writing = store.writing();
         Self::tree(store).apply_batch(batch)?;
         Ok(())
     }
@@ -80,6 +81,7 @@ trait Snapshot: Serialize + DeserializeOwned {
                 batch.insert(&be(*id), encode(Self::TREE, &s)?);
             }
         }
+        let _writing = store.writing();
         Self::tree(store).apply_batch(batch)?;
         Ok(())
     }

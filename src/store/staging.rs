@@ -30,6 +30,7 @@ impl Store {
         for p in products {
             batch.insert(&p.prom_id.to_be_bytes(), encode("staged", p)?);
         }
+        let _writing = self.writing();
         self.trees.staged.apply_batch(batch)?;
         Ok(())
     }

@@ -48,6 +48,7 @@ impl Store {
         self.mark_stock_unconfirmed(&ids)?;
         // The on-change push works from the dirty set: it resends them too.
         self.mark_dirty_ids(&ids, super::DIRTY_STOCK)?;
+        let _writing = self.writing();
         self.trees
             .meta
             .insert(STOCK_ROUTE_KEY, encode("meta", mark)?)?;

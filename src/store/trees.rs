@@ -113,6 +113,7 @@ impl Store {
     /// range scans, no use of the store's own trees inside.
     pub(super) fn transact<T>(&self, body: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T> {
         let trees = self.trees.named().map(|(_, tree)| tree);
+        let _writing = self.writing();
         let result = trees[..].transaction(|views: &Vec<TransactionalTree>| {
             let mut views = views.iter();
             let tx = Tx::try_from_names(|name| {

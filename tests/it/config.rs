@@ -328,7 +328,7 @@ fn env_overrides_that_are_wrong_name_their_variable_not_the_file() {
     );
 
     // Every section, every kind of value: (variable, value, key, words of the message).
-    let cases: [(&str, &str, &str, &str); 16] = [
+    let cases: [(&str, &str, &str, &str); 17] = [
         (
             "PROMUA_SYNC__ADMIN__ENABLED",
             "yes",
@@ -376,6 +376,12 @@ fn env_overrides_that_are_wrong_name_their_variable_not_the_file() {
             "",
             "store.path",
             "the value is empty",
+        ),
+        (
+            "PROMUA_SYNC__STORE__KEEP_RUNS_DAYS",
+            "0",
+            "store.keep_runs_days",
+            "must be between 1 and 36500 days",
         ),
         (
             "PROMUA_SYNC__PROM__TOKEN_FILE",

@@ -80,7 +80,8 @@ fn assert_damaged(out: &Output, what: &str, store: &Path) {
     assert!(
         stderr.contains("is damaged and cannot be read")
             && stderr.contains(&store.display().to_string())
-            && stderr.contains("restore it from a backup"),
+            && stderr.contains("restore it from a backup")
+            && stderr.contains("promua-sync store restore FILE"),
         "{what}: the message must name the store and what to do: {stderr}"
     );
 }
@@ -95,6 +96,9 @@ fn every_command_fails_clearly(config: &Path, store: &Path, case: &str) {
         &["orders", "list"],
         &["job", "run", "stock"],
         &["job", "run", "stock", "--dry-run"],
+        &["store", "check"],
+        &["store", "backup", "/dev/null"],
+        &["store", "compact"],
     ] {
         let out = cli(config, args);
         assert_damaged(&out, &format!("{case}: {}", args.join(" ")), store);

@@ -35,6 +35,7 @@ mod shop_statuses_named;
 mod sku_identity;
 mod small_promises;
 mod status;
+mod store_care;
 mod suggestions;
 mod systemd;
 mod verify;
