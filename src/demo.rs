@@ -84,6 +84,7 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
         name: "stock".into(),
         schedule: Schedule::parse("*/5 * * * *").map_err(anyhow::Error::msg)?,
         kind: JobKind::PushStock(PushStockOptions::default()),
+        stale_after: std::time::Duration::from_secs(900),
     };
 
     println!("== run 1: first push (nothing confirmed yet, everything is sent) ==");

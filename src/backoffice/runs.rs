@@ -5,7 +5,7 @@ use super::{BackOffice, BackofficeError, JobStatus, Result, office::JobEntry};
 use crate::report::RunRecord;
 
 /// The jobs that record runs without being configured: the on-change pushes.
-const ON_CHANGE: [&str; 2] = [
+pub(super) const ON_CHANGE: [&str; 2] = [
     crate::jobs::push_stock::ON_CHANGE_JOB,
     crate::jobs::push_prices::ON_CHANGE_JOB,
 ];
@@ -17,8 +17,10 @@ pub(super) fn last_runs(office: &BackOffice) -> Result<Vec<JobStatus>> {
         .jobs()
         .into_iter()
         .map(|(name, kind, schedule)| {
+            let last_run = store.last_run(&name)?;
             Ok(JobStatus {
-                last_run: store.last_run(&name)?,
+                health: Some(office.job_health(&name, last_run.as_ref())?),
+                last_run,
                 job: name,
                 kind,
                 schedule,

@@ -220,6 +220,9 @@ pub struct JobStatus {
     pub kind: String,
     pub schedule: String,
     pub last_run: Option<RunRecord>,
+    /// The verdict `/health` gives the job (null from a daemon that predates it).
+    #[serde(default)]
+    pub health: Option<crate::health::JobHealth>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

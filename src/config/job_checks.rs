@@ -31,7 +31,7 @@ const KINDS: [&str; 6] = [
 ];
 
 /// The keys every job has; the rest of its table are the options of its kind.
-const JOB_KEYS: [&str; 3] = ["name", "kind", "schedule"];
+const JOB_KEYS: [&str; 4] = ["name", "kind", "schedule", "stale_after"];
 
 /// The path of the key `k` of the job at `base`.
 fn field(base: &[Seg], k: &str) -> Vec<Seg> {
@@ -188,10 +188,12 @@ impl Compiler<'_, '_> {
         }
         let options = Value::from(options);
         let kind = kind.and_then(|k| self.job_kind(base, &k, &options));
+        let stale_after = self.job_stale_after(base, dict.get("stale_after"), schedule.as_ref());
         Some(JobConfig {
             name: name?,
             schedule: schedule?,
             kind: kind?,
+            stale_after: stale_after?,
         })
     }
 

@@ -25,6 +25,7 @@ mod raw;
 mod schedule;
 mod sections;
 mod shop_check;
+mod stale_after;
 mod status_aliases;
 mod warehouses;
 
@@ -36,6 +37,7 @@ pub use load::{load, load_with_env};
 pub use model::{AdminConfig, Config, DaemonConfig, JobConfig, JobKind, StoreConfig, SyncConfig};
 pub use schedule::Schedule;
 pub use shop_check::check_against_shop;
+pub use stale_after::{default_stale_after, parse_duration};
 
 /// The most items one `products/edit` call may carry.
 pub use crate::domain::MAX_BATCH;

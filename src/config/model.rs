@@ -93,6 +93,8 @@ pub struct AdminConfig {
     pub max_csv_body_mb: u64,
     /// The largest body of any other admin API call, in KB (KiB).
     pub max_json_body_kb: u64,
+    /// `GET /metrics` answers without the token (for a Prometheus that cannot send one).
+    pub metrics_public: bool,
 }
 
 impl AdminConfig {
@@ -117,6 +119,9 @@ pub struct JobConfig {
     pub name: String,
     pub schedule: Schedule,
     pub kind: JobKind,
+    /// How old its last success may grow before `/health` calls the job stale (default:
+    /// three of its schedule's intervals, `config/stale_after.rs`).
+    pub stale_after: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
