@@ -121,7 +121,12 @@ pub fn judge(
 /// `2h 5m`, `3d 4h`, `45s`: the two largest units.
 pub fn words(d: Duration) -> String {
     let s = d.as_secs();
-    let parts = [(s / 86_400, "d"), (s / 3_600 % 24, "h"), (s / 60 % 60, "m"), (s % 60, "s")];
+    let parts = [
+        (s / 86_400, "d"),
+        (s / 3_600 % 24, "h"),
+        (s / 60 % 60, "m"),
+        (s % 60, "s"),
+    ];
     let shown: Vec<String> = parts
         .iter()
         .skip_while(|(n, _)| *n == 0)

@@ -137,5 +137,8 @@ fn durations_in_words() {
     assert_eq!(words(Duration::from_secs(45)), "45s");
     assert_eq!(words(Duration::from_secs(3_600)), "1h");
     assert_eq!(words(Duration::from_secs(9_000)), "2h 30m");
-    assert_eq!(words(Duration::from_secs(3 * 86_400 + 4 * 3_600 + 7)), "3d 4h");
+    assert_eq!(
+        words(Duration::from_secs(3 * 86_400 + 4 * 3_600 + 7)),
+        "3d 4h"
+    );
 }

@@ -67,20 +67,45 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix(PREFIX);
         let runs = Family::<RunLabels, Counter>::default();
-        let [sent, confirmed, failed, requests, retries] = std::array::from_fn(|_| PerJob::default());
+        let [sent, confirmed, failed, requests, retries] =
+            std::array::from_fn(|_| PerJob::default());
         registry.register(
             "runs",
             "Job runs recorded since the daemon started, by job and outcome",
             runs.clone(),
         );
         for (name, help, family) in [
-            ("items_sent", "Items sent to Prom.ua in write requests", &sent),
-            ("items_confirmed", "Items Prom.ua confirmed (processed_ids)", &confirmed),
-            ("items_failed", "Items a run could not get confirmed", &failed),
-            ("prom_requests", "HTTP requests to Prom.ua, retries included", &requests),
-            ("prom_retries", "HTTP requests to Prom.ua that were retries", &retries),
+            (
+                "items_sent",
+                "Items sent to Prom.ua in write requests",
+                &sent,
+            ),
+            (
+                "items_confirmed",
+                "Items Prom.ua confirmed (processed_ids)",
+                &confirmed,
+            ),
+            (
+                "items_failed",
+                "Items a run could not get confirmed",
+                &failed,
+            ),
+            (
+                "prom_requests",
+                "HTTP requests to Prom.ua, retries included",
+                &requests,
+            ),
+            (
+                "prom_retries",
+                "HTTP requests to Prom.ua that were retries",
+                &retries,
+            ),
         ] {
-            registry.register(name, format!("{help}, since the daemon started"), family.clone());
+            registry.register(
+                name,
+                format!("{help}, since the daemon started"),
+                family.clone(),
+            );
         }
         Self(Arc::new(Counters {
             registry,
@@ -161,11 +186,7 @@ impl Metrics {
         );
         let size = Gauge::<i64>::default();
         size.set(gauge(snap.store_bytes));
-        gauges.register(
-            "store_size_bytes",
-            "The store's size on disk",
-            size,
-        );
+        gauges.register("store_size_bytes", "The store's size on disk", size);
         let mut out = String::with_capacity(4096);
         // Writing to a String cannot fail.
         let _ = encode_registry(&mut out, &self.0.registry);
@@ -211,7 +232,9 @@ mod tests {
     #[test]
     fn counters_and_gauges_render_with_the_prefix() {
         let m = Metrics::new();
-        let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+            .unwrap()
+            .to_utc();
         m.observe(&RunRecord {
             job: "stock".into(),
             kind: "push_stock".into(),
@@ -222,7 +245,11 @@ mod tests {
             planned: 3,
             sent: 3,
             confirmed: 3,
-            failed: Vec::new(),
+            failed: vec![crate::report::ItemFailure {
+                sku: "A-1".into(),
+                prom_id: 1,
+                reason: "refused".into(),
+            }],
             requests: 2,
             retries: 1,
             error: None,
@@ -236,7 +263,13 @@ mod tests {
                 last_run: Some(at),
                 last_success: Some(at),
                 drift: Some(2),
-                health: None,
+                health: Some(crate::health::judge(
+                    None,
+                    None,
+                    std::time::Duration::from_secs(60),
+                    at,
+                    at,
+                )),
             }],
             pending_on_change: 7,
             store_bytes: 4096,
@@ -251,10 +284,28 @@ mod tests {
             "promua_sync_store_size_bytes 4096",
             "# EOF",
         ] {
-            assert!(text.lines().any(|l| l == line), "{line} missing in:\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing in:\n{text}"
+            );
         }
         for l in text.lines().filter(|l| !l.starts_with('#')) {
             assert!(l.starts_with("promua_sync_"), "{l}");
+        }
+        // Every metric the shipped alert rules name is one this exposition has.
+        let rules = include_str!("../contrib/prometheus/promua-sync.rules.yml");
+        let named: Vec<&str> = rules
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("promua_sync_"))
+            .collect();
+        assert!(named.len() >= 5, "{named:?}");
+        for name in named {
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with(&format!("{name}{{"))
+                        || l.starts_with(&format!("{name} "))),
+                "the rules name {name}, which /metrics does not have:\n{text}"
+            );
         }
     }
 }

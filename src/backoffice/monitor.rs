@@ -212,7 +212,12 @@ impl BackOffice {
             jobs.push(JobVerdict { job: name, health });
         }
         Ok(HealthReport {
-            status: if reasons.is_empty() { "ok" } else { "unhealthy" }.into(),
+            status: if reasons.is_empty() {
+                "ok"
+            } else {
+                "unhealthy"
+            }
+            .into(),
             version: env!("CARGO_PKG_VERSION").into(),
             pending_changes: store.dirty_count() as u64,
             reasons,

@@ -51,7 +51,14 @@ impl Store {
         cap: usize,
         wanted: impl Fn(&RunRecord) -> bool,
     ) -> Result<Option<RunRecord>> {
-        for v in self.trees.runs.scan_prefix(job_prefix(job)).values().rev().take(cap) {
+        for v in self
+            .trees
+            .runs
+            .scan_prefix(job_prefix(job))
+            .values()
+            .rev()
+            .take(cap)
+        {
             let run: RunRecord = decode("runs", &v?)?;
             if wanted(&run) {
                 return Ok(Some(run));

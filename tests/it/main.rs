@@ -15,6 +15,7 @@ mod lenient;
 mod limits;
 mod link_line;
 mod logging;
+mod monitoring;
 mod on_change;
 mod order_details;
 mod order_edges;
