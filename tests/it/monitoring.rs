@@ -374,3 +374,14 @@ fn a_stale_after_that_is_no_duration_is_refused_by_name() {
     assert!(stderr.contains("stale_after"), "{stderr}");
     assert!(stderr.contains("`x` is not a unit"), "{stderr}");
 }
+
+#[tokio::test]
+async fn metrics_public_is_read_from_admin_and_off_by_default() {
+    let env = Env::new(1, SandboxOptions::default(), |_| 1).await;
+    let path = env.write_config_any_admin_port("*/5 * * * *", "");
+    let config = promua_sync::config::load(&path).unwrap();
+    assert!(!Serving::of(&config.admin).metrics_public);
+    patch_file(&path, "[admin]\n", "[admin]\nmetrics_public = true\n");
+    let config = promua_sync::config::load(&path).unwrap();
+    assert!(Serving::of(&config.admin).metrics_public);
+}
