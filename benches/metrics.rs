@@ -130,12 +130,29 @@ async fn main() {
         &scrapes(&http, &url, "bench-token").await,
     );
 
-    let ids: Vec<u64> = (1..=n as u64 + 10).collect();
+    // Ids are not dense: mark a range wide enough; unlinked and absent ids are passed over.
+    let ids: Vec<u64> = (1..=4 * n as u64 + 10).collect();
     store.mark_dirty_ids(&ids, DIRTY_STOCK).unwrap();
     assert_eq!(store.dirty_count(), n, "every linked product marked");
     report(
         &format!("GET /metrics, backlog {n}"),
         &scrapes(&http, &url, "bench-token").await,
+    );
+
+    // The full count, made off the scrapes, is what they show.
+    let body = http
+        .get(&url)
+        .bearer_auth("bench-token")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.lines()
+            .any(|l| l == format!("promua_sync_on_change_pending_products {n}")),
+        "{body}"
     );
 
     // The store's part alone, without HTTP.

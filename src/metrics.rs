@@ -181,7 +181,7 @@ impl Metrics {
         pending.set(gauge(snap.pending_on_change));
         gauges.register(
             "on_change_pending_products",
-            "Linked products changed since the last on-change push, waiting for it",
+            "Linked products changed since the last on-change push, waiting for it (over 1000: as counted up to 10 s before)",
             pending,
         );
         let size = Gauge::<i64>::default();
