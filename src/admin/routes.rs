@@ -13,7 +13,6 @@ use axum::routing::{get, post, put};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::BodyLimits;
 use super::auth::auth;
 use super::limits::{Limit, body_limit, is_json};
 use crate::backoffice::{
@@ -27,8 +26,10 @@ pub use crate::backoffice::ACTOR_HEADER;
 
 #[derive(Clone)]
 pub(super) struct App {
-    office: BackOffice,
-    token: std::sync::Arc<String>,
+    pub(super) office: BackOffice,
+    pub(super) token: std::sync::Arc<String>,
+    /// `[admin] metrics_public`: `/metrics` without the token.
+    pub(super) metrics_public: bool,
 }
 
 pub(super) struct ApiError(BackofficeError);
@@ -52,10 +53,12 @@ impl IntoResponse for ApiError {
 
 pub(super) type ApiResult<T> = Result<Json<T>, ApiError>;
 
-pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> Router {
+pub(super) fn router(office: BackOffice, token: String, serving: super::Serving) -> Router {
+    let limits = serving.limits;
     let app = App {
         office,
         token: std::sync::Arc::new(token),
+        metrics_public: serving.metrics_public,
     };
     let (csv_limit, json_limit) = (Limit::csv(&limits), Limit::json(&limits));
     // CSV files of many thousand rows come in one body: their own, larger limit.
@@ -97,7 +100,7 @@ pub(super) fn router(office: BackOffice, token: String, limits: BodyLimits) -> R
         .merge(json)
         .layer(middleware::from_fn_with_state(app.token.clone(), auth));
     let routes = Router::new()
-        .route("/health", get(health))
+        .merge(super::metrics::routes(&app))
         .nest("/v1", v1)
         .fallback(|| async {
             (
@@ -185,14 +188,6 @@ pub(super) fn office(app: &App, headers: &HeaderMap) -> BackOffice {
         _ => Actor::Api,
     };
     app.office.acting_as(actor)
-}
-
-async fn health(State(app): State<App>) -> Json<serde_json::Value> {
-    Json(json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "pending_changes": app.office.store().dirty_count(),
-    }))
 }
 
 async fn list_products(

@@ -78,7 +78,8 @@ pub async fn connect(
     match opened {
         Ok(store) => Ok(Connection::Store(
             BackOffice::new(store, Actor::Cli, BackOffice::jobs_of(config))
-                .configured(&config.sync),
+                .configured(&config.sync)
+                .with_stale_after_of(config),
         )),
         Err(locked @ StoreError::Locked { .. }) => admin_client(&config.admin)
             .map(Connection::Admin)
@@ -132,6 +133,7 @@ impl NoStore {
                 schedule: schedule.clone(),
                 timezone: zone.clone(),
                 last_run: None,
+                health: None,
             })
             .collect())
     }

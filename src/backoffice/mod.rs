@@ -14,6 +14,7 @@ mod error;
 mod input;
 mod links;
 mod matching;
+mod monitor;
 mod office;
 mod order_detail_views;
 mod order_export;
@@ -39,6 +40,7 @@ pub use input::{
     check_delta, check_prom_id, check_quantity, parse_delta, parse_moment, parse_prom_id,
     parse_quantity,
 };
+pub use monitor::HealthReport;
 pub use office::{BackOffice, JobEntry};
 pub use order_detail_views::*;
 pub use order_statuses::{OrderStatusesView, ShopStatusView};

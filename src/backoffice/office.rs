@@ -38,6 +38,8 @@ pub struct BackOffice {
     /// The warehouses whose stock Prom.ua sees (`[sync] warehouses`): what `available`
     /// and the shortfalls count; a reload replaces them.
     pushed: Arc<RwLock<Vec<String>>>,
+    /// Counters, `stale_after`s and the start time for `/metrics`, `/health`, `status`.
+    pub(super) monitor: super::monitor::Monitor,
 }
 
 /// Reads a lock that a panicking writer may have poisoned (the value is whole: every
@@ -68,6 +70,7 @@ impl BackOffice {
             })),
             warehouses: Arc::new(RwLock::new(vec!["main".into()])),
             pushed: Arc::new(RwLock::new(vec!["main".into()])),
+            monitor: Default::default(),
         }
     }
 

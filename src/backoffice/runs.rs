@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use crate::report::RunRecord;
 
 /// The jobs that record runs without being configured: the on-change pushes.
-const ON_CHANGE: [&str; 2] = [
+pub(super) const ON_CHANGE: [&str; 2] = [
     crate::jobs::push_stock::ON_CHANGE_JOB,
     crate::jobs::push_prices::ON_CHANGE_JOB,
 ];
@@ -19,9 +19,11 @@ pub(super) fn last_runs(office: &BackOffice) -> Result<Vec<JobStatus>> {
         .jobs()
         .into_iter()
         .map(|(name, kind, schedule, zone)| {
+            let last_run = store.last_run(&name)?;
             Ok(JobStatus {
-                last_run: store.last_run(&name)?,
+                health: Some(office.job_health(&name, last_run.as_ref())?),
                 next_run: next_run(&schedule, &zone),
+                last_run,
                 job: name,
                 kind,
                 schedule,

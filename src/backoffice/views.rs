@@ -226,6 +226,9 @@ pub struct JobStatus {
     #[serde(default)]
     pub next_run: Option<chrono::DateTime<chrono::FixedOffset>>,
     pub last_run: Option<RunRecord>,
+    /// The verdict `/health` gives the job (null from a daemon that predates it).
+    #[serde(default)]
+    pub health: Option<crate::health::JobHealth>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

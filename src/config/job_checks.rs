@@ -31,7 +31,14 @@ const KINDS: [&str; 6] = [
 ];
 
 /// The keys every job has; the rest of its table are the options of its kind.
-const JOB_KEYS: [&str; 5] = ["name", "kind", "schedule", "timezone", "catch_up"];
+const JOB_KEYS: [&str; 6] = [
+    "name",
+    "kind",
+    "schedule",
+    "timezone",
+    "catch_up",
+    "stale_after",
+];
 
 /// The path of the key `k` of the job at `base`.
 fn field(base: &[Seg], k: &str) -> Vec<Seg> {
@@ -189,7 +196,9 @@ impl Compiler<'_, '_> {
             options.remove(k);
         }
         let options = Value::from(options);
-        let kind = kind.and_then(|k| self.job_kind(base, &k, &options))?;
+        let kind = kind.and_then(|k| self.job_kind(base, &k, &options));
+        let stale_after = self.job_stale_after(base, dict.get("stale_after"), schedule.as_ref());
+        let kind = kind?;
         let timing = timing?;
         Some(JobConfig {
             name: name?,
@@ -197,6 +206,7 @@ impl Compiler<'_, '_> {
             timezone: timing.timezone.unwrap_or(zone),
             catch_up: timing.catch_up.unwrap_or_else(|| kind.catch_up_default()),
             kind,
+            stale_after: stale_after?,
         })
     }
 

@@ -27,6 +27,7 @@ mod raw;
 mod schedule;
 mod sections;
 mod shop_check;
+mod stale_after;
 mod status_aliases;
 mod warehouses;
 mod zone;
@@ -39,6 +40,7 @@ pub use load::{load, load_with_env};
 pub use model::{AdminConfig, Config, DaemonConfig, JobConfig, JobKind, StoreConfig, SyncConfig};
 pub use schedule::Schedule;
 pub use shop_check::check_against_shop;
+pub use stale_after::{default_stale_after, parse_duration};
 pub use zone::parse_zone;
 
 /// The most items one `products/edit` call may carry.

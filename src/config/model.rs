@@ -95,6 +95,8 @@ pub struct AdminConfig {
     pub max_csv_body_mb: u64,
     /// The largest body of any other admin API call, in KB (KiB).
     pub max_json_body_kb: u64,
+    /// `GET /metrics` answers without the token (for a Prometheus that cannot send one).
+    pub metrics_public: bool,
 }
 
 impl AdminConfig {
@@ -125,6 +127,9 @@ pub struct JobConfig {
     /// Whether a tick missed while the daemon was down or the machine slept runs once.
     pub catch_up: bool,
     pub kind: JobKind,
+    /// How old its last success may grow before `/health` calls the job stale (default:
+    /// three of its schedule's intervals, `config/stale_after.rs`).
+    pub stale_after: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -67,6 +67,7 @@ pub(super) struct RawAdmin {
     pub token_file: Option<PathBuf>,
     pub max_csv_body_mb: Option<u64>,
     pub max_json_body_kb: Option<u64>,
+    pub metrics_public: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

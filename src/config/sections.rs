@@ -436,6 +436,7 @@ impl Compiler<'_, '_> {
             token_file,
             max_csv_body_mb,
             max_json_body_kb,
+            metrics_public: raw.metrics_public.unwrap_or(false),
         })
     }
 

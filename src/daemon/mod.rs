@@ -43,6 +43,8 @@ struct Shared {
     stock_lock: Arc<tokio::sync::Mutex<()>>,
     price_lock: Arc<tokio::sync::Mutex<()>>,
     changed: Arc<tokio::sync::Notify>,
+    /// `/metrics`' counters: kept across reloads, bumped by every run.
+    metrics: crate::metrics::Metrics,
 }
 
 struct Running {
@@ -65,6 +67,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         stock_lock: stock_lock.clone(),
         price_lock: Default::default(),
         changed: changed.clone(),
+        metrics: crate::metrics::Metrics::new(),
     };
     let mut running = start(config, &store, &tracker, &guards, &shutdown, &shared, true)?;
 
@@ -74,7 +77,9 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         BackOffice::jobs_of(&running.config),
     )
     .configured(&running.config.sync)
-    .with_notify(changed.clone());
+    .with_notify(changed.clone())
+    .with_metrics(shared.metrics.clone())
+    .with_stale_after_of(&running.config);
     let admin = &running.config.admin;
     if admin.enabled {
         let token = crate::admin::token::load_or_create(&admin.token_file)
@@ -86,11 +91,11 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         let mut served = admin.clone();
         served.listen = listener.local_addr().unwrap_or(admin.listen);
         tracing::info!("admin API on {}", served.base_url());
-        tracker.spawn(crate::admin::serve(
+        tracker.spawn(crate::admin::serve_with(
             listener,
             office.clone(),
             token,
-            crate::admin::BodyLimits::of(admin),
+            crate::admin::Serving::of(admin),
             shutdown.clone(),
         ));
     }
@@ -113,6 +118,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
                 running = reload(running, &store, &tracker, &guards, &shutdown, &shared).await;
                 office.set_jobs(BackOffice::jobs_of(&running.config));
                 office.set_sync(&running.config.sync);
+                office.set_stale_after_of(&running.config);
                 let _ = ctx_tx.send(running.ctx.clone());
                 notify::ready();
             }
@@ -161,8 +167,7 @@ async fn reload(
     }
     if new.admin.listen != old.config.admin.listen
         || new.admin.enabled != old.config.admin.enabled
-        || crate::admin::BodyLimits::of(&new.admin)
-            != crate::admin::BodyLimits::of(&old.config.admin)
+        || crate::admin::Serving::of(&new.admin) != crate::admin::Serving::of(&old.config.admin)
     {
         tracing::warn!("[admin] changed: it takes effect at the next restart");
     }
@@ -220,6 +225,7 @@ fn start(
     ctx.stock_lock = shared.stock_lock.clone();
     ctx.price_lock = shared.price_lock.clone();
     ctx.changed = Some(shared.changed.clone());
+    ctx.metrics = Some(shared.metrics.clone());
     ctx.stock_route = config.prom.stock_route;
     ctx.on_change_guard = config
         .jobs

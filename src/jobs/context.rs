@@ -40,6 +40,8 @@ pub struct JobContext {
     pub changed: Option<Arc<Notify>>,
     /// `[prom] stock_route`: which edit call carries stock (`jobs/stock_route.rs`).
     pub stock_route: StockRoute,
+    /// The daemon's `/metrics` counters, bumped as each run is recorded.
+    pub metrics: Option<crate::metrics::Metrics>,
 }
 
 impl JobContext {
@@ -62,6 +64,7 @@ impl JobContext {
             on_change_prices: None,
             changed: None,
             stock_route: StockRoute::Auto,
+            metrics: None,
         }
     }
 

@@ -167,8 +167,11 @@ pub(crate) async fn gone_note(ctx: &JobContext) -> Result<Option<String>, JobErr
 
 /// Keeps a run's record, on disk before this returns.
 pub(crate) async fn record(ctx: &JobContext, r: &RunRecord) -> Result<(), JobError> {
-    let r = r.clone();
-    ctx.blocking(move |s| s.record_run(&r)).await?;
+    let kept = r.clone();
+    ctx.blocking(move |s| s.record_run(&kept)).await?;
     ctx.store.flush().await?;
+    if let Some(m) = &ctx.metrics {
+        m.observe(r);
+    }
     Ok(())
 }

@@ -84,6 +84,12 @@ impl Store {
         self.trees.dirty.len()
     }
 
+    /// How many products are marked, counting no further than `cap` (a walk of up to
+    /// `cap` keys: a scrape's budget, where a full count of a huge backlog is not).
+    pub fn dirty_count_upto(&self, cap: usize) -> usize {
+        self.trees.dirty.iter().keys().take(cap).count()
+    }
+
     /// Whether any product is marked: one lookup, for the on-change push's every wake.
     pub fn has_dirty(&self) -> bool {
         !self.trees.dirty.is_empty()

@@ -145,6 +145,11 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The bytes the store's files take (sled stats its files: no walk of the data).
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.db.size_on_disk()?)
+    }
 }
 
 #[cfg(test)]

@@ -95,6 +95,30 @@ impl Store {
         Ok(self.runs_of(job, 1)?.into_iter().next())
     }
 
+    /// The newest run of a job that `wanted` accepts, among its newest `cap` runs (a cap,
+    /// so that a job failing for months costs a scrape no more than `cap` decodes).
+    pub fn last_run_where(
+        &self,
+        job: &str,
+        cap: usize,
+        wanted: impl Fn(&RunRecord) -> bool,
+    ) -> Result<Option<RunRecord>> {
+        for v in self
+            .trees
+            .runs
+            .scan_prefix(job_prefix(job))
+            .values()
+            .rev()
+            .take(cap)
+        {
+            let run: RunRecord = decode("runs", &v?)?;
+            if wanted(&run) {
+                return Ok(Some(run));
+            }
+        }
+        Ok(None)
+    }
+
     /// Every run record decodes (for the consistency check).
     pub(super) fn check_runs(&self) -> Result<()> {
         for v in self.trees.runs.iter().values() {

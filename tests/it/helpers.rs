@@ -272,7 +272,8 @@ pub fn cli(config: &Path, args: &[&str]) -> std::process::Output {
 }
 
 /// Starts `promua-sync run --config config` (its output in `daemon.log` in `dir`) and
-/// waits until it has bound the admin API (its log says so) and `/health` answers there.
+/// waits until it has bound the admin API (its log says so) and `/health` answers there
+/// (200, or 503 for an unhealthy job).
 /// The CLI finds the daemon through the port its config names, so the config names one,
 /// from [`free_port`], which another process may take first: when the daemon exits with
 /// "Address already in use", the config file gets a new port and the start is tried
@@ -321,7 +322,8 @@ pub async fn start_daemon_with(
                     .get(&health)
                     .send()
                     .await
-                    .is_ok_and(|r| r.status().is_success())
+                    // 503 is an answer too: an unhealthy job (a stale one) is not a down daemon.
+                    .is_ok_and(|r| r.status().is_success() || r.status() == 503)
             {
                 return (child, port);
             }

@@ -16,6 +16,7 @@ mod lenient;
 mod limits;
 mod link_line;
 mod logging;
+mod monitoring;
 mod on_change;
 mod order_details;
 mod order_edges;

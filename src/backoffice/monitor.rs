@@ -1,0 +1,277 @@
+//! What monitoring asks of the back office: each configured job's verdict (`/health`,
+//! `status`) and the store-derived figures of a `/metrics` scrape. Point reads only: per
+//! job its last run and (normally one or two records back) its last success; the dirty
+//! set's count; the store files' size. No walk of the products.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::runs::ON_CHANGE;
+use super::{BackOffice, Result};
+use crate::health::{self, JobHealth};
+use crate::metrics::{JobFigures, Metrics, Snapshot};
+use crate::report::RunRecord;
+
+/// How many runs back a verdict looks for the last success: a job failing every five
+/// minutes for days costs a scrape no more than this many decodes.
+const SUCCESS_CAP: usize = 500;
+
+/// When a job has neither a configured nor a derivable `stale_after` (a schedule that
+/// does not parse: only hand-built offices in tests).
+const FALLBACK_STALE_AFTER: Duration = Duration::from_secs(86_400);
+
+/// The on-change backlog a scrape counts itself; a larger one is counted off the scrape
+/// (a walk of 100,000 keys takes about 35 ms, of 1,000 a fraction of one: `benches/metrics.rs`).
+const PENDING_CAP: usize = 1_000;
+
+/// How long a full count of a large backlog is shown before a scrape asks for another.
+const PENDING_FRESH: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The last full count of a backlog over [`PENDING_CAP`], refreshed off the scrape path.
+#[derive(Debug, Default)]
+struct PendingCount {
+    value: u64,
+    at: Option<std::time::Instant>,
+    counting: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Monitor {
+    pending: Arc<std::sync::Mutex<PendingCount>>,
+    metrics: Metrics,
+    /// When this office was made: the daemon's start, or the CLI command's.
+    started: DateTime<Utc>,
+    /// The configured `stale_after` by job name; a reload replaces them.
+    stale_after: Arc<RwLock<HashMap<String, Duration>>>,
+}
+
+impl Default for Monitor {
+    fn default() -> Self {
+        Self {
+            pending: Default::default(),
+            metrics: Metrics::new(),
+            started: Utc::now(),
+            stale_after: Default::default(),
+        }
+    }
+}
+
+/// `GET /health`'s answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthReport {
+    /// `ok` or `unhealthy` (then the answer is 503).
+    pub status: String,
+    pub version: String,
+    /// Linked products waiting for the on-change push.
+    pub pending_changes: u64,
+    /// Every unhealthy job's reasons, each prefixed with the job's name.
+    pub reasons: Vec<String>,
+    pub jobs: Vec<JobVerdict>,
+}
+
+impl HealthReport {
+    pub fn healthy(&self) -> bool {
+        self.reasons.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobVerdict {
+    pub job: String,
+    #[serde(flatten)]
+    pub health: JobHealth,
+}
+
+impl BackOffice {
+    /// The office counting runs into `metrics` (the daemon's jobs bump the same ones).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.monitor.metrics = metrics;
+        self
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.monitor.metrics
+    }
+
+    /// The office with the `stale_after` of a configuration's jobs.
+    pub fn with_stale_after_of(self, config: &crate::config::Config) -> Self {
+        self.set_stale_after_of(config);
+        self
+    }
+
+    /// Takes the `stale_after` of a (re)loaded configuration's jobs.
+    pub fn set_stale_after_of(&self, config: &crate::config::Config) {
+        let map = config
+            .jobs
+            .iter()
+            .map(|j| (j.name.clone(), j.stale_after))
+            .collect();
+        *self
+            .monitor
+            .stale_after
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = map;
+    }
+
+    fn stale_after(&self, job: &str, schedule: &str) -> Duration {
+        let configured = self
+            .monitor
+            .stale_after
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(job)
+            .copied();
+        configured.unwrap_or_else(|| {
+            crate::config::Schedule::parse(schedule).map_or(FALLBACK_STALE_AFTER, |s| {
+                crate::config::default_stale_after(&s, Utc::now())
+            })
+        })
+    }
+
+    /// The last successful run of `job`, `last_run` itself when it is one.
+    fn last_success(&self, job: &str, last_run: Option<&RunRecord>) -> Result<Option<RunRecord>> {
+        match last_run {
+            Some(r) if health::is_success(r) => Ok(Some(r.clone())),
+            None => Ok(None),
+            Some(_) => Ok(self
+                .store()
+                .last_run_where(job, SUCCESS_CAP, health::is_success)?),
+        }
+    }
+
+    /// The verdict on a configured job now, given its last run.
+    pub(super) fn job_health(&self, job: &str, last_run: Option<&RunRecord>) -> Result<JobHealth> {
+        let schedule = self
+            .jobs()
+            .into_iter()
+            .find(|(name, _, _, _)| name == job)
+            .map(|(_, _, s, _)| s)
+            .unwrap_or_default();
+        let success = self.last_success(job, last_run)?;
+        Ok(self.judge(job, &schedule, last_run, success.as_ref()))
+    }
+
+    fn judge(
+        &self,
+        job: &str,
+        schedule: &str,
+        last_run: Option<&RunRecord>,
+        success: Option<&RunRecord>,
+    ) -> JobHealth {
+        health::judge(
+            last_run,
+            success,
+            self.stale_after(job, schedule),
+            self.monitor.started,
+            Utc::now(),
+        )
+    }
+
+    /// `/metrics`' store-derived figures, on the blocking pool.
+    pub async fn snapshot(&self) -> Result<Snapshot> {
+        let office = self.clone();
+        self.blocking(move |_| office.snapshot_now()).await
+    }
+
+    /// `/health`'s verdicts, on the blocking pool.
+    pub async fn health_report(&self) -> Result<HealthReport> {
+        let office = self.clone();
+        self.blocking(move |_| office.health_now()).await
+    }
+
+    /// `/metrics`' store-derived figures, with each configured job's verdict.
+    pub fn snapshot_now(&self) -> Result<Snapshot> {
+        let store = self.store();
+        let mut jobs = Vec::new();
+        for (name, kind, schedule, _) in self.jobs() {
+            let last_run = store.last_run(&name)?;
+            let success = self.last_success(&name, last_run.as_ref())?;
+            jobs.push(JobFigures {
+                health: Some(self.judge(&name, &schedule, last_run.as_ref(), success.as_ref())),
+                last_run: last_run.as_ref().map(|r| r.finished_at),
+                last_success: success.as_ref().map(|r| r.finished_at),
+                drift: (kind == "verify").then(|| success.as_ref().map_or(0, |r| r.drift.len())),
+                job: name,
+            });
+        }
+        for name in ON_CHANGE {
+            if let Some(r) = store.last_run(name)? {
+                let success = self.last_success(name, Some(&r))?;
+                jobs.push(JobFigures {
+                    job: name.to_string(),
+                    last_run: Some(r.finished_at),
+                    last_success: success.map(|s| s.finished_at),
+                    drift: None,
+                    health: None,
+                });
+            }
+        }
+        Ok(Snapshot {
+            jobs,
+            pending_on_change: self.pending_on_change(),
+            store_bytes: store.size_on_disk()?,
+        })
+    }
+
+    /// Products waiting for the on-change push: counted here up to [`PENDING_CAP`]; a
+    /// larger backlog shows its last full count (at least the cap), which a thread of its
+    /// own refreshes when it is older than [`PENDING_FRESH`], so a scrape never waits for
+    /// a walk of the whole set.
+    fn pending_on_change(&self) -> u64 {
+        let store = self.store();
+        let quick = store.dirty_count_upto(PENDING_CAP);
+        let mut p = self
+            .monitor
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if quick < PENDING_CAP {
+            *p = PendingCount::default();
+            return quick as u64;
+        }
+        let fresh = p.at.is_some_and(|at| at.elapsed() < PENDING_FRESH);
+        if !fresh && !p.counting {
+            p.counting = true;
+            let (store, pending) = (store.clone(), self.monitor.pending.clone());
+            std::thread::spawn(move || {
+                let n = store.dirty_count() as u64;
+                let mut p = pending.lock().unwrap_or_else(|e| e.into_inner());
+                *p = PendingCount {
+                    value: n,
+                    at: Some(std::time::Instant::now()),
+                    counting: false,
+                };
+            });
+        }
+        p.value.max(PENDING_CAP as u64)
+    }
+
+    /// `/health`: every configured job's verdict.
+    pub fn health_now(&self) -> Result<HealthReport> {
+        let store = self.store();
+        let mut jobs = Vec::new();
+        let mut reasons = Vec::new();
+        for (name, _, _, _) in self.jobs() {
+            let last_run = store.last_run(&name)?;
+            let health = self.job_health(&name, last_run.as_ref())?;
+            reasons.extend(health.reasons.iter().map(|r| format!("job {name}: {r}")));
+            jobs.push(JobVerdict { job: name, health });
+        }
+        Ok(HealthReport {
+            status: if reasons.is_empty() {
+                "ok"
+            } else {
+                "unhealthy"
+            }
+            .into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            pending_changes: self.pending_on_change(),
+            reasons,
+            jobs,
+        })
+    }
+}
