@@ -28,6 +28,8 @@ pub enum Access {
 }
 
 /// The ledger the CLI works on.
+// One per CLI command, never in a collection: the size of a variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Connection {
     /// The store, opened by this process (the daemon is not running).
     Store(BackOffice),
