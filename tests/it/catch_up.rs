@@ -69,6 +69,12 @@ fn stock_runs(env: &Env) -> Vec<RunRecord> {
 async fn a_daemon_started_after_a_missed_tick_runs_the_job_once() {
     let env = Env::new(12, SandboxOptions::default(), |i| i as i64 + 1).await;
     let config = env.write_config(YEARLY, "");
+    // The seeded run is older than the default 90 days of history: keep it.
+    patch_file(
+        &config,
+        "path = \"store\"",
+        "path = \"store\"\nkeep_runs_days = 36500",
+    );
     // Last ran in 2025: the tick of 1 January 2026 was missed.
     seed_run(&env.store_path(), "2025-06-01T10:00:00Z");
     let daemon = env.start_daemon(&config).await;
@@ -105,6 +111,12 @@ async fn a_daemon_started_after_a_missed_tick_runs_the_job_once() {
 async fn catch_up_false_leaves_a_missed_tick_to_the_next_one() {
     let env = Env::new(12, SandboxOptions::default(), |i| i as i64 + 1).await;
     let config = env.write_config(YEARLY, "");
+    // The seeded run is older than the default 90 days of history: keep it.
+    patch_file(
+        &config,
+        "path = \"store\"",
+        "path = \"store\"\nkeep_runs_days = 36500",
+    );
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str("catch_up = false\n");
     std::fs::write(&config, text).unwrap();
@@ -127,6 +139,12 @@ async fn catch_up_false_leaves_a_missed_tick_to_the_next_one() {
 async fn a_job_that_ran_after_its_latest_tick_is_not_caught_up() {
     let env = Env::new(12, SandboxOptions::default(), |i| i as i64 + 1).await;
     let config = env.write_config(YEARLY, "");
+    // The seeded run is older than the default 90 days of history: keep it.
+    patch_file(
+        &config,
+        "path = \"store\"",
+        "path = \"store\"\nkeep_runs_days = 36500",
+    );
     seed_run(&env.store_path(), "2026-01-01T00:00:01Z");
     let daemon = env.start_daemon(&config).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
