@@ -10,8 +10,7 @@ use super::compiler::Compiler;
 use super::diagnostic::{self, Origin};
 use super::key_path::Seg;
 use super::kinds::{
-    ImportProductsOptions, PullOrdersOptions, PushPricesOptions, PushStatusesOptions,
-    PushStockOptions, StatusTarget, VerifyOptions,
+    ImportProductsOptions, PullOrdersOptions, PushPricesOptions, PushStockOptions, VerifyOptions,
 };
 use super::messages;
 use super::{ImportMode, JobConfig, JobKind, Schedule, SyncConfig};
@@ -31,7 +30,7 @@ const KINDS: [&str; 6] = [
 ];
 
 /// The keys every job has; the rest of its table are the options of its kind.
-const JOB_KEYS: [&str; 6] = [
+pub(super) const JOB_KEYS: [&str; 6] = [
     "name",
     "kind",
     "schedule",
@@ -41,7 +40,7 @@ const JOB_KEYS: [&str; 6] = [
 ];
 
 /// The path of the key `k` of the job at `base`.
-fn field(base: &[Seg], k: &str) -> Vec<Seg> {
+pub(super) fn field(base: &[Seg], k: &str) -> Vec<Seg> {
     let mut p = base.to_vec();
     p.push(Seg::Key(k.into()));
     p
@@ -364,78 +363,6 @@ impl Compiler<'_, '_> {
         ok.then_some(JobKind::PushPrices(o))
     }
 
-    fn push_statuses(&mut self, base: &[Seg], options: &Value) -> Option<JobKind> {
-        let o: PushStatusesOptions = self.table(base, Some(options), &JOB_KEYS)?;
-        let mut ok = self.check_max_changes(&field(base, "max_changes"), o.max_changes);
-        for (local, target) in &o.status_map {
-            let mut at = field(base, "status_map");
-            at.push(Seg::Key(local.clone()));
-            ok &= self.check_status_target(&at, target);
-        }
-        ok.then_some(JobKind::PushStatuses(o))
-    }
-
-    /// One entry of a status map: a Prom.ua status, and for a cancellation a reason
-    /// Prom.ua knows, with the text some reasons need.
-    fn check_status_target(&mut self, at: &[Seg], target: &StatusTarget) -> bool {
-        use crate::domain::StatusWord;
-        let mut ok = true;
-        // Offline the shop's own statuses are not known: a `custom-N` name or any other
-        // text (a title) passes here, and `check-config --online` checks them.
-        let status = target.status();
-        let refusal = match crate::domain::status_word(status) {
-            StatusWord::Blank => Some("a Prom.ua status must not be blank".to_string()),
-            StatusWord::Typo(meant) => Some(format!(
-                "`{status}` is not a Prom.ua order status: did you mean `{meant}`?"
-            )),
-            _ => None,
-        };
-        if let Some(message) = refusal {
-            self.error(
-                at,
-                false,
-                message,
-                Some(&format!(
-                    "Prom.ua's statuses: {}; a shop's own status by its name as Prom.ua lists it (e.g. \"custom-172548\") or by its title",
-                    crate::domain::ORDER_STATUSES.join(", ")
-                )),
-            );
-            ok = false;
-        }
-        match (target.status(), target.reason()) {
-            ("canceled", None) => {
-                self.error(
-                    at,
-                    false,
-                    "cancelling on Prom.ua needs a reason",
-                    Some("e.g. { status = \"canceled\", reason = \"buyers_request\" }"),
-                );
-                ok = false;
-            }
-            ("canceled", Some(r)) if !crate::domain::CANCELLATION_REASONS.contains(&r) => {
-                self.error(
-                    at,
-                    false,
-                    format!("`{r}` is not a Prom.ua cancellation reason"),
-                    Some(&format!(
-                        "one of: {}",
-                        crate::domain::CANCELLATION_REASONS.join(", ")
-                    )),
-                );
-                ok = false;
-            }
-            ("canceled", Some(r))
-                if crate::domain::REASONS_NEEDING_TEXT.contains(&r)
-                    && target.text().is_none_or(|t| t.trim().is_empty()) =>
-            {
-                self.error(at, false, format!("reason `{r}` needs a `text`"), None);
-                ok = false;
-            }
-            _ => {}
-        }
-        ok
-    }
-
     fn import_products(&mut self, base: &[Seg], options: &Value) -> Option<JobKind> {
         let mut ok = true;
         // `table` would fill a missing `mode` with its default: the absence is said here.
@@ -491,7 +418,7 @@ impl Compiler<'_, '_> {
     }
 
     /// A guard of 0 changes stops every run: that is a mistake, not a setting.
-    fn check_max_changes(&mut self, at: &[Seg], max: Option<usize>) -> bool {
+    pub(super) fn check_max_changes(&mut self, at: &[Seg], max: Option<usize>) -> bool {
         match max {
             Some(0) => {
                 self.error(

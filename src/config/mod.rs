@@ -14,6 +14,7 @@
 //! and `kinds` are what they produce; `messages` and `diagnostic` word and show errors.
 
 mod compiler;
+mod daemon_section;
 mod diagnostic;
 mod job_checks;
 mod job_timing;
@@ -29,6 +30,7 @@ mod sections;
 mod shop_check;
 mod stale_after;
 mod status_aliases;
+mod status_map_checks;
 mod warehouses;
 mod zone;
 

@@ -10,8 +10,8 @@ use secrecy::SecretString;
 
 use super::compiler::Compiler;
 use super::key_path::Seg;
-use super::raw::{RawAdmin, RawDaemon, RawProm, RawStore, RawSync};
-use super::{AdminConfig, Config, DaemonConfig, PromConfig, StoreConfig, SyncConfig};
+use super::raw::{RawAdmin, RawProm, RawStore, RawSync};
+use super::{AdminConfig, Config, PromConfig, StoreConfig, SyncConfig};
 use super::{DEFAULT_BASE_URL, TOKEN_ENV};
 
 /// The sections a file may hold.
@@ -476,29 +476,5 @@ impl Compiler<'_, '_> {
                 None
             }
         }
-    }
-
-    fn daemon(&mut self, value: Option<&Value>) -> Option<DaemonConfig> {
-        let base = [Seg::Key("daemon".into())];
-        let raw: RawDaemon = self.table(&base, value, &[])?;
-        let grace = raw.shutdown_grace_secs.unwrap_or(20);
-        let grace_ok = self.check_whole(
-            &[
-                Seg::Key("daemon".into()),
-                Seg::Key("shutdown_grace_secs".into()),
-            ],
-            grace,
-        );
-        let timezone = match &raw.timezone {
-            None => Some(chrono_tz::UTC),
-            Some(name) => self.zone(
-                &[Seg::Key("daemon".into()), Seg::Key("timezone".into())],
-                name,
-            ),
-        };
-        (grace_ok && timezone.is_some()).then(|| DaemonConfig {
-            shutdown_grace: Duration::from_secs(grace),
-            timezone: timezone.unwrap_or(chrono_tz::UTC),
-        })
     }
 }
