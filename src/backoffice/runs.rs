@@ -38,7 +38,7 @@ pub(super) fn last_runs(office: &BackOffice) -> Result<Vec<JobStatus>> {
 pub(super) fn next_run(schedule: &str, zone: &str) -> Option<DateTime<FixedOffset>> {
     let schedule = crate::config::Schedule::parse(schedule).ok()?;
     let zone = crate::config::parse_zone(zone).ok()?;
-    let t = crate::daemon::ticks::next_tick(&schedule, zone, chrono::Utc::now())?;
+    let t = crate::config::ticks::next_tick(&schedule, zone, chrono::Utc::now())?;
     Some(t.with_timezone(&zone).fixed_offset())
 }
 

@@ -24,9 +24,9 @@ pub(super) async fn check_config(config: &Config, online: bool) -> u8 {
     );
     let now = chrono::Utc::now();
     for job in &config.jobs {
-        let next = crate::daemon::ticks::next_tick(&job.schedule, job.timezone, now).map_or_else(
+        let next = crate::config::ticks::next_tick(&job.schedule, job.timezone, now).map_or_else(
             || "never".to_string(),
-            |t| crate::daemon::ticks::in_zone_and_utc(t, job.timezone),
+            |t| crate::config::ticks::in_zone_and_utc(t, job.timezone),
         );
         println!(
             "  job {:<16} {:<12} `{}` {}{} next at {next}",

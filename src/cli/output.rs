@@ -248,7 +248,7 @@ pub(super) fn status_table(rows: &[JobStatus]) -> String {
     for j in rows {
         let next = match (&j.next_run, j.timezone.parse::<chrono_tz::Tz>()) {
             (Some(t), Ok(zone)) => {
-                crate::daemon::ticks::in_zone_and_utc(t.with_timezone(&chrono::Utc), zone)
+                crate::config::ticks::in_zone_and_utc(t.with_timezone(&chrono::Utc), zone)
             }
             (Some(t), Err(_)) => t.to_rfc3339(),
             (None, _) => "never".into(),

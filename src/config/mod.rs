@@ -31,6 +31,7 @@ mod shop_check;
 mod stale_after;
 mod status_aliases;
 mod status_map_checks;
+pub mod ticks;
 mod warehouses;
 mod zone;
 

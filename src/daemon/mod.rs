@@ -9,9 +9,9 @@
 
 mod notify;
 mod on_change;
-pub mod ticks;
 mod timer;
 
+use crate::config::ticks;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

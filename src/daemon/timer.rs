@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::ticks::{self, Wake};
 use crate::config::JobConfig;
+use crate::config::ticks::{self, Wake};
 use crate::jobs::JobContext;
 
 /// What one job's loop needs; dropped when its generation stops.
