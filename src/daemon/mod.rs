@@ -9,7 +9,10 @@
 
 mod notify;
 mod on_change;
+mod run_log;
 mod timer;
+
+pub use run_log::run_and_log;
 
 use crate::config::ticks;
 use std::collections::HashMap;
@@ -21,10 +24,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::backoffice::BackOffice;
-use crate::config::{self, Config, JobConfig};
-use crate::jobs::{JobContext, run_job};
+use crate::config::{self, Config};
+use crate::jobs::JobContext;
 use crate::prom::PromClient;
-use crate::report::Outcome;
 use crate::store::{Actor, Store};
 
 /// What can be asked of a running daemon.
@@ -278,41 +280,4 @@ fn start(
         config,
         ctx,
     })
-}
-
-/// One run, one log line, at a level journald can filter on.
-pub async fn run_and_log(job: &JobConfig, ctx: &JobContext) {
-    match run_job(job, ctx, crate::jobs::Mode::Apply).await {
-        Ok(run) => {
-            let r = &run.record;
-            match r.outcome {
-                Outcome::Ok | Outcome::Skipped | Outcome::DryRun => {
-                    tracing::info!("{}", r.summary())
-                }
-                Outcome::Partial | Outcome::Cancelled => tracing::warn!("{}", r.summary()),
-                // A guard stops a run until the config changes: an operator must see it.
-                Outcome::Failed | Outcome::Guarded => tracing::error!("{}", r.summary()),
-            }
-            for n in &r.notes {
-                tracing::warn!("job {}: {n}", r.job);
-            }
-            for w in r.warnings.iter().take(20) {
-                tracing::warn!("job {}: {}", r.job, w.message);
-            }
-            for f in r.failed.iter().take(10) {
-                tracing::warn!(
-                    "job {}: {} (Prom id {}) failed: {}",
-                    r.job,
-                    f.sku,
-                    f.prom_id,
-                    f.reason
-                );
-            }
-        }
-        Err(e) => tracing::error!(
-            "job {} ({}) failed before it could run: {e}",
-            job.name,
-            job.kind.name()
-        ),
-    }
 }
