@@ -129,7 +129,7 @@ impl NoStore {
             .jobs
             .iter()
             .map(|(job, kind, schedule, zone)| JobStatus {
-                job: job.clone(),
+                name: job.clone(),
                 kind: kind.clone(),
                 next_run: runs::next_run(schedule, zone),
                 schedule: schedule.clone(),

@@ -24,7 +24,7 @@ pub(super) fn last_runs(office: &BackOffice) -> Result<Vec<JobStatus>> {
                 health: Some(office.job_health(&name, last_run.as_ref())?),
                 next_run: next_run(&schedule, &zone),
                 last_run,
-                job: name,
+                name,
                 kind,
                 schedule,
                 timezone: zone,

@@ -216,7 +216,9 @@ impl From<JournalEntry> for StockMove {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobStatus {
-    pub job: String,
+    /// The job's name (`job` from daemons before 0.1 named it so: still read).
+    #[serde(alias = "job")]
+    pub name: String,
     pub kind: String,
     pub schedule: String,
     /// The IANA zone the schedule is read in.

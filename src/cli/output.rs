@@ -253,7 +253,7 @@ pub(super) fn status_table(rows: &[JobStatus]) -> String {
             (Some(t), Err(_)) => t.to_rfc3339(),
             (None, _) => "never".into(),
         };
-        s += &format!("{:<16} {next}\n", j.job);
+        s += &format!("{:<16} {next}\n", j.name);
     }
     s
 }
@@ -262,7 +262,7 @@ fn status_row(j: &JobStatus) -> String {
     match &j.last_run {
         Some(r) => format!(
             "{:<16} {:<12} {:<16} {:<20} {:<10} {:>6} {:>9} {:>6}\n",
-            j.job,
+            j.name,
             j.kind,
             j.schedule,
             r.started_at.format("%Y-%m-%d %H:%M:%S"),
@@ -273,7 +273,7 @@ fn status_row(j: &JobStatus) -> String {
         ),
         None => format!(
             "{:<16} {:<12} {:<16} {:<20}\n",
-            j.job, j.kind, j.schedule, "never"
+            j.name, j.kind, j.schedule, "never"
         ),
     }
 }

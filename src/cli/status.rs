@@ -24,7 +24,7 @@ pub(super) async fn status(config: &Config, json: bool) -> u8 {
 fn health_lines(rows: &[JobStatus]) -> String {
     let judged: Vec<_> = rows
         .iter()
-        .filter_map(|j| j.health.as_ref().map(|h| (&j.job, h)))
+        .filter_map(|j| j.health.as_ref().map(|h| (&j.name, h)))
         .collect();
     if judged.is_empty() {
         return String::new();

@@ -410,7 +410,7 @@ async fn prices_links_runs_import_export() {
     let runs = c.last_runs().await.unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(
-        (runs[0].job.as_str(), runs[0].last_run.is_none()),
+        (runs[0].name.as_str(), runs[0].last_run.is_none()),
         ("stock", true)
     );
     assert!(c.job_runs("stock", 5).await.unwrap().is_empty());

@@ -353,7 +353,7 @@ async fn status_prints_the_health_verdict() {
     );
     let out = cli_async(&path, &["status", "--json"]).await;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v[0]["job"], "stock");
+    assert_eq!(v[0]["name"], "stock");
     assert_eq!(v[0]["last_run"]["outcome"], "ok");
     assert_eq!(v[0]["health"]["state"], "stale", "{v}");
     assert_eq!(v[0]["health"]["healthy"], false);

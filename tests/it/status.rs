@@ -38,7 +38,8 @@ schedule = "*/5 * * * *"
     let out = cli(&config, &["status", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v[0]["job"], "stock");
+    assert_eq!(v[0]["name"], "stock", "DESIGN section 6 names it `name`");
+    assert!(v[0].get("job").is_none());
     assert!(v[0]["last_run"].is_null(), "{v}");
     assert!(
         !dir.path().join("not").exists(),
