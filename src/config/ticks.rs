@@ -135,7 +135,9 @@ fn next_of(cron: &Cron, zone: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>>
         let found = cron.find_next_occurrence(&from, false).ok()?;
         let t = found.with_timezone(&Utc);
         if t <= after {
-            from = zone.from_local_datetime(&found.naive_local()).latest()?;
+            // `after` is in the second pass of a repeated hour, whose local times all ran
+            // in the first: the next tick is at or after the end of the repetition.
+            from = end_of_repetition(zone, after)?;
             continue;
         }
         if cron.is_time_matching(&found).unwrap_or(false) || skipped_before(cron, zone, t) {
@@ -144,6 +146,20 @@ fn next_of(cron: &Cron, zone: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>>
         from = found;
     }
     None
+}
+
+/// A second before the first whole minute after `after` whose local time is not
+/// repeated (clocks change on whole minutes; three hours covers any fall-back).
+fn end_of_repetition(zone: Tz, after: DateTime<Utc>) -> Option<DateTime<Tz>> {
+    let minute = after.with_second(0)?.with_nanosecond(0)?;
+    (1..=180)
+        .map(|k| minute + Duration::minutes(k))
+        .find(|u| {
+            zone.from_local_datetime(&u.with_timezone(&zone).naive_local())
+                .single()
+                .is_some()
+        })
+        .map(|u| (u - Duration::seconds(1)).with_timezone(&zone))
 }
 
 /// Whether a local time the schedule names was skipped by the clocks just before `t`

@@ -189,3 +189,32 @@ fn a_wake_up_long_after_its_tick_is_a_missed_tick() {
     assert_eq!(wake(utc("2027-03-28T01:01:00Z"), tick), Wake::Fire);
     assert_eq!(wake(utc("2027-03-28T03:00:00Z"), tick), Wake::Missed);
 }
+
+#[test]
+fn a_frequent_job_started_inside_the_repeated_hour_fires_after_it() {
+    // 03:05 and 03:40 winter time are in the second pass: every local minute (and
+    // second) of the hour ran in the first, so the next tick ends the repetition. The
+    // search once gave up after 16 ticks and the job never fired again.
+    for expr in ["* * * * *", "* * * * * *", "*/2 * * * *", "*/5 * * * *"] {
+        let s = Schedule::parse(expr).unwrap();
+        for from in ["2027-10-31T01:05:00Z", "2027-10-31T01:40:30Z"] {
+            let next = next_tick(&s, Kyiv, utc(from));
+            assert_eq!(
+                next.map(|t| local(&t)).as_deref(),
+                Some("2027-10-31T04:00:00+02:00"),
+                "{expr} from {from}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_minutely_job_runs_each_local_minute_once_across_fall_back() {
+    let s = Schedule::parse("* * * * *").unwrap();
+    let got = next_ticks(&s, Kyiv, utc("2027-10-30T23:59:30Z"), 62);
+    // 03:00..03:59 summer time (00:00..00:59 UTC), then 04:00 and 04:01 winter time.
+    assert_eq!(got[0], utc("2027-10-31T00:00:00Z"));
+    assert_eq!(got[59], utc("2027-10-31T00:59:00Z"));
+    assert_eq!(got[60], utc("2027-10-31T02:00:00Z"));
+    assert_eq!(got[61], utc("2027-10-31T02:01:00Z"));
+}
