@@ -86,7 +86,7 @@ pub async fn run(products: usize) -> anyhow::Result<()> {
         timezone: chrono_tz::UTC,
         catch_up: true,
         kind: JobKind::PushStock(PushStockOptions::default()),
-        stale_after: std::time::Duration::from_secs(900),
+        stale_after: Some(std::time::Duration::from_secs(900)),
     };
 
     println!("== run 1: first push (nothing confirmed yet, everything is sent) ==");

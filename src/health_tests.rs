@@ -142,3 +142,11 @@ fn durations_in_words() {
         "3d 4h"
     );
 }
+
+#[test]
+fn a_run_that_sent_nothing_and_reported_items_is_a_success() {
+    // A verify without repair that found drift, a pull that refused an order.
+    let t = "2026-11-28T10:00:00Z";
+    assert!(is_success(&run(t, Outcome::Partial, 0, 0)));
+    assert!(!failed_every_item(&run(t, Outcome::Partial, 0, 0)));
+}

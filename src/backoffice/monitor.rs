@@ -45,8 +45,15 @@ pub(crate) struct Monitor {
     metrics: Metrics,
     /// When this office was made: the daemon's start, or the CLI command's.
     started: DateTime<Utc>,
-    /// The configured `stale_after` by job name; a reload replaces them.
-    stale_after: Arc<RwLock<HashMap<String, Duration>>>,
+    /// Per job: its configured `stale_after` (None: three ticks) and when it was first
+    /// loaded (a job a reload adds is not judged from the daemon's start).
+    jobs: Arc<RwLock<HashMap<String, Watched>>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Watched {
+    stale_after: Option<Duration>,
+    since: DateTime<Utc>,
 }
 
 impl Default for Monitor {
@@ -55,7 +62,7 @@ impl Default for Monitor {
             pending: Default::default(),
             metrics: Metrics::new(),
             started: Utc::now(),
-            stale_after: Default::default(),
+            jobs: Default::default(),
         }
     }
 }
@@ -103,33 +110,48 @@ impl BackOffice {
         self
     }
 
-    /// Takes the `stale_after` of a (re)loaded configuration's jobs.
+    /// Takes the `stale_after` of a (re)loaded configuration's jobs; a job seen before
+    /// keeps the time it was first loaded.
     pub fn set_stale_after_of(&self, config: &crate::config::Config) {
-        let map = config
+        let mut jobs = self.monitor.jobs.write().unwrap_or_else(|p| p.into_inner());
+        let now = Utc::now().max(self.monitor.started);
+        *jobs = config
             .jobs
             .iter()
-            .map(|j| (j.name.clone(), j.stale_after))
+            .map(|j| {
+                let since = jobs.get(&j.name).map_or(now, |w| w.since);
+                let watched = Watched {
+                    stale_after: j.stale_after,
+                    since,
+                };
+                (j.name.clone(), watched)
+            })
             .collect();
-        *self
-            .monitor
-            .stale_after
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = map;
     }
 
-    fn stale_after(&self, job: &str, schedule: &str) -> Duration {
-        let configured = self
-            .monitor
-            .stale_after
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(job)
-            .copied();
-        configured.unwrap_or_else(|| {
-            crate::config::Schedule::parse(schedule).map_or(FALLBACK_STALE_AFTER, |s| {
-                crate::config::default_stale_after(&s, Utc::now())
-            })
-        })
+    /// When `job` was first loaded (the office's start for one it was not told of).
+    fn watched_since(&self, job: &str) -> DateTime<Utc> {
+        self.watched(job).map_or(self.monitor.started, |w| w.since)
+    }
+
+    fn watched(&self, job: &str) -> Option<Watched> {
+        let jobs = self.monitor.jobs.read().unwrap_or_else(|p| p.into_inner());
+        jobs.get(job).copied()
+    }
+
+    /// How old a success that started at `from` may grow: the configured length, else
+    /// until the schedule's third tick after it, in the job's zone.
+    fn stale_after(&self, job: &str, schedule: &str, zone: &str, from: DateTime<Utc>) -> Duration {
+        if let Some(d) = self.watched(job).and_then(|w| w.stale_after) {
+            return d;
+        }
+        match (
+            crate::config::Schedule::parse(schedule),
+            crate::config::parse_zone(zone),
+        ) {
+            (Ok(s), Ok(z)) => crate::config::default_stale_after(&s, z, from),
+            _ => FALLBACK_STALE_AFTER,
+        }
     }
 
     /// The last successful run of `job`, `last_run` itself when it is one.
@@ -145,30 +167,29 @@ impl BackOffice {
 
     /// The verdict on a configured job now, given its last run.
     pub(super) fn job_health(&self, job: &str, last_run: Option<&RunRecord>) -> Result<JobHealth> {
-        let schedule = self
+        let (schedule, zone) = self
             .jobs()
             .into_iter()
             .find(|(name, _, _, _)| name == job)
-            .map(|(_, _, s, _)| s)
+            .map(|(_, _, s, z)| (s, z))
             .unwrap_or_default();
         let success = self.last_success(job, last_run)?;
-        Ok(self.judge(job, &schedule, last_run, success.as_ref()))
+        Ok(self.judge(job, (&schedule, &zone), last_run, success.as_ref()))
     }
 
+    /// `timing` is the job's schedule and zone, as written.
     fn judge(
         &self,
         job: &str,
-        schedule: &str,
+        timing: (&str, &str),
         last_run: Option<&RunRecord>,
         success: Option<&RunRecord>,
     ) -> JobHealth {
-        health::judge(
-            last_run,
-            success,
-            self.stale_after(job, schedule),
-            self.monitor.started,
-            Utc::now(),
-        )
+        let since = self.watched_since(job);
+        let from = success.map_or(since, |r| r.started_at);
+        let stale_after = self.stale_after(job, timing.0, timing.1, from);
+        // `judge` measures from the success's end: its run's length is granted on top.
+        health::judge(last_run, success, stale_after, since, Utc::now())
     }
 
     /// `/metrics`' store-derived figures, on the blocking pool.
@@ -187,11 +208,12 @@ impl BackOffice {
     pub fn snapshot_now(&self) -> Result<Snapshot> {
         let store = self.store();
         let mut jobs = Vec::new();
-        for (name, kind, schedule, _) in self.jobs() {
+        for (name, kind, schedule, zone) in self.jobs() {
             let last_run = store.last_run(&name)?;
             let success = self.last_success(&name, last_run.as_ref())?;
+            let timing = (schedule.as_str(), zone.as_str());
             jobs.push(JobFigures {
-                health: Some(self.judge(&name, &schedule, last_run.as_ref(), success.as_ref())),
+                health: Some(self.judge(&name, timing, last_run.as_ref(), success.as_ref())),
                 last_run: last_run.as_ref().map(|r| r.finished_at),
                 last_success: success.as_ref().map(|r| r.finished_at),
                 drift: (kind == "verify").then(|| success.as_ref().map_or(0, |r| r.drift.len())),

@@ -196,7 +196,7 @@ impl Compiler<'_, '_> {
         }
         let options = Value::from(options);
         let kind = kind.and_then(|k| self.job_kind(base, &k, &options));
-        let stale_after = self.job_stale_after(base, dict.get("stale_after"), schedule.as_ref());
+        let stale_after = self.job_stale_after(base, dict.get("stale_after"));
         let kind = kind?;
         let timing = timing?;
         Some(JobConfig {

@@ -127,9 +127,9 @@ pub struct JobConfig {
     /// Whether a tick missed while the daemon was down or the machine slept runs once.
     pub catch_up: bool,
     pub kind: JobKind,
-    /// How old its last success may grow before `/health` calls the job stale (default:
-    /// three of its schedule's intervals, `config/stale_after.rs`).
-    pub stale_after: Duration,
+    /// How old its last success may grow before `/health` calls the job stale; None
+    /// (the default): until three of its ticks have passed (`config/stale_after.rs`).
+    pub stale_after: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

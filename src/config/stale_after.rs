@@ -1,10 +1,11 @@
 //! A job's `stale_after`: how old its last success may grow before `/health` and `status`
-//! call it stale. Written as a duration (`"90m"`, `"2h"`, `"1d12h"`); left out, three of
-//! the schedule's intervals.
+//! call it stale. Written as a duration (`"90m"`, `"2h"`, `"1d12h"`); left out, until
+//! three of the schedule's ticks have passed since the success started.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use figment::value::Value;
 
 use super::Schedule;
@@ -14,10 +15,6 @@ use super::messages;
 
 /// The longest `stale_after` taken: beyond a year nobody is watching.
 const MAX_SECS: u64 = 366 * 86_400;
-
-/// How many upcoming ticks the default looks at: enough that a weekday-only schedule's
-/// weekend is one of the gaps, so a job that ran on Friday is not stale on Monday morning.
-const TICKS: usize = 8;
 
 /// Parses `"30s"`, `"90m"`, `"2h"`, `"1d12h"`: whole numbers, each followed by one of
 /// `s`, `m`, `h`, `d`. The error says what is wrong in words.
@@ -62,42 +59,34 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
-/// Three times the longest gap between the schedule's next few ticks after `now` (a
-/// schedule that never fires gets a day: the config already refused it).
-pub fn default_stale_after(schedule: &Schedule, now: DateTime<Utc>) -> Duration {
-    let mut ticks = Vec::with_capacity(TICKS);
-    let mut at = now;
-    while ticks.len() < TICKS {
-        match schedule.next_after(&at) {
-            Some(t) => {
-                ticks.push(t);
-                at = t;
-            }
-            None => break,
-        }
+/// How many of its ticks may pass after a job's last success before it is stale.
+pub const STALE_TICKS: usize = 3;
+
+/// The default `stale_after` of a success that started at `from`: until the schedule's
+/// third tick after it. Counted in ticks rather than a fixed length so a schedule with
+/// gaps (`*/5 9-17 * * *`, weekdays only) is not stale every night or weekend, nor
+/// watched by its longest gap all day (a schedule that never fires again gets a day).
+pub fn default_stale_after(schedule: &Schedule, zone: Tz, from: DateTime<Utc>) -> Duration {
+    let ticks = super::ticks::next_ticks(schedule, zone, from, STALE_TICKS);
+    match ticks.get(STALE_TICKS - 1) {
+        Some(t) => (*t - from).to_std().unwrap_or_default(),
+        None => Duration::from_secs(86_400),
     }
-    let gap = ticks
-        .windows(2)
-        .filter_map(|w| (w[1] - w[0]).to_std().ok())
-        .max()
-        .unwrap_or(Duration::from_secs(86_400));
-    gap * 3
 }
 
 impl Compiler<'_, '_> {
-    /// A job's `stale_after`, or its default once the schedule is known.
+    /// A job's `stale_after`: `Some(None)` when it is left to its default, None on an error.
     pub(super) fn job_stale_after(
         &mut self,
         base: &[Seg],
         value: Option<&Value>,
-        schedule: Option<&Schedule>,
-    ) -> Option<Duration> {
+    ) -> Option<Option<Duration>> {
         let mut at = base.to_vec();
         at.push(Seg::Key("stale_after".into()));
         match value {
-            None => schedule.map(|s| default_stale_after(s, Utc::now())),
+            None => Some(None),
             Some(Value::String(_, s)) => match parse_duration(s) {
-                Ok(d) => Some(d),
+                Ok(d) => Some(Some(d)),
                 Err(e) => {
                     self.error(&at, false, e, None);
                     None
@@ -135,25 +124,42 @@ mod tests {
     }
 
     #[test]
-    fn the_default_is_three_intervals() {
-        let now = DateTime::parse_from_rfc3339("2026-11-25T10:07:00Z")
-            .unwrap()
-            .to_utc();
+    fn the_default_is_three_ticks() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let utc = chrono_tz::UTC;
         let every_five = Schedule::parse("*/5 * * * *").unwrap();
+        let now = at("2026-11-25T10:05:00Z");
         assert_eq!(
-            default_stale_after(&every_five, now),
+            default_stale_after(&every_five, utc, now),
             Duration::from_secs(900)
         );
         let nightly = Schedule::parse("30 3 * * *").unwrap();
         assert_eq!(
-            default_stale_after(&nightly, now),
+            default_stale_after(&nightly, utc, at("2026-11-25T03:30:00Z")),
             Duration::from_secs(3 * 86_400)
         );
-        // Wednesday: the weekend gap (Friday to Monday) is among the next ticks.
+        // Daytime only: a success at 17:55 stays fresh overnight until 09:10 the next
+        // day; one at 10:00 is stale at 10:15, not a whole night later.
+        let daytime = Schedule::parse("*/5 9-17 * * *").unwrap();
+        assert_eq!(
+            default_stale_after(&daytime, utc, at("2026-11-25T17:55:00Z")),
+            Duration::from_secs((15 * 60 + 15) * 60)
+        );
+        assert_eq!(
+            default_stale_after(&daytime, utc, now),
+            Duration::from_secs(900)
+        );
+        // Weekdays: a success on Friday morning is fresh until Wednesday's tick.
         let weekdays = Schedule::parse("0 9 * * 1-5").unwrap();
         assert_eq!(
-            default_stale_after(&weekdays, now),
-            Duration::from_secs(9 * 86_400)
+            default_stale_after(&weekdays, utc, at("2026-11-27T09:00:00Z")),
+            Duration::from_secs(5 * 86_400)
+        );
+        // In the job's zone: Kyiv's 03:30 is 01:30 UTC in winter.
+        let kyiv = chrono_tz::Europe::Kyiv;
+        assert_eq!(
+            default_stale_after(&nightly, kyiv, at("2026-11-25T01:30:00Z")),
+            Duration::from_secs(3 * 86_400)
         );
     }
 }

@@ -43,7 +43,7 @@ fn hourly(catch_up: bool) -> JobConfig {
         timezone: chrono_tz::UTC,
         catch_up,
         kind: JobKind::PushStock(PushStockOptions::default()),
-        stale_after: std::time::Duration::from_secs(3 * 3600),
+        stale_after: Some(std::time::Duration::from_secs(3 * 3600)),
     }
 }
 

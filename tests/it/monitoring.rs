@@ -227,7 +227,7 @@ async fn stale_setup(env: &Env) -> (std::path::PathBuf, promua_sync::config::Con
 async fn health_turns_503_for_a_stale_job_and_metrics_can_be_public() {
     let env = Env::new(2, SandboxOptions::default(), |_| 1).await;
     let (_, config) = stale_setup(&env).await;
-    assert_eq!(config.jobs[0].stale_after, Duration::from_secs(3_600));
+    assert_eq!(config.jobs[0].stale_after, Some(Duration::from_secs(3_600)));
     let store = Store::open(&env.store_path()).unwrap();
     let old = Utc::now() - chrono::Duration::hours(2);
     store
@@ -384,4 +384,42 @@ async fn metrics_public_is_read_from_admin_and_off_by_default() {
     patch_file(&path, "[admin]\n", "[admin]\nmetrics_public = true\n");
     let config = promua_sync::config::load(&path).unwrap();
     assert!(Serving::of(&config.admin).metrics_public);
+}
+
+/// A verify that finds drift and does not repair sends nothing: its run is Partial with
+/// nothing confirmed, yet it did its work. The drift gauge shows what it found and the job
+/// stays healthy; a daytime schedule is judged by its ticks, not by its overnight gap.
+#[tokio::test]
+async fn a_verify_finding_drift_is_a_success_and_its_drift_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let drift = |sku: &str| promua_sync::report::DriftItem {
+        sku: sku.into(),
+        prom_id: 7,
+        field: "quantity_in_stock".into(),
+        local: serde_json::json!(3),
+        prom: serde_json::json!(5),
+        snapshot: serde_json::json!(3),
+        cause: promua_sync::report::DriftCause::ChangedOnProm,
+        repaired: false,
+    };
+    let started = Utc::now() - chrono::Duration::minutes(2);
+    let mut run = run_at("check", started, Outcome::Partial, 0, 0);
+    run.kind = "verify".into();
+    run.drift = vec![drift("A-1"), drift("B-2")];
+    store.record_run(&run).unwrap();
+    let jobs = vec![(
+        "check".to_string(),
+        "verify".to_string(),
+        "*/5 * * * *".to_string(),
+        "UTC".to_string(),
+    )];
+    let office = BackOffice::new(store, Actor::Api, jobs);
+    let snapshot = office.snapshot().await.unwrap();
+    let check = &snapshot.jobs[0];
+    assert_eq!(check.drift, Some(2));
+    assert_eq!(check.last_success, Some(run.finished_at));
+    let health = check.health.as_ref().unwrap();
+    assert!(health.healthy, "{health:?}");
+    assert!(office.health_report().await.unwrap().healthy());
 }
