@@ -114,10 +114,14 @@ impl World for Timer {
         Utc::now()
     }
 
+    /// A run a stop cancelled midway did not do its tick's work: look past it (a few
+    /// records back at most), so a restart after a reboot during the run catches up.
     fn last_run_start(&self) -> Result<Option<DateTime<Utc>>, String> {
         self.ctx
             .store
-            .last_run(&self.job.name)
+            .last_run_where(&self.job.name, 16, |r| {
+                r.outcome != crate::report::Outcome::Cancelled
+            })
             .map(|r| r.map(|r| r.started_at))
             .map_err(|e| e.to_string())
     }

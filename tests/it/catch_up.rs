@@ -17,6 +17,10 @@ const YEARLY: &str = "0 0 1 1 *";
 
 /// A finished run of `stock`, started at `at`, written as the daemon would.
 fn seed_run(store_path: &Path, at: &str) {
+    seed_run_as(store_path, at, Outcome::Ok)
+}
+
+fn seed_run_as(store_path: &Path, at: &str, outcome: Outcome) {
     let at: DateTime<Utc> = DateTime::parse_from_rfc3339(at).unwrap().into();
     let store = Store::open(store_path).unwrap();
     store
@@ -25,7 +29,7 @@ fn seed_run(store_path: &Path, at: &str) {
             kind: "push_stock".into(),
             started_at: at,
             finished_at: at + chrono::Duration::seconds(1),
-            outcome: Outcome::Ok,
+            outcome,
             considered: 0,
             planned: 0,
             sent: 0,
@@ -153,4 +157,34 @@ async fn a_job_that_ran_after_its_latest_tick_is_not_caught_up() {
     let log = std::fs::read_to_string(env.dir.path().join("daemon.log")).unwrap();
     assert_eq!(stock_runs(&env).len(), 1, "{log}");
     assert!(!log.contains("job stock (push_stock) ok"), "{log}");
+}
+
+/// A run a stop cancelled midway (a reboot during the 1 January push) did not do the
+/// tick's work: the next start catches up past it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_cancelled_after_the_tick_is_caught_up() {
+    let env = Env::new(12, SandboxOptions::default(), |i| i as i64 + 1).await;
+    let config = env.write_config(YEARLY, "");
+    patch_file(
+        &config,
+        "path = \"store\"",
+        "path = \"store\"\nkeep_runs_days = 36500",
+    );
+    seed_run(&env.store_path(), "2025-06-01T10:00:00Z");
+    seed_run_as(
+        &env.store_path(),
+        "2026-01-01T00:00:01Z",
+        Outcome::Cancelled,
+    );
+    let daemon = env.start_daemon(&config).await;
+    wait_for("the catch-up push", Duration::from_secs(20), || {
+        let sent: usize = assert_edit_requests_well_formed(&env.sandbox).iter().sum();
+        sent == 12
+    })
+    .await;
+    stop(daemon).await;
+    let runs = stock_runs(&env);
+    assert_eq!(runs.len(), 3, "seeded, cancelled, caught up: {runs:?}");
+    assert_eq!(runs[0].outcome, Outcome::Ok);
+    assert_eq!(runs[0].sent, 12);
 }
