@@ -46,6 +46,10 @@ pub(super) fn field(base: &[Seg], k: &str) -> Vec<Seg> {
     p
 }
 
+/// The names the on-change pushes record their runs under: no `[[job]]` may take them.
+pub const ON_CHANGE_STOCK_JOB: &str = "on_change_stock";
+pub const ON_CHANGE_PRICES_JOB: &str = "on_change_prices";
+
 impl Compiler<'_, '_> {
     pub fn jobs(
         &mut self,
@@ -230,6 +234,15 @@ impl Compiler<'_, '_> {
     }
 
     fn job_name(&mut self, base: &[Seg], n: String) -> Option<String> {
+        if [ON_CHANGE_STOCK_JOB, ON_CHANGE_PRICES_JOB].contains(&n.as_str()) {
+            self.error(
+                &field(base, "name"),
+                false,
+                format!("`{n}` is the name the on-change push records its runs under"),
+                Some("choose another name: a job sharing it would share its run history, health and catch-up"),
+            );
+            return None;
+        }
         let valid = !n.is_empty()
             && n.len() <= 64
             && n.chars()

@@ -37,7 +37,7 @@ mod zone;
 
 pub use compiler::MAX_CHANGES_LIMIT;
 pub use diagnostic::{ConfigError, ConfigErrors, Origin};
-pub use job_checks::NEVER_FIRES_YEARS;
+pub use job_checks::{NEVER_FIRES_YEARS, ON_CHANGE_PRICES_JOB, ON_CHANGE_STOCK_JOB};
 pub use kinds::*;
 pub use load::{load, load_with_env};
 pub use model::{AdminConfig, Config, DaemonConfig, JobConfig, JobKind, StoreConfig, SyncConfig};

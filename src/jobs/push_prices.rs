@@ -162,7 +162,7 @@ pub fn plan(rows: &[LinkedPrice], opts: &PushPricesOptions) -> PricePlan {
 }
 
 /// Job name of the runs the on-change price push records.
-pub const ON_CHANGE_JOB: &str = "on_change_prices";
+pub const ON_CHANGE_JOB: &str = crate::config::ON_CHANGE_PRICES_JOB;
 
 /// A `push_prices` job with its options.
 pub struct PushPrices<'a>(pub &'a PushPricesOptions);

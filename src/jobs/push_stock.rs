@@ -247,7 +247,7 @@ impl fmt::Display for StockPlan {
 }
 
 /// Job name of the runs the on-change stock push records.
-pub const ON_CHANGE_JOB: &str = "on_change_stock";
+pub const ON_CHANGE_JOB: &str = crate::config::ON_CHANGE_STOCK_JOB;
 
 /// A `push_stock` job with its options.
 pub struct PushStock<'a>(pub &'a PushStockOptions);

@@ -929,3 +929,21 @@ fn shipped_statuses_may_not_hold_or_release() {
     );
     assert_eq!(errors.errors.len(), 3, "{errors}");
 }
+
+#[test]
+fn the_on_change_pushes_names_are_reserved() {
+    for name in ["on_change_stock", "on_change_prices"] {
+        let text = format!(
+            "{STORE}\n[[job]]\nname = \"{name}\"\nkind = \"push_stock\"\nschedule = \"*/10 * * * *\"\n"
+        );
+        let errors = refused(&text, &[]);
+        let e = error_at(&errors, "job[0].name");
+        let line = line_of(&errors, e);
+        assert!(
+            line.contains(&format!(
+                "jobs.toml:5:8: job[0].name: `{name}` is the name the on-change push records its runs under"
+            )),
+            "{line}"
+        );
+    }
+}
