@@ -7,10 +7,12 @@
 //! for a catch-up): each tick hands the job to a task tracked by a `TaskTracker`, so a
 //! stop can wait for it.
 
+mod heartbeat;
 mod notify;
 mod on_change;
 mod run_log;
 mod timer;
+mod watchdog;
 
 pub use run_log::run_and_log;
 
@@ -47,6 +49,8 @@ struct Shared {
     changed: Arc<tokio::sync::Notify>,
     /// `/metrics`' counters: kept across reloads, bumped by every run.
     metrics: crate::metrics::Metrics,
+    /// Every timer loop's heartbeat, read by the systemd watchdog.
+    heartbeats: heartbeat::Heartbeats,
 }
 
 struct Running {
@@ -70,6 +74,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         price_lock: Default::default(),
         changed: changed.clone(),
         metrics: crate::metrics::Metrics::new(),
+        heartbeats: Default::default(),
     };
     let mut running = start(config, &store, &tracker, &guards, &shutdown, &shared, true)?;
 
@@ -104,7 +109,8 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
     let (ctx_tx, ctx_rx) = tokio::sync::watch::channel(running.ctx.clone());
     tracker.spawn(on_change::run(ctx_rx, changed, shutdown.clone()));
     notify::ready();
-    let watchdog = notify::spawn_watchdog(shutdown.clone());
+    let watchdog =
+        notify::spawn_watchdog(shutdown.clone(), shared.heartbeats.clone(), store.clone());
     tracing::info!(
         "promua-sync {} running {} job(s) from {}",
         env!("CARGO_PKG_VERSION"),
@@ -142,7 +148,9 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
             tracker.len()
         );
     }
-    watchdog.abort();
+    if let Some(w) = watchdog {
+        w.abort();
+    }
     store.flush().await.context("flushing the store")?;
     tracing::info!("stopped");
     Ok(())
@@ -272,6 +280,7 @@ fn start(
             guard,
             tracker: tracker.clone(),
             stop: timers.clone(),
+            beat: shared.heartbeats.register(&job.name, &timers),
         };
         tokio::spawn(timer.run(at_start));
     }

@@ -3,7 +3,8 @@
 //!
 //! The loop naps at most [`ticks::NAP`] and reads the wall clock at each wake-up:
 //! sleeps run on the monotonic clock, which stands still during a suspend, so a
-//! resume or a clock jump shows as a tick found long past ([`Wake::Missed`]).
+//! resume or a clock jump shows as a tick found long past ([`Wake::Missed`]). Each
+//! wake-up beats the loop's heartbeat, which the watchdog reads.
 
 use std::sync::Arc;
 
@@ -23,6 +24,8 @@ pub(super) struct Timer {
     pub tracker: TaskTracker,
     /// Cancelled when this configuration generation ends (reload or stop).
     pub stop: CancellationToken,
+    /// This loop's heartbeat for the watchdog; dropped (forgotten) when the loop ends.
+    pub beat: super::heartbeat::Beat,
 }
 
 /// What the loop sees and does, apart from sleeping: a test moves the wall clock.
@@ -31,6 +34,8 @@ pub(super) trait World {
     /// When the job's last run started (None: never ran).
     fn last_run_start(&self) -> Result<Option<DateTime<Utc>>, String>;
     fn fire(&self);
+    /// Tells the watchdog the loop is alive: called at every wake-up.
+    fn beat(&self) {}
 }
 
 impl Timer {
@@ -52,6 +57,8 @@ pub(super) async fn drive(
     }
     let mut next = ticks::next_tick(&job.schedule, job.timezone, world.now());
     while let Some(tick) = next {
+        // At every wake-up, naps included: a loop that stops beating is stuck.
+        world.beat();
         let now = world.now();
         match ticks::wake(now, tick) {
             Wake::Sleep(nap) => {
@@ -112,6 +119,10 @@ fn catch_up(job: &JobConfig, world: &impl World, now: DateTime<Utc>, when: &str)
 impl World for Timer {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+
+    fn beat(&self) {
+        self.beat.beat()
     }
 
     /// A run a stop cancelled midway did not do its tick's work: look past it (a few

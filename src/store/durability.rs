@@ -38,6 +38,11 @@ impl GroupCommit {
         Ok(())
     }
 
+    /// Returns once no flush is under way (the flush it waited for finished).
+    pub(super) async fn idle(&self) {
+        drop(self.flushed.lock().await);
+    }
+
     pub(super) fn count_blocking(&self) {
         self.flushes.fetch_add(1, Ordering::Relaxed);
     }
@@ -129,6 +134,18 @@ impl Store {
         Ok(())
     }
 
+    /// Answers once a flush under way has finished and a read of one key went through
+    /// sled: the watchdog's sign that the store is not hung. A stalled disk holds the
+    /// flush (an fsync), so every writer waiting on it, and this, waits too.
+    pub async fn probe(&self) -> Result<()> {
+        self.durability.idle().await;
+        let meta = self.trees.meta.clone();
+        tokio::task::spawn_blocking(move || meta.get(GENERATION).map(drop))
+            .await
+            .unwrap_or_else(|e| Err(sled::Error::ReportableBug(e.to_string())))
+            .map_err(|e| StoreError::from(e).at(&self.path))
+    }
+
     /// How many flushes reached the disk since the store was opened (for benchmarks).
     pub fn flush_count(&self) -> u64 {
         self.durability.flushes()
@@ -174,6 +191,44 @@ mod tests {
         // The first flush covered only itself (the others asked later); the second covered
         // all ten.
         assert_eq!(gc.flushes(), 2);
+    }
+
+    /// The watchdog's probe answers on an idle store and waits for a flush under way.
+    #[tokio::test]
+    async fn the_probe_answers_unless_a_flush_hangs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        let quick = std::time::Duration::from_secs(5);
+        tokio::time::timeout(quick, store.probe())
+            .await
+            .expect("an idle store answers")
+            .unwrap();
+        let gate = Arc::new(tokio::sync::Notify::new());
+        // A flush stuck as on a stalled disk.
+        let stuck = {
+            let (store, gate) = (store.clone(), gate.clone());
+            tokio::spawn(async move {
+                store
+                    .durability
+                    .flush(|| async move {
+                        gate.notified().await;
+                        Ok::<_, StoreError>(())
+                    })
+                    .await
+            })
+        };
+        tokio::task::yield_now().await;
+        let short = std::time::Duration::from_millis(200);
+        assert!(
+            tokio::time::timeout(short, store.probe()).await.is_err(),
+            "the probe answered while a flush hung"
+        );
+        gate.notify_one();
+        stuck.await.unwrap().unwrap();
+        tokio::time::timeout(quick, store.probe())
+            .await
+            .expect("the store answers once the flush is done")
+            .unwrap();
     }
 
     #[tokio::test]

@@ -163,6 +163,9 @@ async fn the_daemon_notifies_readiness_the_watchdog_reloads_and_its_stop() {
     kill(pid, Signal::SIGHUP).unwrap();
     until("RELOADING=1").await;
     until("READY=1").await;
+    // The old generation's loops are forgotten and the new ones beat: the pings go on.
+    until("WATCHDOG=1").await;
+    until("WATCHDOG=1").await;
     kill(pid, Signal::SIGTERM).unwrap();
     until("STOPPING=1").await;
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
