@@ -106,8 +106,8 @@ mod tests {
 
     fn jobs() -> Vec<JobConfig> {
         let text = r#"
-[prom]
-token = "t"
+[store]
+path = "store"
 [[job]]
 name = "stock"
 kind = "push_stock"
