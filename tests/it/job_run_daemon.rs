@@ -343,3 +343,38 @@ async fn serve(office: BackOffice) -> Served {
         _stop: stop.drop_guard(),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_reload_the_daemon_runs_the_jobs_of_the_new_configuration() {
+    let env = Env::new(3, SandboxOptions::default(), |i| i as i64 + 1).await;
+    let config = env.write_config(YEARLY, "");
+    let daemon = env.start_daemon(&config).await;
+    patch_file(&config, "name = \"stock\"", "name = \"stock_now\"");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon.id() as i32),
+        nix::sys::signal::Signal::SIGHUP,
+    )
+    .unwrap();
+    let log = env.dir.path().join("daemon.log");
+    wait_for("the reload", Duration::from_secs(20), || {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("configuration reloaded")
+    })
+    .await;
+    let ran = job_run(&config, &["stock_now"]).await;
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("job:        stock_now (push_stock)"),
+        "{}",
+        ran.stdout
+    );
+    // The CLI's configuration no longer names `stock`; the daemon's no longer does either.
+    let old = job_run(&config, &["stock"]).await;
+    assert_eq!(old.code, Some(2));
+    assert!(old.stderr.contains("(jobs: stock_now)"), "{}", old.stderr);
+    stop(daemon).await;
+    assert_eq!(runs_of(&env.store_path(), "stock_now").len(), 1);
+    let sent: usize = assert_edit_requests_well_formed(&env.sandbox).iter().sum();
+    assert_eq!(sent, 3);
+}
