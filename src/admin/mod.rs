@@ -4,6 +4,7 @@
 //! the bearer token kept in a 0600 file.
 
 mod auth;
+mod jobs;
 mod limits;
 mod metrics;
 mod orders;

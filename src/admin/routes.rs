@@ -92,6 +92,7 @@ pub(super) fn router(office: BackOffice, token: String, serving: super::Serving)
         .route("/links/unlinked.csv", get(export_unlinked))
         .merge(super::orders::routes())
         .merge(super::store::routes())
+        .merge(super::jobs::routes())
         .layer(axum::extract::DefaultBodyLimit::max(
             json_limit.bytes as usize,
         ))

@@ -210,4 +210,5 @@ delegate! {
     apply_links(data: &[u8]) -> ImportReport;
     backup_store() -> Vec<u8>;
     check_store() -> Vec<String>;
+    run_job(name: &str, req: &crate::jobs::RunRequest) -> super::JobRunDone;
 }

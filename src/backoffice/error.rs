@@ -19,6 +19,12 @@ pub enum BackofficeError {
     TooLarge(String),
     #[error("the admin API: {0}")]
     Remote(String),
+    /// A run of the job is going (`job run` through the daemon, without waiting).
+    #[error("{0}")]
+    Busy(String),
+    /// A job run asked of the daemon failed before it produced a record.
+    #[error("{0}")]
+    JobFailed(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -59,9 +65,9 @@ impl BackofficeError {
             BackofficeError::NotFound(_) => 404,
             BackofficeError::Invalid(_) | BackofficeError::Rows(_) => 422,
             BackofficeError::TooLarge(_) => 413,
-            BackofficeError::Conflict(_) => 409,
+            BackofficeError::Conflict(_) | BackofficeError::Busy(_) => 409,
             BackofficeError::Remote(_) => 502,
-            BackofficeError::Store(_) => 500,
+            BackofficeError::Store(_) | BackofficeError::JobFailed(_) => 500,
         }
     }
 
@@ -74,6 +80,8 @@ impl BackofficeError {
             BackofficeError::TooLarge(_) => "too_large",
             BackofficeError::Remote(_) => "remote",
             BackofficeError::Store(_) => "store",
+            BackofficeError::Busy(_) => "busy",
+            BackofficeError::JobFailed(_) => "job_failed",
         };
         match self {
             BackofficeError::Rows(r) => ErrorBody {
@@ -104,6 +112,8 @@ impl BackofficeError {
                 body.more_rows,
             )),
             "too_large" => BackofficeError::TooLarge(body.error),
+            "busy" => BackofficeError::Busy(body.error),
+            "job_failed" => BackofficeError::JobFailed(body.error),
             _ => BackofficeError::Remote(body.error),
         }
     }

@@ -12,6 +12,7 @@ mod connect;
 mod csv_io;
 mod error;
 mod input;
+mod job_runs;
 mod links;
 mod matching;
 mod monitor;
@@ -40,6 +41,7 @@ pub use input::{
     check_delta, check_prom_id, check_quantity, parse_delta, parse_moment, parse_prom_id,
     parse_quantity,
 };
+pub use job_runs::JobRunDone;
 pub use monitor::HealthReport;
 pub use office::{BackOffice, JobEntry};
 pub use order_detail_views::*;
@@ -120,6 +122,10 @@ pub trait Ledger {
     /// What the cross-tree checks find (`store check`): nothing when the store agrees
     /// with itself.
     async fn check_store(&self) -> Result<Vec<String>>;
+    /// Runs a configured job now in the daemon, under its guard (`req.wait`: after a run
+    /// going now ends; else `Busy`). Only the daemon's office can: `job run` with the
+    /// daemon stopped runs the job itself.
+    async fn run_job(&self, name: &str, req: &crate::jobs::RunRequest) -> Result<JobRunDone>;
 }
 
 /// Parses a decimal price given on the command line or in JSON text.

@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use tokio::sync::Notify;
 
+use super::job_runs::JobRunDone;
 use super::{
     AcceptLinks, BackofficeError, CsvKind, CsvOptions, ImportReport, JobStatus, Ledger,
     LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderQuery, OrderStatusSet, OrderView,
@@ -15,6 +16,7 @@ use super::{
 };
 use super::{csv_io, links, matching, order_statuses, orders, products, runs, stock};
 use crate::domain::ReservationPolicy;
+use crate::jobs::RunRequest;
 use crate::report::RunRecord;
 use crate::store::{Actor, NewProduct, ProductUpdate, Store, StoreError};
 
@@ -40,6 +42,8 @@ pub struct BackOffice {
     pushed: Arc<RwLock<Vec<String>>>,
     /// Counters, `stale_after`s and the start time for `/metrics`, `/health`, `status`.
     pub(super) monitor: super::monitor::Monitor,
+    /// The daemon's runner, for `job run` through the admin API (`None`: no daemon).
+    pub(super) runner: Option<Arc<dyn crate::jobs::JobRunner>>,
 }
 
 /// Reads a lock that a panicking writer may have poisoned (the value is whole: every
@@ -71,6 +75,7 @@ impl BackOffice {
             warehouses: Arc::new(RwLock::new(vec!["main".into()])),
             pushed: Arc::new(RwLock::new(vec!["main".into()])),
             monitor: Default::default(),
+            runner: None,
         }
     }
 
@@ -184,6 +189,12 @@ impl BackOffice {
     }
 
     /// The same ledger acting for someone else (e.g. the CLI through the API).
+    /// The office with the daemon's runner: `job run` goes to it (`job_runs.rs`).
+    pub fn with_runner(mut self, runner: Arc<dyn crate::jobs::JobRunner>) -> Self {
+        self.runner = Some(runner);
+        self
+    }
+
     pub fn acting_as(&self, actor: Actor) -> Self {
         Self {
             actor,
@@ -368,6 +379,10 @@ impl Ledger for BackOffice {
 
     async fn backup_store(&self) -> Result<Vec<u8>> {
         self.blocking(|store| Ok(store.backup()?)).await
+    }
+
+    async fn run_job(&self, name: &str, req: &RunRequest) -> Result<JobRunDone> {
+        super::job_runs::run_job(self, name, req).await
     }
 
     async fn check_store(&self) -> Result<Vec<String>> {

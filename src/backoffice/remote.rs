@@ -24,6 +24,9 @@ pub fn read_admin_token(path: &std::path::Path) -> std::result::Result<String, S
     }
 }
 
+/// How long `job run` waits for the daemon's answer (the other calls: 300 s).
+const RUN_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
 pub struct AdminClient {
     http: reqwest::Client,
     base: reqwest::Url,
@@ -350,6 +353,15 @@ impl Ledger for AdminClient {
             Ok(body) => BackofficeError::from_body(body),
             Err(_) => BackofficeError::Remote(format!("backup: HTTP {status}")),
         })
+    }
+
+    async fn run_job(&self, name: &str, req: &crate::jobs::RunRequest) -> Result<JobRunDone> {
+        let req = self
+            .request(Method::POST, &["v1", "jobs", name, "run"])
+            .query(req)
+            // A run may take minutes, and may first wait for a scheduled one to end.
+            .timeout(RUN_TIMEOUT);
+        self.send(req).await
     }
 
     async fn check_store(&self) -> Result<Vec<String>> {

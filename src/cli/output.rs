@@ -16,8 +16,11 @@ pub(super) fn code(e: &BackofficeError) -> u8 {
         | BackofficeError::Invalid(_)
         | BackofficeError::Conflict(_)
         | BackofficeError::Rows(_)
-        | BackofficeError::TooLarge(_) => EXIT_USAGE,
-        BackofficeError::Remote(_) | BackofficeError::Store(_) => EXIT_ERROR,
+        | BackofficeError::TooLarge(_)
+        | BackofficeError::Busy(_) => EXIT_USAGE,
+        BackofficeError::Remote(_) | BackofficeError::Store(_) | BackofficeError::JobFailed(_) => {
+            EXIT_ERROR
+        }
     }
 }
 

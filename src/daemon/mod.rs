@@ -10,6 +10,7 @@
 mod heartbeat;
 mod notify;
 mod on_change;
+mod on_demand;
 mod run_log;
 mod timer;
 mod watchdog;
@@ -77,6 +78,8 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         heartbeats: Default::default(),
     };
     let mut running = start(config, &store, &tracker, &guards, &shutdown, &shared, true)?;
+    // `job run` through the admin API: this generation's jobs, under their guards.
+    let on_demand = on_demand::OnDemand::new(&running, &guards, &tracker);
 
     let office = BackOffice::new(
         store.clone(),
@@ -86,6 +89,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
     .configured(&running.config.sync)
     .with_notify(changed.clone())
     .with_metrics(shared.metrics.clone())
+    .with_runner(Arc::new(on_demand.clone()))
     .with_stale_after_of(&running.config);
     let admin = &running.config.admin;
     if admin.enabled {
@@ -125,6 +129,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
                 notify::reloading();
                 running = reload(running, &store, &tracker, &guards, &shutdown, &shared).await;
                 office.set_jobs(BackOffice::jobs_of(&running.config));
+                on_demand.set(&running);
                 office.set_sync(&running.config.sync);
                 office.set_stale_after_of(&running.config);
                 let _ = ctx_tx.send(running.ctx.clone());

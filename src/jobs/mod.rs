@@ -7,6 +7,7 @@ mod context;
 pub mod edit_push;
 pub mod import_products;
 pub mod on_change;
+pub mod on_demand;
 mod progress;
 pub mod pull_orders;
 pub mod push_prices;
@@ -27,6 +28,7 @@ use crate::report::RunRecord;
 use crate::store::StoreError;
 
 pub use context::JobContext;
+pub use on_demand::{JobRunner, RunRefused, RunRequest};
 pub use runner::{Job, Mode};
 
 /// Errors that stop a job before it produces a run record.

@@ -16,7 +16,7 @@ use crate::helpers::*;
 const YEARLY: &str = "0 0 1 1 *";
 
 /// A finished run of `stock`, started at `at`, written as the daemon would.
-fn seed_run(store_path: &Path, at: &str) {
+pub(crate) fn seed_run(store_path: &Path, at: &str) {
     seed_run_as(store_path, at, Outcome::Ok)
 }
 

@@ -12,6 +12,7 @@ mod feedback;
 mod gone;
 mod helpers;
 mod import;
+mod job_run_daemon;
 mod lenient;
 mod limits;
 mod link_line;
