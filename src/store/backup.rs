@@ -39,7 +39,7 @@ pub fn read_backup_header(
 
 impl Store {
     /// Stops this store's writers until the guard drops (writers take it for reading).
-    fn pause_writes(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
+    pub(super) fn pause_writes(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
         self.quiet.write().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -17,6 +17,7 @@ mod error;
 mod external_ids;
 mod gone;
 mod hand_unlinks;
+mod ids;
 mod ledger;
 mod links;
 mod lock;
@@ -139,6 +140,7 @@ impl Store {
         store.verify_readable()?;
         store.check_seal()?;
         store.mark_order_heads_when_empty()?;
+        store.seed_ids()?;
         Ok(store)
     }
 
