@@ -37,6 +37,7 @@ mod shortfalls;
 mod snapshots;
 mod staging;
 mod stock_route;
+mod swap;
 mod trees;
 mod verify_marks;
 
