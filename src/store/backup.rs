@@ -97,7 +97,7 @@ impl Store {
                 std::fs::remove_dir(path).map_err(|e| io(path, e))?;
                 swap::put(staged.dir, path)?;
             }
-            Target::EmptyStore(held) => swap::replace(staged.dir, path, held)?,
+            Target::EmptyStore(held) => swap::replace(staged.dir, path, *held)?,
         }
         Ok(Restored {
             entries,
@@ -146,7 +146,7 @@ enum Target {
     Absent,
     EmptyDir,
     /// Held open (locked) until it is replaced.
-    EmptyStore(Store),
+    EmptyStore(Box<Store>),
 }
 
 /// `meta` keys a store writes for itself, with no data of the seller's: a store holding
@@ -201,7 +201,7 @@ fn target_is_clear(path: &Path) -> Result<Target> {
             ));
         }
     }
-    Ok(Target::EmptyStore(store))
+    Ok(Target::EmptyStore(Box::new(store)))
 }
 
 struct Staged {

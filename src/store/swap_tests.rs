@@ -142,11 +142,11 @@ fn a_store_with_only_meta_is_not_restored_over() {
         since: chrono::Utc::now(),
         evidence: "read-back".into(),
     };
-    drop(
+    assert!(
         Store::open(&path)
             .unwrap()
             .learn_stock_route(&mark)
-            .unwrap(),
+            .unwrap()
     );
     let err = Store::restore(&path, &backup).unwrap_err().to_string();
     assert!(err.contains("stock_route"), "{err}");
