@@ -5,12 +5,13 @@
 //! writes go on, so the backup reads every tree while holding the store's write pause
 //! ([`Store::pause_writes`]), which every writer of this store takes for reading.
 //! A restore writes into a new directory beside the target and renames it into place
-//! only once it has read back whole, so a failure leaves nothing half-restored.
+//! only once it has read back whole, so a failure leaves nothing half-restored (the swap
+//! itself is `swap.rs`).
 
 use std::path::{Path, PathBuf};
 
 use super::backup_file::{self, BadBackup, Entries};
-use super::{Result, Store, StoreError, trees};
+use super::{Result, Store, StoreError, swap, trees};
 
 /// What a restore or a compaction made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +40,7 @@ pub fn read_backup_header(
 
 impl Store {
     /// Stops this store's writers until the guard drops (writers take it for reading).
-    fn pause_writes(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
+    pub(super) fn pause_writes(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
         self.quiet.write().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -75,30 +76,41 @@ impl Store {
             .unwrap_or_default()
     }
 
-    /// Restores `backup` (a whole backup file) as the store at `path`, which must be
-    /// absent, an empty directory, or a store holding nothing; a store with data or in use
-    /// is refused ([`StoreError::Invalid`]), as is a file that does not check out. The
-    /// file is checked whole before anything is written.
+    /// Restores `backup` (a whole backup file) as the store at `path` (a symlink's
+    /// target), which must be absent, an empty directory, or a store holding nothing; a
+    /// store with data or in use is refused ([`StoreError::Invalid`]), as is a file that
+    /// does not check out. The file is checked whole before anything is written; an
+    /// empty store there is held (locked) until the restored one replaces it.
     pub fn restore(path: &Path, backup: &[u8]) -> Result<Restored> {
         let (_, trees) = backup_file::decode(backup, &Self::tree_names())
             .map_err(|BadBackup(why)| StoreError::Invalid(format!("cannot restore: {why}")))?;
-        let clear = target_is_clear(path)?;
+        let path = &swap::resolve_link(path)?;
+        let target = target_is_clear(path)?;
+        let owner = swap::Owner::of(path)?;
         let staged = stage(path, &trees)?;
-        if clear == Target::EmptyStore {
-            std::fs::remove_dir_all(path).map_err(|e| io(path, e))?;
-        }
+        owner.apply(staged.dir.path())?;
         let entries = staged.entries;
-        let dir = staged.dir.keep();
-        std::fs::rename(&dir, path).map_err(|e| io(path, e))?;
+        match target {
+            Target::Absent => swap::put(staged.dir, path)?,
+            Target::EmptyDir => {
+                // Fails if anything appeared there meanwhile (a daemon's new store).
+                std::fs::remove_dir(path).map_err(|e| io(path, e))?;
+                swap::put(staged.dir, path)?;
+            }
+            Target::EmptyStore(held) => swap::replace(staged.dir, path, *held)?,
+        }
         Ok(Restored {
             entries,
             bytes: dir_size(path),
         })
     }
 
-    /// Rewrites the store at `path` to reclaim space: a backup of it restored beside it,
-    /// then swapped in. Refused while another process (the daemon) holds it.
+    /// Rewrites the store at `path` (a symlink's target) to reclaim space: a backup of
+    /// it restored beside it, then swapped in. The store is held open (locked) from the
+    /// copy to the swap, so nothing writes to it meanwhile. Refused while another
+    /// process (the daemon) holds it.
     pub fn compact(path: &Path) -> Result<Compacted> {
+        let path = &swap::resolve_link(path)?;
         if !path.join("db").exists() {
             return Err(StoreError::Invalid(format!(
                 "there is no store at {}",
@@ -112,34 +124,38 @@ impl Store {
             )));
         }
         let bytes_before = dir_size(path);
-        let backup = Self::open_now(path)?.backup()?;
+        let held = Self::open_now(path)?;
+        let backup = held.backup()?;
         let (_, trees) = backup_file::decode(&backup, &Self::tree_names())
             .map_err(|BadBackup(why)| StoreError::Invalid(why))?;
-        // Wait until the store just read is closed (sled's flusher lets go a moment late).
-        drop(Self::open(path)?);
+        let owner = swap::Owner::of(path)?;
         let staged = stage(path, &trees)?;
-        let aside = sibling(path, "compact-old")?;
-        std::fs::rename(path, aside.path()).map_err(|e| io(path, e))?;
-        let dir = staged.dir.keep();
-        if let Err(e) = std::fs::rename(&dir, path) {
-            // Put the old store back: never leave the path without a store.
-            let _ = std::fs::rename(aside.path(), path);
-            return Err(io(path, e));
-        }
-        drop(aside);
+        owner.apply(staged.dir.path())?;
+        let entries = staged.entries;
+        swap::replace(staged.dir, path, held)?;
         Ok(Compacted {
-            entries: staged.entries,
+            entries,
             bytes_before,
             bytes_after: dir_size(path),
         })
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Target {
     Absent,
-    EmptyStore,
+    EmptyDir,
+    /// Held open (locked) until it is replaced.
+    EmptyStore(Box<Store>),
 }
+
+/// `meta` keys a store writes for itself, with no data of the seller's: a store holding
+/// only these is empty.
+const BOOKKEEPING: [&[u8]; 3] = [
+    super::durability::GENERATION,
+    super::order_scan::HEADS_BUILT,
+    super::order_upkeep::POLICY_KEY,
+];
 
 /// Whether a restore may write `path`: nothing there, an empty directory, or a store
 /// that holds nothing (only the bookkeeping `meta` a fresh open writes).
@@ -153,7 +169,7 @@ fn target_is_clear(path: &Path) -> Result<Target> {
     match std::fs::read_dir(path).map(|mut entries| entries.next().is_none()) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Target::Absent),
         Err(e) => return refuse(e.to_string()),
-        Ok(true) => return Ok(Target::EmptyStore),
+        Ok(true) => return Ok(Target::EmptyDir),
         Ok(false) => {}
     }
     // The directory is replaced whole: never one holding anything but a store.
@@ -176,7 +192,16 @@ fn target_is_clear(path: &Path) -> Result<Target> {
             return refuse(format!("the store there holds data (its `{name}` tree)"));
         }
     }
-    Ok(Target::EmptyStore)
+    for key in store.trees.meta.iter().keys() {
+        let key = key?;
+        if !BOOKKEEPING.contains(&&key[..]) {
+            return refuse(format!(
+                "the store there holds data (`{}` in its `meta` tree)",
+                String::from_utf8_lossy(&key)
+            ));
+        }
+    }
+    Ok(Target::EmptyStore(Box::new(store)))
 }
 
 struct Staged {
@@ -207,11 +232,13 @@ fn stage(path: &Path, trees: &[(String, Entries)]) -> Result<Staged> {
     let store = Store::open(dir.path())?;
     store.flush_blocking()?;
     drop(store);
+    #[cfg(test)]
+    hook::after_stage(path);
     Ok(Staged { dir, entries })
 }
 
 /// A new directory beside `path`, named for what it is for.
-fn sibling(path: &Path, what: &str) -> Result<tempfile::TempDir> {
+pub(super) fn sibling(path: &Path, what: &str) -> Result<tempfile::TempDir> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -227,7 +254,7 @@ fn sibling(path: &Path, what: &str) -> Result<tempfile::TempDir> {
         .map_err(|e| io(&parent, e))
 }
 
-fn io(path: &Path, e: std::io::Error) -> StoreError {
+pub(super) fn io(path: &Path, e: std::io::Error) -> StoreError {
     StoreError::Open {
         path: path.to_path_buf(),
         detail: e.to_string(),
@@ -260,4 +287,34 @@ pub fn dir_size(path: &Path) -> u64 {
             Err(_) => 0,
         })
         .sum()
+}
+
+/// Tests run code between the staging and the swap (as a daemon restarting would).
+#[cfg(test)]
+pub(super) mod hook {
+    use std::cell::RefCell;
+    use std::path::Path;
+
+    type Hook = Box<dyn Fn(&Path)>;
+
+    thread_local! {
+        static AFTER_STAGE: RefCell<Option<Hook>> = RefCell::new(None);
+    }
+
+    /// Runs `hook` (on this thread) after each staging, until [`clear`].
+    pub fn set(hook: impl Fn(&Path) + 'static) {
+        AFTER_STAGE.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+    }
+
+    pub fn clear() {
+        AFTER_STAGE.with(|h| *h.borrow_mut() = None);
+    }
+
+    pub(super) fn after_stage(path: &Path) {
+        AFTER_STAGE.with(|h| {
+            if let Some(hook) = h.borrow().as_ref() {
+                hook(path);
+            }
+        });
+    }
 }

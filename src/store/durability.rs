@@ -94,6 +94,7 @@ impl Store {
     /// only lag behind, which is safe.
     fn seal_and_flush(&self) -> Result<()> {
         let meta = &self.trees.meta;
+        let writing = self.writing();
         let next = loop {
             let old = meta.get(GENERATION)?;
             let next = generation(old.as_deref())? + 1;
@@ -105,6 +106,7 @@ impl Store {
                 break next;
             }
         };
+        drop(writing);
         self.db.flush()?;
         if let Err(e) = std::fs::write(self.seal_path(), next.to_string()) {
             tracing::warn!("cannot note the store's generation: {e}");

@@ -148,7 +148,7 @@ pub(super) fn apply_move(
     tx.stock.insert(key, value.encode())?;
     tx.warehouses.insert(warehouse.as_bytes(), &[])?;
     mark_dirty(tx, id, DIRTY_STOCK)?;
-    let seq = tx.journal.generate_id()?;
+    let seq = super::ids::take_id(tx)?;
     let entry = JournalEntry {
         seq,
         at: now,

@@ -17,6 +17,7 @@ mod error;
 mod external_ids;
 mod gone;
 mod hand_unlinks;
+mod ids;
 mod ledger;
 mod links;
 mod lock;
@@ -36,6 +37,7 @@ mod shortfalls;
 mod snapshots;
 mod staging;
 mod stock_route;
+mod swap;
 mod trees;
 mod verify_marks;
 
@@ -139,6 +141,7 @@ impl Store {
         store.verify_readable()?;
         store.check_seal()?;
         store.mark_order_heads_when_empty()?;
+        store.seed_ids()?;
         Ok(store)
     }
 

@@ -54,7 +54,7 @@ impl<'a> OrderHead<'a> {
 }
 
 /// Set in `meta` to [`HEADS_VERSION`] once every stored order has its head.
-const HEADS_BUILT: &[u8] = b"order_heads_built";
+pub(super) const HEADS_BUILT: &[u8] = b"order_heads_built";
 /// Bumped when [`OrderHead`] gains a field, so that the heads are built again.
 const HEADS_VERSION: &[u8] = b"1";
 

@@ -19,7 +19,7 @@ const OPEN_AT_START_KEY: &[u8] = b"orders_open_at_start";
 /// Prom ids linked by an order line whose other stored orders are not re-linked yet.
 const RELINK_KEY: &[u8] = b"orders_relink";
 /// The status settings the stored orders were last settled under.
-const POLICY_KEY: &[u8] = b"orders_policy";
+pub(super) const POLICY_KEY: &[u8] = b"orders_policy";
 
 /// Inside a transaction: the store's tracking, or `start`, written if the store has none.
 pub(super) fn tracking_in(tx: &Tx<'_>, start: &Tracking) -> TxResult<Tracking> {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{be, decode, encode, id_value};
 use super::dirty::{DIRTY_PRICE, mark_dirty};
+use super::ids::take_id;
 use super::trees::abort;
 use super::{Result, Store, StoreError};
 use crate::domain::sku::clean;
@@ -56,24 +57,22 @@ impl Store {
         let Some(sku) = clean(sku) else {
             return Err(StoreError::Invalid(BLANK.into()));
         };
-        let id = self.db.generate_id()? + 1;
-        let product = Product {
-            id,
-            sku: sku.to_string(),
-            name: name.trim().to_string(),
-            price: None,
-            currency: None,
-        };
-        let value = encode("products", &product)?;
         self.transact(|tx| {
             if tx.sku_index.get(sku.as_bytes())?.is_some() {
                 return abort(format!("SKU `{sku}` already exists"));
             }
+            let id = take_id(tx)?;
+            let product = Product {
+                id,
+                sku: sku.to_string(),
+                name: name.trim().to_string(),
+                price: None,
+                currency: None,
+            };
             tx.sku_index.insert(sku.as_bytes(), &be(id))?;
-            tx.products.insert(&be(id), value.as_slice())?;
-            Ok(())
-        })?;
-        Ok(product)
+            tx.products.insert(&be(id), encode("products", &product)?)?;
+            Ok(product)
+        })
     }
 
     /// Adds products atomically: every SKU cleaned, not blank, unique (in the store and
@@ -94,13 +93,9 @@ impl Store {
         rows: &[NewProduct],
         update: bool,
     ) -> Result<Vec<(Product, bool)>> {
-        let mut ids = Vec::with_capacity(rows.len());
-        for _ in rows {
-            ids.push(self.db.generate_id()? + 1);
-        }
         self.transact(|tx| {
             let mut out = Vec::with_capacity(rows.len());
-            for (n, new_id) in rows.iter().zip(&ids) {
+            for n in rows {
                 let Some(sku) = clean(&n.sku) else {
                     return abort(BLANK);
                 };
@@ -129,14 +124,15 @@ impl Store {
                         (p, false)
                     }
                     None => {
+                        let new_id = take_id(tx)?;
                         let p = Product {
-                            id: *new_id,
+                            id: new_id,
                             sku: sku.to_string(),
                             name: n.name.trim().to_string(),
                             price: n.price,
                             currency: n.currency.as_deref().map(currency),
                         };
-                        tx.sku_index.insert(sku.as_bytes(), &be(*new_id))?;
+                        tx.sku_index.insert(sku.as_bytes(), &be(new_id))?;
                         (p, true)
                     }
                 };

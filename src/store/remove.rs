@@ -179,7 +179,7 @@ impl Store {
                 tx.stock.remove(key)?;
                 if quantity != 0 {
                     let entry = JournalEntry {
-                        seq: tx.journal.generate_id()?,
+                        seq: super::ids::take_id(tx)?,
                         at: now,
                         product_id: id,
                         sku: product.sku.clone(),

@@ -57,6 +57,7 @@ impl Store {
 
     /// Forgets a learnt route (the seller's Prom.ua account changed, or a test).
     pub fn forget_stock_route(&self) -> Result<()> {
+        let _writing = self.writing();
         self.trees.meta.remove(STOCK_ROUTE_KEY)?;
         Ok(())
     }
