@@ -38,6 +38,7 @@ mod staging;
 mod stock_route;
 mod trees;
 mod verify_marks;
+mod warned;
 
 use std::path::{Path, PathBuf};
 

@@ -37,6 +37,7 @@ fn seed_run(store_path: &Path, at: &str) {
             notes: Vec::new(),
             warnings: Vec::new(),
             drift: Vec::new(),
+            recurring: None,
         })
         .unwrap();
     store.flush_blocking().unwrap();
