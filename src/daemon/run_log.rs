@@ -21,7 +21,7 @@ pub fn run_span(job: &JobConfig) -> tracing::Span {
     tracing::info_span!(
         "run",
         job = %job.name,
-        kind = job.kind.name(),
+        kind = %job.kind.name(),
         run_id = tracing::field::Empty
     )
 }
@@ -33,7 +33,7 @@ pub async fn run_and_log(job: &JobConfig, ctx: &JobContext) {
         match run_job(job, ctx, crate::jobs::Mode::Apply).await {
             Ok(run) => log_record(&run.record),
             Err(e) => tracing::error!(
-                outcome = "failed",
+                outcome = %Outcome::Failed,
                 "job {} ({}) failed before it could run: {e}",
                 job.name,
                 job.kind.name()
@@ -46,7 +46,8 @@ pub async fn run_and_log(job: &JobConfig, ctx: &JobContext) {
 
 /// A run record's log lines (inside the run's span).
 pub fn log_record(r: &RunRecord) {
-    let outcome = r.outcome.to_string();
+    // Displayed (not debugged) values: `outcome=ok` on stderr, not `outcome="ok"`.
+    let outcome = tracing::field::display(r.outcome);
     match r.outcome {
         Outcome::Ok | Outcome::Skipped | Outcome::DryRun => {
             tracing::info!(outcome, "{}", r.summary())

@@ -145,7 +145,10 @@ pub(crate) fn started_record(
 ) -> RunRecord {
     // The daemon's `run` span (`daemon/run_log.rs`) gets the run's id now, so every line
     // of the run carries it; elsewhere there is no such field and this does nothing.
-    tracing::Span::current().record("run_id", crate::report::run_id(job, &started).as_str());
+    tracing::Span::current().record(
+        "run_id",
+        tracing::field::display(crate::report::run_id(job, &started)),
+    );
     RunRecord {
         job: job.to_string(),
         kind: kind.to_string(),
