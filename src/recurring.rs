@@ -85,8 +85,13 @@ impl Recurring {
     /// The one line a run logs about them, e.g. `job import: 37 hard cases (2 new), list
     /// them with `promua-sync job run import --dry-run``.
     pub fn summary(&self, job: &str) -> String {
+        format!("job {job}: {}", self.counted())
+    }
+
+    /// The summary without its job, as `job run` prints it.
+    pub fn counted(&self) -> String {
         format!(
-            "job {job}: {} {} ({} new), list them with `{}`",
+            "{} {} ({} new), list them with `{}`",
             self.count, self.what, self.new, self.list_with
         )
     }

@@ -208,7 +208,7 @@ impl fmt::Display for RunRecord {
             writeln!(f, "note:       {n}")?;
         }
         if let Some(r) = self.recurring.as_ref().filter(|r| r.count > 0) {
-            writeln!(f, "note:       {}", r.summary(&self.job))?;
+            writeln!(f, "note:       {}", r.counted())?;
         }
         const SHOWN: usize = 20;
         for w in self.warnings.iter().take(SHOWN) {

@@ -152,6 +152,13 @@ async fn a_hard_case_is_warned_once_then_counted_and_warned_again_when_it_comes_
     assert_eq!(head[0].fields["outcome"], "ok", "{first:#?}");
     let last = store.last_run("import").unwrap().unwrap();
     assert_eq!(last.run_id(), run_id);
+    // `job run` prints the count too, after every hard case in full.
+    let report = last.to_string();
+    assert!(
+        report.contains("note:       Prom product 5: blank SKU")
+            && report.contains("note:       1 hard case(s) (1 new), list them with `promua-sync job run import --dry-run`"),
+        "{report}"
+    );
     let kept = last.recurring.unwrap();
     assert_eq!((kept.count, kept.new), (1, 1));
 
