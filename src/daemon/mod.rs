@@ -12,7 +12,7 @@ mod on_change;
 mod run_log;
 mod timer;
 
-pub use run_log::run_and_log;
+pub use run_log::{log_record, run_and_log, run_span};
 
 use crate::config::ticks;
 use std::collections::HashMap;
