@@ -50,6 +50,7 @@ fn record(job: &str, kind: &str, i: usize, outcome: Outcome) -> RunRecord {
         notes: Vec::new(),
         warnings: Vec::new(),
         drift: Vec::new(),
+        recurring: None,
     }
 }
 

@@ -22,6 +22,7 @@ fn run(started: &str, outcome: Outcome, sent: usize, confirmed: usize) -> RunRec
         notes: Vec::new(),
         warnings: Vec::new(),
         drift: Vec::new(),
+        recurring: None,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod logging;
 pub mod metrics;
 pub mod prom;
+pub mod recurring;
 pub mod report;
 pub mod sandbox;
 pub mod store;

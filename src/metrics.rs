@@ -256,6 +256,7 @@ mod tests {
             notes: Vec::new(),
             warnings: Vec::new(),
             drift: Vec::new(),
+            recurring: None,
         });
         let text = m.render(&Snapshot {
             jobs: vec![JobFigures {

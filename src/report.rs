@@ -133,11 +133,20 @@ pub struct RunRecord {
     /// What a `verify` found drifted on Prom.ua, per product and field.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<DriftItem>,
+    /// Hard cases or orders with unlinked lines: how many, how many new (`recurring.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurring: Option<crate::recurring::Recurring>,
 }
 
 impl RunRecord {
     pub fn duration_ms(&self) -> i64 {
         (self.finished_at - self.started_at).num_milliseconds()
+    }
+
+    /// The run's id in logs (journald's `RUN_ID`): its job and start, the key of its
+    /// record in the store, e.g. `stock@2026-11-29T03:00:00.123456Z`.
+    pub fn run_id(&self) -> String {
+        run_id(&self.job, &self.started_at)
     }
 
     /// The one log line the daemon writes per run.
@@ -161,6 +170,14 @@ impl RunRecord {
         }
         s
     }
+}
+
+/// See [`RunRecord::run_id`].
+pub fn run_id(job: &str, started_at: &DateTime<Utc>) -> String {
+    format!(
+        "{job}@{}",
+        started_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    )
 }
 
 impl fmt::Display for RunRecord {
@@ -189,6 +206,9 @@ impl fmt::Display for RunRecord {
         }
         for n in &self.notes {
             writeln!(f, "note:       {n}")?;
+        }
+        if let Some(r) = self.recurring.as_ref().filter(|r| r.count > 0) {
+            writeln!(f, "note:       {}", r.counted())?;
         }
         const SHOWN: usize = 20;
         for w in self.warnings.iter().take(SHOWN) {

@@ -15,7 +15,7 @@ mod run_log;
 mod timer;
 mod watchdog;
 
-pub use run_log::run_and_log;
+pub use run_log::{log_record, run_and_log, run_span};
 
 use crate::config::ticks;
 use std::collections::HashMap;

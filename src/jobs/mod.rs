@@ -114,7 +114,7 @@ pub async fn run_job_with(
     options: &RunOptions,
 ) -> Result<JobRun, JobError> {
     let name = &job.name;
-    let run = match &job.kind {
+    let mut run = match &job.kind {
         JobKind::PushStock(o) => runner::run(&push_stock::PushStock(o), name, ctx, mode).await?,
         JobKind::PushPrices(o) => runner::run(&push_prices::PushPrices(o), name, ctx, mode).await?,
         JobKind::PushStatuses(o) => {
@@ -138,10 +138,27 @@ pub async fn run_job_with(
             runner::run(&job, name, ctx, mode).await?
         }
     };
+    let decision = settle_recurring(ctx, &mut run.record).await?;
     if mode == Mode::Apply {
-        record(ctx, &run.record).await?;
+        record_with(ctx, &run.record, decision).await?;
     }
     Ok(run)
+}
+
+/// Marks the run's recurring items (hard cases, orders with unlinked lines) new or
+/// already warned of, from the store's memory; what the memory becomes if it is kept.
+async fn settle_recurring(
+    ctx: &JobContext,
+    r: &mut RunRecord,
+) -> Result<crate::recurring::Decision, JobError> {
+    let Some(recurring) = r.recurring.as_mut() else {
+        return Ok(Default::default());
+    };
+    let job = r.job.clone();
+    let warned = ctx.blocking(move |s| s.warned_of(&job)).await?;
+    let decision = crate::recurring::decide(&warned, recurring);
+    recurring.settle(&decision);
+    Ok(decision)
 }
 
 /// What a push says of the linked products it skips because Prom.ua deleted the products
@@ -169,8 +186,18 @@ pub(crate) async fn gone_note(ctx: &JobContext) -> Result<Option<String>, JobErr
 
 /// Keeps a run's record, on disk before this returns.
 pub(crate) async fn record(ctx: &JobContext, r: &RunRecord) -> Result<(), JobError> {
+    record_with(ctx, r, Default::default()).await
+}
+
+/// [`record`], with the memory of warned items changed by `warned` in the same write.
+async fn record_with(
+    ctx: &JobContext,
+    r: &RunRecord,
+    warned: crate::recurring::Decision,
+) -> Result<(), JobError> {
     let kept = r.clone();
-    ctx.blocking(move |s| s.record_run(&kept)).await?;
+    ctx.blocking(move |s| s.record_run_warned(&kept, &warned.new, &warned.forget))
+        .await?;
     ctx.store.flush().await?;
     if let Some(m) = &ctx.metrics {
         m.observe(r);

@@ -143,6 +143,12 @@ pub(crate) fn started_record(
     mode: Mode,
     started: chrono::DateTime<Utc>,
 ) -> RunRecord {
+    // The daemon's `run` span (`daemon/run_log.rs`) gets the run's id now, so every line
+    // of the run carries it; elsewhere there is no such field and this does nothing.
+    tracing::Span::current().record(
+        "run_id",
+        tracing::field::display(crate::report::run_id(job, &started)),
+    );
     RunRecord {
         job: job.to_string(),
         kind: kind.to_string(),
@@ -163,6 +169,7 @@ pub(crate) fn started_record(
         notes: Vec::new(),
         warnings: Vec::new(),
         drift: Vec::new(),
+        recurring: None,
     }
 }
 

@@ -87,6 +87,7 @@ fn shop(path: &std::path::Path) -> Store {
         notes: vec![],
         warnings: vec![],
         drift: vec![],
+        recurring: None,
     };
     s.record_run(&run).unwrap();
     s.flush_blocking().unwrap();

@@ -257,6 +257,10 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
             id_key(tree, key)?;
             hand_unlink_value(value)?;
         }
+        "warned" => {
+            super::warned::split_key(key)?;
+            empty_value(tree, value)?;
+        }
         "prom_external_ids" => {
             prom_key(tree, key)?;
             external_id_value(value)?;

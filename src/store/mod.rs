@@ -40,6 +40,7 @@ mod stock_route;
 mod swap;
 mod trees;
 mod verify_marks;
+mod warned;
 
 use std::path::{Path, PathBuf};
 

@@ -13,7 +13,7 @@ fn job_prefix(job: &str) -> Vec<u8> {
     k
 }
 
-fn run_key(job: &str, started_at: &DateTime<Utc>) -> Vec<u8> {
+pub(super) fn run_key(job: &str, started_at: &DateTime<Utc>) -> Vec<u8> {
     let mut k = job_prefix(job);
     k.extend_from_slice(&started_at.timestamp_micros().to_be_bytes());
     k
@@ -36,11 +36,16 @@ impl Store {
                 .runs
                 .insert(run_key(&run.job, &run.started_at), encode("runs", run)?)?;
         }
+        self.prune_kept(&run.job)
+    }
+
+    /// Drops the runs of `job` older than the retention, if there is one.
+    pub(super) fn prune_kept(&self, job: &str) -> Result<()> {
         let days = self
             .keep_runs_days
             .load(std::sync::atomic::Ordering::Relaxed);
         if days > 0 {
-            self.prune_runs(&run.job, Utc::now() - chrono::Duration::days(days))?;
+            self.prune_runs(job, Utc::now() - chrono::Duration::days(days))?;
         }
         Ok(())
     }
@@ -157,6 +162,7 @@ mod tests {
             notes: vec![],
             warnings: vec![],
             drift: vec![],
+            recurring: None,
         }
     }
 

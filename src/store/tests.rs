@@ -105,6 +105,7 @@ fn runs_come_back_newest_first() {
             notes: vec![],
             warnings: vec![],
             drift: vec![],
+            recurring: None,
         };
         s.record_run(&r).unwrap();
         r.job = "stock2".into();

@@ -41,6 +41,7 @@ fn seed_run_as(store_path: &Path, at: &str, outcome: Outcome) {
             notes: Vec::new(),
             warnings: Vec::new(),
             drift: Vec::new(),
+            recurring: None,
         })
         .unwrap();
     store.flush_blocking().unwrap();

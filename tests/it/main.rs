@@ -30,6 +30,7 @@ mod prom;
 mod push_stock;
 mod readback;
 mod reserved;
+mod run_logs;
 mod safe_defaults;
 mod secrets;
 mod shop_statuses;

@@ -91,6 +91,7 @@ fn run_at(
         notes: Vec::new(),
         warnings: Vec::new(),
         drift: Vec::new(),
+        recurring: None,
     }
 }
 

@@ -136,6 +136,7 @@ impl Job for ImportProducts<'_> {
             .iter()
             .map(|h| format!("Prom product {}: {}", h.prom_id, h.detail))
             .collect();
+        r.recurring = Some(recurring(&r.job, &plan.hard_cases, &r.notes));
         r.notes.extend(check.notes());
         r.notes.extend(back.iter().map(|id| {
             format!(
@@ -186,6 +187,18 @@ impl Job for ImportProducts<'_> {
         r.confirmed = planned;
         Ok(())
     }
+}
+
+/// The hard cases as recurring items (warned of once by the daemon's log): the whole
+/// catalogue was walked, so those not met are resolved. A hard case is the same while its
+/// Prom product and its kind are (its detail may carry figures that change).
+fn recurring(job: &str, hard: &[plan::HardCase], notes: &[String]) -> crate::recurring::Recurring {
+    let list_with = format!("promua-sync job run {job} --dry-run");
+    let mut out = crate::recurring::Recurring::new("hard case(s)", list_with, true);
+    for (h, note) in hard.iter().zip(notes) {
+        out.push(format!("prom {} {:?}", h.prom_id, h.kind), note.clone());
+    }
+    out
 }
 
 /// Writes a plan to the store (on the blocking pool): new products, links, balances,

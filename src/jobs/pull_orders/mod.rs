@@ -21,6 +21,7 @@ use super::runner::{Job, RunEnv};
 use super::{JobContext, JobError};
 use crate::config::PullOrdersOptions;
 use crate::prom::dto::OrderFilter;
+use crate::recurring::Recurring;
 use crate::report::{ItemWarning, Outcome, RunRecord};
 use crate::store::{LocalOrder, OrderUpsert, PullMark, Tracking};
 use older_open::search;
@@ -231,13 +232,32 @@ impl Job for PullOrders<'_> {
         ctx.store.flush().await?;
         ctx.notify_changed();
         r.confirmed = r.planned;
-        for u in ups.iter().filter(|u| u.unlinked_lines > 0) {
-            r.notes.push(format!(
+        let mut unlinked = Recurring::new(
+            "order(s) with unlinked lines",
+            "promua-sync orders list --unlinked".into(),
+            false,
+        );
+        for u in &ups {
+            let key = format!("order {}", u.prom_id);
+            if u.unlinked_lines == 0 {
+                unlinked.cleared.push(key);
+                continue;
+            }
+            let note = format!(
                 "order {}: {} line(s) match no local product (see `orders list --unlinked`)",
                 u.prom_id, u.unlinked_lines
-            ));
+            );
+            unlinked.push(key.clone(), note.clone());
+            r.notes.push(note);
         }
-        r.warnings.extend(ups.iter().flat_map(warnings));
+        let warned = ups.iter().flat_map(warnings);
+        for w in warned {
+            if w.kind == "unlinked_line" {
+                unlinked.push(w.subject.clone(), w.message.clone());
+            }
+            r.warnings.push(w);
+        }
+        r.recurring = Some(unlinked);
         r.warnings.extend(short.iter().map(|s| ItemWarning {
             subject: s.sku.clone(),
             prom_id: 0,
