@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 use super::{Guards, Running};
 use crate::config::JobConfig;
@@ -105,15 +106,20 @@ impl OnDemand {
         // does not cut a started run short, and a stop waits for it.
         let task = self.tracker.spawn(async move {
             let _held = held;
-            tracing::info!(
-                "job {} ({}){}: run asked through the admin API",
-                job.name,
-                job.kind.name(),
-                if req.dry_run { " dry run" } else { "" }
-            );
-            let run = run_job_with(&job, &ctx, mode, &req.options()).await;
-            log(&job, &run);
-            run
+            let span = super::run_span(&job);
+            async {
+                tracing::info!(
+                    "job {} ({}){}: run asked through the admin API",
+                    job.name,
+                    job.kind.name(),
+                    if req.dry_run { " dry run" } else { "" }
+                );
+                let run = run_job_with(&job, &ctx, mode, &req.options()).await;
+                log(&job, &run);
+                run
+            }
+            .instrument(span)
+            .await
         });
         match task.await {
             Ok(run) => run.map_err(|e| RunRefused::Failed(format!("job {name}: {e}"))),
@@ -130,17 +136,12 @@ impl JobRunner for OnDemand {
     }
 }
 
-/// The daemon's log line of a run asked for (a scheduled run's are in `run_log.rs`).
+/// The run's log lines, as a scheduled run's (`run_log.rs`), in the run's span.
 fn log(job: &JobConfig, run: &Result<JobRun, crate::jobs::JobError>) {
     match run {
-        Ok(run) => match run.record.outcome {
-            Outcome::Ok | Outcome::Skipped | Outcome::DryRun => {
-                tracing::info!("{}", run.record.summary())
-            }
-            Outcome::Partial | Outcome::Cancelled => tracing::warn!("{}", run.record.summary()),
-            Outcome::Failed | Outcome::Guarded => tracing::error!("{}", run.record.summary()),
-        },
+        Ok(run) => super::log_record(&run.record),
         Err(e) => tracing::error!(
+            outcome = %Outcome::Failed,
             "job {} ({}) failed before it could run: {e}",
             job.name,
             job.kind.name()
