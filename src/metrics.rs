@@ -118,6 +118,35 @@ impl Metrics {
         }))
     }
 
+    /// Shows every configured job's counters at 0 before its first run: a series born at
+    /// its first increment hides that increment from `increase()`, so the first failure
+    /// after a restart would not alert.
+    pub fn know_jobs<'a>(&self, jobs: impl IntoIterator<Item = &'a str>) {
+        use crate::report::Outcome;
+        let c = &self.0;
+        for job in jobs {
+            for outcome in [
+                Outcome::Ok,
+                Outcome::Partial,
+                Outcome::Failed,
+                Outcome::Cancelled,
+                Outcome::Skipped,
+                Outcome::Guarded,
+            ] {
+                drop(c.runs.get_or_create(&RunLabels {
+                    job: job.to_string(),
+                    outcome: outcome.to_string(),
+                }));
+            }
+            let job = JobLabels {
+                job: job.to_string(),
+            };
+            for family in [&c.sent, &c.confirmed, &c.failed, &c.requests, &c.retries] {
+                drop(family.get_or_create(&job));
+            }
+        }
+    }
+
     /// Counts a finished run (a real one: dry runs are not recorded).
     pub fn observe(&self, r: &RunRecord) {
         let c = &self.0;
@@ -307,6 +336,20 @@ mod tests {
                         || l.starts_with(&format!("{name} "))),
                 "the rules name {name}, which /metrics does not have:\n{text}"
             );
+        }
+    }
+
+    #[test]
+    fn a_configured_job_shows_its_counters_at_zero_before_it_runs() {
+        let m = Metrics::new();
+        m.know_jobs(["stock"]);
+        let text = m.render(&Snapshot::default());
+        for line in [
+            r#"promua_sync_runs_total{job="stock",outcome="failed"} 0"#,
+            r#"promua_sync_runs_total{job="stock",outcome="ok"} 0"#,
+            r#"promua_sync_items_failed_total{job="stock"} 0"#,
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
         }
     }
 }

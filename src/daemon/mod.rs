@@ -180,6 +180,8 @@ async fn reload(
     if new.store.path != old.config.store.path {
         tracing::warn!("[store] path changed: it takes effect at the next restart");
     }
+    // Kept in the store's handle: the next run recorded prunes by the new length.
+    store.keep_runs_for(new.store.keep_runs_days);
     if new.admin.listen != old.config.admin.listen
         || new.admin.enabled != old.config.admin.enabled
         || crate::admin::Serving::of(&new.admin) != crate::admin::Serving::of(&old.config.admin)
@@ -254,6 +256,9 @@ fn start(
         crate::config::JobKind::PushPrices(o) => Some(o.clone()),
         _ => None,
     });
+    shared
+        .metrics
+        .know_jobs(config.jobs.iter().map(|j| j.name.as_str()));
     let timers = shutdown.child_token();
     for job in &config.jobs {
         let guard = guards
