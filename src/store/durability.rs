@@ -92,9 +92,13 @@ impl Store {
     /// had (a file cut short opened as an empty store): at open, a store whose generation
     /// is below the noted one is damaged. The note is not fsynced: after a crash it can
     /// only lag behind, which is safe.
+    ///
+    /// It does not take `writing()`: a flush holds the group-commit lock, which the
+    /// watchdog's probe waits on, so a flush waiting out a long backup or store check
+    /// would silence the watchdog. A generation bumped during a backup is harmless: it
+    /// only counts flushes, and the data it covers was written before the pause.
     fn seal_and_flush(&self) -> Result<()> {
         let meta = &self.trees.meta;
-        let writing = self.writing();
         let next = loop {
             let old = meta.get(GENERATION)?;
             let next = generation(old.as_deref())? + 1;
@@ -106,7 +110,6 @@ impl Store {
                 break next;
             }
         };
-        drop(writing);
         self.db.flush()?;
         if let Err(e) = std::fs::write(self.seal_path(), next.to_string()) {
             tracing::warn!("cannot note the store's generation: {e}");
@@ -231,6 +234,36 @@ mod tests {
             .await
             .expect("the store answers once the flush is done")
             .unwrap();
+    }
+
+    /// A backup or a store check pauses writes for as long as it reads: a flush then
+    /// still goes through, so the watchdog's probe keeps answering.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_probe_answers_while_writes_are_paused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s")).unwrap();
+        let (paused_tx, paused_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let pauser = {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                let _paused = store.pause_writes();
+                paused_tx.send(()).unwrap();
+                release_rx.recv().ok();
+            })
+        };
+        paused_rx.recv().unwrap();
+        let quick = std::time::Duration::from_secs(5);
+        tokio::time::timeout(quick, store.flush())
+            .await
+            .expect("a flush goes through while writes are paused")
+            .unwrap();
+        tokio::time::timeout(quick, store.probe())
+            .await
+            .expect("the probe answers while writes are paused")
+            .unwrap();
+        release_tx.send(()).unwrap();
+        pauser.join().unwrap();
     }
 
     #[tokio::test]
