@@ -90,7 +90,12 @@ impl Beat {
 }
 
 impl Drop for Beat {
+    /// A loop that ends is forgotten; one that panicked is not: its entry goes stale, so
+    /// the watchdog stops pinging and systemd restarts the daemon with its job.
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
         self.loops.loops().live.remove(&self.id);
     }
 }
@@ -132,5 +137,27 @@ mod tests {
         assert_eq!(hb.last_beats().len(), 1);
         drop(stock);
         assert_eq!(hb.last_beats().len(), 1);
+    }
+
+    #[test]
+    fn a_loop_that_panicked_stays_counted_and_goes_stale() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let _entered = rt.enter();
+        let hb = Heartbeats::default();
+        let generation = CancellationToken::new();
+        let beats = hb.clone();
+        let gen2 = generation.clone();
+        let died = std::thread::spawn(move || {
+            let _beat = beats.register("stock", &gen2);
+            panic!("a timer loop panicked");
+        })
+        .join();
+        assert!(died.is_err());
+        let left = hb.last_beats();
+        assert_eq!(left.len(), 1, "the panicked loop is still watched");
+        assert_eq!(left[0].job, "stock");
     }
 }
