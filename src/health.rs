@@ -51,11 +51,15 @@ pub struct JobHealth {
 /// A run that did its work: it finished with something confirmed, or had nothing to do,
 /// or its `[sync]` switch is off (the operator chose that; `check-config` warns of it),
 /// or it sent nothing and only reported items (a verify that found drift and does not
-/// repair, a pull that refused an order): it ran, and its findings are its result.
+/// repair, a pull that refused some orders but not all): it ran, and its findings are its
+/// result. A pull that refused every order it read is no success.
 pub fn is_success(r: &RunRecord) -> bool {
     match r.outcome {
         Outcome::Ok | Outcome::Skipped => !failed_every_item(r),
-        Outcome::Partial => r.confirmed > 0 || r.sent == 0,
+        Outcome::Partial => {
+            r.confirmed > 0
+                || (r.sent == 0 && (!r.drift.is_empty() || r.failed.len() < r.considered))
+        }
         Outcome::Failed | Outcome::Cancelled | Outcome::DryRun | Outcome::Guarded => false,
     }
 }

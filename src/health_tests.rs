@@ -146,8 +146,34 @@ fn durations_in_words() {
 
 #[test]
 fn a_run_that_sent_nothing_and_reported_items_is_a_success() {
-    // A verify without repair that found drift, a pull that refused an order.
     let t = "2026-11-28T10:00:00Z";
-    assert!(is_success(&run(t, Outcome::Partial, 0, 0)));
-    assert!(!failed_every_item(&run(t, Outcome::Partial, 0, 0)));
+    let failure = |sku: &str| crate::report::ItemFailure {
+        sku: sku.into(),
+        prom_id: 1,
+        reason: "refused".into(),
+    };
+    // A verify without repair that found drift (its drift items are its failures too).
+    let mut verify = run(t, Outcome::Partial, 0, 0);
+    verify.considered = 1;
+    verify.failed = vec![failure("A-1")];
+    verify.drift = vec![crate::report::DriftItem {
+        sku: "A-1".into(),
+        prom_id: 1,
+        field: "price".into(),
+        local: serde_json::json!("10"),
+        prom: serde_json::json!("12"),
+        snapshot: serde_json::json!("10"),
+        cause: crate::report::DriftCause::ChangedOnProm,
+        repaired: false,
+    }];
+    assert!(is_success(&verify));
+    assert!(!failed_every_item(&verify));
+    // A pull that refused one order of ten.
+    let mut pull = run(t, Outcome::Partial, 0, 0);
+    pull.considered = 10;
+    pull.failed = vec![failure("order 7")];
+    assert!(is_success(&pull));
+    // A pull that refused every order it read.
+    pull.considered = 1;
+    assert!(!is_success(&pull));
 }

@@ -256,9 +256,16 @@ fn start(
         crate::config::JobKind::PushPrices(o) => Some(o.clone()),
         _ => None,
     });
+    let on_change = [
+        Some(crate::config::ON_CHANGE_STOCK_JOB),
+        ctx.on_change_prices
+            .as_ref()
+            .map(|_| crate::config::ON_CHANGE_PRICES_JOB),
+    ];
+    let jobs = config.jobs.iter().map(|j| j.name.as_str());
     shared
         .metrics
-        .know_jobs(config.jobs.iter().map(|j| j.name.as_str()));
+        .know_jobs(jobs.chain(on_change.into_iter().flatten()));
     let timers = shutdown.child_token();
     for job in &config.jobs {
         let guard = guards

@@ -8,7 +8,10 @@ use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
+use crate::config::{ON_CHANGE_PRICES_JOB, ON_CHANGE_STOCK_JOB};
 use crate::jobs::{JobContext, on_change};
+use crate::report::{Outcome, RunRecord};
+use tracing::Instrument;
 
 pub async fn run(
     ctx: watch::Receiver<JobContext>,
@@ -33,23 +36,28 @@ pub async fn run(
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(c.sync.push_debounce) => {}
         }
-        log(on_change::push_stock(&c).await);
+        logged(ON_CHANGE_STOCK_JOB, "push_stock", on_change::push_stock(&c)).await;
         if let Some(opts) = &c.on_change_prices {
-            log(on_change::push_prices(&c, opts).await);
+            let push = on_change::push_prices(&c, opts);
+            logged(ON_CHANGE_PRICES_JOB, "push_prices", push).await;
         }
     }
 }
 
-fn log(result: Result<Option<crate::report::RunRecord>, crate::jobs::JobError>) {
-    match result {
-        Ok(Some(r)) => match r.outcome {
-            crate::report::Outcome::Ok => tracing::info!("{}", r.summary()),
-            crate::report::Outcome::Failed | crate::report::Outcome::Guarded => {
-                tracing::error!("{}", r.summary())
-            }
-            _ => tracing::warn!("{}", r.summary()),
-        },
-        Ok(None) => {}
-        Err(e) => tracing::error!("on-change push failed: {e}"),
+/// Runs an on-change push in its `run` span (journald's `JOB=on_change_stock`) and logs
+/// its record as a scheduled run's.
+async fn logged(
+    job: &str,
+    kind: &str,
+    push: impl Future<Output = Result<Option<RunRecord>, crate::jobs::JobError>>,
+) {
+    async {
+        match push.await {
+            Ok(Some(r)) => super::log_record(&r),
+            Ok(None) => {}
+            Err(e) => tracing::error!(outcome = %Outcome::Failed, "on-change push failed: {e}"),
+        }
     }
+    .instrument(super::run_log::span_named(job, kind))
+    .await
 }

@@ -139,6 +139,13 @@ impl JobRunner for OnDemand {
 /// The run's log lines, as a scheduled run's (`run_log.rs`), in the run's span.
 fn log(job: &JobConfig, run: &Result<JobRun, crate::jobs::JobError>) {
     match run {
+        // A dry run remembers nothing it met: logging its "new" hard cases would repeat
+        // them at every dry run and again at the next real one. Its summary only.
+        Ok(run) if run.record.outcome == Outcome::DryRun => tracing::info!(
+            outcome = %run.record.outcome,
+            "{}",
+            run.record.summary()
+        ),
         Ok(run) => super::log_record(&run.record),
         Err(e) => tracing::error!(
             outcome = %Outcome::Failed,

@@ -18,10 +18,15 @@ use crate::report::{Outcome, RunRecord};
 /// (`logging.rs` sets no prefix): `job`, `kind`, `run_id` (filled in when the run
 /// starts, by `jobs::runner`). The summary line adds `outcome`.
 pub fn run_span(job: &JobConfig) -> tracing::Span {
+    span_named(&job.name, job.kind.name())
+}
+
+/// The `run` span of a job by name and kind (the on-change pushes have no `[[job]]`).
+pub fn span_named(job: &str, kind: &str) -> tracing::Span {
     tracing::info_span!(
         "run",
-        job = %job.name,
-        kind = %job.kind.name(),
+        job = %job,
+        kind = %kind,
         run_id = tracing::field::Empty
     )
 }
