@@ -247,4 +247,56 @@ async fn an_order_with_an_unlinked_line_is_warned_once_then_counted() {
     let last = store.last_run("orders").unwrap().unwrap();
     assert_eq!(last.planned, 1, "the order was stored again: {last:#?}");
     assert!(last.notes.iter().any(|n| n.contains(&about)), "{last:#?}");
+
+    // The seller links the line by hand; the next pull reads nothing new, yet forgets the
+    // order (the memory does not grow with the shop's history)...
+    drop(store);
+    let sku = env.catalogue[0].sku.clone().unwrap();
+    let id = order.id.to_string();
+    let linked = cli_async(&config.path, &["orders", "link-line", &id, "1", &sku]).await;
+    assert_eq!(linked.status.code(), Some(0), "{linked:?}");
+    let store = Store::open(&config.store.path).unwrap();
+    let third = logged_run(&config, &store, "orders").await;
+    assert!(with(&third, &about).is_empty(), "{third:#?}");
+    assert!(
+        store.warned_of("orders").unwrap().is_empty(),
+        "a linked order is forgotten"
+    );
+    // ...so a new unlinked line on it is warned of again.
+    env.sandbox.change_order(
+        order.id,
+        OrderChange {
+            lines: Some(vec![
+                promua_sync::sandbox::SandboxOrderLine {
+                    product_id: None,
+                    external_id: None,
+                    name: "Товар".into(),
+                    sku: Some("NOPE-1".into()),
+                    price: rust_decimal::Decimal::from(100),
+                    quantity: rust_decimal::Decimal::ONE,
+                },
+                promua_sync::sandbox::SandboxOrderLine {
+                    product_id: None,
+                    external_id: None,
+                    name: "Інший товар".into(),
+                    sku: Some("NOPE-2".into()),
+                    price: rust_decimal::Decimal::from(50),
+                    quantity: rust_decimal::Decimal::ONE,
+                },
+            ]),
+            ..Default::default()
+        },
+    );
+    let fourth = logged_run(&config, &store, "orders").await;
+    let warned_again = format!("order {}: ", order.id);
+    assert_eq!(with(&fourth, &warned_again).len(), 1, "{fourth:#?}");
+    assert_eq!(
+        with(
+            &fourth,
+            &format!("job orders: 1 order(s) with unlinked lines (1 new), {listed}")
+        )
+        .len(),
+        1,
+        "{fourth:#?}"
+    );
 }

@@ -210,7 +210,8 @@ impl Job for PullOrders<'_> {
         // Settle what the last run or a settings change left owing; then one transaction
         // with the cursor; then the re-links its new links owe and the products now
         // short of stock.
-        let (resettled, ups, short) = ctx
+        let job = r.job.clone();
+        let (resettled, ups, short, settled) = ctx
             .blocking(move |s| {
                 s.finish_relinks(&policy)?;
                 let resettled = s.resettle_orders(&policy)?;
@@ -221,7 +222,8 @@ impl Job for PullOrders<'_> {
                 touched.sort_unstable();
                 touched.dedup();
                 let short = s.short_of_stock(&touched, &warehouses)?;
-                Ok((resettled, ups, short))
+                let settled = settled_since_warned(s, &job, &ups)?;
+                Ok((resettled, ups, short, settled))
             })
             .await?;
         if resettled > 0 {
@@ -257,6 +259,7 @@ impl Job for PullOrders<'_> {
             }
             r.warnings.push(w);
         }
+        unlinked.cleared.extend(settled);
         r.recurring = Some(unlinked);
         r.warnings.extend(short.iter().map(|s| ItemWarning {
             subject: s.sku.clone(),
@@ -269,6 +272,33 @@ impl Job for PullOrders<'_> {
 }
 
 /// What a stored order is worth a warning for.
+/// Orders warned of before that this run did not read, whose lines are now all linked
+/// (by hand, by a relink after an import) or that are gone: forgotten, so the memory does
+/// not grow with the shop's history and a new unlinked line on them warns again. One
+/// point read per order still remembered.
+fn settled_since_warned(
+    s: &crate::store::Store,
+    job: &str,
+    ups: &[OrderUpsert],
+) -> Result<Vec<String>, crate::store::StoreError> {
+    let mut settled = Vec::new();
+    for key in s.warned_of(job)? {
+        let Some(id) = key
+            .strip_prefix("order ")
+            .and_then(|n| n.parse::<i64>().ok())
+        else {
+            continue;
+        };
+        if ups.iter().any(|u| u.prom_id == id) {
+            continue;
+        }
+        if !s.order(id)?.is_some_and(|o| o.has_unlinked_lines()) {
+            settled.push(key);
+        }
+    }
+    Ok(settled)
+}
+
 fn warnings(u: &OrderUpsert) -> Vec<ItemWarning> {
     let item = |kind: &str, message: String| ItemWarning {
         subject: format!("order {}", u.prom_id),
