@@ -188,13 +188,13 @@ impl BackOffice {
         self
     }
 
-    /// The same ledger acting for someone else (e.g. the CLI through the API).
     /// The office with the daemon's runner: `job run` goes to it (`job_runs.rs`).
     pub fn with_runner(mut self, runner: Arc<dyn crate::jobs::JobRunner>) -> Self {
         self.runner = Some(runner);
         self
     }
 
+    /// The same ledger acting for someone else (e.g. the CLI through the API).
     pub fn acting_as(&self, actor: Actor) -> Self {
         Self {
             actor,

@@ -36,10 +36,17 @@ impl Owner {
                 other => break other.map_err(|e| io(at, e))?,
             }
         };
+        // A parent's mode is a hint only: a store holds buyers' data, so never the
+        // world's bits nor the parent's special ones (a store restored under /tmp is not 1777).
+        let mode = if at == path {
+            meta.mode() & 0o7777
+        } else {
+            meta.mode() & 0o750
+        };
         Ok(Self {
             uid: meta.uid(),
             gid: meta.gid(),
-            mode: meta.mode() & 0o7777,
+            mode,
         })
     }
 

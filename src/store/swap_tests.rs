@@ -108,12 +108,17 @@ fn a_restore_takes_the_mode_of_the_directory_it_replaces() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o750)).unwrap();
     Store::restore(&path, &backup).unwrap();
     assert_eq!(mode(&path), 0o750);
-    // Absent: the parent's.
+    // Absent: the parent's, without the world's bits or the parent's special ones.
     let parent = dir.path().join("state");
     std::fs::create_dir(&parent).unwrap();
     std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o751)).unwrap();
     Store::restore(&parent.join("store"), &backup).unwrap();
-    assert_eq!(mode(&parent.join("store")), 0o751);
+    assert_eq!(mode(&parent.join("store")), 0o750);
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    Store::restore(&tmp.join("store"), &backup).unwrap();
+    assert_eq!(mode(&tmp.join("store")), 0o750, "not 1777 under /tmp");
 }
 
 #[test]
