@@ -15,6 +15,12 @@ impl Store {
         let _paused = self.pause_writes();
         let trees = &self.trees;
         let mut problems = Vec::new();
+        let (held, counter) = self.ids_held()?;
+        if held > counter {
+            problems.push(format!(
+                "the id counter ({counter}) is behind the largest id the store holds ({held}): a new product or stock move would overwrite an old one (opening the store again sets it right)"
+            ));
+        }
         let exists = |id: u64| -> Result<bool> { Ok(trees.products.get(be(id))?.is_some()) };
         for p in self.products()? {
             let indexed = trees.sku_index.get(p.sku.as_bytes())?;

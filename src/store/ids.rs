@@ -43,6 +43,17 @@ impl Store {
     /// here, from its largest product id and journal key (and any tree keyed by product
     /// id, which a removed product may leave behind).
     pub(super) fn seed_ids(&self) -> Result<()> {
+        let (floor, noted) = self.ids_held()?;
+        if floor > noted {
+            let _writing = self.writing();
+            self.trees.meta.insert(LAST_ID, &be(floor))?;
+        }
+        Ok(())
+    }
+
+    /// The largest id the data holds, and the counter's value: the first never above
+    /// the second in a sound store (`store check` says so otherwise).
+    pub(super) fn ids_held(&self) -> Result<(u64, u64)> {
         let t = &self.trees;
         let mut floor = 0;
         for tree in [
@@ -62,11 +73,7 @@ impl Store {
             Some(v) => id_value("meta", &v)?,
             None => 0,
         };
-        if floor > noted {
-            let _writing = self.writing();
-            t.meta.insert(LAST_ID, &be(floor))?;
-        }
-        Ok(())
+        Ok((floor, noted))
     }
 }
 
