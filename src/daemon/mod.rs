@@ -244,6 +244,7 @@ fn start(
     ctx.changed = Some(shared.changed.clone());
     ctx.metrics = Some(shared.metrics.clone());
     ctx.stock_route = config.prom.stock_route;
+    ctx.config_path = Some(config.path.clone());
     ctx.on_change_guard = config
         .jobs
         .iter()

@@ -42,6 +42,9 @@ pub struct JobContext {
     pub stock_route: StockRoute,
     /// The daemon's `/metrics` counters, bumped as each run is recorded.
     pub metrics: Option<crate::metrics::Metrics>,
+    /// The configuration file the job came from: the commands a run's notes suggest name
+    /// it (an instance of the template unit reads `/etc/promua-sync/SHOP.toml`).
+    pub config_path: Option<std::path::PathBuf>,
 }
 
 impl JobContext {
@@ -65,7 +68,15 @@ impl JobContext {
             changed: None,
             stock_route: StockRoute::Auto,
             metrics: None,
+            config_path: None,
         }
+    }
+
+    /// A command line for a note, e.g. `promua-sync --config /etc/promua-sync/shop-a.toml
+    /// orders list --unlinked`; without `--config` when the file is the one found from
+    /// anywhere (`/etc/promua-sync/jobs.toml`) or not known.
+    pub fn command(&self, args: &str) -> String {
+        command_line(self.config_path.as_deref(), args)
     }
 
     /// Tells the on-change push (in the daemon) that stock may have changed.
@@ -100,5 +111,36 @@ impl JobContext {
     {
         let store = self.store.clone();
         Ok(tokio::task::spawn_blocking(move || work(&store)).await??)
+    }
+}
+
+/// [`JobContext::command`]'s rule.
+fn command_line(config: Option<&std::path::Path>, args: &str) -> String {
+    match config {
+        Some(p) if p != std::path::Path::new("/etc/promua-sync/jobs.toml") => {
+            format!("promua-sync --config {} {args}", p.display())
+        }
+        _ => format!("promua-sync {args}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn a_suggested_command_names_the_configuration_unless_found_from_anywhere() {
+        assert_eq!(command_line(None, "orders list"), "promua-sync orders list");
+        let etc = Path::new("/etc/promua-sync/jobs.toml");
+        assert_eq!(
+            command_line(Some(etc), "orders list"),
+            "promua-sync orders list"
+        );
+        let shop = Path::new("/etc/promua-sync/shop-a.toml");
+        assert_eq!(
+            command_line(Some(shop), "orders list --unlinked"),
+            "promua-sync --config /etc/promua-sync/shop-a.toml orders list --unlinked"
+        );
     }
 }

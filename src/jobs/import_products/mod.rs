@@ -136,7 +136,8 @@ impl Job for ImportProducts<'_> {
             .iter()
             .map(|h| format!("Prom product {}: {}", h.prom_id, h.detail))
             .collect();
-        r.recurring = Some(recurring(&r.job, &plan.hard_cases, &r.notes));
+        let list_with = ctx.command(&format!("job run {} --dry-run", r.job));
+        r.recurring = Some(recurring(list_with, &plan.hard_cases, &r.notes));
         r.notes.extend(check.notes());
         r.notes.extend(back.iter().map(|id| {
             format!(
@@ -192,8 +193,11 @@ impl Job for ImportProducts<'_> {
 /// The hard cases as recurring items (warned of once by the daemon's log): the whole
 /// catalogue was walked, so those not met are resolved. A hard case is the same while its
 /// Prom product and its kind are (its detail may carry figures that change).
-fn recurring(job: &str, hard: &[plan::HardCase], notes: &[String]) -> crate::recurring::Recurring {
-    let list_with = format!("promua-sync job run {job} --dry-run");
+fn recurring(
+    list_with: String,
+    hard: &[plan::HardCase],
+    notes: &[String],
+) -> crate::recurring::Recurring {
     let mut out = crate::recurring::Recurring::new("hard case(s)", list_with, true);
     for (h, note) in hard.iter().zip(notes) {
         out.push(format!("prom {} {:?}", h.prom_id, h.kind), note.clone());

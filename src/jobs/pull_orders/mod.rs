@@ -236,7 +236,7 @@ impl Job for PullOrders<'_> {
         r.confirmed = r.planned;
         let mut unlinked = Recurring::new(
             "order(s) with unlinked lines",
-            "promua-sync orders list --unlinked".into(),
+            ctx.command("orders list --unlinked"),
             false,
         );
         for u in &ups {
