@@ -47,6 +47,18 @@ fn seed_run_as(store_path: &Path, at: &str, outcome: Outcome) {
     store.flush_blocking().unwrap();
 }
 
+/// The yearly `stock` job's configuration, keeping the seeded runs: they are older than
+/// the default 90 days of history.
+fn yearly_config(env: &Env) -> std::path::PathBuf {
+    let config = env.write_config(YEARLY, "");
+    patch_file(
+        &config,
+        "path = \"store\"",
+        "path = \"store\"\nkeep_runs_days = 36500",
+    );
+    config
+}
+
 async fn stop(child: Child) {
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -73,13 +85,7 @@ fn stock_runs(env: &Env) -> Vec<RunRecord> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_daemon_started_after_a_missed_tick_runs_the_job_once() {
     let env = Env::new(12, SandboxOptions::default(), |i| i as i64 + 1).await;
-    let config = env.write_config(YEARLY, "");
-    // The seeded run is older than the default 90 days of history: keep it.
-    patch_file(
-        &config,
-        "path = \"store\"",
-        "path = \"store\"\nkeep_runs_days = 36500",
-    );
+    let config = yearly_config(&env);
     // Last ran in 2025: the tick of 1 January 2026 was missed.
     seed_run(&env.store_path(), "2025-06-01T10:00:00Z");
     let daemon = env.start_daemon(&config).await;
@@ -115,13 +121,7 @@ async fn a_daemon_started_after_a_missed_tick_runs_the_job_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn catch_up_false_leaves_a_missed_tick_to_the_next_one() {
     let env = Env::new(12, SandboxOptions::default(), |i| i as i64 + 1).await;
-    let config = env.write_config(YEARLY, "");
-    // The seeded run is older than the default 90 days of history: keep it.
-    patch_file(
-        &config,
-        "path = \"store\"",
-        "path = \"store\"\nkeep_runs_days = 36500",
-    );
+    let config = yearly_config(&env);
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str("catch_up = false\n");
     std::fs::write(&config, text).unwrap();
@@ -143,13 +143,7 @@ async fn catch_up_false_leaves_a_missed_tick_to_the_next_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_that_ran_after_its_latest_tick_is_not_caught_up() {
     let env = Env::new(12, SandboxOptions::default(), |i| i as i64 + 1).await;
-    let config = env.write_config(YEARLY, "");
-    // The seeded run is older than the default 90 days of history: keep it.
-    patch_file(
-        &config,
-        "path = \"store\"",
-        "path = \"store\"\nkeep_runs_days = 36500",
-    );
+    let config = yearly_config(&env);
     seed_run(&env.store_path(), "2026-01-01T00:00:01Z");
     let daemon = env.start_daemon(&config).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -165,12 +159,7 @@ async fn a_job_that_ran_after_its_latest_tick_is_not_caught_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_cancelled_after_the_tick_is_caught_up() {
     let env = Env::new(12, SandboxOptions::default(), |i| i as i64 + 1).await;
-    let config = env.write_config(YEARLY, "");
-    patch_file(
-        &config,
-        "path = \"store\"",
-        "path = \"store\"\nkeep_runs_days = 36500",
-    );
+    let config = yearly_config(&env);
     seed_run(&env.store_path(), "2025-06-01T10:00:00Z");
     seed_run_as(
         &env.store_path(),
