@@ -91,12 +91,13 @@ async fn stock(
     started: DateTime<Utc>,
 ) -> Result<Settled, JobError> {
     let opts = &ctx.on_change_guard;
-    let all = push_stock::load(ctx).await?;
-    let considered = all.len();
-    let rows: Vec<_> = all
-        .into_iter()
-        .filter(|r| dirty.contains(&r.product_id))
-        .collect();
+    // The dirty products by point reads, not a walk of the catalogue (386 ms at 100,000
+    // linked products): the on-change latency is the debounce plus this.
+    let ids: Vec<u64> = dirty.iter().copied().collect();
+    let warehouses = ctx.sync.warehouses.clone();
+    let (rows, considered) = ctx
+        .blocking(move |s| Ok((s.linked_stock_of(&ids, &warehouses)?, s.linked_count()?)))
+        .await?;
     let mut plan = push_stock::plan(&rows, ctx.sync.safety_buffer, opts.push_unrecorded_as_zero);
     // The guards judge against the whole linked catalogue, as the scheduled push does.
     plan.considered = considered;
@@ -120,12 +121,10 @@ async fn prices(
     dirty: HashSet<u64>,
     started: DateTime<Utc>,
 ) -> Result<Settled, JobError> {
-    let all = push_prices::load(ctx).await?;
-    let considered = all.len();
-    let rows: Vec<_> = all
-        .into_iter()
-        .filter(|r| dirty.contains(&r.product_id))
-        .collect();
+    let ids: Vec<u64> = dirty.iter().copied().collect();
+    let (rows, considered) = ctx
+        .blocking(move |s| Ok((s.linked_prices_of(&ids)?, s.linked_count()?)))
+        .await?;
     let plan = push_prices::plan(&rows, opts);
     if plan.changes.is_empty() && plan.guarded.is_none() {
         return Ok(Settled {

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::codec::{
-    StockValue, corrupt, decode, decode_borrowed, i64_value, id_key, split_stock_key,
+    StockValue, be, corrupt, decode, decode_borrowed, i64_value, id_key, split_stock_key,
 };
 use super::snapshots::{ConfirmedStock, PriceSnapshot};
 use super::{Result, Store, StoreError};
@@ -159,6 +159,104 @@ impl Store {
                 continue;
             }
             // A link to no product is damage, as `linked_stock` says too.
+            let p = self
+                .product(id)?
+                .ok_or_else(|| corrupt("links", format!("product {id} is linked but missing")))?;
+            out.push(LinkedPrice {
+                product_id: id,
+                sku: p.sku,
+                prom_id,
+                price: p.price,
+                snapshot: self.price_snapshot(id)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// How many linked products the planners consider (links to gone Prom ids left
+    /// out), without decoding any: the guards' denominator for an on-change push.
+    pub fn linked_count(&self) -> Result<usize> {
+        let gone = self.gone_ids()?;
+        let mut linked_gone = 0;
+        for prom_id in &gone {
+            if self.linked_to_prom(*prom_id)?.is_some() {
+                linked_gone += 1;
+            }
+        }
+        Ok(self.trees.links.len().saturating_sub(linked_gone))
+    }
+
+    /// [`Store::linked_stock`] for the products `ids` alone, by point reads: what the
+    /// on-change push plans (a few dirty products, not a walk of the catalogue).
+    pub fn linked_stock_of(&self, ids: &[u64], warehouses: &[String]) -> Result<Vec<LinkedStock>> {
+        let trees = &self.trees;
+        let gone = self.gone_ids()?;
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(v) = trees.links.get(be(id))? else {
+                continue;
+            };
+            let prom_id = i64_value("links", &v)?;
+            if gone.contains(&prom_id) {
+                continue;
+            }
+            let Some(pv) = trees.products.get(be(id))? else {
+                return Err(StoreError::Corrupt {
+                    tree: "links",
+                    detail: format!("names product {id}, which does not exist"),
+                });
+            };
+            let sku = decode_borrowed::<SkuOnly<'_>>("products", &pv)?
+                .sku
+                .into_owned();
+            let (mut total, mut recorded) = (0i64, false);
+            for kv in trees.stock.scan_prefix(be(id)) {
+                let (sk, sv) = kv?;
+                let (_, warehouse) = split_stock_key(&sk)?;
+                if warehouses.iter().any(|name| name.as_bytes() == warehouse) {
+                    let value = StockValue::decode(&sv)?;
+                    total = total.saturating_add(value.quantity);
+                    recorded |= value.recorded;
+                }
+            }
+            let snapshot = match trees.snapshots.get(be(id))? {
+                Some(sv) => Some(decode::<ConfirmedStock>("stock_snapshots", &sv)?),
+                None => None,
+            };
+            let reserved = match trees.reserved.get(be(id))? {
+                Some(rv) => i64_value("reserved", &rv)?,
+                None => 0,
+            };
+            out.push(LinkedStock {
+                product_id: id,
+                sku,
+                prom_id,
+                stock: total,
+                recorded,
+                reserved,
+                snapshot,
+            });
+        }
+        Ok(out)
+    }
+
+    /// [`Store::linked_prices`] for the products `ids` alone, by point reads.
+    pub fn linked_prices_of(&self, ids: &[u64]) -> Result<Vec<LinkedPrice>> {
+        let gone = self.gone_ids()?;
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(prom_id) = self.link_of(id)? else {
+                continue;
+            };
+            if gone.contains(&prom_id) {
+                continue;
+            }
             let p = self
                 .product(id)?
                 .ok_or_else(|| corrupt("links", format!("product {id} is linked but missing")))?;

@@ -345,3 +345,54 @@ fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_not
     .unwrap();
     assert_eq!(s.reserved_of(p.id).unwrap(), 1 + 2);
 }
+
+/// The on-change push's point reads give what the catalogue walk gives for the same
+/// products: unlinked and gone ones left out, stock of the chosen warehouses, snapshots,
+/// reservations and prices; the count is the walk's length.
+#[test]
+fn point_reads_of_linked_products_agree_with_the_walk() {
+    let (_d, s) = open();
+    let mut ids = Vec::new();
+    for i in 0..12u64 {
+        let p = s.add_product(&format!("P-{i}"), "p").unwrap();
+        if i % 3 != 0 {
+            s.set_stock(p.id, "main", i as i64).unwrap();
+        }
+        s.set_stock(p.id, "returns", 50).unwrap();
+        if i != 5 {
+            s.link(p.id, 100 + i as i64).unwrap();
+        }
+        if i % 4 == 1 {
+            let snap = StockSnapshot {
+                prom_id: 100 + i as i64,
+                quantity: 1,
+                presence: "available".into(),
+                confirmed_at: Utc::now(),
+                unconfirmed: false,
+            };
+            s.put_stock_snapshots(&[(p.id, snap)]).unwrap();
+        }
+        ids.push(p.id);
+    }
+    s.mark_gone(&[107], Utc::now()).unwrap();
+    let warehouses = ["main".to_string()];
+    let walk = s.linked_stock(&warehouses).unwrap();
+    assert_eq!(s.linked_count().unwrap(), walk.len());
+    assert_eq!(walk.len(), 10, "one unlinked, one gone");
+    let some: Vec<u64> = vec![ids[9], ids[1], ids[5], ids[7], ids[1], 9_999];
+    let points = s.linked_stock_of(&some, &warehouses).unwrap();
+    let expected: Vec<_> = walk
+        .iter()
+        .filter(|r| some.contains(&r.product_id))
+        .cloned()
+        .collect();
+    assert_eq!(points, expected);
+    assert_eq!(points.len(), 2, "9 and 1; 5 unlinked, 7 gone, 9999 absent");
+    let prices = s.linked_prices().unwrap();
+    let expected: Vec<_> = prices
+        .iter()
+        .filter(|r| some.contains(&r.product_id))
+        .cloned()
+        .collect();
+    assert_eq!(s.linked_prices_of(&some).unwrap(), expected);
+}
