@@ -6,7 +6,8 @@
 //! | tree | key | value |
 //! |---|---|---|
 //! | `meta` | `generation` / `orders_cursor` / `stock_route` / `shop_statuses` / `custom_status_form` | i64 / RFC 3339 text / JSON / JSON / JSON |
-//! | `products`, `stock_snapshots`, `journal`, `price_snapshots` | u64 id | JSON |
+//! | `products`, `journal` | u64 id | JSON |
+//! | `stock_snapshots`, `price_snapshots` | u64 id | binary (`snapshot_codec.rs`; JSON in older stores) |
 //! | `orders`, `staged` | i64 Prom id | JSON |
 //! | `sku_index` | SKU | u64 product id |
 //! | `stock` | u64 product id + warehouse name | i64, then `UNRECORDED` or nothing |
@@ -220,8 +221,16 @@ pub(super) fn decode_borrowed<'a, T: Deserialize<'a>>(
 /// Cheap enough to run on every entry at open.
 pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Result<()> {
     match tree {
-        "products" | "stock_snapshots" | "journal" | "price_snapshots" => {
+        "products" | "journal" => {
             id_key(tree, key)?;
+        }
+        "stock_snapshots" => {
+            id_key(tree, key)?;
+            super::snapshot_codec::decode_confirmed(value)?;
+        }
+        "price_snapshots" => {
+            id_key(tree, key)?;
+            super::snapshot_codec::decode_price(value)?;
         }
         "orders" | "staged" | "order_heads" => {
             prom_key(tree, key)?;

@@ -36,6 +36,7 @@ mod runs;
 mod shop_statuses;
 mod shortfalls;
 mod sizes;
+mod snapshot_codec;
 mod snapshots;
 mod staging;
 mod stock_route;
@@ -146,6 +147,7 @@ impl Store {
         store.check_seal()?;
         store.mark_order_heads_when_empty()?;
         store.seed_ids()?;
+        store.migrate_snapshots()?;
         Ok(store)
     }
 

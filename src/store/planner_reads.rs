@@ -8,9 +8,7 @@ use std::iter::Peekable;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::codec::{
-    StockValue, corrupt, decode, decode_borrowed, i64_value, id_key, split_stock_key,
-};
+use super::codec::{StockValue, corrupt, decode_borrowed, i64_value, id_key, split_stock_key};
 use super::snapshots::{ConfirmedStock, PriceSnapshot};
 use super::{Result, Store, StoreError};
 
@@ -128,7 +126,7 @@ impl Store {
             })?;
             let mut snapshot = None;
             snaps.each_of(id, |_, sv| {
-                snapshot = Some(decode::<ConfirmedStock>("stock_snapshots", sv)?);
+                snapshot = Some(super::snapshot_codec::decode_confirmed(sv)?);
                 Ok(())
             })?;
             let mut held = 0;
