@@ -155,7 +155,7 @@ const BOOKKEEPING: [&[u8]; 4] = [
     super::durability::GENERATION,
     super::order_scan::HEADS_BUILT,
     super::order_upkeep::POLICY_KEY,
-    super::snapshot_codec::SNAPSHOTS_BINARY,
+    super::migrate::BINARY_VALUES,
 ];
 
 /// Whether a restore may write `path`: nothing there, an empty directory, or a store

@@ -18,9 +18,11 @@ mod external_ids;
 mod gone;
 mod hand_unlinks;
 mod ids;
+mod journal_codec;
 mod ledger;
 mod links;
 mod lock;
+mod migrate;
 mod order_details;
 mod order_lines;
 mod order_merge;
@@ -147,7 +149,7 @@ impl Store {
         store.check_seal()?;
         store.mark_order_heads_when_empty()?;
         store.seed_ids()?;
-        store.migrate_snapshots()?;
+        store.migrate_layouts()?;
         Ok(store)
     }
 

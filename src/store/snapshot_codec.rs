@@ -1,26 +1,24 @@
 //! How snapshots sit in their trees: fixed-width binary (a tag byte, numbers big-endian,
 //! the text last), a third of the JSON older stores hold, which is still read. The first
-//! open of an older store rewrites its snapshots in the new layout (`migrate_snapshots`).
+//! open of an older store rewrites its snapshots in the new layout (`migrate.rs`).
 //!
 //! | tree | value |
 //! |---|---|
-//! | `stock_snapshots` | 1, i64 Prom id, i64 quantity, i64 µs confirmed, flags, presence (UTF-8) |
-//! | `price_snapshots` | 1, i64 Prom id, i64 µs confirmed, flags, price (decimal text) |
+//! | `stock_snapshots` | 1, i64 Prom id, i64 quantity, i64 ns confirmed, flags, presence (UTF-8) |
+//! | `price_snapshots` | 1, i64 Prom id, i64 ns confirmed, flags, price (decimal text) |
 
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use super::codec::{corrupt, decode, micros, micros_value};
+use super::Result;
+use super::codec::{corrupt, decode, nanos};
 use super::snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
-use super::{Result, Store, StoreError};
 
 /// The tag of the binary layout; JSON starts with `{`.
 const BINARY: u8 = 1;
 /// Flags: the snapshot is marked unconfirmed.
 const UNCONFIRMED: u8 = 1;
-/// Set in `meta` once every snapshot is in the binary layout.
-pub(super) const SNAPSHOTS_BINARY: &[u8] = b"snapshots_binary";
 const STOCK: &str = "stock_snapshots";
 const PRICE: &str = "price_snapshots";
 
@@ -54,13 +52,16 @@ fn join(numbers: &[i64], unconfirmed: bool, text: &str) -> Vec<u8> {
     v
 }
 
-fn is_json(v: &[u8]) -> bool {
+pub(super) fn is_json(v: &[u8]) -> bool {
     v.first() == Some(&b'{')
 }
 
 pub(super) fn encode_stock(s: &StockSnapshot) -> Vec<u8> {
-    let at = i64::from_be_bytes(micros(s.confirmed_at));
-    join(&[s.prom_id, s.quantity, at], s.unconfirmed, &s.presence)
+    join(
+        &[s.prom_id, s.quantity, nanos(s.confirmed_at)],
+        s.unconfirmed,
+        &s.presence,
+    )
 }
 
 pub(super) fn decode_stock(v: &[u8]) -> Result<StockSnapshot> {
@@ -72,7 +73,7 @@ pub(super) fn decode_stock(v: &[u8]) -> Result<StockSnapshot> {
         prom_id,
         quantity,
         presence: presence.to_string(),
-        confirmed_at: micros_value(STOCK, &at.to_be_bytes())?,
+        confirmed_at: chrono::DateTime::from_timestamp_nanos(at),
         unconfirmed: flags & UNCONFIRMED != 0,
     })
 }
@@ -92,8 +93,11 @@ pub(super) fn decode_confirmed(v: &[u8]) -> Result<ConfirmedStock> {
 }
 
 pub(super) fn encode_price(s: &PriceSnapshot) -> Vec<u8> {
-    let at = i64::from_be_bytes(micros(s.confirmed_at));
-    join(&[s.prom_id, at], s.unconfirmed, &s.price.to_string())
+    join(
+        &[s.prom_id, nanos(s.confirmed_at)],
+        s.unconfirmed,
+        &s.price.to_string(),
+    )
 }
 
 pub(super) fn decode_price(v: &[u8]) -> Result<PriceSnapshot> {
@@ -109,47 +113,9 @@ pub(super) fn decode_price(v: &[u8]) -> Result<PriceSnapshot> {
                 format!("holds a price that is not a number: {price:?}"),
             )
         })?,
-        confirmed_at: micros_value(PRICE, &at.to_be_bytes())?,
+        confirmed_at: chrono::DateTime::from_timestamp_nanos(at),
         unconfirmed: flags & UNCONFIRMED != 0,
     })
-}
-
-impl Store {
-    /// Rewrites the JSON snapshots of an older store in the binary layout, once (then
-    /// marked in `meta`); a store made now is marked at its first open.
-    pub(super) fn migrate_snapshots(&self) -> Result<()> {
-        if self.trees.meta.get(SNAPSHOTS_BINARY)?.is_some() {
-            return Ok(());
-        }
-        let _writing = self.writing();
-        rewrite(&self.trees.snapshots, |v| {
-            Ok(encode_stock(&decode_stock(v)?))
-        })?;
-        rewrite(&self.trees.price_snapshots, |v| {
-            Ok(encode_price(&decode_price(v)?))
-        })?;
-        self.trees.meta.insert(SNAPSHOTS_BINARY, &b"1"[..])?;
-        Ok(())
-    }
-}
-
-/// Rewrites a tree's JSON values with `recode`, in batches (each entry is atomic: a stop
-/// half-way leaves some JSON, read as before and rewritten at the next open).
-fn rewrite(tree: &sled::Tree, recode: impl Fn(&[u8]) -> Result<Vec<u8>>) -> Result<()> {
-    let mut batch = sled::Batch::default();
-    let mut pending = 0;
-    for kv in tree.iter() {
-        let (k, v) = kv?;
-        if is_json(&v) {
-            batch.insert(k, recode(&v)?);
-            pending += 1;
-        }
-        if pending == 10_000 {
-            tree.apply_batch(std::mem::take(&mut batch))?;
-            pending = 0;
-        }
-    }
-    tree.apply_batch(batch).map_err(StoreError::from)
 }
 
 #[cfg(test)]

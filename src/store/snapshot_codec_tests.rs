@@ -1,8 +1,10 @@
 use super::*;
 use crate::store::codec::be;
+use crate::store::migrate::BINARY_VALUES;
+use crate::store::{Actor, JournalEntry, Store, StoreError};
 
 fn at() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp_micros(1_795_000_000_123_456).unwrap()
+    chrono::DateTime::from_timestamp_nanos(1_795_000_000_123_456_789)
 }
 
 fn stock(prom_id: i64, quantity: i64, presence: &str, unconfirmed: bool) -> StockSnapshot {
@@ -111,7 +113,7 @@ fn damaged_binary_snapshots_are_corrupt_not_panics() {
 }
 
 #[test]
-fn an_older_store_s_json_snapshots_are_rewritten_at_its_first_open() {
+fn an_older_store_s_json_snapshots_and_journal_are_rewritten_at_its_first_open() {
     let d = tempfile::tempdir().unwrap();
     let path = d.path().join("store");
     let s = Store::open(&path).unwrap();
@@ -126,7 +128,23 @@ fn an_older_store_s_json_snapshots_are_rewritten_at_its_first_open() {
         .price_snapshots
         .insert(be(1), serde_json::to_vec(&old_price).unwrap())
         .unwrap();
-    s.trees.meta.remove(SNAPSHOTS_BINARY).unwrap();
+    let old_entry = JournalEntry {
+        seq: 3,
+        at: at(),
+        product_id: 1,
+        sku: "A-1".into(),
+        warehouse: "main".into(),
+        before: 0,
+        after: 6,
+        delta: 6,
+        actor: Actor::Csv,
+        reason: Some("stock.csv".into()),
+    };
+    s.trees
+        .journal
+        .insert(be(3), serde_json::to_vec(&old_entry).unwrap())
+        .unwrap();
+    s.trees.meta.remove(BINARY_VALUES).unwrap();
     s.flush_blocking().unwrap();
     drop(s);
 
@@ -138,5 +156,8 @@ fn an_older_store_s_json_snapshots_are_rewritten_at_its_first_open() {
     assert_eq!(raw, encode_price(&old_price)[..]);
     assert_eq!(s.stock_snapshot(1).unwrap(), Some(old_stock));
     assert_eq!(s.price_snapshot(1).unwrap(), Some(old_price));
-    assert!(s.trees.meta.get(SNAPSHOTS_BINARY).unwrap().is_some());
+    let raw = s.trees.journal.get(be(3)).unwrap().unwrap();
+    assert_eq!(raw, crate::store::journal_codec::encode(&old_entry)[..]);
+    assert_eq!(s.journal(None, 10).unwrap(), [old_entry]);
+    assert!(s.trees.meta.get(BINARY_VALUES).unwrap().is_some());
 }
