@@ -44,11 +44,17 @@ impl Store {
     }
 }
 
+/// sled's cost per entry, apart from the store: 100,000 entries of an 8-byte key and a
+/// value of 8, 30 or 400 bytes, inserted one at a time or in batches, then 1% rewritten
+/// three times. On sled 0.34 an entry takes about 120 bytes on disk beside 1.6× its key
+/// and value (leaves split at 16 entries; older versions stay until a segment is half
+/// dead), which is why fewer entries per product count as much as fewer bytes. Run:
+/// `cargo test --lib sled_cost_per_entry -- --ignored --nocapture`.
 #[cfg(test)]
-mod experiment {
+mod sled_cost {
     #[test]
     #[ignore]
-    fn sled_overhead() {
+    fn sled_cost_per_entry() {
         for (seg, vlen) in [(1usize << 19, 8usize), (1 << 19, 30), (1 << 19, 400)] {
             for (label, batch) in [("one by one", false), ("batches of 1000", true)] {
                 let d = tempfile::tempdir().unwrap();
