@@ -223,14 +223,8 @@ fn stage(path: &Path, trees: &[(String, Entries)]) -> Result<Staged> {
             .map_err(|e| StoreError::from_open(dir.path(), e))?;
         for (name, kvs) in trees {
             let tree = db.open_tree(name)?;
-            // In batches: sled writes a batch's entries into its nodes together, where one
-            // insert at a time leaves each node's older versions behind (a sixth larger).
-            for chunk in kvs.chunks(10_000) {
-                let mut batch = sled::Batch::default();
-                for (k, v) in chunk {
-                    batch.insert(&k[..], &v[..]);
-                }
-                tree.apply_batch(batch)?;
+            for (k, v) in kvs {
+                tree.insert(&k[..], &v[..])?;
             }
             entries += kvs.len();
         }
