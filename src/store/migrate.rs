@@ -28,21 +28,14 @@ impl Store {
     }
 }
 
-/// Rewrites a tree's JSON values with `recode`, in batches of 10,000.
+/// Rewrites a tree's JSON values with `recode`, one entry at a time (large batches were
+/// measured to leave sled's files larger: see `store_size` in benches/).
 fn rewrite(tree: &sled::Tree, recode: impl Fn(&[u8]) -> Result<Vec<u8>>) -> Result<()> {
-    let mut batch = sled::Batch::default();
-    let mut pending = 0;
     for kv in tree.iter() {
         let (k, v) = kv?;
         if is_json(&v) {
-            batch.insert(k, recode(&v)?);
-            pending += 1;
-        }
-        if pending == 10_000 {
-            tree.apply_batch(std::mem::take(&mut batch))?;
-            pending = 0;
+            tree.insert(k, recode(&v)?)?;
         }
     }
-    tree.apply_batch(batch)?;
     Ok(())
 }
