@@ -151,10 +151,11 @@ enum Target {
 
 /// `meta` keys a store writes for itself, with no data of the seller's: a store holding
 /// only these is empty.
-const BOOKKEEPING: [&[u8]; 3] = [
+const BOOKKEEPING: [&[u8]; 4] = [
     super::durability::GENERATION,
     super::order_scan::HEADS_BUILT,
     super::order_upkeep::POLICY_KEY,
+    super::migrate::BINARY_VALUES,
 ];
 
 /// Whether a restore may write `path`: nothing there, an empty directory, or a store

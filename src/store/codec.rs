@@ -6,7 +6,9 @@
 //! | tree | key | value |
 //! |---|---|---|
 //! | `meta` | `generation` / `orders_cursor` / `stock_route` / `shop_statuses` / `custom_status_form` | i64 / RFC 3339 text / JSON / JSON / JSON |
-//! | `products`, `stock_snapshots`, `journal`, `price_snapshots` | u64 id | JSON |
+//! | `products` | u64 id | JSON |
+//! | `journal` | u64 seq | binary (`journal_codec.rs`; JSON in older stores) |
+//! | `stock_snapshots`, `price_snapshots` | u64 id | binary (`snapshot_codec.rs`; JSON in older stores) |
 //! | `orders`, `staged` | i64 Prom id | JSON |
 //! | `sku_index` | SKU | u64 product id |
 //! | `stock` | u64 product id + warehouse name | i64, then `UNRECORDED` or nothing |
@@ -148,6 +150,14 @@ pub(super) fn micros_value(tree: &'static str, value: &[u8]) -> Result<DateTime<
         .ok_or_else(|| corrupt(tree, format!("holds a time out of range ({us} µs)")))
 }
 
+/// A time to the nanosecond (as `Utc::now()` gives it) as i64 nanoseconds since the epoch,
+/// read back with `DateTime::from_timestamp_nanos`; a time outside 1677–2262, which the
+/// program never makes, is saturated to that range.
+pub(super) fn nanos(at: DateTime<Utc>) -> i64 {
+    at.timestamp_nanos_opt()
+        .unwrap_or_else(|| at.timestamp_micros().saturating_mul(1000))
+}
+
 pub(super) fn micros(at: DateTime<Utc>) -> [u8; 8] {
     at.timestamp_micros().to_be_bytes()
 }
@@ -220,8 +230,20 @@ pub(super) fn decode_borrowed<'a, T: Deserialize<'a>>(
 /// Cheap enough to run on every entry at open.
 pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Result<()> {
     match tree {
-        "products" | "stock_snapshots" | "journal" | "price_snapshots" => {
+        "products" => {
             id_key(tree, key)?;
+        }
+        "journal" => {
+            id_key(tree, key)?;
+            super::journal_codec::product_of(value)?;
+        }
+        "stock_snapshots" => {
+            id_key(tree, key)?;
+            super::snapshot_codec::decode_confirmed(value)?;
+        }
+        "price_snapshots" => {
+            id_key(tree, key)?;
+            super::snapshot_codec::decode_price(value)?;
         }
         "orders" | "staged" | "order_heads" => {
             prom_key(tree, key)?;

@@ -127,7 +127,7 @@ impl Store {
         use std::collections::BTreeMap;
         let mut summed = BTreeMap::<(u64, String), i64>::new();
         for v in self.trees.journal.iter().values() {
-            let e: super::JournalEntry = super::codec::decode("journal", &v?)?;
+            let e = super::journal_codec::decode_entry(&v?)?;
             *summed.entry((e.product_id, e.warehouse)).or_default() += e.delta;
         }
         let mut problems = Vec::new();

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::codec::{StockValue, be, decode, encode, split_stock_key, stock_key};
+use super::codec::{StockValue, be, decode, split_stock_key, stock_key};
 use super::dirty::{DIRTY_STOCK, mark_dirty};
 use super::trees::{Tx, TxResult, abort};
 use super::{Product, Result, Store};
@@ -161,7 +161,8 @@ pub(super) fn apply_move(
         actor,
         reason: reason.map(str::to_string),
     };
-    tx.journal.insert(&be(seq), encode("journal", &entry)?)?;
+    tx.journal
+        .insert(&be(seq), super::journal_codec::encode(&entry))?;
     Ok(Some(entry))
 }
 
@@ -230,7 +231,7 @@ impl Store {
     pub fn journal(&self, product_id: Option<u64>, limit: usize) -> Result<Vec<JournalEntry>> {
         let mut out = Vec::new();
         for v in self.trees.journal.iter().values().rev() {
-            let e: JournalEntry = decode("journal", &v?)?;
+            let e = super::journal_codec::decode_entry(&v?)?;
             if product_id.is_none_or(|id| id == e.product_id) {
                 out.push(e);
                 if out.len() == limit {

@@ -18,9 +18,11 @@ mod external_ids;
 mod gone;
 mod hand_unlinks;
 mod ids;
+mod journal_codec;
 mod ledger;
 mod links;
 mod lock;
+mod migrate;
 mod order_details;
 mod order_lines;
 mod order_merge;
@@ -31,9 +33,12 @@ mod orders;
 mod planner_reads;
 mod products;
 mod remove;
+mod run_detail;
 mod runs;
 mod shop_statuses;
 mod shortfalls;
+mod sizes;
+mod snapshot_codec;
 mod snapshots;
 mod staging;
 mod stock_route;
@@ -63,6 +68,7 @@ pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};
 pub use remove::{Removal, RemoveBlockers, Removed};
 pub use shortfalls::{ShortStock, describe as describe_shortfall};
+pub use sizes::TreeSize;
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 pub use staging::StagedProduct;
 pub use stock_route::StockRouteMark;
@@ -143,6 +149,7 @@ impl Store {
         store.check_seal()?;
         store.mark_order_heads_when_empty()?;
         store.seed_ids()?;
+        store.migrate_layouts()?;
         Ok(store)
     }
 

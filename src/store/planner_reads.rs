@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::codec::{
-    StockValue, be, corrupt, decode, decode_borrowed, i64_value, id_key, split_stock_key,
+    StockValue, be, corrupt, decode_borrowed, i64_value, id_key, split_stock_key,
 };
 use super::snapshots::{ConfirmedStock, PriceSnapshot};
 use super::{Result, Store, StoreError};
@@ -128,7 +128,7 @@ impl Store {
             })?;
             let mut snapshot = None;
             snaps.each_of(id, |_, sv| {
-                snapshot = Some(decode::<ConfirmedStock>("stock_snapshots", sv)?);
+                snapshot = Some(super::snapshot_codec::decode_confirmed(sv)?);
                 Ok(())
             })?;
             let mut held = 0;
@@ -223,7 +223,7 @@ impl Store {
                 }
             }
             let snapshot = match trees.snapshots.get(be(id))? {
-                Some(sv) => Some(decode::<ConfirmedStock>("stock_snapshots", &sv)?),
+                Some(sv) => Some(super::snapshot_codec::decode_confirmed(&sv)?),
                 None => None,
             };
             let reserved = match trees.reserved.get(be(id))? {

@@ -9,7 +9,7 @@
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{StockValue, be, decode, decode_borrowed, encode, i64_value, split_stock_key};
+use super::codec::{StockValue, be, decode, i64_value, split_stock_key};
 use super::ledger::{Actor, JournalEntry};
 use super::links::link_of_in;
 use super::orders::{order_in, put_order};
@@ -70,12 +70,6 @@ pub enum Removal {
     },
 }
 
-/// Only the product id of a journal entry, read without decoding the rest.
-#[derive(Deserialize)]
-struct EntryProduct {
-    product_id: u64,
-}
-
 /// The orders naming `id`: on a line, in what they reserve or in what they shipped.
 fn names(order: &LocalOrder, id: u64) -> bool {
     order.lines.iter().any(|l| l.product_id == Some(id))
@@ -89,7 +83,7 @@ impl Store {
         let mut n = 0;
         for v in self.trees.journal.iter().values() {
             let v = v?;
-            if decode_borrowed::<EntryProduct>("journal", &v)?.product_id == id {
+            if super::journal_codec::product_of(&v)? == id {
                 n += 1;
             }
         }
@@ -101,7 +95,7 @@ impl Store {
     pub fn journal_of_sku(&self, sku: &str, limit: usize) -> Result<Vec<JournalEntry>> {
         let mut out = Vec::new();
         for v in self.trees.journal.iter().values().rev() {
-            let e: JournalEntry = decode("journal", &v?)?;
+            let e = super::journal_codec::decode_entry(&v?)?;
             if e.sku == sku {
                 out.push(e);
                 if out.len() == limit {
@@ -191,7 +185,7 @@ impl Store {
                         reason: Some(reason.to_string()),
                     };
                     tx.journal
-                        .insert(&be(entry.seq), encode("journal", &entry)?)?;
+                        .insert(&be(entry.seq), super::journal_codec::encode(&entry))?;
                     journalled.push(entry);
                 }
                 stock.push((warehouse, quantity));

@@ -13,6 +13,11 @@ fn job_prefix(job: &str) -> Vec<u8> {
     k
 }
 
+/// A run's record as the store keeps it (`run_detail.rs`).
+pub(super) fn encode_kept(run: &RunRecord) -> Result<Vec<u8>> {
+    encode("runs", &super::run_detail::kept(run))
+}
+
 pub(super) fn run_key(job: &str, started_at: &DateTime<Utc>) -> Vec<u8> {
     let mut k = job_prefix(job);
     k.extend_from_slice(&started_at.timestamp_micros().to_be_bytes());
@@ -26,7 +31,7 @@ fn started_micros(key: &[u8]) -> Option<i64> {
 }
 
 impl Store {
-    /// Records a run, and drops the runs of its job older than the retention
+    /// Records a run (per-item detail for what went wrong only: `run_detail.rs`), and drops the runs of its job older than the retention
     /// ([`Store::keep_runs_for`]), so the history stays bounded however long the daemon
     /// runs.
     pub fn record_run(&self, run: &RunRecord) -> Result<()> {
@@ -34,7 +39,7 @@ impl Store {
             let _writing = self.writing();
             self.trees
                 .runs
-                .insert(run_key(&run.job, &run.started_at), encode("runs", run)?)?;
+                .insert(run_key(&run.job, &run.started_at), encode_kept(run)?)?;
         }
         self.prune_kept(&run.job)
     }

@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 
-use super::codec::{be, decode, encode, id_key};
+use super::codec::{be, id_key};
+use super::snapshot_codec as bytes;
 use super::{Result, Store};
 
 /// What Prom.ua last confirmed (in `processed_ids`) for a product's stock.
@@ -44,9 +45,14 @@ pub struct PriceSnapshot {
 }
 
 /// A snapshot, stock or price: both are kept and marked alike.
-trait Snapshot: Serialize + DeserializeOwned {
+trait Snapshot: Sized {
     /// The tree that holds them, by its name on disk.
     const TREE: &'static str;
+
+    /// Its value in the tree (`snapshot_codec.rs`).
+    fn encode(&self) -> Vec<u8>;
+
+    fn decode(value: &[u8]) -> Result<Self>;
 
     fn unconfirmed(&mut self) -> &mut bool;
 
@@ -55,7 +61,7 @@ trait Snapshot: Serialize + DeserializeOwned {
     fn get(store: &Store, product_id: u64) -> Result<Option<Self>> {
         Self::tree(store)
             .get(be(product_id))?
-            .map(|v| decode(Self::TREE, &v))
+            .map(|v| Self::decode(&v))
             .transpose()
     }
 
@@ -63,7 +69,7 @@ trait Snapshot: Serialize + DeserializeOwned {
     fn put(store: &Store, snaps: &[(u64, Self)]) -> Result<()> {
         let mut batch = sled::Batch::default();
         for (id, s) in snaps {
-            batch.insert(&be(*id), encode(Self::TREE, s)?);
+            batch.insert(&be(*id), s.encode());
         }
         let _writing = store.writing();
         Self::tree(store).apply_batch(batch)?;
@@ -78,7 +84,7 @@ trait Snapshot: Serialize + DeserializeOwned {
                 && !*s.unconfirmed()
             {
                 *s.unconfirmed() = true;
-                batch.insert(&be(*id), encode(Self::TREE, &s)?);
+                batch.insert(&be(*id), s.encode());
             }
         }
         let _writing = store.writing();
@@ -89,6 +95,14 @@ trait Snapshot: Serialize + DeserializeOwned {
 
 impl Snapshot for StockSnapshot {
     const TREE: &'static str = "stock_snapshots";
+
+    fn encode(&self) -> Vec<u8> {
+        bytes::encode_stock(self)
+    }
+
+    fn decode(value: &[u8]) -> Result<Self> {
+        bytes::decode_stock(value)
+    }
 
     fn unconfirmed(&mut self) -> &mut bool {
         &mut self.unconfirmed
@@ -101,6 +115,14 @@ impl Snapshot for StockSnapshot {
 
 impl Snapshot for PriceSnapshot {
     const TREE: &'static str = "price_snapshots";
+
+    fn encode(&self) -> Vec<u8> {
+        bytes::encode_price(self)
+    }
+
+    fn decode(value: &[u8]) -> Result<Self> {
+        bytes::decode_price(value)
+    }
 
     fn unconfirmed(&mut self) -> &mut bool {
         &mut self.unconfirmed
@@ -134,10 +156,7 @@ impl Store {
             .iter()
             .map(|kv| {
                 let (k, v) = kv?;
-                Ok((
-                    id_key(StockSnapshot::TREE, &k)?,
-                    decode(StockSnapshot::TREE, &v)?,
-                ))
+                Ok((id_key(StockSnapshot::TREE, &k)?, StockSnapshot::decode(&v)?))
             })
             .collect()
     }

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 
-use super::codec::encode;
 use super::{Result, Store, StoreError};
 use crate::report::RunRecord;
 
@@ -61,7 +60,7 @@ impl Store {
         }
         let (run_key, value) = (
             super::runs::run_key(&run.job, &run.started_at),
-            encode("runs", run)?,
+            super::runs::encode_kept(run)?,
         );
         self.transact(|tx| {
             tx.runs.insert(run_key.as_slice(), value.as_slice())?;
