@@ -41,7 +41,7 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
     };
     // A date Prom would not read matches nothing, as on the orders list.
     let modified_from = q.date("last_modified_from");
-    let st = sb.lock();
+    let mut st = sb.lock();
     if let Some(g) = group_id
         && g != ROOT_GROUP_ID
         && g != 0
@@ -49,7 +49,7 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
     {
         return error("Group not found");
     }
-    let products: Vec<Value> = st
+    let shown: Vec<&SandboxProduct> = st
         .products
         .values()
         .rev()
@@ -67,8 +67,12 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
             Err(()) => false,
         })
         .take(limit)
-        .map(|p| render(&st, p))
         .collect();
+    let products: Vec<Value> = shown.iter().map(|p| render(&st, p)).collect();
+    let ids: Vec<i64> = shown.iter().map(|p| p.id).collect();
+    for id in ids {
+        *st.listed.entry(id).or_default() += 1;
+    }
     Json(json!({"group_id": group_id.unwrap_or(ROOT_GROUP_ID), "products": products}))
         .into_response()
 }
