@@ -42,6 +42,13 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
     // A date Prom would not read matches nothing, as on the orders list.
     let modified_from = q.date("last_modified_from");
     let mut st = sb.lock();
+    let quirks = st.quirks;
+    let limit = quirks.page_cap.map_or(limit, |cap| limit.min(cap.max(1)));
+    // A cap cuts the listing itself: what lies past it is on no page of it.
+    let cap = match group_id {
+        None => quirks.default_listing_cap.unwrap_or(usize::MAX),
+        Some(_) => usize::MAX,
+    };
     if let Some(g) = group_id
         && g != ROOT_GROUP_ID
         && g != 0
@@ -60,6 +67,7 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
             (None, DefaultListing::RootOnly) => p.group_id == ROOT_GROUP_ID,
             (None, DefaultListing::All) => true,
         })
+        .take(cap)
         .filter(|p| below(p.id, last_id, sb.options.last_id))
         .filter(|p| match &modified_from {
             Ok(None) => true,
