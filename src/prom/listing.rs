@@ -77,9 +77,10 @@ pub(super) struct GroupReads {
 ///   root's, as one live account showed (prom-api.md section 3.1). Every other group is
 ///   walked whole; the root not again.
 /// - Products of other groups shown: the listing is the catalogue's. A group it showed
-///   nothing of is walked (a listing may leave groups out); a group it showed is only
-///   probed below its smallest id shown, the largest first, one per 20 pages: a listing
-///   cut short misses the lowest ids of every group, so the largest groups show it.
+///   nothing of is walked (a listing may leave groups out); a group it showed (the root,
+///   or one `groups/list` lists) is only probed below its smallest id shown, the largest
+///   first, one per 20 pages: a listing cut short misses the lowest ids of every group,
+///   so the largest groups show it.
 pub(super) fn group_reads(
     answered: Option<i64>,
     shown: &BTreeMap<Option<i64>, GroupShown>,
@@ -98,9 +99,12 @@ pub(super) fn group_reads(
         .copied()
         .filter(|g| !shown.contains_key(&Some(*g)))
         .collect();
+    // Only groups Prom named itself: a group id read from a product alone may be one
+    // `products/list` refuses ("Group not found").
     let mut probe: Vec<(i64, i64, usize)> = shown
         .iter()
         .filter_map(|(g, s)| g.map(|g| (g, s.min, s.count)))
+        .filter(|(g, ..)| listed.contains(g) || Some(*g) == answered)
         .collect();
     probe.sort_by_key(|&(g, _, count)| (std::cmp::Reverse(count), g));
     let probe_first = pages.div_ceil(20).max(1).min(probe.len());
