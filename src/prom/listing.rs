@@ -90,7 +90,11 @@ pub(super) fn group_reads(
     let only_root = answered.is_some_and(|root| shown.keys().all(|g| *g == Some(root)));
     if shown.is_empty() || only_root {
         return GroupReads {
-            walk: listed.iter().copied().filter(|g| Some(*g) != answered).collect(),
+            walk: listed
+                .iter()
+                .copied()
+                .filter(|g| Some(*g) != answered)
+                .collect(),
             ..GroupReads::default()
         };
     }

@@ -62,7 +62,11 @@ fn a_covering_listing_walks_only_groups_it_left_out_and_probes_the_largest() {
         (None, 2, 5),
     ]);
     let reads = group_reads(Some(1), &seen, &listed, 17);
-    assert_eq!(reads.walk, vec![30, 40, 50, 60], "groups it showed nothing of");
+    assert_eq!(
+        reads.walk,
+        vec![30, 40, 50, 60],
+        "groups it showed nothing of"
+    );
     assert_eq!(reads.probe, vec![(10, 11), (1, 7), (20, 25)]);
     assert_eq!(reads.probe_first, 1, "one probe per 20 pages");
     assert_eq!(group_reads(Some(1), &seen, &listed, 41).probe_first, 3);

@@ -84,7 +84,10 @@ async fn read_whole(
         requests
             .iter()
             .filter(|r| r.path.ends_with("/products/list"))
-            .all(|r| r.query.as_deref().is_some_and(|q| q.starts_with("limit=100"))),
+            .all(|r| r
+                .query
+                .as_deref()
+                .is_some_and(|q| q.starts_with("limit=100"))),
         "every page asks for 100"
     );
     assert_eq!(client.requests() as usize, requests.len());
@@ -99,7 +102,10 @@ async fn a_default_listing_of_the_whole_catalogue_is_read_once_within_the_bound(
             read_whole(&cat, last_id, DefaultListing::All, Quirks::default()).await;
         // 100 full pages and the empty one after, `groups/list` (2 pages) and a probe per
         // 20 pages; walking every group again, as before, took 100 + 67 × 3 more.
-        assert!(requests <= 110, "{last_id:?}: {requests} requests, bound 110");
+        assert!(
+            requests <= 110,
+            "{last_id:?}: {requests} requests, bound 110"
+        );
         assert_eq!(requests, 101 + 2 + 6, "{last_id:?}");
         assert!(client.notes().is_empty(), "{:?}", client.notes());
     }
