@@ -145,7 +145,7 @@ impl PromClient {
             self.note(
                 "/products/list",
                 Some(
-                    "the listing without group_id did not show every product of its groups; each group was read to its end"
+                    "the listing without group_id did not show every product of its groups; each group it showed was read to its end"
                         .to_string(),
                 ),
             );
