@@ -43,6 +43,12 @@ pub struct Quirks {
     pub custom_status_form: super::CustomStatusForm,
     /// `order_status_options/list` answers Prom's HTML 404, as on an account without it.
     pub status_options_missing: bool,
+    /// `products/list` without `group_id` ends after this many products, as a listing
+    /// cut short would (one seller saw group listings stop near 499, prom-api.md §10).
+    pub default_listing_cap: Option<usize>,
+    /// `products/list` answers at most this many products a page, whatever the `limit`
+    /// (Prom's true maximum is not documented, prom-api.md §2).
+    pub page_cap: Option<usize>,
 }
 
 /// A fault for the next API call.

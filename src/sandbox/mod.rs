@@ -101,6 +101,9 @@ pub(crate) struct State {
     pub modified: BTreeMap<i64, chrono::DateTime<chrono::Utc>>,
     /// What `order_status_options/list` lists, and `set_status` takes beyond Prom's own.
     pub status_options: Vec<SandboxStatusOption>,
+    /// Product id → how many `products/list` pages have shown it (see
+    /// [`Sandbox::times_listed`]).
+    pub listed: BTreeMap<i64, u32>,
 }
 
 /// A sandbox, running or not. Cheap to clone; clones share the state.
@@ -126,6 +129,7 @@ impl Sandbox {
             quirks: Quirks::default(),
             modified: BTreeMap::new(),
             status_options: status_options::default_options(),
+            listed: BTreeMap::new(),
         };
         Self {
             state: Arc::new(Mutex::new(state)),
@@ -139,6 +143,12 @@ impl Sandbox {
 
     pub fn options(&self) -> &SandboxOptions {
         &self.options
+    }
+
+    /// Product id → how many `products/list` answers have shown it: a catalogue read
+    /// that reads each product once leaves every count at 1.
+    pub fn times_listed(&self) -> BTreeMap<i64, u32> {
+        self.lock().listed.clone()
     }
 
     /// Prom.ua's API under `/api/v1`, the control API under `/__sandbox`, Prom's HTML 404

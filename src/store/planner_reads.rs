@@ -8,9 +8,7 @@ use std::iter::Peekable;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::codec::{
-    StockValue, be, corrupt, decode_borrowed, i64_value, id_key, split_stock_key,
-};
+use super::codec::{StockValue, be, corrupt, decode_borrowed, i64_value, id_key, split_stock_key};
 use super::snapshots::{ConfirmedStock, PriceSnapshot};
 use super::{Result, Store, StoreError};
 

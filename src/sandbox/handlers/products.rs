@@ -2,6 +2,7 @@
 //! external id, and the two edit calls with Prom's per-item validation.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -13,7 +14,7 @@ use serde_json::{Value, json};
 use super::{Params, below, error, not_found_page};
 use crate::domain::{AVAILABLE, NOT_AVAILABLE};
 use crate::sandbox::model::{self, ROOT_GROUP_ID, SandboxGroup, SandboxProduct};
-use crate::sandbox::{DefaultListing, Sandbox, State as Held};
+use crate::sandbox::{DefaultListing, LastId, Sandbox, State as Held};
 
 /// Fields the edit calls accept.
 const WRITABLE: [&str; 11] = [
@@ -41,7 +42,9 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
     };
     // A date Prom would not read matches nothing, as on the orders list.
     let modified_from = q.date("last_modified_from");
-    let st = sb.lock();
+    let mut st = sb.lock();
+    let quirks = st.quirks;
+    let limit = quirks.page_cap.map_or(limit, |cap| limit.min(cap.max(1)));
     if let Some(g) = group_id
         && g != ROOT_GROUP_ID
         && g != 0
@@ -49,17 +52,37 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
     {
         return error("Group not found");
     }
-    let products: Vec<Value> = st
+    // From the cursor down, not from the top: a page costs what it shows, so a bench of a
+    // large catalogue times the client rather than the sandbox.
+    let top = last_id.map_or(Bound::Unbounded, |l| match sb.options.last_id {
+        LastId::Exclusive => Bound::Excluded(l),
+        LastId::Inclusive => Bound::Included(l),
+    });
+    let in_listing = |p: &SandboxProduct| match (group_id, sb.options.default_listing) {
+        // `group_id=0` is read as the root, as one client used it.
+        (Some(0), _) => p.group_id == ROOT_GROUP_ID,
+        (Some(g), _) => p.group_id == g,
+        (None, DefaultListing::RootOnly) => p.group_id == ROOT_GROUP_ID,
+        (None, DefaultListing::All) => true,
+    };
+    // A cap cuts the listing itself: ids below its `cap` highest are on no page of it.
+    let floor = match (group_id, quirks.default_listing_cap) {
+        (None, Some(0)) => i64::MAX,
+        (None, Some(cap)) => st
+            .products
+            .values()
+            .rev()
+            .filter(|p| in_listing(p))
+            .nth(cap - 1)
+            .map_or(i64::MIN, |p| p.id),
+        _ => i64::MIN,
+    };
+    let shown: Vec<&SandboxProduct> = st
         .products
-        .values()
+        .range((Bound::Unbounded, top))
+        .map(|(_, p)| p)
         .rev()
-        .filter(|p| match (group_id, sb.options.default_listing) {
-            // `group_id=0` is read as the root, as one client used it.
-            (Some(0), _) => p.group_id == ROOT_GROUP_ID,
-            (Some(g), _) => p.group_id == g,
-            (None, DefaultListing::RootOnly) => p.group_id == ROOT_GROUP_ID,
-            (None, DefaultListing::All) => true,
-        })
+        .filter(|p| in_listing(p) && p.id >= floor)
         .filter(|p| below(p.id, last_id, sb.options.last_id))
         .filter(|p| match &modified_from {
             Ok(None) => true,
@@ -67,8 +90,12 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
             Err(()) => false,
         })
         .take(limit)
-        .map(|p| render(&st, p))
         .collect();
+    let products: Vec<Value> = shown.iter().map(|p| render(&st, p)).collect();
+    let ids: Vec<i64> = shown.iter().map(|p| p.id).collect();
+    for id in ids {
+        *st.listed.entry(id).or_default() += 1;
+    }
     Json(json!({"group_id": group_id.unwrap_or(ROOT_GROUP_ID), "products": products}))
         .into_response()
 }
