@@ -97,3 +97,55 @@ async fn the_on_change_push_keeps_its_dirty_marks_when_sending_fails_midway() {
     assert!(behind(&env).is_empty());
     assert_eq!(store.dirty_count(), 0);
 }
+
+/// The zero-share guard of an on-change push judges against the whole linked catalogue
+/// (which it counts only when a change zeroes stock): one product of ten run out (10 %)
+/// goes out; three more (30 % > the default 20 %) stop the push, and Prom keeps its stock.
+#[tokio::test]
+async fn the_on_change_zero_guard_judges_against_the_whole_catalogue() {
+    let env = Env::new(10, SandboxOptions::default(), |_| 5).await;
+    let config = env.config("0 0 1 1 *");
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    let run = run_job(&config.jobs[0], &ctx, Mode::Apply).await.unwrap();
+    assert_eq!(run.record.confirmed, 10);
+    store.take_dirty(DIRTY_STOCK).unwrap();
+    let local = |k: usize| {
+        store
+            .product_by_sku(env.catalogue[k].sku.as_deref().unwrap())
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    store.set_stock(local(0), "main", 0).unwrap();
+    let r = on_change::push_stock(&ctx).await.unwrap().unwrap();
+    assert_eq!(
+        (r.outcome, r.sent, r.confirmed),
+        (Outcome::Ok, 1, 1),
+        "{r:?}"
+    );
+    assert_eq!(
+        env.sandbox
+            .product(env.catalogue[0].id)
+            .unwrap()
+            .quantity_in_stock,
+        Some(0)
+    );
+    for k in 1..4 {
+        store.set_stock(local(k), "main", 0).unwrap();
+    }
+    let r = on_change::push_stock(&ctx).await.unwrap().unwrap();
+    assert_eq!(r.outcome, Outcome::Guarded, "{r:?}");
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap()
+            .contains("3 of 10 linked products"),
+        "{r:?}"
+    );
+    for k in 1..4 {
+        let on_prom = env.sandbox.product(env.catalogue[k].id).unwrap();
+        assert_eq!(on_prom.quantity_in_stock, Some(5), "held back");
+    }
+    assert_eq!(store.dirty_count(), 3, "marked again for the next push");
+}
