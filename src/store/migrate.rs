@@ -14,28 +14,48 @@ impl Store {
             return Ok(());
         }
         let _writing = self.writing();
-        rewrite(&self.trees.snapshots, |v| {
+        let mut left = rewrite(&self.trees.snapshots, "stock_snapshots", |v| {
             Ok(snaps::encode_stock(&snaps::decode_stock(v)?))
         })?;
-        rewrite(&self.trees.price_snapshots, |v| {
+        left += rewrite(&self.trees.price_snapshots, "price_snapshots", |v| {
             Ok(snaps::encode_price(&snaps::decode_price(v)?))
         })?;
-        rewrite(&self.trees.journal, |v| {
+        left += rewrite(&self.trees.journal, "journal", |v| {
             Ok(journal_codec::encode(&journal_codec::decode_entry(v)?))
         })?;
-        self.trees.meta.insert(BINARY_VALUES, &b"1"[..])?;
+        // A value that does not decode is left as it is (the reads that touch it say so,
+        // and `store check` names it): one damaged entry must not lock the store out.
+        // Unmarked, the next open tries those again.
+        if left == 0 {
+            self.trees.meta.insert(BINARY_VALUES, &b"1"[..])?;
+        }
         Ok(())
     }
 }
 
 /// Rewrites a tree's JSON values with `recode`, one entry at a time (large batches were
 /// measured to leave sled's files larger: see `store_size` in benches/).
-fn rewrite(tree: &sled::Tree, recode: impl Fn(&[u8]) -> Result<Vec<u8>>) -> Result<()> {
+/// Returns how many values did not decode (left as they were).
+fn rewrite(
+    tree: &sled::Tree,
+    name: &str,
+    recode: impl Fn(&[u8]) -> Result<Vec<u8>>,
+) -> Result<usize> {
+    let mut left = 0;
     for kv in tree.iter() {
         let (k, v) = kv?;
-        if is_json(&v) {
-            tree.insert(k, recode(&v)?)?;
+        if !is_json(&v) {
+            continue;
+        }
+        match recode(&v) {
+            Ok(new) => {
+                tree.insert(k, new)?;
+            }
+            Err(e) => {
+                tracing::warn!("store: a {name} value kept in its old form: {e}");
+                left += 1;
+            }
         }
     }
-    Ok(())
+    Ok(left)
 }

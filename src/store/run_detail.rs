@@ -1,10 +1,11 @@
 //! What a stored run record keeps: per-item detail for what went wrong, counts for the
 //! rest. A run prints (and `job run --json` returns) its whole record; the store keeps, for
 //! every run of every job for `keep_runs_days`, only what a later reader needs: failures
-//! (`failed`), unrepaired drift, and the warnings and notes that are not recurring items.
-//! Recurring items (an import's hard cases, orders with unlinked lines: thousands a run on
-//! a large catalogue) stay as their count and the command that lists them
-//! (`recurring`); repaired drift is counted in `confirmed`.
+//! (`failed`), drift (repaired or not: `verify_drift_items` and the drift alert count
+//! it, and a repairing verify sends at most `max_changes` a run), and the warnings and
+//! notes that are not recurring items. Recurring items (an import's hard cases, orders
+//! with unlinked lines: thousands a run on a large catalogue) stay as their count and the
+//! command that lists them (`recurring`).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -23,8 +24,7 @@ pub(super) fn kept(run: &RunRecord) -> Cow<'_, RunRecord> {
         || run
             .warnings
             .iter()
-            .any(|w| recurring.contains(w.message.as_str()))
-        || run.drift.iter().any(|d| d.repaired);
+            .any(|w| recurring.contains(w.message.as_str()));
     if !trims {
         return Cow::Borrowed(run);
     }
@@ -32,7 +32,6 @@ pub(super) fn kept(run: &RunRecord) -> Cow<'_, RunRecord> {
     out.notes.retain(|n| !per_item_note(n));
     out.warnings
         .retain(|w| !recurring.contains(w.message.as_str()));
-    out.drift.retain(|d| !d.repaired);
     Cow::Owned(out)
 }
 

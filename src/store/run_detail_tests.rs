@@ -74,8 +74,8 @@ fn a_stored_run_keeps_failures_and_counts_not_every_item() {
     );
     assert_eq!(
         kept.drift,
-        [drift("A-3", false)],
-        "unrepaired drift stays, repaired goes"
+        [drift("A-2", true), drift("A-3", false)],
+        "drift stays, repaired or not: the drift gauge counts it"
     );
     let rec = kept.recurring.as_ref().unwrap();
     assert_eq!((rec.count, rec.new), (3, 1), "the hard cases counted");
@@ -110,7 +110,7 @@ fn the_store_keeps_the_trimmed_record_and_the_run_its_whole_one() {
     let stored = s.last_run("import").unwrap().unwrap();
     assert_eq!(stored.notes.len(), 1);
     assert_eq!(stored.failed.len(), 1);
-    assert_eq!(stored.drift.len(), 1);
+    assert_eq!(stored.drift.len(), 2, "repaired drift is kept");
     assert_eq!(stored.recurring.as_ref().map(|r| r.count), Some(3));
     assert_eq!(
         run.notes.len(),

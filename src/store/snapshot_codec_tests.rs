@@ -161,3 +161,30 @@ fn an_older_store_s_json_snapshots_and_journal_are_rewritten_at_its_first_open()
     assert_eq!(s.journal(None, 10).unwrap(), [old_entry]);
     assert!(s.trees.meta.get(BINARY_VALUES).unwrap().is_some());
 }
+
+/// One old value that does not decode whole (a garbled date, which the open-time check
+/// does not read) is left as it is: the store still opens, the others are rewritten, and
+/// the store stays unmarked so the next open tries again.
+#[test]
+fn an_old_value_that_does_not_decode_does_not_lock_the_store_out() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("store");
+    let s = Store::open(&path).unwrap();
+    let good = stock(501, 6, "available", false);
+    s.trees
+        .snapshots
+        .insert(be(1), serde_json::to_vec(&good).unwrap())
+        .unwrap();
+    let garbled = br#"{"prom_id":502,"quantity":1,"presence":"available","confirmed_at":"not a date","unconfirmed":false}"#;
+    s.trees.snapshots.insert(be(2), &garbled[..]).unwrap();
+    s.trees.meta.remove(BINARY_VALUES).unwrap();
+    s.flush_blocking().unwrap();
+    drop(s);
+
+    let s = Store::open(&path).expect("one bad value does not lock the store out");
+    let raw = s.trees.snapshots.get(be(1)).unwrap().unwrap();
+    assert_eq!(raw[0], BINARY, "the good one is rewritten");
+    let raw = s.trees.snapshots.get(be(2)).unwrap().unwrap();
+    assert_eq!(&raw[..], &garbled[..], "the bad one is left as it was");
+    assert!(s.trees.meta.get(BINARY_VALUES).unwrap().is_none());
+}
