@@ -3,7 +3,7 @@
 //! is still read, and rewritten at the first open (`migrate.rs`).
 //!
 //! 1, i64 seq, i64 ns at, u64 product id, i64 before, i64 after, i64 delta, actor,
-//! flags (1: a reason), u16 SKU length, SKU, u16 warehouse length, warehouse, reason.
+//! flags (1: a reason), u32 SKU length, SKU, u32 warehouse length, warehouse, reason.
 
 use super::codec::{corrupt, decode, nanos};
 use super::{Actor, JournalEntry, Result};
@@ -41,17 +41,24 @@ pub(super) fn encode(e: &JournalEntry) -> Vec<u8> {
     ] {
         v.extend_from_slice(&n.to_be_bytes());
     }
-    let actor = ACTORS.iter().position(|a| *a == e.actor).unwrap_or(0);
-    v.push(actor as u8);
+    // Exhaustive: a new actor must get its own byte here, never another's.
+    let actor: u8 = match e.actor {
+        Actor::Cli => 0,
+        Actor::Api => 1,
+        Actor::Csv => 2,
+        Actor::Order => 3,
+        Actor::Import => 4,
+        Actor::System => 5,
+    };
+    debug_assert_eq!(ACTORS[actor as usize], e.actor);
+    v.push(actor);
     v.push(if reason.is_some() { HAS_REASON } else { 0 });
     for text in [&e.sku, &e.warehouse] {
-        // SKUs and warehouse names are short; a longer text is cut at a char boundary.
-        let mut len = text.len().min(u16::MAX as usize);
-        while !text.is_char_boundary(len) {
-            len -= 1;
-        }
-        v.extend_from_slice(&(len as u16).to_be_bytes());
-        v.extend_from_slice(&text.as_bytes()[..len]);
+        // Whole, however long: a journal entry is found by its SKU and summed by its
+        // warehouse, so a text cut short would lose it.
+        let len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+        v.extend_from_slice(&len.to_be_bytes());
+        v.extend_from_slice(&text.as_bytes()[..len as usize]);
     }
     v.extend_from_slice(reason.unwrap_or("").as_bytes());
     v
@@ -68,7 +75,7 @@ fn take<'v>(v: &mut &'v [u8], n: usize) -> Result<&'v [u8]> {
 }
 
 fn text<'v>(v: &mut &'v [u8]) -> Result<&'v str> {
-    let len = u16::from_be_bytes(take(v, 2)?.try_into().expect("2 bytes")) as usize;
+    let len = u32::from_be_bytes(take(v, 4)?.try_into().expect("4 bytes")) as usize;
     std::str::from_utf8(take(v, len)?).map_err(|_| bad("a text that is not UTF-8"))
 }
 
@@ -147,8 +154,20 @@ mod tests {
             assert_eq!(decode_entry(&v).unwrap(), e);
             assert_eq!(product_of(&v).unwrap(), 9);
             let json = serde_json::to_vec(&e).unwrap().len();
-            assert!(v.len() * 2 <= json, "{} vs {json}", v.len());
+            assert!(v.len() * 10 <= json * 6, "{} vs {json}", v.len());
         }
+    }
+
+    #[test]
+    fn every_actor_and_a_long_sku_round_trip_whole() {
+        for actor in ACTORS {
+            let e = entry(Some("why"), actor);
+            assert_eq!(decode_entry(&encode(&e)).unwrap(), e);
+        }
+        let mut e = entry(None, Actor::Api);
+        e.sku = "Ж".repeat(40_000);
+        e.warehouse = "склад".into();
+        assert_eq!(decode_entry(&encode(&e)).unwrap(), e, "not cut at 64 KiB");
     }
 
     #[test]
