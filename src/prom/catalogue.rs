@@ -125,7 +125,7 @@ impl PromClient {
                 group: Some(group),
                 ..Listing::default()
             };
-            self.walk_listing(whole, &mut read).await?;
+            self.walk_group(whole, &mut read).await?;
         }
         let mut uncovered = false;
         for (i, (group, min)) in plan.probe.into_iter().enumerate() {
@@ -137,7 +137,7 @@ impl PromClient {
                 below: Some(min),
                 ..Listing::default()
             };
-            uncovered |= self.walk_listing(rest, &mut read).await?.new > 0;
+            uncovered |= self.walk_group(rest, &mut read).await?.new > 0;
         }
         if uncovered {
             self.note(
@@ -149,6 +149,29 @@ impl PromClient {
             );
         }
         Ok(read.out)
+    }
+
+    /// A group's listing; a group Prom refuses (deleted since `groups/list`, or one seen
+    /// only on products: 404, "Group not found") is noted and passed over, keeping what
+    /// the read has so far. Other errors end the read.
+    async fn walk_group(&self, listing: Listing, read: &mut Read<'_>) -> Result<Walked, PromError> {
+        match self.walk_listing(listing, read).await {
+            Err(PromError::NotFound { .. }) | Err(PromError::Api { .. }) => {
+                let group = listing.group.unwrap_or_default();
+                self.note(
+                    "/products/list",
+                    Some(format!(
+                        "group {group} could not be listed (Prom.ua refused it); its products were not read this time"
+                    )),
+                );
+                Ok(Walked {
+                    answered: None,
+                    pages: 0,
+                    new: 0,
+                })
+            }
+            other => other,
+        }
     }
 
     /// The products of the default listing modified since `since` (`last_modified_from`,

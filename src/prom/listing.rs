@@ -71,12 +71,14 @@ pub(super) struct GroupReads {
 ///
 /// - Every product shown in the root (or none at all): the default listing is the
 ///   root's, as one live account showed (prom-api.md section 3.1). Every other group is
-///   walked whole; the root not again.
+///   walked whole; the root is probed once below its smallest id shown (a listing may
+///   stop short: about 499 a group was seen).
 /// - Products of other groups shown: the listing is the catalogue's. A group it showed
-///   nothing of is walked (a listing may leave groups out); a group it showed (the root,
-///   or one `groups/list` lists) is only probed below its smallest id shown, the largest
-///   first, one per 20 pages: a listing cut short misses the lowest ids of every group,
-///   so the largest groups show it.
+///   nothing of is walked (a listing may leave groups out); a group it showed is only
+///   probed below its smallest id shown, one per 20 pages, those reaching lowest first: a
+///   listing cut at some id misses what lies below it, so the groups whose shown ids come
+///   down to the cut show it. Groups seen only on products (`groups/list` may leave groups
+///   out) are probed too; one Prom refuses is noted and passed over.
 pub(super) fn group_reads(
     answered: Option<i64>,
     shown: &BTreeMap<Option<i64>, GroupShown>,
@@ -85,13 +87,19 @@ pub(super) fn group_reads(
 ) -> GroupReads {
     let only_root = answered.is_some_and(|root| shown.keys().all(|g| *g == Some(root)));
     if shown.is_empty() || only_root {
+        let walk = listed
+            .iter()
+            .copied()
+            .filter(|g| Some(*g) != answered)
+            .collect();
+        let probe: Vec<(i64, i64)> = answered
+            .and_then(|root| shown.get(&Some(root)).map(|s| (root, s.min)))
+            .into_iter()
+            .collect();
         return GroupReads {
-            walk: listed
-                .iter()
-                .copied()
-                .filter(|g| Some(*g) != answered)
-                .collect(),
-            ..GroupReads::default()
+            walk,
+            probe_first: probe.len(),
+            probe,
         };
     }
     let walk = listed
@@ -99,14 +107,11 @@ pub(super) fn group_reads(
         .copied()
         .filter(|g| !shown.contains_key(&Some(*g)))
         .collect();
-    // Only groups Prom named itself: a group id read from a product alone may be one
-    // `products/list` refuses ("Group not found").
     let mut probe: Vec<(i64, i64, usize)> = shown
         .iter()
         .filter_map(|(g, s)| g.map(|g| (g, s.min, s.count)))
-        .filter(|(g, ..)| listed.contains(g) || Some(*g) == answered)
         .collect();
-    probe.sort_by_key(|&(g, _, count)| (std::cmp::Reverse(count), g));
+    probe.sort_by_key(|&(g, min, _)| (min, g));
     let probe_first = pages.div_ceil(20).max(1).min(probe.len());
     GroupReads {
         walk,

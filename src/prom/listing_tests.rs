@@ -39,11 +39,15 @@ fn only_a_page_with_nothing_new_ends_a_listing() {
 }
 
 #[test]
-fn a_root_only_listing_walks_every_other_group() {
+fn a_root_only_listing_walks_every_other_group_and_probes_the_root_once() {
     let listed = BTreeSet::from([10, 20, 30]);
     let reads = group_reads(Some(1), &shown(&[(Some(1), 500, 3)]), &listed, 5);
     assert_eq!(reads.walk, vec![10, 20, 30]);
-    assert!(reads.probe.is_empty());
+    assert_eq!(
+        (reads.probe, reads.probe_first),
+        (vec![(1, 3)], 1),
+        "a root listing may stop short"
+    );
     // An empty default listing says nothing either.
     let reads = group_reads(None, &BTreeMap::new(), &listed, 1);
     assert_eq!(reads.walk, vec![10, 20, 30]);
@@ -53,13 +57,13 @@ fn a_root_only_listing_walks_every_other_group() {
 }
 
 #[test]
-fn a_covering_listing_walks_only_groups_it_left_out_and_probes_the_largest() {
+fn a_covering_listing_walks_only_groups_it_left_out_and_probes_those_reaching_lowest() {
     let listed: BTreeSet<i64> = (10..70).step_by(10).collect();
     let seen = shown(&[
         (Some(1), 300, 7),
         (Some(10), 900, 11),
         (Some(20), 50, 25),
-        (Some(99), 400, 8), // not in `groups/list`: Prom may refuse its id
+        (Some(99), 400, 8), // not in `groups/list`: probed too, refused or not
         (None, 2, 5),
     ]);
     let reads = group_reads(Some(1), &seen, &listed, 17);
@@ -68,11 +72,14 @@ fn a_covering_listing_walks_only_groups_it_left_out_and_probes_the_largest() {
         vec![30, 40, 50, 60],
         "groups it showed nothing of"
     );
-    assert_eq!(reads.probe, vec![(10, 11), (1, 7), (20, 25)]);
+    // A listing cut at some id misses what lies below it: the groups whose shown ids
+    // come down lowest are probed first (not the largest: a big recent group may have
+    // nothing below the cut).
+    assert_eq!(reads.probe, vec![(1, 7), (99, 8), (10, 11), (20, 25)]);
     assert_eq!(reads.probe_first, 1, "one probe per 20 pages");
     assert_eq!(group_reads(Some(1), &seen, &listed, 41).probe_first, 3);
     assert_eq!(group_reads(Some(1), &seen, &listed, 40).probe_first, 2);
-    assert_eq!(group_reads(Some(1), &seen, &listed, 900).probe_first, 3);
+    assert_eq!(group_reads(Some(1), &seen, &listed, 900).probe_first, 4);
 }
 
 #[test]

@@ -168,3 +168,25 @@ async fn a_server_that_caps_pages_lower_is_still_read_to_the_end() {
         read_whole(&cat, LastId::Exclusive, listing, quirks).await;
     }
 }
+
+/// A default listing that shows only the root group and stops short (about 499 a group was
+/// seen): the root's probe finds the rest and reads it to the end.
+#[tokio::test]
+async fn a_root_only_listing_cut_short_is_found_by_the_roots_probe() {
+    let cat = generate_catalogue(10_000, 0, 11);
+    let quirks = Quirks {
+        default_listing_cap: Some(499),
+        ..Quirks::default()
+    };
+    for last_id in [LastId::Exclusive, LastId::Inclusive] {
+        let (_, client) = read_whole(&cat, last_id, DefaultListing::RootOnly, quirks).await;
+        assert!(
+            client
+                .notes()
+                .iter()
+                .any(|n| n.contains("did not show every product of its groups")),
+            "{:?}",
+            client.notes()
+        );
+    }
+}
