@@ -15,6 +15,12 @@ impl Store {
         let _paused = self.pause_writes();
         let trees = &self.trees;
         let mut problems = Vec::new();
+        let (links, counted) = (trees.links.len() as u64, self.counted_links()?);
+        if links != counted {
+            problems.push(format!(
+                "the link count ({counted}) differs from the links held ({links})"
+            ));
+        }
         let (held, counter) = self.ids_held()?;
         if held > counter {
             problems.push(format!(

@@ -28,7 +28,13 @@ pub(super) fn linked_to_prom_in(tx: &Tx<'_>, prom_id: i64) -> TxResult<Option<u6
 
 /// Inside a transaction: writes a link both ways (the caller checked both ends are free).
 pub(super) fn insert_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResult<()> {
-    tx.links.insert(&be(product_id), &prom_id.to_be_bytes())?;
+    if tx
+        .links
+        .insert(&be(product_id), &prom_id.to_be_bytes())?
+        .is_none()
+    {
+        super::link_count::add(tx, 1)?;
+    }
     tx.links_by_prom
         .insert(&prom_id.to_be_bytes(), &be(product_id))?;
     Ok(())
@@ -37,7 +43,9 @@ pub(super) fn insert_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResul
 /// Inside a transaction: removes a link both ways, with what Prom.ua confirmed for the
 /// product's stock and its dirty marks.
 pub(super) fn remove_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResult<()> {
-    tx.links.remove(&be(product_id))?;
+    if tx.links.remove(&be(product_id))?.is_some() {
+        super::link_count::add(tx, -1)?;
+    }
     tx.links_by_prom.remove(&prom_id.to_be_bytes())?;
     tx.snapshots.remove(&be(product_id))?;
     tx.dirty.remove(&be(product_id))?;

@@ -20,6 +20,7 @@ mod hand_unlinks;
 mod ids;
 mod journal_codec;
 mod ledger;
+mod link_count;
 mod links;
 mod lock;
 mod migrate;
@@ -149,6 +150,7 @@ impl Store {
         store.check_seal()?;
         store.mark_order_heads_when_empty()?;
         store.seed_ids()?;
+        store.seed_link_count()?;
         store.migrate_layouts()?;
         Ok(store)
     }

@@ -181,7 +181,8 @@ impl Store {
                 linked_gone += 1;
             }
         }
-        Ok(self.trees.links.len().saturating_sub(linked_gone))
+        let links = usize::try_from(self.counted_links()?).unwrap_or(usize::MAX);
+        Ok(links.saturating_sub(linked_gone))
     }
 
     /// [`Store::linked_stock`] for the products `ids` alone, by point reads: what the

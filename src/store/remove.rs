@@ -196,7 +196,9 @@ impl Store {
                 tx.sku_index.remove(product.sku.as_bytes())?;
             }
             if let Some(prom_id) = blockers.linked {
-                tx.links.remove(&be(id))?;
+                if tx.links.remove(&be(id))?.is_some() {
+                    super::link_count::add(tx, -1)?;
+                }
                 tx.links_by_prom.remove(&prom_id.to_be_bytes())?;
             }
             tx.snapshots.remove(&be(id))?;

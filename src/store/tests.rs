@@ -396,3 +396,43 @@ fn point_reads_of_linked_products_agree_with_the_walk() {
         .collect();
     assert_eq!(s.linked_prices_of(&some).unwrap(), expected);
 }
+
+/// The link count in `meta` follows every way a link comes and goes, is seeded for a store
+/// without one, and `store check` names a count that differs from the links.
+#[test]
+fn the_link_count_follows_the_links() {
+    let (d, s) = open();
+    let count = |s: &Store| s.counted_links().unwrap();
+    let ids: Vec<u64> = (0..6)
+        .map(|i| s.add_product(&format!("L-{i}"), "p").unwrap().id)
+        .collect();
+    assert_eq!(count(&s), 0);
+    s.link(ids[0], 100).unwrap();
+    s.link(ids[0], 100).unwrap();
+    assert_eq!(count(&s), 1, "the same link twice is one link");
+    s.link_many(&[(ids[1], 101), (ids[2], 102), (ids[3], 103)])
+        .unwrap();
+    assert_eq!(count(&s), 4);
+    s.unlink(ids[1]).unwrap();
+    assert_eq!(count(&s), 3);
+    s.remove_product(ids[2], true, Actor::Cli, "gone").unwrap();
+    assert_eq!(count(&s), 2);
+    assert_eq!(s.linked_count().unwrap(), 2);
+    assert!(s.check_consistency().unwrap().is_empty());
+    // A store from before the count: seeded at open.
+    s.trees.meta.remove(super::link_count::LINK_COUNT).unwrap();
+    s.flush_blocking().unwrap();
+    let path = d.path().join("db");
+    drop(s);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(count(&s), 2);
+    s.trees
+        .meta
+        .insert(super::link_count::LINK_COUNT, &super::codec::be(7))
+        .unwrap();
+    let found = s.check_consistency().unwrap();
+    assert_eq!(
+        found,
+        ["the link count (7) differs from the links held (2)"]
+    );
+}
