@@ -49,6 +49,9 @@ pub struct Quirks {
     /// `products/list` answers at most this many products a page, whatever the `limit`
     /// (Prom's true maximum is not documented, prom-api.md §2).
     pub page_cap: Option<usize>,
+    /// `products/list` with this `group_id` answers "Group not found", as for a group
+    /// deleted between `groups/list` and its listing.
+    pub refuse_group: Option<i64>,
 }
 
 /// A fault for the next API call.

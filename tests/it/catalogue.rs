@@ -190,3 +190,40 @@ async fn a_root_only_listing_cut_short_is_found_by_the_roots_probe() {
         );
     }
 }
+
+/// A group Prom refuses when its turn comes (deleted since `groups/list`): the read goes
+/// on, keeps every other product, and notes the group; it used to fail as a whole.
+#[tokio::test]
+async fn a_group_prom_refuses_is_noted_and_the_read_goes_on() {
+    let cat = generate_catalogue(2_000, 0, 5);
+    let refused = cat
+        .products
+        .iter()
+        .map(|p| p.group_id)
+        .find(|g| *g != 1)
+        .expect("a group besides the root");
+    let quirks = Quirks {
+        refuse_group: Some(refused),
+        ..Quirks::default()
+    };
+    let (_sb, client) = sandbox(&cat, LastId::Exclusive, DefaultListing::RootOnly, quirks).await;
+    let products = client.all_products().await.unwrap();
+    let mut got: Vec<i64> = products.iter().map(|p| p.id).collect();
+    got.sort();
+    let mut want: Vec<i64> = cat
+        .products
+        .iter()
+        .filter(|p| p.group_id != refused)
+        .map(|p| p.id)
+        .collect();
+    want.sort();
+    assert_eq!(got, want, "every product of the other groups");
+    assert!(
+        client
+            .notes()
+            .iter()
+            .any(|n| n.contains(&format!("group {refused} could not be listed"))),
+        "{:?}",
+        client.notes()
+    );
+}

@@ -48,7 +48,7 @@ pub(super) async fn list(State(sb): State<Sandbox>, Query(q): Query<Params>) -> 
     if let Some(g) = group_id
         && g != ROOT_GROUP_ID
         && g != 0
-        && !st.groups.contains_key(&g)
+        && (!st.groups.contains_key(&g) || quirks.refuse_group == Some(g))
     {
         return error("Group not found");
     }
