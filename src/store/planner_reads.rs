@@ -83,6 +83,22 @@ impl Walk {
     }
 }
 
+/// Adds a stock row to a product's total when its warehouse is one of `warehouses`.
+fn add_stock(
+    warehouses: &[String],
+    (key, value): (&[u8], &[u8]),
+    total: &mut i64,
+    recorded: &mut bool,
+) -> Result<()> {
+    let (_, warehouse) = split_stock_key(key)?;
+    if warehouses.iter().any(|name| name.as_bytes() == warehouse) {
+        let value = StockValue::decode(value)?;
+        *total = total.saturating_add(value.quantity);
+        *recorded |= value.recorded;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Every linked product with its stock summed over `warehouses` and its snapshot,
     /// in product id order: one merged pass over five id-sorted trees. Links to gone
@@ -116,13 +132,7 @@ impl Store {
             };
             let (mut total, mut recorded) = (0i64, false);
             stock.each_of(id, |sk, sv| {
-                let (_, warehouse) = split_stock_key(sk)?;
-                if warehouses.iter().any(|name| name.as_bytes() == warehouse) {
-                    let value = StockValue::decode(sv)?;
-                    total = total.saturating_add(value.quantity);
-                    recorded |= value.recorded;
-                }
-                Ok(())
+                add_stock(warehouses, (sk, sv), &mut total, &mut recorded)
             })?;
             let mut snapshot = None;
             snaps.each_of(id, |_, sv| {
@@ -150,9 +160,14 @@ impl Store {
     /// Every linked product with its local price and the price Prom.ua last confirmed;
     /// links to gone Prom ids are left out.
     pub fn linked_prices(&self) -> Result<Vec<LinkedPrice>> {
+        self.prices_of(self.link_pairs()?)
+    }
+
+    /// The price rows of `(product, Prom id)` links, those to gone Prom ids left out.
+    fn prices_of(&self, links: Vec<(u64, i64)>) -> Result<Vec<LinkedPrice>> {
         let gone = self.gone_ids()?;
-        let mut out = Vec::with_capacity(self.trees.links.len());
-        for (id, prom_id) in self.link_pairs()? {
+        let mut out = Vec::with_capacity(links.len());
+        for (id, prom_id) in links {
             if gone.contains(&prom_id) {
                 continue;
             }
@@ -214,12 +229,7 @@ impl Store {
             let (mut total, mut recorded) = (0i64, false);
             for kv in trees.stock.scan_prefix(be(id)) {
                 let (sk, sv) = kv?;
-                let (_, warehouse) = split_stock_key(&sk)?;
-                if warehouses.iter().any(|name| name.as_bytes() == warehouse) {
-                    let value = StockValue::decode(&sv)?;
-                    total = total.saturating_add(value.quantity);
-                    recorded |= value.recorded;
-                }
+                add_stock(warehouses, (&sk, &sv), &mut total, &mut recorded)?;
             }
             let snapshot = match trees.snapshots.get(be(id))? {
                 Some(sv) => Some(super::snapshot_codec::decode_confirmed(&sv)?),
@@ -244,29 +254,15 @@ impl Store {
 
     /// [`Store::linked_prices`] for the products `ids` alone, by point reads.
     pub fn linked_prices_of(&self, ids: &[u64]) -> Result<Vec<LinkedPrice>> {
-        let gone = self.gone_ids()?;
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        let mut out = Vec::with_capacity(ids.len());
+        let mut links = Vec::with_capacity(ids.len());
         for id in ids {
-            let Some(prom_id) = self.link_of(id)? else {
-                continue;
-            };
-            if gone.contains(&prom_id) {
-                continue;
+            if let Some(prom_id) = self.link_of(id)? {
+                links.push((id, prom_id));
             }
-            let p = self
-                .product(id)?
-                .ok_or_else(|| corrupt("links", format!("product {id} is linked but missing")))?;
-            out.push(LinkedPrice {
-                product_id: id,
-                sku: p.sku,
-                prom_id,
-                price: p.price,
-                snapshot: self.price_snapshot(id)?,
-            });
         }
-        Ok(out)
+        self.prices_of(links)
     }
 }

@@ -136,24 +136,30 @@ async fn a_root_only_default_listing_walks_every_group_once_within_the_bound() {
     }
 }
 
-#[tokio::test]
-async fn a_default_listing_cut_short_is_found_by_a_probe_and_every_group_read_to_its_end() {
+/// With the default listing cut after `cap` products, every product is still read, once,
+/// and the read says the listing was cut.
+async fn a_cut_listing_is_read_whole(listing: DefaultListing, cap: usize) {
     let cat = generate_catalogue(10_000, 0, 11);
     let quirks = Quirks {
-        default_listing_cap: Some(3_000),
+        default_listing_cap: Some(cap),
         ..Quirks::default()
     };
     for last_id in [LastId::Exclusive, LastId::Inclusive] {
-        let (_, client) = read_whole(&cat, last_id, DefaultListing::All, quirks).await;
+        let (_, client) = read_whole(&cat, last_id, listing, quirks).await;
         assert!(
             client
                 .notes()
                 .iter()
                 .any(|n| n.contains("did not show every product of its groups")),
-            "{:?}",
+            "{last_id:?} {listing:?}: {:?}",
             client.notes()
         );
     }
+}
+
+#[tokio::test]
+async fn a_default_listing_cut_short_is_found_by_a_probe_and_every_group_read_to_its_end() {
+    a_cut_listing_is_read_whole(DefaultListing::All, 3_000).await;
 }
 
 #[tokio::test]
@@ -173,22 +179,7 @@ async fn a_server_that_caps_pages_lower_is_still_read_to_the_end() {
 /// seen): the root's probe finds the rest and reads it to the end.
 #[tokio::test]
 async fn a_root_only_listing_cut_short_is_found_by_the_roots_probe() {
-    let cat = generate_catalogue(10_000, 0, 11);
-    let quirks = Quirks {
-        default_listing_cap: Some(499),
-        ..Quirks::default()
-    };
-    for last_id in [LastId::Exclusive, LastId::Inclusive] {
-        let (_, client) = read_whole(&cat, last_id, DefaultListing::RootOnly, quirks).await;
-        assert!(
-            client
-                .notes()
-                .iter()
-                .any(|n| n.contains("did not show every product of its groups")),
-            "{:?}",
-            client.notes()
-        );
-    }
+    a_cut_listing_is_read_whole(DefaultListing::RootOnly, 499).await;
 }
 
 /// A group Prom refuses when its turn comes (deleted since `groups/list`): the read goes
