@@ -64,6 +64,9 @@ pub struct SandboxOptions {
     pub latency: Duration,
     /// Random faults, drawn from a seeded generator.
     pub faults: FaultRates,
+    /// At most this many API calls a second (a burst of as many at once); the calls above it
+    /// get HTTP 429 with `Retry-After: 1`, as a rate-limited Prom.ua would answer. 0: none.
+    pub rate_limit: u32,
 }
 
 impl Default for SandboxOptions {
@@ -76,6 +79,7 @@ impl Default for SandboxOptions {
             max_batch: crate::domain::MAX_BATCH,
             latency: Duration::ZERO,
             faults: FaultRates::default(),
+            rate_limit: 0,
         }
     }
 }
@@ -111,6 +115,8 @@ pub(crate) struct State {
 pub struct Sandbox {
     pub(crate) state: Arc<Mutex<State>>,
     pub(crate) options: Arc<SandboxOptions>,
+    /// [`SandboxOptions::rate_limit`]'s bucket, shared by the clones.
+    pub(crate) limiter: Option<Arc<governor::DefaultDirectRateLimiter>>,
 }
 
 impl Sandbox {
@@ -131,9 +137,15 @@ impl Sandbox {
             status_options: status_options::default_options(),
             listed: BTreeMap::new(),
         };
+        let limiter = std::num::NonZeroU32::new(options.rate_limit).map(|rps| {
+            Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
+                rps,
+            )))
+        });
         Self {
             state: Arc::new(Mutex::new(state)),
             options: Arc::new(options),
+            limiter,
         }
     }
 
