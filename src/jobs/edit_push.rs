@@ -155,7 +155,10 @@ pub async fn push<E: Edit>(
             (batch, Some(result))
         }
     }))
-    .buffer_unordered(client.max_concurrency());
+    // Twice the client's slots: a batch spends part of its time flushing the store before
+    // and after its call, and meanwhile another's call can use the slot. The client's own
+    // limit keeps the calls in flight at `max_concurrency`.
+    .buffer_unordered(client.max_concurrency() * 2);
 
     let mut out = Pushed::default();
     let mut held_back: Vec<Vec<E>> = Vec::new();

@@ -68,6 +68,7 @@ async fn api_gate(
     if sb.limiter.as_ref().is_some_and(|l| l.check().is_err()) {
         return super::faults::respond(super::ScriptedFault::RateLimited, 1);
     }
+    let _counted = sb.in_flight.enter();
     if !sb.options.latency.is_zero() {
         tokio::time::sleep(sb.options.latency).await;
     }
