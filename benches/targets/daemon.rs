@@ -103,3 +103,13 @@ impl Daemon {
         }
     }
 }
+
+/// A run that panics does not leave the daemon behind.
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

@@ -236,6 +236,7 @@ async fn daemon_figures(
     let recorded = record_secs(&out.stdout).map_or("?".into(), |s| format!("{s:.2} s"));
     let requests = world.slow.sandbox.requests().len() as f64;
     let items = edited_items(&world.slow);
+    let in_flight = world.slow.sandbox.peak_in_flight();
     let latency = world.latency.as_secs_f64();
     let bound = (requests / f64::from(RPS)).max(requests * latency / CONCURRENCY as f64);
     rows.push(
@@ -252,7 +253,7 @@ async fn daemon_figures(
         Row::new("7. cold push, 20 ms latency", n, wall, Some(bound), Unit::Secs)
             .allowed(1.1)
             .note(format!(
-                "`job run` through the daemon (its run record: {recorded}); {requests} requests, {items} items; bound max({requests}/{RPS}, {requests}×{latency}/{CONCURRENCY})"
+                "`job run` through the daemon (its run record: {recorded}); {requests} requests, {items} items, at most {in_flight} calls at once; bound max({requests}/{RPS}, {requests}×{latency}/{CONCURRENCY})"
             )),
     );
     world.slow.sandbox.clear_requests();
