@@ -14,7 +14,11 @@ use std::net::{Ipv4Addr, SocketAddr};
 use promua_sync::jobs::{JobContext, Mode, run_job};
 use promua_sync::prom::PromClient;
 use promua_sync::sandbox::{Sandbox, SandboxOptions, generate_catalogue};
-use promua_sync::store::{Actor, DIRTY_PRICE, DIRTY_STOCK, StockChange, Store, dir_size};
+use promua_sync::store::{Actor, DIRTY_PRICE, DIRTY_STOCK, StockChange, Store};
+
+#[path = "common/store_breakdown.rs"]
+mod store_breakdown;
+use store_breakdown::{breakdown, kb};
 use tokio_util::sync::CancellationToken;
 
 const TOKEN: &str = "bench-token";
@@ -53,42 +57,6 @@ schedule = "0 0 1 1 *"
 overlap_minutes = 0
 "#
     )
-}
-
-fn kb(bytes: u64) -> String {
-    format!("{:.1}", bytes as f64 / 1000.0)
-}
-
-/// Every tree's figures, the files' size on disk, and both per linked product.
-fn breakdown(phase: &str, store: &Store) {
-    let linked = store.link_count().max(1) as u64;
-    let sizes = store.tree_sizes().unwrap();
-    let payload: u64 = sizes.iter().map(|t| t.bytes()).sum();
-    let disk = store.size_on_disk().unwrap();
-    println!("\n== {phase}: {linked} linked ==");
-    println!(
-        "{:<20} {:>9} {:>10} {:>11} {:>10}",
-        "tree", "entries", "key KB", "value KB", "B/linked"
-    );
-    for t in sizes.iter().filter(|t| t.entries > 0) {
-        println!(
-            "{:<20} {:>9} {:>10} {:>11} {:>10.0}",
-            t.name,
-            t.entries,
-            kb(t.key_bytes),
-            kb(t.value_bytes),
-            t.bytes() as f64 / linked as f64
-        );
-    }
-    println!(
-        "payload {} KB ({:.0} B/linked); sled size_on_disk {} KB ({:.0} B/linked), files {} KB; overhead {:.2}x",
-        kb(payload),
-        payload as f64 / linked as f64,
-        kb(disk),
-        disk as f64 / linked as f64,
-        kb(dir_size(store.path())),
-        disk as f64 / payload.max(1) as f64
-    );
 }
 
 /// The daemon's on-change push takes the dirty marks (here the scheduled pushes already

@@ -95,6 +95,7 @@ pub(super) async fn sandbox(args: SandboxArgs) -> u8 {
             retry_after_secs: args.retry_after_secs,
             seed: args.seed,
         },
+        rate_limit: 0,
     });
     sb.revoke_token(args.revoked);
     if let Some(file) = &args.seed_file {

@@ -10,8 +10,11 @@
 //! the batch's own future: the loop collecting batches awaits nothing else, so a flush
 //! never waits on a batch the stream is not polling.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::JobError;
@@ -143,19 +146,30 @@ pub async fn push<E: Edit>(
         .chain(by_external_id.chunks(size))
         .map(<[E]>::to_vec)
         .collect();
+    // Twice as many batches under way as calls may be: a batch spends part of its time
+    // flushing the store before and after its call, and meanwhile another's call can take
+    // its slot. `slots` keeps the calls at `max_concurrency`, and lets a batch see a
+    // fatal error of another before its own call goes out.
+    let slots = Arc::new(Semaphore::new(client.max_concurrency()));
     let mut results = futures::stream::iter(batches.into_iter().map(|batch| {
         let stop = stop.clone();
         let client = client.clone();
         let store = store.clone();
+        let slots = slots.clone();
         async move {
             if stop.is_cancelled() {
                 return (batch, None);
             }
-            let result = send_batch(&store, &client, &batch).await;
-            (batch, Some(result))
+            let result = send_batch(&store, &client, &batch, &slots, &stop).await;
+            match result {
+                // Stopped after marking, before sending: held back, sent by the next run.
+                Ok(None) => (batch, None),
+                Ok(Some(refusals)) => (batch, Some(Ok(refusals))),
+                Err(e) => (batch, Some(Err(e))),
+            }
         }
     }))
-    .buffer_unordered(client.max_concurrency());
+    .buffer_unordered(client.max_concurrency() * 2);
 
     let mut out = Pushed::default();
     let mut held_back: Vec<Vec<E>> = Vec::new();
@@ -203,20 +217,35 @@ pub async fn push<E: Edit>(
     Ok(out)
 }
 
-/// One batch: mark unconfirmed and flush, send, write what Prom confirmed and flush.
-/// Returns, per item of the batch, why Prom.ua did not confirm it (`None`: confirmed).
+/// One batch: mark unconfirmed and flush, send (in one of `slots`, unless `stop` came
+/// meanwhile: `None`), write what Prom confirmed and flush. Returns, per item of the
+/// batch, why Prom.ua did not confirm it (`None`: confirmed).
 async fn send_batch<E: Edit>(
     store: &Store,
     client: &PromClient,
     batch: &[E],
-) -> Result<Vec<Option<String>>, BatchError> {
+    slots: &Semaphore,
+    stop: &CancellationToken,
+) -> Result<Option<Vec<Option<String>>>, BatchError> {
     let ids: Vec<u64> = batch.iter().map(Edit::product_id).collect();
     on_blocking_pool(store, move |s| E::mark_unconfirmed(s, &ids)).await?;
     store
         .flush()
         .await
         .map_err(|e| BatchError::Storing(e.into()))?;
-    let refusals = send(client, batch).await.map_err(BatchError::Sending)?;
+    let slot = slots.acquire().await.expect("semaphore never closed");
+    if stop.is_cancelled() {
+        return Ok(None);
+    }
+    let sent = send(client, batch).await;
+    // Before the slot is free: the batch waiting for it must not send after this error.
+    if let Err(e) = &sent
+        && e.is_fatal_for_run()
+    {
+        stop.cancel();
+    }
+    drop(slot);
+    let refusals = sent.map_err(BatchError::Sending)?;
     let at = Utc::now();
     let confirmed: Vec<E> = batch
         .iter()
@@ -229,7 +258,7 @@ async fn send_batch<E: Edit>(
         .flush()
         .await
         .map_err(|e| BatchError::Storing(e.into()))?;
-    Ok(refusals)
+    Ok(Some(refusals))
 }
 
 /// Sends one batch by the call its items are addressed for (all alike, see `push`).

@@ -254,13 +254,15 @@ impl PromClient {
         path: &str,
         req: reqwest::RequestBuilder,
     ) -> Result<T, PromError> {
+        // The rate first, then a slot: a call waiting for the rate holds no slot, so the
+        // slots stay busy with calls on the wire (a push then meets both limits at once).
+        self.shared.limiter.until_ready().await;
         let _permit = self
             .shared
             .permits
             .acquire()
             .await
             .expect("semaphore never closed");
-        self.shared.limiter.until_ready().await;
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let path = path.to_string();
         let resp = req.send().await.map_err(|e| transport(&path, e))?;

@@ -64,6 +64,9 @@ pub struct SandboxOptions {
     pub latency: Duration,
     /// Random faults, drawn from a seeded generator.
     pub faults: FaultRates,
+    /// At most this many API calls a second (a burst of as many at once); the calls above it
+    /// get HTTP 429 with `Retry-After: 1`, as a rate-limited Prom.ua would answer. 0: none.
+    pub rate_limit: u32,
 }
 
 impl Default for SandboxOptions {
@@ -76,6 +79,7 @@ impl Default for SandboxOptions {
             max_batch: crate::domain::MAX_BATCH,
             latency: Duration::ZERO,
             faults: FaultRates::default(),
+            rate_limit: 0,
         }
     }
 }
@@ -111,6 +115,35 @@ pub(crate) struct State {
 pub struct Sandbox {
     pub(crate) state: Arc<Mutex<State>>,
     pub(crate) options: Arc<SandboxOptions>,
+    /// [`SandboxOptions::rate_limit`]'s bucket, shared by the clones.
+    pub(crate) limiter: Option<Arc<governor::DefaultDirectRateLimiter>>,
+    /// API calls being answered now, and the most at once (see [`Sandbox::peak_in_flight`]).
+    pub(crate) in_flight: Arc<InFlight>,
+}
+
+/// Counts the API calls being answered at once.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    now: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+impl InFlight {
+    /// Counts a call until the guard drops.
+    pub(crate) fn enter(self: &Arc<Self>) -> InFlightGuard {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now, SeqCst);
+        InFlightGuard(self.clone())
+    }
+}
+
+pub(crate) struct InFlightGuard(Arc<InFlight>);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Sandbox {
@@ -131,9 +164,16 @@ impl Sandbox {
             status_options: status_options::default_options(),
             listed: BTreeMap::new(),
         };
+        let limiter = std::num::NonZeroU32::new(options.rate_limit).map(|rps| {
+            Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
+                rps,
+            )))
+        });
         Self {
             state: Arc::new(Mutex::new(state)),
             options: Arc::new(options),
+            limiter,
+            in_flight: Arc::default(),
         }
     }
 
@@ -143,6 +183,14 @@ impl Sandbox {
 
     pub fn options(&self) -> &SandboxOptions {
         &self.options
+    }
+
+    /// The most API calls the sandbox was answering at once (the added latency included),
+    /// to check a client's concurrency limit.
+    pub fn peak_in_flight(&self) -> usize {
+        self.in_flight
+            .peak
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Product id → how many `products/list` answers have shown it: a catalogue read

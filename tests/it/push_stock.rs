@@ -293,3 +293,33 @@ async fn only_items_in_processed_ids_and_not_in_errors_are_confirmed() {
             .all(|p| env.sandbox.product(p.id).unwrap().quantity_in_stock == Some(3))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_keeps_max_concurrency_calls_in_flight_never_more() {
+    // Slow answers: more batches are under way than the client has slots (one flushes
+    // while another's call is out), and the calls still never exceed the slots.
+    let options = SandboxOptions {
+        latency: std::time::Duration::from_millis(50),
+        ..SandboxOptions::default()
+    };
+    let env = Env::new(1000, options, |i| (i % 7) as i64 + 1).await;
+    let config = env.config("*/5 * * * *");
+    assert_eq!(config.prom.max_concurrency, 2);
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    let run = run_job(&config.jobs[0], &ctx, promua_sync::jobs::Mode::Apply)
+        .await
+        .unwrap();
+    assert_eq!(run.record.outcome, Outcome::Ok);
+    assert_eq!((run.record.sent, run.record.confirmed), (1000, 1000));
+    assert_eq!(assert_edit_requests_well_formed(&env.sandbox).len(), 10);
+    assert_eq!(
+        env.sandbox.peak_in_flight(),
+        2,
+        "both slots used, never more"
+    );
+    for (i, p) in env.catalogue.iter().enumerate() {
+        let got = env.sandbox.product(p.id).unwrap().quantity_in_stock;
+        assert_eq!(got, Some((i % 7) as i64 + 1), "product {}", p.id);
+    }
+}

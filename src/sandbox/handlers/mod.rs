@@ -57,13 +57,18 @@ pub(super) fn router(sb: Sandbox) -> Router<Sandbox> {
         .layer(middleware::from_fn_with_state(sb, api_gate))
 }
 
-/// Latency, then the bearer check: a wrong, missing or revoked token gets Prom's HTML 401.
+/// The rate limit, latency, then the bearer check: a call above the rate gets 429 with
+/// `Retry-After: 1`; a wrong, missing or revoked token gets Prom's HTML 401.
 async fn api_gate(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
     req: Request,
     next: Next,
 ) -> Response {
+    if sb.limiter.as_ref().is_some_and(|l| l.check().is_err()) {
+        return super::faults::respond(super::ScriptedFault::RateLimited, 1);
+    }
+    let _counted = sb.in_flight.enter();
     if !sb.options.latency.is_zero() {
         tokio::time::sleep(sb.options.latency).await;
     }
@@ -145,5 +150,49 @@ fn below(id: i64, last_id: Option<i64>, mode: LastId) -> bool {
         (None, _) => true,
         (Some(l), LastId::Exclusive) => id < l,
         (Some(l), LastId::Inclusive) => id <= l,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, SocketAddr};
+
+    use crate::sandbox::{Sandbox, SandboxOptions};
+
+    #[tokio::test]
+    async fn calls_above_the_rate_limit_get_429_with_retry_after_and_pass_again_later() {
+        let sb = Sandbox::new(SandboxOptions {
+            token: "t".into(),
+            rate_limit: 3,
+            ..SandboxOptions::default()
+        });
+        let running = sb
+            .spawn(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .unwrap();
+        let http = reqwest::Client::new();
+        let url = format!("{}/products/list", running.base_url());
+        let call = async || {
+            let r = http.get(&url).bearer_auth("t").send().await.unwrap();
+            let retry = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string());
+            (r.status().as_u16(), retry)
+        };
+        let mut answers = Vec::new();
+        for _ in 0..6 {
+            answers.push(call().await);
+        }
+        // A burst of the limit passes; the rest are refused, as Prom.ua would.
+        let ok = (200, None);
+        let limited = (429, Some("1".to_string()));
+        assert_eq!(answers[..3], [ok.clone(), ok.clone(), ok.clone()]);
+        assert_eq!(answers[3..], [limited.clone(), limited.clone(), limited]);
+        let logged: Vec<u16> = sb.requests().iter().map(|r| r.status).collect();
+        assert_eq!(logged, [200, 200, 200, 429, 429, 429]);
+        // The bucket refills at the rate: a call a second later passes.
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        assert_eq!(call().await, ok);
     }
 }
