@@ -91,7 +91,9 @@ impl Store {
         }
         // Marks first, then blocks: a refresh between the two only makes blocks newer.
         let stale = self.stale_ids()?;
-        let mut out = Vec::with_capacity(self.trees.links.len());
+        // The counted links, not `links.len()`: sled counts by walking the tree.
+        let links = usize::try_from(self.counted_links()?).unwrap_or(0);
+        let mut out = Vec::with_capacity(links);
         for kv in self.trees.plan_view.iter() {
             let (k, v) = kv?;
             let block = id_key(plan_block::TREE, &k)?;
@@ -206,7 +208,8 @@ impl Store {
         if marks.is_empty() {
             return Ok(0);
         }
-        if marks.len().saturating_mul(REBUILD_SHARE) > self.trees.links.len() {
+        let links = usize::try_from(self.counted_links()?).unwrap_or(usize::MAX);
+        if marks.len().saturating_mul(REBUILD_SHARE) > links {
             return self.rebuild_with(marks);
         }
         let mut by_block = BTreeMap::<u64, Vec<u64>>::new();
