@@ -44,33 +44,42 @@ pub(super) struct RowRef<'a> {
     pub sku: &'a str,
     pub price: Option<Decimal>,
     pub reserved: i64,
-    /// (name index, value).
-    pub stock: Vec<(usize, StockValue)>,
+    /// Its stock rows: a range of [`Block::stock`] (one allocation per block, not per row).
+    pub stock: std::ops::Range<usize>,
     pub stock_snapshot: Option<&'a [u8]>,
     pub price_snapshot: Option<&'a [u8]>,
 }
 
-/// A decoded block: its warehouse names and rows.
+/// A decoded block: its warehouse names, the stock rows of all its rows, and its rows.
 pub(super) struct Block<'a> {
     pub names: Vec<&'a [u8]>,
+    /// (name index, value).
+    pub stock: Vec<(usize, StockValue)>,
     pub rows: Vec<RowRef<'a>>,
 }
 
-impl RowRef<'_> {
-    pub(super) fn to_row(&self, names: &[&[u8]]) -> Row {
+impl Block<'_> {
+    /// The stock rows of `row`: (index in [`Block::names`], value).
+    pub(super) fn stock_of(&self, row: &RowRef<'_>) -> &[(usize, StockValue)] {
+        &self.stock[row.stock.clone()]
+    }
+
+    pub(super) fn to_row(&self, row: &RowRef<'_>) -> Row {
+        let r = row;
+        let names = &self.names;
         Row {
-            id: self.id,
-            prom_id: self.prom_id,
-            sku: self.sku.to_string(),
-            price: self.price,
-            reserved: self.reserved,
+            id: r.id,
+            prom_id: r.prom_id,
+            sku: r.sku.to_string(),
+            price: r.price,
+            reserved: r.reserved,
             stock: self
-                .stock
+                .stock_of(r)
                 .iter()
                 .map(|(i, v)| (names[*i].to_vec(), *v))
                 .collect(),
-            stock_snapshot: self.stock_snapshot.map(<[u8]>::to_vec),
-            price_snapshot: self.price_snapshot.map(<[u8]>::to_vec),
+            stock_snapshot: r.stock_snapshot.map(<[u8]>::to_vec),
+            price_snapshot: r.price_snapshot.map(<[u8]>::to_vec),
         }
     }
 }
@@ -240,6 +249,8 @@ pub(super) fn decode(block: u64, v: &[u8]) -> Result<Block<'_>> {
         .collect::<Result<Vec<_>>>()?;
     let n = r.count()?;
     let mut rows = Vec::with_capacity(n);
+    // Each stock row takes at least 3 bytes: a damaged count allocates no more.
+    let mut stock = Vec::with_capacity(n.saturating_mul(names.len()).min(v.len() / 3));
     let mut last = None;
     for _ in 0..n {
         let low = r.byte()?;
@@ -258,28 +269,27 @@ pub(super) fn decode(block: u64, v: &[u8]) -> Result<Block<'_>> {
             _ => return Err(r.bad("a price")),
         };
         let reserved = r.i64()?;
-        let stock = (0..r.count()?)
-            .map(|_| {
-                let at = r.count()?;
-                if at >= names.len() {
-                    return Err(r.bad("a warehouse it does not name"));
-                }
-                let quantity = r.i64()?;
-                let recorded = match r.byte()? {
-                    0 => false,
-                    1 => true,
-                    _ => return Err(r.bad("a stock row")),
-                };
-                Ok((at, StockValue { quantity, recorded }))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let first = stock.len();
+        for _ in 0..r.count()? {
+            let at = r.count()?;
+            if at >= names.len() {
+                return Err(r.bad("a warehouse it does not name"));
+            }
+            let quantity = r.i64()?;
+            let recorded = match r.byte()? {
+                0 => false,
+                1 => true,
+                _ => return Err(r.bad("a stock row")),
+            };
+            stock.push((at, StockValue { quantity, recorded }));
+        }
         rows.push(RowRef {
             id: (block << BLOCK_BITS) | u64::from(low),
             prom_id,
             sku,
             price,
             reserved,
-            stock,
+            stock: first..stock.len(),
             stock_snapshot: r.opt()?,
             price_snapshot: r.opt()?,
         });
@@ -287,5 +297,5 @@ pub(super) fn decode(block: u64, v: &[u8]) -> Result<Block<'_>> {
     if r.at != v.len() {
         return Err(r.bad("bytes after the last row"));
     }
-    Ok(Block { names, rows })
+    Ok(Block { names, stock, rows })
 }

@@ -107,12 +107,23 @@ impl Store {
             };
             project(&decoded, &stale, &mut out)?;
         }
-        if !stale.is_empty() {
-            let ids: Vec<u64> = stale.into_iter().collect();
-            out.extend(overlay(&ids)?);
-            out.sort_by_key(id_of);
+        if stale.is_empty() {
+            return Ok(Some(out));
         }
-        Ok(Some(out))
+        let ids: Vec<u64> = stale.into_iter().collect();
+        let mut extra = overlay(&ids)?;
+        extra.sort_by_key(id_of);
+        // Both in id order: a merge, not a sort of the whole catalogue.
+        let mut merged = Vec::with_capacity(out.len() + extra.len());
+        let mut extra = extra.into_iter().peekable();
+        for row in out {
+            while let Some(e) = extra.next_if(|e| id_of(e) < id_of(&row)) {
+                merged.push(e);
+            }
+            merged.push(row);
+        }
+        merged.extend(extra);
+        Ok(Some(merged))
     }
 
     /// Every linked product with its stock summed over `warehouses` and its snapshot,
@@ -132,7 +143,7 @@ impl Store {
                         continue;
                     }
                     let (mut stock, mut recorded) = (0i64, false);
-                    for (at, v) in &r.stock {
+                    for (at, v) in block.stock_of(r) {
                         if wanted[*at] {
                             stock = stock.saturating_add(v.quantity);
                             recorded |= v.recorded;
@@ -222,7 +233,7 @@ impl Store {
             let mut rows = BTreeMap::<u64, Row>::new();
             if let Some(v) = self.trees.plan_view.get(be(block))? {
                 match plan_block::decode(block, &v) {
-                    Ok(b) => rows.extend(b.rows.iter().map(|r| (r.id, r.to_row(&b.names)))),
+                    Ok(b) => rows.extend(b.rows.iter().map(|r| (r.id, b.to_row(r)))),
                     Err(e) => {
                         tracing::warn!("store: {e}; rebuilding the plan view");
                         return self.rebuild_with(marks);

@@ -26,7 +26,7 @@ impl Store {
                     b.rows
                         .iter()
                         .filter(|r| !stale.contains(&r.id))
-                        .map(|r| (r.id, r.to_row(&b.names))),
+                        .map(|r| (r.id, b.to_row(r))),
                 ),
                 Err(e) => {
                     damaged.insert(block);
