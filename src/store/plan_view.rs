@@ -10,7 +10,7 @@
 //! racing it keeps its mark. A store without the view (older, or one whose build failed)
 //! is read by the walk until a build succeeds; the marker in `meta` says which.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use super::codec::{be, id_key, id_value};
 use super::plan_block::{self, Block, Row, block_of};
@@ -30,9 +30,14 @@ const CHUNK: usize = 4096;
 /// marks in, and writes it back: two at once would lose each other's rows).
 static REFRESH: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// A read met a block that does not decode: the next refresh rebuilds the view (a read
-/// writes nothing itself).
-static DAMAGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// The stores (by path) where a read met a block that does not decode: the next refresh
+/// rebuilds their view (a read writes nothing itself).
+static DAMAGED: std::sync::Mutex<BTreeSet<std::path::PathBuf>> =
+    std::sync::Mutex::new(BTreeSet::new());
+
+fn damaged() -> std::sync::MutexGuard<'static, BTreeSet<std::path::PathBuf>> {
+    DAMAGED.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// In `meta`: the last sequence a mark took. A counter of its own, not the ids' (those
 /// would grow sparse, and blocks with them), kept in the store so that a restored or
@@ -61,6 +66,36 @@ pub(super) fn mark_stale_if_linked(tx: &Tx<'_>, id: u64) -> TxResult<()> {
 }
 
 type Marks = Vec<(sled::IVec, sled::IVec)>;
+type Blocks = Vec<(sled::IVec, sled::IVec)>;
+
+/// From this many blocks (~32,000 products) a read decodes on two threads (in tests,
+/// from two, so that the random reads take both ways).
+#[cfg(not(test))]
+const PARALLEL_BLOCKS: usize = 512;
+#[cfg(test)]
+const PARALLEL_BLOCKS: usize = 2;
+
+/// `project` over `blocks` (key, value), in order; `None` when one does not decode (said
+/// in the log, and the next refresh rebuilds the view).
+fn project_blocks<T>(
+    blocks: &[(sled::IVec, sled::IVec)],
+    stale: &HashSet<u64>,
+    project: &impl Fn(&Block<'_>, &HashSet<u64>, &mut Vec<T>) -> Result<()>,
+    capacity: usize,
+) -> Result<Option<Vec<T>>> {
+    let mut out = Vec::with_capacity(capacity);
+    for (k, v) in blocks {
+        let block = id_key(plan_block::TREE, k)?;
+        match plan_block::decode(block, v) {
+            Ok(decoded) => project(&decoded, stale, &mut out)?,
+            Err(e) => {
+                tracing::warn!("store: {e}; reading the stores instead");
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(out))
+}
 
 impl Store {
     pub(super) fn view_built(&self) -> Result<bool> {
@@ -80,9 +115,9 @@ impl Store {
     /// leave out), merged in id order with `overlay` (the marked ids' rows by point
     /// reads). `None` when there is no view, or a block does not decode (said in the
     /// log): the caller walks instead.
-    fn through_view<T>(
+    fn through_view<T: Send>(
         &self,
-        mut project: impl FnMut(&Block<'_>, &HashSet<u64>, &mut Vec<T>) -> Result<()>,
+        project: impl Fn(&Block<'_>, &HashSet<u64>, &mut Vec<T>) -> Result<()> + Sync,
         overlay: impl FnOnce(&[u64]) -> Result<Vec<T>>,
         id_of: fn(&T) -> u64,
     ) -> Result<Option<Vec<T>>> {
@@ -91,22 +126,32 @@ impl Store {
         }
         // Marks first, then blocks: a refresh between the two only makes blocks newer.
         let stale = self.stale_ids()?;
+        let blocks: Blocks = self.trees.plan_view.iter().collect::<sled::Result<_>>()?;
         // The counted links, not `links.len()`: sled counts by walking the tree.
         let links = usize::try_from(self.counted_links()?).unwrap_or(0);
-        let mut out = Vec::with_capacity(links);
-        for kv in self.trees.plan_view.iter() {
-            let (k, v) = kv?;
-            let block = id_key(plan_block::TREE, &k)?;
-            let decoded = match plan_block::decode(block, &v) {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::warn!("store: {e}; reading the stores instead");
-                    DAMAGED.store(true, std::sync::atomic::Ordering::Relaxed);
-                    return Ok(None);
+        let out = if blocks.len() < PARALLEL_BLOCKS {
+            project_blocks(&blocks, &stale, &project, links)?
+        } else {
+            // Decoding is most of a read: half of the blocks on a second core.
+            let (first, second) = blocks.split_at(blocks.len() / 2);
+            let (first, second) = std::thread::scope(|s| {
+                let second = s.spawn(|| project_blocks(second, &stale, &project, links / 2));
+                let first = project_blocks(first, &stale, &project, links);
+                (first, second.join())
+            });
+            let second = second.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            match (first?, second?) {
+                (Some(mut first), Some(second)) => {
+                    first.extend(second);
+                    Some(first)
                 }
-            };
-            project(&decoded, &stale, &mut out)?;
-        }
+                _ => None,
+            }
+        };
+        let Some(out) = out else {
+            damaged().insert(self.path.clone());
+            return Ok(None);
+        };
         if stale.is_empty() {
             return Ok(Some(out));
         }
@@ -213,7 +258,7 @@ impl Store {
         let _one = REFRESH.lock().unwrap_or_else(|e| e.into_inner());
         // The marks (with their sequences) before the sources they stand for.
         let marks: Marks = self.trees.view_stale.iter().collect::<sled::Result<_>>()?;
-        if !self.view_built()? || DAMAGED.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        if !self.view_built()? || damaged().remove(&self.path) {
             return self.rebuild_with(marks);
         }
         if marks.is_empty() {
