@@ -302,8 +302,15 @@ fn a_backup_from_before_the_plan_view_restores_with_one() {
     Store::restore(&target, &backup_file::encode(&old, Utc::now())).unwrap();
     let back = Store::open(&target).unwrap();
     assert!(back.view_built().unwrap());
-    assert_eq!(dump(&back)["plan_view"], dump(&s)["plan_view"], "built anew, the same");
+    assert_eq!(
+        dump(&back)["plan_view"],
+        dump(&s)["plan_view"],
+        "built anew, the same"
+    );
     let main = ["main".to_string()];
-    assert_eq!(back.linked_stock(&main).unwrap(), s.linked_stock_walk(&main).unwrap());
+    assert_eq!(
+        back.linked_stock(&main).unwrap(),
+        s.linked_stock_walk(&main).unwrap()
+    );
     assert!(back.check_consistency().unwrap().is_empty());
 }

@@ -9,8 +9,8 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::codec::{be, i64_value};
 use super::dirty::{DIRTY_STOCK, mark_dirty};
-use super::plan_view::mark_stale_if_linked;
 use super::ledger::apply_move;
+use super::plan_view::mark_stale_if_linked;
 use super::trees::{Tx, TxResult};
 use super::{Actor, LocalOrder, StockChange};
 use crate::domain::{ReservationPolicy, StatusClass};

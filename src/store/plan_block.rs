@@ -142,7 +142,10 @@ pub(super) fn encode(rows: &[Row]) -> Vec<u8> {
         put_i64(&mut v, r.reserved);
         put_len(&mut v, r.stock.len() as u64);
         for (name, value) in &r.stock {
-            let at = names.iter().position(|n| *n == name.as_slice()).unwrap_or_default();
+            let at = names
+                .iter()
+                .position(|n| *n == name.as_slice())
+                .unwrap_or_default();
             put_len(&mut v, at as u64);
             put_i64(&mut v, value.quantity);
             v.push(u8::from(value.recorded));

@@ -358,7 +358,11 @@ impl Store {
     /// Writes `blocks` (`None`: removed) and removes each of `marks` still holding the
     /// sequence it was read with, in one transaction: a product marked again meanwhile
     /// keeps its mark, so reads still take its sources.
-    fn commit_view(&self, blocks: &[(u64, Option<Vec<u8>>)], marks: &[(sled::IVec, sled::IVec)]) -> Result<()> {
+    fn commit_view(
+        &self,
+        blocks: &[(u64, Option<Vec<u8>>)],
+        marks: &[(sled::IVec, sled::IVec)],
+    ) -> Result<()> {
         use sled::Transactional;
         use sled::transaction::ConflictableTransactionError as Conflict;
         let _writing = self.writing();
@@ -380,9 +384,9 @@ impl Store {
             })
             .map_err(|e| match e {
                 sled::transaction::TransactionError::Storage(e) => e.into(),
-                sled::transaction::TransactionError::Abort(()) => {
-                    super::StoreError::Sled(sled::Error::ReportableBug("plan view commit aborted".into()))
-                }
+                sled::transaction::TransactionError::Abort(()) => super::StoreError::Sled(
+                    sled::Error::ReportableBug("plan view commit aborted".into()),
+                ),
             })
     }
 

@@ -22,7 +22,11 @@ const SETS: [&[&str]; 3] = [&["main"], &["main", "shop"], &["shop", "other"]];
 fn assert_view_is_walk(s: &Store) {
     for set in SETS {
         let set: Vec<String> = set.iter().map(|w| w.to_string()).collect();
-        assert_eq!(s.linked_stock(&set).unwrap(), s.linked_stock_walk(&set).unwrap(), "{set:?}");
+        assert_eq!(
+            s.linked_stock(&set).unwrap(),
+            s.linked_stock_walk(&set).unwrap(),
+            "{set:?}"
+        );
     }
     assert_eq!(s.linked_prices().unwrap(), s.linked_prices_walk().unwrap());
 }
@@ -55,7 +59,8 @@ fn order(id: i64, prom_product: i64, status: &str, q: i64) -> LocalOrder {
         prom_status: Some(status.into()),
         // Whole seconds, as Prom.ua gives them (a search head keeps no finer).
         created_at: chrono::DateTime::from_timestamp(1_790_000_000, 0).map(|t| t.fixed_offset()),
-        modified_at: chrono::DateTime::from_timestamp(1_790_000_000 + id, 0).map(|t| t.fixed_offset()),
+        modified_at: chrono::DateTime::from_timestamp(1_790_000_000 + id, 0)
+            .map(|t| t.fixed_offset()),
         lines: vec![LocalLine {
             prom_product_id: Some(prom_product),
             name: "x".into(),
@@ -233,7 +238,10 @@ fn a_write_racing_a_refresh_keeps_its_mark() {
     // Between the refresh's reads (5) and its commit, another write (9).
     super::hook::once(move |s| s.set_stock(a, "main", 9).unwrap());
     assert_eq!(s.refresh_plan_view().unwrap(), 1);
-    assert!(s.trees.view_stale.get(be(a)).unwrap().is_some(), "the mark of 9 stays");
+    assert!(
+        s.trees.view_stale.get(be(a)).unwrap().is_some(),
+        "the mark of 9 stays"
+    );
     assert_eq!(main_stock(&s, a), 9);
     assert_view_is_walk(&s);
     s.refresh_plan_view().unwrap();
@@ -252,14 +260,24 @@ fn a_store_from_before_the_view_gets_it_at_open() {
         let b = s.add_product("B", "b").unwrap().id;
         s.link_many(&[(a, 7), (b, 8)]).unwrap();
         s.set_stock(a, "main", 3).unwrap();
-        s.update_products(&[(b, ProductUpdate { price: Some(Decimal::new(1250, 2)), ..Default::default() })])
-            .unwrap();
+        s.update_products(&[(
+            b,
+            ProductUpdate {
+                price: Some(Decimal::new(1250, 2)),
+                ..Default::default()
+            },
+        )])
+        .unwrap();
         // The layout of a store written before the view: neither tree, no marker.
         s.trees.plan_view.clear().unwrap();
         s.trees.view_stale.clear().unwrap();
         s.trees.meta.remove(super::VIEW_BUILT).unwrap();
         assert!(!s.view_built().unwrap());
-        assert_eq!(s.linked_stock(&["main".into()]).unwrap().len(), 2, "read by the walk");
+        assert_eq!(
+            s.linked_stock(&["main".into()]).unwrap().len(),
+            2,
+            "read by the walk"
+        );
         s.flush_blocking().unwrap();
     }
     let s = Store::open(&path).unwrap();
@@ -267,7 +285,10 @@ fn a_store_from_before_the_view_gets_it_at_open() {
     assert_eq!(s.trees.plan_view.len(), 1, "both products in block 0");
     assert!(s.trees.view_stale.is_empty());
     assert_view_is_walk(&s);
-    assert_eq!(s.linked_prices().unwrap()[1].price, Some(Decimal::new(1250, 2)));
+    assert_eq!(
+        s.linked_prices().unwrap()[1].price,
+        Some(Decimal::new(1250, 2))
+    );
     assert!(s.check_consistency().unwrap().is_empty());
 }
 
@@ -278,7 +299,9 @@ fn store_check_names_a_damaged_block_and_reads_take_the_stores() {
     s.trees.plan_view.insert(be(block), &[1, 9, 9][..]).unwrap();
     let problems = s.check_consistency().unwrap();
     assert!(
-        problems.iter().any(|p| p.contains("`plan_view` tree") && p.contains(&format!("block {block}"))),
+        problems
+            .iter()
+            .any(|p| p.contains("`plan_view` tree") && p.contains(&format!("block {block}"))),
         "{problems:?}"
     );
     assert_view_is_walk(&s);
@@ -301,7 +324,14 @@ fn store_check_names_a_row_that_differs_from_its_stores() {
     let problems = s.check_consistency().unwrap();
     assert_eq!(
         problems,
-        vec![format!("the plan view's row of product {a} (block {}) differs from its stores", a >> 6)]
+        vec![format!(
+            "the plan view's row of product {a} (block {}) differs from its stores",
+            a >> 6
+        )]
     );
-    assert_eq!(main_stock(&s, a), 42, "the read trusts the view: check is what finds it");
+    assert_eq!(
+        main_stock(&s, a),
+        42,
+        "the read trusts the view: check is what finds it"
+    );
 }

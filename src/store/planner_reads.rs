@@ -63,7 +63,11 @@ impl Walk {
 
     /// Calls `f` with each entry of product `id`, passing over those of smaller ids; the
     /// walk ends up before the first entry of a larger id. Ids must come in order.
-    pub(super) fn each_of(&mut self, id: u64, mut f: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+    pub(super) fn each_of(
+        &mut self,
+        id: u64,
+        mut f: impl FnMut(&[u8], &[u8]) -> Result<()>,
+    ) -> Result<()> {
         loop {
             match self.entries.peek() {
                 None => return Ok(()),

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{be, decode, encode, id_value};
 use super::dirty::{DIRTY_PRICE, mark_dirty};
-use super::plan_view::mark_stale_if_linked;
 use super::ids::take_id;
+use super::plan_view::mark_stale_if_linked;
 use super::trees::abort;
 use super::{Result, Store, StoreError};
 use crate::domain::sku::clean;

@@ -9,8 +9,8 @@ use super::codec::{be, id_key};
 use super::plan_view::mark_stale;
 use super::snapshot_codec as bytes;
 use super::trees::Tx;
-use sled::transaction::TransactionalTree;
 use super::{Result, Store};
+use sled::transaction::TransactionalTree;
 
 /// What Prom.ua last confirmed (in `processed_ids`) for a product's stock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
