@@ -340,7 +340,6 @@ impl Store {
         if !current.1.is_empty() {
             done(current.0, std::mem::take(&mut current.1), &mut pending)?;
         }
-        drop(done);
         #[cfg(test)]
         hook::before_commit(self);
         pending.extend(old.into_iter().map(|b| (b, None)));
