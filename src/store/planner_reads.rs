@@ -1,6 +1,9 @@
-//! What the stock and price planners read about every linked product, each in one pass:
-//! the stock read walks links, products, stock, snapshots and reservations together,
-//! as all five trees sort by product id. A link to a Prom product found deleted (gone,
+//! What the stock and price planners read about every linked product, by the sources
+//! themselves: the stock walk goes through links, products, stock, snapshots and
+//! reservations together, as all five trees sort by product id; the price walk looks
+//! each link up. The planners read the plan view (`plan_view.rs`); these walks are what
+//! it is checked against (tests, `store check`), and the point reads (`*_of`) are what it
+//! takes for the products marked stale. A link to a Prom product found deleted (gone,
 //! `gone.rs`) is left out: there is nothing on Prom.ua to send it to.
 
 use std::iter::Peekable;
