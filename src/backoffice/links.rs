@@ -180,6 +180,7 @@ pub(super) async fn accept(office: &BackOffice, req: &AcceptLinks) -> Result<Vec
         })
         .await?;
     office.durable().await?;
+    office.refresh_view().await;
     office.touched();
     Ok(chosen
         .into_iter()

@@ -217,6 +217,15 @@ impl BackOffice {
         Ok(())
     }
 
+    /// Folds a bulk write into the store's plan view (cheap when nothing changed). A
+    /// failure costs the next push's read only some point reads: said in the log.
+    pub(super) async fn refresh_view(&self) {
+        let store = self.store.clone();
+        if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.refresh_plan_view()).await {
+            tracing::warn!("the plan view was not refreshed: {e}");
+        }
+    }
+
     /// Tells the on-change push that something it sends has changed.
     pub(super) fn touched(&self) {
         if let Some(n) = &self.changed {
@@ -311,6 +320,7 @@ impl Ledger for BackOffice {
             .blocking(move |store| csv_io::import(store, kind, &data, &opts, &warehouses))
             .await?;
         self.durable().await?;
+        self.refresh_view().await;
         self.touched();
         let pushed = self.pushed_warehouses();
         let ids: Vec<u64> = moved

@@ -199,6 +199,12 @@ async fn record_with(
     ctx.blocking(move |s| s.record_run_warned(&kept, &warned.new, &warned.forget))
         .await?;
     ctx.store.flush().await?;
+    // What the run wrote (snapshots of a push, stock of an import) into the plan view,
+    // so that the next plan reads blocks, not point reads. Derived data: a failure is
+    // only said.
+    if let Err(e) = ctx.blocking(|s| s.refresh_plan_view()).await {
+        tracing::warn!("the plan view was not refreshed: {e}");
+    }
     if let Some(m) = &ctx.metrics {
         m.observe(r);
     }

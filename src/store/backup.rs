@@ -151,12 +151,13 @@ enum Target {
 
 /// `meta` keys a store writes for itself, with no data of the seller's: a store holding
 /// only these is empty.
-const BOOKKEEPING: [&[u8]; 5] = [
+const BOOKKEEPING: [&[u8]; 6] = [
     super::link_count::LINK_COUNT,
     super::durability::GENERATION,
     super::order_scan::HEADS_BUILT,
     super::order_upkeep::POLICY_KEY,
     super::migrate::BINARY_VALUES,
+    super::plan_view::VIEW_BUILT,
 ];
 
 /// Whether a restore may write `path`: nothing there, an empty directory, or a store

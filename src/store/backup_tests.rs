@@ -277,3 +277,40 @@ fn measure_backup() {
     let c = Store::compact(&path).unwrap();
     eprintln!("compact: {c:?} in {:?}", t.elapsed());
 }
+
+#[test]
+fn a_backup_from_before_the_plan_view_restores_with_one() {
+    let d = tempfile::tempdir().unwrap();
+    let s = shop(&d.path().join("db"));
+    s.refresh_plan_view().unwrap();
+    assert_eq!(s.trees.plan_view.len(), 1);
+    let (_, trees) = backup_file::decode(&s.backup().unwrap(), &Store::tree_names()).unwrap();
+    // The file an older build wrote: neither tree of the view, nothing of it in `meta`.
+    let old: Vec<(&str, backup_file::Entries)> = trees
+        .iter()
+        .filter(|(name, _)| !["plan_view", "view_stale"].contains(&name.as_str()))
+        .map(|(name, entries)| {
+            let kept = entries
+                .iter()
+                .filter(|(k, _)| !k.starts_with(b"plan_view") && !k.starts_with(b"view_seq"))
+                .cloned()
+                .collect();
+            (name.as_str(), kept)
+        })
+        .collect();
+    let target = d.path().join("restored");
+    Store::restore(&target, &backup_file::encode(&old, Utc::now())).unwrap();
+    let back = Store::open(&target).unwrap();
+    assert!(back.view_built().unwrap());
+    assert_eq!(
+        dump(&back)["plan_view"],
+        dump(&s)["plan_view"],
+        "built anew, the same"
+    );
+    let main = ["main".to_string()];
+    assert_eq!(
+        back.linked_stock(&main).unwrap(),
+        s.linked_stock_walk(&main).unwrap()
+    );
+    assert!(back.check_consistency().unwrap().is_empty());
+}

@@ -8,7 +8,7 @@ impl Store {
     /// Checks the cross-tree invariants: every link, stock row and snapshot names an
     /// existing product; links are one to one; the SKU index matches the products; each
     /// product's reservation is the sum over its orders; each order's search head is
-    /// its own. Writes wait meanwhile: the check reads tree after tree, and a write
+    /// its own; the plan view holds what the stores do. Writes wait meanwhile: the check reads tree after tree, and a write
     /// between two reads (a stock move between the journal and the stock) would show
     /// as a finding.
     pub fn check_consistency(&self) -> Result<Vec<String>> {
@@ -90,6 +90,7 @@ impl Store {
         problems.extend(self.order_head_problems()?);
         problems.extend(self.reverse_index_problems()?);
         problems.extend(self.journal_problems()?);
+        problems.extend(self.check_plan_view()?);
         self.check_runs()?;
         Ok(problems)
     }

@@ -1,6 +1,7 @@
 //! Records of the wrong shape, written straight into a tree through sled: every public
 //! read (and write) that meets one gives `StoreError::Corrupt` naming the tree, never a
-//! panic; a store holding one does not open.
+//! panic; a store holding one does not open. (Written behind the transactions, a record
+//! is not in the plan view: the planners' walks, which `store check` runs, meet it.)
 
 use super::codec::be;
 use super::*;
@@ -51,7 +52,7 @@ fn a_short_key_in_stock() {
         .stock
         .insert([1, 2, 3], &5i64.to_be_bytes())
         .unwrap();
-    assert_corrupt(s.linked_stock(&["main".into()]), "stock");
+    assert_corrupt(s.linked_stock_walk(&["main".into()]), "stock");
     assert_corrupt(s.check_consistency(), "stock");
 }
 
@@ -81,15 +82,15 @@ fn bad_keys_and_values_in_links() {
     assert_corrupt(s.link_of(b), "links");
     assert_corrupt(s.unlink(b), "links");
     assert_corrupt(s.links(), "links");
-    assert_corrupt(s.linked_stock(&["main".into()]), "links");
-    assert_corrupt(s.linked_prices(), "links");
+    assert_corrupt(s.linked_stock_walk(&["main".into()]), "links");
+    assert_corrupt(s.linked_prices_walk(), "links");
     assert_corrupt(s.link(b, 8), "links");
 
     let (_d, s, _, _) = with_products();
     s.trees.links.insert([0, 1], &7i64.to_be_bytes()).unwrap();
     assert_corrupt(s.link_pairs(), "links");
-    assert_corrupt(s.linked_stock(&["main".into()]), "links");
-    assert_corrupt(s.linked_prices(), "links");
+    assert_corrupt(s.linked_stock_walk(&["main".into()]), "links");
+    assert_corrupt(s.linked_prices_walk(), "links");
 
     let (_d, s, _, _) = with_products();
     s.trees
@@ -104,8 +105,8 @@ fn bad_keys_and_values_in_links() {
 fn a_link_to_a_missing_product() {
     let (_d, s, _, _) = with_products();
     s.trees.links.insert(be(999), &9i64.to_be_bytes()).unwrap();
-    assert_corrupt(s.linked_stock(&["main".into()]), "links");
-    assert_corrupt(s.linked_prices(), "links");
+    assert_corrupt(s.linked_stock_walk(&["main".into()]), "links");
+    assert_corrupt(s.linked_prices_walk(), "links");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{StockValue, be, decode, split_stock_key, stock_key};
 use super::dirty::{DIRTY_STOCK, mark_dirty};
+use super::plan_view::mark_stale_if_linked;
 use super::trees::{Tx, TxResult, abort};
 use super::{Product, Result, Store};
 
@@ -148,6 +149,7 @@ pub(super) fn apply_move(
     tx.stock.insert(key, value.encode())?;
     tx.warehouses.insert(warehouse.as_bytes(), &[])?;
     mark_dirty(tx, id, DIRTY_STOCK)?;
+    mark_stale_if_linked(tx, id)?;
     let seq = super::ids::take_id(tx)?;
     let entry = JournalEntry {
         seq,

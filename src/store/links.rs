@@ -35,6 +35,7 @@ pub(super) fn insert_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResul
     {
         super::link_count::add(tx, 1)?;
     }
+    super::plan_view::mark_stale(tx, product_id)?;
     tx.links_by_prom
         .insert(&prom_id.to_be_bytes(), &be(product_id))?;
     Ok(())
@@ -49,6 +50,7 @@ pub(super) fn remove_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResul
     tx.links_by_prom.remove(&prom_id.to_be_bytes())?;
     tx.snapshots.remove(&be(product_id))?;
     tx.dirty.remove(&be(product_id))?;
+    super::plan_view::mark_stale(tx, product_id)?;
     Ok(())
 }
 

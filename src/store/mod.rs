@@ -31,6 +31,10 @@ mod order_scan;
 mod order_stock;
 mod order_upkeep;
 mod orders;
+mod plan_block;
+mod plan_rows;
+mod plan_view;
+mod plan_view_check;
 mod planner_reads;
 mod products;
 mod remove;
@@ -152,6 +156,7 @@ impl Store {
         store.seed_ids()?;
         store.seed_link_count()?;
         store.migrate_layouts()?;
+        store.build_plan_view_once()?;
         Ok(store)
     }
 

@@ -10,6 +10,7 @@ use rust_decimal::prelude::ToPrimitive;
 use super::codec::{be, i64_value};
 use super::dirty::{DIRTY_STOCK, mark_dirty};
 use super::ledger::apply_move;
+use super::plan_view::mark_stale_if_linked;
 use super::trees::{Tx, TxResult};
 use super::{Actor, LocalOrder, StockChange};
 use crate::domain::{ReservationPolicy, StatusClass};
@@ -160,6 +161,7 @@ pub(super) fn settle(
             tx.reserved.insert(&be(p), &total.to_be_bytes())?;
         }
         mark_dirty(tx, p, DIRTY_STOCK)?;
+        mark_stale_if_linked(tx, p)?;
         moved.push(p);
     }
     order.reserved = after;

@@ -1,6 +1,9 @@
-//! What the stock and price planners read about every linked product, each in one pass:
-//! the stock read walks links, products, stock, snapshots and reservations together,
-//! as all five trees sort by product id. A link to a Prom product found deleted (gone,
+//! What the stock and price planners read about every linked product, by the sources
+//! themselves: the stock walk goes through links, products, stock, snapshots and
+//! reservations together, as all five trees sort by product id; the price walk looks
+//! each link up. The planners read the plan view (`plan_view.rs`); these walks are what
+//! it is checked against (tests, `store check`), and the point reads (`*_of`) are what it
+//! takes for the products marked stale. A link to a Prom product found deleted (gone,
 //! `gone.rs`) is left out: there is nothing on Prom.ua to send it to.
 
 use std::iter::Peekable;
@@ -47,14 +50,14 @@ struct SkuOnly<'a> {
 }
 
 /// A walk over a tree keyed by product id (first), in step with the links.
-struct Walk {
+pub(super) struct Walk {
     entries: Peekable<sled::Iter>,
     /// The product id a key starts with.
     id_of: fn(&[u8]) -> Result<u64>,
 }
 
 impl Walk {
-    fn new(tree: &sled::Tree, id_of: fn(&[u8]) -> Result<u64>) -> Self {
+    pub(super) fn new(tree: &sled::Tree, id_of: fn(&[u8]) -> Result<u64>) -> Self {
         Walk {
             entries: tree.iter().peekable(),
             id_of,
@@ -63,7 +66,11 @@ impl Walk {
 
     /// Calls `f` with each entry of product `id`, passing over those of smaller ids; the
     /// walk ends up before the first entry of a larger id. Ids must come in order.
-    fn each_of(&mut self, id: u64, mut f: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
+    pub(super) fn each_of(
+        &mut self,
+        id: u64,
+        mut f: impl FnMut(&[u8], &[u8]) -> Result<()>,
+    ) -> Result<()> {
         loop {
             match self.entries.peek() {
                 None => return Ok(()),
@@ -100,10 +107,9 @@ fn add_stock(
 }
 
 impl Store {
-    /// Every linked product with its stock summed over `warehouses` and its snapshot,
-    /// in product id order: one merged pass over five id-sorted trees. Links to gone
-    /// Prom ids are left out.
-    pub fn linked_stock(&self, warehouses: &[String]) -> Result<Vec<LinkedStock>> {
+    /// [`Store::linked_stock`] by one merged pass over five id-sorted trees: what the
+    /// plan view is checked against (`store check`, tests).
+    pub fn linked_stock_walk(&self, warehouses: &[String]) -> Result<Vec<LinkedStock>> {
         let trees = &self.trees;
         let gone = self.gone_ids()?;
         let mut products = Walk::new(&trees.products, |k| id_key("products", k));
@@ -157,9 +163,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Every linked product with its local price and the price Prom.ua last confirmed;
-    /// links to gone Prom ids are left out.
-    pub fn linked_prices(&self) -> Result<Vec<LinkedPrice>> {
+    /// [`Store::linked_prices`] by point reads of every link: what the plan view is
+    /// checked against.
+    pub fn linked_prices_walk(&self) -> Result<Vec<LinkedPrice>> {
         self.prices_of(self.link_pairs()?)
     }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::codec::{be, decode, encode, id_value};
 use super::dirty::{DIRTY_PRICE, mark_dirty};
 use super::ids::take_id;
+use super::plan_view::mark_stale_if_linked;
 use super::trees::abort;
 use super::{Result, Store, StoreError};
 use crate::domain::sku::clean;
@@ -116,6 +117,7 @@ impl Store {
                         p.name = n.name.trim().to_string();
                         if n.price.is_some() && n.price != p.price {
                             mark_dirty(tx, id, DIRTY_PRICE)?;
+                            mark_stale_if_linked(tx, id)?;
                             p.price = n.price;
                         }
                         if let Some(c) = &n.currency {
@@ -167,6 +169,7 @@ impl Store {
                     }
                     if p.price != Some(price) {
                         mark_dirty(tx, *id, DIRTY_PRICE)?;
+                        mark_stale_if_linked(tx, *id)?;
                     }
                     p.price = Some(price);
                 }

@@ -204,6 +204,7 @@ impl Store {
             tx.snapshots.remove(&be(id))?;
             tx.price_snapshots.remove(&be(id))?;
             tx.dirty.remove(&be(id))?;
+            super::plan_view::mark_stale(tx, id)?;
             // An unlink remembered for it means nothing once it is gone.
             tx.hand_unlinks.remove(&be(id))?;
             for mut order in orders {

@@ -6,8 +6,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::codec::{be, id_key};
+use super::plan_view::mark_stale;
 use super::snapshot_codec as bytes;
+use super::trees::Tx;
 use super::{Result, Store};
+use sled::transaction::TransactionalTree;
 
 /// What Prom.ua last confirmed (in `processed_ids`) for a product's stock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +61,9 @@ trait Snapshot: Sized {
 
     fn tree(store: &Store) -> &sled::Tree;
 
+    /// The tree as a transaction sees it.
+    fn tx_tree<'t>(tx: &Tx<'t>) -> &'t TransactionalTree;
+
     fn get(store: &Store, product_id: u64) -> Result<Option<Self>> {
         Self::tree(store)
             .get(be(product_id))?
@@ -65,31 +71,35 @@ trait Snapshot: Sized {
             .transpose()
     }
 
-    /// Records what Prom.ua confirmed, in one atomic batch.
+    /// Records what Prom.ua confirmed, in one transaction that marks the plan view's
+    /// rows of the products stale.
     fn put(store: &Store, snaps: &[(u64, Self)]) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        for (id, s) in snaps {
-            batch.insert(&be(*id), s.encode());
-        }
-        let _writing = store.writing();
-        Self::tree(store).apply_batch(batch)?;
-        Ok(())
+        let values: Vec<(u64, Vec<u8>)> = snaps.iter().map(|(id, s)| (*id, s.encode())).collect();
+        store.transact(|tx| {
+            for (id, v) in &values {
+                Self::tx_tree(tx).insert(&be(*id), v.as_slice())?;
+                mark_stale(tx, *id)?;
+            }
+            Ok(())
+        })
     }
 
-    /// Marks the snapshots of `ids` unconfirmed, in one atomic batch.
+    /// Marks the snapshots of `ids` unconfirmed, in one transaction.
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        for id in ids {
-            if let Some(mut s) = Self::get(store, *id)?
-                && !*s.unconfirmed()
-            {
-                *s.unconfirmed() = true;
-                batch.insert(&be(*id), s.encode());
+        store.transact(|tx| {
+            for id in ids {
+                let Some(v) = Self::tx_tree(tx).get(be(*id))? else {
+                    continue;
+                };
+                let mut s = Self::decode(&v)?;
+                if !*s.unconfirmed() {
+                    *s.unconfirmed() = true;
+                    Self::tx_tree(tx).insert(&be(*id), s.encode())?;
+                    mark_stale(tx, *id)?;
+                }
             }
-        }
-        let _writing = store.writing();
-        Self::tree(store).apply_batch(batch)?;
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -111,6 +121,10 @@ impl Snapshot for StockSnapshot {
     fn tree(store: &Store) -> &sled::Tree {
         &store.trees.snapshots
     }
+
+    fn tx_tree<'t>(tx: &Tx<'t>) -> &'t TransactionalTree {
+        tx.snapshots
+    }
 }
 
 impl Snapshot for PriceSnapshot {
@@ -130,6 +144,10 @@ impl Snapshot for PriceSnapshot {
 
     fn tree(store: &Store) -> &sled::Tree {
         &store.trees.price_snapshots
+    }
+
+    fn tx_tree<'t>(tx: &Tx<'t>) -> &'t TransactionalTree {
+        tx.price_snapshots
     }
 }
 

@@ -87,6 +87,12 @@ trees! {
     /// (job, 0, item key) → nothing: the recurring items (hard cases, orders with unlinked
     /// lines) the daemon's log has warned of, so it does not again (`warned.rs`).
     warned: "warned",
+    /// Block (product id >> 6) → the planners' rows of its linked products
+    /// (`plan_view.rs`, `plan_block.rs`).
+    plan_view: "plan_view",
+    /// Product id → the sequence of the write that changed its plan-view row since the
+    /// view last took it in.
+    view_stale: "view_stale",
 }
 
 /// The trees as one transaction sees them.
