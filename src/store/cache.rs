@@ -1,7 +1,8 @@
 //! The size of sled's page cache (`[store] cache_capacity_mib`).
 //!
-//! sled keeps the pages it read or wrote in memory up to `cache_capacity`, 1 GiB unless
-//! told: a daemon that had read a 100,000-product store held all of it (130 MiB idle).
+//! sled keeps the pages it read or wrote in memory up to `cache_capacity` (counted as
+//! their size on disk), 1 GiB unless told: a daemon that had read a 100,000-product store
+//! held all of it (130 MiB idle).
 //! Every read the jobs make walks the trees in key order once, so a small cache costs
 //! them little (pages come from the OS page cache) while the daemon's footprint stays
 //! small. One process works on one store, so the setting is the process's, set once
@@ -10,9 +11,11 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The default, in MiB (measured in `benches/process_figures.rs`: see the config key's
-/// comment in `jobs.toml`).
-pub const DEFAULT_CACHE_CAPACITY_MIB: u64 = 16;
+/// The default, in MiB. Measured at 100,000 linked products (`benches/process_figures.rs`):
+/// the daemon's peak over a cold push was 107 MiB at 4, 120 at 8, 135 at 16 (sled holds
+/// several times the capacity in decoded pages), and the no-op push took no longer at 4:
+/// a job's full walk of a tree is larger than any of these caches anyway.
+pub const DEFAULT_CACHE_CAPACITY_MIB: u64 = 4;
 
 const MIB: u64 = 1024 * 1024;
 
