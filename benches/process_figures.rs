@@ -166,33 +166,36 @@ async fn main() {
 
     // The daemon: idle after its start, then its peak over a cold push of every product.
     let dir_path = dir.path().to_path_buf();
-    let (idle, peak, after, push_secs, push_out) = tokio::task::spawn_blocking({
-        let config = config.clone();
-        move || {
-            let daemon = start_daemon(&dir_path, &config, port);
-            let pid = daemon.id();
-            std::thread::sleep(Duration::from_secs(3));
-            let idle = status_mib(pid, "VmRSS");
-            let start = Instant::now();
-            let out = cli(&config, &["job", "run", "stock"]);
-            let push_secs = start.elapsed().as_secs_f64();
-            let peak = status_mib(pid, "VmHWM");
-            std::thread::sleep(Duration::from_secs(3));
-            let after = status_mib(pid, "VmRSS");
-            // To look at the daemon after the push (gdb, /proc/PID/smaps): hold it running.
-            if let Some(secs) = std::env::var("BENCH_HOLD")
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
-                eprintln!("daemon {pid} held for {secs} s");
-                std::thread::sleep(Duration::from_secs(secs));
+    let (idle, idle_anon, peak, after, after_anon, push_secs, push_out) =
+        tokio::task::spawn_blocking({
+            let config = config.clone();
+            move || {
+                let daemon = start_daemon(&dir_path, &config, port);
+                let pid = daemon.id();
+                std::thread::sleep(Duration::from_secs(3));
+                let idle = status_mib(pid, "VmRSS");
+                let idle_anon = status_mib(pid, "RssAnon");
+                let start = Instant::now();
+                let out = cli(&config, &["job", "run", "stock"]);
+                let push_secs = start.elapsed().as_secs_f64();
+                let peak = status_mib(pid, "VmHWM");
+                std::thread::sleep(Duration::from_secs(3));
+                let after = status_mib(pid, "VmRSS");
+                let after_anon = status_mib(pid, "RssAnon");
+                // To look at the daemon after the push (gdb, /proc/PID/smaps): hold it running.
+                if let Some(secs) = std::env::var("BENCH_HOLD")
+                    .ok()
+                    .and_then(|v| v.parse().ok())
+                {
+                    eprintln!("daemon {pid} held for {secs} s");
+                    std::thread::sleep(Duration::from_secs(secs));
+                }
+                stop_daemon(daemon);
+                (idle, idle_anon, peak, after, after_anon, push_secs, out)
             }
-            stop_daemon(daemon);
-            (idle, peak, after, push_secs, out)
-        }
-    })
-    .await
-    .unwrap();
+        })
+        .await
+        .unwrap();
     eprint!(
         "cold push through the daemon ({push_secs:.1} s):\n{}",
         String::from_utf8_lossy(&push_out.stdout)
@@ -236,8 +239,11 @@ async fn main() {
     );
     println!("  (the daemon's stop left the store stamped: {stamped})");
     row("daemon RSS idle after start (VmRSS)", idle, "MiB", 40.0);
+    // The rest is the binary's pages and libraries (file-backed, shared).
+    row("  of which anonymous (RssAnon)", idle_anon, "MiB", 40.0);
     row("daemon RSS peak, cold push (VmHWM)", peak, "MiB", 120.0);
     row("daemon RSS idle after the push (VmRSS)", after, "MiB", 40.0);
+    row("  of which anonymous (RssAnon)", after_anon, "MiB", 40.0);
     // To look further at the store (`perf`, `strace` on the CLI): keep the directory.
     if std::env::var_os("BENCH_KEEP").is_some() {
         eprintln!("kept {}", dir.keep().display());

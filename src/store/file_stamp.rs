@@ -94,6 +94,13 @@ impl Closer {
 
 impl Drop for Closer {
     fn drop(&mut self) {
+        self.stamp_now();
+    }
+}
+
+impl Closer {
+    /// Stamps the files now, if the store opened sound and is still in its place.
+    fn stamp_now(&self) {
         let Some((path, inode)) = self.armed.get() else {
             return;
         };
@@ -105,6 +112,26 @@ impl Drop for Closer {
             // Not written: the next open reads the store back, as without a stamp.
             let _ = std::fs::write(path.join(STAMP_FILE), text);
         }
+    }
+}
+
+impl super::Store {
+    /// For a one-shot command about to exit: makes what it wrote durable, stamps the
+    /// files, and leaves sled's handles undropped. Dropping sled's page cache frees its
+    /// page table entry by entry (50 ms of a 0.7 s no-op push at 100,000 linked products,
+    /// growing with the store), which the process's exit does at once. Call it last:
+    /// anything written after it is durable only if flushed, and unstamps the store (its
+    /// next open then reads it all back, which is safe).
+    pub async fn close_at_exit(&self) -> super::Result<()> {
+        // sled's own flush, not `Store::flush`: that bumps the generation, a write a dry
+        // run must not make. A run's own writes were sealed and flushed by the run.
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| sled::Error::ReportableBug(e.to_string()))??;
+        std::mem::forget(self.clone());
+        self.closer.stamp_now();
+        Ok(())
     }
 }
 
@@ -141,5 +168,19 @@ mod tests {
         bytes[0] ^= 0xFF;
         std::fs::write(&db, &bytes).unwrap();
         assert!(!matches(&path), "a write by anyone else unstamps");
+    }
+
+    #[tokio::test]
+    async fn a_close_at_exit_stamps_what_it_flushed_and_sled_writes_nothing_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        let s = Store::open(&path).unwrap();
+        s.add_product("A", "a").unwrap();
+        s.close_at_exit().await.unwrap();
+        drop(s);
+        assert!(matches(&path));
+        // sled's flusher runs every 500 ms: it finds nothing to write.
+        tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+        assert!(matches(&path), "sled wrote after the stamp");
     }
 }
