@@ -396,6 +396,12 @@ impl Ledger for BackOffice {
     }
 
     async fn check_store(&self) -> Result<Vec<String>> {
-        self.blocking(|store| Ok(store.check_consistency()?)).await
+        // An open may have skipped reading every entry back (`store/file_stamp.rs`): a
+        // check always does.
+        self.blocking(|store| {
+            store.verify_readable()?;
+            Ok(store.check_consistency()?)
+        })
+        .await
     }
 }

@@ -100,10 +100,15 @@ async fn here(
     ctx.stock_route = config.prom.stock_route;
     let mode = crate::jobs::Mode::from_dry_run(req.dry_run);
     // A real run records and flushes itself (`run_job`); a dry run writes nothing.
-    match run_job_with(job, &ctx, mode, &req.options()).await {
+    let done = match run_job_with(job, &ctx, mode, &req.options()).await {
         Ok(run) => Ok(JobRunDone::of(&run)),
         Err(e) => Err(fail(EXIT_ERROR, &format!("job {}: {e}", job.name))),
+    };
+    // Nothing writes after the run: the process's exit closes sled faster than a drop.
+    if let Err(e) = ctx.store.close_at_exit().await {
+        tracing::warn!("closing the store: {e}");
     }
+    done
 }
 
 /// Has the daemon run the job: at once if the job is idle, else after the run going

@@ -204,6 +204,8 @@ async fn dispatch(cli: Cli) -> u8 {
             return EXIT_USAGE;
         }
     };
+    // Before any store opens: every open of this process takes it (`store/cache.rs`).
+    crate::store::set_cache_capacity_mib(config.store.cache_capacity_mib);
     match cli.command {
         Command::Run => run::daemon(config).await,
         Command::CheckConfig { online } => check_config::check_config(&config, online).await,

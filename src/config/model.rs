@@ -30,6 +30,8 @@ pub struct StoreConfig {
     pub path: PathBuf,
     /// Run records older than this many days are dropped (the last of each job stays).
     pub keep_runs_days: u64,
+    /// sled's page cache, in MiB (the daemon's memory; `store/cache.rs`).
+    pub cache_capacity_mib: u64,
 }
 
 #[derive(Debug, Clone)]

@@ -39,6 +39,7 @@ pub(super) struct RawProm {
 pub(super) struct RawStore {
     pub path: Option<PathBuf>,
     pub keep_runs_days: Option<u64>,
+    pub cache_capacity_mib: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

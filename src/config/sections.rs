@@ -242,15 +242,23 @@ impl Compiler<'_, '_> {
         let keep_runs_days = raw.keep_runs_days.unwrap_or(90);
         let keep_at = [Seg::Key("store".into()), Seg::Key("keep_runs_days".into())];
         let keep_ok = self.check_whole(&keep_at, keep_runs_days);
+        let cache_capacity_mib = raw
+            .cache_capacity_mib
+            .unwrap_or(crate::store::DEFAULT_CACHE_CAPACITY_MIB);
+        let cache_at = [
+            Seg::Key("store".into()),
+            Seg::Key("cache_capacity_mib".into()),
+        ];
+        let cache_ok = self.check_whole(&cache_at, cache_capacity_mib);
         match raw.path {
-            Some(p) => {
-                (self.check_not_blank(&at, &p.to_string_lossy(), help) && keep_ok).then(|| {
-                    StoreConfig {
-                        path: self.resolve(&p),
-                        keep_runs_days,
-                    }
-                })
-            }
+            Some(p) => (self.check_not_blank(&at, &p.to_string_lossy(), help)
+                && keep_ok
+                && cache_ok)
+                .then(|| StoreConfig {
+                    path: self.resolve(&p),
+                    keep_runs_days,
+                    cache_capacity_mib,
+                }),
             None if self.is_broken(&at) => None,
             None => {
                 self.error(

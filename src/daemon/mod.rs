@@ -7,6 +7,7 @@
 //! for a catch-up): each tick hands the job to a task tracked by a `TaskTracker`, so a
 //! stop can wait for it.
 
+mod heap;
 mod heartbeat;
 mod notify;
 mod on_change;
@@ -113,6 +114,8 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
     let (ctx_tx, ctx_rx) = tokio::sync::watch::channel(running.ctx.clone());
     tracker.spawn(on_change::run(ctx_rx, changed, shutdown.clone()));
     notify::ready();
+    // Opening the store read sled's snapshot of its pages; what that freed goes back.
+    heap::give_back_freed();
     let watchdog =
         notify::spawn_watchdog(shutdown.clone(), shared.heartbeats.clone(), store.clone());
     tracing::info!(

@@ -116,6 +116,7 @@ impl OnDemand {
                 );
                 let run = run_job_with(&job, &ctx, mode, &req.options()).await;
                 log(&job, &run);
+                super::heap::give_back_freed();
                 run
             }
             .instrument(span)

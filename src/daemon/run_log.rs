@@ -44,6 +44,7 @@ pub async fn run_and_log(job: &JobConfig, ctx: &JobContext) {
                 job.kind.name()
             ),
         }
+        super::heap::give_back_freed();
     }
     .instrument(span)
     .await

@@ -219,8 +219,7 @@ fn stage(path: &Path, trees: &[(String, Entries)]) -> Result<Staged> {
     let dir = sibling(path, "restore")?;
     let mut entries = 0;
     {
-        let db = sled::Config::new()
-            .path(dir.path())
+        let db = super::cache::sled_config(dir.path())
             .open()
             .map_err(|e| StoreError::from_open(dir.path(), e))?;
         for (name, kvs) in trees {
@@ -265,14 +264,21 @@ pub(super) fn io(path: &Path, e: std::io::Error) -> StoreError {
 }
 
 /// The first entry of the directory `path` that is not one of a store's files (sled's
-/// `conf`, `db`, `blobs`, `snap.*`, and our generation note).
+/// `conf`, `db`, `blobs`, `snap.*`, and our generation note and stamp).
 fn foreign_entry(path: &Path) -> Option<String> {
     let entries = std::fs::read_dir(path).ok()?;
     entries
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .find(|name| {
-            !(["conf", "db", "blobs", super::durability::SEAL_FILE].contains(&name.as_str())
+            !([
+                "conf",
+                "db",
+                "blobs",
+                super::durability::SEAL_FILE,
+                super::file_stamp::STAMP_FILE,
+            ]
+            .contains(&name.as_str())
                 || name.starts_with("snap."))
         })
 }

@@ -8,6 +8,7 @@
 
 mod backup;
 mod backup_file;
+mod cache;
 mod codec;
 mod consistency;
 mod damage;
@@ -15,6 +16,7 @@ mod dirty;
 mod durability;
 mod error;
 mod external_ids;
+mod file_stamp;
 mod gone;
 mod hand_unlinks;
 mod ids;
@@ -56,6 +58,7 @@ use std::path::{Path, PathBuf};
 
 pub use backup::{Compacted, Restored, dir_size, read_backup_header};
 pub use backup_file::{BackupHeader, TreeCount};
+pub use cache::{DEFAULT_CACHE_CAPACITY_MIB, set_cache_capacity_mib};
 pub use dirty::{DIRTY_PRICE, DIRTY_STOCK};
 pub use error::StoreError;
 pub use gone::GoneLink;
@@ -95,6 +98,9 @@ pub struct Store {
     quiet: std::sync::Arc<std::sync::RwLock<()>>,
     /// Days of run records kept (0: all), shared by every clone (`runs.rs`).
     keep_runs_days: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// Stamps sled's files when the last clone drops (`file_stamp.rs`). Last, so that it
+    /// drops after sled's handles above (which write what sled still holds).
+    closer: std::sync::Arc<file_stamp::Closer>,
 }
 
 impl std::fmt::Debug for Store {
@@ -129,10 +135,10 @@ impl Store {
                 detail: e.to_string(),
             })?;
         }
+        let stamped = file_stamp::matches(path);
         // A damaged file can make sled panic while it recovers its log: contain it.
         let (db, trees) = damage::guarded(path, || {
-            let db = sled::Config::new()
-                .path(path)
+            let db = cache::sled_config(path)
                 .open()
                 .map_err(|e| StoreError::from_open(path, e))?;
             let trees = trees::Trees::try_from_names(|name| {
@@ -147,16 +153,22 @@ impl Store {
             trees,
             quiet: Default::default(),
             keep_runs_days: Default::default(),
+            closer: Default::default(),
         };
         // Damage anywhere in the files is found now, before anything runs on them: a
-        // store that opens is one whose every entry reads back.
-        store.verify_readable()?;
+        // store that opens is one whose every entry reads back, or whose files are as
+        // this program closed them (then it read back what it wrote: `file_stamp.rs`).
+        file_stamp::take(path);
+        if !stamped {
+            store.verify_readable()?;
+        }
         store.check_seal()?;
         store.mark_order_heads_when_empty()?;
         store.seed_ids()?;
         store.seed_link_count()?;
         store.migrate_layouts()?;
         store.build_plan_view_once()?;
+        store.closer.arm(path);
         Ok(store)
     }
 

@@ -25,6 +25,28 @@ fn the_example_jobs_toml_is_valid() {
     assert!(verify.contains("` UTC next at"), "{stdout}");
 }
 
+/// sled's page cache: documented in the example (commented out, at its default), and read.
+#[test]
+fn the_store_cache_capacity_is_documented_defaulted_and_read() {
+    let example = std::fs::read_to_string(repo_file("jobs.toml")).unwrap();
+    let line = format!(
+        "# cache_capacity_mib = {}",
+        promua_sync::store::DEFAULT_CACHE_CAPACITY_MIB
+    );
+    assert!(example.contains(&line), "the example documents {line}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    std::fs::write(&path, &example).unwrap();
+    let loaded = promua_sync::config::load(&path).unwrap();
+    assert_eq!(
+        loaded.store.cache_capacity_mib,
+        promua_sync::store::DEFAULT_CACHE_CAPACITY_MIB
+    );
+    std::fs::write(&path, example.replace(&line, "cache_capacity_mib = 48")).unwrap();
+    let loaded = promua_sync::config::load(&path).unwrap();
+    assert_eq!(loaded.store.cache_capacity_mib, 48);
+}
+
 /// The rendering without miette's line wrapping.
 fn flat(s: &str) -> String {
     s.split('\n')
@@ -328,7 +350,7 @@ fn env_overrides_that_are_wrong_name_their_variable_not_the_file() {
     );
 
     // Every section, every kind of value: (variable, value, key, words of the message).
-    let cases: [(&str, &str, &str, &str); 17] = [
+    let cases: [(&str, &str, &str, &str); 18] = [
         (
             "PROMUA_SYNC__ADMIN__ENABLED",
             "yes",
@@ -382,6 +404,12 @@ fn env_overrides_that_are_wrong_name_their_variable_not_the_file() {
             "0",
             "store.keep_runs_days",
             "must be between 1 and 36500 days",
+        ),
+        (
+            "PROMUA_SYNC__STORE__CACHE_CAPACITY_MIB",
+            "0",
+            "store.cache_capacity_mib",
+            "must be between 1 and 65536 MiB (64 GiB)",
         ),
         (
             "PROMUA_SYNC__PROM__TOKEN_FILE",
