@@ -179,7 +179,9 @@ fn target_is_clear(path: &Path) -> Result<Target> {
     if let Some(name) = foreign_entry(path) {
         return refuse(format!("it holds `{name}`, which is not part of a store"));
     }
-    let store = match Store::open_now(path) {
+    // `open` waits a moment for a lock: sled lets go of a store just closed (a command
+    // that ended) a little after its handle drops.
+    let store = match Store::open(path) {
         Ok(s) => s,
         Err(StoreError::Locked { .. }) => {
             return refuse("a running process (the daemon?) holds the store there".into());

@@ -69,10 +69,11 @@ pub(super) fn matches(path: &Path) -> bool {
 }
 
 /// Takes the stamp away once the store is open (sled's lock held): from now on this
-/// process writes the files, and only its own clean close may vouch for them again. Not
-/// removed (a read-only directory): the files' times move with any write anyway.
-pub(super) fn take(path: &Path) {
-    let _ = std::fs::remove_file(path.join(STAMP_FILE));
+/// process writes the files, and only its own clean close may vouch for them again.
+/// Whether this call removed it: only then did it vouch for the files this open found
+/// (not removed, e.g. a read-only directory: the files' times move with any write anyway).
+pub(super) fn take(path: &Path) -> bool {
+    std::fs::remove_file(path.join(STAMP_FILE)).is_ok()
 }
 
 /// Held by every clone of a `Store` (its last field, so dropped after sled's handles):

@@ -158,7 +158,9 @@ impl Store {
         // Damage anywhere in the files is found now, before anything runs on them: a
         // store that opens is one whose every entry reads back, or whose files are as
         // this program closed them (then it read back what it wrote: `file_stamp.rs`).
-        file_stamp::take(path);
+        // Vouched for only if this open took the stamp away itself: another process may
+        // have taken it (and written) between the look above and sled's lock.
+        let stamped = file_stamp::take(path) && stamped;
         if !stamped {
             store.verify_readable()?;
         }
@@ -167,7 +169,9 @@ impl Store {
         store.seed_ids()?;
         store.seed_link_count()?;
         store.migrate_layouts()?;
-        store.build_plan_view_once()?;
+        // Files this program did not close may have been written by one that keeps no
+        // stale marks (an older version, a rollback): the view is rebuilt from the data.
+        store.build_plan_view_once(!stamped)?;
         store.closer.arm(path);
         Ok(store)
     }

@@ -274,7 +274,8 @@ pub(super) fn decode(block: u64, v: &[u8]) -> Result<Block<'_>> {
         let reserved = r.i64()?;
         let first = stock.len();
         for _ in 0..r.count()? {
-            let at = r.count()?;
+            // An index into the names, not a count of what follows: checked against them.
+            let at = usize::try_from(r.len()?).unwrap_or(usize::MAX);
             if at >= names.len() {
                 return Err(r.bad("a warehouse it does not name"));
             }

@@ -126,9 +126,14 @@ impl Store {
         }
         // Marks first, then blocks: a refresh between the two only makes blocks newer.
         let stale = self.stale_ids()?;
-        let blocks: Blocks = self.trees.plan_view.iter().collect::<sled::Result<_>>()?;
         // The counted links, not `links.len()`: sled counts by walking the tree.
         let links = usize::try_from(self.counted_links()?).unwrap_or(0);
+        // So many marked (a cold push's snapshots, before its refresh) that point reads
+        // would cost more than the walk: walk, as a refresh would rebuild.
+        if stale.len().saturating_mul(REBUILD_SHARE) > links {
+            return Ok(None);
+        }
+        let blocks: Blocks = self.trees.plan_view.iter().collect::<sled::Result<_>>()?;
         let out = if blocks.len() < PARALLEL_BLOCKS {
             project_blocks(&blocks, &stale, &project, links)?
         } else {
@@ -390,12 +395,17 @@ impl Store {
     }
 
     /// At open: a store without the view (written before it, or restored from such a
-    /// backup) gets it built. A build that fails (damage in a source) is said in the log
-    /// and the reads walk; the next refresh tries again.
-    pub(super) fn build_plan_view_once(&self) -> Result<()> {
-        if self.view_built()? {
+    /// backup) gets it built; so does one whose files this program did not close
+    /// (`rebuild`: a writer that keeps no stale marks may have changed them). A build that
+    /// fails (damage in a source) is said in the log and the reads walk; the next refresh
+    /// tries again.
+    pub(super) fn build_plan_view_once(&self, rebuild: bool) -> Result<()> {
+        if !rebuild && self.view_built()? {
             return Ok(());
         }
+        // Unbuilt until the rebuild ends: one cut short leaves reads walking, not reading
+        // blocks it did not reach.
+        self.trees.meta.remove(VIEW_BUILT)?;
         if let Err(e) = self.rebuild_plan_view() {
             tracing::warn!("store: the plan view was not built ({e}); reads walk the stores");
         }
