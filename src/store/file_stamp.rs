@@ -5,7 +5,8 @@
 //! it, and at 100,000 products it was most of a one-shot command's time (0.75 s of a
 //! 1.2 s no-op push). Files this program closed cleanly and nobody changed since hold only
 //! what sled wrote, and sled read back what it needed: the stamp (each file's inode,
-//! length, and modify and change times, to the nanosecond) is noted when the last handle
+//! length, and modify and change times, as finely as the file system keeps them: a few
+//! milliseconds on Linux) is noted when the last handle
 //! on the store drops, and an open whose files match it skips the full read. Anything
 //! else (a crash, a copy, a restore, a file cut short or edited, `touch`: the change time
 //! cannot be set back) leaves files that do not match, and the open reads it all as
