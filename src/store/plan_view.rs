@@ -24,7 +24,7 @@ const VIEW_LAYOUT: &[u8] = b"1";
 /// reads for each.
 const REBUILD_SHARE: usize = 8;
 /// Blocks (or marks) per transaction of a rebuild, which may write millions.
-const CHUNK: usize = 4096;
+const CHUNK: usize = 256;
 
 /// Refreshes of the view run one at a time in the process (each reads a block, folds the
 /// marks in, and writes it back: two at once would lose each other's rows).
