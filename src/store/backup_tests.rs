@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;
 
+use super::test_fixtures::policy;
 use super::*;
-use crate::domain::ReservationPolicy;
 
 type Dump = BTreeMap<&'static str, Vec<(Vec<u8>, Vec<u8>)>>;
 
@@ -34,17 +34,6 @@ fn dump(s: &Store) -> Dump {
             (name, kvs)
         })
         .collect()
-}
-
-fn policy() -> ReservationPolicy {
-    ReservationPolicy {
-        reserve_statuses: vec!["pending".into()],
-        done_status: Some("delivered".into()),
-        release_statuses: Vec::new(),
-        shipped_statuses: Vec::new(),
-        aliases: Vec::new(),
-        warehouse: "main".into(),
-    }
 }
 
 /// A store with products, stock (and so a journal), a link, an open order holding

@@ -4,8 +4,8 @@
 //! is not in the plan view: the planners' walks, which `store check` runs, meet it.)
 
 use super::codec::be;
+use super::test_fixtures::policy;
 use super::*;
-use crate::domain::ReservationPolicy;
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -31,17 +31,6 @@ fn assert_corrupt<T: std::fmt::Debug>(r: Result<T>, tree: &str) {
             assert!(text.contains(&format!("`{tree}` tree {detail}")), "{text}");
         }
         other => panic!("expected a corrupt `{tree}` record, got {other:?}"),
-    }
-}
-
-fn policy() -> ReservationPolicy {
-    ReservationPolicy {
-        reserve_statuses: vec!["pending".into()],
-        done_status: Some("delivered".into()),
-        release_statuses: Vec::new(),
-        shipped_statuses: Vec::new(),
-        aliases: Vec::new(),
-        warehouse: "main".into(),
     }
 }
 

@@ -197,4 +197,6 @@ mod order_edges_tests;
 #[cfg(test)]
 mod order_lines_tests;
 #[cfg(test)]
+mod test_fixtures;
+#[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 
+use super::test_fixtures::pull;
 use super::*;
 use crate::domain::ReservationPolicy;
 
@@ -51,18 +52,6 @@ fn policy() -> ReservationPolicy {
         shipped_statuses: Vec::new(),
         aliases: Vec::new(),
         warehouse: "main".into(),
-    }
-}
-
-/// A pull's mark: tracking since the first of the month, so that every order here
-/// (created on the 20th) is tracked.
-fn pull() -> PullMark {
-    PullMark {
-        cursor: None,
-        tracking: Tracking {
-            since: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
-            open_at_start: Vec::new(),
-        },
     }
 }
 

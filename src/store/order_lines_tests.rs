@@ -3,8 +3,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use rust_decimal::Decimal;
 
+use super::test_fixtures::{policy, pull};
 use super::*;
-use crate::domain::ReservationPolicy;
 
 fn open() -> (tempfile::TempDir, Store) {
     let d = tempfile::tempdir().unwrap();
@@ -14,27 +14,6 @@ fn open() -> (tempfile::TempDir, Store) {
 
 fn at(m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 20, 10, m, 0).unwrap()
-}
-
-fn policy() -> ReservationPolicy {
-    ReservationPolicy {
-        reserve_statuses: vec!["pending".into()],
-        done_status: Some("delivered".into()),
-        release_statuses: Vec::new(),
-        shipped_statuses: Vec::new(),
-        aliases: Vec::new(),
-        warehouse: "main".into(),
-    }
-}
-
-fn pull() -> PullMark {
-    PullMark {
-        cursor: None,
-        tracking: Tracking {
-            since: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(),
-            open_at_start: Vec::new(),
-        },
-    }
 }
 
 /// Order 1 as Prom shows it at 10:`min`: 3 of Prom product 77, then 1 of Prom product 88.

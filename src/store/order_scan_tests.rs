@@ -1,19 +1,8 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::domain::ReservationPolicy;
 use crate::store::LocalLine;
-
-fn policy() -> ReservationPolicy {
-    ReservationPolicy {
-        reserve_statuses: vec!["pending".into()],
-        done_status: Some("delivered".into()),
-        release_statuses: Vec::new(),
-        shipped_statuses: Vec::new(),
-        aliases: Vec::new(),
-        warehouse: "main".into(),
-    }
-}
+use crate::store::test_fixtures::policy;
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();

@@ -6,8 +6,8 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 use super::super::codec::be;
+use super::super::test_fixtures::{policy, pull_since};
 use super::super::*;
-use crate::domain::ReservationPolicy;
 
 fn open() -> (tempfile::TempDir, Store) {
     let d = tempfile::tempdir().unwrap();
@@ -31,25 +31,9 @@ fn assert_view_is_walk(s: &Store) {
     assert_eq!(s.linked_prices().unwrap(), s.linked_prices_walk().unwrap());
 }
 
-fn policy() -> ReservationPolicy {
-    ReservationPolicy {
-        reserve_statuses: vec!["pending".into()],
-        done_status: Some("delivered".into()),
-        release_statuses: Vec::new(),
-        shipped_statuses: Vec::new(),
-        aliases: Vec::new(),
-        warehouse: "main".into(),
-    }
-}
-
 fn pull() -> PullMark {
-    PullMark {
-        cursor: None,
-        tracking: Tracking {
-            since: chrono::DateTime::from_timestamp(0, 0).unwrap(),
-            open_at_start: Vec::new(),
-        },
-    }
+    // The orders here were created in September: track them all.
+    pull_since(chrono::DateTime::from_timestamp(0, 0).unwrap())
 }
 
 fn order(id: i64, prom_product: i64, status: &str, q: i64) -> LocalOrder {

@@ -7,24 +7,13 @@ use super::super::{
     Actor, LocalLine, LocalOrder, PriceSnapshot, Product, StockChange, StockSnapshot, Store,
 };
 use super::{Removal, Removed};
-use crate::domain::ReservationPolicy;
 use crate::store::PullMark;
+use crate::store::test_fixtures::policy;
 
 fn open() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db")).unwrap();
     (dir, store)
-}
-
-fn policy() -> ReservationPolicy {
-    ReservationPolicy {
-        reserve_statuses: vec!["pending".into()],
-        done_status: Some("delivered".into()),
-        release_statuses: Vec::new(),
-        shipped_statuses: Vec::new(),
-        aliases: Vec::new(),
-        warehouse: "main".into(),
-    }
 }
 
 fn order(prom_id: i64, status: &str, prom_product: i64, qty: i64) -> LocalOrder {
