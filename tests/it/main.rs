@@ -30,6 +30,7 @@ mod orders;
 mod prom;
 mod push_stock;
 mod readback;
+mod reliability;
 mod reserved;
 mod run_logs;
 mod safe_defaults;
