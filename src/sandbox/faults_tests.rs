@@ -85,7 +85,11 @@ async fn a_call_dropped_after_apply_took_effect_and_a_retry_is_not_a_second_stat
     let changes: Vec<(i64, String, String)> = sb
         .status_changes()
         .into_iter()
-        .map(|StatusChange { order_id, from, to, .. }| (order_id, from, to))
+        .map(
+            |StatusChange {
+                 order_id, from, to, ..
+             }| (order_id, from, to),
+        )
         .collect();
     assert_eq!(
         changes,

@@ -1,0 +1,488 @@
+//! The soak's world: a shop of linked products served by an in-process sandbox, the
+//! daemon's configuration (every job kind on second-level schedules), and the workload
+//! that changes the shop while the daemon runs, with a record of every change it made and
+//! whether it was acknowledged (exit 0, HTTP 2xx), refused (nothing applied) or unknown
+//! (the daemon died under it: applied or not).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use promua_sync::sandbox::{OrderChange, SandboxOptions, SandboxOrderLine};
+use promua_sync::store::{ProductUpdate, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rust_decimal::Decimal;
+
+use crate::helpers::*;
+
+/// The jobs: every kind, on schedules of seconds; the guards that would stop a run of a
+/// small catalogue (most products at zero) are off.
+const JOBS: &str = r#"
+[[job]]
+name = "orders"
+kind = "pull_orders"
+schedule = "*/2 * * * * *"
+overlap_minutes = 10
+
+[[job]]
+name = "statuses"
+kind = "push_statuses"
+schedule = "*/2 * * * * *"
+status_map = { received = "received", delivered = "delivered", paid = "paid", canceled = { status = "canceled", reason = "buyers_request" } }
+
+[[job]]
+name = "prices"
+kind = "push_prices"
+schedule = "*/3 * * * * *"
+
+[[job]]
+name = "verify"
+kind = "verify"
+schedule = "*/5 * * * * *"
+repair = true
+max_zero_share_percent = 100
+"#;
+
+/// The statuses that hold stock, and the one that ships it.
+pub const RESERVE: [&str; 3] = ["pending", "received", "paid"];
+pub const DONE: &str = "delivered";
+
+/// A linked product of the shop.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub sku: String,
+    pub id: u64,
+    pub prom_id: i64,
+}
+
+/// What became of a change the workload made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0 or HTTP 2xx: it must be there.
+    Acked,
+    /// Refused (exit 2, HTTP 4xx): nothing applied.
+    Refused,
+    /// The daemon died under it: applied or not.
+    Unknown,
+}
+
+/// Through which door a change went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    Cli,
+    Api,
+}
+
+#[derive(Debug, Clone)]
+pub struct Write<T> {
+    pub item: usize,
+    pub value: T,
+    pub outcome: Outcome,
+}
+
+/// An order a buyer placed: the seller's (its local status walks `path`) or the
+/// buyer's (never touched locally; the buyer may cancel it on Prom.ua).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub seller: bool,
+    pub path: Vec<&'static str>,
+    /// The local status changes tried, in order, with their outcome.
+    pub steps: Vec<(&'static str, Outcome)>,
+    pub buyer_canceled: bool,
+}
+
+/// Everything the workload did.
+#[derive(Debug, Default)]
+pub struct Record {
+    pub stock: Vec<Write<i64>>,
+    pub prices: Vec<Write<Decimal>>,
+    pub orders: BTreeMap<i64, Placed>,
+    /// Per item: above any stock it may have held, so each stock write is a new value
+    /// (and its journal entry can be told apart).
+    pub ceiling: Vec<i64>,
+    pub last_price: Vec<Decimal>,
+    pub line_changes: usize,
+}
+
+impl Record {
+    pub fn acked(&self) -> usize {
+        let steps = self.orders.values().flat_map(|o| &o.steps);
+        self.stock
+            .iter()
+            .filter(|w| w.outcome == Outcome::Acked)
+            .count()
+            + self
+                .prices
+                .iter()
+                .filter(|w| w.outcome == Outcome::Acked)
+                .count()
+            + steps.filter(|(_, o)| *o == Outcome::Acked).count()
+    }
+}
+
+/// The shop, the daemon's configuration and the record, shared with the workload task.
+pub struct World {
+    pub env: Env,
+    pub config: PathBuf,
+    pub items: Vec<Item>,
+    pub record: Mutex<Record>,
+}
+
+pub const FIRST_PRICE: i64 = 100;
+
+impl World {
+    pub async fn new(n: usize) -> Arc<Self> {
+        let initial = |i: usize| (i % 4) as i64;
+        let env = Env::new(n, SandboxOptions::default(), initial).await;
+        let config = env.write_config("*/3 * * * * *", JOBS);
+        patch_file(
+            &config,
+            "[sync]\n",
+            "[sync]\nupdate_prices = true\nupdate_statuses = true\npush_debounce_ms = 300\nreserve_statuses = [\"pending\", \"received\", \"paid\"]\ndone_status = \"delivered\"\n",
+        );
+        patch_file(
+            &config,
+            "shutdown_grace_secs = 10",
+            "shutdown_grace_secs = 2",
+        );
+        // The stock job's guard: most of a small shop is at zero at some time.
+        patch_file(
+            &config,
+            "kind = \"push_stock\"\n",
+            "kind = \"push_stock\"\nmax_zero_share_percent = 100\n",
+        );
+        let store = Store::open(&env.store_path()).unwrap();
+        let mut items = Vec::new();
+        for p in &env.catalogue {
+            let local = store
+                .product_by_sku(p.sku.as_deref().unwrap())
+                .unwrap()
+                .unwrap();
+            items.push(Item {
+                sku: local.sku.clone(),
+                id: local.id,
+                prom_id: p.id,
+            });
+        }
+        let price = Decimal::from(FIRST_PRICE);
+        let updates: Vec<(u64, ProductUpdate)> = items
+            .iter()
+            .map(|i| {
+                let update = ProductUpdate {
+                    price: Some(price),
+                    ..Default::default()
+                };
+                (i.id, update)
+            })
+            .collect();
+        store.update_products(&updates).unwrap();
+        store.flush_blocking().unwrap();
+        drop(store);
+        // Prom shows the same prices, so the price guard sees small moves only.
+        let mut on_prom = env.sandbox.products();
+        for p in &mut on_prom {
+            p.price = price;
+        }
+        env.sandbox.upsert_products(on_prom);
+        let record = Record {
+            ceiling: (0..n).map(initial).collect(),
+            last_price: vec![price; n],
+            ..Record::default()
+        };
+        Arc::new(Self {
+            env,
+            config,
+            items,
+            record: Mutex::new(record),
+        })
+    }
+
+    pub fn record(&self) -> std::sync::MutexGuard<'_, Record> {
+        self.record.lock().unwrap()
+    }
+
+    fn admin_url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}/v1{path}", self.env.admin_port())
+    }
+
+    fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.env.dir.path().join("admin-token"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+}
+
+/// The outcome of a CLI command.
+fn cli_outcome(out: &std::process::Output) -> Outcome {
+    match out.status.code() {
+        Some(0) => Outcome::Acked,
+        Some(2) => Outcome::Refused,
+        _ => Outcome::Unknown,
+    }
+}
+
+/// The outcome of an admin API call.
+fn api_outcome(res: reqwest::Result<reqwest::Response>) -> Outcome {
+    match res {
+        Ok(r) if r.status().is_success() => Outcome::Acked,
+        Ok(r) if r.status().is_client_error() => Outcome::Refused,
+        _ => Outcome::Unknown,
+    }
+}
+
+/// One step of the workload, drawn from `rng`: a stock or price write (CLI or admin API),
+/// a buyer placing, changing or cancelling an order, or a local status change.
+pub async fn step(world: &World, rng: &mut StdRng, http: &reqwest::Client) {
+    let door = if rng.random_bool(0.5) {
+        Door::Cli
+    } else {
+        Door::Api
+    };
+    match rng.random_range(0..100) {
+        0..30 => {
+            write_stock(
+                world,
+                rng.random_range(0..world.items.len()),
+                door,
+                rng,
+                http,
+            )
+            .await
+        }
+        30..45 => {
+            write_price(
+                world,
+                rng.random_range(0..world.items.len()),
+                door,
+                rng,
+                http,
+            )
+            .await
+        }
+        45..65 => place_order(world, rng),
+        65..73 => change_order(world, rng),
+        _ => status_step(world, door, rng, http).await,
+    }
+}
+
+async fn write_stock(
+    world: &World,
+    item: usize,
+    door: Door,
+    rng: &mut StdRng,
+    http: &reqwest::Client,
+) {
+    let value = {
+        let mut r = world.record();
+        r.ceiling[item] += rng.random_range(1..=3);
+        r.ceiling[item]
+    };
+    let sku = &world.items[item].sku;
+    let outcome = match door {
+        Door::Cli => {
+            cli_outcome(&cli_async(&world.config, &["stock", "set", sku, &value.to_string()]).await)
+        }
+        Door::Api => {
+            let body = serde_json::json!({"warehouse": "main", "quantity": value});
+            let res = http
+                .put(world.admin_url(&format!("/stock/{sku}")))
+                .bearer_auth(world.admin_token())
+                .json(&body)
+                .send()
+                .await;
+            api_outcome(res)
+        }
+    };
+    world.record().stock.push(Write {
+        item,
+        value,
+        outcome,
+    });
+}
+
+async fn write_price(
+    world: &World,
+    item: usize,
+    door: Door,
+    rng: &mut StdRng,
+    http: &reqwest::Client,
+) {
+    let value = {
+        let mut r = world.record();
+        r.last_price[item] += Decimal::new(rng.random_range(1..=100), 2);
+        r.last_price[item]
+    };
+    let sku = &world.items[item].sku;
+    let outcome = match door {
+        Door::Cli => cli_outcome(
+            &cli_async(&world.config, &["prices", "set", sku, &value.to_string()]).await,
+        ),
+        Door::Api => {
+            let body = serde_json::json!({"price": value.to_string()});
+            let res = http
+                .put(world.admin_url(&format!("/prices/{sku}")))
+                .bearer_auth(world.admin_token())
+                .json(&body)
+                .send()
+                .await;
+            api_outcome(res)
+        }
+    };
+    world.record().prices.push(Write {
+        item,
+        value,
+        outcome,
+    });
+}
+
+/// One or two lines of linked products, 1 to 3 units each.
+fn lines(world: &World, rng: &mut StdRng) -> Vec<(usize, i64)> {
+    let first = rng.random_range(0..world.items.len());
+    let mut lines = vec![(first, rng.random_range(1..=3))];
+    if rng.random_bool(0.4) {
+        let second = (first + rng.random_range(1..world.items.len())) % world.items.len();
+        lines.push((second, rng.random_range(1..=3)));
+    }
+    lines
+}
+
+fn sandbox_lines(world: &World, lines: &[(usize, i64)]) -> Vec<SandboxOrderLine> {
+    let placed = buyer_order(
+        "pending",
+        lines
+            .iter()
+            .map(|(i, q)| {
+                (
+                    Some(world.items[*i].prom_id),
+                    world.items[*i].sku.as_str(),
+                    *q,
+                )
+            })
+            .collect(),
+    );
+    placed.lines
+}
+
+/// Units ordered may come back to stock later (an order leaving the done status, a
+/// line taken off a shipped order): the stock writes stay above them.
+fn raise_ceiling(world: &World, lines: &[(usize, i64)]) {
+    let mut r = world.record();
+    for (i, q) in lines {
+        r.ceiling[*i] += q;
+    }
+}
+
+fn place_order(world: &World, rng: &mut StdRng) {
+    let lines = lines(world, rng);
+    raise_ceiling(world, &lines);
+    let mut order = buyer_order("pending", Vec::new());
+    order.lines = sandbox_lines(world, &lines);
+    let placed = world.env.sandbox.place_order(order);
+    let seller = rng.random_bool(0.6);
+    let paths: [&[&'static str]; 5] = [
+        &["received", DONE],
+        &["received", "canceled"],
+        &["canceled"],
+        &[DONE],
+        &["received"],
+    ];
+    let path = paths[rng.random_range(0..paths.len())].to_vec();
+    world.record().orders.insert(
+        placed.id,
+        Placed {
+            seller,
+            path,
+            steps: Vec::new(),
+            buyer_canceled: false,
+        },
+    );
+}
+
+/// A buyer changes the lines of an order nobody has moved yet, or cancels one of their
+/// own on Prom.ua.
+fn change_order(world: &World, rng: &mut StdRng) {
+    let untouched: Vec<(i64, bool)> = world
+        .record()
+        .orders
+        .iter()
+        .filter(|(_, o)| o.steps.is_empty() && !o.buyer_canceled)
+        .map(|(id, o)| (*id, o.seller))
+        .collect();
+    if untouched.is_empty() {
+        return;
+    }
+    let (id, seller) = untouched[rng.random_range(0..untouched.len())];
+    if !seller && rng.random_bool(0.4) {
+        let change = OrderChange {
+            status: Some("canceled".into()),
+            ..Default::default()
+        };
+        world.env.sandbox.change_order(id, change).unwrap();
+        world.record().orders.get_mut(&id).unwrap().buyer_canceled = true;
+        return;
+    }
+    let lines = lines(world, rng);
+    raise_ceiling(world, &lines);
+    let change = OrderChange {
+        lines: Some(sandbox_lines(world, &lines)),
+        client_notes: Some(format!("changed {}", rng.random::<u16>())),
+        ..Default::default()
+    };
+    world.env.sandbox.change_order(id, change).unwrap();
+    world.record().line_changes += 1;
+}
+
+/// The seller moves one of their orders to the next status of its path.
+async fn status_step(world: &World, door: Door, rng: &mut StdRng, http: &reqwest::Client) {
+    let open: Vec<(i64, &'static str)> = world
+        .record()
+        .orders
+        .iter()
+        .filter(|(_, o)| o.seller)
+        .filter_map(|(id, o)| {
+            let done = o
+                .steps
+                .iter()
+                .filter(|(_, out)| *out != Outcome::Refused)
+                .count();
+            o.path.get(done).map(|s| (*id, *s))
+        })
+        .collect();
+    if open.is_empty() {
+        return;
+    }
+    let (id, status) = open[rng.random_range(0..open.len())];
+    let outcome = match door {
+        Door::Cli => cli_outcome(
+            &cli_async(
+                &world.config,
+                &["orders", "set-status", &id.to_string(), status],
+            )
+            .await,
+        ),
+        Door::Api => {
+            let res = http
+                .put(world.admin_url(&format!("/orders/{id}/status")))
+                .bearer_auth(world.admin_token())
+                .json(&serde_json::json!({ "status": status }))
+                .send()
+                .await;
+            api_outcome(res)
+        }
+    };
+    let mut r = world.record();
+    r.orders.get_mut(&id).unwrap().steps.push((status, outcome));
+}
+
+/// A seeded generator for the workload and the kill times.
+pub fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+/// A pause between workload steps.
+pub fn pause(rng: &mut StdRng) -> Duration {
+    Duration::from_millis(rng.random_range(5..60))
+}
