@@ -111,7 +111,7 @@ async fn every_job_kind_through_faults_and_sigkills_keeps_every_promise() {
     let mut rng = rng(seed);
     let soak_started = Instant::now();
     for k in 1..=kills {
-        let ms = rng.random_range(sized(700..2500, 1500..6000));
+        let ms = rng.random_range(sized(1500..4000, 1500..6000));
         tokio::time::sleep(Duration::from_millis(ms)).await;
         tokio::task::spawn_blocking(move || sigkill(daemon))
             .await
@@ -245,6 +245,25 @@ async fn every_job_kind_through_faults_and_sigkills_keeps_every_promise() {
         String::from_utf8_lossy(&verify.stdout),
         String::from_utf8_lossy(&verify.stderr)
     );
+    // The checks can fail: a quantity changed in the cabinet and an order cancelled
+    // there are named.
+    let item = &world.items[0];
+    let mut p = world.env.sandbox.product(item.prom_id).unwrap();
+    p.quantity_in_stock = Some(p.quantity_in_stock.unwrap_or(0) + 1_000);
+    world.env.sandbox.upsert_products([p]);
+    let order = *world.record().orders.keys().next().unwrap();
+    let cancel = promua_sync::sandbox::OrderChange {
+        status: Some("draft".into()),
+        ..Default::default()
+    };
+    world.env.sandbox.change_order(order, cancel).unwrap();
+    let planted = findings(&world).await.behind;
+    for needle in [item.sku.clone(), format!("order {order}:")] {
+        assert!(
+            planted.iter().any(|f| f.contains(&needle)),
+            "{needle} not named in {planted:#?}"
+        );
+    }
     // The soak proves something only if the chaos happened.
     let record = world.record();
     assert!(

@@ -435,26 +435,41 @@ fn change_order(world: &World, rng: &mut StdRng) {
     world.record().line_changes += 1;
 }
 
-/// The seller moves one of their orders to the next status of its path.
+/// The next status of an order's path, if any.
+fn next_status(o: &Placed) -> Option<&'static str> {
+    let done = o
+        .steps
+        .iter()
+        .filter(|(_, out)| *out != Outcome::Refused)
+        .count();
+    o.path.get(done).copied()
+}
+
+/// The seller moves one of their orders to the next status of its path; now and then
+/// on again soon after, while the push of the first change may be in flight.
 async fn status_step(world: &World, door: Door, rng: &mut StdRng, http: &reqwest::Client) {
-    let open: Vec<(i64, &'static str)> = world
+    let open: Vec<i64> = world
         .record()
         .orders
         .iter()
-        .filter(|(_, o)| o.seller)
-        .filter_map(|(id, o)| {
-            let done = o
-                .steps
-                .iter()
-                .filter(|(_, out)| *out != Outcome::Refused)
-                .count();
-            o.path.get(done).map(|s| (*id, *s))
-        })
+        .filter(|(_, o)| o.seller && next_status(o).is_some())
+        .map(|(id, _)| *id)
         .collect();
     if open.is_empty() {
         return;
     }
-    let (id, status) = open[rng.random_range(0..open.len())];
+    let id = open[rng.random_range(0..open.len())];
+    move_order(world, id, door, http).await;
+    if rng.random_bool(0.3) {
+        tokio::time::sleep(Duration::from_millis(rng.random_range(50..800))).await;
+        move_order(world, id, door, http).await;
+    }
+}
+
+async fn move_order(world: &World, id: i64, door: Door, http: &reqwest::Client) {
+    let Some(status) = next_status(&world.record().orders[&id]) else {
+        return;
+    };
     let outcome = match door {
         Door::Cli => cli_outcome(
             &cli_async(
