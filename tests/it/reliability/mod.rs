@@ -8,6 +8,7 @@
 mod soak;
 mod soak_checks;
 mod soak_found;
+mod soak_workload;
 mod soak_world;
 
 /// Whether the full run was asked for (`RELIABILITY_FULL=1`); otherwise the short mode.

@@ -18,7 +18,8 @@ use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 
 use super::soak_checks::{Findings, check};
-use super::soak_world::{Outcome, World, pause, rng, step};
+use super::soak_workload::{pause, rng, step};
+use super::soak_world::{Outcome, World};
 use super::{figure, sized};
 use crate::helpers::*;
 
@@ -64,6 +65,67 @@ fn seed() -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(17)
+}
+
+/// What the run itself measured.
+struct Run {
+    seed: u64,
+    kills: usize,
+    soak_secs: f64,
+    steps: usize,
+    rounds: usize,
+    converge_secs: f64,
+}
+
+/// Prints the run's figures.
+fn figures(world: &World, found: &Findings, run: &Run) {
+    let record = world.record();
+    let unknown = record
+        .stock
+        .iter()
+        .filter(|w| w.outcome == Outcome::Unknown)
+        .count()
+        + record
+            .prices
+            .iter()
+            .filter(|w| w.outcome == Outcome::Unknown)
+            .count()
+        + record
+            .orders
+            .values()
+            .flat_map(|o| &o.steps)
+            .filter(|(_, o)| *o == Outcome::Unknown)
+            .count();
+    figure(PART, "seed", run.seed);
+    figure(PART, "kills survived", run.kills);
+    figure(
+        PART,
+        "soak seconds (faults on)",
+        format!("{:.1}", run.soak_secs),
+    );
+    figure(PART, "workload steps", run.steps);
+    figure(PART, "updates acknowledged", record.acked());
+    figure(PART, "updates cut by a kill (outcome unknown)", unknown);
+    figure(PART, "updates lost", found.lost.len());
+    figure(PART, "orders placed", record.orders.len());
+    figure(PART, "order line changes", record.line_changes);
+    figure(PART, "duplicate orders", found.duplicate_orders.len());
+    figure(PART, "double-applied statuses", found.double_applied.len());
+    figure(
+        PART,
+        "double-shipped order lines",
+        found.double_shipped.len(),
+    );
+    figure(PART, "convergence rounds", run.rounds);
+    figure(
+        PART,
+        "time to converge (s)",
+        format!("{:.1}", run.converge_secs),
+    );
+    figure(PART, "API calls", world.env.sandbox.requests().len());
+    for (kind, n) in world.env.sandbox.faults_injected() {
+        figure(PART, &format!("calls faulted: {kind:?}"), n);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,47 +219,19 @@ async fn every_job_kind_through_faults_and_sigkills_keeps_every_promise() {
     // A full verify finds nothing left to repair.
     let verify = cli_async(&world.config, &["job", "run", "verify", "--full"]).await;
 
-    let record = world.record();
-    let unknown = record
-        .stock
-        .iter()
-        .filter(|w| w.outcome == Outcome::Unknown)
-        .count()
-        + record
-            .prices
-            .iter()
-            .filter(|w| w.outcome == Outcome::Unknown)
-            .count()
-        + record
-            .orders
-            .values()
-            .flat_map(|o| &o.steps)
-            .filter(|(_, o)| *o == Outcome::Unknown)
-            .count();
-    figure(PART, "seed", seed);
-    figure(PART, "kills survived", kills);
-    figure(PART, "soak seconds (faults on)", format!("{soak_secs:.1}"));
-    figure(PART, "workload steps", steps);
-    figure(PART, "updates acknowledged", record.acked());
-    figure(PART, "updates cut by a kill (outcome unknown)", unknown);
-    figure(PART, "updates lost", found.lost.len());
-    figure(PART, "orders placed", record.orders.len());
-    figure(PART, "order line changes", record.line_changes);
-    figure(PART, "duplicate orders", found.duplicate_orders.len());
-    figure(PART, "double-applied statuses", found.double_applied.len());
-    figure(
-        PART,
-        "double-shipped order lines",
-        found.double_shipped.len(),
+    figures(
+        &world,
+        &found,
+        &Run {
+            seed,
+            kills,
+            soak_secs,
+            steps,
+            rounds,
+            converge_secs,
+        },
     );
-    figure(PART, "convergence rounds", rounds);
-    figure(PART, "time to converge (s)", format!("{converge_secs:.1}"));
     let calls = world.env.sandbox.requests().len();
-    figure(PART, "API calls", calls);
-    for (kind, n) in world.env.sandbox.faults_injected() {
-        figure(PART, &format!("calls faulted: {kind:?}"), n);
-    }
-    drop(record);
 
     assert!(
         found.lost.is_empty(),
