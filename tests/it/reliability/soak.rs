@@ -3,9 +3,12 @@
 //! dropped connections, 5 % answers lost after the call was applied), while a workload
 //! changes stock and prices through the CLI and the admin API, buyers place and change
 //! orders, and the seller moves orders' statuses; the daemon is killed with SIGKILL at
-//! random moments (a seeded generator) and started again each time. Then the faults stop,
-//! the jobs run until the invariants of `soak_checks.rs` hold (bounded), and every one is
-//! asserted. `SOAK_SEED=N` replays another run.
+//! random moments (a seeded generator) and started again each time (after the last kill,
+//! the convergence pass's commands open the store it left). Then the faults stop, the jobs
+//! run in rounds (`job run`, the store opened by each command) until the invariants of
+//! `soak_checks.rs` hold (at most `MAX_ROUNDS`), and every one is asserted.
+//! `SOAK_SEED=N` replays another run; `SOAK_DEBUG=1` prints what differed when the faults
+//! stopped and the workload's record.
 
 use std::process::Child;
 use std::sync::Arc;

@@ -8,7 +8,8 @@
 //! must be a subsequence of the local changes tried (each applied at most once, in the
 //! order they were made; a change superseded locally before it was sent may be skipped),
 //! and Prom.ua must end at the final local status. An order the seller never touched gets
-//! no status change from us at all.
+//! no status change from us at all. (The soak's status map sends each local status as the
+//! Prom.ua status of the same name, so the two logs compare word for word.)
 
 use std::collections::BTreeMap;
 
