@@ -80,8 +80,11 @@ async fn a_status_sent_but_unconfirmed_read_back_is_our_echo_not_a_later_change_
         let (config, store) = (config.clone(), store.clone());
         async move { run(&config, &store, "statuses").await }
     });
-    // Meanwhile (the push waiting on its 429) the seller delivers the order.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Meanwhile (the push waiting a second on its 429) the seller delivers the order.
+    wait_for("the first set_status call", Duration::from_secs(10), || {
+        !env.sandbox.set_status_requests().is_empty()
+    })
+    .await;
     set_status(&office, order.id, "delivered").await;
     let pushed = push.await.unwrap();
     assert_eq!(pushed.record.confirmed, 0, "{:?}", pushed.record);
