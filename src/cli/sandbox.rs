@@ -59,6 +59,10 @@ pub struct SandboxArgs {
     /// Share of API calls whose connection is dropped.
     #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
     pub dropped: f64,
+    /// Share of API calls processed and then dropped: the call took effect, the client
+    /// never hears so.
+    #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
+    pub dropped_after_apply: f64,
     /// Retry-After of the 429s, in seconds.
     #[arg(long, default_value_t = 1, help_heading = "Faults")]
     pub retry_after_secs: u64,
@@ -74,7 +78,12 @@ pub(super) async fn sandbox(args: SandboxArgs) -> u8 {
             &format!("the sandbox listens on loopback only, not {}", args.listen),
         );
     }
-    let rates = [args.server_errors, args.rate_limited, args.dropped];
+    let rates = [
+        args.server_errors,
+        args.rate_limited,
+        args.dropped,
+        args.dropped_after_apply,
+    ];
     if rates.iter().any(|r| !(0.0..=1.0).contains(r)) || rates.iter().sum::<f64>() > 1.0 {
         return fail(
             EXIT_USAGE,
@@ -92,6 +101,7 @@ pub(super) async fn sandbox(args: SandboxArgs) -> u8 {
             server_error: args.server_errors,
             rate_limited: args.rate_limited,
             dropped: args.dropped,
+            dropped_after_apply: args.dropped_after_apply,
             retry_after_secs: args.retry_after_secs,
             seed: args.seed,
         },

@@ -21,6 +21,9 @@ pub struct FaultRates {
     pub rate_limited: f64,
     /// The connection is dropped before a response completes.
     pub dropped: f64,
+    /// The call is processed, then the connection is dropped: Prom.ua applied it and the
+    /// client never hears so (as [`ScriptedFault::DroppedAfterApply`]).
+    pub dropped_after_apply: f64,
     /// The `Retry-After` of a 429, in seconds.
     pub retry_after_secs: u64,
     /// Seed of the generator that decides which calls fail.
@@ -55,7 +58,7 @@ pub struct Quirks {
 }
 
 /// A fault for the next API call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScriptedFault {
     ServerError,
@@ -200,26 +203,41 @@ async fn spoil(fault: ScriptedFault, resp: Response) -> Response {
     axum::Json(v).into_response()
 }
 
+/// The random fault for a draw `r` in `0.0..1.0` at these rates: the shares are laid
+/// end to end, so each is its own share of the calls.
+fn drawn(rates: &FaultRates, r: f64) -> Option<ScriptedFault> {
+    let shares = [
+        (rates.server_error, ScriptedFault::ServerError),
+        (rates.rate_limited, ScriptedFault::RateLimited),
+        (rates.dropped, ScriptedFault::Dropped),
+        (rates.dropped_after_apply, ScriptedFault::DroppedAfterApply),
+    ];
+    let mut end = 0.0;
+    for (share, fault) in shares {
+        end += share;
+        if r < end {
+            return Some(fault);
+        }
+    }
+    None
+}
+
 /// Decides a fault for this call, if any: scripted ones first, then the random rates.
+/// Each fault given is counted (see [`Sandbox::faults_injected`]).
 pub(super) async fn inject(State(sb): State<Sandbox>, req: Request, next: Next) -> Response {
     let fault = {
         let mut st = sb.lock();
-        match st.scripted.pop_front() {
+        let fault = match st.scripted.pop_front() {
             Some(f) => Some(f),
             None => {
-                let rates = st.faults;
                 let r: f64 = st.rng.random();
-                if r < rates.server_error {
-                    Some(ScriptedFault::ServerError)
-                } else if r < rates.server_error + rates.rate_limited {
-                    Some(ScriptedFault::RateLimited)
-                } else if r < rates.server_error + rates.rate_limited + rates.dropped {
-                    Some(ScriptedFault::Dropped)
-                } else {
-                    None
-                }
+                drawn(&st.faults, r)
             }
+        };
+        if let Some(f) = fault {
+            *st.injected.entry(f).or_default() += 1;
         }
+        fault
     };
     match fault {
         Some(f) if f.after_apply() => {
@@ -233,3 +251,7 @@ pub(super) async fn inject(State(sb): State<Sandbox>, req: Request, next: Next) 
         None => next.run(req).await,
     }
 }
+
+#[cfg(test)]
+#[path = "faults_tests.rs"]
+mod tests;

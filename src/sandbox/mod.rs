@@ -25,6 +25,7 @@ pub use faults::{FaultRates, Quirks, ScriptedFault};
 pub use generate::{Catalogue, generate_catalogue, generate_products};
 pub use model::{
     OrderChange, ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct,
+    StatusChange,
 };
 pub use order_details::SandboxOrderDetails;
 pub use record::RecordedRequest;
@@ -108,6 +109,10 @@ pub(crate) struct State {
     /// Product id → how many `products/list` pages have shown it (see
     /// [`Sandbox::times_listed`]).
     pub listed: BTreeMap<i64, u32>,
+    /// What `orders/set_status` changed, in order (see [`Sandbox::status_changes`]).
+    pub status_changes: Vec<StatusChange>,
+    /// How many calls got each fault, scripted or random.
+    pub injected: BTreeMap<ScriptedFault, u64>,
 }
 
 /// A sandbox, running or not. Cheap to clone; clones share the state.
@@ -163,6 +168,8 @@ impl Sandbox {
             modified: BTreeMap::new(),
             status_options: status_options::default_options(),
             listed: BTreeMap::new(),
+            status_changes: Vec::new(),
+            injected: BTreeMap::new(),
         };
         let limiter = std::num::NonZeroU32::new(options.rate_limit).map(|rps| {
             Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
@@ -370,6 +377,19 @@ impl Sandbox {
             .filter(|r| r.method == "POST" && r.path.ends_with("/orders/set_status"))
             .cloned()
             .collect()
+    }
+
+    /// The status changes `orders/set_status` made, in order. A call that set the status
+    /// an order already had changed nothing and is not listed (a retried call is not a
+    /// second change); a buyer's or the cabinet's change ([`Sandbox::change_order`]) is
+    /// not a call either.
+    pub fn status_changes(&self) -> Vec<StatusChange> {
+        self.lock().status_changes.clone()
+    }
+
+    /// How many API calls got each fault (scripted or random) since the start.
+    pub fn faults_injected(&self) -> BTreeMap<ScriptedFault, u64> {
+        self.lock().injected.clone()
     }
 
     /// The next API calls get these faults, in order, before any random fault.

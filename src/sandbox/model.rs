@@ -106,6 +106,15 @@ fn pending() -> String {
     "pending".into()
 }
 
+/// A status change `orders/set_status` made to an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub order_id: i64,
+    pub from: String,
+    pub to: String,
+    pub at: DateTime<Utc>,
+}
+
 /// A change to an order, as a buyer (or the cabinet) would make it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OrderChange {

@@ -11,7 +11,9 @@
 //!   reported either way. Prom's time is the order's `date_modified` (Prom's clock); ours,
 //!   when the local status was set (this machine's clock); a change whose time is not
 //!   known loses to Prom's. Prom showing what the status map sends the local status as
-//!   agrees with it: the local word is kept.
+//!   agrees with it: the local word is kept. Prom showing a status our push sent and
+//!   never heard confirmed is our own change read back, no conflict: a local change
+//!   made since still waits to be sent.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
@@ -144,8 +146,16 @@ pub fn merge_order(
         order.status = old.status.clone();
         order.status_pending = false;
     } else if old.status_pending {
-        if old.prom_status.as_deref() == Some(prom.as_str()) {
-            // Prom's status has not moved since we last knew it: the change still waits.
+        // Prom shows the status a push sent whose answer was lost (retries run out, a
+        // kill before the confirmation): our own change read back, not Prom's.
+        let echo = old.prom_status_unconfirmed
+            && old
+                .status_sent
+                .as_deref()
+                .is_some_and(|sent| policy.agrees(sent, &prom));
+        if old.prom_status.as_deref() == Some(prom.as_str()) || echo {
+            // Prom's status has not moved since we last knew it, but for our own push:
+            // the later local change still waits.
             order.status = old.status.clone();
             order.status_pending = true;
         } else {
@@ -270,6 +280,34 @@ mod tests {
         assert_eq!(m.order.status, "paid");
         assert!(m.order.status_pending);
         assert_eq!(m.conflict, None);
+    }
+
+    /// Found by the soak: `received` sent at 10:05 and applied, its answer lost; the
+    /// seller delivered at 10:04 while it was in flight. Prom's 10:05 is our own echo.
+    #[test]
+    fn prom_showing_what_an_unconfirmed_push_sent_is_no_conflict_and_the_later_change_waits() {
+        let mut old = pending_local("pending", "delivered", at(10, 4));
+        old.prom_status_unconfirmed = true;
+        old.status_sent = Some("received".into());
+        let m = merge_order(
+            Some(&old),
+            &order("received", at(10, 5)),
+            &since(at(0, 0)),
+            &policy(),
+        );
+        assert_eq!(m.order.status, "delivered");
+        assert!(m.order.status_pending);
+        assert_eq!(m.order.prom_status.as_deref(), Some("received"));
+        assert_eq!(m.conflict, None);
+        // Prom moved elsewhere (the buyer cancelled): a conflict as before, Prom later.
+        let m = merge_order(
+            Some(&old),
+            &order("canceled", at(10, 5)),
+            &since(at(0, 0)),
+            &policy(),
+        );
+        assert_eq!(m.order.status, "canceled");
+        assert_eq!(m.conflict.unwrap().winner, Winner::Prom);
     }
 
     #[test]

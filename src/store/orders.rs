@@ -57,6 +57,10 @@ pub struct LocalOrder {
     /// than `prom_status`. Cleared by a confirmation or by reading the order again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prom_status_unconfirmed: bool,
+    /// The local status that unconfirmed push sent: Prom.ua showing it is our own change
+    /// read back (its answer lost), not a later change on Prom.ua.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_sent: Option<String>,
     /// The local status was changed here and Prom.ua has not confirmed it yet.
     pub status_pending: bool,
     /// When the local status was last set here: in a conflict with Prom.ua's status,
@@ -354,6 +358,7 @@ impl Store {
                     }
                     o.prom_status = Some(status.clone());
                     o.prom_status_unconfirmed = false;
+                    o.status_sent = None;
                     o.status_pending = o.status != *sent;
                     put_order(tx, *id, &o)?;
                 }
@@ -377,8 +382,9 @@ impl Store {
                     continue;
                 }
                 still.push(*id);
-                if !o.prom_status_unconfirmed {
+                if !o.prom_status_unconfirmed || o.status_sent.as_ref() != Some(status) {
                     o.prom_status_unconfirmed = true;
+                    o.status_sent = Some(status.clone());
                     put_order(tx, *id, &o)?;
                 }
             }

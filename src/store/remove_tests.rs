@@ -22,6 +22,7 @@ fn order(prom_id: i64, status: &str, prom_product: i64, qty: i64) -> LocalOrder 
         status: status.into(),
         prom_status: Some(status.into()),
         prom_status_unconfirmed: false,
+        status_sent: None,
         status_pending: false,
         created_at: None,
         modified_at: None,

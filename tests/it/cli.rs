@@ -253,10 +253,23 @@ fn sandbox_help_documents_seeding_and_faults() {
         "--server-errors",
         "--rate-limited",
         "--dropped",
+        "--dropped-after-apply",
         "--revoked",
         "--latency-ms",
         "/__sandbox/faults/next",
     ] {
         assert!(help.contains(needle), "missing {needle}:\n{help}");
     }
+}
+
+#[test]
+fn sandbox_fault_shares_adding_up_to_more_than_all_calls_are_refused() {
+    let out = bin()
+        .args(["sandbox", "--listen", "127.0.0.1:0", "--dropped", "0.6"])
+        .args(["--dropped-after-apply", "0.5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("add up to at most 1.0"), "{stderr}");
 }

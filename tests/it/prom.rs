@@ -487,6 +487,7 @@ async fn a_push_of_1000_products_survives_500s_429s_and_dropped_connections() {
         dropped: 0.05,
         retry_after_secs: 1,
         seed: 7,
+        ..Default::default()
     });
     let config = env.config("*/5 * * * *");
     let store = Store::open(&config.store.path).unwrap();

@@ -48,6 +48,7 @@ fn order(unconfirmed: bool) -> LocalOrder {
         status: "received".into(),
         prom_status: Some("pending".into()),
         prom_status_unconfirmed: unconfirmed,
+        status_sent: None,
         status_pending: true,
         created_at: Some(kyiv()),
         modified_at: None,

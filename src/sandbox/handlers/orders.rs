@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{Params, below, error, not_found_page};
 use crate::domain::{CANCELLATION_REASONS, REASONS_NEEDING_TEXT};
-use crate::sandbox::model::{self, SandboxOrder};
+use crate::sandbox::model::{self, SandboxOrder, StatusChange};
 use crate::sandbox::status_options::{self as options, SandboxStatusOption};
 use crate::sandbox::{CustomStatusForm, LastId, Sandbox};
 
@@ -150,8 +150,17 @@ pub(super) async fn set_status(State(sb): State<Sandbox>, body: Bytes) -> Respon
     }
     let now = Utc::now();
     let mut processed = Vec::new();
+    let mut changes = Vec::new();
     for id in ids {
         if let Some(o) = st.orders.get_mut(&id) {
+            if o.status != status {
+                changes.push(StatusChange {
+                    order_id: id,
+                    from: o.status.clone(),
+                    to: status.clone(),
+                    at: now,
+                });
+            }
             o.status = status.clone();
             o.cancellation_reason = if status == "canceled" {
                 reason.map(str::to_string)
@@ -162,6 +171,7 @@ pub(super) async fn set_status(State(sb): State<Sandbox>, body: Bytes) -> Respon
             processed.push(id);
         }
     }
+    st.status_changes.extend(changes);
     Json(json!({ "processed_ids": processed })).into_response()
 }
 

@@ -5,6 +5,12 @@
 //! `--nocapture`), which the full run's command gathers into a table.
 #![allow(dead_code)] // the parts land one by one; removed once all use these
 
+mod soak;
+mod soak_checks;
+mod soak_found;
+mod soak_workload;
+mod soak_world;
+
 /// Whether the full run was asked for (`RELIABILITY_FULL=1`); otherwise the short mode.
 pub fn full() -> bool {
     std::env::var("RELIABILITY_FULL").is_ok_and(|v| v == "1")
