@@ -21,3 +21,4 @@ pub fn figure(part: &str, name: &str, value: impl std::fmt::Display) {
 }
 
 mod corpus;
+mod corpus_csv;
