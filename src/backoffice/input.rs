@@ -130,12 +130,17 @@ pub fn parse_price_text(text: &str) -> std::result::Result<rust_decimal::Decimal
     let digits = digits.strip_prefix('+').unwrap_or(&digits);
     let separators = digits.chars().filter(|c| *c == '.' || *c == ',').count();
     let well_formed = separators <= 1
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
         && digits
-            .split(['.', ','])
-            .all(|part| !part.is_empty());
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && digits.split(['.', ',']).all(|part| !part.is_empty());
     let value = well_formed
-        .then(|| digits.replace(',', ".").parse::<rust_decimal::Decimal>().ok())
+        .then(|| {
+            digits
+                .replace(',', ".")
+                .parse::<rust_decimal::Decimal>()
+                .ok()
+        })
         .flatten();
     value.ok_or_else(|| {
         format!("`{t}` is not a price: write digits with at most one decimal point or comma, e.g. 1234.50")
@@ -196,7 +201,17 @@ mod tests {
         ] {
             assert_eq!(parse_price_text(text), Ok(d(want)), "{text}");
         }
-        for bad in ["1.2.3", "1,234.50", "1e3", "12 грн", "₴12", "abc", ".5", "5.", "1..2"] {
+        for bad in [
+            "1.2.3",
+            "1,234.50",
+            "1e3",
+            "12 грн",
+            "₴12",
+            "abc",
+            ".5",
+            "5.",
+            "1..2",
+        ] {
             let e = parse_price_text(bad).unwrap_err();
             assert!(e.contains("is not a price"), "{bad}: {e}");
         }

@@ -108,7 +108,11 @@ fn run_case(name: &str, expect_file: &Path) -> Result<bool, String> {
         return fail("check-config panicked".into());
     }
     if out.status.code() != Some(want.exit) {
-        return fail(format!("exit {:?}, expected {}", out.status.code(), want.exit));
+        return fail(format!(
+            "exit {:?}, expected {}",
+            out.status.code(),
+            want.exit
+        ));
     }
     if stdout.contains("configuration is valid") {
         return fail("called valid".into());
@@ -169,7 +173,11 @@ fn every_broken_config_is_refused_at_its_place() {
             placeless.join(", ")
         ),
     );
-    figure("corpus", "configs answered as expected", cases.len() - failures.len());
+    figure(
+        "corpus",
+        "configs answered as expected",
+        cases.len() - failures.len(),
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

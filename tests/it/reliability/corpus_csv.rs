@@ -61,10 +61,10 @@ fn ok(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// What a refused file must leave as it was: every entry of every tree of the store
+/// What a refused command must leave as it was: every entry of every tree of the store
 /// (a backup's body, without its header and its time), read in this process.
-fn state(config: &Path) -> Vec<u8> {
-    let store = Store::open(&config.with_file_name("store")).unwrap();
+pub(super) fn store_state(store: &Path) -> Vec<u8> {
+    let store = Store::open(store).unwrap();
     let backup = store.backup().unwrap();
     drop(store);
     let body = backup.iter().position(|b| *b == b'\n').unwrap() + 1;
@@ -76,6 +76,10 @@ fn state(config: &Path) -> Vec<u8> {
         body[at + key.len()..at + key.len() + 8].fill(0);
     }
     body
+}
+
+fn state(config: &Path) -> Vec<u8> {
+    store_state(&config.with_file_name("store"))
 }
 
 /// The store as a person reads it, for a failure's message.
@@ -125,7 +129,11 @@ fn run_case(config: &Path, name: &str, expect_file: &Path, before: &[u8]) -> Res
         return fail("the import panicked".into());
     }
     if out.status.code() != Some(want.exit) {
-        return fail(format!("exit {:?}, expected {}", out.status.code(), want.exit));
+        return fail(format!(
+            "exit {:?}, expected {}",
+            out.status.code(),
+            want.exit
+        ));
     }
     if let Some(n) = want.applied {
         if !stdout.contains(&format!(": {n} row(s) applied")) {
@@ -135,9 +143,10 @@ fn run_case(config: &Path, name: &str, expect_file: &Path, before: &[u8]) -> Res
         if !stderr.contains("nothing was applied") {
             return fail("the refusal does not say nothing was applied".into());
         }
-        let (Some(row), Some(field), Some(message)) = (want.row, &want.field, &want.message)
-        else {
-            return Err(format!("{name}.expect: a refusal needs row, field and message"));
+        let (Some(row), Some(field), Some(message)) = (want.row, &want.field, &want.message) else {
+            return Err(format!(
+                "{name}.expect: a refusal needs row, field and message"
+            ));
         };
         let errors = row_errors(&stderr);
         let Some(first) = errors.first() else {
@@ -150,7 +159,10 @@ fn run_case(config: &Path, name: &str, expect_file: &Path, before: &[u8]) -> Res
         }
     }
     if state(config) != before {
-        return fail(format!("the store changed; it now holds:\n{}", shown(config)));
+        return fail(format!(
+            "the store changed; it now holds:\n{}",
+            shown(config)
+        ));
     }
     Ok(())
 }

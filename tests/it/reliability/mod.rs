@@ -22,3 +22,4 @@ pub fn figure(part: &str, name: &str, value: impl std::fmt::Display) {
 
 mod corpus;
 mod corpus_csv;
+mod damaged;
