@@ -123,7 +123,11 @@ impl StoreError {
 /// file size limit.
 fn is_full(e: &sled::Error) -> bool {
     use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
-    matches!(e, sled::Error::Io(io) if matches!(io.kind(), FileTooLarge | StorageFull | QuotaExceeded))
+    let full = matches!(e, sled::Error::Io(io) if matches!(io.kind(), FileTooLarge | StorageFull | QuotaExceeded));
+    if full {
+        super::full::note();
+    }
+    full
 }
 
 /// An I/O error's own words ("File too large (os error 27)"), without sled's wrapping.

@@ -60,12 +60,17 @@ impl World {
 
     /// jobs.toml with `[store] path = store_path` and a stock job that never fires.
     fn write_config(&self, store_path: &str) {
+        self.write_config_on(store_path, 0);
+    }
+
+    /// As [`World::write_config`], the admin API on `port`.
+    fn write_config_on(&self, store_path: &str, port: u16) {
         std::fs::write(
             self.config(),
             format!(
                 "[prom]\nbase_url = \"http://127.0.0.1:9\"\ntoken_file = \"token\"\n\
                  [store]\npath = \"{store_path}\"\n[sync]\nwarehouses = [\"main\"]\n\
-                 [admin]\nlisten = \"127.0.0.1:0\"\n[daemon]\nshutdown_grace_secs = 2\n\
+                 [admin]\nlisten = \"127.0.0.1:{port}\"\n[daemon]\nshutdown_grace_secs = 2\n\
                  [[job]]\nname = \"stock\"\nkind = \"push_stock\"\nschedule = \"0 0 1 1 *\"\n"
             ),
         )
@@ -326,5 +331,67 @@ fn a_full_disk_applies_nothing_and_says_so() {
         "damaged-store",
         "full disk, in a write (20,000-row import)",
         gist(&in_write, &w.store()),
+    );
+}
+
+/// The daemon on a full disk: a write through its admin API is refused whole and said
+/// so; the daemon stops (exit 3) without a panic; its store holds what it held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_under_the_daemon_applies_nothing_and_says_so() {
+    let w = World::new();
+    let before = store_state(&w.store());
+    w.write_config_on("store", free_port());
+    let rows: String = (0..20_000)
+        .map(|i| format!("N-{i},Product number {i} of a large import,{i}.50\n"))
+        .collect();
+    let big = w.dir.path().join("big.csv");
+    std::fs::write(&big, format!("sku,name,price\n{rows}")).unwrap();
+    let (mut daemon, _port) = start_daemon_with(w.dir.path(), &w.config(), |cmd| {
+        with_file_size_limit(cmd, 1 << 20)
+    })
+    .await;
+    let store = w.store().display().to_string();
+    let out = cli_async(&w.config(), &["products", "import", big.to_str().unwrap()]).await;
+    let answer = assert_answer(
+        "full disk under the daemon",
+        &["products", "import"],
+        &out,
+        &[
+            &store,
+            "the disk is full",
+            "Nothing of this command was applied",
+        ],
+    );
+    // sled takes no more writes in this process: the daemon stops on its own, exit 3,
+    // for its service manager to start it again (it opens once there is room).
+    let status = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        while daemon.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(30) {
+                daemon.kill().unwrap();
+                panic!("the daemon kept running on a store that takes no writes");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        daemon.wait().unwrap()
+    })
+    .await
+    .unwrap();
+    let log = std::fs::read_to_string(w.dir.path().join("daemon.log")).unwrap();
+    assert!(!log.contains("panicked"), "{log}");
+    assert_eq!(status.code(), Some(3), "{log}");
+    assert!(
+        log.contains("the disk refused a write of the store"),
+        "{log}"
+    );
+    assert_eq!(
+        store_state(&w.store()),
+        before,
+        "a refused import left part of itself"
+    );
+    figure(
+        "damaged-store",
+        "full disk, under the daemon (import through the admin API)",
+        gist(&answer, &w.store()),
     );
 }
