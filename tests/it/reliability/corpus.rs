@@ -7,10 +7,12 @@
 //! # what is wrong (one line)
 //! exit = 2                    # check-config's exit code (DESIGN §6: 2 = bad configuration)
 //! errors = 1                  # optional, default 1: the errors reported
-//! at = "36:14"                # line:column of the error, or "none" when it has no place
+//! at = "36:14"                # line:column of the error, "none" when it has no place,
+//!                             # or "env:VAR" when the environment variable VAR set it
 //! key = "job[0].batch_size"   # the key path the error names
 //! message = "`101` is too large"   # a fragment of its message
 //! setup = "directory"         # optional: no file, a directory where the file should be
+//! env = { PROMUA_SYNC__PROM__MAX_CONCURRENCY = "0" }  # optional: overrides to run with
 //! ```
 //!
 //! Each case runs the real `check-config` on a copy (its relative paths resolve beside
@@ -37,6 +39,9 @@ struct Expect {
     key: String,
     message: String,
     setup: Option<String>,
+    /// Environment overrides the command runs with (`PROMUA_SYNC__…`).
+    #[serde(default)]
+    env: std::collections::BTreeMap<String, String>,
 }
 
 fn one() -> usize {
@@ -81,8 +86,15 @@ fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// Runs one case; `Ok(located)` says whether its error names a line and column.
-fn run_case(name: &str, expect_file: &Path) -> Result<bool, String> {
+/// Where an answer located its error.
+enum Located {
+    LineColumn,
+    EnvVar,
+    Nowhere,
+}
+
+/// Runs one case; `Ok` says where its error was located.
+fn run_case(name: &str, expect_file: &Path) -> Result<Located, String> {
     let text = std::fs::read_to_string(expect_file).map_err(|e| format!("{name}: {e}"))?;
     let want: Expect = toml::from_str(&text).map_err(|e| format!("{name}.expect: {e}"))?;
     let dir = tempfile::tempdir().unwrap();
@@ -99,6 +111,7 @@ fn run_case(name: &str, expect_file: &Path) -> Result<bool, String> {
     let out = bin()
         .current_dir(dir.path())
         .args(["check-config", "--config", &file])
+        .envs(&want.env)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -125,15 +138,24 @@ fn run_case(name: &str, expect_file: &Path) -> Result<bool, String> {
     if !stderr.contains(&count) {
         return fail(format!("expected `{count}`"));
     }
-    let place = if want.at == "none" {
-        format!("{file}: ")
-    } else {
-        format!("{file}:{}: ", want.at)
+    // An override's error names its variable instead of a place in the file.
+    let (place, tail) = match want.at.strip_prefix("env:") {
+        Some(var) => (
+            String::new(),
+            format!("(set by environment variable {var})"),
+        ),
+        None if want.at == "none" => (format!("{file}: "), String::new()),
+        None => (format!("{file}:{}: ", want.at), String::new()),
     };
     let head = format!("{place}{}: ", want.key);
     let all = headlines(&stderr);
-    let Some(found) = all.iter().find(|h| h.starts_with(&head)) else {
-        return fail(format!("no error starts `{head}`; errors: {all:#?}"));
+    let Some(found) = all
+        .iter()
+        .find(|h| h.starts_with(&head) && squeeze(h).ends_with(&squeeze(&tail)))
+    else {
+        return fail(format!(
+            "no error starts `{head}` (ending `{tail}`); errors: {all:#?}"
+        ));
     };
     if !squeeze(&found[head.len()..]).contains(&squeeze(&want.message)) {
         return fail(format!("`{found}` lacks `{}`", want.message));
@@ -142,7 +164,13 @@ fn run_case(name: &str, expect_file: &Path) -> Result<bool, String> {
     if stderr.contains("abc123secret") {
         return fail("the token written in the file is shown".into());
     }
-    Ok(want.at != "none")
+    Ok(if want.at == "none" {
+        Located::Nowhere
+    } else if want.at.starts_with("env:") {
+        Located::EnvVar
+    } else {
+        Located::LineColumn
+    })
 }
 
 #[test]
@@ -155,21 +183,22 @@ fn every_broken_config_is_refused_at_its_place() {
         dir.display(),
         cases.len()
     );
-    let (mut located, mut placeless, mut failures) = (0, Vec::new(), Vec::new());
+    let (mut located, mut by_env, mut placeless, mut failures) = (0, 0, Vec::new(), Vec::new());
     for (name, expect) in &cases {
         match run_case(name, expect) {
-            Ok(true) => located += 1,
-            Ok(false) => placeless.push(name.as_str()),
+            Ok(Located::LineColumn) => located += 1,
+            Ok(Located::EnvVar) => by_env += 1,
+            Ok(Located::Nowhere) => placeless.push(name.as_str()),
             Err(e) => failures.push(e),
         }
     }
     figure("corpus", "configs", cases.len());
     figure(
         "corpus",
-        "configs located (line:column)",
+        "configs located",
         format!(
-            "{located} of {} (no line in the file to name: {})",
-            cases.len(),
+            "{located} at line:column, {by_env} at their environment variable, {} with no place to name ({})",
+            placeless.len(),
             placeless.join(", ")
         ),
     );
