@@ -16,13 +16,14 @@
 //! of every tree of the store is compared with what it was before: a refused file applies
 //! nothing, not even half.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use promua_sync::backoffice::MAX_ROWS;
 use promua_sync::store::Store;
 use serde::Deserialize;
 
 use super::corpus::cases;
-use super::figure;
+use super::{figure, full};
 use crate::helpers::*;
 
 /// The corpus must not shrink below what issue 17 asks for.
@@ -167,16 +168,8 @@ fn run_case(config: &Path, name: &str, expect_file: &Path, before: &[u8]) -> Res
     Ok(())
 }
 
-#[test]
-fn every_broken_csv_is_refused_at_its_row_and_field_and_applies_nothing() {
-    let corpus = repo_file("tests/corpus/bad-csv");
-    let cases = cases(&corpus);
-    assert!(
-        cases.len() >= MIN_CSVS,
-        "{} holds {} cases, fewer than {MIN_CSVS}",
-        corpus.display(),
-        cases.len()
-    );
+/// A directory with jobs.toml and a store of three products with stock.
+fn seeded() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("jobs.toml");
     std::fs::write(&config, CONFIG).unwrap();
@@ -192,6 +185,20 @@ fn every_broken_csv_is_refused_at_its_row_and_field_and_applies_nothing() {
         ));
     }
     assert!(shown(&config).contains("A-3,returns,2"));
+    (dir, config)
+}
+
+#[test]
+fn every_broken_csv_is_refused_at_its_row_and_field_and_applies_nothing() {
+    let corpus = repo_file("tests/corpus/bad-csv");
+    let cases = cases(&corpus);
+    assert!(
+        cases.len() >= MIN_CSVS,
+        "{} holds {} cases, fewer than {MIN_CSVS}",
+        corpus.display(),
+        cases.len()
+    );
+    let (_dir, config) = seeded();
     let before = state(&config);
     let (mut answered, mut failures) = (0, Vec::new());
     for (name, expect) in &cases {
@@ -207,4 +214,43 @@ fn every_broken_csv_is_refused_at_its_row_and_field_and_applies_nothing() {
         answered,
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// One row over the limit of a file ([`MAX_ROWS`] data rows, a 13 MB file): refused at
+/// that row, nothing of the million before it applied. Full run only (seconds in debug).
+#[test]
+fn a_file_one_row_over_the_limit_is_refused_at_that_row_and_applies_nothing() {
+    if !full() {
+        figure("corpus", "csv one row over the limit", "full run only");
+        return;
+    }
+    let (dir, config) = seeded();
+    let before = state(&config);
+    let path = dir.path().join("huge.csv");
+    let mut text = String::from("sku,name,price\n");
+    for i in 0..=MAX_ROWS {
+        text.push_str(&format!("S-{i},N,1\n"));
+    }
+    std::fs::write(&path, text).unwrap();
+    let out = cli(&config, &["products", "import", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let row = MAX_ROWS as u64 + 2;
+    let errors = row_errors(&stderr);
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert_eq!(
+        (errors[0].0, errors[0].1.as_str()),
+        (row, "(file)"),
+        "{stderr}"
+    );
+    assert!(
+        errors[0].2.contains("more than 1,000,000 data rows"),
+        "{stderr}"
+    );
+    assert!(state(&config) == before, "the store changed");
+    figure(
+        "corpus",
+        "csv one row over the limit",
+        format!("refused at row {row}, nothing applied"),
+    );
 }
