@@ -129,6 +129,7 @@ fn merge(path: &Path, doc: &DeTable<'_>, env: &EnvOverrides) -> Result<Dict, Con
 /// The config with the compiler's warnings, or its errors in file order, then those of
 /// environment variables, then the rest.
 fn finish(mut c: Compiler<'_, '_>, config: Option<Config>) -> Result<Config, ConfigErrors> {
+    c.drop_missing_keys_explained_by_typos();
     if c.errors.is_empty() {
         let mut config = config.expect("no errors means a config");
         config.warnings = c.warnings;
