@@ -336,10 +336,43 @@ fn a_full_disk_applies_nothing_and_says_so() {
     let out = output(w.command(&["products", "import", big.to_str().unwrap()]));
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("20000 row(s) applied"));
+    // A restore onto a full disk leaves no half store, nor its staging directory.
+    let full_state = store_state(&w.store());
+    let backup = w.dir.path().join("backup.bin");
+    let out = output(w.command(&["store", "backup", backup.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    std::fs::rename(w.store(), w.dir.path().join("store.old")).unwrap();
+    let mut cmd = w.command(&["store", "restore", backup.to_str().unwrap()]);
+    with_file_size_limit(&mut cmd, 1 << 20);
+    let in_restore = assert_answer(
+        "full disk in a restore",
+        &["store", "restore"],
+        &output(cmd),
+        &words,
+    );
+    assert!(!w.store().exists(), "a refused restore left a store behind");
+    let leftovers: Vec<String> = std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "staging left behind: {leftovers:?}");
+    let out = output(w.command(&["store", "restore", backup.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(
+        store_state(&w.store()),
+        full_state,
+        "the restore is not the backup"
+    );
     figure(
         "damaged-store",
         "full disk, at open",
         gist(&at_open, &w.store()),
+    );
+    figure(
+        "damaged-store",
+        "full disk, in a restore (no half store left)",
+        gist(&in_restore, &w.store()),
     );
     figure(
         "damaged-store",
