@@ -131,9 +131,13 @@ fn assert_answer(case: &str, args: &[&str], out: &Output, words: &[&str]) -> Str
         .to_string()
 }
 
-/// The answer for the figures' table: the store's temporary path as `STORE`, shortened.
+/// The answer for the figures' table: the store's temporary path as `STORE` (its
+/// directory as `DIR`), shortened.
 fn gist(answer: &str, store: &Path) -> String {
-    let answer = answer.replace(&store.display().to_string(), "STORE");
+    let mut answer = answer.replace(&store.display().to_string(), "STORE");
+    if let Some(dir) = store.parent() {
+        answer = answer.replace(&dir.display().to_string(), "DIR");
+    }
     let s: String = answer.chars().take(160).collect();
     if s.len() < answer.len() {
         format!("exit 3: {s}…")
