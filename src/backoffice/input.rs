@@ -111,6 +111,42 @@ pub fn parse_prom_id(text: &str) -> std::result::Result<i64, String> {
     i64::try_from(v).map_err(|_| format!("`{}` is too large for a Prom product id", text.trim()))
 }
 
+/// Parses a price the seller writes (CSV, command line): digits, spaces grouping
+/// thousands, and at most one decimal point or comma (`1 234,50`, `99.99`). Stricter than
+/// reading Prom's money text: `1.2.3` or `1,234.50` could each mean two prices, and
+/// `1e3` or `12 грн` is not a number, so each is refused rather than guessed.
+pub fn parse_price_text(text: &str) -> std::result::Result<rust_decimal::Decimal, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("the price is blank".into());
+    }
+    let digits: String = t
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
+        .collect();
+    if digits.starts_with('-') {
+        return Err(format!("`{t}` is negative: a price must not be negative"));
+    }
+    let digits = digits.strip_prefix('+').unwrap_or(&digits);
+    let separators = digits.chars().filter(|c| *c == '.' || *c == ',').count();
+    let well_formed = separators <= 1
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && digits.split(['.', ',']).all(|part| !part.is_empty());
+    let value = well_formed
+        .then(|| {
+            digits
+                .replace(',', ".")
+                .parse::<rust_decimal::Decimal>()
+                .ok()
+        })
+        .flatten();
+    value.ok_or_else(|| {
+        format!("`{t}` is not a price: write digits with at most one decimal point or comma, e.g. 1234.50")
+    })
+}
+
 /// Parses a moment given as a day (`YYYY-MM-DD`, midnight UTC) or in RFC 3339.
 pub fn parse_moment(text: &str) -> std::result::Result<chrono::DateTime<chrono::Utc>, String> {
     let t = text.trim();
@@ -150,6 +186,37 @@ mod tests {
         );
         assert!(check_quantity(-1).is_err() && check_quantity(MAX_QUANTITY + 1).is_err());
         assert!(check_delta(i64::MIN).is_err() && check_delta(-MAX_QUANTITY).is_ok());
+    }
+
+    #[test]
+    fn prices_are_digits_with_one_decimal_point_or_comma() {
+        use rust_decimal::Decimal;
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        for (text, want) in [
+            ("99.99", "99.99"),
+            ("12,50", "12.50"),
+            ("1 234,50", "1234.50"),
+            ("+5", "5"),
+            (" 0 ", "0"),
+        ] {
+            assert_eq!(parse_price_text(text), Ok(d(want)), "{text}");
+        }
+        for bad in [
+            "1.2.3",
+            "1,234.50",
+            "1e3",
+            "12 грн",
+            "₴12",
+            "abc",
+            ".5",
+            "5.",
+            "1..2",
+        ] {
+            let e = parse_price_text(bad).unwrap_err();
+            assert!(e.contains("is not a price"), "{bad}: {e}");
+        }
+        assert!(parse_price_text("-5").unwrap_err().contains("negative"));
+        assert!(parse_price_text("  ").unwrap_err().contains("blank"));
     }
 
     #[test]

@@ -38,8 +38,8 @@ pub use connect::{Access, ConnectError, Connection, NoStore, connect};
 pub use csv_io::{CsvKind, CsvOptions, MAX_FIELD_BYTES, MAX_ROWS, RowError, RowErrors};
 pub use error::BackofficeError;
 pub use input::{
-    check_delta, check_prom_id, check_quantity, parse_delta, parse_moment, parse_prom_id,
-    parse_quantity,
+    check_delta, check_prom_id, check_quantity, parse_delta, parse_moment, parse_price_text,
+    parse_prom_id, parse_quantity,
 };
 pub use job_runs::JobRunDone;
 pub use monitor::HealthReport;
@@ -128,11 +128,7 @@ pub trait Ledger {
     async fn run_job(&self, name: &str, req: &crate::jobs::RunRequest) -> Result<JobRunDone>;
 }
 
-/// Parses a decimal price given on the command line or in JSON text.
+/// Parses a decimal price given on the command line (see [`parse_price_text`]).
 pub fn parse_price(text: &str) -> Result<Decimal> {
-    let p = crate::domain::Money::parse(text);
-    match p.amount {
-        Some(a) if !a.is_sign_negative() => Ok(a),
-        _ => Err(BackofficeError::Invalid(format!("`{text}` is not a price"))),
-    }
+    parse_price_text(text).map_err(BackofficeError::Invalid)
 }

@@ -302,6 +302,27 @@ impl<'a, 'i> Compiler<'a, 'i> {
         self.broken.extend(entries);
     }
 
+    /// A required key written misspelt is one mistake: its unknown key's "did you mean
+    /// `path`?" already says what the table's "missing required key `path`" would, so the
+    /// latter is dropped.
+    pub fn drop_missing_keys_explained_by_typos(&mut self) {
+        let meant: Vec<(String, String)> = self
+            .errors
+            .iter()
+            .filter_map(|e| {
+                let key = e.help.as_deref()?.strip_prefix("did you mean `")?;
+                let key = key.strip_suffix("`?")?;
+                let table = e.key.rsplit_once('.')?.0;
+                Some((table.to_string(), format!("missing required key `{key}`")))
+            })
+            .collect();
+        self.errors.retain(|e| {
+            !meant
+                .iter()
+                .any(|(table, missing)| e.key == *table && e.message.starts_with(missing))
+        });
+    }
+
     fn base_dir(&self) -> PathBuf {
         self.path
             .parent()

@@ -58,21 +58,31 @@ fn read_text(path: &Path) -> Result<String, ConfigErrors> {
     String::from_utf8(bytes).map_err(|e| {
         let bad = layers::not_utf8(e.as_bytes(), e.utf8_error().valid_up_to());
         let at = bad.offset;
+        // A UTF-16 file (as Windows editors save "Unicode") says so by its byte-order mark.
+        let utf16 = matches!(e.as_bytes(), [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]);
+        let (message, help) = if utf16 {
+            (
+                "not valid UTF-8: the file is UTF-16 (it starts with a UTF-16 byte-order mark)"
+                    .to_string(),
+                "TOML files are UTF-8: save the file as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)",
+            )
+        } else {
+            (
+                format!(
+                    "not valid UTF-8: byte 0x{:02X} at byte offset {at} is not part of a \
+                     UTF-8 character",
+                    bad.byte
+                ),
+                "TOML files are UTF-8: save the file as UTF-8 (e.g. iconv -f CP1251 -t UTF-8)",
+            )
+        };
         ConfigErrors {
             file: path.to_path_buf(),
             text: bad.shown,
             errors: vec![ConfigError {
                 key: "(encoding)".into(),
-                message: format!(
-                    "not valid UTF-8: byte 0x{:02X} at byte offset {at} is not part of a \
-                     UTF-8 character",
-                    bad.byte
-                ),
-                help: Some(
-                    "TOML files are UTF-8: save the file as UTF-8 (e.g. iconv -f CP1251 \
-                     -t UTF-8)"
-                        .into(),
-                ),
+                message,
+                help: Some(help.into()),
                 origin: Origin::File(at..at + '\u{FFFD}'.len_utf8()),
             }],
         }
@@ -119,6 +129,7 @@ fn merge(path: &Path, doc: &DeTable<'_>, env: &EnvOverrides) -> Result<Dict, Con
 /// The config with the compiler's warnings, or its errors in file order, then those of
 /// environment variables, then the rest.
 fn finish(mut c: Compiler<'_, '_>, config: Option<Config>) -> Result<Config, ConfigErrors> {
+    c.drop_missing_keys_explained_by_typos();
     if c.errors.is_empty() {
         let mut config = config.expect("no errors means a config");
         config.warnings = c.warnings;

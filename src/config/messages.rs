@@ -179,12 +179,20 @@ pub(super) fn describe(
             as_whole,
         );
         return match whole {
-            Ok(v) => (
-                range
-                    .check(v)
-                    .unwrap_or_else(|| format!("`{v}` is out of range: {}", range.says())),
-                None,
-            ),
+            // A whole number in range refused only as text: written in quotes.
+            Ok(v) => match range.check(v) {
+                Some(out_of_range) => (out_of_range, None),
+                None if !matches!(found, Some(Value::String(..))) => {
+                    (format!("`{v}` is out of range: {}", range.says()), None)
+                }
+                None => (
+                    format!(
+                        "expected a whole number between {} and {}{}, found the text \"{v}\"",
+                        range.lo, range.hi, range.unit
+                    ),
+                    Some("write the number without quotes".into()),
+                ),
+            },
             Err(true) => (format!("{found_text} is too large: {}", range.says()), None),
             Err(false) => {
                 let is_float = matches!(actual, Actual::Float(_))

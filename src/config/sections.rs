@@ -24,10 +24,17 @@ impl Compiler<'_, '_> {
     pub fn compile(&mut self, root: &Dict) -> Option<Config> {
         for key in root.keys() {
             if !SECTIONS.contains(&key.as_str()) {
+                // A value above the first section is a key, not a section.
+                let what = match root.get(key) {
+                    Some(figment::value::Value::Dict(..) | figment::value::Value::Array(..)) => {
+                        "unknown section".to_string()
+                    }
+                    _ => format!("unknown key `{key}` outside any section"),
+                };
                 self.error(
                     &[Seg::Key(key.clone())],
                     true,
-                    "unknown section",
+                    what,
                     Some("known sections: [prom], [store], [sync], [admin], [daemon], [[job]]"),
                 );
             }

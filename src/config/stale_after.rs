@@ -24,6 +24,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if text.is_empty() {
         return Err(format!("the duration is empty: {HINT}"));
     }
+    if !text.chars().any(|c| c.is_ascii_digit()) {
+        return Err(format!("`{text}` is not a duration: {HINT}"));
+    }
     let mut secs: u64 = 0;
     let mut digits = String::new();
     for c in text.chars() {

@@ -26,6 +26,14 @@ impl Compiler<'_, '_> {
     fn check_status_target(&mut self, at: &[Seg], target: &StatusTarget) -> bool {
         use crate::domain::StatusWord;
         let mut ok = true;
+        // An entry written as a table is located by its own key (`reason`, `status`).
+        let part = |key: &str| -> Vec<Seg> {
+            let mut p = at.to_vec();
+            if matches!(target, StatusTarget::Detailed { .. }) {
+                p.push(Seg::Key(key.into()));
+            }
+            p
+        };
         // Offline the shop's own statuses are not known: a `custom-N` name or any other
         // text (a title) passes here, and `check-config --online` checks them.
         let status = target.status();
@@ -38,7 +46,7 @@ impl Compiler<'_, '_> {
         };
         if let Some(message) = refusal {
             self.error(
-                at,
+                &part("status"),
                 false,
                 message,
                 Some(&format!(
@@ -60,7 +68,7 @@ impl Compiler<'_, '_> {
             }
             ("canceled", Some(r)) if !crate::domain::CANCELLATION_REASONS.contains(&r) => {
                 self.error(
-                    at,
+                    &part("reason"),
                     false,
                     format!("`{r}` is not a Prom.ua cancellation reason"),
                     Some(&format!(
@@ -74,7 +82,12 @@ impl Compiler<'_, '_> {
                 if crate::domain::REASONS_NEEDING_TEXT.contains(&r)
                     && target.text().is_none_or(|t| t.trim().is_empty()) =>
             {
-                self.error(at, false, format!("reason `{r}` needs a `text`"), None);
+                self.error(
+                    &part("reason"),
+                    false,
+                    format!("reason `{r}` needs a `text`"),
+                    None,
+                );
                 ok = false;
             }
             _ => {}

@@ -17,14 +17,17 @@ impl Compiler<'_, '_> {
     ) -> (Vec<String>, bool) {
         let mut ok = true;
         let mut out = Vec::new();
-        for w in names {
+        for (i, w) in names.iter().enumerate() {
+            // The name's own place in the list, not the whole list's.
+            let mut here = at.to_vec();
+            here.push(Seg::Index(i));
             let name = w.trim();
             if name.is_empty() {
-                self.error(at, false, "a warehouse name is empty", None);
+                self.error(&here, false, "a warehouse name is empty", None);
                 ok = false;
             } else if !seen.insert(name.to_string()) {
                 self.error(
-                    at,
+                    &here,
                     false,
                     format!("warehouse `{name}` is listed twice{twice}"),
                     None,

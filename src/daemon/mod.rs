@@ -125,9 +125,20 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
         running.config.path.display()
     );
 
+    let mut refused = false;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => break,
+            // sled refuses every call after a write the disk refused: stop, and let the
+            // service manager start the daemon again (it opens once there is room).
+            () = crate::store::write_refused() => {
+                tracing::error!(
+                    "the disk refused a write of the store {}: stopping, as the store takes no more writes in this process; free space, then start the daemon again",
+                    store.path().display()
+                );
+                refused = true;
+                break;
+            }
             Some(()) = control.reload.recv() => {
                 notify::reloading();
                 running = reload(running, &store, &tracker, &guards, &shutdown, &shared).await;
@@ -158,6 +169,12 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
     }
     if let Some(w) = watchdog {
         w.abort();
+    }
+    if refused {
+        anyhow::bail!(
+            "stopped: the disk refused a write of the store {}",
+            store.path().display()
+        );
     }
     store.flush().await.context("flushing the store")?;
     tracing::info!("stopped");

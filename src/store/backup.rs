@@ -218,6 +218,11 @@ struct Staged {
 /// store (which reads every entry back) and flushes it. Dropped before it is kept, the
 /// directory goes away.
 fn stage(path: &Path, trees: &[(String, Entries)]) -> Result<Staged> {
+    // A refused write (a full disk) names the store being made, not the last one opened.
+    stage_into(path, trees).map_err(|e| e.at(path))
+}
+
+fn stage_into(path: &Path, trees: &[(String, Entries)]) -> Result<Staged> {
     let dir = sibling(path, "restore")?;
     let mut entries = 0;
     {

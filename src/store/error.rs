@@ -17,6 +17,14 @@ pub enum StoreError {
          empty store and link again by SKU (an import_products job with mode = \"link_only\")"
     )]
     Damaged { path: PathBuf, detail: String },
+    /// The disk (or a file size limit) refused a write: what the failed call wrote is
+    /// not acknowledged, and sled's log recovers without it.
+    #[error(
+        "cannot write the store {path}: the disk is full or a file size limit was reached \
+         ({detail}). Nothing of this command was applied: free space on the disk (or raise \
+         the limit), then try again"
+    )]
+    Full { path: PathBuf, detail: String },
     #[error("store error: {0}")]
     Sled(sled::Error),
     /// A record does not have the shape of its tree (see `codec.rs`): its files read
@@ -38,7 +46,12 @@ pub enum StoreError {
 impl From<sled::Error> for StoreError {
     /// sled's corruption is damage to the store this process opened.
     fn from(e: sled::Error) -> Self {
-        if matches!(e, sled::Error::Corruption { .. }) {
+        if is_full(&e) {
+            StoreError::Full {
+                path: super::damage::opened_path(),
+                detail: io_detail(&e),
+            }
+        } else if matches!(e, sled::Error::Corruption { .. }) {
             StoreError::Damaged {
                 path: super::damage::opened_path(),
                 detail: damage_detail(&e.to_string()),
@@ -56,6 +69,11 @@ impl StoreError {
             StoreError::Locked {
                 path: path.to_path_buf(),
             }
+        } else if is_full(&e) {
+            StoreError::Full {
+                path: path.to_path_buf(),
+                detail: io_detail(&e),
+            }
         } else if matches!(e, sled::Error::Corruption { .. })
             || text.contains("corrupt")
             || text.contains("failed to fill whole buffer")
@@ -67,7 +85,7 @@ impl StoreError {
         } else {
             StoreError::Open {
                 path: path.to_path_buf(),
-                detail: text,
+                detail: format!("{text}{}", open_advice(path, &e)),
             }
         }
     }
@@ -92,9 +110,60 @@ impl StoreError {
                 path: path.to_path_buf(),
                 detail: format!("a record in its `{tree}` tree {detail}"),
             },
+            StoreError::Full { detail, .. } => StoreError::Full {
+                path: path.to_path_buf(),
+                detail,
+            },
             other => other,
         }
     }
+}
+
+/// The OS error of a write the disk refused: no space, over quota, over the process's
+/// file size limit.
+fn is_full(e: &sled::Error) -> bool {
+    use std::io::ErrorKind::{FileTooLarge, QuotaExceeded, StorageFull};
+    let full = matches!(e, sled::Error::Io(io) if matches!(io.kind(), FileTooLarge | StorageFull | QuotaExceeded));
+    if full {
+        super::full::note();
+    }
+    full
+}
+
+/// An I/O error's own words ("File too large (os error 27)"), without sled's wrapping.
+fn io_detail(e: &sled::Error) -> String {
+    match e {
+        // sled wraps the OS error in a custom one that prints as its Debug form.
+        sled::Error::Io(io) if io.raw_os_error().is_some() => io.to_string(),
+        sled::Error::Io(io) => io.kind().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// What to do about a store that cannot be opened, when the OS said why.
+fn open_advice(path: &Path, e: &sled::Error) -> String {
+    let sled::Error::Io(io) = e else {
+        return String::new();
+    };
+    match io.kind() {
+        std::io::ErrorKind::NotADirectory => format!(
+            ": [store] path must name a directory (made at first use), and {} or a folder \
+             above it is a file: point [store] path elsewhere, or move the file away",
+            path.display()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            ": the user running promua-sync (uid {}) must be able to read and write it: give \
+             that user the directory (e.g. `chown -R USER {}`), or run as its owner",
+            current_uid(),
+            path.display()
+        ),
+        _ => String::new(),
+    }
+}
+
+fn current_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 /// sled's corruption text ("Read corrupted data at file offset Some(Inline(19897672))

@@ -139,6 +139,12 @@ fn an_io_error_that_is_not_the_lock_is_not_called_locked() {
         started.elapsed() < std::time::Duration::from_millis(500),
         "not waited for as a lock"
     );
+    // It says what to do about it.
+    assert!(
+        err.to_string()
+            .contains("[store] path must name a directory"),
+        "{err}"
+    );
 }
 
 fn set(product_id: u64, quantity: i64) -> StockChange {

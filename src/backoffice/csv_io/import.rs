@@ -9,14 +9,8 @@ use super::{CsvKind, CsvOptions, RowErrors, parse};
 use crate::backoffice::{BackofficeError, ImportReport, Result};
 use crate::store::{Actor, NewProduct, ProductUpdate, StockChange, Store};
 
-fn decimal(v: &str) -> Option<Decimal> {
-    let t = v.trim();
-    if t.is_empty() {
-        return None;
-    }
-    let m = crate::domain::Money::parse(t);
-    m.amount
-        .filter(|a| !a.is_sign_negative() && m.currency.is_none())
+fn decimal(v: &str) -> std::result::Result<Decimal, String> {
+    crate::backoffice::parse_price_text(v)
 }
 
 /// The row's currency, `None` when blank or absent.
@@ -92,9 +86,9 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
         let price = match v.get("price").map(|p| p.trim()).filter(|p| !p.is_empty()) {
             None => None,
             Some(p) => match decimal(p) {
-                Some(d) => Some(d),
-                None => {
-                    errors.add(row, "price", format!("`{p}` is not a price"));
+                Ok(d) => Some(d),
+                Err(m) => {
+                    errors.add(row, "price", m);
                     None
                 }
             },
@@ -214,14 +208,9 @@ fn prices(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<()
                 },
             );
         }
-        let price = decimal(&v["price"]);
-        if price.is_none() {
-            errors.add(
-                row,
-                "price",
-                format!("`{}` is not a price", v["price"].trim()),
-            );
-        }
+        let price = decimal(&v["price"])
+            .map_err(|m| errors.add(row, "price", m))
+            .ok();
         if !sku.is_empty() && !seen.insert(sku.to_string()) {
             errors.add(row, "sku", format!("SKU `{sku}` appears twice"));
         }

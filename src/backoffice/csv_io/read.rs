@@ -88,14 +88,33 @@ pub(in crate::backoffice) fn parse(
     opts: &CsvOptions,
 ) -> std::result::Result<Vec<Row>, RowErrors> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    // Spreadsheets save "Unicode text" as UTF-16, with its byte-order mark.
+    if data.starts_with(b"\xFF\xFE") || data.starts_with(b"\xFE\xFF") {
+        return Err(RowErrors::single(
+            1,
+            "(file)",
+            "the file is UTF-16 text, not UTF-8: save it as \"CSV UTF-8\"",
+        ));
+    }
     let text = std::str::from_utf8(data).map_err(|e| {
         let row = data[..e.valid_up_to()]
             .iter()
             .filter(|&&b| b == b'\n')
             .count() as u64
             + 1;
-        RowErrors::single(row, "(file)", "the file is not UTF-8 text")
+        RowErrors::single(
+            row,
+            "(file)",
+            "the file is not UTF-8 text (Windows-1251?): save it as \"CSV UTF-8\"",
+        )
     })?;
+    if text.trim().is_empty() {
+        return Err(RowErrors::single(
+            1,
+            "(file)",
+            "the file is empty: it needs at least its header line",
+        ));
+    }
     let header_line = text.lines().next().unwrap_or_default();
     let delimiter = match opts.delimiter {
         Some(c) if c == ',' || c == ';' || c == '\t' => c as u8,

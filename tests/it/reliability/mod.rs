@@ -25,3 +25,7 @@ pub fn sized<T>(short: T, long: T) -> T {
 pub fn figure(part: &str, name: &str, value: impl std::fmt::Display) {
     println!("RELIABILITY | {part} | {name} | {value}");
 }
+
+mod corpus;
+mod corpus_csv;
+mod damaged;
