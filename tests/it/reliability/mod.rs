@@ -19,3 +19,5 @@ pub fn sized<T>(short: T, long: T) -> T {
 pub fn figure(part: &str, name: &str, value: impl std::fmt::Display) {
     println!("RELIABILITY | {part} | {name} | {value}");
 }
+
+mod fuzz;
