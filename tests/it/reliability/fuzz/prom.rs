@@ -227,9 +227,10 @@ fn template_ids(call: Call, doc: &Value) -> Vec<i64> {
     }
 }
 
-/// The fields an item cannot be read without: its id, and an order's status and list
-/// of lines (an order read without them would reserve the wrong stock, so it is skipped
-/// and named in a note instead, as an order without an id is).
+/// The fields an item cannot be read without: its id, and an order's status, list of
+/// lines and each line whole (an order read without them would reserve the wrong stock,
+/// so it is skipped and named in a note instead, as an order without an id is). A
+/// line's own fields are not essential.
 const ESSENTIAL: &[&str] = &["id", "status", "products"];
 
 /// Whether a mutation at `path` stays inside one item's fields other than the
@@ -246,9 +247,11 @@ fn inside_an_item(call: Call, path: &[Step]) -> bool {
         Step::Key(f) => f == "id" || (order && ESSENTIAL.contains(&f.as_str())),
         Step::Index(_) => false,
     };
+    let a_line = order && path.len() == field + 2 && path[field] == Step::Key("products".into());
     path.first() == Some(&Step::Key(k.into()))
         && path.len() > field
         && !(path.len() == field + 1 && essential(&path[field]))
+        && !a_line
         && path[field] != Step::Key("id".into())
 }
 
