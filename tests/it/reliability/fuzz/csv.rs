@@ -65,7 +65,7 @@ async fn fingerprint(office: &BackOffice, store: &Store) -> String {
 
 /// One change to a CSV file.
 #[derive(Debug, Clone)]
-enum Edit {
+pub(super) enum Edit {
     Cell(usize, usize, String),
     DropCell(usize, usize),
     AddCell(usize, String),
@@ -78,7 +78,7 @@ enum Edit {
     Cut(usize),
 }
 
-fn edit() -> impl Strategy<Value = Edit> {
+pub(super) fn edit() -> impl Strategy<Value = Edit> {
     let cell = prop_oneof![
         odd_text(),
         proptest::sample::select(
@@ -130,7 +130,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 }
 
 /// `csv` (comma-separated, one record a line) with `edits` applied.
-fn apply(csv: &str, edits: &[Edit]) -> Vec<u8> {
+pub(super) fn apply(csv: &str, edits: &[Edit]) -> Vec<u8> {
     let mut rows: Vec<Vec<String>> = csv
         .lines()
         .map(|l| l.split(',').map(str::to_string).collect())
