@@ -21,3 +21,4 @@ pub fn figure(part: &str, name: &str, value: impl std::fmt::Display) {
 }
 
 mod fuzz;
+mod security;
