@@ -81,17 +81,24 @@ const ROUTES: &[(&str, &str, &str)] = &[
 const OPEN: &[&str] = &["/health"];
 
 /// The (method, route) pairs the router's source declares: every `.route("…", …)` of
-/// src/admin, with the methods chained in it; all but `metrics.rs`'s are under `/v1`.
+/// src/admin, with the methods chained in it.
 fn declared_routes() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    for (file, prefix) in [
-        ("routes.rs", "/v1"),
-        ("orders.rs", "/v1"),
-        ("store.rs", "/v1"),
-        ("jobs.rs", "/v1"),
-        ("metrics.rs", ""),
-    ] {
-        let text = std::fs::read_to_string(repo_file(&format!("src/admin/{file}"))).unwrap();
+    // Every file of src/admin, so that a route in a new file is seen too; only
+    // `metrics.rs` serves outside `/v1`.
+    let mut files: Vec<_> = std::fs::read_dir(repo_file("src/admin"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    files.sort();
+    for path in files {
+        let prefix = if path.ends_with("metrics.rs") {
+            ""
+        } else {
+            "/v1"
+        };
+        let text = std::fs::read_to_string(&path).unwrap();
         let mut rest = text.as_str();
         while let Some(at) = rest.find(".route(") {
             // The route's text may start on the next line.
