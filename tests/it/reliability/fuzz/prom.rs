@@ -195,11 +195,8 @@ impl Call {
                 Vec::new()
             }
             Call::Edit => {
-                let r = c.edit_products(&[ProductPatch::new(1)]).await?;
-                // A reply never confirms an item it does not list.
-                if !r.processed.contains(&1) {
-                    assert!(r.refusal(&1).is_some(), "{r:?}");
-                }
+                // What a reply confirms is asserted by `dto/reply_tests.rs` on any JSON.
+                c.edit_products(&[ProductPatch::new(1)]).await?;
                 Vec::new()
             }
             Call::SetStatus => {
