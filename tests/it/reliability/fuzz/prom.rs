@@ -110,11 +110,12 @@ enum Call {
     Order,
     StatusOptions,
     Edit,
+    EditByExternalId,
     SetStatus,
 }
 
 impl Call {
-    const ALL: [Call; 8] = [
+    const ALL: [Call; 9] = [
         Call::ProductsList,
         Call::Product,
         Call::GroupsList,
@@ -122,6 +123,7 @@ impl Call {
         Call::Order,
         Call::StatusOptions,
         Call::Edit,
+        Call::EditByExternalId,
         Call::SetStatus,
     ];
 
@@ -134,6 +136,7 @@ impl Call {
             Call::Order => "prom orders/{id}",
             Call::StatusOptions => "prom order_status_options/list",
             Call::Edit => "prom products/edit reply",
+            Call::EditByExternalId => "prom products/edit_by_external_id reply",
             Call::SetStatus => "prom orders/set_status reply",
         }
     }
@@ -147,6 +150,7 @@ impl Call {
             Call::Order => "/orders/",
             Call::StatusOptions => "/order_status_options/list",
             Call::Edit => "/products/edit",
+            Call::EditByExternalId => "/products/edit_by_external_id",
             Call::SetStatus => "/orders/set_status",
         }
     }
@@ -197,6 +201,11 @@ impl Call {
             Call::Edit => {
                 // What a reply confirms is asserted by `dto/reply_tests.rs` on any JSON.
                 c.edit_products(&[ProductPatch::new(1)]).await?;
+                Vec::new()
+            }
+            Call::EditByExternalId => {
+                c.edit_products_by_external_id(&[ProductPatch::new("A-1".to_string())])
+                    .await?;
                 Vec::new()
             }
             Call::SetStatus => {
@@ -291,6 +300,13 @@ async fn templates() -> Vec<(Call, Value)> {
                 post(
                     "/products/edit",
                     serde_json::json!([{"id": product, "presence": "available"}, {"id": 1}]),
+                )
+                .await
+            }
+            Call::EditByExternalId => {
+                post(
+                    "/products/edit_by_external_id",
+                    serde_json::json!([{"id": "A-1", "presence": "available"}]),
                 )
                 .await
             }
