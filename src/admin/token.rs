@@ -35,6 +35,9 @@ pub fn load_or_create(path: &Path) -> std::io::Result<String> {
         .truncate(true)
         .mode(0o600)
         .open(path)?;
+    // `mode` applies only to a file it creates: an empty file left there (`touch`ed,
+    // or cut short) keeps its mode, so it is narrowed before the token goes in.
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     f.write_all(token.as_bytes())?;
     f.write_all(b"\n")?;
     f.sync_all()?;
@@ -61,5 +64,21 @@ mod tests {
         );
         assert_eq!(load_or_create(&path).unwrap(), t);
         assert_eq!(read(&path).unwrap(), t);
+    }
+
+    /// Found by the reliability suite (issue 17): an empty token file readable by all
+    /// got the new token and kept its mode.
+    #[test]
+    fn an_empty_file_left_open_to_others_is_narrowed_before_the_token_goes_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("admin-token");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let t = load_or_create(&path).unwrap();
+        assert_eq!(t.len(), 64);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::csv_io::{MAX_FIELD_BYTES, thousands};
 use super::{
     BackOffice, BackofficeError, OrderHold, PriceSet, ProductQuery, ProductRemoved, ProductView,
     ProductsPage, Result,
@@ -131,7 +132,34 @@ pub(super) async fn show(office: &BackOffice, sku: &str) -> Result<ProductView> 
         .await
 }
 
+/// A SKU, name or currency typed in (CLI, admin API) holds no more than a CSV field
+/// does, so that whatever is stored exports and imports back: the reliability suite's
+/// fuzzing (issue 17) made a product with a 4.8 KB name through the admin API, and `links
+/// apply` then refused the unlinked products' own export. Products made from Prom.ua's
+/// catalogue are not refused for it (Prom's names are read leniently).
+fn check_lengths(fields: [(&str, Option<&str>); 3]) -> Result<()> {
+    for (what, text) in fields {
+        let Some(text) = text.map(str::trim) else {
+            continue;
+        };
+        if text.len() > MAX_FIELD_BYTES {
+            let start: String = text.chars().take(24).collect();
+            return Err(BackofficeError::Invalid(format!(
+                "{what}: `{start}…` is {} bytes long; it may be at most {} bytes (4 KiB), as a CSV field",
+                thousands(text.len() as u64),
+                thousands(MAX_FIELD_BYTES as u64)
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub(super) async fn add(office: &BackOffice, p: &NewProduct) -> Result<ProductView> {
+    check_lengths([
+        ("sku", Some(&p.sku)),
+        ("name", Some(&p.name)),
+        ("currency", p.currency.as_deref()),
+    ])?;
     let store = office.store();
     let created = store.add_products(std::slice::from_ref(p))?;
     office.durable().await?;
@@ -144,6 +172,11 @@ pub(super) async fn update(
     sku: &str,
     u: &ProductUpdate,
 ) -> Result<ProductView> {
+    check_lengths([
+        ("sku", None),
+        ("name", u.name.as_deref()),
+        ("currency", u.currency.as_deref()),
+    ])?;
     let store = office.store();
     let p = product(store, sku)?;
     let updated = store.update_products(&[(p.id, u.clone())])?;

@@ -3,7 +3,6 @@
 //! mode (CI); `RELIABILITY_FULL=1` runs the full one whose figures RELIABILITY.md holds.
 //! Each test prints its figures as `RELIABILITY | part | figure | value` lines (seen with
 //! `--nocapture`), which the full run's command gathers into a table.
-#![allow(dead_code)] // the parts land one by one; removed once all use these
 
 mod soak;
 mod soak_checks;
@@ -29,3 +28,5 @@ pub fn figure(part: &str, name: &str, value: impl std::fmt::Display) {
 mod corpus;
 mod corpus_csv;
 mod damaged;
+mod fuzz;
+mod security;
