@@ -6,7 +6,9 @@
 #![allow(dead_code)] // the parts land one by one; removed once all use these
 
 mod soak;
+mod soak_chaos;
 mod soak_checks;
+mod soak_daemon;
 mod soak_found;
 mod soak_workload;
 mod soak_world;
