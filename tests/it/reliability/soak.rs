@@ -408,8 +408,8 @@ fn assert_promises(found: &Findings, rounds: usize) {
     );
 }
 
-/// The checks can fail: a quantity changed in the cabinet and an order cancelled there
-/// are named.
+/// The checks can fail: a quantity changed in the cabinet, an order cancelled there, a
+/// stock move no order made and an order imported twice are named.
 async fn planted_differences_are_named(world: &Arc<World>) {
     let item = &world.items[0];
     let mut p = world.env.sandbox.product(item.prom_id).unwrap();
@@ -421,11 +421,34 @@ async fn planted_differences_are_named(world: &Arc<World>) {
         ..Default::default()
     };
     world.env.sandbox.change_order(order, cancel).unwrap();
-    let planted = findings(world).await.behind;
-    for needle in [item.sku.clone(), format!("order {order}:")] {
+    // A stock move after the last write by something other than an order, and an order
+    // imported a second time (its import time moved).
+    let other = world.items[1].clone();
+    let w = world.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&w.env.store_path()).unwrap();
+        let now = store.stock_of(other.id).unwrap();
+        let q = now.iter().map(|(_, q)| q).sum::<i64>() + 7;
+        store.set_stock(other.id, "main", q).unwrap();
+        store.orders().unwrap()
+    })
+    .await
+    .unwrap();
+    let mut again = stored[0].clone();
+    again.imported_at += chrono::Duration::seconds(1);
+    note_imports(world, &[again]);
+    let planted = findings(world).await;
+    let named = |found: &[String], needle: &str| {
         assert!(
-            planted.iter().any(|f| f.contains(&needle)),
-            "{needle} not named in {planted:#?}"
+            found.iter().any(|f| f.contains(needle)),
+            "{needle} not named in {found:#?}"
         );
-    }
+    };
+    named(&planted.behind, &item.sku);
+    named(&planted.behind, &format!("order {order}:"));
+    named(&planted.lost, &world.items[1].sku);
+    named(
+        &planted.duplicate_orders,
+        &format!("order {} was imported at", stored[0].prom_id),
+    );
 }

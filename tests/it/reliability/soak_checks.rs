@@ -363,7 +363,7 @@ fn statuses(
 
 /// Each product's last stock write that landed is its last acknowledged one or one
 /// written after it, and its stock now is that value plus the orders' moves journaled
-/// after it.
+/// after it (nothing else moved it since).
 fn final_stock(world: &World, store: &Store, journal: &[JournalEntry], f: &mut Findings) {
     let record = world.record();
     for (i, it) in world.items.iter().enumerate() {
@@ -390,10 +390,21 @@ fn final_stock(world: &World, store: &Store, journal: &[JournalEntry], f: &mut F
                 ));
                 continue;
             }
-            // Never written: the moves from the start (the product began at 0).
-            None if from.is_none() => (0, &mine[..]),
+            // Never written: its stock as the test set it up, then the moves since.
+            None if from.is_none() => {
+                let setup = mine.iter().take_while(|e| e.actor == Actor::System).count();
+                let base = setup.checked_sub(1).map_or(0, |s| mine[s].after);
+                (base, &mine[setup..])
+            }
             None => continue, // named by `lost_writes`: an acknowledged write not journaled
         };
+        // After the last write, only orders move the stock.
+        if let Some(e) = after.iter().find(|e| e.actor != Actor::Order) {
+            f.lost.push(format!(
+                "product {}: stock moved by {:?} after its last write: {e:?}",
+                it.sku, e.actor
+            ));
+        }
         let want = base + after.iter().map(|e| e.delta).sum::<i64>();
         let stock: i64 = store
             .stock_of(it.id)
