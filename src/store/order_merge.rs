@@ -156,7 +156,7 @@ pub fn merge_order(
         // clock agrees with ours, and a late-applied request or a skewed clock would then
         // throw the seller's change away silently: the worse error. Someone changing an
         // order on Prom.ua to a status the seller already moved it past is rare.
-        let echo = old.prom_status_unconfirmed && old.statuses_sent.iter().any(|s| *s == prom);
+        let echo = old.prom_status_unconfirmed && old.statuses_sent.contains(&prom);
         if old.prom_status.as_deref() == Some(prom.as_str()) || echo {
             // Prom's status has not moved since we last knew it, but for our own push:
             // the later local change still waits.
