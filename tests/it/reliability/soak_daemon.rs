@@ -8,7 +8,10 @@ use std::process::Child;
 
 use super::soak_world::World;
 
-/// A running daemon; [`Daemon::sigkill`] ends it, dropping it kills it quietly.
+/// A running daemon; [`Daemon::sigkill`] ends it, dropping it kills it quietly (a
+/// failed assertion or the soak's time limit). No `PR_SET_PDEATHSIG`: it fires when the
+/// *thread* that spawned the daemon ends, and a runtime's worker may end first, which
+/// would kill a daemon mid-soak for no reason; a harness killed outright can leave one.
 pub struct Daemon {
     child: Option<Child>,
     dir: PathBuf,
