@@ -48,6 +48,9 @@ type Guards = Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>;
 struct Shared {
     stock_lock: Arc<tokio::sync::Mutex<()>>,
     price_lock: Arc<tokio::sync::Mutex<()>>,
+    /// `pull_orders` and `push_statuses` never overlap, across a reload too (a run of
+    /// the old generation may still be going when the new one starts).
+    orders_lock: Arc<tokio::sync::Mutex<()>>,
     changed: Arc<tokio::sync::Notify>,
     /// `/metrics`' counters: kept across reloads, bumped by every run.
     metrics: crate::metrics::Metrics,
@@ -74,6 +77,7 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
     let shared = Shared {
         stock_lock: stock_lock.clone(),
         price_lock: Default::default(),
+        orders_lock: Default::default(),
         changed: changed.clone(),
         metrics: crate::metrics::Metrics::new(),
         heartbeats: Default::default(),
@@ -261,6 +265,7 @@ fn start(
     );
     ctx.stock_lock = shared.stock_lock.clone();
     ctx.price_lock = shared.price_lock.clone();
+    ctx.orders_lock = shared.orders_lock.clone();
     ctx.changed = Some(shared.changed.clone());
     ctx.metrics = Some(shared.metrics.clone());
     ctx.stock_route = config.prom.stock_route;

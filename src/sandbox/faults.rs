@@ -239,7 +239,7 @@ pub(super) async fn inject(State(sb): State<Sandbox>, req: Request, next: Next) 
         }
         fault
     };
-    match fault {
+    let mut resp = match fault {
         Some(f) if f.after_apply() => {
             let resp = next.run(req).await;
             spoil(f, resp).await
@@ -248,8 +248,12 @@ pub(super) async fn inject(State(sb): State<Sandbox>, req: Request, next: Next) 
             let retry_after = sb.lock().faults.retry_after_secs;
             respond(f, retry_after)
         }
-        None => next.run(req).await,
+        None => return next.run(req).await,
+    };
+    if let Some(f) = fault {
+        resp.extensions_mut().insert(super::record::Faulted(f));
     }
+    resp
 }
 
 #[cfg(test)]

@@ -95,4 +95,8 @@ async fn a_call_dropped_after_apply_took_effect_and_a_retry_is_not_a_second_stat
         changes,
         [(order.id, "pending".to_string(), "received".to_string())]
     );
+    // The request log tells the applied-then-dropped call from the clean retry.
+    let faults: Vec<Option<ScriptedFault>> =
+        sb.set_status_requests().iter().map(|r| r.fault).collect();
+    assert_eq!(faults, [Some(ScriptedFault::DroppedAfterApply), None]);
 }

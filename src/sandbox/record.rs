@@ -23,7 +23,15 @@ pub struct RecordedRequest {
     pub body: Option<serde_json::Value>,
     /// The status the sandbox answered (0 for a dropped connection).
     pub status: u16,
+    /// The fault the sandbox gave the call, if any (a call processed and then spoiled
+    /// answers like any other: only this tells it was applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<super::ScriptedFault>,
 }
+
+/// Marks a response with the fault it got, for the request log.
+#[derive(Clone, Copy)]
+pub(super) struct Faulted(pub super::ScriptedFault);
 
 /// Marks a response whose connection the sandbox cuts, for the request log.
 #[derive(Clone, Copy)]
@@ -56,10 +64,12 @@ pub(super) async fn record(State(sb): State<Sandbox>, req: Request, next: Next) 
             }),
         body: serde_json::from_slice(&bytes).ok(),
         status: 0,
+        fault: None,
     };
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
+    rec.fault = resp.extensions().get::<Faulted>().map(|f| f.0);
     rec.status = if resp.extensions().get::<Dropped>().is_some() {
         0
     } else {

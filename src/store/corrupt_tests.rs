@@ -165,7 +165,10 @@ fn garbage_json_in_orders() {
         s.confirm_order_statuses(&[(5, "a".into(), "b".into())]),
         "orders",
     );
-    assert_corrupt(s.mark_statuses_unconfirmed(&[(5, "paid".into())]), "orders");
+    assert_corrupt(
+        s.mark_statuses_unconfirmed(&[(5, "paid".into(), "paid".into())]),
+        "orders",
+    );
     assert_corrupt(s.relink_orders(1, &policy()), "orders");
 }
 

@@ -195,6 +195,8 @@ mod corrupt_tests;
 #[cfg(test)]
 mod gone_tests;
 #[cfg(test)]
+mod order_echo_tests;
+#[cfg(test)]
 mod order_edges_tests;
 #[cfg(test)]
 mod order_lines_tests;

@@ -211,12 +211,10 @@ fn a_status_push_marks_only_orders_still_waiting_with_the_planned_status() {
     s.set_order_status(3, "received", &pol).unwrap();
     // The push planned them; then, before it sends, 2 is changed again locally and 3
     // is superseded by a pull (Prom's later `canceled`).
-    let planned: Vec<(i64, String)> = vec![
-        (1, "paid".into()),
-        (2, "paid".into()),
-        (3, "received".into()),
-        (9, "paid".into()),
-    ];
+    let planned: Vec<(i64, String, String)> =
+        [(1, "paid"), (2, "paid"), (3, "received"), (9, "paid")]
+            .map(|(id, s)| (id, s.to_string(), s.to_string()))
+            .to_vec();
     s.set_order_status(2, "canceled", &pol).unwrap();
     let mut superseding = read(3, "canceled", 1, 0);
     superseding.modified_at = Some((Utc::now() + chrono::Duration::seconds(5)).fixed_offset());

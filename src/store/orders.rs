@@ -54,13 +54,17 @@ pub struct LocalOrder {
     /// Prom.ua's status as last read or confirmed.
     pub prom_status: Option<String>,
     /// A status was sent and not (yet durably) confirmed: Prom.ua may show it rather
-    /// than `prom_status`. Cleared by a confirmation or by reading the order again.
+    /// than `prom_status`. Cleared by a confirmation, or by a read that ends the wait
+    /// (Prom shows the local status, or a later change there supersedes it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prom_status_unconfirmed: bool,
-    /// The local status that unconfirmed push sent: Prom.ua showing it is our own change
-    /// read back (its answer lost), not a later change on Prom.ua.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status_sent: Option<String>,
+    /// Every Prom.ua status a push sent since the last confirmation (as Prom shows it,
+    /// after the status map): Prom.ua showing one is our own change read back (its
+    /// answer lost), not a later change on Prom.ua. All of them, not the last: an
+    /// earlier push may be the one that landed. Kept, like `prom_status_unconfirmed`,
+    /// while the local change waits (`order_merge.rs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statuses_sent: Vec<String>,
     /// The local status was changed here and Prom.ua has not confirmed it yet.
     pub status_pending: bool,
     /// When the local status was last set here: in a conflict with Prom.ua's status,
@@ -358,7 +362,7 @@ impl Store {
                     }
                     o.prom_status = Some(status.clone());
                     o.prom_status_unconfirmed = false;
-                    o.status_sent = None;
+                    o.statuses_sent.clear();
                     o.status_pending = o.status != *sent;
                     put_order(tx, *id, &o)?;
                 }
@@ -368,13 +372,13 @@ impl Store {
     }
 
     /// Marks these orders' Prom statuses unconfirmed before a status push is sent.
-    /// `planned`: (order, the local status the push planned to send). Returns the orders
-    /// still waiting with that status: a status changed since, or superseded by a pull,
-    /// is not sent.
-    pub fn mark_statuses_unconfirmed(&self, planned: &[(i64, String)]) -> Result<Vec<i64>> {
+    /// `planned`: (order, the local status the push planned to send, the Prom.ua status
+    /// it is sent as). Returns the orders still waiting with that status: a status
+    /// changed since, or superseded by a pull, is not sent.
+    pub fn mark_statuses_unconfirmed(&self, planned: &[(i64, String, String)]) -> Result<Vec<i64>> {
         self.transact(|tx| {
             let mut still = Vec::new();
-            for (id, status) in planned {
+            for (id, status, target) in planned {
                 let Some(mut o) = order_in(tx, *id)? else {
                     continue;
                 };
@@ -382,9 +386,9 @@ impl Store {
                     continue;
                 }
                 still.push(*id);
-                if !o.prom_status_unconfirmed || o.status_sent.as_ref() != Some(status) {
+                if !o.prom_status_unconfirmed || !o.statuses_sent.contains(target) {
                     o.prom_status_unconfirmed = true;
-                    o.status_sent = Some(status.clone());
+                    o.statuses_sent.push(target.clone());
                     put_order(tx, *id, &o)?;
                 }
             }

@@ -22,7 +22,7 @@ fn order(prom_id: i64, status: &str, prom_product: i64, qty: i64) -> LocalOrder 
         status: status.into(),
         prom_status: Some(status.into()),
         prom_status_unconfirmed: false,
-        status_sent: None,
+        statuses_sent: Vec::new(),
         status_pending: false,
         created_at: None,
         modified_at: None,

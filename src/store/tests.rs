@@ -314,7 +314,7 @@ fn lines_of_one_product_are_summed_before_rounding_and_a_negative_line_holds_not
         status: status.into(),
         prom_status: Some(status.into()),
         prom_status_unconfirmed: false,
-        status_sent: None,
+        statuses_sent: Vec::new(),
         status_pending: false,
         created_at: None,
         modified_at: None,

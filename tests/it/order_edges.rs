@@ -489,7 +489,7 @@ async fn an_own_aliased_push_read_back_unconfirmed_is_no_conflict() {
     let id = w.order_id(0);
     let still = w
         .store()
-        .mark_statuses_unconfirmed(&[(id, "cancelled_by_buyer".into())])
+        .mark_statuses_unconfirmed(&[(id, "cancelled_by_buyer".into(), "canceled".into())])
         .unwrap();
     assert_eq!(still, vec![id]);
     step(&mut w, prom_status(0, "canceled"), vec![]).await;

@@ -861,7 +861,7 @@ async fn an_interrupted_status_push_leaves_prom_status_unknown_and_a_later_chang
     // and the process dies before Prom's confirmation is stored.
     set_status(&office, id, "delivered").await;
     store
-        .mark_statuses_unconfirmed(&[(id, "delivered".into())])
+        .mark_statuses_unconfirmed(&[(id, "delivered".into(), "delivered".into())])
         .unwrap();
     env.sandbox.change_order(
         id,

@@ -48,7 +48,7 @@ fn order(unconfirmed: bool) -> LocalOrder {
         status: "received".into(),
         prom_status: Some("pending".into()),
         prom_status_unconfirmed: unconfirmed,
-        status_sent: None,
+        statuses_sent: Vec::new(),
         status_pending: true,
         created_at: Some(kyiv()),
         modified_at: None,

@@ -35,7 +35,7 @@ pub fn to_local(o: &Order, now: DateTime<Utc>) -> LocalOrder {
         prom_id: o.id,
         prom_status: Some(status.clone()),
         prom_status_unconfirmed: false,
-        status_sent: None,
+        statuses_sent: Vec::new(),
         status,
         status_pending: false,
         status_changed_at: None,

@@ -114,9 +114,11 @@ impl Job for PushStatuses<'_> {
                     r.outcome = Outcome::Cancelled;
                     break 'groups;
                 }
-                let planned: Vec<(i64, String)> = chunk
+                // What Prom.ua will show is the target's status, not the local word: a
+                // reload changing the map between send and read-back changes nothing.
+                let planned: Vec<(i64, String, String)> = chunk
                     .iter()
-                    .map(|c| (c.prom_id, c.local_status.clone()))
+                    .map(|c| (c.prom_id, c.local_status.clone(), target.status.clone()))
                     .collect();
                 // Prom's status is unknown from here until it confirms. Only orders still
                 // waiting with the planned status are sent: one changed since, or

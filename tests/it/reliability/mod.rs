@@ -5,7 +5,9 @@
 //! `--nocapture`), which the full run's command gathers into a table.
 
 mod soak;
+mod soak_chaos;
 mod soak_checks;
+mod soak_daemon;
 mod soak_found;
 mod soak_workload;
 mod soak_world;

@@ -10,7 +10,28 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
 use super::soak_world::{DONE, Door, Outcome, Placed, World, Write};
-use crate::helpers::{buyer_order, cli_async};
+use crate::helpers::{bin, buyer_order};
+
+/// How long one CLI command may take: far beyond a slow machine's, so that only a hang
+/// trips it.
+const STEP_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs `promua-sync ARGS --config CONFIG`; a command still running after
+/// [`STEP_LIMIT`] is killed and fails the soak (a hang, not a slow machine).
+pub async fn cli_within(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = tokio::process::Command::from(bin());
+    cmd.args(args)
+        .arg("--config")
+        .arg(config)
+        .kill_on_drop(true);
+    match tokio::time::timeout(STEP_LIMIT, cmd.output()).await {
+        Ok(out) => out.unwrap(),
+        Err(_) => panic!(
+            "`promua-sync {}` did not finish within {STEP_LIMIT:?}",
+            args.join(" ")
+        ),
+    }
+}
 
 /// The outcome of a CLI command.
 fn cli_outcome(out: &std::process::Output) -> Outcome {
@@ -79,9 +100,9 @@ async fn write_stock(
     };
     let sku = &world.items[item].sku;
     let outcome = match door {
-        Door::Cli => {
-            cli_outcome(&cli_async(&world.config, &["stock", "set", sku, &value.to_string()]).await)
-        }
+        Door::Cli => cli_outcome(
+            &cli_within(&world.config, &["stock", "set", sku, &value.to_string()]).await,
+        ),
         Door::Api => {
             let body = serde_json::json!({"warehouse": "main", "quantity": value});
             let res = http
@@ -115,7 +136,7 @@ async fn write_price(
     let sku = &world.items[item].sku;
     let outcome = match door {
         Door::Cli => cli_outcome(
-            &cli_async(&world.config, &["prices", "set", sku, &value.to_string()]).await,
+            &cli_within(&world.config, &["prices", "set", sku, &value.to_string()]).await,
         ),
         Door::Api => {
             let body = serde_json::json!({"price": value.to_string()});
@@ -269,7 +290,7 @@ async fn move_order(world: &World, id: i64, door: Door, http: &reqwest::Client) 
     };
     let outcome = match door {
         Door::Cli => cli_outcome(
-            &cli_async(
+            &cli_within(
                 &world.config,
                 &["orders", "set-status", &id.to_string(), status],
             )

@@ -119,19 +119,36 @@ impl Record {
     }
 }
 
+/// When each order was first imported, as every look at the store saw it: an order
+/// imported twice (lost and created again) shows a second time.
+#[derive(Debug, Default)]
+pub struct Imports {
+    pub first: BTreeMap<i64, chrono::DateTime<chrono::Utc>>,
+    /// Orders seen imported again: the findings.
+    pub again: Vec<String>,
+    /// How many times the store was looked at.
+    pub looks: usize,
+}
+
 /// The shop, the daemon's configuration and the record, shared with the workload task.
 pub struct World {
     pub env: Env,
     pub config: PathBuf,
     pub items: Vec<Item>,
     pub record: Mutex<Record>,
+    pub imports: Mutex<Imports>,
 }
 
 pub const FIRST_PRICE: i64 = 100;
 
+/// Item `i`'s stock before the soak.
+pub fn initial_stock(i: usize) -> i64 {
+    (i % 4) as i64
+}
+
 impl World {
     pub async fn new(n: usize) -> Arc<Self> {
-        let initial = |i: usize| (i % 4) as i64;
+        let initial = initial_stock;
         let env = Env::new(n, SandboxOptions::default(), initial).await;
         let config = env.write_config("*/3 * * * * *", JOBS);
         patch_file(
@@ -193,6 +210,7 @@ impl World {
             config,
             items,
             record: Mutex::new(record),
+            imports: Mutex::default(),
         })
     }
 
