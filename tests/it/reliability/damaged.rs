@@ -60,17 +60,17 @@ impl World {
 
     /// jobs.toml with `[store] path = store_path` and a stock job that never fires.
     fn write_config(&self, store_path: &str) {
-        self.write_config_on(store_path, 0);
+        self.write_config_on(store_path, 0, 2);
     }
 
-    /// As [`World::write_config`], the admin API on `port`.
-    fn write_config_on(&self, store_path: &str, port: u16) {
+    /// As [`World::write_config`], the admin API on `port`, `grace` s to stop.
+    fn write_config_on(&self, store_path: &str, port: u16, grace: u64) {
         std::fs::write(
             self.config(),
             format!(
                 "[prom]\nbase_url = \"http://127.0.0.1:9\"\ntoken_file = \"token\"\n\
                  [store]\npath = \"{store_path}\"\n[sync]\nwarehouses = [\"main\"]\n\
-                 [admin]\nlisten = \"127.0.0.1:{port}\"\n[daemon]\nshutdown_grace_secs = 2\n\
+                 [admin]\nlisten = \"127.0.0.1:{port}\"\n[daemon]\nshutdown_grace_secs = {grace}\n\
                  [[job]]\nname = \"stock\"\nkind = \"push_stock\"\nschedule = \"0 0 1 1 *\"\n"
             ),
         )
@@ -391,7 +391,8 @@ fn a_full_disk_applies_nothing_and_says_so() {
 async fn a_full_disk_under_the_daemon_applies_nothing_and_says_so() {
     let w = World::new();
     let before = store_state(&w.store());
-    w.write_config_on("store", free_port());
+    // The default grace: stopping on a refused write must not wait it out (nothing runs).
+    w.write_config_on("store", free_port(), 20);
     let rows: String = (0..20_000)
         .map(|i| format!("N-{i},Product number {i} of a large import,{i}.50\n"))
         .collect();
@@ -415,6 +416,7 @@ async fn a_full_disk_under_the_daemon_applies_nothing_and_says_so() {
     );
     // sled takes no more writes in this process: the daemon stops on its own, exit 3,
     // for its service manager to start it again (it opens once there is room).
+    let refused_at = Instant::now();
     let status = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         while daemon.try_wait().unwrap().is_none() {
@@ -428,9 +430,15 @@ async fn a_full_disk_under_the_daemon_applies_nothing_and_says_so() {
     })
     .await
     .unwrap();
+    let stopped_in = refused_at.elapsed();
     let log = std::fs::read_to_string(w.dir.path().join("daemon.log")).unwrap();
     assert!(!log.contains("panicked"), "{log}");
     assert_eq!(status.code(), Some(3), "{log}");
+    assert!(
+        stopped_in < Duration::from_secs(5),
+        "the daemon took {stopped_in:?} to stop after the refused write: {log}"
+    );
+    assert!(!log.contains("abandoning"), "no job was running: {log}");
     assert!(
         log.contains("the disk refused a write of the store"),
         "{log}"
