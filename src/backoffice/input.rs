@@ -180,12 +180,18 @@ mod tests {
             let e = parse_quantity(big).unwrap_err();
             assert!(e.contains("is too large") && !e.contains("whole"), "{e}");
         }
-        for bad in ["1.5", "abc", "1e3", "-", "", "5 шт", "1,000", "1.000", "12 50"] {
+        for bad in [
+            "1.5", "abc", "1e3", "-", "", "5 шт", "1,000", "1.000", "12 50",
+        ] {
             let e = parse_quantity(bad).unwrap_err();
             assert!(e.contains("whole number"), "{bad}: {e}");
         }
         // Thousands grouped as in a price: one rule for both.
-        for (text, want) in [("1 000", 1000), ("1\u{a0}000 000", 1_000_000), ("1,000,000", 1_000_000)] {
+        for (text, want) in [
+            ("1 000", 1000),
+            ("1\u{a0}000 000", 1_000_000),
+            ("1,000,000", 1_000_000),
+        ] {
             assert_eq!(parse_quantity(text), Ok(want), "{text}");
         }
         assert_eq!(parse_delta("-1 000"), Ok(-1000));
@@ -248,8 +254,16 @@ mod tests {
             );
         }
         for bad in [
-            "1.2.3,4.5", "1,23,456", "1e3", "abc", ".5", "5.", "1..2", "1.234.56",
-            "1'234 567", "1,234,567.8.9",
+            "1.2.3,4.5",
+            "1,23,456",
+            "1e3",
+            "abc",
+            ".5",
+            "5.",
+            "1..2",
+            "1.234.56",
+            "1'234 567",
+            "1,234,567.8.9",
         ] {
             let e = parse_price_text(bad).unwrap_err();
             assert!(e.contains("is not a price"), "{bad}: {e}");

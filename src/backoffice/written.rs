@@ -70,7 +70,9 @@ fn beside(body: &str) -> Unread {
     let unit = around
         .chars()
         .all(|c| c.is_alphabetic() || "₴$€£¥₽.".contains(c) || c.is_whitespace())
-        && around.chars().any(|c| c.is_alphabetic() || "₴$€£¥₽".contains(c));
+        && around
+            .chars()
+            .any(|c| c.is_alphabetic() || "₴$€£¥₽".contains(c));
     if unit && core.chars().all(is_part) && read_digits(core).is_ok() {
         Unread::Beside(core.to_string())
     } else {
