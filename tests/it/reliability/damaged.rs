@@ -82,6 +82,20 @@ impl World {
         cmd.args(args).arg("--config").arg(self.config());
         cmd
     }
+
+    /// As [`World::command`], running the binary at `exe` (with `bin()`'s environment).
+    fn command_of(&self, exe: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(exe);
+        let built = bin();
+        for (k, v) in built.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.args(args).arg("--config").arg(self.config());
+        cmd
+    }
 }
 
 /// The commands each case runs: reads, a write, the store's care, and the daemon.
@@ -240,24 +254,40 @@ fn a_store_directory_the_user_may_not_write_is_named_with_what_to_do() {
         }
         mode(&w.store(), 0o555).unwrap();
     }
+    // nobody must reach the binary: a checkout under a private home (0700) may not let
+    // it, so it runs a link to (or copy of) the binary in the test's own directory.
+    let exe = w.dir.path().join("promua-sync");
     if root {
-        // nobody must reach the binary and the config (a CI checkout under a private
-        // home may not let it): else the case cannot be made here, and says so.
-        let mut probe = w.command(&["check-config"]);
-        probe.uid(NOBODY).gid(NOBODY);
-        if !probe.output().is_ok_and(|o| o.status.success()) {
-            figure(
-                "damaged-store",
-                "store directory not writable by the user",
-                "not run: user nobody cannot reach the test binary or its config here",
-            );
-            return;
+        let built = Path::new(env!("CARGO_BIN_EXE_promua-sync"));
+        if std::fs::hard_link(built, &exe).is_err() {
+            std::fs::copy(built, &exe).unwrap();
+            mode(&exe, 0o755).unwrap();
         }
+        for dir in w.dir.path().ancestors().skip(1) {
+            let m = std::fs::metadata(dir).unwrap().permissions().mode();
+            assert!(
+                m & 0o001 != 0,
+                "user nobody cannot pass {} (mode {m:o}): set TMPDIR to a directory it can reach",
+                dir.display()
+            );
+        }
+        let mut probe = w.command_of(&exe, &["check-config"]);
+        probe.uid(NOBODY).gid(NOBODY);
+        let out = probe.output().unwrap();
+        assert!(
+            out.status.success(),
+            "user nobody cannot run the test binary's copy {}: {out:?}",
+            exe.display()
+        );
     }
     let store = w.store().display().to_string();
     let mut answer = String::new();
     for args in COMMANDS {
-        let mut cmd = w.command(args);
+        let mut cmd = if root {
+            w.command_of(&exe, args)
+        } else {
+            w.command(args)
+        };
         if root {
             cmd.uid(NOBODY).gid(NOBODY);
         }
