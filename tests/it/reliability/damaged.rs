@@ -1,6 +1,7 @@
 //! A damaged store (issue 17, item 4): the cases beyond the damaged files that
 //! `damaged_store.rs` covers (truncated and bit-flipped sled files: exit 3, "is damaged and
-//! cannot be read", `store restore FILE` named). Here: a store held by another process, a
+//! cannot be read", `store restore FILE` named; its figures are printed there, and
+//! `.ci/reliability` runs it with this suite). Here: a store held by another process, a
 //! store path that is a file, a store directory the user may not write, and a full disk
 //! (injected: the child runs with a small RLIMIT_FSIZE and SIGXFSZ ignored, so a write
 //! past it fails with EFBIG as on a full disk; no mount needed).
@@ -158,16 +159,6 @@ fn gist(answer: &str, store: &Path) -> String {
     } else {
         format!("exit 3: {s}")
     }
-}
-
-#[test]
-fn the_damaged_files_are_covered_by_damaged_store_rs() {
-    // Not run again here: damaged_store.rs runs every command on them.
-    figure(
-        "damaged-store",
-        "truncated to half / 100 bytes flipped (damaged_store.rs)",
-        "exit 3: the store ... is damaged and cannot be read ... restore it from a backup (`promua-sync store restore FILE` ...)",
-    );
 }
 
 #[test]
