@@ -149,6 +149,25 @@ impl<'a, 'i> Compiler<'a, 'i> {
         last_found.map_or(Origin::None, Origin::File)
     }
 
+    /// Whether the top-level `key` is a section: written `[key]` or `[[key]]` in the file,
+    /// not `key = …` (an inline table or array is a value, and figment's values cannot
+    /// tell them apart); set from the environment, a table or array of tables.
+    pub fn is_section(&self, key: &str, value: Option<&Value>) -> bool {
+        if let Some((k, _)) = self.doc.get_key_value(key) {
+            let start = k.span().start;
+            let line = self.text.get(..start).unwrap_or_default();
+            let line = &line[line.rfind('\n').map_or(0, |i| i + 1)..];
+            return line.trim_end().ends_with('[');
+        }
+        match value {
+            Some(Value::Dict(..)) => true,
+            Some(Value::Array(_, items)) => {
+                !items.is_empty() && items.iter().all(|v| matches!(v, Value::Dict(..)))
+            }
+            _ => false,
+        }
+    }
+
     pub fn is_broken(&self, path: &[Seg]) -> bool {
         self.broken.iter().any(|b| path.starts_with(b))
     }

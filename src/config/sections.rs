@@ -25,11 +25,10 @@ impl Compiler<'_, '_> {
         for key in root.keys() {
             if !SECTIONS.contains(&key.as_str()) {
                 // A value above the first section is a key, not a section.
-                let what = match root.get(key) {
-                    Some(figment::value::Value::Dict(..) | figment::value::Value::Array(..)) => {
-                        "unknown section".to_string()
-                    }
-                    _ => format!("unknown key `{key}` outside any section"),
+                let what = if self.is_section(key, root.get(key)) {
+                    "unknown section".to_string()
+                } else {
+                    format!("unknown key `{key}` outside any section")
                 };
                 self.error(
                     &[Seg::Key(key.clone())],
