@@ -5,6 +5,7 @@
 use crate::store::MAX_QUANTITY;
 
 use super::csv_io;
+use super::written::{self, Unread};
 
 /// Why a stock quantity cannot be stored, if it cannot: 0 to [`MAX_QUANTITY`].
 pub fn check_quantity(q: i64) -> std::result::Result<(), String> {
@@ -60,25 +61,28 @@ pub(super) fn fmt_delta(d: i64) -> String {
     }
 }
 
-/// The whole number written in `text` (sign allowed), however large: a number too long
-/// for any use is `±i128::MAX`, so that callers can say "too large" rather than "not a
-/// number".
+/// The whole number written in `text` (sign allowed, thousands grouped as in a price),
+/// however large: a number too long for any use is `±i128::MAX`, so that callers can say
+/// "too large" rather than "not a number".
 pub(super) fn whole_number(text: &str) -> std::result::Result<i128, String> {
     let t = text.trim();
-    if t.is_empty() {
-        return Err("the value is blank: a whole number is needed".into());
-    }
-    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{t}` is not a whole number"));
-    }
-    let significant = digits.trim_start_matches('0');
+    let w = match written::read(t) {
+        Ok(w) if w.fraction.is_none() => w,
+        Err(Unread::Blank) => return Err("the value is blank: a whole number is needed".into()),
+        Err(Unread::Grouping | Unread::Decimals(..)) => {
+            return Err(format!(
+                "`{t}` is not a whole number: write thousands without a separator or with spaces (1000 or 1 000)"
+            ));
+        }
+        _ => return Err(format!("`{t}` is not a whole number")),
+    };
+    let significant = w.whole.trim_start_matches('0');
     let v: i128 = if significant.len() > 30 {
         i128::MAX
     } else {
         significant.parse().unwrap_or(0)
     };
-    Ok(if t.starts_with('-') { -v } else { v })
+    Ok(if w.negative { -v } else { v })
 }
 
 /// Parses a stock quantity (CSV, command line): a whole number from 0 to [`MAX_QUANTITY`].
@@ -111,40 +115,42 @@ pub fn parse_prom_id(text: &str) -> std::result::Result<i64, String> {
     i64::try_from(v).map_err(|_| format!("`{}` is too large for a Prom product id", text.trim()))
 }
 
-/// Parses a price the seller writes (CSV, command line): digits, spaces grouping
-/// thousands, and at most one decimal point or comma (`1 234,50`, `99.99`). Stricter than
-/// reading Prom's money text: `1.2.3` or `1,234.50` could each mean two prices, and
-/// `1e3` or `12 грн` is not a number, so each is refused rather than guessed.
+/// How a price is written, for the messages that refuse one.
+const PRICE_FORMS: &str = "write digits, thousands grouped in threes if at all, and at most \
+     one decimal point or comma with 1 or 2 digits after it, e.g. 1234.50, 1 234,50 or 1,234.50";
+
+/// Parses a price the seller writes (CSV, command line) when it can mean one price only
+/// (see [`written`]): `1,234` could be 1234 or 1.234, `12 50` 1250 or 12.50, so each is
+/// refused saying how to write it, as is a currency beside the number (`849 грн`).
 pub fn parse_price_text(text: &str) -> std::result::Result<rust_decimal::Decimal, String> {
     let t = text.trim();
-    if t.is_empty() {
-        return Err("the price is blank".into());
-    }
-    let digits: String = t
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
-        .collect();
-    if digits.starts_with('-') {
+    let w = written::read(t).map_err(|why| match why {
+        Unread::Blank => "the price is blank".to_string(),
+        Unread::Beside(number) => format!(
+            "`{t}` is not a price: write the number alone ({number}), and the currency apart \
+             (the `currency` column, or `--currency`)"
+        ),
+        Unread::Decimals(n, mark) => format!(
+            "`{t}` is not a price: it has {n} digits after the {}, and a price at most 2: \
+             write thousands without a separator or with spaces (1234 or 1 234), and \
+             decimals after the last mark (1234,50)",
+            if mark == ',' { "comma" } else { "point" }
+        ),
+        Unread::Grouping => format!(
+            "`{t}` is not a price: thousands are grouped in threes (1 234 or 1,234.50); {PRICE_FORMS}"
+        ),
+        Unread::NotANumber => format!("`{t}` is not a price: {PRICE_FORMS}"),
+    })?;
+    if w.negative {
         return Err(format!("`{t}` is negative: a price must not be negative"));
     }
-    let digits = digits.strip_prefix('+').unwrap_or(&digits);
-    let separators = digits.chars().filter(|c| *c == '.' || *c == ',').count();
-    let well_formed = separators <= 1
-        && digits
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
-        && digits.split(['.', ',']).all(|part| !part.is_empty());
-    let value = well_formed
-        .then(|| {
-            digits
-                .replace(',', ".")
-                .parse::<rust_decimal::Decimal>()
-                .ok()
-        })
-        .flatten();
-    value.ok_or_else(|| {
-        format!("`{t}` is not a price: write digits with at most one decimal point or comma, e.g. 1234.50")
-    })
+    let digits = match &w.fraction {
+        Some(f) => format!("{}.{f}", w.whole),
+        None => w.whole,
+    };
+    digits
+        .parse::<rust_decimal::Decimal>()
+        .map_err(|_| format!("`{t}` is not a price: it has too many digits"))
 }
 
 /// Parses a moment given as a day (`YYYY-MM-DD`, midnight UTC) or in RFC 3339.
@@ -174,10 +180,21 @@ mod tests {
             let e = parse_quantity(big).unwrap_err();
             assert!(e.contains("is too large") && !e.contains("whole"), "{e}");
         }
-        for bad in ["1.5", "abc", "1e3", "-", "", "5 шт"] {
+        for bad in [
+            "1.5", "abc", "1e3", "-", "", "5 шт", "1,000", "1.000", "12 50",
+        ] {
             let e = parse_quantity(bad).unwrap_err();
             assert!(e.contains("whole number"), "{bad}: {e}");
         }
+        // Thousands grouped as in a price: one rule for both.
+        for (text, want) in [
+            ("1 000", 1000),
+            ("1\u{a0}000 000", 1_000_000),
+            ("1,000,000", 1_000_000),
+        ] {
+            assert_eq!(parse_quantity(text), Ok(want), "{text}");
+        }
+        assert_eq!(parse_delta("-1 000"), Ok(-1000));
         assert_eq!(parse_delta("-1000000000"), Ok(-MAX_QUANTITY));
         assert!(
             parse_delta("-1000000001")
@@ -189,28 +206,64 @@ mod tests {
     }
 
     #[test]
-    fn prices_are_digits_with_one_decimal_point_or_comma() {
+    fn prices_written_one_way_only_are_read_that_way() {
         use rust_decimal::Decimal;
         let d = |s: &str| s.parse::<Decimal>().unwrap();
         for (text, want) in [
             ("99.99", "99.99"),
             ("12,50", "12.50"),
+            ("12,5", "12.5"),
             ("1 234,50", "1234.50"),
+            ("1\u{a0}234\u{a0}567", "1234567"),
+            ("1,234.50", "1234.50"),
+            ("1.234,50", "1234.50"),
+            ("1,234,567", "1234567"),
+            ("1.234.567", "1234567"),
+            ("1'234.50", "1234.50"),
+            ("12345", "12345"),
             ("+5", "5"),
             (" 0 ", "0"),
         ] {
             assert_eq!(parse_price_text(text), Ok(d(want)), "{text}");
         }
+    }
+
+    #[test]
+    fn prices_that_could_mean_two_things_are_refused_saying_how_to_write_them() {
+        // A comma or point before three digits: thousands (1234) or decimals (1.234)?
+        for text in ["1,234", "1.234", "0,125", "1 234,567", "12.5000"] {
+            let e = parse_price_text(text).unwrap_err();
+            assert!(
+                e.contains("digits after the") && e.contains("at most 2") && e.contains("1234"),
+                "{text}: {e}"
+            );
+        }
+        // A space groups thousands only before three digits.
+        for text in ["12 50", "1 23", "1234 567", "1  234"] {
+            let e = parse_price_text(text).unwrap_err();
+            assert!(e.contains("1 234"), "{text}: {e}");
+        }
+        // A currency is given apart, never read into the number.
+        for text in ["849 грн", "12 грн", "₴12", "12UAH", "$5.50"] {
+            let e = parse_price_text(text).unwrap_err();
+            assert!(
+                e.contains("write the number alone")
+                    && e.contains("`currency` column")
+                    && e.contains("--currency"),
+                "{text}: {e}"
+            );
+        }
         for bad in [
-            "1.2.3",
-            "1,234.50",
+            "1.2.3,4.5",
+            "1,23,456",
             "1e3",
-            "12 грн",
-            "₴12",
             "abc",
             ".5",
             "5.",
             "1..2",
+            "1.234.56",
+            "1'234 567",
+            "1,234,567.8.9",
         ] {
             let e = parse_price_text(bad).unwrap_err();
             assert!(e.contains("is not a price"), "{bad}: {e}");

@@ -31,6 +31,7 @@ mod stock;
 mod suggest;
 mod types;
 mod views;
+mod written;
 
 use rust_decimal::Decimal;
 

@@ -40,7 +40,7 @@ pub const MAX_CHANGES_LIMIT: usize = 1_000_000_000;
 
 /// Every whole-number key and its allowed range: the one place that says them, for the
 /// range checks and for the messages about a value of the wrong type or size.
-const WHOLE_NUMBERS: [(&str, i128, i128, &str); 17] = [
+const WHOLE_NUMBERS: [(&str, i128, i128, &str); 19] = [
     ("prom.connect_timeout_secs", 1, 3600, " seconds"),
     ("prom.request_timeout_secs", 1, 3600, " seconds"),
     ("prom.requests_per_second", 1, 1000, ""),
@@ -57,6 +57,8 @@ const WHOLE_NUMBERS: [(&str, i128, i128, &str); 17] = [
     ("daemon.shutdown_grace_secs", 1, 600, " seconds"),
     ("store.keep_runs_days", 1, 36_500, " days (100 years)"),
     ("store.cache_capacity_mib", 1, 65_536, " MiB (64 GiB)"),
+    ("admin.max_csv_body_mb", 1, 1024, " (MB)"),
+    ("admin.max_json_body_kb", 1, 65_536, " (KB)"),
     ("job.batch_size", 1, MAX_BATCH as i128, ""),
     ("job.max_changes", 1, MAX_CHANGES_LIMIT as i128, ""),
     ("job.overlap_minutes", 0, 1440, " minutes (a day)"),
@@ -147,6 +149,25 @@ impl<'a, 'i> Compiler<'a, 'i> {
             }
         }
         last_found.map_or(Origin::None, Origin::File)
+    }
+
+    /// Whether the top-level `key` is a section: written `[key]` or `[[key]]` in the file,
+    /// not `key = …` (an inline table or array is a value, and figment's values cannot
+    /// tell them apart); set from the environment, a table or array of tables.
+    pub fn is_section(&self, key: &str, value: Option<&Value>) -> bool {
+        if let Some((k, _)) = self.doc.get_key_value(key) {
+            let start = k.span().start;
+            let line = self.text.get(..start).unwrap_or_default();
+            let line = &line[line.rfind('\n').map_or(0, |i| i + 1)..];
+            return line.trim_end().ends_with('[');
+        }
+        match value {
+            Some(Value::Dict(..)) => true,
+            Some(Value::Array(_, items)) => {
+                !items.is_empty() && items.iter().all(|v| matches!(v, Value::Dict(..)))
+            }
+            _ => false,
+        }
     }
 
     pub fn is_broken(&self, path: &[Seg]) -> bool {

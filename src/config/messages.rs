@@ -57,7 +57,7 @@ impl Range {
         if v > self.hi {
             Some(format!("`{v}` is too large: {}", self.says()))
         } else if v < self.lo {
-            Some(self.says())
+            Some(format!("`{v}` is too small: {}", self.says()))
         } else {
             None
         }

@@ -25,11 +25,10 @@ impl Compiler<'_, '_> {
         for key in root.keys() {
             if !SECTIONS.contains(&key.as_str()) {
                 // A value above the first section is a key, not a section.
-                let what = match root.get(key) {
-                    Some(figment::value::Value::Dict(..) | figment::value::Value::Array(..)) => {
-                        "unknown section".to_string()
-                    }
-                    _ => format!("unknown key `{key}` outside any section"),
+                let what = if self.is_section(key, root.get(key)) {
+                    "unknown section".to_string()
+                } else {
+                    format!("unknown key `{key}` outside any section")
                 };
                 self.error(
                     &[Seg::Key(key.clone())],
@@ -422,25 +421,9 @@ impl Compiler<'_, '_> {
             (None, None) => None,
         };
         let max_csv_body_mb = raw.max_csv_body_mb.unwrap_or(32);
-        let csv_ok = (1..=1024).contains(&max_csv_body_mb);
-        if !csv_ok {
-            self.error(
-                &at("max_csv_body_mb"),
-                false,
-                "must be between 1 and 1024 (MB)",
-                None,
-            );
-        }
+        let csv_ok = self.check_whole(&at("max_csv_body_mb"), max_csv_body_mb);
         let max_json_body_kb = raw.max_json_body_kb.unwrap_or(1024);
-        let json_ok = (1..=65_536).contains(&max_json_body_kb);
-        if !json_ok {
-            self.error(
-                &at("max_json_body_kb"),
-                false,
-                "must be between 1 and 65536 (KB)",
-                None,
-            );
-        }
+        let json_ok = self.check_whole(&at("max_json_body_kb"), max_json_body_kb);
         if !(csv_ok && json_ok) {
             return None;
         }

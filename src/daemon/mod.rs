@@ -141,6 +141,9 @@ pub async fn run(config: Config, store: Store, mut control: Control) -> anyhow::
                     store.path().display()
                 );
                 refused = true;
+                // The admin API and the on-change task end on this signal: without it
+                // the stop below waits out the whole grace period for them.
+                shutdown.cancel();
                 break;
             }
             Some(()) = control.reload.recv() => {

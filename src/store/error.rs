@@ -185,3 +185,40 @@ fn damage_detail(text: &str) -> String {
         text.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(raw: i32) -> [sled::Error; 2] {
+        let e = sled::Error::Io(std::io::Error::from_raw_os_error(raw));
+        // sled hands each later caller a clone: a custom error keeping only the kind.
+        let cloned = e.clone();
+        [e, cloned]
+    }
+
+    #[test]
+    fn a_full_disk_or_quota_is_a_refused_write_in_either_form() {
+        // ENOSPC, EDQUOT (Linux), EFBIG; raw as the OS gave it, cloned as sled repeats it.
+        for (raw, words) in [
+            (libc::ENOSPC, ["No space left on device", "storage"]),
+            (libc::EDQUOT, ["quota exceeded", "quota"]),
+            (libc::EFBIG, ["too large", "too large"]),
+        ] {
+            for (e, word) in refused(raw).into_iter().zip(words) {
+                let shown = format!("{e:?}");
+                match StoreError::from(e) {
+                    StoreError::Full { detail, .. } => assert!(
+                        detail.to_lowercase().contains(&word.to_lowercase()),
+                        "{shown}: {detail}"
+                    ),
+                    other => panic!("{shown} became {other:?}"),
+                }
+            }
+        }
+        let denied = sled::Error::Io(std::io::Error::from_raw_os_error(libc::EACCES));
+        assert!(matches!(StoreError::from(denied), StoreError::Sled(_)));
+        // The daemon is told, to stop (see `full.rs`).
+        assert!(crate::store::full::refused_so_far());
+    }
+}

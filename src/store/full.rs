@@ -27,3 +27,9 @@ pub async fn write_refused() {
         notified.await;
     }
 }
+
+/// Whether a refused write was noted in this process (for tests).
+#[cfg(test)]
+pub(crate) fn refused_so_far() -> bool {
+    REFUSED.load(Ordering::SeqCst)
+}

@@ -138,7 +138,7 @@ fn env_overrides_apply_and_are_named_when_wrong() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = flat(&String::from_utf8_lossy(&out.stderr));
     assert!(
-        stderr.contains("prom.max_concurrency: must be between 1 and 64 (set by environment variable PROMUA_SYNC__PROM__MAX_CONCURRENCY)"),
+        stderr.contains("prom.max_concurrency: `0` is too small: must be between 1 and 64 (set by environment variable PROMUA_SYNC__PROM__MAX_CONCURRENCY)"),
         "{stderr}"
     );
     let out = bin()

@@ -86,8 +86,9 @@ fn assert_damaged(out: &Output, what: &str, store: &Path) {
     );
 }
 
-/// Every command on a damaged store, `run` included, exits 3 with the clear message.
-fn every_command_fails_clearly(config: &Path, store: &Path, case: &str) {
+/// Every command on a damaged store, `run` included, exits 3 with the clear message;
+/// returns the daemon's, for the reliability figures.
+fn every_command_fails_clearly(config: &Path, store: &Path, case: &str) -> String {
     for args in [
         &["status"][..],
         &["products", "list"],
@@ -121,6 +122,13 @@ fn every_command_fails_clearly(config: &Path, store: &Path, case: &str) {
     }
     let out = child.wait_with_output().unwrap();
     assert_damaged(&out, &format!("{case}: run"), store);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_default();
+    line.replace(&store.display().to_string(), "STORE")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,7 +157,16 @@ async fn truncated_and_bit_flipped_stores_fail_clearly_with_exit_3() {
             std::fs::remove_dir_all(&store2).unwrap();
             copy_dir(&good, &store2);
             damage(&store2);
-            every_command_fails_clearly(&config2, &store2, case);
+            let answer = every_command_fails_clearly(&config2, &store2, case);
+            let mut short: String = answer.chars().take(160).collect();
+            if short.len() < answer.len() {
+                short.push('…');
+            }
+            crate::reliability::figure(
+                "damaged-store",
+                &format!("{case} (damaged_store.rs)"),
+                format!("exit 3: {short}"),
+            );
         }
         // The good copy still works: the failures above were the damage, not the test.
         std::fs::remove_dir_all(&store2).unwrap();

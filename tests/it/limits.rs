@@ -217,8 +217,10 @@ fn the_body_limits_are_checked_in_the_configuration() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("admin.max_csv_body_mb: must be between 1 and 1024 (MB)")
-            && stderr.contains("admin.max_json_body_kb: must be between 1 and 65536 (KB)"),
+        stderr.contains("admin.max_csv_body_mb: `0` is too small: must be between 1 and 1024 (MB)")
+            && stderr.contains(
+                "admin.max_json_body_kb: `100000` is too large: must be between 1 and 65536 (KB)"
+            ),
         "both in one pass: {stderr}"
     );
     std::fs::write(
@@ -234,7 +236,9 @@ fn the_body_limits_are_checked_in_the_configuration() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("admin.max_json_body_kb: must be between 1 and 65536 (KB)"),
+        stderr.contains(
+            "admin.max_json_body_kb: `100000` is too large: must be between 1 and 65536 (KB)"
+        ),
         "{stderr}"
     );
     std::fs::write(

@@ -10,11 +10,13 @@
 //! field = "quantity"  # its field (or "(file)", "(header)", "(row)")
 //! message = "`-3` is negative"  # a fragment of its message
 //! applied = 0         # instead of row/field/message when the answer is exit 0
+//! stored = ["B-1,Bowl,1234.50,"]  # with `applied`: lines the export (of the file's kind) then holds
 //! ```
 //!
 //! Each case runs the real CLI on one store seeded with three products, and every entry
 //! of every tree of the store is compared with what it was before: a refused file applies
-//! nothing, not even half.
+//! nothing, not even half. A case with `stored` (a file that must be read, and read as
+//! meant) runs on a store of its own and checks the export instead.
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +40,7 @@ struct Expect {
     field: Option<String>,
     message: Option<String>,
     applied: Option<usize>,
+    stored: Option<Vec<String>>,
 }
 
 const CONFIG: &str = r#"[store]
@@ -112,6 +115,12 @@ fn run_case(config: &Path, name: &str, expect_file: &Path, before: &[u8]) -> Res
     let text = std::fs::read_to_string(expect_file).map_err(|e| format!("{name}: {e}"))?;
     let want: Expect = toml::from_str(&text).map_err(|e| format!("{name}.expect: {e}"))?;
     let csv = expect_file.with_extension("csv");
+    // A file applied changes the store: on one of its own, checked by its export.
+    let own = want.stored.as_ref().map(|_| seeded());
+    let config = own.as_ref().map_or(config, |(_, c)| c.as_path());
+    if want.stored.is_some() && want.applied.is_none() {
+        return Err(format!("{name}.expect: stored goes with applied"));
+    }
     if want.args.len() < 2 {
         return Err(format!("{name}.expect: args needs the command's two words"));
     }
@@ -139,6 +148,19 @@ fn run_case(config: &Path, name: &str, expect_file: &Path, before: &[u8]) -> Res
     if let Some(n) = want.applied {
         if !stdout.contains(&format!(": {n} row(s) applied")) {
             return fail(format!("expected {n} row(s) applied, got: {stdout}"));
+        }
+        if let Some(lines) = &want.stored {
+            let kind = want
+                .args
+                .iter()
+                .position(|a| a == "--kind")
+                .and_then(|i| want.args.get(i + 1))
+                .map_or("products", String::as_str);
+            let export = ok(&cli(config, &["products", "export", "-", "--kind", kind]));
+            if let Some(missing) = lines.iter().find(|l| !export.lines().any(|e| e == *l)) {
+                return fail(format!("the export lacks `{missing}`:\n{export}"));
+            }
+            return Ok(());
         }
     } else {
         if !stderr.contains("nothing was applied") {

@@ -1,6 +1,7 @@
 //! A damaged store (issue 17, item 4): the cases beyond the damaged files that
 //! `damaged_store.rs` covers (truncated and bit-flipped sled files: exit 3, "is damaged and
-//! cannot be read", `store restore FILE` named). Here: a store held by another process, a
+//! cannot be read", `store restore FILE` named; its figures are printed there, and
+//! `.ci/reliability` runs it with this suite). Here: a store held by another process, a
 //! store path that is a file, a store directory the user may not write, and a full disk
 //! (injected: the child runs with a small RLIMIT_FSIZE and SIGXFSZ ignored, so a write
 //! past it fails with EFBIG as on a full disk; no mount needed).
@@ -60,17 +61,17 @@ impl World {
 
     /// jobs.toml with `[store] path = store_path` and a stock job that never fires.
     fn write_config(&self, store_path: &str) {
-        self.write_config_on(store_path, 0);
+        self.write_config_on(store_path, 0, 2);
     }
 
-    /// As [`World::write_config`], the admin API on `port`.
-    fn write_config_on(&self, store_path: &str, port: u16) {
+    /// As [`World::write_config`], the admin API on `port`, `grace` s to stop.
+    fn write_config_on(&self, store_path: &str, port: u16, grace: u64) {
         std::fs::write(
             self.config(),
             format!(
                 "[prom]\nbase_url = \"http://127.0.0.1:9\"\ntoken_file = \"token\"\n\
                  [store]\npath = \"{store_path}\"\n[sync]\nwarehouses = [\"main\"]\n\
-                 [admin]\nlisten = \"127.0.0.1:{port}\"\n[daemon]\nshutdown_grace_secs = 2\n\
+                 [admin]\nlisten = \"127.0.0.1:{port}\"\n[daemon]\nshutdown_grace_secs = {grace}\n\
                  [[job]]\nname = \"stock\"\nkind = \"push_stock\"\nschedule = \"0 0 1 1 *\"\n"
             ),
         )
@@ -79,6 +80,20 @@ impl World {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = bin();
+        cmd.args(args).arg("--config").arg(self.config());
+        cmd
+    }
+
+    /// As [`World::command`], running the binary at `exe` (with `bin()`'s environment).
+    fn command_of(&self, exe: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(exe);
+        let built = bin();
+        for (k, v) in built.get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
         cmd.args(args).arg("--config").arg(self.config());
         cmd
     }
@@ -144,16 +159,6 @@ fn gist(answer: &str, store: &Path) -> String {
     } else {
         format!("exit 3: {s}")
     }
-}
-
-#[test]
-fn the_damaged_files_are_covered_by_damaged_store_rs() {
-    // Not run again here: damaged_store.rs runs every command on them.
-    figure(
-        "damaged-store",
-        "truncated to half / 100 bytes flipped (damaged_store.rs)",
-        "exit 3: the store ... is damaged and cannot be read ... restore it from a backup (`promua-sync store restore FILE` ...)",
-    );
 }
 
 #[test]
@@ -240,24 +245,40 @@ fn a_store_directory_the_user_may_not_write_is_named_with_what_to_do() {
         }
         mode(&w.store(), 0o555).unwrap();
     }
+    // nobody must reach the binary: a checkout under a private home (0700) may not let
+    // it, so it runs a link to (or copy of) the binary in the test's own directory.
+    let exe = w.dir.path().join("promua-sync");
     if root {
-        // nobody must reach the binary and the config (a CI checkout under a private
-        // home may not let it): else the case cannot be made here, and says so.
-        let mut probe = w.command(&["check-config"]);
-        probe.uid(NOBODY).gid(NOBODY);
-        if !probe.output().is_ok_and(|o| o.status.success()) {
-            figure(
-                "damaged-store",
-                "store directory not writable by the user",
-                "not run: user nobody cannot reach the test binary or its config here",
-            );
-            return;
+        let built = Path::new(env!("CARGO_BIN_EXE_promua-sync"));
+        if std::fs::hard_link(built, &exe).is_err() {
+            std::fs::copy(built, &exe).unwrap();
+            mode(&exe, 0o755).unwrap();
         }
+        for dir in w.dir.path().ancestors().skip(1) {
+            let m = std::fs::metadata(dir).unwrap().permissions().mode();
+            assert!(
+                m & 0o001 != 0,
+                "user nobody cannot pass {} (mode {m:o}): set TMPDIR to a directory it can reach",
+                dir.display()
+            );
+        }
+        let mut probe = w.command_of(&exe, &["check-config"]);
+        probe.uid(NOBODY).gid(NOBODY);
+        let out = probe.output().unwrap();
+        assert!(
+            out.status.success(),
+            "user nobody cannot run the test binary's copy {}: {out:?}",
+            exe.display()
+        );
     }
     let store = w.store().display().to_string();
     let mut answer = String::new();
     for args in COMMANDS {
-        let mut cmd = w.command(args);
+        let mut cmd = if root {
+            w.command_of(&exe, args)
+        } else {
+            w.command(args)
+        };
         if root {
             cmd.uid(NOBODY).gid(NOBODY);
         }
@@ -316,7 +337,18 @@ fn a_full_disk_applies_nothing_and_says_so() {
         at_open = assert_answer("full disk at open", args, &output(cmd), &words);
     }
     assert_eq!(store_state(&w.store()), before, "the store changed");
-    // Room to open, not to write a large import: all of it or nothing.
+    // Room to open, not to write a large import: all of it or nothing. A small write
+    // under the same limit goes through first, or this would be another at-open case
+    // (sled's files growing past the limit would make it one silently).
+    let mut cmd = w.command(&["stock", "set", "A-1", "9"]);
+    with_file_size_limit(&mut cmd, 1 << 20);
+    let out = output(cmd);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a small write under 1 MiB: {out:?}"
+    );
+    let before = store_state(&w.store());
     let rows: String = (0..20_000)
         .map(|i| format!("N-{i},Product number {i} of a large import,{i}.50\n"))
         .collect();
@@ -391,7 +423,8 @@ fn a_full_disk_applies_nothing_and_says_so() {
 async fn a_full_disk_under_the_daemon_applies_nothing_and_says_so() {
     let w = World::new();
     let before = store_state(&w.store());
-    w.write_config_on("store", free_port());
+    // The default grace: stopping on a refused write must not wait it out (nothing runs).
+    w.write_config_on("store", free_port(), 20);
     let rows: String = (0..20_000)
         .map(|i| format!("N-{i},Product number {i} of a large import,{i}.50\n"))
         .collect();
@@ -415,6 +448,7 @@ async fn a_full_disk_under_the_daemon_applies_nothing_and_says_so() {
     );
     // sled takes no more writes in this process: the daemon stops on its own, exit 3,
     // for its service manager to start it again (it opens once there is room).
+    let refused_at = Instant::now();
     let status = tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         while daemon.try_wait().unwrap().is_none() {
@@ -428,9 +462,15 @@ async fn a_full_disk_under_the_daemon_applies_nothing_and_says_so() {
     })
     .await
     .unwrap();
+    let stopped_in = refused_at.elapsed();
     let log = std::fs::read_to_string(w.dir.path().join("daemon.log")).unwrap();
     assert!(!log.contains("panicked"), "{log}");
     assert_eq!(status.code(), Some(3), "{log}");
+    assert!(
+        stopped_in < Duration::from_secs(5),
+        "the daemon took {stopped_in:?} to stop after the refused write: {log}"
+    );
+    assert!(!log.contains("abandoning"), "no job was running: {log}");
     assert!(
         log.contains("the disk refused a write of the store"),
         "{log}"
