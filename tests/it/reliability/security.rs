@@ -18,8 +18,11 @@
 //! takes a body refuses one over its limit; `run` refuses a non-loopback listen (from
 //! the file or the environment) and binds nothing; the daemon narrows an empty token file
 //! left open to others; a 100 MB CSV given to the CLI with no daemon is refused in
-//! little memory; the Prom token is in no backup (through the daemon and offline), no
-//! `/metrics`, no `/health`, no `status`, no trace log of a daemon that used it.
+//! little memory; the Prom token (whole, its start or its end) is in no backup (through
+//! the daemon and offline) nor `store backup`'s output, no `/metrics`, `/health`,
+//! `/v1/runs`, `/v1/journal`, no `status`, no `job run [--json]` through the daemon, no
+//! trace log of a daemon that used it, even when Prom echoes the Authorization header
+//! in a 500 page or a 200's `error` (the sandbox's `echo_authorization` quirk).
 
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -28,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use promua_sync::admin::BodyLimits;
 use promua_sync::backoffice::BackOffice;
-use promua_sync::sandbox::SandboxOptions;
+use promua_sync::sandbox::{EchoAuthorization, Quirks, SandboxOptions};
 use promua_sync::store::{Actor, Store};
 use tokio_util::sync::CancellationToken;
 
@@ -500,13 +503,18 @@ fn a_100_mb_csv_given_to_the_cli_is_refused_in_little_memory() {
 const SECRET: &str = "zz-PROM-SECRET-3b8e61f0c4d2";
 
 /// The Prom token, used by a daemon at trace level that runs a job every second, shows
-/// in none of: a backup through the daemon, one taken offline, `/metrics`, `/health`,
-/// `status --json`, the daemon's own log. The daemon also narrows an empty admin token
+/// (whole, its first 8 or last 12 characters) in none of: `job run stock [--json]`
+/// through the daemon while Prom echoes the Authorization header (a 500 page, a 200's
+/// `error`), a backup through the daemon and one taken offline and their commands'
+/// output, `/metrics`, `/health`, `/v1/runs`, `/v1/journal`, `status --json`, the
+/// daemon's own log. The daemon also narrows an empty admin token
 /// file left open to others.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_prom_token_is_in_no_backup_metrics_status_or_log() {
     let env = Env::with_token(SECRET, 4, SandboxOptions::default(), |i| i as i64 + 1).await;
     let config = env.write_config("* * * * * *", "");
+    // One retry: the echoing answers below fail a run quickly.
+    patch_file(&config, "max_retries = 10", "max_retries = 1");
     let admin_token = env.dir.path().join("admin-token");
     std::fs::write(&admin_token, "").unwrap();
     std::fs::set_permissions(&admin_token, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -537,7 +545,40 @@ async fn the_prom_token_is_in_no_backup_metrics_status_or_log() {
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
-    for path in ["/metrics", "/health", "/v1/runs", "/v1/runs/stock"] {
+    // Prom (or a proxy before it) echoes the Authorization header in a 500 page and in
+    // a 200's `error`: the runs fail with those texts, the token replaced.
+    for form in [EchoAuthorization::ServerError, EchoAuthorization::ErrorKey] {
+        env.sandbox.set_quirks(Quirks {
+            echo_authorization: Some(form),
+            ..Quirks::default()
+        });
+        for args in [
+            &["job", "run", "stock", "--json"][..],
+            &["job", "run", "stock"][..],
+        ] {
+            // A stock move, so that the run has something to push.
+            let sku = env.catalogue[0].sku.clone().unwrap();
+            let moved = cli_async(&config, &["stock", "adjust", &sku, "1"]).await;
+            assert!(moved.status.success(), "{moved:?}");
+            let out = cli_async(&config, args).await;
+            let text = [out.stdout, out.stderr].concat();
+            assert_ne!(out.status.code(), Some(0), "{form:?} {args:?}");
+            assert!(
+                String::from_utf8_lossy(&text).contains("[token]"),
+                "{form:?} {args:?}: the echo reached the run's error: {}",
+                String::from_utf8_lossy(&text)
+            );
+            outputs.push((format!("{args:?} through the daemon, {form:?}"), text));
+        }
+    }
+    env.sandbox.set_quirks(Quirks::default());
+    for path in [
+        "/metrics",
+        "/health",
+        "/v1/runs",
+        "/v1/runs/stock",
+        "/v1/journal",
+    ] {
         let resp = http
             .get(format!("{base}{path}"))
             .bearer_auth(&token)
@@ -563,6 +604,10 @@ async fn the_prom_token_is_in_no_backup_metrics_status_or_log() {
         "backup through the daemon".into(),
         std::fs::read(&online).unwrap(),
     ));
+    outputs.push((
+        "store backup's output through the daemon".into(),
+        [out.stdout, out.stderr].concat(),
+    ));
 
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -587,6 +632,10 @@ async fn the_prom_token_is_in_no_backup_metrics_status_or_log() {
         String::from_utf8_lossy(&out.stderr)
     );
     outputs.push(("backup offline".into(), std::fs::read(&offline).unwrap()));
+    outputs.push((
+        "store backup's output offline".into(),
+        [out.stdout, out.stderr].concat(),
+    ));
 
     // The backups hold the store (its SKUs), only not the token.
     let sku = env.catalogue[0].sku.clone().unwrap();
@@ -597,7 +646,8 @@ async fn the_prom_token_is_in_no_backup_metrics_status_or_log() {
                 "{what} holds the store"
             );
         }
-        for needle in [SECRET, "3b8e61f0c4d2"] {
+        // The whole token, its end, and its start (an excerpt cut inside it).
+        for needle in [SECRET, &SECRET[SECRET.len() - 12..], &SECRET[..8]] {
             assert!(
                 !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
                 "the Prom token is in {what}"
@@ -606,7 +656,7 @@ async fn the_prom_token_is_in_no_backup_metrics_status_or_log() {
     }
     figure(
         "security",
-        "outputs without the Prom token (backups, metrics, status, trace log)",
+        "outputs without the Prom token (backups, job runs, metrics, status, journal, trace log)",
         outputs.len(),
     );
 }
