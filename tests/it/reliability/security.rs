@@ -81,21 +81,32 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/v1/jobs/{name}/run", "/v1/jobs/stock/run"),
 ];
 
-/// Calls that answer without the token.
+/// Calls that answer without the token: only `/health` (and `/metrics` when `[admin]
+/// metrics_public = true`, off here). Paths no route serves answer 401 or 404.
 const OPEN: &[&str] = &["/health"];
+
+/// The Rust files under `dir`, subdirectories too, in order.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
 
 /// The (method, route) pairs the router's source declares: every `.route("…", …)` of
 /// src/admin, with the methods chained in it.
 fn declared_routes() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
-    // Every file of src/admin, so that a route in a new file is seen too; only
-    // `metrics.rs` serves outside `/v1`.
-    let mut files: Vec<_> = std::fs::read_dir(repo_file("src/admin"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
-        .collect();
-    files.sort();
+    // Every file under src/admin (subdirectories too), so that a route in a new file is
+    // seen; only `metrics.rs` serves outside `/v1`.
+    let files = rust_files(&repo_file("src/admin"));
     for path in files {
         let prefix = if path.ends_with("metrics.rs") {
             ""
@@ -103,6 +114,25 @@ fn declared_routes() -> BTreeSet<(String, String)> {
             "/v1"
         };
         let text = std::fs::read_to_string(&path).unwrap();
+        // A router or service mounted under a prefix would serve routes this reading
+        // does not see: only the known `/v1` nest is allowed.
+        for mount in [
+            ".nest(",
+            ".nest_service(",
+            ".route_service(",
+            ".fallback_service(",
+        ] {
+            for (at, _) in text.match_indices(mount) {
+                let call: String = text[at..].chars().take(40).collect();
+                let known = call.starts_with(".nest(\"/v1\", v1)")
+                    || call.starts_with(".fallback_service(routes)");
+                assert!(
+                    known,
+                    "{}: `{call}…` mounts routes this table does not read: add them to ROUTES and read them here",
+                    path.display()
+                );
+            }
+        }
         let mut rest = text.as_str();
         while let Some(at) = rest.find(".route(") {
             // The route's text may start on the next line.
@@ -249,6 +279,29 @@ async fn every_route_refuses_a_missing_or_wrong_token() {
             .await
             .unwrap();
         assert_ne!(right.status(), 401, "{method} {path} with the token");
+    }
+    // Paths no route serves answer 401 or 404 without the token, never data.
+    for path in [
+        "/",
+        "/v1",
+        "/v1/",
+        "/v1/console",
+        "/console",
+        "/v2/products",
+        "/metrics/x",
+    ] {
+        for m in [reqwest::Method::GET, reqwest::Method::POST] {
+            let status = http
+                .request(m.clone(), format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert!(
+                status == 401 || status == 404 || status == 405,
+                "{m} {path} without the token: {status}"
+            );
+        }
     }
     figure(
         "security",
