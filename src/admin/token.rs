@@ -23,26 +23,49 @@ pub fn load_or_create(path: &Path) -> std::io::Result<String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => {
+            std::fs::create_dir_all(parent)?;
+            parent
+        }
+        None => Path::new("."),
+    };
     let token: String = (0..32)
         .map(|_| format!("{:02x}", rand::random::<u8>()))
         .collect();
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    // `mode` applies only to a file it creates: an empty file left there (`touch`ed,
-    // or cut short) keeps its mode, so it is narrowed before the token goes in.
-    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    f.write_all(token.as_bytes())?;
-    f.write_all(b"\n")?;
-    f.sync_all()?;
+    replace_with(dir, path, &token)?;
     tracing::info!("admin API token created in {}", path.display());
     Ok(token)
+}
+
+/// Writes `token` to a new file made 0600 in `dir`, then renames it over `path`: what
+/// was at `path` (an empty file left open to others, which someone may hold open; a
+/// symlink; a file owned by another user) is replaced whole, never written through, and
+/// a failure leaves it as it was.
+fn replace_with(dir: &Path, path: &Path, token: &str) -> std::io::Result<()> {
+    let name = path.file_name().map_or_else(
+        || "admin-token".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let temp = dir.join(format!(".{name}.{:016x}.new", rand::random::<u64>()));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)?;
+        // `mode` is masked by the umask, which can only narrow it: 0600 or less.
+        f.write_all(token.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(e);
+    }
+    // The rename itself is durable once the directory is synced.
+    std::fs::File::open(dir)?.sync_all()
 }
 
 /// The client side reads the same file (`backoffice`'s admin API client).
@@ -80,5 +103,53 @@ mod tests {
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    /// A process that opened the loose empty file before the daemon started must not
+    /// read the token through it: the token goes into a new file renamed over the path.
+    #[test]
+    fn a_reader_of_the_loose_empty_file_never_sees_the_token() {
+        use std::io::Read;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("admin-token");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut held = std::fs::File::open(&path).unwrap();
+        let t = load_or_create(&path).unwrap();
+        let mut seen = String::new();
+        held.read_to_string(&mut seen).unwrap();
+        assert_eq!(seen, "", "the old file holds no token");
+        assert!(
+            held.metadata().unwrap().permissions().mode() & 0o777 == 0o644,
+            "the old file is left as it was"
+        );
+        assert_eq!(read(&path).unwrap(), t);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["admin-token"], "no temporary file left");
+    }
+
+    /// A symlink at the path is replaced, not followed: the file it points to keeps
+    /// its mode and gets no token.
+    #[test]
+    fn a_symlink_at_the_path_is_replaced_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let path = dir.path().join("admin-token");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let t = load_or_create(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "");
+        assert_eq!(
+            std::fs::metadata(&target).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        assert!(meta.file_type().is_file(), "a file of its own");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(read(&path).unwrap(), t);
     }
 }

@@ -161,12 +161,12 @@ pub(super) fn export(store: &Store) -> Result<String> {
 const APPLY_FIELDS: &[(&str, bool)] = &[("prom_id", true), ("local_sku", true)];
 
 /// Reads a filled-in mapping: rows with both `prom_id` and `local_sku` become links. The
-/// whole file is checked first (with the CSV import's limits on rows and fields); any bad
-/// row and nothing is linked. Returns the filled-in rows and, of them, the links that
+/// whole file is checked first (the CSV import's limits on rows, and on fields of the
+/// columns read); any bad row and nothing is linked. Returns the filled-in rows and, of them, the links that
 /// were not there before.
 pub(super) fn apply(store: &Store, data: &[u8]) -> Result<(usize, usize)> {
-    let rows = super::csv_io::parse(APPLY_FIELDS, false, data, &Default::default())
-        .map_err(BackofficeError::Rows)?;
+    let rows =
+        super::csv_io::parse_read_fields(APPLY_FIELDS, data).map_err(BackofficeError::Rows)?;
     let mut errors = RowErrors::default();
     let mut pairs = Vec::new();
     let mut already = 0;

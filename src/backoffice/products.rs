@@ -132,12 +132,12 @@ pub(super) async fn show(office: &BackOffice, sku: &str) -> Result<ProductView> 
         .await
 }
 
-/// A SKU, name or currency typed in (CLI, admin API) holds no more than a CSV field
-/// does, so that whatever is stored exports and imports back: the reliability suite's
-/// fuzzing (issue 17) made a product with a 4.8 KB name through the admin API, and `links
-/// apply` then refused the unlinked products' own export. Products made from Prom.ua's
-/// catalogue are not refused for it (Prom's names are read leniently).
-fn check_lengths(fields: [(&str, Option<&str>); 3]) -> Result<()> {
+/// A SKU or name typed in (CLI, admin API) holds no more than a CSV field does, so that
+/// whatever is stored exports and imports back: the reliability suite's fuzzing (issue
+/// 17) made a product with a 4.8 KB name through the admin API, and `links apply` then
+/// refused the unlinked products' own export. Products made from Prom.ua's catalogue are
+/// not refused for it (Prom's names are read leniently).
+fn check_lengths(fields: [(&str, Option<&str>); 2]) -> Result<()> {
     for (what, text) in fields {
         let Some(text) = text.map(str::trim) else {
             continue;
@@ -145,8 +145,9 @@ fn check_lengths(fields: [(&str, Option<&str>); 3]) -> Result<()> {
         if text.len() > MAX_FIELD_BYTES {
             let start: String = text.chars().take(24).collect();
             return Err(BackofficeError::Invalid(format!(
-                "{what}: `{start}…` is {} bytes long; it may be at most {} bytes (4 KiB), as a CSV field",
+                "{what}: `{start}…` is {} bytes ({} characters) long; it may be at most {} bytes (4 KiB, 2,048 Cyrillic letters), as a CSV field",
                 thousands(text.len() as u64),
+                thousands(text.chars().count() as u64),
                 thousands(MAX_FIELD_BYTES as u64)
             )));
         }
@@ -154,14 +155,36 @@ fn check_lengths(fields: [(&str, Option<&str>); 3]) -> Result<()> {
     Ok(())
 }
 
+/// A currency typed in (CLI, admin API, CSV) as the store keeps it: a code of three
+/// Latin letters, upper-cased (Prom.ua's products carry `UAH`, `USD`, `EUR`). Checked
+/// as a code, not by length: upper-casing may grow a text (`ΐ`, 2 bytes, becomes 6).
+pub(super) fn currency_code(text: &str) -> std::result::Result<String, String> {
+    let code = text.trim();
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(code.to_ascii_uppercase())
+    } else {
+        let start: String = code.chars().take(24).collect();
+        let more = if code.chars().count() > 24 { "…" } else { "" };
+        Err(format!(
+            "`{start}{more}` is not a currency code: use three Latin letters, e.g. UAH, USD, EUR"
+        ))
+    }
+}
+
+/// [`currency_code`] of an optional currency, refusals as `Invalid` naming the field.
+fn currency(text: Option<&str>) -> Result<Option<String>> {
+    text.map(|c| currency_code(c).map_err(|m| BackofficeError::Invalid(format!("currency: {m}"))))
+        .transpose()
+}
+
 pub(super) async fn add(office: &BackOffice, p: &NewProduct) -> Result<ProductView> {
-    check_lengths([
-        ("sku", Some(&p.sku)),
-        ("name", Some(&p.name)),
-        ("currency", p.currency.as_deref()),
-    ])?;
+    check_lengths([("sku", Some(&p.sku)), ("name", Some(&p.name))])?;
+    let p = NewProduct {
+        currency: currency(p.currency.as_deref())?,
+        ..p.clone()
+    };
     let store = office.store();
-    let created = store.add_products(std::slice::from_ref(p))?;
+    let created = store.add_products(std::slice::from_ref(&p))?;
     office.durable().await?;
     let created = created.into_iter().next().expect("one product");
     view(store, &office.pushed_warehouses(), created)
@@ -172,14 +195,16 @@ pub(super) async fn update(
     sku: &str,
     u: &ProductUpdate,
 ) -> Result<ProductView> {
-    check_lengths([
-        ("sku", None),
-        ("name", u.name.as_deref()),
-        ("currency", u.currency.as_deref()),
-    ])?;
     let store = office.store();
     let p = product(store, sku)?;
-    let updated = store.update_products(&[(p.id, u.clone())])?;
+    // A name sent back as it is stored (one from Prom.ua may be longer) is no change.
+    let new_name = u.name.as_deref().filter(|n| n.trim() != p.name);
+    check_lengths([("sku", None), ("name", new_name)])?;
+    let u = ProductUpdate {
+        currency: currency(u.currency.as_deref())?,
+        ..u.clone()
+    };
+    let updated = store.update_products(&[(p.id, u)])?;
     office.durable().await?;
     office.touched();
     let updated = updated.into_iter().next().expect("one product");

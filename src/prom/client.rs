@@ -51,6 +51,8 @@ type Limiter =
 
 struct Shared {
     http: reqwest::Client,
+    /// To take the token out of answers that echo it (see [`redact_token`]).
+    token: SecretString,
     base: String,
     limiter: Limiter,
     permits: Semaphore,
@@ -123,6 +125,7 @@ impl PromClient {
         Ok(Self {
             shared: Arc::new(Shared {
                 http,
+                token: token.clone(),
                 base: cfg.base_url.trim_end_matches('/').to_string(),
                 limiter: RateLimiter::direct_with_clock(Quota::per_second(rps), MonotonicClock),
                 permits: Semaphore::new(cfg.max_concurrency.max(1)),
@@ -283,6 +286,7 @@ impl PromClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let body = resp.bytes().await.map_err(|e| transport(&path, e))?;
+        let body = redact_token(&body, self.shared.token.expose_secret());
         let value = read_answer(&path, status.as_u16(), retry_after, &body)?;
         serde_json::from_value(value).map_err(|e| PromError::Malformed {
             path,
@@ -337,6 +341,29 @@ pub(crate) fn read_answer(
     Ok(value)
 }
 
+/// `body` with every copy of `token` replaced by `[token]`, before any of it is read:
+/// Prom or a proxy before it may echo the Authorization header (in an error page, an
+/// `error` text), and what is read from an answer reaches errors, notes, run records,
+/// logs. Done on the whole body, so an excerpt cut inside the token keeps none of it.
+pub(crate) fn redact_token<'a>(body: &'a [u8], token: &str) -> std::borrow::Cow<'a, [u8]> {
+    let token = token.as_bytes();
+    if token.is_empty() || !body.windows(token.len()).any(|w| w == token) {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    while !rest.is_empty() {
+        if rest.starts_with(token) {
+            out.extend_from_slice(b"[token]");
+            rest = &rest[token.len()..];
+        } else {
+            out.push(rest[0]);
+            rest = &rest[1..];
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn transport(path: &str, e: reqwest::Error) -> PromError {
     if e.is_timeout() {
         PromError::Timeout {
@@ -355,5 +382,38 @@ fn transport(path: &str, e: reqwest::Error) -> PromError {
             path: path.to_string(),
             detail,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_echoed_token_is_replaced_before_the_excerpt_cuts_it() {
+        let token = "zz-SECRET-3b8e61f0c4d2";
+        // The token starts at character 150: a 160-character excerpt would end inside it.
+        let body = format!("{} Bearer {token} and again {token}", "x".repeat(142));
+        let clean = redact_token(body.as_bytes(), token);
+        let err = read_answer("/products/edit", 500, None, &clean).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("zz-SECRET"), "{text}");
+        assert!(text.contains("Bearer [token]"), "{text}");
+        let body = format!(r#"{{"error": "bad header Authorization: Bearer {token}"}}"#);
+        let clean = redact_token(body.as_bytes(), token);
+        let text = read_answer("/orders/list", 200, None, &clean)
+            .unwrap_err()
+            .to_string();
+        assert!(text.ends_with("Bearer [token]"), "{text}");
+    }
+
+    #[test]
+    fn an_answer_without_the_token_is_left_as_it_came() {
+        let body = br#"{"products": [{"name": "zz-SECRE"}]}"#;
+        assert!(matches!(
+            redact_token(body, "zz-SECRET"),
+            std::borrow::Cow::Borrowed(b) if b == body
+        ));
+        assert_eq!(&*redact_token(b"abab", ""), b"abab");
     }
 }

@@ -55,6 +55,43 @@ pub struct Quirks {
     /// `products/list` with this `group_id` answers "Group not found", as for a group
     /// deleted between `groups/list` and its listing.
     pub refuse_group: Option<i64>,
+    /// Every API call answers with its own `Authorization` header echoed back, as a
+    /// debugging proxy or a chatty error page might: to prove the token stays out of
+    /// every error text.
+    pub echo_authorization: Option<EchoAuthorization>,
+}
+
+/// How [`Quirks::echo_authorization`] answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EchoAuthorization {
+    /// HTTP 500 with a text page, the header placed so that a 160-character excerpt
+    /// would end inside the token.
+    ServerError,
+    /// HTTP 200 with `{"error": "..."}` naming the header.
+    ErrorKey,
+}
+
+/// The answer of [`Quirks::echo_authorization`] to a call that carried `auth`.
+fn echo(form: EchoAuthorization, auth: &str) -> Response {
+    match form {
+        EchoAuthorization::ServerError => {
+            // Padded with dots (an excerpt folds spaces) so that the token starts at
+            // character 145: a 160-character excerpt ends 15 characters into it.
+            let mut text = String::from(
+                "Upstream request failed; the gateway received: Host: my.prom.ua, Accept: */*, Authorization:",
+            );
+            while text.chars().count() < 137 {
+                text.push('.');
+            }
+            let text = format!("{text} {auth} (request id 7f3a)");
+            (StatusCode::INTERNAL_SERVER_ERROR, text).into_response()
+        }
+        EchoAuthorization::ErrorKey => axum::Json(
+            serde_json::json!({ "error": format!("Недійсний запит з заголовком Authorization: {auth}") }),
+        )
+        .into_response(),
+    }
 }
 
 /// A fault for the next API call.
@@ -225,6 +262,14 @@ fn drawn(rates: &FaultRates, r: f64) -> Option<ScriptedFault> {
 /// Decides a fault for this call, if any: scripted ones first, then the random rates.
 /// Each fault given is counted (see [`Sandbox::faults_injected`]).
 pub(super) async fn inject(State(sb): State<Sandbox>, req: Request, next: Next) -> Response {
+    if let Some(form) = sb.lock().quirks.echo_authorization {
+        let auth = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        return echo(form, &auth);
+    }
     let fault = {
         let mut st = sb.lock();
         let fault = match st.scripted.pop_front() {

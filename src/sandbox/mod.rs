@@ -21,7 +21,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-pub use faults::{FaultRates, Quirks, ScriptedFault};
+pub use faults::{EchoAuthorization, FaultRates, Quirks, ScriptedFault};
 pub use generate::{Catalogue, generate_catalogue, generate_products};
 pub use model::{
     OrderChange, ROOT_GROUP_ID, SandboxGroup, SandboxOrder, SandboxOrderLine, SandboxProduct,

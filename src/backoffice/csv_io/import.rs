@@ -13,11 +13,13 @@ fn decimal(v: &str) -> std::result::Result<Decimal, String> {
     crate::backoffice::parse_price_text(v)
 }
 
-/// The row's currency, `None` when blank or absent.
-fn currency(v: &Row) -> Option<String> {
-    v.get("currency")
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty())
+/// The row's currency code, `None` when blank or absent; a text that is no code is the
+/// row's error.
+fn currency(v: &Row, errors: &mut RowErrors) -> Option<String> {
+    let c = v.get("currency").map(str::trim).filter(|c| !c.is_empty())?;
+    crate::backoffice::products::currency_code(c)
+        .map_err(|m| errors.add(v.row, "currency", m))
+        .ok()
 }
 
 /// The rows' errors, or `Ok` when there are none.
@@ -97,7 +99,7 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
             sku,
             name: v["name"].trim().to_string(),
             price,
-            currency: currency(v),
+            currency: currency(v, &mut errors),
         });
     }
     checked(errors)?;
@@ -214,12 +216,13 @@ fn prices(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<()
         if !sku.is_empty() && !seen.insert(sku.to_string()) {
             errors.add(row, "sku", format!("SKU `{sku}` appears twice"));
         }
+        let currency = currency(v, &mut errors);
         if let (Some(p), Some(price)) = (product, price) {
             updates.push((
                 p.id,
                 ProductUpdate {
                     price: Some(price),
-                    currency: currency(v),
+                    currency,
                     name: None,
                 },
             ));

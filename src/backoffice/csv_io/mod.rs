@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use errors::{RowError, RowErrors, thousands};
 pub(super) use export::export;
 pub(super) use import::{check_warehouse, import};
-pub(super) use read::parse;
+pub(super) use read::{parse, parse_read_fields};
 
 /// What a CSV file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]

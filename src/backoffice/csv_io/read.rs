@@ -87,6 +87,26 @@ pub(in crate::backoffice) fn parse(
     data: &[u8],
     opts: &CsvOptions,
 ) -> std::result::Result<Vec<Row>, RowErrors> {
+    read(fields, needs_warehouse, data, opts, true)
+}
+
+/// [`parse`], with the field limit on the columns read only: for `links apply`, whose
+/// file is the unlinked export, where a name from Prom.ua (read leniently, never read
+/// back) may be longer and the file must still apply as it is.
+pub(in crate::backoffice) fn parse_read_fields(
+    fields: &'static [(&'static str, bool)],
+    data: &[u8],
+) -> std::result::Result<Vec<Row>, RowErrors> {
+    read(fields, false, data, &CsvOptions::default(), false)
+}
+
+fn read(
+    fields: &'static [(&'static str, bool)],
+    needs_warehouse: bool,
+    data: &[u8],
+    opts: &CsvOptions,
+    every_field: bool,
+) -> std::result::Result<Vec<Row>, RowErrors> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     // Spreadsheets save "Unicode text" as UTF-16, with its byte-order mark.
     if data.starts_with(b"\xFF\xFE") || data.starts_with(b"\xFE\xFF") {
@@ -248,7 +268,7 @@ pub(in crate::backoffice) fn parse(
         }
         let mut too_long = false;
         for (i, f) in record.iter().enumerate() {
-            if f.len() > MAX_FIELD_BYTES {
+            if f.len() > MAX_FIELD_BYTES && (every_field || index.contains(&Some(i))) {
                 too_long = true;
                 errors.add(
                     row,

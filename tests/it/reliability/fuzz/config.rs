@@ -238,3 +238,99 @@ fn any_jobs_toml_compiles_or_every_error_is_located() {
         "only {n} mutated files were refused"
     );
 }
+
+/// Whether `message` names line `n` ("line 137", not "line 1370").
+fn names_line(message: &str, n: usize) -> bool {
+    let word = format!("line {n}");
+    message
+        .match_indices(&word)
+        .any(|(i, _)| !message[i + word.len()..].starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// The table line `at` is in, as errors name it: `prom`, `job[2]` (jobs counted from 0).
+fn table_of(lines: &[&str], at: usize) -> String {
+    let mut table = String::new();
+    let mut jobs = 0;
+    for l in &lines[..at] {
+        let l = l.trim();
+        if l == "[[job]]" {
+            table = format!("job[{jobs}]");
+            jobs += 1;
+        } else if let Some(name) = l.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            table = name.trim().to_string();
+        }
+    }
+    table
+}
+
+/// One value of the repository's jobs.toml replaced: when the file is refused, an error
+/// lies on the edited line or names its table (the mistake is shown where it was made).
+/// An error in the same table, or one that names the line (a name used twice, shown at
+/// its second use), also counts: a new `kind` makes the job's other keys wrong
+/// there. Values that open what may span lines (a multi-line string, an array, an inline
+/// table) are left out: the parser reports them where it finds the end missing.
+#[test]
+fn a_refused_value_is_shown_on_its_own_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = std::fs::read_to_string(repo_file("jobs.toml")).unwrap();
+    let lines: Vec<&str> = repo.lines().collect();
+    let settings: Vec<usize> = (0..lines.len())
+        .filter(|&i| {
+            let l = lines[i].trim_start();
+            !l.starts_with('#') && l.contains('=')
+        })
+        .collect();
+    assert!(settings.len() > 10, "{repo}");
+    let refused = Cell::new(0);
+    let value = toml_value().prop_filter("nothing left open over lines", |v| {
+        let count = |c: char| v.matches(c).count();
+        !v.contains("\'\'\'")
+            && !v.contains("\"\"\"")
+            && count('[') == count(']')
+            && count('{') == count('}')
+    });
+    fuzz(
+        "jobs.toml one value",
+        cases(60),
+        (any::<usize>(), value),
+        |(i, v)| {
+            let at = settings[i % settings.len()];
+            let mut edited: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            let (k, _) = lines[at].split_once('=').expect("a setting");
+            edited[at] = format!("{k}= {v}");
+            let text = edited.join("\n") + "\n";
+            let path = dir.path().join("jobs.toml");
+            std::fs::write(&path, &text).unwrap();
+            let errs = match load_with_env(&path, std::iter::empty::<(String, String)>()) {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            refused.set(refused.get() + 1);
+            located(&errs)?;
+            let table = table_of(&lines, at);
+            let on_line = errs.errors.iter().any(|e| match &e.origin {
+                Origin::File(span) => {
+                    errs.line_col(span.start).0 == at + 1
+                        || e.key
+                            .strip_prefix(&table)
+                            .is_some_and(|k| k.starts_with('.'))
+                        || names_line(&e.message, at + 1)
+                }
+                _ => false,
+            });
+            if on_line {
+                Ok(())
+            } else {
+                Err(format!(
+                    "line {} edited to `{}`, but no error is on it:\n{}",
+                    at + 1,
+                    edited[at],
+                    errs.render(false)
+                ))
+            }
+        },
+    );
+    let n = refused.get();
+    super::figure("fuzz", "jobs.toml one value refused", n);
+    assert!(n > 0, "no edited value was refused: the check never ran");
+}

@@ -14,6 +14,7 @@ mod admin;
 mod config;
 mod csv;
 mod prom;
+mod texts;
 
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};

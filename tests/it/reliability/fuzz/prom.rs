@@ -1,10 +1,13 @@
 //! Prom.ua's replies, through the real client against a loopback server that answers
-//! whatever the case holds (HTTP 200): every list and detail DTO, the shop's statuses,
+//! whatever the case holds (HTTP 200, any other status, or the valid reply cut off
+//! mid-body): every list and detail DTO, the shop's statuses,
 //! and the edit and set_status replies. The readers of the two write replies also have
 //! property tests of their own on any JSON and any bytes (`src/prom/dto/reply_tests.rs`);
 //! here they are reached through HTTP and the client, as the jobs reach them.
 //!
-//! Promises: no panic, no hang; an error names the call's path; and, Prom's JSON being
+//! Promises: no panic, no hang; a status other than 2xx or a cut reply fails the call;
+//! an error names the call's path (a 401 says the token was rejected), its excerpt of
+//! the body is short; and, Prom's JSON being
 //! read leniently, a mutation inside one item's fields other than its id (a field
 //! missing, null, of another type, wrapped in a list) never costs that item nor fails
 //! the call.
@@ -60,16 +63,43 @@ const KEYS: &[&str] = &[
     "price_with_discount",
 ];
 
-/// What the fuzz server answers next.
-type Reply = Arc<Mutex<Vec<u8>>>;
+/// What the fuzz server answers next: a status, a body, and where the connection is
+/// cut (`None`: the body whole).
+#[derive(Default)]
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    cut: Option<usize>,
+}
+
+type Reply = Arc<Mutex<Answer>>;
 
 /// A server on loopback answering every request with the current reply.
 async fn reply_server(reply: Reply) -> String {
     let app = axum::Router::new().fallback(move || {
         let reply = reply.clone();
         async move {
-            let body = reply.lock().unwrap().clone();
+            let (status, body, cut) = {
+                let a = reply.lock().unwrap();
+                (a.status, a.body.clone(), a.cut)
+            };
+            let status = axum::http::StatusCode::from_u16(status).unwrap();
+            let body = match cut {
+                None => axum::body::Body::from(body),
+                // The first part, then the connection fails mid-body.
+                Some(at) => {
+                    let head = axum::body::Bytes::copy_from_slice(&body[..at]);
+                    axum::body::Body::from_stream(futures::stream::iter([
+                        Ok(head),
+                        Err(std::io::Error::new(
+                            std::io::ErrorKind::ConnectionReset,
+                            "cut by the fuzz server",
+                        )),
+                    ]))
+                }
+            };
             (
+                status,
                 [(axum::http::header::CONTENT_TYPE, "application/json")],
                 body,
             )
@@ -331,13 +361,33 @@ enum Case {
     Bytes(Vec<u8>),
     Json(Value),
     Mutated(Vec<Mutation>),
+    /// Another status than 200, with any body of the cases above.
+    Status(u16, Box<Case>),
+    /// The valid reply cut off after this share of it (‰), the connection then failing.
+    Cut(u16),
 }
 
-fn case() -> impl Strategy<Value = Case> {
+fn body_case() -> impl Strategy<Value = Case> {
     prop_oneof![
         1 => bytes().prop_map(Case::Bytes),
         1 => json_value(KEYS).prop_map(Case::Json),
         3 => mutations(KEYS).prop_map(Case::Mutated),
+    ]
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    let status = prop_oneof![
+        proptest::sample::select(
+            &[
+                201u16, 204, 301, 400, 401, 403, 404, 408, 409, 422, 429, 500, 502, 503, 504
+            ][..]
+        ),
+        200u16..600,
+    ];
+    prop_oneof![
+        5 => body_case(),
+        2 => (status, body_case()).prop_map(|(s, c)| Case::Status(s, Box::new(c))),
+        1 => (0u16..1000).prop_map(Case::Cut),
     ]
 }
 
@@ -359,9 +409,19 @@ fn every_prom_reply_is_read_or_refused_with_its_path() {
             // their ids: then every item must be read.
             let mut lenient = false;
             let mut changed = Vec::new();
+            let (status, cut, case) = match case {
+                Case::Status(s, c) => (s, None, *c),
+                Case::Cut(share) => {
+                    let whole = serde_json::to_vec(&template).unwrap();
+                    let at = whole.len() * usize::from(share) / 1000;
+                    (200, Some(at), Case::Bytes(whole))
+                }
+                c => (200, None, c),
+            };
             let body = match case {
                 Case::Bytes(b) => b,
                 Case::Json(v) => serde_json::to_vec(&v).unwrap(),
+                Case::Status(..) | Case::Cut(_) => unreachable!("one level"),
                 Case::Mutated(ms) => {
                     let mut doc = template.clone();
                     lenient = call.items().is_some();
@@ -375,7 +435,15 @@ fn every_prom_reply_is_read_or_refused_with_its_path() {
                     serde_json::to_vec(&doc).unwrap()
                 }
             };
-            *reply.lock().unwrap() = body.clone();
+            // Only a 200 read whole may be read leniently; any other status or a cut
+            // reply must fail the call.
+            let must_fail = !(200..300).contains(&status) || cut.is_some();
+            lenient &= status == 200 && cut.is_none();
+            *reply.lock().unwrap() = Answer {
+                status,
+                body: body.clone(),
+                cut,
+            };
             let got = rt
                 .block_on(async {
                     tokio::time::timeout(Duration::from_secs(10), call.call(&client)).await
@@ -388,6 +456,10 @@ fn every_prom_reply_is_read_or_refused_with_its_path() {
                     .collect::<String>()
             };
             match got {
+                Ok(_) if must_fail => Err(format!(
+                    "HTTP {status}, cut at {cut:?}, but the call succeeded: {}",
+                    shown()
+                )),
                 Ok(read) if lenient && read != ids => Err(format!(
                     "items lost: read {read:?} of {ids:?} after changes at {changed:?} in {}",
                     shown()
@@ -399,7 +471,20 @@ fn every_prom_reply_is_read_or_refused_with_its_path() {
                 )),
                 Err(e) => {
                     let message = e.to_string();
-                    if message.contains(call.path()) {
+                    // An excerpt of the body is at most 160 characters and the ellipsis.
+                    if let promua_sync::prom::PromError::Status { excerpt, .. }
+                    | promua_sync::prom::PromError::Malformed { excerpt, .. } = &e
+                        && excerpt.chars().count() > 161
+                    {
+                        return Err(format!(
+                            "an excerpt of {} characters",
+                            excerpt.chars().count()
+                        ));
+                    }
+                    if message.contains(call.path())
+                        || (status == 401
+                            && matches!(e, promua_sync::prom::PromError::Unauthorized))
+                    {
                         Ok(())
                     } else {
                         Err(format!(
