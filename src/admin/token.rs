@@ -47,6 +47,7 @@ fn replace_with(dir: &Path, path: &Path, token: &str) -> std::io::Result<()> {
         || "admin-token".into(),
         |n| n.to_string_lossy().into_owned(),
     );
+    forget_leftovers(dir, &name);
     let temp = dir.join(format!(".{name}.{:016x}.new", rand::random::<u64>()));
     let written = (|| {
         let mut f = std::fs::OpenOptions::new()
@@ -64,8 +65,33 @@ fn replace_with(dir: &Path, path: &Path, token: &str) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temp);
         return Err(e);
     }
-    // The rename itself is durable once the directory is synced.
-    std::fs::File::open(dir)?.sync_all()
+    // The rename itself is durable once the directory is synced; the token is in place
+    // either way, so a directory that cannot be synced is worth a warning, not a refusal.
+    if let Err(e) = std::fs::File::open(dir).and_then(|d| d.sync_all()) {
+        tracing::warn!(dir = %dir.display(), error = %e, "could not sync the admin token's directory");
+    }
+    Ok(())
+}
+
+/// Removes temporary token files a killed earlier start left (`.NAME.<hex>.new`): each
+/// holds a token nobody uses.
+fn forget_leftovers(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        if let Some(middle) = file
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".new"))
+            && middle.len() == 16
+            && middle.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// The client side reads the same file (`backoffice`'s admin API client).
@@ -87,6 +113,24 @@ mod tests {
         );
         assert_eq!(load_or_create(&path).unwrap(), t);
         assert_eq!(read(&path).unwrap(), t);
+    }
+
+    #[test]
+    fn a_temporary_token_file_a_killed_start_left_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("admin-token");
+        let left = dir.path().join(".admin-token.00000000deadbeef.new");
+        let other = dir.path().join(".admin-token.notours.new");
+        std::fs::write(&left, "old token\n").unwrap();
+        std::fs::write(&other, "x").unwrap();
+        load_or_create(&path).unwrap();
+        assert!(!left.exists(), "the leftover token file stays");
+        assert!(other.exists(), "a file not of our making was removed");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 
     /// Found by the reliability suite (issue 17): an empty token file readable by all

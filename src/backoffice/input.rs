@@ -69,7 +69,7 @@ pub(super) fn whole_number(text: &str) -> std::result::Result<i128, String> {
     let w = match written::read(t) {
         Ok(w) if w.fraction.is_none() => w,
         Err(Unread::Blank) => return Err("the value is blank: a whole number is needed".into()),
-        Err(Unread::Grouping | Unread::Decimals(..)) => {
+        Err(Unread::Grouping | Unread::Ambiguous) => {
             return Err(format!(
                 "`{t}` is not a whole number: write thousands without a separator or with spaces (1000 or 1 000)"
             ));
@@ -117,7 +117,7 @@ pub fn parse_prom_id(text: &str) -> std::result::Result<i64, String> {
 
 /// How a price is written, for the messages that refuse one.
 const PRICE_FORMS: &str = "write digits, thousands grouped in threes if at all, and at most \
-     one decimal point or comma with 1 or 2 digits after it, e.g. 1234.50, 1 234,50 or 1,234.50";
+     one decimal point or comma, e.g. 1234.50, 1 234,50 or 1,234.50";
 
 /// Parses a price the seller writes (CSV, command line) when it can mean one price only
 /// (see [`written`]): `1,234` could be 1234 or 1.234, `12 50` 1250 or 12.50, so each is
@@ -130,11 +130,9 @@ pub fn parse_price_text(text: &str) -> std::result::Result<rust_decimal::Decimal
             "`{t}` is not a price: write the number alone ({number}), and the currency apart \
              (the `currency` column, or `--currency`)"
         ),
-        Unread::Decimals(n, mark) => format!(
-            "`{t}` is not a price: it has {n} digits after the {}, and a price at most 2: \
-             write thousands without a separator or with spaces (1234 or 1 234), and \
-             decimals after the last mark (1234,50)",
-            if mark == ',' { "comma" } else { "point" }
+        Unread::Ambiguous => format!(
+            "`{t}` could be thousands or decimals: write thousands without a separator or \
+             with spaces (1234 or 1 234), decimals with a point (1.234)"
         ),
         Unread::Grouping => format!(
             "`{t}` is not a price: thousands are grouped in threes (1 234 or 1,234.50); {PRICE_FORMS}"
@@ -223,6 +221,14 @@ mod tests {
             ("12345", "12345"),
             ("+5", "5"),
             (" 0 ", "0"),
+            // A lone point is a decimal point, as exports and Prom's API write prices, so a
+            // price of three or more decimals exported imports back.
+            ("1.234", "1.234"),
+            ("12.5000", "12.5000"),
+            // A comma that cannot be grouping is the decimal comma.
+            ("0,125", "0.125"),
+            ("1 234,567", "1234.567"),
+            ("1234,567", "1234.567"),
         ] {
             assert_eq!(parse_price_text(text), Ok(d(want)), "{text}");
         }
@@ -230,11 +236,11 @@ mod tests {
 
     #[test]
     fn prices_that_could_mean_two_things_are_refused_saying_how_to_write_them() {
-        // A comma or point before three digits: thousands (1234) or decimals (1.234)?
-        for text in ["1,234", "1.234", "0,125", "1 234,567", "12.5000"] {
+        // A lone comma before three digits: thousands (1234) or decimals (1.234)?
+        for text in ["1,234", "12,500", "999,999"] {
             let e = parse_price_text(text).unwrap_err();
             assert!(
-                e.contains("digits after the") && e.contains("at most 2") && e.contains("1234"),
+                e.contains("thousands or decimals") && e.contains("1 234") && e.contains("1.234"),
                 "{text}: {e}"
             );
         }

@@ -171,9 +171,11 @@ pub(super) fn currency_code(text: &str) -> std::result::Result<String, String> {
     }
 }
 
-/// [`currency_code`] of an optional currency, refusals as `Invalid` naming the field.
+/// [`currency_code`] of an optional currency (blank is none, as in a CSV file), refusals
+/// as `Invalid` naming the field.
 fn currency(text: Option<&str>) -> Result<Option<String>> {
-    text.map(|c| currency_code(c).map_err(|m| BackofficeError::Invalid(format!("currency: {m}"))))
+    text.filter(|c| !c.trim().is_empty())
+        .map(|c| currency_code(c).map_err(|m| BackofficeError::Invalid(format!("currency: {m}"))))
         .transpose()
 }
 

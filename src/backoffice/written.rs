@@ -1,8 +1,10 @@
 //! Numbers as a seller writes them (CSV, command line), read only where they can mean
 //! one thing. Thousands may be grouped in threes by spaces, apostrophes, or by the one of
-//! `.` and `,` that is not the decimal mark (`1 234,50`, `1,234.50`, `1.234.567`); a lone
-//! `.` or `,` before three digits (`1,234`: 1234 in a US spreadsheet, 1.234 in Ukraine)
-//! is left to the caller to refuse, never guessed.
+//! `.` and `,` that is not the decimal mark (`1 234,50`, `1,234.50`, `1.234.567`). A lone
+//! `.` is a decimal point, as the exports, Prom.ua's API and the admin API write it (so a
+//! price of `12.345` exported imports back); a lone `,` before three digits after one to
+//! three (`1,234`: 1234 in a US spreadsheet, 1.234 with a decimal comma) is refused, never
+//! guessed.
 
 /// The parts of a number read from text: its sign, the digits of its whole part (no
 /// grouping left) and those after its decimal mark, if it has one.
@@ -23,8 +25,9 @@ pub(super) enum Unread {
     Beside(String),
     /// Thousands grouped other than in threes, or grouped two ways.
     Grouping,
-    /// A decimal mark followed by more than two digits: how many, and the mark.
-    Decimals(usize, char),
+    /// A lone comma before three digits after one to three (`1,234`): thousands or
+    /// decimals?
+    Ambiguous,
 }
 
 /// The spaces seen grouping thousands: ordinary, no-break, narrow no-break, thin.
@@ -108,8 +111,11 @@ fn read_digits(body: &str) -> Result<(String, Option<String>), Unread> {
         if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Unread::NotANumber);
         }
-        if f.len() > 2 {
-            return Err(Unread::Decimals(f.len(), mark.unwrap_or('.')));
+        let short_whole = (1..=3).contains(&whole.len())
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && !whole.starts_with('0');
+        if mark == Some(',') && dots == 0 && f.len() == 3 && short_whole {
+            return Err(Unread::Ambiguous);
         }
     }
     Ok((ungrouped(whole)?, fraction.map(str::to_string)))
@@ -159,7 +165,13 @@ mod tests {
         assert_eq!(parts("-1 000"), (true, "1000".into(), None));
         assert_eq!(parts("1’234,5"), (false, "1234".into(), Some("5".into())));
         assert_eq!(parts("1.234,50").1, "1234");
-        assert_eq!(read("1,234"), Err(Unread::Decimals(3, ',')));
+        assert_eq!(read("1,234"), Err(Unread::Ambiguous));
+        assert_eq!(read("999,999"), Err(Unread::Ambiguous));
+        assert_eq!(parts("1.234"), (false, "1".into(), Some("234".into())));
+        assert_eq!(parts("0,125"), (false, "0".into(), Some("125".into())));
+        assert_eq!(parts("1234,567").2, Some("567".into()));
+        assert_eq!(parts("1 234,567").1, "1234");
+        assert_eq!(parts("12,5000").2, Some("5000".into()));
         assert_eq!(read("12 50"), Err(Unread::Grouping));
         assert_eq!(read("1'234 567"), Err(Unread::Grouping));
         assert_eq!(read("1.2.3,4.5"), Err(Unread::Grouping));

@@ -33,3 +33,9 @@ pub async fn write_refused() {
 pub(crate) fn refused_so_far() -> bool {
     REFUSED.load(Ordering::SeqCst)
 }
+
+/// Forgets a noted refusal, so that a test noting one leaves the process as it found it.
+#[cfg(test)]
+pub(crate) fn forget() {
+    REFUSED.store(false, Ordering::SeqCst);
+}

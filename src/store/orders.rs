@@ -386,9 +386,12 @@ impl Store {
                     continue;
                 }
                 still.push(*id);
+                // Each status at most once in the list, whatever state a record came in.
                 if !o.prom_status_unconfirmed || !o.statuses_sent.contains(target) {
                     o.prom_status_unconfirmed = true;
-                    o.statuses_sent.push(target.clone());
+                    if !o.statuses_sent.contains(target) {
+                        o.statuses_sent.push(target.clone());
+                    }
                     put_order(tx, *id, &o)?;
                 }
             }
