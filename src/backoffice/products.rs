@@ -181,6 +181,9 @@ fn currency(text: Option<&str>) -> Result<Option<String>> {
 
 pub(super) async fn add(office: &BackOffice, p: &NewProduct) -> Result<ProductView> {
     check_lengths([("sku", Some(&p.sku)), ("name", Some(&p.name))])?;
+    if let Some(why) = crate::domain::sku::typed_refusal(p.sku.trim()) {
+        return Err(BackofficeError::Invalid(format!("sku: {why}")));
+    }
     let p = NewProduct {
         currency: currency(p.currency.as_deref())?,
         ..p.clone()

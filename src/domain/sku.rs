@@ -22,6 +22,17 @@ pub fn clean(sku: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
+/// Why a SKU the seller typed is refused though not blank: a control character (`U+0000`,
+/// a tab, a line break) inside it, which no one can type in Prom.ua's cabinet nor see in
+/// an export. Prom's own SKUs are read as they come (leniently), never refused for it.
+pub fn typed_refusal(sku: &str) -> Option<String> {
+    let c = sku.chars().find(|c| c.is_control())?;
+    Some(format!(
+        "the SKU holds a control character (U+{:04X}): a SKU is visible text",
+        u32::from(c)
+    ))
+}
+
 /// What two SKUs that look alike have in common: NFKC, lower case, no invisible characters
 /// anywhere, Cyrillic letters that look Latin written as Latin, and no leading zeros in a
 /// run of digits (`007` and `7`).
@@ -87,6 +98,19 @@ fn latin_lookalike(c: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_sku_with_a_control_character_is_refused_naming_it() {
+        for (sku, code) in [
+            ("\u{0}", "U+0000"),
+            ("A\u{7}B", "U+0007"),
+            ("A\nB", "U+000A"),
+        ] {
+            let why = typed_refusal(sku).unwrap();
+            assert!(why.contains(code), "{sku:?}: {why}");
+        }
+        assert_eq!(typed_refusal("Чайник-1 A/B"), None);
+    }
 
     #[test]
     fn blank_means_nothing_visible() {

@@ -79,6 +79,8 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
             .to_string();
         if sku.is_empty() {
             errors.add(row, "sku", "the SKU is blank");
+        } else if let Some(why) = crate::domain::sku::typed_refusal(&sku) {
+            errors.add(row, "sku", why);
         } else if let Some(first) = seen.insert(sku.clone(), row) {
             errors.add(row, "sku", format!("SKU `{sku}` is also on row {first}"));
         }

@@ -24,6 +24,26 @@ fn refused(r: Result<impl std::fmt::Debug, BackofficeError>) -> String {
     }
 }
 
+/// Found by the admin API's fuzz: a SKU of control characters only (`\u{0}`) was taken.
+#[tokio::test]
+async fn a_typed_sku_holding_a_control_character_is_refused() {
+    let (_dir, store, office) = office();
+    for sku in ["\u{0}", "A\u{7}1", "A\u{1b}[31m"] {
+        let p = NewProduct {
+            sku: sku.into(),
+            name: "Чайник".into(),
+            price: None,
+            currency: None,
+        };
+        let why = refused(office.add_product(&p).await);
+        assert!(
+            why.contains("sku") && why.contains("control character"),
+            "{why}"
+        );
+    }
+    assert!(store.products().unwrap().is_empty(), "nothing made");
+}
+
 /// A currency is a code of three Latin letters (Prom's products carry `UAH`, `USD`): a
 /// 4 KiB currency of `ΐ` (2 bytes, 6 once upper-cased) no longer passes a limit checked
 /// before the store upper-cases it, nor does one from a CSV file, which had no limit.
