@@ -3,6 +3,7 @@ pub mod admin;
 pub mod backoffice;
 pub mod cli;
 pub mod config;
+mod console;
 pub mod daemon;
 pub mod demo;
 pub mod domain;

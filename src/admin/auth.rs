@@ -24,7 +24,7 @@ fn bearer_token(value: &str) -> Option<&str> {
 /// loop back into one that stops at the first. (`subtle`'s `ct_eq` would do the same; it
 /// is in the dependency tree only through rustls, and no hash crate is a dependency of
 /// our own to compare digests with.)
-fn is_token(given: &[u8], token: &[u8]) -> bool {
+pub(crate) fn is_token(given: &[u8], token: &[u8]) -> bool {
     let mut diff = std::hint::black_box(given.len() ^ token.len());
     for (i, t) in token.iter().enumerate() {
         // A `given` shorter than the token has already differed in length.

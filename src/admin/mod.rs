@@ -4,6 +4,7 @@
 //! the bearer token kept in a 0600 file.
 
 mod auth;
+pub(crate) use auth::is_token;
 mod jobs;
 mod limits;
 mod metrics;

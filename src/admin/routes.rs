@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::auth;
-use super::limits::{Limit, body_limit, is_json};
+use super::limits::{Limit, body_limit, is_html, is_json};
 use crate::backoffice::{
     BackOffice, BackofficeError, CsvKind, CsvOptions, Ledger, LinkRequest, PriceSet, ProductQuery,
     Shortfall, StockAdjust, StockMoved, StockSet,
@@ -102,6 +102,11 @@ pub(super) fn router(office: BackOffice, token: String, serving: super::Serving)
         .layer(middleware::from_fn_with_state(app.token.clone(), auth));
     let routes = Router::new()
         .merge(super::metrics::routes(&app))
+        // The seller's console (src/console): pages behind a session of its own.
+        .merge(crate::console::routes(
+            app.office.clone(),
+            app.token.clone(),
+        ))
         .nest("/v1", v1)
         .fallback(|| async {
             (
@@ -126,7 +131,9 @@ async fn json_rejections(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let resp = next.run(req).await;
     let status = resp.status();
-    if !status.is_client_error() || is_json(&resp) || status == StatusCode::UNAUTHORIZED {
+    // The console's pages answer in HTML, refusals too.
+    let html = is_html(&resp);
+    if !status.is_client_error() || is_json(&resp) || html || status == StatusCode::UNAUTHORIZED {
         return resp;
     }
     if status == StatusCode::METHOD_NOT_ALLOWED {

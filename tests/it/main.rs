@@ -6,6 +6,7 @@ mod catalogue;
 mod catch_up;
 mod cli;
 mod config;
+mod console;
 mod daemon;
 mod damaged_store;
 mod durability;

@@ -85,6 +85,19 @@ const ROUTES: &[(&str, &str, &str)] = &[
 /// metrics_public = true`, off here). Paths no route serves answer 401 or 404.
 const OPEN: &[&str] = &["/health"];
 
+/// Every route of the seller's console (src/console, served at `/`): (method, route,
+/// path, what a request without a session gets, from the console's own origin and with
+/// the admin token as a bearer, which opens only the JSON API). Only the login page
+/// itself answers 200.
+const CONSOLE_ROUTES: &[(&str, &str, &str, u16)] = &[
+    ("GET", "/", "/", 303),
+    ("GET", "/login", "/login", 200),
+    // The token in the form is wrong here: 401, and no session.
+    ("POST", "/login", "/login", 401),
+    ("POST", "/logout", "/logout", 403),
+    ("POST", "/jobs/{name}/run", "/jobs/stock/run", 403),
+];
+
 /// The Rust files under `dir`, subdirectories too, in order.
 fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -106,9 +119,12 @@ fn declared_routes() -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     // Every file under src/admin (subdirectories too), so that a route in a new file is
     // seen; only `metrics.rs` serves outside `/v1`.
-    let files = rust_files(&repo_file("src/admin"));
+    // The console's routes (src/console) are merged at the root.
+    let mut files = rust_files(&repo_file("src/admin"));
+    let console = rust_files(&repo_file("src/console"));
+    files.extend(console.iter().cloned());
     for path in files {
-        let prefix = if path.ends_with("metrics.rs") {
+        let prefix = if path.ends_with("metrics.rs") || console.contains(&path) {
             ""
         } else {
             "/v1"
@@ -179,6 +195,11 @@ fn the_route_table_is_the_routers() {
     let table: BTreeSet<(String, String)> = ROUTES
         .iter()
         .map(|(m, r, _)| (m.to_string(), r.to_string()))
+        .chain(
+            CONSOLE_ROUTES
+                .iter()
+                .map(|(m, r, _, _)| (m.to_string(), r.to_string())),
+        )
         .collect();
     let untested: Vec<_> = declared.difference(&table).collect();
     let gone: Vec<_> = table.difference(&declared).collect();
@@ -282,7 +303,6 @@ async fn every_route_refuses_a_missing_or_wrong_token() {
     }
     // Paths no route serves answer 401 or 404 without the token, never data.
     for path in [
-        "/",
         "/v1",
         "/v1/",
         "/v1/console",
@@ -302,6 +322,32 @@ async fn every_route_refuses_a_missing_or_wrong_token() {
                 "{m} {path} without the token: {status}"
             );
         }
+    }
+    // The console: no page but the login's, no action, without a session (a bearer
+    // token is no session), even from its own origin with a CSRF-looking field.
+    for (method, _, path, want) in CONSOLE_ROUTES {
+        let m: reqwest::Method = method.parse().unwrap();
+        let resp = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .request(m, format!("{base}{path}"))
+            .bearer_auth(&token)
+            .header("origin", &base)
+            .header("cookie", "promua_console=forged")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("csrf=forged&token=not-the-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), *want, "{method} {path} without a session");
+        if *want == 303 {
+            assert_eq!(resp.headers()["location"], "/login");
+        }
+        assert!(
+            resp.headers().get("set-cookie").is_none(),
+            "{method} {path}"
+        );
     }
     figure(
         "security",

@@ -1,0 +1,365 @@
+//! The seller's console at `/` of the admin address (issue 18, first slice): login with
+//! the admin token into a session cookie, the overview of the jobs, "run now"; no page
+//! or action without a session, no POST from another origin or without the CSRF token.
+
+use std::sync::{Arc, Mutex};
+
+use promua_sync::backoffice::BackOffice;
+use promua_sync::jobs::on_demand::RunFuture;
+use promua_sync::jobs::{JobRun, JobRunner, RunRequest};
+use promua_sync::report::{DriftCause, DriftItem, Outcome, RunRecord};
+use promua_sync::store::{Actor, NewProduct, Store};
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use tokio_util::sync::CancellationToken;
+
+/// A runner that records what it was asked and answers a run with outcome `ok`.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+impl JobRunner for Recorder {
+    fn run_now(&self, name: String, _: RunRequest) -> RunFuture {
+        self.0.lock().unwrap().push(name.clone());
+        Box::pin(async move {
+            Ok(JobRun {
+                record: record(&name, Outcome::Ok, 0),
+                plan: None,
+            })
+        })
+    }
+}
+
+fn record(job: &str, outcome: Outcome, drift: usize) -> RunRecord {
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T08:00:00Z")
+        .unwrap()
+        .to_utc();
+    RunRecord {
+        job: job.into(),
+        kind: "push_stock".into(),
+        started_at: at,
+        finished_at: at + chrono::Duration::seconds(3),
+        outcome,
+        considered: 0,
+        planned: 0,
+        sent: 0,
+        confirmed: 0,
+        failed: Vec::new(),
+        requests: 0,
+        retries: 0,
+        error: None,
+        notes: Vec::new(),
+        warnings: Vec::new(),
+        drift: (0..drift)
+            .map(|i| DriftItem {
+                sku: format!("D-{i}"),
+                prom_id: i as i64 + 1,
+                field: "quantity_in_stock".into(),
+                local: 1.into(),
+                prom: 2.into(),
+                snapshot: 1.into(),
+                cause: DriftCause::ChangedOnProm,
+                repaired: false,
+            })
+            .collect(),
+        recurring: None,
+    }
+}
+
+struct Console {
+    _dir: tempfile::TempDir,
+    base: String,
+    origin: String,
+    token: String,
+    runner: Arc<Recorder>,
+    http: reqwest::Client,
+    _stop: tokio_util::sync::DropGuard,
+}
+
+/// The admin server with jobs `stock` (a partial run with 2 drift items on record) and
+/// `verify`, one unlinked product, and a runner standing for the daemon's.
+async fn console() -> Console {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    store
+        .record_run(&record("stock", Outcome::Partial, 2))
+        .unwrap();
+    let job = |name: &str, kind: &str| {
+        (
+            name.to_string(),
+            kind.to_string(),
+            "*/5 * * * *".to_string(),
+            "UTC".to_string(),
+        )
+    };
+    let runner = Arc::new(Recorder::default());
+    let office = BackOffice::new(
+        store.clone(),
+        Actor::Api,
+        vec![job("stock", "push_stock"), job("verify", "verify")],
+    )
+    .with_warehouses(["main"])
+    .with_runner(runner.clone());
+    let p = NewProduct {
+        sku: "A-1".into(),
+        name: "Чайник".into(),
+        price: None,
+        currency: None,
+    };
+    promua_sync::backoffice::Ledger::add_product(&office, &p)
+        .await
+        .unwrap();
+    let listener = promua_sync::admin::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let token = "console-test-token-0123456789".to_string();
+    let stop = CancellationToken::new();
+    tokio::spawn(promua_sync::admin::serve(
+        listener,
+        office,
+        token.clone(),
+        Default::default(),
+        stop.clone(),
+    ));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Console {
+        _dir: dir,
+        base: origin.clone(),
+        origin,
+        token,
+        runner,
+        http,
+        _stop: stop.drop_guard(),
+    }
+}
+
+impl Console {
+    async fn post(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        origin: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let body: Vec<String> = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body.join("&"));
+        if let Some(c) = cookie {
+            req = req.header(COOKIE, c);
+        }
+        if let Some(o) = origin {
+            req = req.header(ORIGIN, o);
+        }
+        req.send().await.unwrap()
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = cookie {
+            req = req.header(COOKIE, c);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Logs in; returns the `Set-Cookie` header and the `name=value` to send back.
+    async fn login(&self) -> (String, String) {
+        let resp = self
+            .post(
+                "/login",
+                None,
+                Some(&self.origin),
+                &[("token", &self.token)],
+            )
+            .await;
+        assert_eq!(resp.status(), 303);
+        assert_eq!(resp.headers()[LOCATION], "/");
+        let set = resp.headers()[SET_COOKIE].to_str().unwrap().to_string();
+        let pair = set.split(';').next().unwrap().to_string();
+        (set, pair)
+    }
+}
+
+/// A form value, percent-encoded (reqwest's `form` is not among its features here).
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The CSRF token in a page's forms.
+fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with the CSRF token")
+        + 19;
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn login_sets_a_safe_session_cookie_and_logout_ends_it() {
+    let c = console().await;
+    // Without a session: to the login page, in Ukrainian; in English on the switch.
+    let resp = c.get("/", None).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()[LOCATION], "/login");
+    let page = c.get("/login", None).await.text().await.unwrap();
+    assert!(page.contains("Токен адміністратора"), "{page}");
+    let en = c.get("/login?lang=en", None).await;
+    assert!(
+        en.headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .starts_with("lang=en;")
+    );
+    assert!(en.text().await.unwrap().contains("Admin token"));
+    let kept = c.get("/login", Some("lang=en")).await.text().await.unwrap();
+    assert!(kept.contains("Admin token"));
+
+    // The bearer token opens the API, not the console.
+    let bearer = c
+        .http
+        .get(format!("{}/", c.base))
+        .bearer_auth(&c.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), 303);
+
+    // A wrong token, a login from another origin or from none: no cookie.
+    let wrong = c
+        .post("/login", None, Some(&c.origin), &[("token", "nope")])
+        .await;
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().get(SET_COOKIE).is_none());
+    assert!(wrong.text().await.unwrap().contains("Невірний токен"));
+    for origin in [Some("http://evil.example"), None] {
+        let resp = c.post("/login", None, origin, &[("token", &c.token)]).await;
+        assert_eq!(resp.status(), 403, "{origin:?}");
+        assert!(resp.headers().get(SET_COOKIE).is_none());
+    }
+
+    let (set, cookie) = c.login().await;
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.split("; ").any(|a| a == attr), "{attr} in {set}");
+    }
+    let id = cookie.strip_prefix("promua_console=").unwrap();
+    assert_eq!(id.len(), 64);
+    assert!(!set.contains(&c.token), "the token is never in the cookie");
+    let (_, other) = c.login().await;
+    assert_ne!(cookie, other, "each login its own random session");
+
+    let page = c.get("/", Some(&cookie)).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let csrf = csrf_of(&html);
+
+    // Logout needs the session's CSRF token and our origin too.
+    let resp = c.post("/logout", Some(&cookie), Some(&c.origin), &[]).await;
+    assert_eq!(resp.status(), 403);
+    let resp = c
+        .post(
+            "/logout",
+            Some(&cookie),
+            Some(&c.origin),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert!(
+        resp.headers()[SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let after = c.get("/", Some(&cookie)).await;
+    assert_eq!(after.status(), 303, "the session is gone on the server");
+    assert_eq!(
+        c.get("/", Some(&other)).await.status(),
+        200,
+        "only that one"
+    );
+}
+
+#[tokio::test]
+async fn the_overview_shows_each_job_and_run_now_goes_through_the_runner() {
+    let c = console().await;
+    let (_, cookie) = c.login().await;
+    let html = c.get("/", Some(&cookie)).await.text().await.unwrap();
+    let stock = html.split("<tr class=\"job\">").nth(1).unwrap();
+    assert!(stock.contains("<td>stock</td>"), "{stock}");
+    assert!(stock.contains("2026-11-29 08:00:03 UTC"), "{stock}");
+    assert!(
+        stock.contains("<td class=\"outcome\">partial</td>"),
+        "{stock}"
+    );
+    assert!(stock.contains("<td>2</td>"), "two drift items: {stock}");
+    let verify = html.split("<tr class=\"job\">").nth(2).unwrap();
+    assert!(
+        verify.contains("<td>verify</td>") && verify.contains("ще не було"),
+        "{verify}"
+    );
+    assert!(
+        html.contains("<strong id=\"unlinked\">1</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("Запустити зараз"));
+    let en = c
+        .get("/?lang=en", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("Run now") && en.contains("never"), "{en}");
+
+    let csrf = csrf_of(&html);
+    // Refused: another origin, no CSRF token, a wrong one, no session: nothing run.
+    let refusals = [
+        (
+            Some(cookie.as_str()),
+            Some("http://evil.example"),
+            Some(csrf.as_str()),
+        ),
+        (Some(cookie.as_str()), None, Some(csrf.as_str())),
+        (Some(cookie.as_str()), Some(c.origin.as_str()), None),
+        (Some(cookie.as_str()), Some(c.origin.as_str()), Some("0000")),
+        (None, Some(c.origin.as_str()), Some(csrf.as_str())),
+        (
+            Some("promua_console=forged"),
+            Some(c.origin.as_str()),
+            Some(csrf.as_str()),
+        ),
+    ];
+    for (cookie, origin, token) in refusals {
+        let form: Vec<(&str, &str)> = token.map(|t| ("csrf", t)).into_iter().collect();
+        let resp = c.post("/jobs/stock/run", cookie, origin, &form).await;
+        assert_eq!(resp.status(), 403, "{cookie:?} {origin:?} {token:?}");
+    }
+    assert!(c.runner.0.lock().unwrap().is_empty());
+
+    let resp = c
+        .post(
+            "/jobs/stock/run",
+            Some(&cookie),
+            Some(&c.origin),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains("<strong class=\"outcome\">ok</strong>"),
+        "{page}"
+    );
+    assert_eq!(*c.runner.0.lock().unwrap(), vec!["stock".to_string()]);
+}
