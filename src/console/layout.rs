@@ -24,7 +24,8 @@ pub fn page(visit: &Visit, title: &str, body: Markup) -> Markup {
                     a href="?lang=uk" { "Українська" } " · "
                     a href="?lang=en" { "English" }
                     @if visit.session.is_some() {
-                        " · " a href="/" { (t.overview) } " · "
+                        " · " a href="/" { (t.overview) }
+                        " · " a href="/products" { (t.products) } " · "
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(visit.csrf());
                             button type="submit" { (t.logout) }

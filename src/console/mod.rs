@@ -7,6 +7,7 @@ mod guard;
 mod layout;
 mod login;
 mod overview;
+mod products;
 mod session;
 mod text;
 
@@ -44,6 +45,9 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>) -> Router<S> {
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/jobs/{name}/run", post(overview::run))
+        .route("/products", get(products::show))
+        .route("/products/stock", post(products::set_stock))
+        .route("/products/price", post(products::set_price))
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
         .with_state(console)
 }

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use promua_sync::backoffice::BackOffice;
+use promua_sync::backoffice::{BackOffice, Ledger};
 use promua_sync::jobs::on_demand::RunFuture;
 use promua_sync::jobs::{JobRun, JobRunner, RunRequest};
 use promua_sync::report::{DriftCause, DriftItem, Outcome, RunRecord};
@@ -66,6 +66,7 @@ fn record(job: &str, outcome: Outcome, drift: usize) -> RunRecord {
 
 struct Console {
     _dir: tempfile::TempDir,
+    office: BackOffice,
     base: String,
     origin: String,
     token: String,
@@ -98,15 +99,19 @@ async fn console() -> Console {
     )
     .with_warehouses(["main"])
     .with_runner(runner.clone());
-    let p = NewProduct {
-        sku: "A-1".into(),
-        name: "Чайник".into(),
-        price: None,
-        currency: None,
-    };
-    promua_sync::backoffice::Ledger::add_product(&office, &p)
-        .await
-        .unwrap();
+    let office_view = office.clone();
+    // `A-1`, unlinked, and 55 `B-…` to page through.
+    let names = std::iter::once(("A-1".to_string(), "Чайник".to_string()))
+        .chain((0..55).map(|i| (format!("B-{i:02}"), format!("Bolt {i}"))));
+    for (sku, name) in names {
+        let p = NewProduct {
+            sku,
+            name,
+            price: None,
+            currency: None,
+        };
+        office.add_product(&p).await.unwrap();
+    }
     let listener = promua_sync::admin::bind("127.0.0.1:0".parse().unwrap())
         .await
         .unwrap();
@@ -126,6 +131,7 @@ async fn console() -> Console {
         .unwrap();
     Console {
         _dir: dir,
+        office: office_view,
         base: origin.clone(),
         origin,
         token,
@@ -310,7 +316,7 @@ async fn the_overview_shows_each_job_and_run_now_goes_through_the_runner() {
         "{verify}"
     );
     assert!(
-        html.contains("<strong id=\"unlinked\">1</strong>"),
+        html.contains("<strong id=\"unlinked\">56</strong>"),
         "{html}"
     );
     assert!(html.contains("Запустити зараз"));
@@ -362,4 +368,124 @@ async fn the_overview_shows_each_job_and_run_now_goes_through_the_runner() {
         "{page}"
     );
     assert_eq!(*c.runner.0.lock().unwrap(), vec!["stock".to_string()]);
+}
+
+/// The SKUs of a products page's rows.
+fn skus(html: &str) -> Vec<String> {
+    html.split("<td class=\"sku\">")
+        .skip(1)
+        .map(|r| r.split('<').next().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn products_are_searched_paged_and_their_stock_and_price_set() {
+    let c = console().await;
+    assert_eq!(c.get("/products", None).await.status(), 303);
+    let (_, cookie) = c.login().await;
+    // By SKU prefix; by name when no SKU starts so; nothing.
+    let page = c
+        .get("/products?q=A-", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(skus(&page), ["A-1"]);
+    assert!(
+        page.contains("Чайник") && page.contains("не пов'язано"),
+        "{page}"
+    );
+    let page = c
+        .get("/products?q=%D1%87%D0%B0%D0%B9", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(skus(&page), ["A-1"], "by a part of the name, any case");
+    let page = c
+        .get("/products?q=zzz", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(skus(&page).is_empty() && page.contains("Нічого не знайдено"));
+    // 55 `B-…` in pages of 50.
+    let first = c
+        .get("/products?q=B-", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(skus(&first).len(), 50);
+    let at = first
+        .find("href=\"/products?q=B-&amp;by=sku&amp;after=")
+        .unwrap()
+        + 6;
+    let next = first[at..].split('"').next().unwrap().replace("&amp;", "&");
+    let second = c.get(&next, Some(&cookie)).await.text().await.unwrap();
+    let rest: Vec<String> = (50..55).map(|i| format!("B-{i}")).collect();
+    assert_eq!(skus(&second), rest);
+
+    let csrf = csrf_of(&first);
+    let stock = |q: &'static str| [("sku", "A-1"), ("warehouse", "main"), ("quantity", q)];
+    // Refused, nothing written: no CSRF token, another origin, a bad quantity.
+    let resp = c
+        .post(
+            "/products/stock",
+            Some(&cookie),
+            Some(&c.origin),
+            &stock("7"),
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    let mut form = stock("7").to_vec();
+    form.push(("csrf", &csrf));
+    let resp = c
+        .post(
+            "/products/stock",
+            Some(&cookie),
+            Some("http://evil.example"),
+            &form,
+        )
+        .await;
+    assert_eq!(resp.status(), 403);
+    let mut bad = stock("-1").to_vec();
+    bad.push(("csrf", &csrf));
+    let resp = c
+        .post("/products/stock", Some(&cookie), Some(&c.origin), &bad)
+        .await;
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("quantity: `-1`"));
+    assert!(c.office.journal(Some("A-1"), 10).await.unwrap().is_empty());
+
+    let resp = c
+        .post("/products/stock", Some(&cookie), Some(&c.origin), &form)
+        .await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()[LOCATION], "/products?by=sku&q=A-1");
+    let view = c.office.show_product("A-1").await.unwrap();
+    assert_eq!(view.stock.get("main"), Some(&7));
+    let journal = c.office.journal(Some("A-1"), 10).await.unwrap();
+    assert_eq!(journal.len(), 1);
+    let m = &journal[0];
+    assert_eq!((m.before, m.after, m.warehouse.as_str()), (0, 7, "main"));
+    assert_eq!(
+        (m.actor.as_str(), m.reason.as_deref()),
+        ("api", Some("console"))
+    );
+
+    let price = [("sku", "A-1"), ("price", "12,50"), ("csrf", csrf.as_str())];
+    let resp = c
+        .post("/products/price", Some(&cookie), Some(&c.origin), &price)
+        .await;
+    assert_eq!(resp.status(), 303);
+    let view = c.office.show_product("A-1").await.unwrap();
+    assert_eq!(view.product.price, Some("12.50".parse().unwrap()));
+    let page = c
+        .get("/products?by=sku&q=A-1", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("main: 7") && page.contains("12.50"), "{page}");
 }

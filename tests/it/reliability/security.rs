@@ -96,6 +96,9 @@ const CONSOLE_ROUTES: &[(&str, &str, &str, u16)] = &[
     ("POST", "/login", "/login", 401),
     ("POST", "/logout", "/logout", 403),
     ("POST", "/jobs/{name}/run", "/jobs/stock/run", 403),
+    ("GET", "/products", "/products", 303),
+    ("POST", "/products/stock", "/products/stock", 403),
+    ("POST", "/products/price", "/products/price", 403),
 ];
 
 /// The Rust files under `dir`, subdirectories too, in order.
