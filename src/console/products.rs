@@ -1,7 +1,6 @@
 //! Products: search by SKU or name, page by page, each with its stock per warehouse, its
 //! price and link state; forms to set a warehouse's stock and the price. The writes go
-//! through the back office as the API's do (journalled as actor `api`, reason `console`:
-//! there is no console actor yet).
+//! through the back office as the API's do, journalled as the console's (actor `console`).
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -152,11 +151,11 @@ pub(super) async fn set_stock(
     let req = StockSet {
         warehouse: f.warehouse,
         quantity,
-        reason: Some("console".into()),
+        reason: None,
     };
     match console
         .office
-        .acting_as(Actor::Api)
+        .acting_as(Actor::Console)
         .set_stock(&f.sku, &req)
         .await
     {
@@ -202,7 +201,7 @@ pub(super) async fn set_price(
     };
     match console
         .office
-        .acting_as(Actor::Api)
+        .acting_as(Actor::Console)
         .set_price(&f.sku, &req)
         .await
     {

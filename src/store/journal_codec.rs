@@ -11,13 +11,14 @@ use super::{Actor, JournalEntry, Result};
 const BINARY: u8 = 1;
 const HAS_REASON: u8 = 1;
 const TREE: &str = "journal";
-const ACTORS: [Actor; 6] = [
+const ACTORS: [Actor; 7] = [
     Actor::Cli,
     Actor::Api,
     Actor::Csv,
     Actor::Order,
     Actor::Import,
     Actor::System,
+    Actor::Console,
 ];
 
 fn bad(detail: &str) -> super::StoreError {
@@ -49,6 +50,7 @@ pub(super) fn encode(e: &JournalEntry) -> Vec<u8> {
         Actor::Order => 3,
         Actor::Import => 4,
         Actor::System => 5,
+        Actor::Console => 6,
     };
     debug_assert_eq!(ACTORS[actor as usize], e.actor);
     v.push(actor);

@@ -20,6 +20,8 @@ pub enum Actor {
     Order,
     Import,
     System,
+    /// The seller's web console (src/console).
+    Console,
 }
 
 impl std::fmt::Display for Actor {
@@ -31,6 +33,7 @@ impl std::fmt::Display for Actor {
             Actor::Order => "order",
             Actor::Import => "import",
             Actor::System => "system",
+            Actor::Console => "console",
         })
     }
 }

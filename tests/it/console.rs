@@ -469,10 +469,7 @@ async fn products_are_searched_paged_and_their_stock_and_price_set() {
     assert_eq!(journal.len(), 1);
     let m = &journal[0];
     assert_eq!((m.before, m.after, m.warehouse.as_str()), (0, 7, "main"));
-    assert_eq!(
-        (m.actor.as_str(), m.reason.as_deref()),
-        ("api", Some("console"))
-    );
+    assert_eq!((m.actor.as_str(), m.reason.as_deref()), ("console", None));
 
     let price = [("sku", "A-1"), ("price", "12,50"), ("csrf", csrf.as_str())];
     let resp = c
