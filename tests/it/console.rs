@@ -486,3 +486,91 @@ async fn products_are_searched_paged_and_their_stock_and_price_set() {
         .unwrap();
     assert!(page.contains("main: 7") && page.contains("12.50"), "{page}");
 }
+
+/// The running daemon serves the console beside its API, and "run now" runs the job
+/// there: Prom receives the push and the run is on record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_serves_the_console_and_runs_a_job_from_it() {
+    use crate::helpers::Env;
+    let env = Env::new(3, promua_sync::sandbox::SandboxOptions::default(), |i| {
+        i as i64 + 1
+    })
+    .await;
+    // Yearly: no scheduled run during the test.
+    let config = env.write_config("0 0 1 1 *", "");
+    let daemon = env.start_daemon(&config).await;
+    let origin = format!("http://127.0.0.1:{}", env.admin_port());
+    let token = std::fs::read_to_string(env.dir.path().join("admin-token")).unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .post(format!("{origin}/login"))
+        .header(ORIGIN, &origin)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("token={}", encode(token.trim())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let set = login.headers()[SET_COOKIE].to_str().unwrap();
+    let cookie = set.split(';').next().unwrap().to_string();
+    let page = http
+        .get(format!("{origin}/"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<td>stock</td>"), "{page}");
+    let resp = http
+        .post(format!("{origin}/jobs/stock/run"))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &origin)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("csrf={}", csrf_of(&page)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let done = resp.text().await.unwrap();
+    assert!(
+        done.contains("<strong class=\"outcome\">ok</strong>"),
+        "{done}"
+    );
+    for (i, p) in env.catalogue.iter().enumerate() {
+        let got = env.sandbox.product(p.id).unwrap().quantity_in_stock;
+        assert_eq!(got, Some(i as i64 + 1), "{:?}", p.sku);
+    }
+    let page = http
+        .get(format!("{origin}/"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<td class=\"outcome\">ok</td>"), "{page}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut daemon = daemon;
+        daemon.wait().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let runs = Store::open(&env.store_path())
+        .unwrap()
+        .runs_of("stock", 10)
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].outcome, Outcome::Ok);
+}
