@@ -49,7 +49,26 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>) -> Router<S> {
         .route("/products/stock", post(products::set_stock))
         .route("/products/price", post(products::set_price))
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(axum::middleware::map_response(hardened))
         .with_state(console)
+}
+
+/// Every console answer: never framed by another site (clickjacking), no script nor
+/// outside resource (there are none), not cached (pages show the shop's data).
+async fn hardened(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        h.insert(name, header::HeaderValue::from_static(value));
+    }
+    resp
 }
 
 /// `?lang=` on any page.

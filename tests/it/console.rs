@@ -219,7 +219,12 @@ async fn login_sets_a_safe_session_cookie_and_logout_ends_it() {
     let resp = c.get("/", None).await;
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()[LOCATION], "/login");
-    let page = c.get("/login", None).await.text().await.unwrap();
+    let login = c.get("/login", None).await;
+    assert_eq!(login.headers()["x-frame-options"], "DENY");
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    let csp = login.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("form-action 'self'"));
+    let page = login.text().await.unwrap();
     assert!(page.contains("Токен адміністратора"), "{page}");
     let en = c.get("/login?lang=en", None).await;
     assert!(
