@@ -131,8 +131,8 @@ async fn json_rejections(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let resp = next.run(req).await;
     let status = resp.status();
-    // The console's pages answer in HTML, refusals too.
-    let html = is_html(&resp);
+    // The console's pages answer in HTML, refusals too; the API never does.
+    let html = is_html(&resp) && !path.starts_with("/v1");
     if !status.is_client_error() || is_json(&resp) || html || status == StatusCode::UNAUTHORIZED {
         return resp;
     }

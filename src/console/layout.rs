@@ -21,8 +21,10 @@ pub fn page(visit: &Visit, title: &str, body: Markup) -> Markup {
             body {
                 nav {
                     strong { (t.console) } " · "
-                    a href="?lang=uk" { "Українська" } " · "
-                    a href="?lang=en" { "English" }
+                    // To the overview (or, logged out, on to the login), which answers
+                    // GET: after a form's POST the current URL does not.
+                    a href="/?lang=uk" { "Українська" } " · "
+                    a href="/?lang=en" { "English" }
                     @if visit.session.is_some() {
                         " · " a href="/" { (t.overview) }
                         " · " a href="/products" { (t.products) } " · "

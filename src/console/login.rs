@@ -57,6 +57,10 @@ pub(super) async fn submit(
     if !crate::admin::is_token(f.token.trim().as_bytes(), console.token.as_bytes()) {
         return (StatusCode::UNAUTHORIZED, form(&visit, true)).into_response();
     }
+    // A login from a browser that had a session ends that one.
+    if let Some(old) = guard::cookie(&headers, guard::SESSION_COOKIE) {
+        console.sessions.remove(&old);
+    }
     let (id, _) = console.sessions.create();
     (
         [(header::SET_COOKIE, guard::session_cookie(&id))],

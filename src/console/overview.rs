@@ -64,7 +64,7 @@ fn row(visit: &Visit, job: &JobStatus) -> Markup {
             }
             td { (last.map_or(0, |r| r.drift.len())) }
             td {
-                form method="post" action={ "/jobs/" (job.name) "/run" } {
+                form method="post" action={ "/jobs/" (super::products::encode(&job.name)) "/run" } {
                     input type="hidden" name="csrf" value=(visit.csrf());
                     button type="submit" { (t.run_now) }
                 }

@@ -51,9 +51,11 @@ pub(super) async fn show(
     };
     let office = &console.office;
     let found = async {
-        let mut by = s.by.clone().unwrap_or_else(|| "sku".into());
+        // Only the two searches there are: any other `by` is the SKU search.
+        let asked = s.by.as_deref().filter(|b| *b == "sku" || *b == "name");
+        let mut by = asked.unwrap_or("sku").to_string();
         let mut page = office.list_products(&query(&by)).await?;
-        if s.by.is_none() && page.products.is_empty() && !q.is_empty() {
+        if asked.is_none() && page.products.is_empty() && !q.is_empty() {
             by = "name".into();
             page = office.list_products(&query(&by)).await?;
         }
@@ -215,8 +217,8 @@ fn back_to(sku: &str) -> Response {
     Redirect::to(&format!("/products?by=sku&q={}", encode(sku))).into_response()
 }
 
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
+/// Percent-encodes a query value or a path segment.
+pub(super) fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 /// How long a session lasts from its login.
 pub const SESSION_TTL: Duration = Duration::from_secs(8 * 60 * 60);
+/// Live sessions at most (a seller has a few browsers, not hundreds).
+const MAX_SESSIONS: usize = 64;
 
 #[derive(Clone)]
 struct Session {
@@ -34,6 +36,18 @@ impl Sessions {
         let now = Instant::now();
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, s| s.expires > now);
+        // A script holding the token and looping on the login must not grow the map
+        // without end: the session ending soonest goes.
+        while map.len() >= MAX_SESSIONS {
+            let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, s)| s.expires)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            map.remove(&oldest);
+        }
         map.insert(
             id.clone(),
             Session {
@@ -74,5 +88,16 @@ mod tests {
         s.remove(&a);
         assert_eq!(s.csrf(&a), None);
         assert!(s.csrf(&b).is_some());
+    }
+
+    #[test]
+    fn logins_in_a_loop_keep_at_most_the_cap_the_newest_kept() {
+        let s = Sessions::default();
+        let first = s.create().0;
+        let ids: Vec<String> = (0..MAX_SESSIONS * 2).map(|_| s.create().0).collect();
+        let live = s.map.lock().unwrap().len();
+        assert_eq!(live, MAX_SESSIONS);
+        assert_eq!(s.csrf(&first), None, "the oldest went");
+        assert!(s.csrf(ids.last().unwrap()).is_some(), "the newest stays");
     }
 }
