@@ -4,11 +4,11 @@
 //! the bearer token kept in a 0600 file.
 
 mod auth;
-pub(crate) use auth::is_token;
 mod jobs;
 mod limits;
 mod metrics;
 mod orders;
+mod rejections;
 mod routes;
 mod store;
 pub use limits::BodyLimits;

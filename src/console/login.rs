@@ -54,7 +54,7 @@ pub(super) async fn submit(
     if !guard::same_origin(&headers) {
         return forbidden(&visit);
     }
-    if !crate::admin::is_token(f.token.trim().as_bytes(), console.token.as_bytes()) {
+    if !crate::domain::secret::is_token(f.token.trim().as_bytes(), console.token.as_bytes()) {
         return (StatusCode::UNAUTHORIZED, form(&visit, true)).into_response();
     }
     // A login from a browser that had a session ends that one.

@@ -133,10 +133,9 @@ pub(crate) struct CsrfForm {
 fn check_post(console: &Console, headers: &HeaderMap, csrf: &str) -> Result<Visit, Box<Response>> {
     let visit = Visit::of(console, headers, &LangQuery::default());
     let ok = guard::same_origin(headers)
-        && visit
-            .session
-            .as_ref()
-            .is_some_and(|(_, want)| crate::admin::is_token(csrf.as_bytes(), want.as_bytes()));
+        && visit.session.as_ref().is_some_and(|(_, want)| {
+            crate::domain::secret::is_token(csrf.as_bytes(), want.as_bytes())
+        });
     if ok {
         Ok(visit)
     } else {

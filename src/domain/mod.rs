@@ -1,12 +1,13 @@
 //! The vocabulary every layer shares, and nothing else: money as Prom.ua writes it, Prom's
 //! order statuses, cancellation reasons and presence values, the limits both sides agree on,
-//! the reservation policy, the shop's own statuses, "did you mean" (`near`), and SKU identity (`sku`). It imports no other module of the crate, so `store`, `prom`
+//! the reservation policy, the shop's own statuses, "did you mean" (`near`), SKU identity (`sku`), and comparing a secret (`secret`). It imports no other module of the crate, so `store`, `prom`
 //! and `config` can all use it without importing each other.
 
 mod money;
 mod near;
 mod prom_terms;
 mod reservation;
+pub mod secret;
 mod shop_statuses;
 pub mod sku;
 
