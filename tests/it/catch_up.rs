@@ -3,7 +3,6 @@
 //! and the last run a record seeded before it.
 
 use std::path::Path;
-use std::process::Child;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -59,21 +58,6 @@ fn yearly_config(env: &Env) -> std::path::PathBuf {
     config
 }
 
-async fn stop(child: Child) {
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    let status = tokio::task::spawn_blocking(move || {
-        let mut child = child;
-        child.wait().unwrap()
-    })
-    .await
-    .unwrap();
-    assert_eq!(status.code(), Some(0));
-}
-
 fn stock_runs(env: &Env) -> Vec<RunRecord> {
     // After the daemon stopped: it held the store's lock.
     Store::open(&env.store_path())
@@ -97,7 +81,7 @@ async fn a_daemon_started_after_a_missed_tick_runs_the_job_once() {
     .await;
     // Time for a second run, had the loop fired once per missed tick or twice at start.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    stop(daemon).await;
+    stop_daemon(daemon).await;
 
     let sizes = assert_edit_requests_well_formed(&env.sandbox);
     assert_eq!(
@@ -129,7 +113,7 @@ async fn catch_up_false_leaves_a_missed_tick_to_the_next_one() {
     let daemon = env.start_daemon(&config).await;
     // The catch-up test above sees its push well within this.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    stop(daemon).await;
+    stop_daemon(daemon).await;
 
     // (The on-change push may send at the stop: it records as `on_change_stock`.)
     let runs = stock_runs(&env);
@@ -147,7 +131,7 @@ async fn a_job_that_ran_after_its_latest_tick_is_not_caught_up() {
     seed_run(&env.store_path(), "2026-01-01T00:00:01Z");
     let daemon = env.start_daemon(&config).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    stop(daemon).await;
+    stop_daemon(daemon).await;
     // (The on-change push may send at the stop: it records as `on_change_stock`.)
     let log = std::fs::read_to_string(env.dir.path().join("daemon.log")).unwrap();
     assert_eq!(stock_runs(&env).len(), 1, "{log}");
@@ -172,7 +156,7 @@ async fn a_run_cancelled_after_the_tick_is_caught_up() {
         sent == 12
     })
     .await;
-    stop(daemon).await;
+    stop_daemon(daemon).await;
     let runs = stock_runs(&env);
     assert_eq!(runs.len(), 3, "seeded, cancelled, caught up: {runs:?}");
     assert_eq!(runs[0].outcome, Outcome::Ok);

@@ -563,18 +563,7 @@ async fn the_daemon_serves_the_console_and_runs_a_job_from_it() {
         .await
         .unwrap();
     assert!(page.contains("<td class=\"outcome\">ok</td>"), "{page}");
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(daemon.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    let status = tokio::task::spawn_blocking(move || {
-        let mut daemon = daemon;
-        daemon.wait().unwrap()
-    })
-    .await
-    .unwrap();
-    assert_eq!(status.code(), Some(0));
+    crate::helpers::stop_daemon(daemon).await;
     let runs = Store::open(&env.store_path())
         .unwrap()
         .runs_of("stock", 10)

@@ -398,3 +398,19 @@ pub async fn cli_async(path: &std::path::Path, args: &[&str]) -> std::process::O
     .await
     .unwrap()
 }
+
+/// Stops a daemon [`Env::start_daemon`] started, with SIGTERM, and asserts it exited 0.
+pub async fn stop_daemon(child: std::process::Child) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        child.wait().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.code(), Some(0));
+}

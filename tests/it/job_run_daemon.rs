@@ -3,7 +3,6 @@
 //! a run asked for while a scheduled one is going waits for it.
 
 use std::path::Path;
-use std::process::Child;
 use std::time::Duration;
 
 use promua_sync::backoffice::{BackOffice, BackofficeError, Ledger};
@@ -17,21 +16,6 @@ use crate::helpers::*;
 
 /// A schedule that does not fire during a test (and, with no run before, no catch-up).
 const YEARLY: &str = "0 0 1 1 *";
-
-async fn stop(child: Child) {
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    let status = tokio::task::spawn_blocking(move || {
-        let mut child = child;
-        child.wait().unwrap()
-    })
-    .await
-    .unwrap();
-    assert_eq!(status.code(), Some(0));
-}
 
 struct Ran {
     code: Option<i32>,
@@ -122,7 +106,7 @@ async fn job_run_through_the_daemon_prints_what_a_local_run_prints() {
         metrics.contains(r#"promua_sync_runs_total{job="stock",outcome="ok"} 3"#),
         "{metrics}"
     );
-    stop(daemon).await;
+    stop_daemon(daemon).await;
 
     // Recorded like a local run (the daemon's shop had one more), the dry runs not at all.
     let there = runs_of(&served.store_path(), "stock");
@@ -189,7 +173,7 @@ async fn through_the_daemon_a_guard_stop_exits_1_and_a_bad_name_or_option_exits_
         theirs.stderr
     );
     assert!(theirs.stdout.is_empty());
-    stop(daemon).await;
+    stop_daemon(daemon).await;
 
     let runs = runs_of(&env.store_path(), "stock");
     assert_eq!(runs.len(), 1, "{runs:?}");
@@ -223,7 +207,7 @@ async fn a_run_asked_for_during_a_scheduled_run_waits_for_it() {
         "{}",
         manual.stderr
     );
-    stop(daemon).await;
+    stop_daemon(daemon).await;
 
     // Newest first: the manual run, the catch-up, the seeded run.
     let runs = runs_of(&env.store_path(), "stock");
@@ -373,7 +357,7 @@ async fn after_a_reload_the_daemon_runs_the_jobs_of_the_new_configuration() {
     let old = job_run(&config, &["stock"]).await;
     assert_eq!(old.code, Some(2));
     assert!(old.stderr.contains("(jobs: stock_now)"), "{}", old.stderr);
-    stop(daemon).await;
+    stop_daemon(daemon).await;
     assert_eq!(runs_of(&env.store_path(), "stock_now").len(), 1);
     let sent: usize = assert_edit_requests_well_formed(&env.sandbox).iter().sum();
     assert_eq!(sent, 3);

@@ -629,7 +629,7 @@ async fn the_prom_token_is_in_no_backup_metrics_status_or_log() {
     let admin_token = env.dir.path().join("admin-token");
     std::fs::write(&admin_token, "").unwrap();
     std::fs::set_permissions(&admin_token, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let (mut child, port) = start_daemon_with(env.dir.path(), &config, |cmd| {
+    let (child, port) = start_daemon_with(env.dir.path(), &config, |cmd| {
         cmd.env("RUST_LOG", "trace");
     })
     .await;
@@ -720,15 +720,7 @@ async fn the_prom_token_is_in_no_backup_metrics_status_or_log() {
         [out.stdout, out.stderr].concat(),
     ));
 
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
-        .await
-        .unwrap();
-    assert_eq!(exit.code(), Some(0));
+    crate::helpers::stop_daemon(child).await;
     let log = std::fs::read(env.dir.path().join("daemon.log")).unwrap();
     assert!(
         String::from_utf8_lossy(&log).contains("TRACE"),
