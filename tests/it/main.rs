@@ -2,6 +2,7 @@
 
 mod admin;
 mod backoffice;
+mod browser;
 mod catalogue;
 mod catch_up;
 mod cli;
