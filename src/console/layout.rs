@@ -4,9 +4,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::Visit;
 
-const STYLE: &str = "body{font-family:sans-serif;margin:2em;max-width:70em}\
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}\
-.error{color:#a00}.bad{color:#a00}.ok{color:#070}nav{margin-bottom:1em}nav form{display:inline}";
+const STYLE: &str = include_str!("style.css");
 
 pub fn page(visit: &Visit, title: &str, body: Markup) -> Markup {
     let t = visit.lang.text();
@@ -34,8 +32,10 @@ pub fn page(visit: &Visit, title: &str, body: Markup) -> Markup {
                         }
                     }
                 }
-                h1 { (title) }
-                (body)
+                main {
+                    h1 { (title) }
+                    (body)
+                }
             }
         }
     }
