@@ -53,7 +53,10 @@ fn row(visit: &Visit, job: &JobStatus) -> Markup {
         tr.job {
             td { (job.name) }
             td { (job.kind) }
-            td { @match last { Some(r) => (r.finished_at.format("%Y-%m-%d %H:%M:%S UTC")), None => (t.never) } }
+            td { @match last {
+                Some(r) => a href=(super::runs::href(r)) { (r.finished_at.format("%Y-%m-%d %H:%M:%S UTC")) },
+                None => (t.never),
+            } }
             td.outcome { @if let Some(r) = last { (r.outcome) } }
             td { @if let Some(n) = job.next_run { (n.format("%Y-%m-%d %H:%M %:z")) } }
             td {
