@@ -23,7 +23,8 @@ pub(super) async fn show(
     let t = visit.lang.text();
     let gathered = async {
         let jobs = console.office.last_runs().await?;
-        let unlinked = console.office.links(true).await?.len();
+        // Products less links, both counted as they change: no walk of the catalogue.
+        let unlinked = console.office.store().unlinked_count()?;
         Ok::<_, crate::backoffice::BackofficeError>((jobs, unlinked))
     }
     .await;

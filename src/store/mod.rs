@@ -39,6 +39,7 @@ mod plan_rows;
 mod plan_view;
 mod plan_view_check;
 mod planner_reads;
+mod product_count;
 mod products;
 mod remove;
 mod run_detail;
@@ -172,6 +173,7 @@ impl Store {
         store.mark_order_heads_when_empty()?;
         store.seed_ids()?;
         store.seed_link_count()?;
+        store.seed_product_count()?;
         store.migrate_layouts()?;
         // Files this program did not close may have been written by one that keeps no
         // stale marks (an older version, a rollback): the view is rebuilt from the data.

@@ -72,6 +72,7 @@ impl Store {
             };
             tx.sku_index.insert(sku.as_bytes(), &be(id))?;
             tx.products.insert(&be(id), encode("products", &product)?)?;
+            super::product_count::add(tx, 1)?;
             Ok(product)
         })
     }
@@ -135,6 +136,7 @@ impl Store {
                             currency: n.currency.as_deref().map(currency),
                         };
                         tx.sku_index.insert(sku.as_bytes(), &be(new_id))?;
+                        super::product_count::add(tx, 1)?;
                         (p, true)
                     }
                 };
