@@ -92,6 +92,8 @@ pub struct Text {
     pub no_items: &'static str,
     pub items_kept: &'static str,
     pub local_prom: &'static str,
+    pub scan_more: &'static str,
+    pub search_on: &'static str,
 }
 
 pub const UK: Text = Text {
@@ -155,6 +157,8 @@ pub const UK: Text = Text {
     no_items: "Запуск не залишив жодної позиції з помилкою, розбіжністю чи попередженням: усе надіслане Prom підтвердив.",
     items_kept: "Запис зберігає позиції, що пішли не так (помилки, розбіжності, попередження); решта — у лічильниках вище.",
     local_prom: "наше / на Prom / підтверджено",
+    scan_more: "Пошук за назвою переглядає каталог частинами по 10 000 товарів: далі можуть бути ще збіги.",
+    search_on: "Шукати далі →",
 };
 
 pub const EN: Text = Text {
@@ -218,4 +222,6 @@ pub const EN: Text = Text {
     no_items: "The run left no item with a failure, drift or warning: Prom confirmed everything sent.",
     items_kept: "The record keeps the items that went wrong (failures, drift, warnings); the rest are in the counts above.",
     local_prom: "ours / on Prom / confirmed",
+    scan_more: "The name search looks through the catalogue 10,000 products at a time: more may match further on.",
+    search_on: "Search on →",
 };

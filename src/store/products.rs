@@ -224,6 +224,20 @@ impl Store {
             .collect()
     }
 
+    /// The ids of the products whose SKU starts with `prefix`, in id order, from the SKU
+    /// index: a walk of the matches only, not of the catalogue.
+    pub fn ids_with_sku_prefix(&self, prefix: &str) -> Result<Vec<u64>> {
+        let mut ids = self
+            .trees
+            .sku_index
+            .scan_prefix(prefix.as_bytes())
+            .values()
+            .map(|v| id_value("sku_index", &v?))
+            .collect::<Result<Vec<u64>>>()?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
     pub fn product_count(&self) -> usize {
         self.trees.products.len()
     }
