@@ -87,7 +87,7 @@ fn page(store: &Store, pushed: &[String], q: &ProductQuery) -> Result<ProductsPa
     let name = q.name.as_deref().map(|n| n.trim().to_lowercase());
     // A SKU search reads its candidates from the SKU index (a miss costs one seek); any
     // other walks the catalogue in id order.
-    let mut candidates: Box<dyn Iterator<Item = Result<Product>>> = match sku {
+    let candidates: Box<dyn Iterator<Item = Result<Product>>> = match sku {
         Some(prefix) => {
             let ids = store.ids_with_sku_prefix(prefix)?;
             let after = q.after;
@@ -102,7 +102,7 @@ fn page(store: &Store, pushed: &[String], q: &ProductQuery) -> Result<ProductsPa
     let mut out = Vec::new();
     let (mut scanned, mut last) = (0usize, None);
     let mut more = false;
-    while let Some(p) = candidates.next() {
+    for p in candidates {
         if scanned == scan || out.len() == limit {
             more = true;
             break;
