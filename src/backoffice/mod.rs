@@ -25,6 +25,7 @@ mod order_views;
 mod orders;
 mod products;
 mod remote;
+mod run_pages;
 mod runs;
 mod similarity;
 mod stock;

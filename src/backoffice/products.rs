@@ -82,41 +82,76 @@ pub(super) async fn list(office: &BackOffice, q: &ProductQuery) -> Result<Produc
 
 fn page(store: &Store, pushed: &[String], q: &ProductQuery) -> Result<ProductsPage> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let scan = q.scan.unwrap_or(usize::MAX).max(1);
+    let sku = q.sku.as_deref().map(str::trim);
+    let name = q.name.as_deref().map(|n| n.trim().to_lowercase());
+    // A SKU search reads its candidates from the SKU index (a miss costs one seek); any
+    // other walks the catalogue in id order.
+    let candidates: Box<dyn Iterator<Item = Result<Product>>> = match sku {
+        Some(prefix) => {
+            let ids = store.ids_with_sku_prefix(prefix)?;
+            let after = q.after;
+            Box::new(
+                ids.into_iter()
+                    .filter(move |id| after.is_none_or(|a| *id > a))
+                    .filter_map(|id| store.product(id).map_err(Into::into).transpose()),
+            )
+        }
+        None => Box::new(catalogue_from(store, q.after)),
+    };
     let mut out = Vec::new();
-    let mut after = q.after;
-    // Scan in id order, filtering, until a page is full.
-    'scan: loop {
-        let chunk = store.products_after(after, 500)?;
-        if chunk.is_empty() {
+    let (mut scanned, mut last) = (0usize, None);
+    let mut more = false;
+    for p in candidates {
+        if scanned == scan || out.len() == limit {
+            more = true;
             break;
         }
-        for p in chunk {
-            after = Some(p.id);
-            let sku_ok = q.sku.as_deref().is_none_or(|s| p.sku.starts_with(s.trim()));
-            let name_ok = q
-                .name
-                .as_deref()
-                .is_none_or(|n| p.name.to_lowercase().contains(&n.trim().to_lowercase()));
-            if !(sku_ok && name_ok) {
-                continue;
-            }
-            if let Some(linked) = q.linked
-                && store.link_of(p.id)?.is_some() != linked
-            {
-                continue;
-            }
-            out.push(view(store, pushed, p)?);
-            if out.len() == limit {
-                break 'scan;
-            }
+        let p = p?;
+        scanned += 1;
+        last = Some(p.id);
+        let name_ok = name
+            .as_deref()
+            .is_none_or(|n| p.name.to_lowercase().contains(n));
+        if !name_ok {
+            continue;
         }
+        if let Some(linked) = q.linked
+            && store.link_of(p.id)?.is_some() != linked
+        {
+            continue;
+        }
+        out.push(view(store, pushed, p)?);
     }
-    let next_after = (out.len() == limit)
-        .then(|| out.last().map(|v| v.product.id))
-        .flatten();
     Ok(ProductsPage {
         products: out,
-        next_after,
+        next_after: if more { last } else { None },
+    })
+}
+
+/// The products after `after` in id order, read 500 at a time.
+fn catalogue_from(store: &Store, after: Option<u64>) -> impl Iterator<Item = Result<Product>> + '_ {
+    let mut after = after;
+    let mut chunk = Vec::<Product>::new().into_iter();
+    let mut done = false;
+    std::iter::from_fn(move || {
+        loop {
+            if let Some(p) = chunk.next() {
+                after = Some(p.id);
+                return Some(Ok(p));
+            }
+            if done {
+                return None;
+            }
+            match store.products_after(after, 500) {
+                Ok(next) if next.is_empty() => done = true,
+                Ok(next) => chunk = next.into_iter(),
+                Err(e) => {
+                    done = true;
+                    return Some(Err(e.into()));
+                }
+            }
+        }
     })
 }
 
@@ -290,3 +325,7 @@ fn refusal(sku: &str, b: &RemoveBlockers) -> String {
         then.join(", ")
     )
 }
+
+#[cfg(test)]
+#[path = "products_page_tests.rs"]
+mod tests;

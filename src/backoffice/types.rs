@@ -21,6 +21,11 @@ pub struct ProductQuery {
     pub after: Option<u64>,
     #[serde(default)]
     pub limit: Option<usize>,
+    /// At most this many products looked at for a page (a name search has no index): a
+    /// page may then hold fewer than `limit` and still have a `next_after` to search on
+    /// from. None: until the page is full or the catalogue ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<usize>,
 }
 
 /// Which orders a list or an export takes, newest first: every filter given must hold.

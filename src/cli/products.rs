@@ -56,6 +56,7 @@ pub(super) async fn products(config: &Config, cmd: ProductsCommand) -> u8 {
                 },
                 after,
                 limit: Some(limit),
+                scan: None,
             };
             ledger
                 .list_products(&q)

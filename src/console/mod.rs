@@ -8,6 +8,8 @@ mod layout;
 mod login;
 mod overview;
 mod products;
+mod run_items;
+mod runs;
 mod session;
 mod text;
 
@@ -48,6 +50,8 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>) -> Router<S> {
         .route("/products", get(products::show))
         .route("/products/stock", post(products::set_stock))
         .route("/products/price", post(products::set_price))
+        .route("/runs", get(runs::list))
+        .route("/runs/{job}/{started}", get(runs::show))
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
         .layer(axum::middleware::map_response(hardened))
         .with_state(console)

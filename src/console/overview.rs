@@ -23,7 +23,8 @@ pub(super) async fn show(
     let t = visit.lang.text();
     let gathered = async {
         let jobs = console.office.last_runs().await?;
-        let unlinked = console.office.links(true).await?.len();
+        // Products less links, both counted as they change: no walk of the catalogue.
+        let unlinked = console.office.store().unlinked_count()?;
         Ok::<_, crate::backoffice::BackofficeError>((jobs, unlinked))
     }
     .await;
@@ -53,7 +54,10 @@ fn row(visit: &Visit, job: &JobStatus) -> Markup {
         tr.job {
             td { (job.name) }
             td { (job.kind) }
-            td { @match last { Some(r) => (r.finished_at.format("%Y-%m-%d %H:%M:%S UTC")), None => (t.never) } }
+            td { @match last {
+                Some(r) => a href=(super::runs::href(r)) { (r.finished_at.format("%Y-%m-%d %H:%M:%S UTC")) },
+                None => (t.never),
+            } }
             td.outcome { @if let Some(r) = last { (r.outcome) } }
             td { @if let Some(n) = job.next_run { (n.format("%Y-%m-%d %H:%M %:z")) } }
             td {

@@ -15,6 +15,9 @@ use crate::backoffice::{BackofficeError, Ledger, PriceSet, ProductQuery, Product
 use crate::store::Actor;
 
 const PAGE: usize = 50;
+/// Products a name search looks at per page (it has no index): at 100,000 products a
+/// search with no match would otherwise read them all. `text.rs` names the figure.
+pub(super) const NAME_SCAN: usize = 10_000;
 
 #[derive(Deserialize, Default)]
 pub(super) struct Search {
@@ -47,6 +50,7 @@ pub(super) async fn show(
         name: (by == "name" && !q.is_empty()).then(|| q.clone()),
         after: s.after,
         limit: Some(PAGE),
+        scan: (by == "name").then_some(NAME_SCAN),
         ..Default::default()
     };
     let office = &console.office;
@@ -73,7 +77,7 @@ pub(super) async fn show(
             input type="search" name="q" value=(q) placeholder=(t.search_hint);
             " " button type="submit" { (t.search) }
         }
-        @if page.products.is_empty() { p { (t.nothing_found) } } @else {
+        @if page.products.is_empty() { @if page.next_after.is_none() { p { (t.nothing_found) } } } @else {
             table {
                 tr {
                     th { "SKU" } th { (t.name) } th { (t.stock) } th { (t.price) } th { (t.link) }
@@ -82,7 +86,11 @@ pub(super) async fn show(
             }
         }
         @if let Some(next) = page.next_after {
-            p { a href={ "/products?q=" (encode(&q)) "&by=" (by) "&after=" (next) } { (t.next_page) } }
+            // A page not full yet continued: the name search stopped at its window.
+            @if page.products.len() < PAGE { p.more { (t.scan_more) } }
+            p { a href={ "/products?q=" (encode(&q)) "&by=" (by) "&after=" (next) } {
+                @if page.products.len() < PAGE { (t.search_on) } @else { (t.next_page) }
+            } }
         }
     };
     visit.finish(layout::page(&visit, t.products, body).into_response())

@@ -151,8 +151,9 @@ enum Target {
 
 /// `meta` keys a store writes for itself, with no data of the seller's: a store holding
 /// only these is empty.
-const BOOKKEEPING: [&[u8]; 6] = [
+const BOOKKEEPING: [&[u8]; 7] = [
     super::link_count::LINK_COUNT,
+    super::product_count::PRODUCT_COUNT,
     super::durability::GENERATION,
     super::order_scan::HEADS_BUILT,
     super::order_upkeep::POLICY_KEY,

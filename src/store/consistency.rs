@@ -21,6 +21,12 @@ impl Store {
                 "the link count ({counted}) differs from the links held ({links})"
             ));
         }
+        let (products, counted) = (trees.products.len() as u64, self.counted_products()?);
+        if products != counted {
+            problems.push(format!(
+                "the product count ({counted}) differs from the products held ({products})"
+            ));
+        }
         let (held, counter) = self.ids_held()?;
         if held > counter {
             problems.push(format!(

@@ -39,9 +39,11 @@ mod plan_rows;
 mod plan_view;
 mod plan_view_check;
 mod planner_reads;
+mod product_count;
 mod products;
 mod remove;
 mod run_detail;
+mod run_pages;
 mod runs;
 mod shop_statuses;
 mod shortfalls;
@@ -77,6 +79,7 @@ pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};
 pub use remove::{Removal, RemoveBlockers, Removed};
+pub use run_pages::RunCursor;
 pub use shortfalls::{ShortStock, describe as describe_shortfall};
 pub use sizes::TreeSize;
 pub use snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
@@ -170,6 +173,7 @@ impl Store {
         store.mark_order_heads_when_empty()?;
         store.seed_ids()?;
         store.seed_link_count()?;
+        store.seed_product_count()?;
         store.migrate_layouts()?;
         // Files this program did not close may have been written by one that keeps no
         // stale marks (an older version, a rollback): the view is rebuilt from the data.

@@ -72,6 +72,7 @@ impl Store {
             };
             tx.sku_index.insert(sku.as_bytes(), &be(id))?;
             tx.products.insert(&be(id), encode("products", &product)?)?;
+            super::product_count::add(tx, 1)?;
             Ok(product)
         })
     }
@@ -135,6 +136,7 @@ impl Store {
                             currency: n.currency.as_deref().map(currency),
                         };
                         tx.sku_index.insert(sku.as_bytes(), &be(new_id))?;
+                        super::product_count::add(tx, 1)?;
                         (p, true)
                     }
                 };
@@ -220,6 +222,20 @@ impl Store {
             .take(limit)
             .map(|v| decode("products", &v?))
             .collect()
+    }
+
+    /// The ids of the products whose SKU starts with `prefix`, in id order, from the SKU
+    /// index: a walk of the matches only, not of the catalogue.
+    pub fn ids_with_sku_prefix(&self, prefix: &str) -> Result<Vec<u64>> {
+        let mut ids = self
+            .trees
+            .sku_index
+            .scan_prefix(prefix.as_bytes())
+            .values()
+            .map(|v| id_value("sku_index", &v?))
+            .collect::<Result<Vec<u64>>>()?;
+        ids.sort_unstable();
+        Ok(ids)
     }
 
     pub fn product_count(&self) -> usize {

@@ -190,7 +190,9 @@ impl Store {
                 }
                 stock.push((warehouse, quantity));
             }
-            tx.products.remove(&be(id))?;
+            if tx.products.remove(&be(id))?.is_some() {
+                super::product_count::add(tx, -1)?;
+            }
             let indexed = tx.sku_index.get(product.sku.as_bytes())?;
             if indexed.as_deref() == Some(&be(id)[..]) {
                 tx.sku_index.remove(product.sku.as_bytes())?;

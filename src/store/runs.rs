@@ -7,7 +7,7 @@ use super::{Result, Store};
 use crate::report::RunRecord;
 
 /// Runs of one job sort together (the job, then 0), then by start time.
-fn job_prefix(job: &str) -> Vec<u8> {
+pub(super) fn job_prefix(job: &str) -> Vec<u8> {
     let mut k = job.as_bytes().to_vec();
     k.push(0);
     k
@@ -25,7 +25,7 @@ pub(super) fn run_key(job: &str, started_at: &DateTime<Utc>) -> Vec<u8> {
 }
 
 /// When a run key's run started (its last 8 bytes), if it has them.
-fn started_micros(key: &[u8]) -> Option<i64> {
+pub(super) fn started_micros(key: &[u8]) -> Option<i64> {
     let tail = key.len().checked_sub(8).map(|at| &key[at..])?;
     Some(i64::from_be_bytes(tail.try_into().ok()?))
 }

@@ -99,6 +99,13 @@ const CONSOLE_ROUTES: &[(&str, &str, &str, u16)] = &[
     ("GET", "/products", "/products", 303),
     ("POST", "/products/stock", "/products/stock", 403),
     ("POST", "/products/price", "/products/price", 403),
+    ("GET", "/runs", "/runs", 303),
+    (
+        "GET",
+        "/runs/{job}/{started}",
+        "/runs/stock/2026-11-29T08:00:00.000000Z",
+        303,
+    ),
 ];
 
 /// The Rust files under `dir`, subdirectories too, in order.
