@@ -54,6 +54,14 @@ async fn a_seller_works_through_the_console_in_chromium() {
     let sent = env.sandbox.product(first.id).unwrap();
     assert_eq!(sent.quantity_in_stock, Some(7), "{}", browser.text().await);
 
+    // Runs: the run just made, and its page.
+    browser.goto(&format!("{site}/runs")).await;
+    browser.shot("runs").await;
+    browser.click("a[href^='/runs/stock/']").await;
+    let run = browser.text().await;
+    assert!(run.contains("push_stock"), "{run}");
+    browser.shot("run").await;
+
     browser.close().await;
     stop_daemon(daemon).await;
 }

@@ -102,10 +102,26 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
-    /// Clicks `css` (a button or a link); WebDriver returns once the page it leads to
-    /// has loaded.
+    /// Clicks `css` (a button or a link) and waits for the page it leads to: the click
+    /// returns before a form's answer has replaced the document, so wait until the old
+    /// document is gone (its root goes stale) and the new one has a body.
     pub async fn click(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
         self.find(css).await.click().await.unwrap();
+        let start = std::time::Instant::now();
+        while old.tag_name().await.is_ok() {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "clicking {css:?} led nowhere"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("body"))
+            .await
+            .unwrap();
     }
 
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
