@@ -15,6 +15,7 @@ pub(super) struct Filter {
     since: Option<DateTime<Utc>>,
     search: Option<Search>,
     pub(super) limit: Option<usize>,
+    pub(super) before: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +68,7 @@ impl Filter {
             since: q.since,
             search,
             limit: q.limit,
+            before: q.before,
         })
     }
 

@@ -68,16 +68,17 @@ pub(super) fn put_head(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResul
 }
 
 impl Store {
-    /// The orders `keep` accepts, newest (highest id) first, at most `limit` of them.
-    /// The heads are derived data: a damaged one (or one naming an order that is not
+    /// The orders `keep` accepts, newest (highest id) first, at most `limit` of them;
+    /// with `before`, only those with a lower id (the next page of a list). The heads are derived data: a damaged one (or one naming an order that is not
     /// stored) is not an error of the search; the heads are built again from the orders
     /// and the search runs once more.
     pub fn find_orders(
         &self,
         mut keep: impl FnMut(&OrderHead<'_>) -> bool,
+        before: Option<i64>,
         limit: Option<usize>,
     ) -> Result<Vec<LocalOrder>> {
-        match self.scan_heads(&mut keep, limit) {
+        match self.scan_heads(&mut keep, before, limit) {
             Err(StoreError::Corrupt {
                 tree: "order_heads",
                 detail,
@@ -90,7 +91,7 @@ impl Store {
                     self.trees.meta.remove(HEADS_BUILT)?;
                     self.trees.order_heads.clear()?;
                 }
-                self.scan_heads(&mut keep, limit)
+                self.scan_heads(&mut keep, before, limit)
             }
             other => other,
         }
@@ -99,14 +100,21 @@ impl Store {
     fn scan_heads(
         &self,
         keep: &mut impl FnMut(&OrderHead<'_>) -> bool,
+        before: Option<i64>,
         limit: Option<usize>,
     ) -> Result<Vec<LocalOrder>> {
         self.build_order_heads()?;
         let mut found = Vec::new();
-        if limit == Some(0) {
+        // Ids are positive: nothing is before 1.
+        if limit == Some(0) || before.is_some_and(|b| b <= 1) {
             return Ok(found);
         }
-        for kv in self.trees.order_heads.iter().rev() {
+        // Keys are the ids big-endian: their byte order is the ids' (Prom's are positive).
+        let heads = match before {
+            Some(id) => self.trees.order_heads.range(..id.to_be_bytes()),
+            None => self.trees.order_heads.iter(),
+        };
+        for kv in heads.rev() {
             let (k, v) = kv?;
             let mut head: OrderHead<'_> = decode_borrowed("order_heads", &v)?;
             head.prom_id = prom_key("order_heads", &k)?;

@@ -80,9 +80,9 @@ fn find_keeps_what_is_asked_newest_first_up_to_the_limit() {
         .unwrap();
     let ids = |v: Vec<LocalOrder>| v.iter().map(|o| o.prom_id).collect::<Vec<_>>();
     let pending = |h: &OrderHead<'_>| h.status == "pending";
-    assert_eq!(ids(s.find_orders(pending, None).unwrap()), vec![5, 3, 1]);
-    assert_eq!(ids(s.find_orders(pending, Some(2)).unwrap()), vec![5, 3]);
-    assert!(s.find_orders(|_| true, Some(0)).unwrap().is_empty());
+    assert_eq!(ids(s.find_orders(pending, None, None).unwrap()), vec![5, 3, 1]);
+    assert_eq!(ids(s.find_orders(pending, None, Some(2)).unwrap()), vec![5, 3]);
+    assert!(s.find_orders(|_| true, None, Some(0)).unwrap().is_empty());
     // What the filter saw is the order's own; kept orders come back whole.
     let seen: Vec<i64> = {
         let mut v = Vec::new();
@@ -92,13 +92,21 @@ fn find_keeps_what_is_asked_newest_first_up_to_the_limit() {
                 false
             },
             None,
+            None,
         )
         .unwrap();
         v
     };
     assert_eq!(seen, vec![5, 4, 3, 2, 1]);
+    // A page after 5: what is older, the limit counting from there; before 1, none.
+    let before = |id, limit| ids(s.find_orders(|_| true, Some(id), limit).unwrap());
+    assert_eq!(before(5, Some(2)), vec![4, 3]);
+    assert_eq!(before(3, None), vec![2, 1]);
+    assert_eq!(before(99, Some(1)), vec![5]);
+    assert!(before(1, None).is_empty());
+    assert_eq!(ids(s.find_orders(pending, Some(5), None).unwrap()), vec![3, 1]);
     assert_eq!(
-        s.find_orders(|_| true, Some(1)).unwrap()[0],
+        s.find_orders(|_| true, None, Some(1)).unwrap()[0],
         s.order(5).unwrap().unwrap()
     );
 }
@@ -157,7 +165,7 @@ fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
         "not built yet: not wrong"
     );
 
-    let found = s.find_orders(|h| h.unlinked, None).unwrap();
+    let found = s.find_orders(|h| h.unlinked, None, None).unwrap();
     assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![2]);
     assert_eq!(s.trees.order_heads.len(), 2);
     assert!(s.trees.meta.get(HEADS_BUILT).unwrap().is_some());
@@ -166,7 +174,7 @@ fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
     // An older head layout is built again.
     s.trees.meta.insert(HEADS_BUILT, b"0".as_slice()).unwrap();
     s.trees.order_heads.remove(2i64.to_be_bytes()).unwrap();
-    assert_eq!(s.find_orders(|h| h.unlinked, None).unwrap().len(), 1);
+    assert_eq!(s.find_orders(|h| h.unlinked, None, None).unwrap().len(), 1);
     assert_eq!(
         s.trees.meta.get(HEADS_BUILT).unwrap().as_deref(),
         Some(HEADS_VERSION)
@@ -195,13 +203,13 @@ fn a_damaged_head_is_built_again_not_an_error_of_the_search() {
         &Default::default(),
     )
     .unwrap();
-    assert_eq!(s.find_orders(|_| true, None).unwrap().len(), 2);
+    assert_eq!(s.find_orders(|_| true, None, None).unwrap().len(), 2);
     // A head of flipped bytes, and one naming an order that is not stored.
     s.trees
         .order_heads
         .insert(1i64.to_be_bytes(), b"\xff\x00not json".as_slice())
         .unwrap();
-    let found = s.find_orders(|h| h.status == "pending", None).unwrap();
+    let found = s.find_orders(|h| h.status == "pending", None, None).unwrap();
     assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![1]);
     let stray = stored_head(&s, 2);
     s.trees
@@ -215,7 +223,7 @@ fn a_damaged_head_is_built_again_not_an_error_of_the_search() {
             .unwrap(),
         )
         .unwrap();
-    let found = s.find_orders(|h| h.unlinked, None).unwrap();
+    let found = s.find_orders(|h| h.unlinked, None, None).unwrap();
     assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![2]);
     assert_eq!(s.trees.order_heads.len(), 2);
     assert!(s.check_consistency().unwrap().is_empty());
