@@ -10,6 +10,10 @@ mod overview;
 mod products;
 mod session;
 mod text;
+mod order_forms;
+mod order_page;
+mod order_text;
+mod orders;
 
 use std::sync::Arc;
 
@@ -48,6 +52,10 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>) -> Router<S> {
         .route("/products", get(products::show))
         .route("/products/stock", post(products::set_stock))
         .route("/products/price", post(products::set_price))
+        .route("/orders", get(orders::show))
+        .route("/orders/{id}", get(order_page::show))
+        .route("/orders/{id}/status", post(order_forms::set_status))
+        .route("/orders/{id}/lines/{line}", post(order_forms::link_line))
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
         .layer(axum::middleware::map_response(hardened))
         .with_state(console)
