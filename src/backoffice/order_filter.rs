@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{BackofficeError, OrderQuery, Result};
-use crate::store::OrderHead;
+use crate::store::{OrderHead, OrderScope};
 
 /// A checked query.
 #[derive(Debug, Clone)]
@@ -70,6 +70,18 @@ impl Filter {
             limit: q.limit,
             before: q.before,
         })
+    }
+
+    /// Where the store may look for the orders this takes: the unlinked (usually few),
+    /// else those at the statuses asked, else all.
+    pub(super) fn scope(&self) -> OrderScope {
+        if self.unlinked {
+            OrderScope::Unlinked
+        } else if !self.statuses.is_empty() {
+            OrderScope::Statuses(self.statuses.clone())
+        } else {
+            OrderScope::All
+        }
     }
 
     /// Whether the order is one the query takes.

@@ -392,3 +392,61 @@ async fn an_order_s_page_links_a_line_and_changes_the_status_as_the_cli_does() {
     assert_eq!(status, 404);
     assert!(page.contains("no order 424242"));
 }
+
+/// What the Orders pages cost at 100,000 orders (`--ignored`; prints the figures, in
+/// whatever profile it is built in). Bounds here are generous: a debug build on a shared
+/// machine; BENCHMARKS.md has the release figures.
+#[tokio::test]
+#[ignore = "builds 100,000 orders: run by hand"]
+async fn pages_at_100_000_orders() {
+    let env = Env::new(1, SandboxOptions::default(), |_| 100).await;
+    let config = configure(&env);
+    let store = Store::open(&config.store.path).unwrap();
+    let policy = config.sync.reservation_policy();
+    let template = many_orders(env.catalogue[0].id);
+    let started = std::time::Instant::now();
+    for batch in 0..100 {
+        let orders: Vec<LocalOrder> = (0..1_000)
+            .map(|i| {
+                let id = batch * 1_000 + i + 1;
+                let mut o = template[(id % 120) as usize].clone();
+                o.prom_id = id;
+                // One order in 1,000 unlinked, one in 1,000 `received`.
+                o.lines.truncate(1);
+                if id % 1_000 == 500 {
+                    o.lines[0].prom_product_id = Some(GONE);
+                }
+                let status = if id % 1_000 == 250 { "received" } else { "pending" };
+                o.status = status.into();
+                o.prom_status = Some(status.into());
+                o
+            })
+            .collect();
+        store
+            .upsert_orders(&orders, &policy, &Default::default())
+            .unwrap();
+    }
+    println!("100,000 orders stored in {:?}", started.elapsed());
+    let c = console(&config, &store).await;
+    let (cookie, _) = c.login().await;
+    for (path, rows_wanted) in [
+        ("/orders", 50),
+        ("/orders?before=50001", 50),
+        ("/orders?unlinked=1", 50),
+        ("/orders?status=received", 50),
+        ("/orders?q=nobody", 0),
+        ("/orders/77777", 0),
+    ] {
+        // The first asks once more: the heads' first read.
+        c.get(path, &cookie).await;
+        let started = std::time::Instant::now();
+        let n = 5;
+        for _ in 0..n {
+            let (status, page) = c.get(path, &cookie).await;
+            assert_eq!(status, 200, "{path}");
+            assert_eq!(rows(&page).len(), rows_wanted, "{path}");
+        }
+        let each = started.elapsed() / n;
+        println!("{path}: {each:?} a page");
+    }
+}
