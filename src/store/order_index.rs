@@ -82,7 +82,7 @@ pub(super) fn put_keys(
 }
 
 /// The order id that ends a key.
-fn id_of(key: &[u8]) -> Result<i64> {
+pub(super) fn id_of(key: &[u8]) -> Result<i64> {
     match key.len().checked_sub(8) {
         Some(at) if at > 0 => {
             let mut id = [0; 8];
