@@ -327,6 +327,25 @@ async fn each_filter_and_their_combinations_find_the_right_orders_in_the_store_a
             }),
             vec![o.e, o.c],
         ),
+        // A page after an order: the older ones, through the index as well.
+        ("before", query(|q| q.before = Some(o.d)), vec![o.c, o.b, o.a]),
+        (
+            "unlinked before",
+            query(|q| {
+                q.unlinked = true;
+                q.before = Some(o.e);
+            }),
+            vec![o.c],
+        ),
+        (
+            "statuses before, a page of 1",
+            query(|q| {
+                q.status = s("pending, canceled");
+                q.before = Some(o.e);
+                q.limit = Some(1);
+            }),
+            vec![o.d],
+        ),
     ];
     let local = office(&store);
     let (api, _base, _token, _serving) = admin(&store).await;
