@@ -6,14 +6,14 @@
 mod guard;
 mod layout;
 mod login;
-mod overview;
-mod products;
-mod session;
-mod text;
 mod order_forms;
 mod order_page;
 mod order_text;
 mod orders;
+mod overview;
+mod products;
+mod session;
+mod text;
 
 use std::sync::Arc;
 

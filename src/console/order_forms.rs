@@ -44,7 +44,10 @@ pub(super) async fn set_status(
             .set_order_status(prom_id, &req)
             .await?;
         for w in &view.warnings {
-            tracing::warn!("order {prom_id} set to `{}` in the console: {w}", view.status);
+            tracing::warn!(
+                "order {prom_id} set to `{}` in the console: {w}",
+                view.status
+            );
         }
         Ok::<_, BackofficeError>(prom_id)
     }
@@ -75,9 +78,9 @@ pub(super) async fn link_line(
     };
     let done = async {
         let prom_id = order_id(&id)?;
-        let n: usize = line.parse().map_err(|_| {
-            BackofficeError::Invalid(format!("order {prom_id} has no line {line}"))
-        })?;
+        let n: usize = line
+            .parse()
+            .map_err(|_| BackofficeError::Invalid(format!("order {prom_id} has no line {line}")))?;
         let req = OrderLineLink { sku: f.sku };
         let linked = console
             .office

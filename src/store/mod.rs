@@ -28,9 +28,9 @@ mod links;
 mod lock;
 mod migrate;
 mod order_details;
+mod order_index;
 mod order_lines;
 mod order_merge;
-mod order_index;
 mod order_scan;
 mod order_stock;
 mod order_upkeep;
@@ -71,9 +71,9 @@ pub use links::Link;
 pub use order_details::{
     Buyer, Cancellation, Delivery, OrderDetails, OrderMoney, Payment, Recipient, Utm,
 };
+pub use order_index::OrderScope;
 pub use order_lines::LineLinked;
 pub use order_merge::{Merged, StatusConflict, Tracking, Winner, merge_order};
-pub use order_index::OrderScope;
 pub use order_scan::OrderHead;
 pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};

@@ -70,8 +70,7 @@ pub(super) fn put_head(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResul
         .as_deref()
         .and_then(|v| decode_borrowed("order_heads", v).ok());
     put_keys(tx, prom_id, old.as_ref(), &new)?;
-    tx.order_heads
-        .insert(&key, encode("order_heads", &new)?)?;
+    tx.order_heads.insert(&key, encode("order_heads", &new)?)?;
     Ok(())
 }
 
@@ -162,14 +161,14 @@ impl Store {
         if !keep(&head) {
             return Ok(());
         }
-        let order = self
-            .trees
-            .orders
-            .get(id.to_be_bytes())?
-            .ok_or_else(|| StoreError::Corrupt {
-                tree: "order_heads",
-                detail: format!("names order {id}, which is not stored"),
-            })?;
+        let order =
+            self.trees
+                .orders
+                .get(id.to_be_bytes())?
+                .ok_or_else(|| StoreError::Corrupt {
+                    tree: "order_heads",
+                    detail: format!("names order {id}, which is not stored"),
+                })?;
         found.push(decode("orders", &order)?);
         Ok(())
     }

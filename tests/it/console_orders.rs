@@ -242,9 +242,16 @@ async fn the_list_filters_and_pages_through_every_order_once() {
     assert!(link(&first, "newest").is_none());
     let (all, pages) = every_page(&c, &cookie, "/orders").await;
     assert_eq!(pages, 3);
-    assert_eq!(all, (1..=120).rev().collect::<Vec<_>>(), "each once, newest first");
+    assert_eq!(
+        all,
+        (1..=120).rev().collect::<Vec<_>>(),
+        "each once, newest first"
+    );
     let (_, second) = c.get("/orders?before=71", &cookie).await;
-    assert_eq!(link(&second, "newest").as_deref(), Some("/orders?status=&q="));
+    assert_eq!(
+        link(&second, "newest").as_deref(),
+        Some("/orders?status=&q=")
+    );
 
     // A status: only its orders, on every page; the others' rows nowhere.
     let (received, pages) = every_page(&c, &cookie, "/orders?status=received").await;
@@ -252,22 +259,37 @@ async fn the_list_filters_and_pages_through_every_order_once() {
     assert_eq!(received, (1..=60).rev().map(|i| i * 2).collect::<Vec<_>>());
     let (_, page) = c.get("/orders?status=received", &cookie).await;
     assert!(!page.contains("<td class=\"status\">pending"), "{page}");
-    assert!(page.contains(r#"<option value="received" selected>"#), "{page}");
+    assert!(
+        page.contains(r#"<option value="received" selected>"#),
+        "{page}"
+    );
 
     // Only those with unlinked lines, each marked; the filter kept by the next page's link.
     let (unlinked, _) = every_page(&c, &cookie, "/orders?unlinked=1").await;
     assert_eq!(unlinked, (1..=17).rev().map(|i| i * 7).collect::<Vec<_>>());
     let (_, page) = c.get("/orders?unlinked=1&status=pending", &cookie).await;
-    let odd_sevens: Vec<i64> = (1..=17).rev().map(|i| i * 7).filter(|i| i % 2 == 1).collect();
+    let odd_sevens: Vec<i64> = (1..=17)
+        .rev()
+        .map(|i| i * 7)
+        .filter(|i| i % 2 == 1)
+        .collect();
     assert_eq!(rows(&page), odd_sevens);
-    assert_eq!(page.matches("class=\"bad unlinked\"").count(), odd_sevens.len());
-    assert!(page.contains(r#"id="filter-unlinked" type="checkbox" name="unlinked" value="1" checked"#));
+    assert_eq!(
+        page.matches("class=\"bad unlinked\"").count(),
+        odd_sevens.len()
+    );
+    assert!(
+        page.contains(r#"id="filter-unlinked" type="checkbox" name="unlinked" value="1" checked"#)
+    );
 
     // A search: by name (any case), phone, id.
     for (q, want) in [
         ("шевченко", vec![77]),
         ("067 000 0077", vec![77]),
-        ("Buyer 11", vec![119, 118, 117, 116, 115, 114, 113, 112, 111, 110, 11]),
+        (
+            "Buyer 11",
+            vec![119, 118, 117, 116, 115, 114, 113, 112, 111, 110, 11],
+        ),
     ] {
         let (_, page) = c.get(&format!("/orders?q={}", encode(q)), &cookie).await;
         assert_eq!(rows(&page), want, "{q}");
@@ -284,11 +306,18 @@ async fn an_order_s_page_links_a_line_and_changes_the_status_as_the_cli_does() {
     let env = Env::new(3, SandboxOptions::default(), |_| 10).await;
     let config = configure(&env);
     let store = Store::open(&config.store.path).unwrap();
-    let skus: Vec<String> = env.catalogue.iter().map(|p| p.sku.clone().unwrap()).collect();
+    let skus: Vec<String> = env
+        .catalogue
+        .iter()
+        .map(|p| p.sku.clone().unwrap())
+        .collect();
     // Line 1: a Prom product no local product is linked to; line 2: a linked one.
     let placed = env.sandbox.place_order(buyer_order(
         "pending",
-        vec![(Some(GONE), "OLD-1", 2), (Some(env.catalogue[1].id), &skus[1], 1)],
+        vec![
+            (Some(GONE), "OLD-1", 2),
+            (Some(env.catalogue[1].id), &skus[1], 1),
+        ],
     ));
     run(&config, &store, "orders").await;
     let id = placed.id;
@@ -324,19 +353,38 @@ async fn an_order_s_page_links_a_line_and_changes_the_status_as_the_cli_does() {
     // Refused: a SKU there is not, a line there is not, no CSRF token, another site.
     let link_path = format!("/orders/{id}/lines/1");
     let resp = c
-        .post(&link_path, &cookie, Some(&c.base), &[("csrf", &csrf), ("sku", "NOPE-1")])
+        .post(
+            &link_path,
+            &cookie,
+            Some(&c.base),
+            &[("csrf", &csrf), ("sku", "NOPE-1")],
+        )
         .await;
     assert_eq!(resp.status(), 404);
     let text = resp.text().await.unwrap();
     assert!(text.contains("no product with SKU NOPE-1") && text.contains(r#"id="refusal""#));
     let resp = c
-        .post(&format!("/orders/{id}/lines/9"), &cookie, Some(&c.base), &[("csrf", &csrf), ("sku", &skus[0])])
+        .post(
+            &format!("/orders/{id}/lines/9"),
+            &cookie,
+            Some(&c.base),
+            &[("csrf", &csrf), ("sku", &skus[0])],
+        )
         .await;
     assert_eq!(resp.status(), 422);
     assert!(resp.text().await.unwrap().contains("has no line 9"));
-    for (origin, token) in [(Some(c.base.as_str()), "forged"), (Some("http://evil.example"), csrf.as_str()), (None, csrf.as_str())] {
+    for (origin, token) in [
+        (Some(c.base.as_str()), "forged"),
+        (Some("http://evil.example"), csrf.as_str()),
+        (None, csrf.as_str()),
+    ] {
         let resp = c
-            .post(&link_path, &cookie, origin, &[("csrf", token), ("sku", &skus[0])])
+            .post(
+                &link_path,
+                &cookie,
+                origin,
+                &[("csrf", token), ("sku", &skus[0])],
+            )
             .await;
         assert_eq!(resp.status(), 403, "{origin:?}");
     }
@@ -344,13 +392,21 @@ async fn an_order_s_page_links_a_line_and_changes_the_status_as_the_cli_does() {
 
     // Linked: the line on the product, by hand, its reservation moved at once.
     let resp = c
-        .post(&link_path, &cookie, Some(&c.base), &[("csrf", &csrf), ("sku", &skus[0])])
+        .post(
+            &link_path,
+            &cookie,
+            Some(&c.base),
+            &[("csrf", &csrf), ("sku", &skus[0])],
+        )
         .await;
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()[LOCATION], page_path.as_str());
     let line = &stored().lines[0];
     assert!(line.hand_linked);
-    assert_eq!(line.product_id, Some(store.product_by_sku(&skus[0]).unwrap().unwrap().id));
+    assert_eq!(
+        line.product_id,
+        Some(store.product_by_sku(&skus[0]).unwrap().unwrap().id)
+    );
     assert_eq!((reserved(0), reserved(1)), (2, 1));
     let (_, page) = c.get(&page_path, &cookie).await;
     assert!(!page.contains(r#"id="link-line-1""#));
@@ -359,26 +415,44 @@ async fn an_order_s_page_links_a_line_and_changes_the_status_as_the_cli_does() {
     let status_path = format!("/orders/{id}/status");
     let before = stored();
     let resp = c
-        .post(&status_path, &cookie, Some(&c.base), &[("csrf", &csrf), ("status", "recieved")])
+        .post(
+            &status_path,
+            &cookie,
+            Some(&c.base),
+            &[("csrf", &csrf), ("status", "recieved")],
+        )
         .await;
     assert_eq!(resp.status(), 422);
     let text = resp.text().await.unwrap();
     assert!(text.contains("did you mean `received`?"), "{text}");
     let resp = c
-        .post(&status_path, &cookie, Some("http://evil.example"), &[("csrf", &csrf), ("status", "received")])
+        .post(
+            &status_path,
+            &cookie,
+            Some("http://evil.example"),
+            &[("csrf", &csrf), ("status", "received")],
+        )
         .await;
     assert_eq!(resp.status(), 403);
     assert_eq!(stored(), before, "nothing changed");
 
     // Changed: in the store, pending for Prom; push_statuses takes it to Prom.ua.
     let resp = c
-        .post(&status_path, &cookie, Some(&c.base), &[("csrf", &csrf), ("status", "received")])
+        .post(
+            &status_path,
+            &cookie,
+            Some(&c.base),
+            &[("csrf", &csrf), ("status", "received")],
+        )
         .await;
     assert_eq!(resp.status(), 303);
     let o = stored();
     assert_eq!((o.status.as_str(), o.status_pending), ("received", true));
     let (_, page) = c.get(&page_path, &cookie).await;
-    assert!(page.contains(r#"<option value="received" selected>"#), "{page}");
+    assert!(
+        page.contains(r#"<option value="received" selected>"#),
+        "{page}"
+    );
     assert!(page.contains("not yet on Prom"));
     run(&config, &store, "statuses").await;
     assert_eq!(env.sandbox.order(id).unwrap().status, "received");
@@ -416,7 +490,11 @@ async fn pages_at_100_000_orders() {
                 if id % 1_000 == 500 {
                     o.lines[0].prom_product_id = Some(GONE);
                 }
-                let status = if id % 1_000 == 250 { "received" } else { "pending" };
+                let status = if id % 1_000 == 250 {
+                    "received"
+                } else {
+                    "pending"
+                };
                 o.status = status.into();
                 o.prom_status = Some(status.into());
                 o

@@ -328,7 +328,11 @@ async fn each_filter_and_their_combinations_find_the_right_orders_in_the_store_a
             vec![o.e, o.c],
         ),
         // A page after an order: the older ones, through the index as well.
-        ("before", query(|q| q.before = Some(o.d)), vec![o.c, o.b, o.a]),
+        (
+            "before",
+            query(|q| q.before = Some(o.d)),
+            vec![o.c, o.b, o.a],
+        ),
         (
             "unlinked before",
             query(|q| {

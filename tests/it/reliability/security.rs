@@ -102,7 +102,12 @@ const CONSOLE_ROUTES: &[(&str, &str, &str, u16)] = &[
     ("GET", "/orders", "/orders", 303),
     ("GET", "/orders/{id}", "/orders/1", 303),
     ("POST", "/orders/{id}/status", "/orders/1/status", 403),
-    ("POST", "/orders/{id}/lines/{line}", "/orders/1/lines/1", 403),
+    (
+        "POST",
+        "/orders/{id}/lines/{line}",
+        "/orders/1/lines/1",
+        403,
+    ),
 ];
 
 /// The Rust files under `dir`, subdirectories too, in order.
