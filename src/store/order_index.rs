@@ -166,13 +166,9 @@ impl Iterator for Merged {
             let mut best: Option<(usize, i64)> = None;
             for (i, s) in self.streams.iter_mut().enumerate() {
                 match s.peek() {
-                    None => {}
                     Some(Err(_)) => return s.next(),
-                    Some(Ok(id)) => {
-                        if best.is_none_or(|(_, b)| *id > b) {
-                            best = Some((i, *id));
-                        }
-                    }
+                    Some(Ok(id)) if best.is_none_or(|(_, b)| *id > b) => best = Some((i, *id)),
+                    _ => {}
                 }
             }
             let (i, id) = best?;
