@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 
 use super::order_text::{self, OrderText};
-use super::orders::{failure, money};
+use super::orders::{failure, money, status_options};
 use super::{Console, LangQuery, Visit, layout, to_login};
 use crate::backoffice::{BackofficeError, Ledger, OrderLineView, OrderView, SkuQuantity};
 
@@ -43,7 +43,7 @@ pub(super) async fn answer(
 ) -> Response {
     let found = async {
         let order = console.office.show_order(order_id(id)?).await?;
-        let known = console.office.order_statuses().await?.known;
+        let known = status_options(console.office.order_statuses().await?);
         Ok::<_, BackofficeError>((order, known))
     }
     .await;
@@ -53,8 +53,8 @@ pub(super) async fn answer(
     };
     // What `set_order_status` takes: the known statuses and the order's own.
     for own in std::iter::once(&order.status).chain(&order.prom_status) {
-        if !known.contains(own) {
-            known.push(own.clone());
+        if !known.iter().any(|(s, _)| s == own) {
+            known.push((own.clone(), own.clone()));
         }
     }
     let t = order_text::of(visit.lang);
@@ -74,7 +74,7 @@ pub(super) async fn answer(
     (status, layout::page(visit, &title, body)).into_response()
 }
 
-fn statuses(visit: &Visit, o: &OrderView, known: &[String]) -> Markup {
+fn statuses(visit: &Visit, o: &OrderView, known: &[(String, String)]) -> Markup {
     let t = order_text::of(visit.lang);
     let prom = match (&o.prom_status, &o.details.status_name) {
         (Some(s), Some(n)) => format!("{s} ({n})"),
@@ -92,7 +92,7 @@ fn statuses(visit: &Visit, o: &OrderView, known: &[String]) -> Markup {
             input type="hidden" name="csrf" value=(visit.csrf());
             label for="status-select" { (t.new_status) } " "
             select #status-select name="status" {
-                @for s in known { option value=(s) selected[*s == o.status] { (s) } }
+                @for (s, label) in known { option value=(s) selected[*s == o.status] { (label) } }
             }
             " " button #status-submit type="submit" { (t.change_status) }
         }

@@ -10,7 +10,9 @@ use serde::Deserialize;
 
 use super::products::encode;
 use super::{Console, Visit, layout, order_text, to_login};
-use crate::backoffice::{BackofficeError, Ledger, MoneyView, OrderQuery, OrderView};
+use crate::backoffice::{
+    BackofficeError, Ledger, MoneyView, OrderQuery, OrderStatusesView, OrderView,
+};
 
 const PAGE: usize = 50;
 
@@ -90,7 +92,7 @@ pub(super) async fn show(
     let found = async {
         let q = f.query()?;
         let orders = office.list_orders(&q).await?;
-        let statuses = office.order_statuses().await?.known;
+        let statuses = status_options(office.order_statuses().await?);
         Ok::<_, BackofficeError>((orders, statuses))
     }
     .await;
@@ -111,9 +113,9 @@ pub(super) async fn show(
         form #orders-filter method="get" action="/orders" {
             select #filter-status name="status" {
                 option value="" { (t.any_status) }
-                @for s in &statuses { option value=(s) selected[s == chosen] { (s) } }
+                @for (s, label) in &statuses { option value=(s) selected[s == chosen] { (label) } }
                 // A status typed into the address that the list does not name.
-                @if !chosen.is_empty() && !statuses.iter().any(|s| s == chosen) {
+                @if !chosen.is_empty() && !statuses.iter().any(|(s, _)| s == chosen) {
                     option value=(chosen) selected { (chosen) }
                 }
             }
@@ -155,6 +157,24 @@ fn row(visit: &Visit, o: &OrderView) -> Markup {
             td { @if o.has_unlinked_lines() { span.bad.unlinked { (t.unlinked_mark) } } }
         }
     }
+}
+
+/// The statuses `set_order_status` takes (the configuration's and the shop's), each
+/// with the shop's title when it has one: (status, label).
+pub(super) fn status_options(view: OrderStatusesView) -> Vec<(String, String)> {
+    view.known
+        .into_iter()
+        .map(|s| {
+            let title = view
+                .statuses
+                .iter()
+                .find(|o| o.name.as_deref() == Some(s.as_str()))
+                .and_then(|o| o.title.clone())
+                .filter(|t| *t != s);
+            let label = title.map_or_else(|| s.clone(), |t| format!("{s} — {t}"));
+            (s, label)
+        })
+        .collect()
 }
 
 /// A sum as Prom.ua wrote it, with the order's currency when the text names none.

@@ -335,7 +335,8 @@ async fn an_order_s_page_links_a_line_and_changes_the_status_as_the_cli_does() {
         "OLD-1",
         r#"id="timeline""#,
         r#"id="status-form""#,
-        r#"<option value="received">"#,
+        // The shop's statuses, as pull_orders read them, with their titles.
+        r#"<option value="received">received — Прийнято</option>"#,
         r#"id="link-line-1""#,
     ] {
         assert!(page.contains(shown), "{shown} in {page}");
