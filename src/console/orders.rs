@@ -21,7 +21,7 @@ pub(super) struct Filters {
     /// One status, local or Prom's; empty: any.
     #[serde(default)]
     status: String,
-    /// Present (a ticked box): only orders with unlinked lines.
+    /// `1` (the ticked box; `on`, `true` too): only orders with unlinked lines.
     #[serde(default)]
     unlinked: Option<String>,
     #[serde(default)]
@@ -34,7 +34,7 @@ pub(super) struct Filters {
 
 impl Filters {
     fn unlinked(&self) -> bool {
-        self.unlinked.as_deref().is_some_and(|v| !v.is_empty())
+        matches!(self.unlinked.as_deref(), Some("1" | "on" | "true"))
     }
 
     /// The back office's query for a page (one more than a page: is there another?).

@@ -656,6 +656,9 @@ async fn the_cli_filters_and_refuses_bad_input_with_exit_2() {
         list(&["--search", "шевченко", "--limit", "1"]).await,
         vec![o.c]
     );
+    let before: &'static str = Box::leak(o.e.to_string().into_boxed_str());
+    let args: &'static [&'static str] = Box::leak(Box::new(["--unlinked", "--before", before]));
+    assert_eq!(list(args).await, vec![o.c]);
     let since = day(5);
     let out = cli_async(&path, &["orders", "list", "--json", "--since", &since]).await;
     let v: Vec<OrderView> = serde_json::from_slice(&out.stdout).unwrap();
