@@ -175,7 +175,7 @@ fn details(t: &OrderText, o: &OrderView) -> Markup {
     html! {
         h2 { (t.buyer) }
         table #buyer {
-            (field(t.buyer, Some(o.buyer.client.clone())))
+            (field(t.buyer_name, Some(o.buyer.client.clone())))
             (field(t.phone, o.buyer.phone.clone()))
             (field(t.email, o.buyer.email.clone()))
             (field(t.client_id, d.buyer.client_id.map(|i| i.to_string())))
