@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{BackofficeError, OrderQuery, Result};
-use crate::store::OrderHead;
+use crate::store::{OrderHead, OrderScope};
 
 /// A checked query.
 #[derive(Debug, Clone)]
@@ -15,6 +15,7 @@ pub(super) struct Filter {
     since: Option<DateTime<Utc>>,
     search: Option<Search>,
     pub(super) limit: Option<usize>,
+    pub(super) before: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,7 +68,20 @@ impl Filter {
             since: q.since,
             search,
             limit: q.limit,
+            before: q.before,
         })
+    }
+
+    /// Where the store may look for the orders this takes: the unlinked (usually few),
+    /// else those at the statuses asked, else all.
+    pub(super) fn scope(&self) -> OrderScope {
+        if self.unlinked {
+            OrderScope::Unlinked
+        } else if !self.statuses.is_empty() {
+            OrderScope::Statuses(self.statuses.clone())
+        } else {
+            OrderScope::All
+        }
     }
 
     /// Whether the order is one the query takes.

@@ -104,6 +104,9 @@ pub struct OrderView {
     /// A status was sent and not confirmed: Prom.ua may show it rather than `prom_status`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prom_status_unconfirmed: bool,
+    /// The Prom.ua statuses pushes sent since its last confirmation (after the status map).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statuses_sent: Vec<String>,
     /// The local status was changed here and Prom.ua has not confirmed it yet.
     pub status_pending: bool,
     /// When the local status was last set here (a conflict with Prom's goes to the later).
@@ -189,6 +192,7 @@ impl From<LocalOrder> for OrderView {
             status: o.status,
             prom_status: o.prom_status,
             prom_status_unconfirmed: o.prom_status_unconfirmed,
+            statuses_sent: o.statuses_sent,
             status_pending: o.status_pending,
             status_changed_at: o.status_changed_at,
             created_at: o.created_at,

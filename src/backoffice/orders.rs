@@ -48,7 +48,12 @@ pub(super) async fn list(office: &BackOffice, q: &OrderQuery) -> Result<Vec<Orde
         .blocking(move |store| {
             let mut skus = Skus::new(store);
             store
-                .find_orders(|o| filter.matches(o), filter.limit)?
+                .find_orders(
+                    &filter.scope(),
+                    |o| filter.matches(o),
+                    filter.before,
+                    filter.limit,
+                )?
                 .into_iter()
                 .map(|o| skus.view(o))
                 .collect()

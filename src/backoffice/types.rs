@@ -51,6 +51,9 @@ pub struct OrderQuery {
     /// At most this many, the newest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// Only orders with a lower id (older): the next page after the last one shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<i64>,
 }
 
 /// A moment as `--since` takes it: a day or RFC 3339 (a query string sends text).

@@ -217,6 +217,9 @@ pub struct OrderFilterArgs {
     /// At most N orders, the newest.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: Option<u32>,
+    /// Only orders older than this one (a lower id): the page after a list's last order.
+    #[arg(long, value_name = "ORDER")]
+    pub before: Option<i64>,
 }
 
 impl OrderFilterArgs {
@@ -227,6 +230,7 @@ impl OrderFilterArgs {
             since: self.since,
             search: self.search.clone(),
             limit: self.limit.map(|n| n as usize),
+            before: self.before,
         }
     }
 }

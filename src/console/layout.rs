@@ -26,6 +26,7 @@ pub fn page(visit: &Visit, title: &str, body: Markup) -> Markup {
                     @if visit.session.is_some() {
                         " · " a href="/" { (t.overview) }
                         " · " a href="/products" { (t.products) }
+                        " · " a #nav-orders href="/orders" { (super::order_text::of(visit.lang).orders) }
                         " · " a href="/runs" { (t.runs) } " · "
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(visit.csrf());

@@ -6,6 +6,10 @@
 mod guard;
 mod layout;
 mod login;
+mod order_forms;
+mod order_page;
+mod order_text;
+mod orders;
 mod overview;
 mod products;
 mod run_items;
@@ -50,6 +54,10 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>) -> Router<S> {
         .route("/products", get(products::show))
         .route("/products/stock", post(products::set_stock))
         .route("/products/price", post(products::set_price))
+        .route("/orders", get(orders::show))
+        .route("/orders/{id}", get(order_page::show))
+        .route("/orders/{id}/status", post(order_forms::set_status))
+        .route("/orders/{id}/lines/{line}", post(order_forms::link_line))
         .route("/runs", get(runs::list))
         .route("/runs/{job}/{started}", get(runs::show))
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))

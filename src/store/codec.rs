@@ -248,6 +248,10 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
         "orders" | "staged" | "order_heads" => {
             prom_key(tree, key)?;
         }
+        "order_index" => {
+            super::order_index::id_of(key)?;
+            empty_value(tree, value)?;
+        }
         "sku_index" => {
             id_value(tree, value)?;
         }

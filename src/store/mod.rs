@@ -28,6 +28,7 @@ mod links;
 mod lock;
 mod migrate;
 mod order_details;
+mod order_index;
 mod order_lines;
 mod order_merge;
 mod order_scan;
@@ -72,6 +73,7 @@ pub use links::Link;
 pub use order_details::{
     Buyer, Cancellation, Delivery, OrderDetails, OrderMoney, Payment, Recipient, Utm,
 };
+pub use order_index::OrderScope;
 pub use order_lines::LineLinked;
 pub use order_merge::{Merged, StatusConflict, Tracking, Winner, merge_order};
 pub use order_scan::OrderHead;

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{decode, decode_borrowed, encode, prom_key};
+use super::order_index::{OrderScope, put_keys};
 use super::orders::{LocalOrder, order_in};
 use super::trees::{Tx, TxResult};
 use super::{Result, Store, StoreError};
@@ -55,42 +56,51 @@ impl<'a> OrderHead<'a> {
 
 /// Set in `meta` to [`HEADS_VERSION`] once every stored order has its head.
 pub(super) const HEADS_BUILT: &[u8] = b"order_heads_built";
-/// Bumped when [`OrderHead`] gains a field, so that the heads are built again.
-const HEADS_VERSION: &[u8] = b"1";
+/// Bumped when [`OrderHead`] gains a field (or the `order_index` a key), so that the
+/// heads are built again.
+const HEADS_VERSION: &[u8] = b"2";
 
-/// Inside the transaction that stores `order`: its head.
+/// Inside the transaction that stores `order`: its head and its index keys.
 pub(super) fn put_head(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
-    tx.order_heads.insert(
-        &prom_id.to_be_bytes(),
-        encode("order_heads", &OrderHead::of(order))?,
-    )?;
+    let key = prom_id.to_be_bytes();
+    let new = OrderHead::of(order);
+    let stored = tx.order_heads.get(key)?;
+    // A head that does not decode is derived data: its keys may stay behind, harmless.
+    let old: Option<OrderHead<'_>> = stored
+        .as_deref()
+        .and_then(|v| decode_borrowed("order_heads", v).ok());
+    put_keys(tx, prom_id, old.as_ref(), &new)?;
+    tx.order_heads.insert(&key, encode("order_heads", &new)?)?;
     Ok(())
 }
 
 impl Store {
-    /// The orders `keep` accepts, newest (highest id) first, at most `limit` of them.
-    /// The heads are derived data: a damaged one (or one naming an order that is not
-    /// stored) is not an error of the search; the heads are built again from the orders
-    /// and the search runs once more.
+    /// The orders of `scope` that `keep` accepts, newest (highest id) first, at most
+    /// `limit` of them; with `before`, only those with a lower id (the next page of a
+    /// list). The scope only narrows what is read (`order_index.rs`): `keep` decides.
+    /// The heads and the index are derived data: a damaged entry (or one naming an order
+    /// that is not stored) is not an error of the search; they are built again from the
+    /// orders and the search runs once more.
     pub fn find_orders(
         &self,
+        scope: &OrderScope,
         mut keep: impl FnMut(&OrderHead<'_>) -> bool,
+        before: Option<i64>,
         limit: Option<usize>,
     ) -> Result<Vec<LocalOrder>> {
-        match self.scan_heads(&mut keep, limit) {
+        match self.scan_heads(scope, &mut keep, before, limit) {
             Err(StoreError::Corrupt {
-                tree: "order_heads",
+                tree: tree @ ("order_heads" | "order_index"),
                 detail,
             }) => {
-                tracing::warn!(
-                    "the orders' search heads are damaged ({detail}): building them again"
-                );
+                tracing::warn!("the orders' {tree} is damaged ({detail}): building it again");
                 {
                     let _writing = self.writing();
                     self.trees.meta.remove(HEADS_BUILT)?;
                     self.trees.order_heads.clear()?;
+                    self.trees.order_index.clear()?;
                 }
-                self.scan_heads(&mut keep, limit)
+                self.scan_heads(scope, &mut keep, before, limit)
             }
             other => other,
         }
@@ -98,35 +108,69 @@ impl Store {
 
     fn scan_heads(
         &self,
+        scope: &OrderScope,
         keep: &mut impl FnMut(&OrderHead<'_>) -> bool,
+        before: Option<i64>,
         limit: Option<usize>,
     ) -> Result<Vec<LocalOrder>> {
         self.build_order_heads()?;
         let mut found = Vec::new();
-        if limit == Some(0) {
+        // Ids are positive: nothing is before 1.
+        if limit == Some(0) || before.is_some_and(|b| b <= 1) {
             return Ok(found);
         }
-        for kv in self.trees.order_heads.iter().rev() {
-            let (k, v) = kv?;
-            let mut head: OrderHead<'_> = decode_borrowed("order_heads", &v)?;
-            head.prom_id = prom_key("order_heads", &k)?;
-            if !keep(&head) {
-                continue;
+        let full = |found: &Vec<LocalOrder>| limit.is_some_and(|n| found.len() >= n);
+        if *scope == OrderScope::All {
+            // Keys are the ids big-endian: their byte order is the ids' (Prom's are positive).
+            let heads = match before {
+                Some(id) => self.trees.order_heads.range(..id.to_be_bytes()),
+                None => self.trees.order_heads.iter(),
+            };
+            for kv in heads.rev() {
+                let (k, v) = kv?;
+                self.consider(prom_key("order_heads", &k)?, &v, keep, &mut found)?;
+                if full(&found) {
+                    break;
+                }
             }
-            let order = self
-                .trees
-                .orders
-                .get(&k)?
-                .ok_or_else(|| StoreError::Corrupt {
-                    tree: "order_heads",
-                    detail: format!("names order {}, which is not stored", head.prom_id),
-                })?;
-            found.push(decode("orders", &order)?);
-            if limit.is_some_and(|n| found.len() >= n) {
-                break;
+        } else {
+            for id in self.indexed_ids(scope, before) {
+                let id = id?;
+                // A key whose order's head is gone is stale: no candidate.
+                if let Some(v) = self.trees.order_heads.get(id.to_be_bytes())? {
+                    self.consider(id, &v, keep, &mut found)?;
+                    if full(&found) {
+                        break;
+                    }
+                }
             }
         }
         Ok(found)
+    }
+
+    /// The order of head `v` into `found` when `keep` takes it.
+    fn consider(
+        &self,
+        id: i64,
+        v: &[u8],
+        keep: &mut impl FnMut(&OrderHead<'_>) -> bool,
+        found: &mut Vec<LocalOrder>,
+    ) -> Result<()> {
+        let mut head: OrderHead<'_> = decode_borrowed("order_heads", v)?;
+        head.prom_id = id;
+        if !keep(&head) {
+            return Ok(());
+        }
+        let order =
+            self.trees
+                .orders
+                .get(id.to_be_bytes())?
+                .ok_or_else(|| StoreError::Corrupt {
+                    tree: "order_heads",
+                    detail: format!("names order {id}, which is not stored"),
+                })?;
+        found.push(decode("orders", &order)?);
+        Ok(())
     }
 
     /// At open: a store without orders has every head it needs (its orders will get
@@ -192,6 +236,7 @@ impl Store {
         if self.trees.order_heads.len() != self.trees.orders.len() {
             problems.push("order heads and orders differ in number".into());
         }
+        problems.extend(self.order_index_problems()?);
         Ok(problems)
     }
 }

@@ -80,25 +80,58 @@ fn find_keeps_what_is_asked_newest_first_up_to_the_limit() {
         .unwrap();
     let ids = |v: Vec<LocalOrder>| v.iter().map(|o| o.prom_id).collect::<Vec<_>>();
     let pending = |h: &OrderHead<'_>| h.status == "pending";
-    assert_eq!(ids(s.find_orders(pending, None).unwrap()), vec![5, 3, 1]);
-    assert_eq!(ids(s.find_orders(pending, Some(2)).unwrap()), vec![5, 3]);
-    assert!(s.find_orders(|_| true, Some(0)).unwrap().is_empty());
+    assert_eq!(
+        ids(s
+            .find_orders(&OrderScope::All, pending, None, None)
+            .unwrap()),
+        vec![5, 3, 1]
+    );
+    assert_eq!(
+        ids(s
+            .find_orders(&OrderScope::All, pending, None, Some(2))
+            .unwrap()),
+        vec![5, 3]
+    );
+    assert!(
+        s.find_orders(&OrderScope::All, |_| true, None, Some(0))
+            .unwrap()
+            .is_empty()
+    );
     // What the filter saw is the order's own; kept orders come back whole.
     let seen: Vec<i64> = {
         let mut v = Vec::new();
         s.find_orders(
+            &OrderScope::All,
             |h| {
                 v.push(h.prom_id);
                 false
             },
+            None,
             None,
         )
         .unwrap();
         v
     };
     assert_eq!(seen, vec![5, 4, 3, 2, 1]);
+    // A page after 5: what is older, the limit counting from there; before 1, none.
+    let before = |id, limit| {
+        ids(s
+            .find_orders(&OrderScope::All, |_| true, Some(id), limit)
+            .unwrap())
+    };
+    assert_eq!(before(5, Some(2)), vec![4, 3]);
+    assert_eq!(before(3, None), vec![2, 1]);
+    assert_eq!(before(99, Some(1)), vec![5]);
+    assert!(before(1, None).is_empty());
     assert_eq!(
-        s.find_orders(|_| true, Some(1)).unwrap()[0],
+        ids(s
+            .find_orders(&OrderScope::All, pending, Some(5), None)
+            .unwrap()),
+        vec![3, 1]
+    );
+    assert_eq!(
+        s.find_orders(&OrderScope::All, |_| true, None, Some(1))
+            .unwrap()[0],
         s.order(5).unwrap().unwrap()
     );
 }
@@ -157,7 +190,9 @@ fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
         "not built yet: not wrong"
     );
 
-    let found = s.find_orders(|h| h.unlinked, None).unwrap();
+    let found = s
+        .find_orders(&OrderScope::All, |h| h.unlinked, None, None)
+        .unwrap();
     assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![2]);
     assert_eq!(s.trees.order_heads.len(), 2);
     assert!(s.trees.meta.get(HEADS_BUILT).unwrap().is_some());
@@ -166,7 +201,12 @@ fn orders_stored_before_heads_existed_get_them_at_the_first_search() {
     // An older head layout is built again.
     s.trees.meta.insert(HEADS_BUILT, b"0".as_slice()).unwrap();
     s.trees.order_heads.remove(2i64.to_be_bytes()).unwrap();
-    assert_eq!(s.find_orders(|h| h.unlinked, None).unwrap().len(), 1);
+    assert_eq!(
+        s.find_orders(&OrderScope::All, |h| h.unlinked, None, None)
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(
         s.trees.meta.get(HEADS_BUILT).unwrap().as_deref(),
         Some(HEADS_VERSION)
@@ -195,13 +235,20 @@ fn a_damaged_head_is_built_again_not_an_error_of_the_search() {
         &Default::default(),
     )
     .unwrap();
-    assert_eq!(s.find_orders(|_| true, None).unwrap().len(), 2);
+    assert_eq!(
+        s.find_orders(&OrderScope::All, |_| true, None, None)
+            .unwrap()
+            .len(),
+        2
+    );
     // A head of flipped bytes, and one naming an order that is not stored.
     s.trees
         .order_heads
         .insert(1i64.to_be_bytes(), b"\xff\x00not json".as_slice())
         .unwrap();
-    let found = s.find_orders(|h| h.status == "pending", None).unwrap();
+    let found = s
+        .find_orders(&OrderScope::All, |h| h.status == "pending", None, None)
+        .unwrap();
     assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![1]);
     let stray = stored_head(&s, 2);
     s.trees
@@ -215,8 +262,73 @@ fn a_damaged_head_is_built_again_not_an_error_of_the_search() {
             .unwrap(),
         )
         .unwrap();
-    let found = s.find_orders(|h| h.unlinked, None).unwrap();
+    let found = s
+        .find_orders(&OrderScope::All, |h| h.unlinked, None, None)
+        .unwrap();
     assert_eq!(found.iter().map(|o| o.prom_id).collect::<Vec<_>>(), vec![2]);
     assert_eq!(s.trees.order_heads.len(), 2);
+    assert!(s.check_consistency().unwrap().is_empty());
+}
+
+#[test]
+fn the_index_gives_the_unlinked_and_a_status_s_orders_and_follows_their_writes() {
+    let (_d, s) = open();
+    let mut orders: Vec<LocalOrder> = (1..=6)
+        .map(|id| {
+            let lines = if id % 3 == 0 {
+                vec![unknown_line(77)]
+            } else {
+                vec![]
+            };
+            order(id, if id % 2 == 0 { "paid" } else { "pending" }, lines)
+        })
+        .collect();
+    // Order 5: pending here, `Paid` on Prom (any case): it is at both, listed once.
+    orders[4].prom_status = Some("Paid".into());
+    s.upsert_orders(&orders, &policy(), &Default::default())
+        .unwrap();
+    let ids = |v: Vec<LocalOrder>| v.iter().map(|o| o.prom_id).collect::<Vec<_>>();
+    let find = |scope: OrderScope, before: Option<i64>, limit: Option<usize>| {
+        ids(s.find_orders(&scope, |_| true, before, limit).unwrap())
+    };
+    let statuses =
+        |list: &[&str]| OrderScope::Statuses(list.iter().map(|s| s.to_string()).collect());
+    assert_eq!(find(OrderScope::Unlinked, None, None), vec![6, 3]);
+    assert_eq!(find(statuses(&["paid"]), None, None), vec![6, 5, 4, 2]);
+    assert_eq!(
+        find(statuses(&["paid", "pending"]), None, None),
+        vec![6, 5, 4, 3, 2, 1]
+    );
+    assert_eq!(
+        find(statuses(&["paid", "pending"]), Some(5), Some(2)),
+        vec![4, 3]
+    );
+    assert_eq!(find(statuses(&["PAID"]), Some(5), None), vec![4, 2]);
+    assert!(find(statuses(&["canceled"]), None, None).is_empty());
+    assert_eq!(find(OrderScope::Unlinked, Some(6), None), vec![3]);
+
+    // A status change and a link move the order's keys; the check finds them right.
+    s.set_order_status(6, "canceled", &policy()).unwrap();
+    assert_eq!(find(statuses(&["canceled"]), None, None), vec![6]);
+    // Order 6 is still `paid` on Prom.ua.
+    assert_eq!(find(statuses(&["paid"]), None, None), vec![6, 5, 4, 2]);
+    let p = s.add_product("L-1", "Місцевий").unwrap();
+    s.link(p.id, 77).unwrap();
+    s.relink_orders(77, &policy()).unwrap();
+    assert!(find(OrderScope::Unlinked, None, None).is_empty());
+    assert!(s.check_consistency().unwrap().is_empty());
+
+    // A key gone missing is a problem the check names; a damaged one is built again.
+    s.trees.order_index.clear().unwrap();
+    let problems = s.check_consistency().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("missing from the order index")),
+        "{problems:?}"
+    );
+    s.trees.order_index.insert(b"u", b"".as_slice()).unwrap();
+    assert!(find(OrderScope::Unlinked, None, None).is_empty());
+    assert_eq!(find(statuses(&["canceled"]), None, None), vec![6]);
     assert!(s.check_consistency().unwrap().is_empty());
 }

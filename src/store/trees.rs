@@ -84,6 +84,8 @@ trees! {
     /// Prom order id → [`super::OrderHead`]: what an order search filters on, written
     /// with the order (`order_scan.rs`).
     order_heads: "order_heads",
+    /// The orders' secondary keys (unlinked lines, status) → nothing (`order_index.rs`).
+    order_index: "order_index",
     /// (job, 0, item key) → nothing: the recurring items (hard cases, orders with unlinked
     /// lines) the daemon's log has warned of, so it does not again (`warned.rs`).
     warned: "warned",

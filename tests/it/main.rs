@@ -8,6 +8,7 @@ mod catch_up;
 mod cli;
 mod config;
 mod console;
+mod console_orders;
 mod console_runs;
 mod daemon;
 mod damaged_store;

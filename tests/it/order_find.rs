@@ -327,6 +327,29 @@ async fn each_filter_and_their_combinations_find_the_right_orders_in_the_store_a
             }),
             vec![o.e, o.c],
         ),
+        // A page after an order: the older ones, through the index as well.
+        (
+            "before",
+            query(|q| q.before = Some(o.d)),
+            vec![o.c, o.b, o.a],
+        ),
+        (
+            "unlinked before",
+            query(|q| {
+                q.unlinked = true;
+                q.before = Some(o.e);
+            }),
+            vec![o.c],
+        ),
+        (
+            "statuses before, a page of 1",
+            query(|q| {
+                q.status = s("pending, canceled");
+                q.before = Some(o.e);
+                q.limit = Some(1);
+            }),
+            vec![o.d],
+        ),
     ];
     let local = office(&store);
     let (api, _base, _token, _serving) = admin(&store).await;
@@ -633,6 +656,9 @@ async fn the_cli_filters_and_refuses_bad_input_with_exit_2() {
         list(&["--search", "шевченко", "--limit", "1"]).await,
         vec![o.c]
     );
+    let before: &'static str = Box::leak(o.e.to_string().into_boxed_str());
+    let args: &'static [&'static str] = Box::leak(Box::new(["--unlinked", "--before", before]));
+    assert_eq!(list(args).await, vec![o.c]);
     let since = day(5);
     let out = cli_async(&path, &["orders", "list", "--json", "--since", &since]).await;
     let v: Vec<OrderView> = serde_json::from_slice(&out.stdout).unwrap();

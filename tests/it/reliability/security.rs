@@ -99,6 +99,15 @@ const CONSOLE_ROUTES: &[(&str, &str, &str, u16)] = &[
     ("GET", "/products", "/products", 303),
     ("POST", "/products/stock", "/products/stock", 403),
     ("POST", "/products/price", "/products/price", 403),
+    ("GET", "/orders", "/orders", 303),
+    ("GET", "/orders/{id}", "/orders/1", 303),
+    ("POST", "/orders/{id}/status", "/orders/1/status", 403),
+    (
+        "POST",
+        "/orders/{id}/lines/{line}",
+        "/orders/1/lines/1",
+        403,
+    ),
     ("GET", "/runs", "/runs", 303),
     (
         "GET",
