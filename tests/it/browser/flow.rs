@@ -1,8 +1,26 @@
 //! A seller's hour in the console, in Chromium: log in, look at every page (each one
-//! photographed for the README), change a stock and send it with "run now".
+//! photographed for the README), change a stock and send it with "run now", take an
+//! order in, link its unknown line, change its status and send it to Prom.
 
 use super::Browser;
-use crate::helpers::{Env, stop_daemon};
+use crate::helpers::{Env, buyer_order, cli_async, patch_file, stop_daemon};
+
+/// Jobs beside `stock`, all yearly: they run when the seller says so.
+const JOBS: &str = r#"
+[[job]]
+name = "orders"
+kind = "pull_orders"
+schedule = "0 0 1 1 *"
+
+[[job]]
+name = "statuses"
+kind = "push_statuses"
+schedule = "0 0 1 1 *"
+status_map = { received = "received", delivered = "delivered" }
+"#;
+
+/// A Prom product no local product is linked to.
+const UNKNOWN: i64 = 99_000_123;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seller_works_through_the_console_in_chromium() {
@@ -13,8 +31,25 @@ async fn a_seller_works_through_the_console_in_chromium() {
         i as i64 + 1
     })
     .await;
-    // Yearly: jobs run only when the seller says so.
-    let config = env.write_config("0 0 1 1 *", "");
+    let config = env.write_config("0 0 1 1 *", JOBS);
+    patch_file(
+        &config,
+        "[sync]\n",
+        "[sync]\nupdate_statuses = true\nreserve_statuses = [\"pending\", \"received\"]\ndone_status = \"delivered\"\n",
+    );
+    let skus: Vec<String> = env
+        .catalogue
+        .iter()
+        .map(|p| p.sku.clone().unwrap())
+        .collect();
+    // A buyer's order: line 1 a product the back office does not know, line 2 a linked one.
+    let order = env.sandbox.place_order(buyer_order(
+        "pending",
+        vec![
+            (Some(UNKNOWN), "OLD-1", 2),
+            (Some(env.catalogue[1].id), &skus[1], 1),
+        ],
+    ));
     let daemon = env.start_daemon(&config).await;
     let site = format!("http://127.0.0.1:{}", env.admin_port());
     let token = std::fs::read_to_string(env.dir.path().join("admin-token")).unwrap();
@@ -62,6 +97,53 @@ async fn a_seller_works_through_the_console_in_chromium() {
     assert!(run.contains("push_stock"), "{run}");
     browser.shot("run").await;
 
+    // Orders: taken in by "run now", the unknown line linked to the first product, the
+    // status changed to `received` and sent by "run now".
+    browser.goto(&format!("{site}/")).await;
+    browser
+        .click("form[action='/jobs/orders/run'] button")
+        .await;
+    browser.goto(&format!("{site}/orders")).await;
+    assert!(
+        browser.text().await.contains("Коваленко"),
+        "{}",
+        browser.text().await
+    );
+    browser.shot("orders").await;
+    browser
+        .click(&format!("a[href='/orders/{}']", order.id))
+        .await;
+    browser.fill("#link-line-1-sku", &skus[0]).await;
+    browser.click("#link-line-1-submit").await;
+    browser.shot("order").await;
+    let shown = show_order(&config, order.id).await;
+    assert_eq!(shown["lines"][0]["local_sku"], skus[0].as_str(), "{shown}");
+    assert_eq!(shown["lines"][0]["hand_linked"], true, "{shown}");
+    browser
+        .find("#status-select")
+        .await
+        .select_by_value("received")
+        .await
+        .unwrap();
+    browser.click("#status-submit").await;
+    assert_eq!(show_order(&config, order.id).await["status"], "received");
+    browser.goto(&format!("{site}/")).await;
+    browser
+        .click("form[action='/jobs/statuses/run'] button")
+        .await;
+    assert_eq!(env.sandbox.order(order.id).unwrap().status, "received");
+
     browser.close().await;
     stop_daemon(daemon).await;
+}
+
+/// `orders show ID --json`, through the running daemon's admin API.
+async fn show_order(config: &std::path::Path, id: i64) -> serde_json::Value {
+    let out = cli_async(config, &["orders", "show", &id.to_string(), "--json"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
