@@ -27,7 +27,8 @@ pub fn page(visit: &Visit, title: &str, body: Markup) -> Markup {
                     a href="/?lang=en" { "English" }
                     @if visit.session.is_some() {
                         " · " a href="/" { (t.overview) }
-                        " · " a href="/products" { (t.products) } " · "
+                        " · " a href="/products" { (t.products) }
+                        " · " a href="/links" { (t.links) } " · "
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(visit.csrf());
                             button type="submit" { (t.logout) }

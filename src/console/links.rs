@@ -1,0 +1,199 @@
+//! Linking: the staged Prom products no local product is linked to, 50 a page, each with
+//! the local product the suggestions (`links suggest`) offer for it, its score and why;
+//! per row the gear (link to that suggestion) and a SKU typed by hand; "link all at or
+//! above a score" (`links accept`), the CSV of the unlinked (`links export-unlinked`) and
+//! a filled-in one to apply (`links apply`). The forms' handlers are in `link_forms`.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::link_forms::failure;
+use super::{Console, LangQuery, Visit, layout, to_login};
+use crate::backoffice::{BackofficeError, Ledger, StagedView, Suggestion};
+
+pub(super) const PAGE: usize = 50;
+
+/// The page's query: the cursor, and what the last form did (shown once, above).
+#[derive(Deserialize, Default)]
+pub(super) struct LinksQuery {
+    after: Option<i64>,
+    lang: Option<String>,
+    /// After the gear or a typed SKU: the Prom product linked, and to which SKU.
+    linked: Option<i64>,
+    sku: Option<String>,
+    /// After "link all": how many links were made, at which score.
+    made: Option<usize>,
+    min_score: Option<String>,
+    /// After a CSV applied: its filled-in rows (`made`: the new links among them).
+    applied: Option<usize>,
+}
+
+/// A page of the unlinked staged Prom products, each with its suggestion if any.
+struct Rows {
+    rows: Vec<(StagedView, Option<Suggestion>)>,
+    next_after: Option<i64>,
+}
+
+/// The unlinked staged products after `after`, and the suggestions for those on the page.
+/// Both come from the ledger as the CLI's `staged list --unlinked` and `links suggest
+/// --min-score 0` do: the suggestions pair the whole catalogue one to one, so they are
+/// computed whole (and only when the page has a row to show them on).
+async fn page_of(console: &Console, after: Option<i64>) -> Result<Rows, BackofficeError> {
+    let office = &console.office;
+    let mut staged: Vec<StagedView> = office
+        .staged(true)
+        .await?
+        .into_iter()
+        .filter(|s| after.is_none_or(|a| s.staged.prom_id > a))
+        .collect();
+    staged.sort_by_key(|s| s.staged.prom_id);
+    let next_after = (staged.len() > PAGE).then(|| staged[PAGE - 1].staged.prom_id);
+    staged.truncate(PAGE);
+    let mut suggested: HashMap<i64, Suggestion> = if staged.is_empty() {
+        HashMap::new()
+    } else {
+        office
+            .suggest_links(0.0)
+            .await?
+            .into_iter()
+            .map(|s| (s.prom_id, s))
+            .collect()
+    };
+    let rows = staged
+        .into_iter()
+        .map(|s| {
+            let sug = suggested.remove(&s.staged.prom_id);
+            (s, sug)
+        })
+        .collect();
+    Ok(Rows { rows, next_after })
+}
+
+pub(super) async fn show(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    Query(q): Query<LinksQuery>,
+) -> Response {
+    let visit = Visit::of(
+        &console,
+        &headers,
+        &LangQuery {
+            lang: q.lang.clone(),
+        },
+    );
+    if visit.session.is_none() {
+        return visit.finish(to_login());
+    }
+    let page = match page_of(&console, q.after).await {
+        Ok(p) => p,
+        Err(e) => return visit.finish(failure(&visit, &e)),
+    };
+    let t = visit.lang.text();
+    let body = html! {
+        (done(&visit, &q))
+        (bulk_forms(&visit))
+        @if page.rows.is_empty() { p #all-linked { (t.all_linked) } } @else {
+            table #staged {
+                tr {
+                    th { (t.prom_id) } th { "SKU" } th { (t.name) } th { (t.price) }
+                    th { (t.suggestion) } th { (t.score) } th { (t.link) }
+                }
+                @for (s, sug) in &page.rows { (row(&visit, s, sug.as_ref())) }
+            }
+        }
+        @if let Some(next) = page.next_after {
+            p { a #next-page href={ "/links?after=" (next) } { (t.next_page) } }
+        }
+    };
+    visit.finish(layout::page(&visit, t.links, body).into_response())
+}
+
+/// What the form just sent did, from the redirect's query.
+fn done(visit: &Visit, q: &LinksQuery) -> Markup {
+    let t = visit.lang.text();
+    html! {
+        @if let (Some(id), Some(sku)) = (q.linked, &q.sku) {
+            p.ok #linked { (t.linked_now) " " (id) " → " (sku) }
+        }
+        @if let Some(applied) = q.applied {
+            p.ok #applied {
+                (t.rows_applied) " " strong #applied-rows { (applied) } "; "
+                (t.links_made) " " strong #links-made { (q.made.unwrap_or(0)) }
+            }
+        } @else if let Some(made) = q.made {
+            p.ok #made {
+                (t.links_made) " " strong #links-made { (made) }
+                @if let Some(min) = &q.min_score { " (≥ " (min) ")" }
+            }
+        }
+    }
+}
+
+/// "Link all at or above", the CSV download and the CSV to apply.
+fn bulk_forms(visit: &Visit) -> Markup {
+    let t = visit.lang.text();
+    html! {
+        form #accept-form method="post" action="/links/accept" {
+            input type="hidden" name="csrf" value=(visit.csrf());
+            label for="min-score" { (t.accept_title) " " }
+            input #min-score type="text" name="min_score" inputmode="decimal" value="0.8" required size="5";
+            " " button #accept-submit type="submit" { (t.accept_button) }
+            br; small { (t.accept_note) }
+        }
+        p { a #export-csv href="/links/unlinked.csv" download="unlinked.csv" { (t.export_csv) } }
+        form #apply-form method="post" action="/links/apply" {
+            input type="hidden" name="csrf" value=(visit.csrf());
+            label for="apply-csv" { (t.apply_title) } br;
+            textarea #apply-csv name="csv" rows="4" cols="80" required placeholder=(t.apply_hint) {}
+            br; button #apply-submit type="submit" { (t.apply_button) }
+        }
+    }
+}
+
+fn row(visit: &Visit, s: &StagedView, sug: Option<&Suggestion>) -> Markup {
+    let t = visit.lang.text();
+    let id = s.staged.prom_id;
+    html! {
+        tr.staged id={ "row-" (id) } {
+            td.prom-id { (id) }
+            td.sku { (s.staged.sku.as_deref().unwrap_or("")) }
+            td { (s.staged.name) }
+            td { @if let Some(p) = s.staged.price { (p) " " (s.staged.currency.as_deref().unwrap_or("")) } }
+            @match sug {
+                Some(g) => {
+                    td.suggestion {
+                        span.local-sku { (g.local_sku) } " — " (g.local_name)
+                        br; small.reason { (g.reason) }
+                        @if g.ambiguous { " " strong.bad { (t.ambiguous) } }
+                    }
+                    td.score { (format!("{:.3}", g.score)) }
+                }
+                None => { td.suggestion { (t.no_suggestion) } td.score {} }
+            }
+            td {
+                @if let Some(g) = sug {
+                    form id={ "link-" (id) } method="post" action="/links/link" {
+                        input type="hidden" name="csrf" value=(visit.csrf());
+                        input type="hidden" name="prom_id" value=(id);
+                        input type="hidden" name="sku" value=(g.local_sku);
+                        button id={ "gear-" (id) } type="submit" name="gear"
+                            title={ (t.gear_label) ": " (g.local_sku) }
+                            aria-label={ (t.gear_label) ": " (g.local_sku) } { "⚙" }
+                    }
+                }
+                form id={ "typed-" (id) } method="post" action="/links/link" {
+                    input type="hidden" name="csrf" value=(visit.csrf());
+                    input type="hidden" name="prom_id" value=(id);
+                    input id={ "typed-sku-" (id) } type="text" name="sku" required size="10"
+                        placeholder=(t.typed_sku) aria-label=(t.typed_sku);
+                    " " button id={ "typed-submit-" (id) } type="submit" { (t.link_button) }
+                }
+            }
+        }
+    }
+}
