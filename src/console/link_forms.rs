@@ -55,8 +55,9 @@ pub(super) async fn link(
         .link(sku, &req)
         .await
     {
-        Ok(v) => Redirect::to(&format!("/links?linked={prom_id}&sku={}", encode(&v.sku)))
-            .into_response(),
+        Ok(v) => {
+            Redirect::to(&format!("/links?linked={prom_id}&sku={}", encode(&v.sku))).into_response()
+        }
         Err(e) => failure(&visit, &e),
     }
 }

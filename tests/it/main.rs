@@ -7,6 +7,7 @@ mod catch_up;
 mod cli;
 mod config;
 mod console;
+mod console_links;
 mod daemon;
 mod damaged_store;
 mod durability;

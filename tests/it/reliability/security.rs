@@ -99,6 +99,11 @@ const CONSOLE_ROUTES: &[(&str, &str, &str, u16)] = &[
     ("GET", "/products", "/products", 303),
     ("POST", "/products/stock", "/products/stock", 403),
     ("POST", "/products/price", "/products/price", 403),
+    ("GET", "/links", "/links", 303),
+    ("POST", "/links/link", "/links/link", 403),
+    ("POST", "/links/accept", "/links/accept", 403),
+    ("GET", "/links/unlinked.csv", "/links/unlinked.csv", 303),
+    ("POST", "/links/apply", "/links/apply", 403),
 ];
 
 /// The Rust files under `dir`, subdirectories too, in order.
