@@ -147,6 +147,29 @@ pub(super) async fn staged(office: &BackOffice, unlinked_only: bool) -> Result<V
         .await
 }
 
+impl BackOffice {
+    /// A page of [`staged`]`(unlinked_only)` for the console: the unlinked after `after`,
+    /// at most `limit`, and the last Prom id shown when more follow.
+    pub(crate) async fn unlinked_staged_page(
+        &self,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<(Vec<StagedView>, Option<i64>)> {
+        let (rows, more) = self
+            .blocking(move |store| Ok(store.unlinked_staged_page(after, limit)?))
+            .await?;
+        let next = more.then(|| rows.last().map(|s| s.prom_id)).flatten();
+        let rows = rows
+            .into_iter()
+            .map(|s| StagedView {
+                staged: s.into(),
+                linked_sku: None,
+            })
+            .collect();
+        Ok((rows, next))
+    }
+}
+
 /// Links the suggestions chosen, in one step, with their orders: on the blocking pool.
 pub(super) async fn accept(office: &BackOffice, req: &AcceptLinks) -> Result<Vec<LinkView>> {
     for id in &req.prom_ids {

@@ -39,21 +39,13 @@ struct Rows {
     next_after: Option<i64>,
 }
 
-/// The unlinked staged products after `after`, and the suggestions for those on the page.
-/// Both come from the ledger as the CLI's `staged list --unlinked` and `links suggest
-/// --min-score 0` do: the suggestions pair the whole catalogue one to one, so they are
-/// computed whole (and only when the page has a row to show them on).
+/// The unlinked staged products after `after` (as `staged list --unlinked`, a page read
+/// from the store), and their suggestions from `links suggest --min-score 0`: those pair
+/// the whole catalogue one to one, so they are computed whole, and only when the page has
+/// a row to show them on.
 async fn page_of(console: &Console, after: Option<i64>) -> Result<Rows, BackofficeError> {
     let office = &console.office;
-    let mut staged: Vec<StagedView> = office
-        .staged(true)
-        .await?
-        .into_iter()
-        .filter(|s| after.is_none_or(|a| s.staged.prom_id > a))
-        .collect();
-    staged.sort_by_key(|s| s.staged.prom_id);
-    let next_after = (staged.len() > PAGE).then(|| staged[PAGE - 1].staged.prom_id);
-    staged.truncate(PAGE);
+    let (staged, next_after) = office.unlinked_staged_page(after, PAGE).await?;
     let mut suggested: HashMap<i64, Suggestion> = if staged.is_empty() {
         HashMap::new()
     } else {

@@ -562,3 +562,83 @@ async fn a_product_linked_with_the_gear_is_sent_by_the_next_push() {
         Some(7)
     );
 }
+
+/// What the Linking page costs at 100,000 products: `N` (default 100,000) local products
+/// linked to as many staged Prom products, and `U` (default 200) unlinked on each side.
+/// Prints the time of the first page (best of 3). Run:
+/// `cargo test --test it linking_page_cost -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement"]
+async fn linking_page_cost() {
+    let var = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (n, u) = (var("N", 100_000), var("U", 200));
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let seeded = std::time::Instant::now();
+    let new: Vec<promua_sync::store::NewProduct> = (0..n + u)
+        .map(|i| promua_sync::store::NewProduct {
+            sku: format!("S-{i:06}"),
+            name: format!("Товар номер {i} синій"),
+            price: None,
+            currency: None,
+        })
+        .collect();
+    let locals = store.add_products(&new).unwrap();
+    let rows: Vec<StagedProduct> = (0..n + u)
+        .map(|i| {
+            staged(
+                1_000_000 + i as i64,
+                None,
+                &format!("Товар номер {i} синій"),
+            )
+        })
+        .collect();
+    store.put_staged(&rows).unwrap();
+    let pairs: Vec<(u64, i64)> = locals[..n]
+        .iter()
+        .zip(&rows)
+        .map(|(l, s)| (l.id, s.prom_id))
+        .collect();
+    store.link_many(&pairs).unwrap();
+    store.flush_blocking().unwrap();
+    eprintln!("seeded {n} linked + {u} unlinked in {:?}", seeded.elapsed());
+    let site = serve(store, BodyLimits::default()).await;
+    let (cookie, _) = site.login().await;
+    let mut best = std::time::Duration::MAX;
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let html = site.page("/links", &cookie).await;
+        best = best.min(t.elapsed());
+        assert_eq!(row_ids(&html).len(), u.min(50));
+    }
+    eprintln!("GET /links, {n} linked, {u} unlinked each side: best {best:?}");
+    let t = std::time::Instant::now();
+    site.office.staged(true).await.unwrap();
+    eprintln!("  staged(true): {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    site.office.suggest_links(0.0).await.unwrap();
+    eprintln!("  suggest_links(0): {:?}", t.elapsed());
+    let store = site.office.store();
+    let t = std::time::Instant::now();
+    let all_staged = store.staged().unwrap();
+    eprintln!("  store.staged(): {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    let all_products = store.products().unwrap();
+    eprintln!("  store.products(): {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    store.link_pairs().unwrap();
+    eprintln!("  store.link_pairs(): {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    for s in &all_staged {
+        store.linked_to_prom(s.prom_id).unwrap();
+    }
+    eprintln!("  linked_to_prom each: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    promua_sync::backoffice::suggest(&all_staged[n..], &all_products[n..], 0.0);
+    eprintln!("  suggest {u}x{u}: {:?}", t.elapsed());
+}
