@@ -5,6 +5,7 @@
 //! a filled-in one to apply (`links apply`). The forms' handlers are in `link_forms`.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -39,27 +40,45 @@ struct Rows {
     next_after: Option<i64>,
 }
 
+/// The suggestions last computed, by Prom id, and the store's write generation read
+/// before computing them: kept while nothing is written, so paging costs no new pass.
+#[derive(Default)]
+pub(super) struct SuggestionCache(Mutex<Option<(u64, Arc<HashMap<i64, Suggestion>>)>>);
+
+/// `links suggest --min-score 0`, by Prom id: those pair the whole catalogue one to one,
+/// so they are computed whole (not for the page alone), and again only after a write.
+async fn suggestions(console: &Console) -> Result<Arc<HashMap<i64, Suggestion>>, BackofficeError> {
+    let generation = console.office.store().write_generation();
+    let cache = &console.suggestions.0;
+    if let Some((g, kept)) = cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+        && *g == generation
+    {
+        return Ok(kept.clone());
+    }
+    let fresh: HashMap<i64, Suggestion> = console
+        .office
+        .suggest_links(0.0)
+        .await?
+        .into_iter()
+        .map(|s| (s.prom_id, s))
+        .collect();
+    let fresh = Arc::new(fresh);
+    *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((generation, fresh.clone()));
+    Ok(fresh)
+}
+
 /// The unlinked staged products after `after` (as `staged list --unlinked`, a page read
-/// from the store), and their suggestions from `links suggest --min-score 0`: those pair
-/// the whole catalogue one to one, so they are computed whole, and only when the page has
-/// a row to show them on.
+/// from the store), each with its suggestion (only when the page has a row to show).
 async fn page_of(console: &Console, after: Option<i64>) -> Result<Rows, BackofficeError> {
-    let office = &console.office;
-    let (staged, next_after) = office.unlinked_staged_page(after, PAGE).await?;
-    let mut suggested: HashMap<i64, Suggestion> = if staged.is_empty() {
-        HashMap::new()
-    } else {
-        office
-            .suggest_links(0.0)
-            .await?
-            .into_iter()
-            .map(|s| (s.prom_id, s))
-            .collect()
+    let (staged, next_after) = console.office.unlinked_staged_page(after, PAGE).await?;
+    let suggested = match staged.is_empty() {
+        true => Arc::default(),
+        false => suggestions(console).await?,
     };
     let rows = staged
         .into_iter()
         .map(|s| {
-            let sug = suggested.remove(&s.staged.prom_id);
+            let sug = suggested.get(&s.staged.prom_id).cloned();
             (s, sug)
         })
         .collect();

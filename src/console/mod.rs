@@ -33,6 +33,7 @@ pub(crate) struct Console {
     office: BackOffice,
     token: Arc<String>,
     sessions: Arc<Sessions>,
+    suggestions: Arc<links::SuggestionCache>,
 }
 
 /// The console's routes, to merge into the admin router. `csv_limit`: the body limit of
@@ -42,6 +43,7 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>, csv_limit: usize
         office,
         token,
         sessions: Arc::new(Sessions::default()),
+        suggestions: Arc::default(),
     };
     Router::new()
         .route("/", get(overview::show))
