@@ -148,25 +148,31 @@ pub(super) async fn staged(office: &BackOffice, unlinked_only: bool) -> Result<V
 }
 
 impl BackOffice {
-    /// A page of [`staged`]`(unlinked_only)` for the console: the unlinked after `after`,
-    /// at most `limit`, and the last Prom id shown when more follow.
-    pub(crate) async fn unlinked_staged_page(
-        &self,
-        after: Option<i64>,
-        limit: usize,
-    ) -> Result<(Vec<StagedView>, Option<i64>)> {
-        let (rows, more) = self
-            .blocking(move |store| Ok(store.unlinked_staged_page(after, limit)?))
-            .await?;
-        let next = more.then(|| rows.last().map(|s| s.prom_id)).flatten();
-        let rows = rows
-            .into_iter()
-            .map(|s| StagedView {
-                staged: s.into(),
-                linked_sku: None,
-            })
-            .collect();
-        Ok((rows, next))
+    /// The Prom ids of [`staged`]`(unlinked_only)`, for the console to page through.
+    pub(crate) async fn unlinked_staged_ids(&self) -> Result<Vec<i64>> {
+        self.blocking(|store| Ok(store.unlinked_staged_ids()?))
+            .await
+    }
+
+    /// The staged products `ids` (those still staged), unlinked as they were listed.
+    pub(crate) async fn staged_rows(&self, ids: Vec<i64>) -> Result<Vec<StagedView>> {
+        self.blocking(move |store| {
+            let mut out = Vec::new();
+            for id in ids {
+                if let Some(s) = store.staged_product(id)? {
+                    let linked_sku = match store.linked_to_prom(id)? {
+                        Some(local) => store.product(local)?.map(|p| p.sku),
+                        None => None,
+                    };
+                    out.push(StagedView {
+                        staged: s.into(),
+                        linked_sku,
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await
     }
 }
 

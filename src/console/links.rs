@@ -40,14 +40,22 @@ struct Rows {
     next_after: Option<i64>,
 }
 
-/// The suggestions last computed, by Prom id, and the store's write generation read
-/// before computing them: kept while nothing is written, so paging costs no new pass.
-#[derive(Default)]
-pub(super) struct SuggestionCache(Mutex<Option<(u64, Arc<HashMap<i64, Suggestion>>)>>);
+/// What a pass over the whole catalogue finds: the unlinked staged Prom ids in order, and
+/// their suggestions by Prom id.
+struct Unlinked {
+    ids: Vec<i64>,
+    suggested: HashMap<i64, Suggestion>,
+}
 
-/// `links suggest --min-score 0`, by Prom id: those pair the whole catalogue one to one,
-/// so they are computed whole (not for the page alone), and again only after a write.
-async fn suggestions(console: &Console) -> Result<Arc<HashMap<i64, Suggestion>>, BackofficeError> {
+/// The last pass, and the store's write generation read before it: kept while nothing is
+/// written, so paging and coming back cost a page's reads, not a pass.
+#[derive(Default)]
+pub(super) struct SuggestionCache(Mutex<Option<(u64, Arc<Unlinked>)>>);
+
+/// The unlinked staged products (as `staged list --unlinked`) and `links suggest
+/// --min-score 0`: those pair the whole catalogue one to one, so they are computed whole
+/// (not for a page alone), and again only after a write.
+async fn unlinked(console: &Console) -> Result<Arc<Unlinked>, BackofficeError> {
     let generation = console.office.store().write_generation();
     let cache = &console.suggestions.0;
     if let Some((g, kept)) = cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
@@ -55,30 +63,39 @@ async fn suggestions(console: &Console) -> Result<Arc<HashMap<i64, Suggestion>>,
     {
         return Ok(kept.clone());
     }
-    let fresh: HashMap<i64, Suggestion> = console
-        .office
-        .suggest_links(0.0)
-        .await?
-        .into_iter()
-        .map(|s| (s.prom_id, s))
-        .collect();
-    let fresh = Arc::new(fresh);
+    let ids = console.office.unlinked_staged_ids().await?;
+    let suggested = match ids.is_empty() {
+        true => HashMap::new(),
+        false => console
+            .office
+            .suggest_links(0.0)
+            .await?
+            .into_iter()
+            .map(|s| (s.prom_id, s))
+            .collect(),
+    };
+    let fresh = Arc::new(Unlinked { ids, suggested });
     *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((generation, fresh.clone()));
     Ok(fresh)
 }
 
-/// The unlinked staged products after `after` (as `staged list --unlinked`, a page read
-/// from the store), each with its suggestion (only when the page has a row to show).
+/// The page after `after`: its rows read from the store, each with its suggestion.
 async fn page_of(console: &Console, after: Option<i64>) -> Result<Rows, BackofficeError> {
-    let (staged, next_after) = console.office.unlinked_staged_page(after, PAGE).await?;
-    let suggested = match staged.is_empty() {
-        true => Arc::default(),
-        false => suggestions(console).await?,
-    };
-    let rows = staged
+    let all = unlinked(console).await?;
+    let from = after.map_or(0, |a| all.ids.partition_point(|id| *id <= a));
+    let page: Vec<i64> = all.ids.iter().skip(from).take(PAGE).copied().collect();
+    let next_after = (all.ids.len() > from + PAGE)
+        .then(|| page.last().copied())
+        .flatten();
+    let rows = console
+        .office
+        .staged_rows(page)
+        .await?
         .into_iter()
+        // Linked since the pass (by another client): not shown.
+        .filter(|s| s.linked_sku.is_none())
         .map(|s| {
-            let sug = suggested.get(&s.staged.prom_id).cloned();
+            let sug = all.suggested.get(&s.staged.prom_id).cloned();
             (s, sug)
         })
         .collect();

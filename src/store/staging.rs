@@ -52,27 +52,17 @@ impl Store {
             .transpose()
     }
 
-    /// The staged products after `after` that no local product is linked to, in Prom id
-    /// order, at most `limit`, and whether more follow: only those rows are decoded (a
-    /// linked one costs a key lookup), so a page stays cheap in a big catalogue.
-    pub fn unlinked_staged_page(
-        &self,
-        after: Option<i64>,
-        limit: usize,
-    ) -> Result<(Vec<StagedProduct>, bool)> {
-        let from = after.map_or(0, |a| a.saturating_add(1)).max(0);
+    /// The Prom ids of the staged products no local product is linked to, in order: keys
+    /// only, no row decoded (the console pages through them, reading a page's rows).
+    pub fn unlinked_staged_ids(&self) -> Result<Vec<i64>> {
         let mut out = Vec::new();
-        for kv in self.trees.staged.range(from.to_be_bytes()..) {
-            let (k, v) = kv?;
-            if self.trees.links_by_prom.contains_key(&k)? {
-                continue;
+        for k in self.trees.staged.iter().keys() {
+            let k = k?;
+            if !self.trees.links_by_prom.contains_key(&k)? {
+                out.push(super::codec::i64_value("staged", &k)?);
             }
-            if out.len() == limit {
-                return Ok((out, true));
-            }
-            out.push(decode("staged", &v)?);
         }
-        Ok((out, false))
+        Ok(out)
     }
 
     pub fn staged_count(&self) -> usize {

@@ -623,12 +623,11 @@ async fn linking_page_cost() {
     eprintln!("seeded {n} linked + {u} unlinked in {:?}", seeded.elapsed());
     let site = serve(store, BodyLimits::default()).await;
     let (cookie, _) = site.login().await;
+    // A write (an empty batch) since the login's page: the next page makes the pass.
+    site.office.store().put_staged(&[]).unwrap();
     let t = std::time::Instant::now();
     site.page("/links", &cookie).await;
-    eprintln!(
-        "GET /links, first (suggestions computed): {:?}",
-        t.elapsed()
-    );
+    eprintln!("GET /links after a write (the pass): {:?}", t.elapsed());
     let mut best = std::time::Duration::MAX;
     for _ in 0..3 {
         let t = std::time::Instant::now();
