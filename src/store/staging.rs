@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{decode, encode};
+use super::codec::{decode, encode, i64_value};
 use super::{Result, Store};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +44,36 @@ impl Store {
             .collect()
     }
 
+    /// The staged products whose Prom id `keep` takes: the others are not decoded.
+    pub fn staged_where(&self, keep: impl Fn(i64) -> bool) -> Result<Vec<StagedProduct>> {
+        let mut out = Vec::new();
+        for kv in self.trees.staged.iter() {
+            let (k, v) = kv?;
+            if keep(i64_value("staged", &k)?) {
+                out.push(decode("staged", &v)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The SKUs of the staged products whose Prom id `keep` takes (only the SKU decoded).
+    pub fn staged_skus_where(&self, keep: impl Fn(i64) -> bool) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct SkuOnly {
+            sku: Option<String>,
+        }
+        let mut out = Vec::new();
+        for kv in self.trees.staged.iter() {
+            let (k, v) = kv?;
+            if keep(i64_value("staged", &k)?)
+                && let Some(sku) = decode::<SkuOnly>("staged", &v)?.sku
+            {
+                out.push(sku);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn staged_product(&self, prom_id: i64) -> Result<Option<StagedProduct>> {
         self.trees
             .staged
@@ -59,7 +89,7 @@ impl Store {
         for k in self.trees.staged.iter().keys() {
             let k = k?;
             if !self.trees.links_by_prom.contains_key(&k)? {
-                out.push(super::codec::i64_value("staged", &k)?);
+                out.push(i64_value("staged", &k)?);
             }
         }
         Ok(out)
