@@ -112,4 +112,39 @@ mod tests {
         let again: StagedProduct = decode("staged", &encode("staged", &s).unwrap()).unwrap();
         assert_eq!(again, s);
     }
+
+    #[test]
+    fn the_unlinked_are_found_by_key_and_only_the_kept_rows_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let row = |prom_id: i64, sku: Option<&str>| StagedProduct {
+            prom_id,
+            sku: sku.map(str::to_string),
+            name: format!("P {prom_id}"),
+            other_names: vec![],
+            price: None,
+            currency: None,
+            quantity: None,
+            staged_at: Utc::now(),
+        };
+        store
+            .put_staged(&[row(3, Some("C")), row(1, Some("A")), row(2, None)])
+            .unwrap();
+        let local = store.add_product("A", "P 1").unwrap();
+        let before = store.write_generation();
+        store.link(local.id, 1).unwrap();
+        assert!(
+            store.write_generation() > before,
+            "a write moves the generation"
+        );
+        assert_eq!(store.unlinked_staged_ids().unwrap(), vec![2, 3]);
+        let kept = store.staged_where(|id| id != 2).unwrap();
+        assert_eq!(
+            kept.iter().map(|s| s.prom_id).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        assert_eq!(store.staged_skus_where(|_| true).unwrap(), vec!["A", "C"]);
+        let locals = store.products_where(|id| id != local.id).unwrap();
+        assert!(locals.is_empty());
+    }
 }
