@@ -106,6 +106,7 @@ pub(super) fn router(office: BackOffice, token: String, serving: super::Serving)
         .merge(crate::console::routes(
             app.office.clone(),
             app.token.clone(),
+            csv_limit.bytes as usize,
         ))
         .nest("/v1", v1)
         .fallback(|| async {

@@ -147,6 +147,35 @@ pub(super) async fn staged(office: &BackOffice, unlinked_only: bool) -> Result<V
         .await
 }
 
+impl BackOffice {
+    /// The Prom ids of [`staged`]`(unlinked_only)`, for the console to page through.
+    pub(crate) async fn unlinked_staged_ids(&self) -> Result<Vec<i64>> {
+        self.blocking(|store| Ok(store.unlinked_staged_ids()?))
+            .await
+    }
+
+    /// The staged products `ids` (those still staged), unlinked as they were listed.
+    pub(crate) async fn staged_rows(&self, ids: Vec<i64>) -> Result<Vec<StagedView>> {
+        self.blocking(move |store| {
+            let mut out = Vec::new();
+            for id in ids {
+                if let Some(s) = store.staged_product(id)? {
+                    let linked_sku = match store.linked_to_prom(id)? {
+                        Some(local) => store.product(local)?.map(|p| p.sku),
+                        None => None,
+                    };
+                    out.push(StagedView {
+                        staged: s.into(),
+                        linked_sku,
+                    });
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
 /// Links the suggestions chosen, in one step, with their orders: on the blocking pool.
 pub(super) async fn accept(office: &BackOffice, req: &AcceptLinks) -> Result<Vec<LinkView>> {
     for id in &req.prom_ids {

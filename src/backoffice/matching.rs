@@ -24,16 +24,9 @@ fn unlinked(store: &Store) -> Result<(Vec<StagedProduct>, Vec<Product>)> {
     let pairs = live_links(store)?;
     let linked_prom: HashSet<i64> = pairs.iter().map(|(_, p)| *p).collect();
     let linked_local: HashSet<u64> = pairs.iter().map(|(l, _)| *l).collect();
-    let staged = store
-        .staged()?
-        .into_iter()
-        .filter(|s| !linked_prom.contains(&s.prom_id))
-        .collect();
-    let locals = store
-        .products()?
-        .into_iter()
-        .filter(|p| !linked_local.contains(&p.id))
-        .collect();
+    // Only the unlinked rows are decoded: in a linked catalogue, a few of many.
+    let staged = store.staged_where(|id| !linked_prom.contains(&id))?;
+    let locals = store.products_where(|id| !linked_local.contains(&id))?;
     Ok((staged, locals))
 }
 
@@ -41,15 +34,13 @@ fn unlinked(store: &Store) -> Result<(Vec<StagedProduct>, Vec<Product>)> {
 /// that Prom product (linked elsewhere: a conflict for the seller to settle), so it is
 /// suggested for no other.
 fn claimed_skus(store: &Store) -> Result<HashSet<String>> {
-    let mut out = HashSet::new();
-    for (_, prom_id) in live_links(store)? {
-        if let Some(s) = store.staged_product(prom_id)?
-            && let Some(sku) = s.sku.as_deref().and_then(sku::clean)
-        {
-            out.insert(sku.to_string());
-        }
-    }
-    Ok(out)
+    let linked: HashSet<i64> = live_links(store)?.into_iter().map(|(_, p)| p).collect();
+    let skus = store.staged_skus_where(|id| linked.contains(&id))?;
+    Ok(skus
+        .iter()
+        .filter_map(|s| sku::clean(s))
+        .map(str::to_string)
+        .collect())
 }
 
 /// The suggestions for the unlinked: each unlinked staged product and the likeliest

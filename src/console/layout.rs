@@ -18,16 +18,21 @@ pub fn page(visit: &Visit, title: &str, body: Markup) -> Markup {
             }
             body {
                 nav {
-                    strong { (t.console) } " · "
+                    strong { (t.console) }
+                    @if visit.session.is_some() {
+                        a #nav-overview href="/" { (t.overview) }
+                        a #nav-products href="/products" { (t.products) }
+                        a #nav-links href="/links" { (t.links) }
+                        a #nav-orders href="/orders" { (super::order_text::of(visit.lang).orders) }
+                        a #nav-runs href="/runs" { (t.runs) }
+                    }
                     // To the overview (or, logged out, on to the login), which answers
                     // GET: after a form's POST the current URL does not.
-                    a href="/?lang=uk" { "Українська" } " · "
-                    a href="/?lang=en" { "English" }
+                    span.lang {
+                        a href="/?lang=uk" { "Українська" } " · "
+                        a href="/?lang=en" { "English" }
+                    }
                     @if visit.session.is_some() {
-                        " · " a href="/" { (t.overview) }
-                        " · " a href="/products" { (t.products) }
-                        " · " a #nav-orders href="/orders" { (super::order_text::of(visit.lang).orders) }
-                        " · " a href="/runs" { (t.runs) } " · "
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(visit.csrf());
                             button type="submit" { (t.logout) }

@@ -5,6 +5,8 @@
 
 mod guard;
 mod layout;
+mod link_forms;
+mod links;
 mod login;
 mod order_forms;
 mod order_page;
@@ -37,14 +39,17 @@ pub(crate) struct Console {
     office: BackOffice,
     token: Arc<String>,
     sessions: Arc<Sessions>,
+    suggestions: Arc<links::SuggestionCache>,
 }
 
-/// The console's routes, to merge into the admin router.
-pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>) -> Router<S> {
+/// The console's routes, to merge into the admin router. `csv_limit`: the body limit of
+/// the admin API's CSV routes, which the links CSV form shares.
+pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>, csv_limit: usize) -> Router<S> {
     let console = Console {
         office,
         token,
         sessions: Arc::new(Sessions::default()),
+        suggestions: Arc::default(),
     };
     Router::new()
         .route("/", get(overview::show))
@@ -60,7 +65,17 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>) -> Router<S> {
         .route("/orders/{id}/lines/{line}", post(order_forms::link_line))
         .route("/runs", get(runs::list))
         .route("/runs/{job}/{started}", get(runs::show))
+        .route("/links", get(links::show))
+        .route("/links/link", post(link_forms::link))
+        .route("/links/accept", post(link_forms::accept))
+        .route("/links/unlinked.csv", get(link_forms::export))
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
+        // A filled-in mapping is a file, not a few fields: the API's CSV limit.
+        .merge(
+            Router::new()
+                .route("/links/apply", post(link_forms::apply))
+                .layer(axum::extract::DefaultBodyLimit::max(csv_limit)),
+        )
         .layer(axum::middleware::map_response(hardened))
         .with_state(console)
 }

@@ -44,11 +44,6 @@ impl Store {
         self.quiet.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Held by every write of this store, so that a backup sees no write half-made.
-    pub(super) fn writing(&self) -> std::sync::RwLockReadGuard<'_, ()> {
-        self.quiet.read().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The whole store as a backup file (see `backup_file.rs`), every tree read while
     /// writes are paused.
     pub fn backup(&self) -> Result<Vec<u8>> {

@@ -18,6 +18,7 @@ mod error;
 mod external_ids;
 mod file_stamp;
 mod full;
+mod generation;
 mod gone;
 mod hand_unlinks;
 mod ids;
@@ -103,6 +104,8 @@ pub struct Store {
     trees: trees::Trees<sled::Tree>,
     /// Writers hold it for reading; a backup takes it to pause them (`backup.rs`).
     quiet: std::sync::Arc<std::sync::RwLock<()>>,
+    /// Writes begun and ended (`generation.rs`).
+    writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Days of run records kept (0: all), shared by every clone (`runs.rs`).
     keep_runs_days: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// Stamps sled's files when the last clone drops (`file_stamp.rs`). Last, so that it
@@ -159,6 +162,7 @@ impl Store {
             durability: Default::default(),
             trees,
             quiet: Default::default(),
+            writes: Default::default(),
             keep_runs_days: Default::default(),
             closer: Default::default(),
         };

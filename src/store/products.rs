@@ -212,6 +212,18 @@ impl Store {
             .collect()
     }
 
+    /// The products whose id `keep` takes: the others are not decoded.
+    pub fn products_where(&self, keep: impl Fn(u64) -> bool) -> Result<Vec<Product>> {
+        let mut out = Vec::new();
+        for kv in self.trees.products.iter() {
+            let (k, v) = kv?;
+            if keep(super::codec::id_key("products", &k)?) {
+                out.push(decode("products", &v)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Products in id order after `after`, at most `limit`.
     pub fn products_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Product>> {
         let start = after.map_or(0, |a| a.saturating_add(1));

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::codec::{decode, encode};
+use super::codec::{decode, encode, i64_value};
 use super::{Result, Store};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,12 +44,55 @@ impl Store {
             .collect()
     }
 
+    /// The staged products whose Prom id `keep` takes: the others are not decoded.
+    pub fn staged_where(&self, keep: impl Fn(i64) -> bool) -> Result<Vec<StagedProduct>> {
+        let mut out = Vec::new();
+        for kv in self.trees.staged.iter() {
+            let (k, v) = kv?;
+            if keep(i64_value("staged", &k)?) {
+                out.push(decode("staged", &v)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The SKUs of the staged products whose Prom id `keep` takes (only the SKU decoded).
+    pub fn staged_skus_where(&self, keep: impl Fn(i64) -> bool) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct SkuOnly {
+            sku: Option<String>,
+        }
+        let mut out = Vec::new();
+        for kv in self.trees.staged.iter() {
+            let (k, v) = kv?;
+            if keep(i64_value("staged", &k)?)
+                && let Some(sku) = decode::<SkuOnly>("staged", &v)?.sku
+            {
+                out.push(sku);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn staged_product(&self, prom_id: i64) -> Result<Option<StagedProduct>> {
         self.trees
             .staged
             .get(prom_id.to_be_bytes())?
             .map(|v| decode("staged", &v))
             .transpose()
+    }
+
+    /// The Prom ids of the staged products no local product is linked to, in order: keys
+    /// only, no row decoded (the console pages through them, reading a page's rows).
+    pub fn unlinked_staged_ids(&self) -> Result<Vec<i64>> {
+        let mut out = Vec::new();
+        for k in self.trees.staged.iter().keys() {
+            let k = k?;
+            if !self.trees.links_by_prom.contains_key(&k)? {
+                out.push(i64_value("staged", &k)?);
+            }
+        }
+        Ok(out)
     }
 
     pub fn staged_count(&self) -> usize {
@@ -68,5 +111,40 @@ mod tests {
         assert_eq!((s.prom_id, s.other_names.len()), (7, 0));
         let again: StagedProduct = decode("staged", &encode("staged", &s).unwrap()).unwrap();
         assert_eq!(again, s);
+    }
+
+    #[test]
+    fn the_unlinked_are_found_by_key_and_only_the_kept_rows_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let row = |prom_id: i64, sku: Option<&str>| StagedProduct {
+            prom_id,
+            sku: sku.map(str::to_string),
+            name: format!("P {prom_id}"),
+            other_names: vec![],
+            price: None,
+            currency: None,
+            quantity: None,
+            staged_at: Utc::now(),
+        };
+        store
+            .put_staged(&[row(3, Some("C")), row(1, Some("A")), row(2, None)])
+            .unwrap();
+        let local = store.add_product("A", "P 1").unwrap();
+        let before = store.write_generation();
+        store.link(local.id, 1).unwrap();
+        assert!(
+            store.write_generation() > before,
+            "a write moves the generation"
+        );
+        assert_eq!(store.unlinked_staged_ids().unwrap(), vec![2, 3]);
+        let kept = store.staged_where(|id| id != 2).unwrap();
+        assert_eq!(
+            kept.iter().map(|s| s.prom_id).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
+        assert_eq!(store.staged_skus_where(|_| true).unwrap(), vec!["A", "C"]);
+        let locals = store.products_where(|id| id != local.id).unwrap();
+        assert!(locals.is_empty());
     }
 }

@@ -10,6 +10,7 @@ mod config;
 mod console;
 mod console_orders;
 mod console_runs;
+mod console_links;
 mod daemon;
 mod damaged_store;
 mod durability;

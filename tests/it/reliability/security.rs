@@ -115,6 +115,11 @@ const CONSOLE_ROUTES: &[(&str, &str, &str, u16)] = &[
         "/runs/stock/2026-11-29T08:00:00.000000Z",
         303,
     ),
+    ("GET", "/links", "/links", 303),
+    ("POST", "/links/link", "/links/link", 403),
+    ("POST", "/links/accept", "/links/accept", 403),
+    ("GET", "/links/unlinked.csv", "/links/unlinked.csv", 303),
+    ("POST", "/links/apply", "/links/apply", 403),
 ];
 
 /// The Rust files under `dir`, subdirectories too, in order.
