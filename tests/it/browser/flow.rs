@@ -8,6 +8,12 @@ use crate::helpers::{Env, buyer_order, cli_async, patch_file, stop_daemon};
 /// Jobs beside `stock`, all yearly: they run when the seller says so.
 const JOBS: &str = r#"
 [[job]]
+name = "download"
+kind = "import_products"
+mode = "stage"
+schedule = "0 0 1 1 *"
+
+[[job]]
 name = "orders"
 kind = "pull_orders"
 schedule = "0 0 1 1 *"
@@ -21,6 +27,10 @@ status_map = { received = "received", delivered = "delivered" }
 
 /// A Prom product no local product is linked to.
 const UNKNOWN: i64 = 99_000_123;
+
+/// A kettle on Prom under another SKU than the back office's `TEA-1`: only its name
+/// says what it is.
+const KETTLE: i64 = 7_000_001;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_seller_works_through_the_console_in_chromium() {
@@ -37,6 +47,20 @@ async fn a_seller_works_through_the_console_in_chromium() {
         "[sync]\n",
         "[sync]\nupdate_statuses = true\nreserve_statuses = [\"pending\", \"received\"]\ndone_status = \"delivered\"\n",
     );
+    // The kettle: on Prom and in the back office (5 in stock), not linked.
+    let mut kettle = promua_sync::sandbox::generate_products(1, KETTLE, 7).remove(0);
+    kettle.name = "Чайник електричний Bosch 1,7 л".into();
+    kettle.sku = Some("KT-17".into());
+    kettle.quantity_in_stock = Some(0);
+    env.sandbox.upsert_products(vec![kettle]);
+    {
+        let store = promua_sync::store::Store::open(&env.store_path()).unwrap();
+        let kettle = store
+            .add_product("TEA-1", "Чайник електричний Bosch")
+            .unwrap();
+        store.set_stock(kettle.id, "main", 5).unwrap();
+        store.flush_blocking().unwrap();
+    }
     let skus: Vec<String> = env
         .catalogue
         .iter()
@@ -96,6 +120,42 @@ async fn a_seller_works_through_the_console_in_chromium() {
     let run = browser.text().await;
     assert!(run.contains("push_stock"), "{run}");
     browser.shot("run").await;
+
+    // Linking: the catalogue staged by "run now", the kettle linked from its suggestion
+    // with the gear, and the next push sends its stock.
+    browser.goto(&format!("{site}/")).await;
+    browser
+        .click("form[action='/jobs/download/run'] button")
+        .await;
+    browser.goto(&format!("{site}/links")).await;
+    let row = browser
+        .find(&format!("#row-{KETTLE}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("TEA-1"), "the kettle's suggestion: {row}");
+    browser.shot("links").await;
+    browser.click(&format!("#gear-{KETTLE}")).await;
+    assert!(
+        browser
+            .client
+            .find(fantoccini::Locator::Css(&format!("#row-{KETTLE}")))
+            .await
+            .is_err(),
+        "a linked row leaves the page: {}",
+        browser.text().await
+    );
+    assert_eq!(
+        env.sandbox.product(KETTLE).unwrap().quantity_in_stock,
+        Some(0)
+    );
+    browser.goto(&format!("{site}/")).await;
+    browser.click("form[action='/jobs/stock/run'] button").await;
+    assert_eq!(
+        env.sandbox.product(KETTLE).unwrap().quantity_in_stock,
+        Some(5)
+    );
 
     // Orders: taken in by "run now", the unknown line linked to the first product, the
     // status changed to `received` and sent by "run now".
