@@ -174,8 +174,8 @@ impl Store {
         store.check_seal()?;
         store.mark_order_heads_when_empty()?;
         store.seed_ids()?;
-        store.seed_link_count()?;
-        store.seed_product_count()?;
+        store.seed_link_count(!stamped)?;
+        store.seed_product_count(!stamped)?;
         store.migrate_layouts()?;
         // Files this program did not close may have been written by one that keeps no
         // stale marks (an older version, a rollback): the view is rebuilt from the data.
