@@ -12,6 +12,7 @@ mod order_text;
 mod orders;
 mod overview;
 mod products;
+mod rejected;
 mod run_items;
 mod runs;
 mod session;
@@ -61,6 +62,10 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>) -> Router<S> {
         .route("/runs", get(runs::list))
         .route("/runs/{job}/{started}", get(runs::show))
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            console.clone(),
+            rejected::in_words,
+        ))
         .layer(axum::middleware::map_response(hardened))
         .with_state(console)
 }

@@ -94,6 +94,10 @@ pub struct Text {
     pub local_prom: &'static str,
     pub scan_more: &'static str,
     pub search_on: &'static str,
+    pub not_understood: &'static str,
+    pub wrong_method: &'static str,
+    pub too_large: &'static str,
+    pub bad_number: &'static str,
 }
 
 pub const UK: Text = Text {
@@ -159,6 +163,10 @@ pub const UK: Text = Text {
     local_prom: "наше / на Prom / підтверджено",
     scan_more: "Пошук за назвою переглядає каталог частинами по 10 000 товарів: далі можуть бути ще збіги.",
     search_on: "Шукати далі →",
+    not_understood: "Запит не вдалося прочитати: перевірте адресу або поверніться на сторінку й спробуйте ще раз.",
+    wrong_method: "Ця адреса так не відповідає: відкрийте сторінку за посиланням у меню.",
+    too_large: "Форма завелика: у ній лише кілька полів, тож це не форма консолі.",
+    bad_number: "не є невідʼємним цілим числом",
 };
 
 pub const EN: Text = Text {
@@ -224,4 +232,8 @@ pub const EN: Text = Text {
     local_prom: "ours / on Prom / confirmed",
     scan_more: "The name search looks through the catalogue 10,000 products at a time: more may match further on.",
     search_on: "Search on →",
+    not_understood: "The request could not be read: check the address, or go back to the page and try again.",
+    wrong_method: "This address does not answer that way: open the page from a link in the menu.",
+    too_large: "The form is too large: the console's forms are a few fields, so this is none of them.",
+    bad_number: "is not a whole number of 0 or more",
 };
