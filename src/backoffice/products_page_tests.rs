@@ -145,3 +145,55 @@ fn a_sku_search_with_many_matches_walks_the_catalogue_and_finds_the_same() {
         "a miss"
     );
 }
+
+/// What a SKU search's page costs at 100,000 products sharing a prefix (`--ignored`;
+/// prints the figures, in whatever profile it is built in).
+#[test]
+#[ignore = "builds 100,000 products: run by hand"]
+fn measure_sku_pages_at_100_000() {
+    let d = tempfile::tempdir().unwrap();
+    let s = Store::open(&d.path().join("db")).unwrap();
+    for batch in 0..10 {
+        let rows: Vec<NewProduct> = (0..10_000)
+            .map(|i| NewProduct {
+                sku: format!("SKU-{:06}", batch * 10_000 + i),
+                name: "p".into(),
+                price: None,
+                currency: None,
+            })
+            .collect();
+        s.add_products(&rows).unwrap();
+    }
+    for (prefix, after) in [
+        ("SKU-", None),
+        ("", None),
+        ("SKU-0999", None),
+        ("SKU-", Some(99_000)),
+    ] {
+        let q = ProductQuery {
+            sku: Some(prefix.into()),
+            limit: Some(50),
+            after,
+            ..Default::default()
+        };
+        page(&s, &[], &q).unwrap();
+        let started = std::time::Instant::now();
+        for _ in 0..5 {
+            assert_eq!(page(&s, &[], &q).unwrap().products.len(), 50);
+        }
+        let now = started.elapsed() / 5;
+        // As before the walk: every match read and sorted for each page.
+        let started = std::time::Instant::now();
+        page_sorting(&s, &[], &q, usize::MAX).unwrap();
+        let sorted = started.elapsed();
+        println!("`{prefix}` after {after:?}: {now:?} a page ({sorted:?} reading every match)");
+    }
+    let started = std::time::Instant::now();
+    let q = ProductQuery {
+        sku: Some("X".into()),
+        limit: Some(50),
+        ..Default::default()
+    };
+    assert!(page(&s, &[], &q).unwrap().products.is_empty());
+    println!("a miss: {:?}", started.elapsed());
+}
