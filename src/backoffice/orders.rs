@@ -12,13 +12,13 @@ use super::{
 use crate::store::{LocalOrder, Store};
 
 /// The SKUs of local products by id, each read once for a whole answer.
-struct Skus<'a> {
+pub(super) struct Skus<'a> {
     store: &'a Store,
     known: HashMap<u64, Option<String>>,
 }
 
 impl<'a> Skus<'a> {
-    fn new(store: &'a Store) -> Self {
+    pub(super) fn new(store: &'a Store) -> Self {
         Self {
             store,
             known: HashMap::new(),
@@ -26,7 +26,7 @@ impl<'a> Skus<'a> {
     }
 
     /// The order's view with its products named by SKU.
-    fn view(&mut self, o: LocalOrder) -> Result<OrderView> {
+    pub(super) fn view(&mut self, o: LocalOrder) -> Result<OrderView> {
         let mut v = OrderView::from(o);
         v.name_products(|id| match self.known.get(&id) {
             Some(sku) => Ok(sku.clone()),

@@ -14,6 +14,7 @@ mod order_text;
 mod orders;
 mod overview;
 mod products;
+mod rejected;
 mod run_items;
 mod runs;
 mod session;
@@ -76,6 +77,10 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>, csv_limit: usize
                 .route("/links/apply", post(link_forms::apply))
                 .layer(axum::extract::DefaultBodyLimit::max(csv_limit)),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            console.clone(),
+            rejected::in_words,
+        ))
         .layer(axum::middleware::map_response(hardened))
         .with_state(console)
 }

@@ -25,7 +25,8 @@ pub(super) struct Search {
     q: String,
     /// `sku` (a prefix) or `name` (a part); none: SKU first, then name.
     by: Option<String>,
-    after: Option<u64>,
+    /// A product id, read by hand ([`super::rejected::number`]).
+    after: Option<String>,
     lang: Option<String>,
 }
 
@@ -44,11 +45,15 @@ pub(super) async fn show(
     if visit.session.is_none() {
         return visit.finish(to_login());
     }
+    let after = match super::rejected::number::<u64>(&visit, "after", s.after.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return visit.finish(failure(&visit, &e)),
+    };
     let q = s.q.trim().to_string();
     let query = |by: &str| ProductQuery {
         sku: (by == "sku" && !q.is_empty()).then(|| q.clone()),
         name: (by == "name" && !q.is_empty()).then(|| q.clone()),
-        after: s.after,
+        after,
         limit: Some(PAGE),
         scan: (by == "name").then_some(NAME_SCAN),
         ..Default::default()

@@ -67,14 +67,17 @@ pub(super) async fn list(
             micros: parse_stamp(at)?,
         })
     });
-    let runs = match console
+    // One more than a page: its presence says there is a next page.
+    let mut runs = match console
         .office
-        .runs_page(job.map(String::from), after, PAGE)
+        .runs_page(job.map(String::from), after, PAGE + 1)
         .await
     {
         Ok(r) => r,
         Err(e) => return visit.finish(failure(&visit, t.runs, &e)),
     };
+    let more = runs.len() > PAGE;
+    runs.truncate(PAGE);
     let job_q = job
         .map(|j| format!("job={}&", encode(j)))
         .unwrap_or_default();
@@ -94,7 +97,7 @@ pub(super) async fn list(
                 @for r in &runs { (row(r)) }
             }
         }
-        @if let Some(last) = runs.get(PAGE - 1) {
+        @if let Some(last) = runs.last().filter(|_| more) {
             p { a href={ "/runs?" (job_q) "after=" (encode(&last.run_id())) } { (t.next_page) } }
         }
     };
@@ -116,9 +119,9 @@ fn row(r: &RunRecord) -> Markup {
 
 #[derive(Deserialize, Default)]
 pub(super) struct ItemsQuery {
-    /// The first item shown (items are in the record, read whole: an offset is exact).
-    #[serde(default)]
-    from: usize,
+    /// The first item shown (items are in the record, read whole: an offset is exact),
+    /// read by hand ([`super::rejected::number`]).
+    from: Option<String>,
     lang: Option<String>,
 }
 
@@ -139,6 +142,10 @@ pub(super) async fn show(
         return visit.finish(to_login());
     }
     let t = visit.lang.text();
+    let from = match super::rejected::number::<usize>(&visit, "from", q.from.as_deref()) {
+        Ok(f) => f.unwrap_or(0),
+        Err(e) => return visit.finish(failure(&visit, t.run_title, &e)),
+    };
     let found = match parse_stamp(&started) {
         Some(micros) => console.office.run_record(&job, micros).await,
         None => Err(BackofficeError::NotFound(format!(
@@ -150,7 +157,7 @@ pub(super) async fn show(
         Err(e) => return visit.finish(failure(&visit, t.run_title, &e)),
     };
     let total = run_items::count(&r);
-    let items = run_items::page(&r, t, q.from, PAGE);
+    let items = run_items::page(&r, t, from, PAGE);
     let body = html! {
         table.summary {
             tr { th { (t.job) } td { a href={ "/runs?job=" (encode(&r.job)) } { (r.job) } " (" (r.kind) ")" } }
@@ -191,8 +198,8 @@ pub(super) async fn show(
                 }
             }
         }
-        @if q.from.saturating_add(PAGE) < total {
-            p { a href={ (href(&r)) "?from=" (q.from + PAGE) } { (t.next_page) } }
+        @if from.saturating_add(PAGE) < total {
+            p { a href={ (href(&r)) "?from=" (from + PAGE) } { (t.next_page) } }
         }
         p { a href="/runs" { (t.back) } }
     };

@@ -117,6 +117,10 @@ pub struct Text {
     pub all_linked: &'static str,
     pub linked_now: &'static str,
     pub reason: &'static str,
+    pub not_understood: &'static str,
+    pub wrong_method: &'static str,
+    pub too_large: &'static str,
+    pub bad_number: &'static str,
 }
 
 pub const UK: Text = Text {
@@ -205,6 +209,10 @@ pub const UK: Text = Text {
     all_linked: "Усі завантажені товари Prom пов'язані.",
     linked_now: "Пов'язано:",
     reason: "Причина",
+    not_understood: "Запит не вдалося прочитати: перевірте адресу або поверніться на сторінку й спробуйте ще раз.",
+    wrong_method: "Ця адреса так не відповідає: відкрийте сторінку за посиланням у меню.",
+    too_large: "Надіслане завелике для консолі: форма має кілька полів, а CSV — не більше за `[admin] max_csv_body_mb`.",
+    bad_number: "не є невідʼємним цілим числом",
 };
 
 pub const EN: Text = Text {
@@ -293,4 +301,8 @@ pub const EN: Text = Text {
     all_linked: "Every staged Prom product is linked.",
     linked_now: "Linked:",
     reason: "Reason",
+    not_understood: "The request could not be read: check the address, or go back to the page and try again.",
+    wrong_method: "This address does not answer that way: open the page from a link in the menu.",
+    too_large: "What was sent is too large for the console: a form is a few fields, a CSV at most `[admin] max_csv_body_mb`.",
+    bad_number: "is not a whole number of 0 or more",
 };

@@ -18,13 +18,13 @@ impl Store {
         let (links, counted) = (trees.links.len() as u64, self.counted_links()?);
         if links != counted {
             problems.push(format!(
-                "the link count ({counted}) differs from the links held ({links})"
+                "the link count ({counted}) differs from the links held ({links}): `store compact` (with the daemon stopped) counts them again"
             ));
         }
         let (products, counted) = (trees.products.len() as u64, self.counted_products()?);
         if products != counted {
             problems.push(format!(
-                "the product count ({counted}) differs from the products held ({products})"
+                "the product count ({counted}) differs from the products held ({products}): `store compact` (with the daemon stopped) counts them again"
             ));
         }
         let (held, counter) = self.ids_held()?;

@@ -29,6 +29,10 @@ fn stamp(path: &Path) -> Option<String> {
         add_files(&blobs, "blobs/", &mut lines)?;
     }
     lines.sort();
+    // Which program stamped them: files another version closed (a rollback, then the
+    // upgrade again) are read back whole and their counts taken again (`mod.rs`): that
+    // version may not keep what this one keeps.
+    lines.insert(0, format!("promua-sync {}", env!("CARGO_PKG_VERSION")));
     Some(lines.join("\n"))
 }
 
@@ -170,6 +174,19 @@ mod tests {
         bytes[0] ^= 0xFF;
         std::fs::write(&db, &bytes).unwrap();
         assert!(!matches(&path), "a write by anyone else unstamps");
+    }
+
+    #[test]
+    fn files_stamped_by_another_version_are_not_vouched_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        drop(Store::open(&path).unwrap());
+        assert!(matches(&path));
+        let ours = std::fs::read_to_string(path.join(STAMP_FILE)).unwrap();
+        let theirs = ours.replacen(env!("CARGO_PKG_VERSION"), "0.0.1-older", 1);
+        assert_ne!(ours, theirs, "the stamp names the version");
+        std::fs::write(path.join(STAMP_FILE), theirs).unwrap();
+        assert!(!matches(&path));
     }
 
     #[tokio::test]

@@ -22,12 +22,16 @@ pub(super) fn add(tx: &Tx<'_>, delta: i64) -> TxResult<()> {
 }
 
 impl Store {
-    /// At open: a store without a count gets one from its links.
-    pub(super) fn seed_link_count(&self) -> Result<()> {
-        if self.trees.meta.get(LINK_COUNT)?.is_none() {
-            let _writing = self.writing();
+    /// At open: a store without a count gets one from its links; so does one whose files
+    /// this version did not close (`recount`, as the product count).
+    pub(super) fn seed_link_count(&self, recount: bool) -> Result<()> {
+        let noted = self.trees.meta.get(LINK_COUNT)?;
+        if noted.is_none() || recount {
             let n = self.trees.links.len() as u64;
-            self.trees.meta.insert(LINK_COUNT, &be(n))?;
+            if noted.as_deref() != Some(&be(n)[..]) {
+                let _writing = self.writing();
+                self.trees.meta.insert(LINK_COUNT, &be(n))?;
+            }
         }
         Ok(())
     }

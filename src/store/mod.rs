@@ -77,7 +77,7 @@ pub use order_details::{
 pub use order_index::OrderScope;
 pub use order_lines::LineLinked;
 pub use order_merge::{Merged, StatusConflict, Tracking, Winner, merge_order};
-pub use order_scan::OrderHead;
+pub use order_scan::{OrderHead, Window as OrderWindow};
 pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use products::{NewProduct, Product, ProductUpdate};
@@ -178,8 +178,8 @@ impl Store {
         store.check_seal()?;
         store.mark_order_heads_when_empty()?;
         store.seed_ids()?;
-        store.seed_link_count()?;
-        store.seed_product_count()?;
+        store.seed_link_count(!stamped)?;
+        store.seed_product_count(!stamped)?;
         store.migrate_layouts()?;
         // Files this program did not close may have been written by one that keeps no
         // stale marks (an older version, a rollback): the view is rebuilt from the data.

@@ -54,6 +54,23 @@ impl<'a> OrderHead<'a> {
     }
 }
 
+/// What a search found within its window.
+#[derive(Debug, Default)]
+pub struct Window {
+    pub orders: Vec<LocalOrder>,
+    /// The window was looked through before the page filled: the last id looked at (a
+    /// search on starts before it). `None`: the search went as far as it needed.
+    pub ended: Option<i64>,
+    last_looked: Option<i64>,
+}
+
+/// How far a search goes.
+struct Bounds {
+    before: Option<i64>,
+    limit: Option<usize>,
+    scan: usize,
+}
+
 /// Set in `meta` to [`HEADS_VERSION`] once every stored order has its head.
 pub(super) const HEADS_BUILT: &[u8] = b"order_heads_built";
 /// Bumped when [`OrderHead`] gains a field (or the `order_index` a key), so that the
@@ -84,11 +101,33 @@ impl Store {
     pub fn find_orders(
         &self,
         scope: &OrderScope,
-        mut keep: impl FnMut(&OrderHead<'_>) -> bool,
+        keep: impl FnMut(&OrderHead<'_>) -> bool,
         before: Option<i64>,
         limit: Option<usize>,
     ) -> Result<Vec<LocalOrder>> {
-        match self.scan_heads(scope, &mut keep, before, limit) {
+        Ok(self
+            .find_orders_within(scope, keep, before, limit, None)?
+            .orders)
+    }
+
+    /// [`find_orders`](Self::find_orders) looking at no more than `scan` candidates (the
+    /// console's search, which has no index for a name or a phone): when they run out
+    /// before `limit` orders are found, [`Window::ended`] is the id of the last one looked
+    /// at, for a search on before it.
+    pub fn find_orders_within(
+        &self,
+        scope: &OrderScope,
+        mut keep: impl FnMut(&OrderHead<'_>) -> bool,
+        before: Option<i64>,
+        limit: Option<usize>,
+        scan: Option<usize>,
+    ) -> Result<Window> {
+        let bounds = Bounds {
+            before,
+            limit,
+            scan: scan.unwrap_or(usize::MAX).max(1),
+        };
+        match self.scan_heads(scope, &mut keep, &bounds) {
             Err(StoreError::Corrupt {
                 tree: tree @ ("order_heads" | "order_index"),
                 detail,
@@ -100,7 +139,7 @@ impl Store {
                     self.trees.order_heads.clear()?;
                     self.trees.order_index.clear()?;
                 }
-                self.scan_heads(scope, &mut keep, before, limit)
+                self.scan_heads(scope, &mut keep, &bounds)
             }
             other => other,
         }
@@ -110,42 +149,58 @@ impl Store {
         &self,
         scope: &OrderScope,
         keep: &mut impl FnMut(&OrderHead<'_>) -> bool,
-        before: Option<i64>,
-        limit: Option<usize>,
-    ) -> Result<Vec<LocalOrder>> {
+        b: &Bounds,
+    ) -> Result<Window> {
         self.build_order_heads()?;
-        let mut found = Vec::new();
+        let mut w = Window::default();
         // Ids are positive: nothing is before 1.
-        if limit == Some(0) || before.is_some_and(|b| b <= 1) {
-            return Ok(found);
+        if b.limit == Some(0) || b.before.is_some_and(|b| b <= 1) {
+            return Ok(w);
         }
-        let full = |found: &Vec<LocalOrder>| limit.is_some_and(|n| found.len() >= n);
+        let full = |w: &Window| b.limit.is_some_and(|n| w.orders.len() >= n);
+        let mut looked = 0;
+        // Before each candidate: a full page or a window looked through ends the search.
+        let stop = |w: &mut Window, id: i64, looked: usize| {
+            if full(w) {
+                return true;
+            }
+            if looked == b.scan {
+                w.ended = w.last_looked;
+                return true;
+            }
+            w.last_looked = Some(id);
+            false
+        };
         if *scope == OrderScope::All {
             // Keys are the ids big-endian: their byte order is the ids' (Prom's are positive).
-            let heads = match before {
+            let heads = match b.before {
                 Some(id) => self.trees.order_heads.range(..id.to_be_bytes()),
                 None => self.trees.order_heads.iter(),
             };
             for kv in heads.rev() {
                 let (k, v) = kv?;
-                self.consider(prom_key("order_heads", &k)?, &v, keep, &mut found)?;
-                if full(&found) {
+                let id = prom_key("order_heads", &k)?;
+                if stop(&mut w, id, looked) {
                     break;
                 }
+                looked += 1;
+                self.consider(id, &v, keep, &mut w.orders)?;
             }
         } else {
-            for id in self.indexed_ids(scope, before) {
+            for id in self.indexed_ids(scope, b.before) {
                 let id = id?;
                 // A key whose order's head is gone is stale: no candidate.
                 if let Some(v) = self.trees.order_heads.get(id.to_be_bytes())? {
-                    self.consider(id, &v, keep, &mut found)?;
-                    if full(&found) {
+                    if stop(&mut w, id, looked) {
                         break;
                     }
+                    looked += 1;
+                    self.consider(id, &v, keep, &mut w.orders)?;
                 }
             }
         }
-        Ok(found)
+        w.last_looked = None;
+        Ok(w)
     }
 
     /// The order of head `v` into `found` when `keep` takes it.

@@ -332,3 +332,45 @@ fn the_index_gives_the_unlinked_and_a_status_s_orders_and_follows_their_writes()
     assert_eq!(find(statuses(&["canceled"]), None, None), vec![6]);
     assert!(s.check_consistency().unwrap().is_empty());
 }
+
+/// A window: at most `scan` candidates looked at, where it ended said, the rest found
+/// by a search on from there; a page filled first says nothing ended.
+#[test]
+fn a_search_within_a_window_says_where_it_ended() {
+    let (_d, s) = open();
+    let orders: Vec<LocalOrder> = (1..=10)
+        .map(|id| {
+            let status = if id % 3 == 0 { "paid" } else { "pending" };
+            order(id, status, vec![])
+        })
+        .collect();
+    s.upsert_orders(&orders, &policy(), &Default::default())
+        .unwrap();
+    let paid = |h: &OrderHead<'_>| h.status == "paid";
+    let within = |scope: &OrderScope, before, limit, scan| {
+        let w = s
+            .find_orders_within(scope, paid, before, limit, scan)
+            .unwrap();
+        let ids: Vec<i64> = w.orders.iter().map(|o| o.prom_id).collect();
+        (ids, w.ended)
+    };
+    let all = OrderScope::All;
+    assert_eq!(within(&all, None, None, Some(3)), (vec![9], Some(8)));
+    assert_eq!(within(&all, Some(8), None, Some(3)), (vec![6], Some(5)));
+    assert_eq!(within(&all, Some(5), None, Some(3)), (vec![3], Some(2)));
+    assert_eq!(
+        within(&all, Some(2), None, Some(3)),
+        (vec![], None),
+        "the end"
+    );
+    assert_eq!(
+        within(&all, None, Some(1), Some(3)),
+        (vec![9], None),
+        "full"
+    );
+    assert_eq!(within(&all, None, None, None), (vec![9, 6, 3], None));
+    // An indexed scope counts its candidates only.
+    let scope = OrderScope::Statuses(vec!["paid".into()]);
+    assert_eq!(within(&scope, None, None, Some(2)), (vec![9, 6], Some(6)));
+    assert_eq!(within(&scope, Some(6), None, Some(2)), (vec![3], None));
+}

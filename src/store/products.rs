@@ -71,8 +71,14 @@ impl Store {
                 currency: None,
             };
             tx.sku_index.insert(sku.as_bytes(), &be(id))?;
-            tx.products.insert(&be(id), encode("products", &product)?)?;
-            super::product_count::add(tx, 1)?;
+            // Counted only when no product was there (as removal and links count).
+            if tx
+                .products
+                .insert(&be(id), encode("products", &product)?)?
+                .is_none()
+            {
+                super::product_count::add(tx, 1)?;
+            }
             Ok(product)
         })
     }
@@ -136,11 +142,17 @@ impl Store {
                             currency: n.currency.as_deref().map(currency),
                         };
                         tx.sku_index.insert(sku.as_bytes(), &be(new_id))?;
-                        super::product_count::add(tx, 1)?;
                         (p, true)
                     }
                 };
-                tx.products.insert(&be(p.id), encode("products", &p)?)?;
+                // Counted only when no product was there (as removal and links count).
+                if tx
+                    .products
+                    .insert(&be(p.id), encode("products", &p)?)?
+                    .is_none()
+                {
+                    super::product_count::add(tx, 1)?;
+                }
                 out.push((p, created));
             }
             Ok(out)
@@ -236,18 +248,21 @@ impl Store {
             .collect()
     }
 
-    /// The ids of the products whose SKU starts with `prefix`, in id order, from the SKU
-    /// index: a walk of the matches only, not of the catalogue.
-    pub fn ids_with_sku_prefix(&self, prefix: &str) -> Result<Vec<u64>> {
-        let mut ids = self
-            .trees
-            .sku_index
-            .scan_prefix(prefix.as_bytes())
-            .values()
-            .map(|v| id_value("sku_index", &v?))
-            .collect::<Result<Vec<u64>>>()?;
+    /// The ids of the products whose SKU starts with `prefix` (case-sensitive), in id
+    /// order, read from the SKU index, if there are at most `bound` of them; `None` if
+    /// there are more (then a walk of the catalogue in id order filtered by the prefix
+    /// finds a page sooner than reading and sorting every match on every page). Reads
+    /// at most `bound + 1` index entries; a miss is one seek.
+    pub fn ids_with_sku_prefix(&self, prefix: &str, bound: usize) -> Result<Option<Vec<u64>>> {
+        let mut ids = Vec::new();
+        for v in self.trees.sku_index.scan_prefix(prefix.as_bytes()).values() {
+            if ids.len() == bound {
+                return Ok(None);
+            }
+            ids.push(id_value("sku_index", &v?)?);
+        }
         ids.sort_unstable();
-        Ok(ids)
+        Ok(Some(ids))
     }
 
     pub fn product_count(&self) -> usize {

@@ -286,7 +286,7 @@ fn skus_are_cleaned_and_a_blank_one_made_before_is_still_found_and_removed() {
         .meta
         .remove(crate::store::product_count::PRODUCT_COUNT)
         .unwrap();
-    s.seed_product_count().unwrap();
+    s.seed_product_count(false).unwrap();
     assert_eq!(s.product_by_sku("\u{200B}").unwrap(), Some(legacy));
     removed(
         s.remove_product(4242, false, Actor::Cli, "removed")

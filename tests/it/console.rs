@@ -571,3 +571,118 @@ async fn the_daemon_serves_the_console_and_runs_a_job_from_it() {
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].outcome, Outcome::Ok);
 }
+
+/// A response is one of the console's pages: HTML under its security headers.
+fn assert_console_page(resp: &reqwest::Response, what: &str) {
+    let h = resp.headers();
+    let kind = h.get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string());
+    assert!(
+        kind.as_deref().is_some_and(|k| k.starts_with("text/html")),
+        "{what}: {kind:?}"
+    );
+    assert!(h.contains_key("content-security-policy"), "{what}");
+    assert_eq!(h["x-frame-options"], "DENY", "{what}");
+}
+
+#[tokio::test]
+async fn a_malformed_request_goes_to_the_login_or_gets_a_page_in_words() {
+    let c = console().await;
+    let run = "/runs/stock/2026-11-29T08:00:00.000000Z";
+    let bad_queries = [
+        "/products?after=abc".to_string(),
+        "/orders?before=abc".to_string(),
+        format!("{run}?from=abc"),
+        format!("{run}?from=-1"),
+        "/products?q=a&q=b".to_string(),
+        // A path that is no order's, one that is not text at all.
+        "/orders/abc".to_string(),
+        "/runs/%FF/2026".to_string(),
+    ];
+    // Without a session: the login page, whatever the query holds.
+    for path in &bad_queries {
+        let resp = c.get(path, None).await;
+        assert_eq!(resp.status(), 303, "{path}");
+        assert_eq!(resp.headers()[LOCATION], "/login", "{path}");
+        assert_console_page_headers(&resp, path);
+    }
+    let (_, cookie) = c.login().await;
+    let cookie = format!("{cookie}; lang=en");
+    // With one: a refusal in words, in the console's frame, naming the field.
+    for (path, field) in
+        bad_queries
+            .iter()
+            .zip(["after", "before", "from", "from", "", "no order abc", ""])
+    {
+        let resp = c.get(path, Some(&cookie)).await;
+        assert!(resp.status().is_client_error(), "{path}: {}", resp.status());
+        assert_console_page(&resp, path);
+        let text = resp.text().await.unwrap();
+        assert!(text.contains("<nav>"), "{path}: {text}");
+        assert!(text.contains(field), "{path}: {text}");
+        if !field.is_empty() && !field.contains(' ') {
+            assert!(text.contains("is not"), "{path}: {text}");
+        }
+    }
+    // A wrong method, a body of the wrong kind, one over the form limit: pages too.
+    let origin = Some(c.origin.as_str());
+    let wrong_method = c
+        .http
+        .delete(format!("{}/products", c.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    assert_console_page(&wrong_method, "DELETE /products");
+    assert!(
+        wrong_method
+            .text()
+            .await
+            .unwrap()
+            .contains("does not answer that way")
+    );
+    let not_a_form = c
+        .http
+        .post(format!("{}/products/price", c.base))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, &c.origin)
+        .header(CONTENT_TYPE, "text/plain")
+        .body("sku=A-1&price=5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_form.status(), 415);
+    assert_console_page(&not_a_form, "a text/plain POST");
+    let big = "x".repeat(17 << 10);
+    let too_large = c
+        .post("/products/price", Some(&cookie), origin, &[("sku", &big)])
+        .await;
+    assert_eq!(too_large.status(), 413);
+    assert_console_page(&too_large, "a form over the limit");
+    assert!(too_large.text().await.unwrap().contains("too large"));
+    // Nothing was changed by any of it.
+    let a1 = c.office.show_product("A-1").await.unwrap();
+    assert_eq!(a1.product.price, None);
+    // Without a session, the same POSTs are refused (403, a page), never read.
+    for resp in [
+        c.post("/products/price", None, origin, &[("sku", &big)])
+            .await,
+        c.http
+            .delete(format!("{}/products", c.base))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(resp.status(), 403);
+        assert_console_page(&resp, "no session");
+    }
+}
+
+/// The security headers, on any answer (a redirect has no page).
+fn assert_console_page_headers(resp: &reqwest::Response, what: &str) {
+    assert!(
+        resp.headers().contains_key("content-security-policy"),
+        "{what}"
+    );
+    assert_eq!(resp.headers()["cache-control"], "no-store", "{what}");
+}

@@ -468,6 +468,131 @@ async fn an_order_s_page_links_a_line_and_changes_the_status_as_the_cli_does() {
     assert!(page.contains("no order 424242"));
 }
 
+/// Every page of the console's windowed search for `q` (`scan` looked at per page),
+/// following the next page or the search on: the orders found, each page's first, and
+/// the exact order of the first page.
+async fn windowed(office: &BackOffice, q: &str, scan: usize) -> (Vec<i64>, usize, Option<i64>) {
+    let mut query = promua_sync::backoffice::OrderQuery {
+        search: Some(q.into()),
+        limit: Some(51),
+        ..Default::default()
+    };
+    let (mut all, mut pages, mut exact) = (Vec::new(), 0, None);
+    loop {
+        let w = office.orders_within(&query, scan).await.unwrap();
+        pages += 1;
+        if pages == 1 {
+            exact = w.exact.as_ref().map(|o| o.prom_id);
+        } else {
+            assert!(w.exact.is_none(), "the exact order on the first page only");
+        }
+        let mut ids: Vec<i64> = w.orders.iter().map(|o| o.prom_id).collect();
+        let next = if ids.len() > 50 {
+            ids.truncate(50);
+            ids.last().copied()
+        } else {
+            w.ended
+        };
+        all.extend(ids);
+        match next {
+            Some(n) => query.before = Some(n),
+            None => return (all, pages, exact),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_search_looks_through_a_window_and_searches_on_finding_each_order_once() {
+    let env = Env::new(1, SandboxOptions::default(), |_| 100).await;
+    let config = configure(&env);
+    let store = Store::open(&config.store.path).unwrap();
+    store
+        .upsert_orders(
+            &many_orders(env.catalogue[0].id),
+            &config.sync.reservation_policy(),
+            &Default::default(),
+        )
+        .unwrap();
+    let office = BackOffice::new(store.clone(), Actor::Api, vec![])
+        .with_policy(config.sync.reservation_policy());
+    use promua_sync::backoffice::Ledger;
+    for q in ["Buyer 1", "шевченко", "7", "77", "nobody", "Buyer"] {
+        // The CLI's and the API's search: everything at once.
+        let full: Vec<i64> = office
+            .list_orders(&promua_sync::backoffice::OrderQuery {
+                search: Some(q.into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .iter()
+            .map(|o| o.prom_id)
+            .collect();
+        for scan in [1, 7, 50, 5_000] {
+            let (found, pages, exact) = windowed(&office, q, scan).await;
+            let mut all: Vec<i64> = exact.into_iter().chain(found.iter().copied()).collect();
+            let listed: BTreeSet<i64> = all.iter().copied().collect();
+            assert_eq!(listed.len(), all.len(), "`{q}`, window {scan}: none twice");
+            all.sort_unstable_by(|a, b| b.cmp(a));
+            assert_eq!(all, full, "`{q}`, window {scan}: every match");
+            assert!(found.windows(2).all(|w| w[0] > w[1]), "`{q}`: newest first");
+            if scan >= 120 {
+                assert_eq!(
+                    pages,
+                    found.len().div_ceil(50).max(1),
+                    "`{q}`: no window ran out"
+                );
+            }
+        }
+        // An order id: at once, whatever the window.
+        let exact = windowed(&office, q, 1).await.2;
+        let id: Option<i64> = q.parse().ok();
+        assert_eq!(exact, id.filter(|i| full.contains(i)), "`{q}`");
+    }
+
+    // The console: 5,100 orders more, newer, with no Тарас among them; his order (77)
+    // lies past the first window.
+    let policy = config.sync.reservation_policy();
+    let template = many_orders(env.catalogue[0].id);
+    for batch in 0..6 {
+        let orders: Vec<LocalOrder> = (0..850)
+            .map(|i| {
+                let mut o = template[0].clone();
+                o.prom_id = 1_000 + batch * 850 + i;
+                o
+            })
+            .collect();
+        store
+            .upsert_orders(&orders, &policy, &Default::default())
+            .unwrap();
+    }
+    let c = console(&config, &store).await;
+    let (cookie, _) = c.login().await;
+    let started = std::time::Instant::now();
+    let (status, first) = c
+        .get("/orders?q=%D0%A2%D0%B0%D1%80%D0%B0%D1%81", &cookie)
+        .await;
+    println!(
+        "a window of 5,000 orders looked through in {:?} (this build)",
+        started.elapsed()
+    );
+    assert_eq!(status, 200);
+    assert!(rows(&first).is_empty(), "{first}");
+    assert!(first.contains(r#"id="search-more""#) && first.contains("more may match further back"));
+    assert!(
+        !first.contains(r#"id="no-orders""#),
+        "not `none`: the search is not done"
+    );
+    let on = link(&first, "search-on").expect("a search on");
+    let (_, second) = c.get(&on, &cookie).await;
+    assert_eq!(rows(&second), [77], "{on}");
+    assert!(link(&second, "search-on").is_none() && link(&second, "older").is_none());
+    // An id: at once, above the list, not again in it.
+    let (_, page) = c.get("/orders?q=77", &cookie).await;
+    assert!(page.contains(r#"<table id="exact-order">"#), "{page}");
+    assert_eq!(rows(&page).iter().filter(|i| **i == 77).count(), 1);
+}
+
 /// What the Orders pages cost at 100,000 orders (`--ignored`; prints the figures, in
 /// whatever profile it is built in). Bounds here are generous: a debug build on a shared
 /// machine; BENCHMARKS.md has the release figures.

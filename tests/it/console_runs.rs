@@ -284,3 +284,23 @@ async fn runs_and_items_page_by_fifty_and_an_unknown_run_is_a_404_in_words() {
         assert_eq!(resp.headers()[LOCATION], "/login");
     }
 }
+
+#[tokio::test]
+async fn a_list_of_exactly_fifty_runs_offers_no_next_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    for i in 0..50 {
+        store.record_run(&failed_run("prices", i * 60, 1)).unwrap();
+    }
+    let c = serve(&store).await;
+    let page = c.page("/runs").await;
+    assert_eq!(rows(&page, "run").len(), 50);
+    assert!(!page.contains("/runs?after="), "no page after the 50th run");
+    let jobs = c.page("/runs?job=prices").await;
+    assert!(!jobs.contains("after="), "nor after one job's 50");
+    // One more: the link, to a page of one.
+    store.record_run(&failed_run("prices", 50 * 60, 1)).unwrap();
+    let page = c.page("/runs").await;
+    let next = c.page(&link(&page, "/runs?after=")).await;
+    assert_eq!(rows(&next, "run").len(), 1);
+}
