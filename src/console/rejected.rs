@@ -36,6 +36,7 @@ pub(super) async fn in_words(State(console): State<Console>, req: Request, next:
     let why = match status {
         StatusCode::METHOD_NOT_ALLOWED => t.wrong_method,
         StatusCode::PAYLOAD_TOO_LARGE => t.too_large,
+        s if s.is_server_error() => t.server_fault,
         _ => t.not_understood,
     };
     let body = html! {
