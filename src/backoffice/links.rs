@@ -100,12 +100,11 @@ pub(super) async fn link(office: &BackOffice, sku: &str, req: &LinkRequest) -> R
             Ok((link_view(store, &p)?, Some(relinked)))
         })
         .await?;
-    // `None`: already linked so, nothing written.
-    if let Some(relinked) = relinked {
-        if relinked > 0 {
-            office.touched();
-        }
+    // `None`: already linked so, nothing written. A new link is a product to send (and
+    // maybe orders relinked): the on-change push is woken, as for a stock change.
+    if relinked.is_some() {
         office.durable().await?;
+        office.touched();
     }
     Ok(view)
 }
@@ -243,4 +242,53 @@ pub(super) async fn apply(office: &BackOffice, data: &[u8]) -> Result<ImportRepo
         updated: made,
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::backoffice::Ledger;
+    use crate::store::{Actor, DIRTY_PRICE, DIRTY_STOCK, StagedProduct};
+
+    /// `links link` (the console's gear) wakes the on-change push with the product
+    /// marked, as a stock change does; linking it so again writes nothing and wakes none.
+    #[tokio::test]
+    async fn a_link_by_hand_wakes_the_on_change_push_with_the_product_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let p = store.add_product("TEA-1", "Чайник").unwrap();
+        store
+            .put_staged(&[StagedProduct {
+                prom_id: 7,
+                sku: None,
+                name: "Чайник".into(),
+                other_names: vec![],
+                price: None,
+                currency: None,
+                quantity: None,
+                staged_at: chrono::Utc::now(),
+            }])
+            .unwrap();
+        let changed = Arc::new(tokio::sync::Notify::new());
+        let office =
+            BackOffice::new(store.clone(), Actor::Api, vec![]).with_notify(changed.clone());
+        let req = LinkRequest {
+            prom_id: 7,
+            force: false,
+        };
+        office.link("TEA-1", &req).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), changed.notified())
+            .await
+            .expect("the on-change push was not woken");
+        assert_eq!(store.take_dirty(DIRTY_STOCK).unwrap(), vec![p.id]);
+        assert_eq!(store.take_dirty(DIRTY_PRICE).unwrap(), vec![p.id]);
+
+        office.link("TEA-1", &req).await.unwrap();
+        let woken = tokio::time::timeout(Duration::from_millis(50), changed.notified()).await;
+        assert!(woken.is_err(), "woken for nothing written");
+        assert!(store.take_dirty(DIRTY_STOCK).unwrap().is_empty());
+    }
 }

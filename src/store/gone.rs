@@ -37,7 +37,7 @@ impl Store {
             }
         }
         if new {
-            let _writing = self.writing();
+            let _writing = self.writing_aside();
             self.trees.seen_prom.apply_batch(batch)?;
         }
         let gone = self.gone_ids()?;

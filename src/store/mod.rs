@@ -106,6 +106,8 @@ pub struct Store {
     quiet: std::sync::Arc<std::sync::RwLock<()>>,
     /// Writes begun and ended (`generation.rs`).
     writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Writes begun and ended that may change the link suggestions (`generation.rs`).
+    link_writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Days of run records kept (0: all), shared by every clone (`runs.rs`).
     keep_runs_days: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// Stamps sled's files when the last clone drops (`file_stamp.rs`). Last, so that it
@@ -163,6 +165,7 @@ impl Store {
             trees,
             quiet: Default::default(),
             writes: Default::default(),
+            link_writes: Default::default(),
             keep_runs_days: Default::default(),
             closer: Default::default(),
         };
