@@ -71,7 +71,9 @@ impl Store {
         self.transact(|tx| {
             for id in ids {
                 tx.gone.insert(&id.to_be_bytes(), &micros(at))?;
-                tx.staged.remove(&id.to_be_bytes())?;
+                if let Some(old) = tx.staged.remove(&id.to_be_bytes())? {
+                    super::link_free::staged_removed(tx, *id, &old)?;
+                }
             }
             Ok(())
         })

@@ -39,6 +39,7 @@ pub(super) fn insert_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResul
     super::plan_view::mark_stale(tx, product_id)?;
     tx.links_by_prom
         .insert(&prom_id.to_be_bytes(), &be(product_id))?;
+    super::link_free::linked(tx, product_id, prom_id)?;
     Ok(())
 }
 
@@ -52,6 +53,7 @@ pub(super) fn remove_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResul
     tx.snapshots.remove(&be(product_id))?;
     tx.dirty.remove(&be(product_id))?;
     super::plan_view::mark_stale(tx, product_id)?;
+    super::link_free::unlinked(tx, product_id, prom_id)?;
     Ok(())
 }
 

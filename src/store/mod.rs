@@ -25,6 +25,7 @@ mod ids;
 mod journal_codec;
 mod ledger;
 mod link_count;
+mod link_free;
 mod links;
 mod lock;
 mod migrate;
@@ -187,6 +188,7 @@ impl Store {
         // Files this program did not close may have been written by one that keeps no
         // stale marks (an older version, a rollback): the view is rebuilt from the data.
         store.build_plan_view_once(!stamped)?;
+        store.build_link_free_once()?;
         store.closer.arm(path);
         Ok(store)
     }

@@ -73,6 +73,7 @@ impl Store {
             tx.sku_index.insert(sku.as_bytes(), &be(id))?;
             tx.products.insert(&be(id), encode("products", &product)?)?;
             super::product_count::add(tx, 1)?;
+            super::link_free::product_added(tx, id)?;
             Ok(product)
         })
     }
@@ -137,6 +138,7 @@ impl Store {
                         };
                         tx.sku_index.insert(sku.as_bytes(), &be(new_id))?;
                         super::product_count::add(tx, 1)?;
+                        super::link_free::product_added(tx, new_id)?;
                         (p, true)
                     }
                 };

@@ -95,6 +95,9 @@ trees! {
     /// Product id → the sequence of the write that changed its plan-view row since the
     /// view last took it in.
     view_stale: "view_stale",
+    /// What no link holds: local products, staged Prom products, and the staged products
+    /// by cleaned SKU, each key → nothing (`link_free.rs`).
+    link_free: "link_free",
 }
 
 /// The trees as one transaction sees them.
