@@ -49,6 +49,26 @@ fn sku_key(clean: &str, prom_id: i64) -> Vec<u8> {
     k
 }
 
+/// Whether `key` is one of the index's: `L` or `S` and 8 bytes, or `K`, a length, that
+/// many bytes of SKU and 8.
+pub(super) fn key_layout(key: &[u8]) -> Result<()> {
+    let fits = match key.first() {
+        Some(&LOCAL | &STAGED) => key.len() == 9,
+        Some(&SKU) if key.len() >= 5 => {
+            let n = u32::from_be_bytes([key[1], key[2], key[3], key[4]]) as usize;
+            key.len() == 5 + n + 8
+        }
+        _ => false,
+    };
+    match fits {
+        true => Ok(()),
+        false => Err(super::codec::corrupt(
+            "link_free",
+            format!("a key of {} bytes is none of the index's", key.len()),
+        )),
+    }
+}
+
 /// Only the SKU of a staged row.
 #[derive(Deserialize)]
 struct SkuOnly {

@@ -148,3 +148,19 @@ fn a_store_without_the_index_builds_it_and_the_check_mends_a_wrong_one() {
     assert!(s.link_generation() > before);
     assert_right(&s, "the check");
 }
+
+#[test]
+fn only_the_index_keys_pass_the_open_check() {
+    assert!(key_layout(&local_key(7)).is_ok());
+    assert!(key_layout(&staged_key(-7)).is_ok());
+    assert!(key_layout(&sku_key("арт-1", 7)).is_ok());
+    for bad in [
+        &b""[..],
+        b"L1234567",
+        b"S123456789",
+        b"K\0\0\0\x09abc12345678",
+        b"X12345678",
+    ] {
+        assert!(key_layout(bad).is_err(), "{bad:?}");
+    }
+}
