@@ -58,6 +58,12 @@ impl Store {
         w
     }
 
+    /// For a write made aside that turned out to write links: the link generation moves
+    /// after it is committed, so that no pass computed before (or during) it stays current.
+    pub(super) fn links_written(&self) {
+        self.link_writes.fetch_add(2, Ordering::SeqCst);
+    }
+
     /// Moves whenever a write of this process begins or ends.
     pub fn write_generation(&self) -> u64 {
         self.writes.load(Ordering::SeqCst)

@@ -65,3 +65,43 @@ fn stock_snapshots_runs_and_marks_leave_the_link_generation() {
         store.unlink_by_hand(p.id, Utc::now()).unwrap();
     });
 }
+
+/// A pull's orders move the link generation only when a line's SKU made a link.
+#[test]
+fn orders_move_the_link_generation_only_with_a_link_they_make() {
+    use super::super::test_fixtures::{policy, pull};
+    use super::super::{LocalLine, LocalOrder};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    let p = store.add_product("TEA-1", "Чайник").unwrap();
+    store.record_walk(&[77]).unwrap();
+    let order = |prom_id: i64, sku: Option<&str>| LocalOrder {
+        prom_id,
+        status: "pending".into(),
+        prom_status: Some("pending".into()),
+        lines: vec![LocalLine {
+            prom_product_id: Some(77),
+            sku: sku.map(str::to_string),
+            name: "Чайник".into(),
+            quantity: rust_decimal::Decimal::from(1),
+            ..LocalLine::default()
+        }],
+        imported_at: Utc::now(),
+        updated_at: Utc::now(),
+        ..LocalOrder::default()
+    };
+    let before = store.link_generation();
+    store
+        .upsert_orders(&[order(1, None)], &policy(), &pull())
+        .unwrap();
+    assert_eq!(store.link_generation(), before, "no link made");
+    store
+        .upsert_orders(&[order(2, Some("TEA-1"))], &policy(), &pull())
+        .unwrap();
+    assert_eq!(
+        store.link_of(p.id).unwrap(),
+        Some(77),
+        "the line's SKU linked it"
+    );
+    assert!(store.link_generation() > before);
+}

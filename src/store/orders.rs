@@ -245,8 +245,9 @@ impl Store {
         pull: Option<&PullMark>,
     ) -> Result<Vec<OrderUpsert>> {
         let now = Utc::now();
-        // Not aside: a line's identical SKU can make a product link (`link_lines`).
-        self.transact(|tx| {
+        // Aside, but a line's identical SKU can make a product link (`link_lines`): then
+        // the link generation moves once it is committed.
+        let upserts = self.transact_aside(|tx| {
             let tracking = match pull {
                 Some(p) => Some(tracking_in(tx, &p.tracking)?),
                 None => None,
@@ -306,7 +307,11 @@ impl Store {
                 }
             }
             Ok(out)
-        })
+        })?;
+        if upserts.iter().any(|u| !u.new_links.is_empty()) {
+            self.links_written();
+        }
+        Ok(upserts)
     }
 
     /// Changes an order's local status (to be pushed to Prom.ua), with its reservations.
