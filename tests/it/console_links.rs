@@ -615,13 +615,17 @@ async fn linking_page_cost() {
             )
         })
         .collect();
+    let t = std::time::Instant::now();
     store.put_staged(&rows).unwrap();
+    eprintln!("  put_staged of {}: {:?}", rows.len(), t.elapsed());
     let pairs: Vec<(u64, i64)> = locals[..n]
         .iter()
         .zip(&rows)
         .map(|(l, s)| (l.id, s.prom_id))
         .collect();
+    let t = std::time::Instant::now();
     store.link_many(&pairs).unwrap();
+    eprintln!("  link_many of {n}: {:?}", t.elapsed());
     store.flush_blocking().unwrap();
     eprintln!("seeded {n} linked + {u} unlinked in {:?}", seeded.elapsed());
     let first_local = locals[0].id;
@@ -674,6 +678,30 @@ async fn linking_page_cost() {
     let t = std::time::Instant::now();
     site.office.export_unlinked().await.unwrap();
     eprintln!("  export_unlinked: {:?}", t.elapsed());
+    // The pass's parts: the index's reads, the pairing.
+    let store = site.office.store();
+    let t = std::time::Instant::now();
+    let staged_rows: Vec<StagedProduct> = store
+        .unlinked_staged_ids()
+        .unwrap()
+        .into_iter()
+        .filter_map(|id| store.staged_product(id).unwrap())
+        .collect();
+    let local_rows: Vec<_> = store
+        .unlinked_product_ids()
+        .unwrap()
+        .into_iter()
+        .filter_map(|id| store.product(id).unwrap())
+        .collect();
+    eprintln!("  the unlinked read from the index: {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    promua_sync::backoffice::suggest(&staged_rows, &local_rows, 0.0);
+    eprintln!(
+        "  suggest {}x{}: {:?}",
+        staged_rows.len(),
+        local_rows.len(),
+        t.elapsed()
+    );
 }
 
 /// The SKU the gear of a row links to.
