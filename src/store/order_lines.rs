@@ -73,7 +73,7 @@ impl Store {
         policy: &ReservationPolicy,
     ) -> Result<LineLinked> {
         let now = Utc::now();
-        self.transact_aside(|tx| {
+        self.transact(|tx| {
             let Some(mut order) = order_in(tx, prom_id)? else {
                 return abort(format!("no order {prom_id}"));
             };

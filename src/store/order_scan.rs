@@ -95,7 +95,7 @@ impl Store {
             }) => {
                 tracing::warn!("the orders' {tree} is damaged ({detail}): building it again");
                 {
-                    let _writing = self.writing_aside();
+                    let _writing = self.writing();
                     self.trees.meta.remove(HEADS_BUILT)?;
                     self.trees.order_heads.clear()?;
                     self.trees.order_index.clear()?;
@@ -179,7 +179,7 @@ impl Store {
         if self.trees.orders.is_empty()
             && self.trees.meta.get(HEADS_BUILT)?.as_deref() != Some(HEADS_VERSION)
         {
-            let _writing = self.writing_aside();
+            let _writing = self.writing();
             self.trees.meta.insert(HEADS_BUILT, HEADS_VERSION)?;
         }
         Ok(())
@@ -200,7 +200,7 @@ impl Store {
             .map(|k| prom_key("orders", &k?))
             .collect::<Result<_>>()?;
         for batch in ids.chunks(1_000) {
-            self.transact_aside(|tx| {
+            self.transact(|tx| {
                 for id in batch {
                     if let Some(order) = order_in(tx, *id)? {
                         put_head(tx, *id, &order)?;
@@ -209,7 +209,7 @@ impl Store {
                 Ok(())
             })?;
         }
-        let _writing = self.writing_aside();
+        let _writing = self.writing();
         self.trees.meta.insert(HEADS_BUILT, HEADS_VERSION)?;
         Ok(())
     }

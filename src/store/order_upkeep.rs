@@ -97,7 +97,7 @@ impl Store {
             n += self.relink_orders(*id, policy)?;
         }
         // Only what was read: a pull queueing more meanwhile keeps its ids.
-        let _writing = self.writing_aside();
+        let _writing = self.writing();
         self.trees
             .meta
             .compare_and_swap(RELINK_KEY, Some(v), None as Option<&[u8]>)?
@@ -135,7 +135,7 @@ impl Store {
         let now = Utc::now();
         let mut changed = 0;
         for chunk in ids.chunks(500) {
-            changed += self.transact_aside(|tx| {
+            changed += self.transact(|tx| {
                 let mut changed = 0;
                 for id in chunk {
                     let Some(mut order) = order_in(tx, *id)? else {
@@ -152,7 +152,7 @@ impl Store {
                 Ok(changed)
             })?;
         }
-        let _writing = self.writing_aside();
+        let _writing = self.writing();
         self.trees.meta.insert(POLICY_KEY, fingerprint.as_bytes())?;
         Ok(changed)
     }
