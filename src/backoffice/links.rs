@@ -22,12 +22,23 @@ fn link_view(store: &Store, p: &Product) -> Result<LinkView> {
     })
 }
 
-/// Every product and its link: a scan, on the blocking pool.
+/// Every product and its link: a scan, on the blocking pool (the unlinked only: read
+/// from the store's index of them).
 pub(super) async fn list(office: &BackOffice, unlinked_only: bool) -> Result<Vec<LinkView>> {
     office
         .blocking(move |store| {
+            let products = match unlinked_only {
+                true => {
+                    let mut rows = Vec::new();
+                    for id in store.unlinked_product_ids()? {
+                        rows.extend(store.product(id)?);
+                    }
+                    rows
+                }
+                false => store.products()?,
+            };
             let mut out = Vec::new();
-            for p in store.products()? {
+            for p in products {
                 let v = link_view(store, &p)?;
                 if !unlinked_only || v.prom_id.is_none() {
                     out.push(v);
@@ -100,12 +111,11 @@ pub(super) async fn link(office: &BackOffice, sku: &str, req: &LinkRequest) -> R
             Ok((link_view(store, &p)?, Some(relinked)))
         })
         .await?;
-    // `None`: already linked so, nothing written.
-    if let Some(relinked) = relinked {
-        if relinked > 0 {
-            office.touched();
-        }
+    // `None`: already linked so, nothing written. A new link is a product to send (and
+    // maybe orders relinked): the on-change push is woken, as for a stock change.
+    if relinked.is_some() {
         office.durable().await?;
+        office.touched();
     }
     Ok(view)
 }
@@ -125,12 +135,23 @@ pub(super) async fn unlink(office: &BackOffice, sku: &str) -> Result<LinkView> {
     link_view(store, &p)
 }
 
-/// The staged Prom products and the SKU each is linked to: a scan, on the blocking pool.
+/// The staged Prom products and the SKU each is linked to: a scan, on the blocking pool
+/// (the unlinked only: read from the store's index of them).
 pub(super) async fn staged(office: &BackOffice, unlinked_only: bool) -> Result<Vec<StagedView>> {
     office
         .blocking(move |store| {
+            let rows = match unlinked_only {
+                true => {
+                    let mut rows = Vec::new();
+                    for id in store.unlinked_staged_ids()? {
+                        rows.extend(store.staged_product(id)?);
+                    }
+                    rows
+                }
+                false => store.staged()?,
+            };
             let mut out = Vec::new();
-            for s in store.staged()? {
+            for s in rows {
                 let linked_sku = match store.linked_to_prom(s.prom_id)? {
                     Some(id) => store.product(id)?.map(|p| p.sku),
                     None => None,
@@ -243,4 +264,96 @@ pub(super) async fn apply(office: &BackOffice, data: &[u8]) -> Result<ImportRepo
         updated: made,
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::backoffice::Ledger;
+    use crate::store::{Actor, DIRTY_PRICE, DIRTY_STOCK, StagedProduct};
+
+    /// `links link` (the console's gear) wakes the on-change push with the product
+    /// marked, as a stock change does; linking it so again writes nothing and wakes none.
+    #[tokio::test]
+    async fn a_link_by_hand_wakes_the_on_change_push_with_the_product_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let p = store.add_product("TEA-1", "Чайник").unwrap();
+        store
+            .put_staged(&[StagedProduct {
+                prom_id: 7,
+                sku: None,
+                name: "Чайник".into(),
+                other_names: vec![],
+                price: None,
+                currency: None,
+                quantity: None,
+                staged_at: chrono::Utc::now(),
+            }])
+            .unwrap();
+        let changed = Arc::new(tokio::sync::Notify::new());
+        let office =
+            BackOffice::new(store.clone(), Actor::Api, vec![]).with_notify(changed.clone());
+        let req = LinkRequest {
+            prom_id: 7,
+            force: false,
+        };
+        office.link("TEA-1", &req).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), changed.notified())
+            .await
+            .expect("the on-change push was not woken");
+        assert_eq!(store.take_dirty(DIRTY_STOCK).unwrap(), vec![p.id]);
+        assert_eq!(store.take_dirty(DIRTY_PRICE).unwrap(), vec![p.id]);
+
+        office.link("TEA-1", &req).await.unwrap();
+        let woken = tokio::time::timeout(Duration::from_millis(50), changed.notified()).await;
+        assert!(woken.is_err(), "woken for nothing written");
+        assert!(store.take_dirty(DIRTY_STOCK).unwrap().is_empty());
+    }
+
+    /// `links list --unlinked` and `staged list --unlinked` read the index of the
+    /// unlinked: the same rows as the whole lists filtered.
+    #[tokio::test]
+    async fn the_unlinked_lists_are_the_whole_lists_filtered() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            ids.push(store.add_product(&format!("S-{i}"), "P").unwrap().id);
+        }
+        let rows: Vec<StagedProduct> = (1..=6)
+            .map(|prom_id| StagedProduct {
+                prom_id,
+                sku: None,
+                name: "P".into(),
+                other_names: vec![],
+                price: None,
+                currency: None,
+                quantity: None,
+                staged_at: chrono::Utc::now(),
+            })
+            .collect();
+        store.put_staged(&rows).unwrap();
+        store.link_many(&[(ids[1], 2), (ids[4], 5)]).unwrap();
+        let office = BackOffice::new(store, Actor::Api, vec![]);
+        let all = office.links(false).await.unwrap();
+        let unlinked = office.links(true).await.unwrap();
+        let want: Vec<_> = all.into_iter().filter(|l| l.prom_id.is_none()).collect();
+        assert_eq!(unlinked.len(), 4);
+        assert_eq!(unlinked, want);
+        let all = office.staged(false).await.unwrap();
+        let unlinked = office.staged(true).await.unwrap();
+        let want: Vec<_> = all.into_iter().filter(|s| s.linked_sku.is_none()).collect();
+        assert_eq!(
+            unlinked
+                .iter()
+                .map(|s| s.staged.prom_id)
+                .collect::<Vec<_>>(),
+            vec![1, 3, 4, 6]
+        );
+        assert_eq!(unlinked, want);
+    }
 }

@@ -10,59 +10,76 @@ use super::{BackofficeError, Result, RowErrors};
 use crate::domain::sku;
 use crate::store::{Product, StagedProduct, Store};
 
-/// The links that hold: a link to a product Prom.ua deleted may be replaced, as `links
-/// link`, `apply` and the import let it be.
-fn live_links(store: &Store) -> Result<Vec<(u64, i64)>> {
-    let gone = store.gone()?;
-    let mut pairs = store.link_pairs()?;
-    pairs.retain(|(_, prom)| !gone.contains_key(prom));
-    Ok(pairs)
+/// The unlinked on both sides, from the store's index of the unlinked (a few rows read,
+/// not every product, link and staged row): a link to a Prom product Prom.ua deleted
+/// (gone) does not hold, as `links link`, `apply` and the import let it be replaced.
+pub(super) struct Unlinked {
+    pub(super) staged: Vec<StagedProduct>,
+    pub(super) locals: Vec<Product>,
+    /// The cleaned SKUs of unlinked local products that a linked staged product has too:
+    /// such a local product belongs to that Prom product (linked elsewhere: a conflict
+    /// for the seller to settle), so it is suggested for no other.
+    pub(super) claimed: HashSet<String>,
 }
 
-/// Staged products that are not linked, and local products that are not linked.
-fn unlinked(store: &Store) -> Result<(Vec<StagedProduct>, Vec<Product>)> {
-    let pairs = live_links(store)?;
-    let linked_prom: HashSet<i64> = pairs.iter().map(|(_, p)| *p).collect();
-    let linked_local: HashSet<u64> = pairs.iter().map(|(l, _)| *l).collect();
-    // Only the unlinked rows are decoded: in a linked catalogue, a few of many.
-    let staged = store.staged_where(|id| !linked_prom.contains(&id))?;
-    let locals = store.products_where(|id| !linked_local.contains(&id))?;
-    Ok((staged, locals))
-}
-
-/// The SKUs of the linked staged products: a local product with one of them belongs to
-/// that Prom product (linked elsewhere: a conflict for the seller to settle), so it is
-/// suggested for no other.
-fn claimed_skus(store: &Store) -> Result<HashSet<String>> {
-    let linked: HashSet<i64> = live_links(store)?.into_iter().map(|(_, p)| p).collect();
-    let skus = store.staged_skus_where(|id| linked.contains(&id))?;
-    Ok(skus
-        .iter()
-        .filter_map(|s| sku::clean(s))
-        .map(str::to_string)
-        .collect())
+pub(super) fn unlinked(store: &Store) -> Result<Unlinked> {
+    let gone: HashSet<i64> = store.gone()?.into_keys().collect();
+    let mut staged_ids = store.unlinked_staged_ids()?;
+    let mut local_ids = store.unlinked_product_ids()?;
+    for g in &gone {
+        if let Some(local) = store.linked_to_prom(*g)? {
+            local_ids.push(local);
+            staged_ids.push(*g);
+        }
+    }
+    // In the stores' key order, as a walk of the trees gives them.
+    staged_ids.sort_by_key(|id| id.to_be_bytes());
+    staged_ids.dedup();
+    local_ids.sort_unstable();
+    local_ids.dedup();
+    let mut staged = Vec::with_capacity(staged_ids.len());
+    for id in staged_ids {
+        staged.extend(store.staged_product(id)?);
+    }
+    let mut locals = Vec::with_capacity(local_ids.len());
+    for id in local_ids {
+        locals.extend(store.product(id)?);
+    }
+    let mut claimed = HashSet::new();
+    for l in &locals {
+        let Some(s) = sku::clean(&l.sku) else {
+            continue;
+        };
+        for prom_id in store.staged_ids_with_sku(s)? {
+            if !gone.contains(&prom_id) && store.linked_to_prom(prom_id)?.is_some() {
+                claimed.insert(s.to_string());
+                break;
+            }
+        }
+    }
+    Ok(Unlinked {
+        staged,
+        locals,
+        claimed,
+    })
 }
 
 /// The suggestions for the unlinked: each unlinked staged product and the likeliest
 /// unlinked local product.
-fn suggest_unlinked(
-    store: &Store,
-    staged: &[StagedProduct],
-    locals: &[Product],
-    min_score: f64,
-) -> Result<Vec<Suggestion>> {
-    let claimed = claimed_skus(store)?;
+fn suggest_unlinked(store: &Store, u: &Unlinked, min_score: f64) -> Result<Vec<Suggestion>> {
     // What a person unlinked by hand is not offered again: linking it is theirs to say.
     let by_hand = store.hand_unlinks()?;
     let local_by_hand: HashSet<u64> = by_hand.iter().map(|u| u.product_id).collect();
     let prom_by_hand: HashSet<i64> = by_hand.iter().map(|u| u.prom_id).collect();
-    let free: Vec<Product> = locals
+    let free: Vec<Product> = u
+        .locals
         .iter()
-        .filter(|p| sku::clean(&p.sku).is_none_or(|s| !claimed.contains(s)))
+        .filter(|p| sku::clean(&p.sku).is_none_or(|s| !u.claimed.contains(s)))
         .filter(|p| !local_by_hand.contains(&p.id))
         .cloned()
         .collect();
-    let staged: Vec<StagedProduct> = staged
+    let staged: Vec<StagedProduct> = u
+        .staged
         .iter()
         .filter(|s| !prom_by_hand.contains(&s.prom_id))
         .cloned()
@@ -72,8 +89,7 @@ fn suggest_unlinked(
 
 /// For each unlinked staged product the likeliest unlinked local product.
 pub(super) fn suggestions(store: &Store, min_score: f64) -> Result<Vec<Suggestion>> {
-    let (staged, locals) = unlinked(store)?;
-    suggest_unlinked(store, &staged, &locals, min_score)
+    suggest_unlinked(store, &unlinked(store)?, min_score)
 }
 
 /// Below this a suggestion is noise: the export does not mention it.
@@ -99,12 +115,12 @@ fn prefilled(s: &Suggestion) -> bool {
 /// filled in, to keep, change or clear, or only named in the note when it is doubtful),
 /// then a row per unlinked local product left over.
 pub(super) fn export(store: &Store) -> Result<String> {
-    let (staged, locals) = unlinked(store)?;
-    let suggestions: HashMap<i64, Suggestion> =
-        suggest_unlinked(store, &staged, &locals, EXPORT_MIN_SCORE)?
-            .into_iter()
-            .map(|s| (s.prom_id, s))
-            .collect();
+    let u = unlinked(store)?;
+    let (staged, locals) = (&u.staged, &u.locals);
+    let suggestions: HashMap<i64, Suggestion> = suggest_unlinked(store, &u, EXPORT_MIN_SCORE)?
+        .into_iter()
+        .map(|s| (s.prom_id, s))
+        .collect();
     let suggested: HashSet<&str> = suggestions
         .values()
         .filter(|s| prefilled(s))
@@ -113,7 +129,7 @@ pub(super) fn export(store: &Store) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| BackofficeError::Invalid(e.to_string());
     w.write_record(HEADER).map_err(err)?;
-    for s in &staged {
+    for s in staged {
         let sug = suggestions.get(&s.prom_id);
         let fill = sug.filter(|x| prefilled(x));
         let note = match (sug, fill) {
@@ -232,3 +248,7 @@ pub(super) fn apply(store: &Store, data: &[u8]) -> Result<(usize, usize)> {
     store.link_many(&pairs)?;
     Ok((pairs.len(), pairs.len() - already))
 }
+
+#[cfg(test)]
+#[path = "matching_tests.rs"]
+mod tests;

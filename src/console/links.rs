@@ -47,8 +47,9 @@ struct Unlinked {
     suggested: HashMap<i64, Suggestion>,
 }
 
-/// The last pass, and the store's write generation read before it: kept while nothing is
-/// written, so paging and coming back cost a page's reads, not a pass.
+/// The last pass, and the store's link generation read before it: kept while nothing the
+/// suggestions read is written (stock, orders, snapshots and runs leave it), so paging and
+/// coming back cost a page's reads, not a pass.
 #[derive(Default)]
 pub(super) struct SuggestionCache(Mutex<Option<(u64, Arc<Unlinked>)>>);
 
@@ -56,7 +57,7 @@ pub(super) struct SuggestionCache(Mutex<Option<(u64, Arc<Unlinked>)>>);
 /// --min-score 0`: those pair the whole catalogue one to one, so they are computed whole
 /// (not for a page alone), and again only after a write.
 async fn unlinked(console: &Console) -> Result<Arc<Unlinked>, BackofficeError> {
-    let generation = console.office.store().write_generation();
+    let generation = console.office.store().link_generation();
     let cache = &console.suggestions.0;
     if let Some((g, kept)) = cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
         && *g == generation
@@ -225,3 +226,7 @@ fn row(visit: &Visit, s: &StagedView, sug: Option<&Suggestion>) -> Markup {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "links_tests.rs"]
+mod tests;

@@ -146,7 +146,7 @@ enum Target {
 
 /// `meta` keys a store writes for itself, with no data of the seller's: a store holding
 /// only these is empty.
-const BOOKKEEPING: [&[u8]; 7] = [
+const BOOKKEEPING: [&[u8]; 8] = [
     super::link_count::LINK_COUNT,
     super::product_count::PRODUCT_COUNT,
     super::durability::GENERATION,
@@ -154,6 +154,7 @@ const BOOKKEEPING: [&[u8]; 7] = [
     super::order_upkeep::POLICY_KEY,
     super::migrate::BINARY_VALUES,
     super::plan_view::VIEW_BUILT,
+    super::link_free::FREE_BUILT,
 ];
 
 /// Whether a restore may write `path`: nothing there, an empty directory, or a store

@@ -288,6 +288,10 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
             prom_key(tree, key)?;
             empty_value(tree, value)?;
         }
+        "link_free" => {
+            super::link_free::key_layout(key)?;
+            empty_value(tree, value)?;
+        }
         "hand_unlinks" => {
             id_key(tree, key)?;
             hand_unlink_value(value)?;

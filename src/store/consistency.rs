@@ -97,6 +97,7 @@ impl Store {
         problems.extend(self.reverse_index_problems()?);
         problems.extend(self.journal_problems()?);
         problems.extend(self.check_plan_view()?);
+        problems.extend(self.link_free_problems_paused()?);
         self.check_runs()?;
         Ok(problems)
     }

@@ -45,7 +45,7 @@ impl Store {
             }
             let rest = flags & !flag;
             let new = (rest != 0).then_some([rest]);
-            let _writing = self.writing();
+            let _writing = self.writing_aside();
             if dirty
                 .compare_and_swap(&k, Some(&v), new.as_ref().map(|b| &b[..]))?
                 .is_ok()
@@ -67,7 +67,7 @@ impl Store {
             loop {
                 let old = dirty.get(be(*id))?;
                 let flags = old.as_deref().map_or(Ok(0), dirty_flags)? | flag;
-                let _writing = self.writing();
+                let _writing = self.writing_aside();
                 if dirty
                     .compare_and_swap(be(*id), old, Some(&[flags][..]))?
                     .is_ok()

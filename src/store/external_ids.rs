@@ -33,7 +33,7 @@ impl Store {
             }
         }
         if changed {
-            let _writing = self.writing();
+            let _writing = self.writing_aside();
             tree.apply_batch(batch)?;
         }
         Ok(())

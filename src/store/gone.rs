@@ -37,7 +37,7 @@ impl Store {
             }
         }
         if new {
-            let _writing = self.writing();
+            let _writing = self.writing_aside();
             self.trees.seen_prom.apply_batch(batch)?;
         }
         let gone = self.gone_ids()?;
@@ -71,7 +71,9 @@ impl Store {
         self.transact(|tx| {
             for id in ids {
                 tx.gone.insert(&id.to_be_bytes(), &micros(at))?;
-                tx.staged.remove(&id.to_be_bytes())?;
+                if let Some(old) = tx.staged.remove(&id.to_be_bytes())? {
+                    super::link_free::staged_removed(tx, *id, &old)?;
+                }
             }
             Ok(())
         })

@@ -195,7 +195,7 @@ impl Store {
         reason: Option<&str>,
     ) -> Result<Vec<JournalEntry>> {
         let now = Utc::now();
-        self.transact(|tx| {
+        self.transact_aside(|tx| {
             let mut entries = Vec::new();
             for change in changes {
                 entries.extend(apply_move(tx, change, actor, reason, now)?);

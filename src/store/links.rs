@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codec::{be, i64_value, id_key, id_value};
+use super::dirty::{DIRTY_PRICE, DIRTY_STOCK};
 use super::trees::{Tx, TxResult, abort};
 use super::{Result, Store};
 
@@ -38,6 +39,7 @@ pub(super) fn insert_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResul
     super::plan_view::mark_stale(tx, product_id)?;
     tx.links_by_prom
         .insert(&prom_id.to_be_bytes(), &be(product_id))?;
+    super::link_free::linked(tx, product_id, prom_id)?;
     Ok(())
 }
 
@@ -51,6 +53,7 @@ pub(super) fn remove_link(tx: &Tx<'_>, product_id: u64, prom_id: i64) -> TxResul
     tx.snapshots.remove(&be(product_id))?;
     tx.dirty.remove(&be(product_id))?;
     super::plan_view::mark_stale(tx, product_id)?;
+    super::link_free::unlinked(tx, product_id, prom_id)?;
     Ok(())
 }
 
@@ -79,8 +82,9 @@ impl Store {
     }
 
     /// Links a product by hand: its current link (if any) gives way, a gone mark on
-    /// `prom_id` is cleared (the seller says the product is there), and the remembered
-    /// unlinks of both are forgotten, in one transaction.
+    /// `prom_id` is cleared (the seller says the product is there), the remembered
+    /// unlinks of both are forgotten, and the product is marked dirty (stock and price)
+    /// for the on-change push, in one transaction.
     pub fn relink(&self, product_id: u64, prom_id: i64) -> Result<()> {
         self.link_pairs_with(&[(product_id, prom_id)], Replace::Any)
     }
@@ -114,6 +118,10 @@ impl Store {
                     tx.gone.remove(&prom_id.to_be_bytes())?;
                 }
                 insert_link(tx, product_id, prom_id)?;
+                if replace == Replace::Any {
+                    // Linked by hand: the on-change push sends it, as a stock change.
+                    super::dirty::mark_dirty(tx, product_id, DIRTY_STOCK | DIRTY_PRICE)?;
+                }
             }
             for id in &forgotten {
                 tx.hand_unlinks.remove(&be(*id))?;

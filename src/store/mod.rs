@@ -25,6 +25,7 @@ mod ids;
 mod journal_codec;
 mod ledger;
 mod link_count;
+mod link_free;
 mod links;
 mod lock;
 mod migrate;
@@ -106,6 +107,8 @@ pub struct Store {
     quiet: std::sync::Arc<std::sync::RwLock<()>>,
     /// Writes begun and ended (`generation.rs`).
     writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Writes begun and ended that may change the link suggestions (`generation.rs`).
+    link_writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Days of run records kept (0: all), shared by every clone (`runs.rs`).
     keep_runs_days: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// Stamps sled's files when the last clone drops (`file_stamp.rs`). Last, so that it
@@ -163,6 +166,7 @@ impl Store {
             trees,
             quiet: Default::default(),
             writes: Default::default(),
+            link_writes: Default::default(),
             keep_runs_days: Default::default(),
             closer: Default::default(),
         };
@@ -184,6 +188,7 @@ impl Store {
         // Files this program did not close may have been written by one that keeps no
         // stale marks (an older version, a rollback): the view is rebuilt from the data.
         store.build_plan_view_once(!stamped)?;
+        store.build_link_free_once()?;
         store.closer.arm(path);
         Ok(store)
     }

@@ -245,7 +245,9 @@ impl Store {
         pull: Option<&PullMark>,
     ) -> Result<Vec<OrderUpsert>> {
         let now = Utc::now();
-        self.transact(|tx| {
+        // Aside, but a line's identical SKU can make a product link (`link_lines`): then
+        // the link generation moves once it is committed.
+        let upserts = self.transact_aside(|tx| {
             let tracking = match pull {
                 Some(p) => Some(tracking_in(tx, &p.tracking)?),
                 None => None,
@@ -305,7 +307,11 @@ impl Store {
                 }
             }
             Ok(out)
-        })
+        })?;
+        if upserts.iter().any(|u| !u.new_links.is_empty()) {
+            self.links_written();
+        }
+        Ok(upserts)
     }
 
     /// Changes an order's local status (to be pushed to Prom.ua), with its reservations.
@@ -316,7 +322,7 @@ impl Store {
         policy: &ReservationPolicy,
     ) -> Result<LocalOrder> {
         let now = Utc::now();
-        self.transact(|tx| {
+        self.transact_aside(|tx| {
             let Some(mut order) = order_in(tx, prom_id)? else {
                 return abort(format!("no order {prom_id}"));
             };
@@ -354,7 +360,7 @@ impl Store {
                 .and_then(|o| o.title.clone())
                 .filter(|t| !t.trim().is_empty())
         };
-        self.transact(|tx| {
+        self.transact_aside(|tx| {
             for (id, sent, status) in confirmed {
                 if let Some(mut o) = order_in(tx, *id)? {
                     if o.prom_status.as_deref() != Some(status.as_str()) {
@@ -376,7 +382,7 @@ impl Store {
     /// it is sent as). Returns the orders still waiting with that status: a status
     /// changed since, or superseded by a pull, is not sent.
     pub fn mark_statuses_unconfirmed(&self, planned: &[(i64, String, String)]) -> Result<Vec<i64>> {
-        self.transact(|tx| {
+        self.transact_aside(|tx| {
             let mut still = Vec::new();
             for (id, status, target) in planned {
                 let Some(mut o) = order_in(tx, *id)? else {

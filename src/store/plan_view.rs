@@ -360,7 +360,7 @@ impl Store {
         for chunk in marks.chunks(CHUNK) {
             self.commit_view(&[], chunk)?;
         }
-        let _writing = self.writing();
+        let _writing = self.writing_aside();
         self.trees.meta.insert(VIEW_BUILT, VIEW_LAYOUT)?;
         Ok(marks.len())
     }
@@ -375,7 +375,7 @@ impl Store {
     ) -> Result<()> {
         use sled::Transactional;
         use sled::transaction::ConflictableTransactionError as Conflict;
-        let _writing = self.writing();
+        let _writing = self.writing_aside();
         let t = &self.trees;
         (&t.plan_view, &t.view_stale)
             .transaction(|(view, stale)| {

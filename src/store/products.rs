@@ -78,6 +78,7 @@ impl Store {
                 .is_none()
             {
                 super::product_count::add(tx, 1)?;
+                super::link_free::product_added(tx, id)?;
             }
             Ok(product)
         })
@@ -142,6 +143,7 @@ impl Store {
                             currency: n.currency.as_deref().map(currency),
                         };
                         tx.sku_index.insert(sku.as_bytes(), &be(new_id))?;
+                        super::link_free::product_added(tx, new_id)?;
                         (p, true)
                     }
                 };

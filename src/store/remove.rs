@@ -203,6 +203,7 @@ impl Store {
                 }
                 tx.links_by_prom.remove(&prom_id.to_be_bytes())?;
             }
+            super::link_free::product_removed(tx, id, blockers.linked)?;
             tx.snapshots.remove(&be(id))?;
             tx.price_snapshots.remove(&be(id))?;
             tx.dirty.remove(&be(id))?;

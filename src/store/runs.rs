@@ -36,7 +36,7 @@ impl Store {
     /// runs.
     pub fn record_run(&self, run: &RunRecord) -> Result<()> {
         {
-            let _writing = self.writing();
+            let _writing = self.writing_aside();
             self.trees
                 .runs
                 .insert(run_key(&run.job, &run.started_at), encode_kept(run)?)?;
@@ -89,7 +89,7 @@ impl Store {
         for k in &old {
             batch.remove(k.as_ref());
         }
-        let _writing = self.writing();
+        let _writing = self.writing_aside();
         self.trees.runs.apply_batch(batch)?;
         Ok(old.len())
     }

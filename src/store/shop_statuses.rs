@@ -45,7 +45,7 @@ impl Store {
                 before
             }
         };
-        let _writing = self.writing();
+        let _writing = self.writing_aside();
         self.trees
             .meta
             .insert(SHOP_STATUSES_KEY, encode("meta", &kept)?)?;
@@ -69,7 +69,7 @@ impl Store {
     }
 
     pub fn set_custom_status_form(&self, form: CustomStatusForm) -> Result<()> {
-        let _writing = self.writing();
+        let _writing = self.writing_aside();
         self.trees
             .meta
             .insert(CUSTOM_STATUS_FORM_KEY, encode("meta", &form)?)?;

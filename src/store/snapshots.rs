@@ -75,7 +75,7 @@ trait Snapshot: Sized {
     /// rows of the products stale.
     fn put(store: &Store, snaps: &[(u64, Self)]) -> Result<()> {
         let values: Vec<(u64, Vec<u8>)> = snaps.iter().map(|(id, s)| (*id, s.encode())).collect();
-        store.transact(|tx| {
+        store.transact_aside(|tx| {
             for (id, v) in &values {
                 Self::tx_tree(tx).insert(&be(*id), v.as_slice())?;
                 mark_stale(tx, *id)?;
@@ -86,7 +86,7 @@ trait Snapshot: Sized {
 
     /// Marks the snapshots of `ids` unconfirmed, in one transaction.
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<()> {
-        store.transact(|tx| {
+        store.transact_aside(|tx| {
             for id in ids {
                 let Some(v) = Self::tx_tree(tx).get(be(*id))? else {
                     continue;

@@ -25,13 +25,23 @@ pub struct StagedProduct {
 
 impl Store {
     /// Stores (or refreshes) staged Prom products in one batch.
+    /// Each chunk is one transaction with its rows' entries in the index of the unlinked
+    /// (`link_free.rs`).
     pub fn put_staged(&self, products: &[StagedProduct]) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        for p in products {
-            batch.insert(&p.prom_id.to_be_bytes(), encode("staged", p)?);
+        const CHUNK: usize = 1000;
+        let rows = products
+            .iter()
+            .map(|p| Ok((p.prom_id, p.sku.as_deref(), encode("staged", p)?)))
+            .collect::<Result<Vec<_>>>()?;
+        for chunk in rows.chunks(CHUNK) {
+            self.transact(|tx| {
+                for (prom_id, sku, row) in chunk {
+                    let old = tx.staged.insert(&prom_id.to_be_bytes(), row.as_slice())?;
+                    super::link_free::staged_put(tx, *prom_id, old.as_deref(), *sku)?;
+                }
+                Ok(())
+            })?;
         }
-        let _writing = self.writing();
-        self.trees.staged.apply_batch(batch)?;
         Ok(())
     }
 
@@ -80,19 +90,6 @@ impl Store {
             .get(prom_id.to_be_bytes())?
             .map(|v| decode("staged", &v))
             .transpose()
-    }
-
-    /// The Prom ids of the staged products no local product is linked to, in order: keys
-    /// only, no row decoded (the console pages through them, reading a page's rows).
-    pub fn unlinked_staged_ids(&self) -> Result<Vec<i64>> {
-        let mut out = Vec::new();
-        for k in self.trees.staged.iter().keys() {
-            let k = k?;
-            if !self.trees.links_by_prom.contains_key(&k)? {
-                out.push(i64_value("staged", &k)?);
-            }
-        }
-        Ok(out)
     }
 
     pub fn staged_count(&self) -> usize {

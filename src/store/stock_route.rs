@@ -48,7 +48,7 @@ impl Store {
         self.mark_stock_unconfirmed(&ids)?;
         // The on-change push works from the dirty set: it resends them too.
         self.mark_dirty_ids(&ids, super::DIRTY_STOCK)?;
-        let _writing = self.writing();
+        let _writing = self.writing_aside();
         self.trees
             .meta
             .insert(STOCK_ROUTE_KEY, encode("meta", mark)?)?;
@@ -57,7 +57,7 @@ impl Store {
 
     /// Forgets a learnt route (the seller's Prom.ua account changed, or a test).
     pub fn forget_stock_route(&self) -> Result<()> {
-        let _writing = self.writing();
+        let _writing = self.writing_aside();
         self.trees.meta.remove(STOCK_ROUTE_KEY)?;
         Ok(())
     }

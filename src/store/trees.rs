@@ -95,6 +95,9 @@ trees! {
     /// Product id → the sequence of the write that changed its plan-view row since the
     /// view last took it in.
     view_stale: "view_stale",
+    /// What no link holds: local products, staged Prom products, and the staged products
+    /// by cleaned SKU, each key → nothing (`link_free.rs`).
+    link_free: "link_free",
 }
 
 /// The trees as one transaction sees them.
@@ -123,8 +126,20 @@ impl Store {
     /// is what it reads and writes). The body may run again on a conflict: no I/O, no
     /// range scans, no use of the store's own trees inside.
     pub(super) fn transact<T>(&self, body: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T> {
-        let trees = self.trees.named().map(|(_, tree)| tree);
         let _writing = self.writing();
+        self.transact_held(body)
+    }
+
+    /// As [`Store::transact`], for a write of what the link suggestions never read (stock,
+    /// journal, snapshots, orders, marks): see [`Store::writing_aside`].
+    pub(super) fn transact_aside<T>(&self, body: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T> {
+        let _writing = self.writing_aside();
+        self.transact_held(body)
+    }
+
+    /// The transaction, its caller holding the write's guard.
+    fn transact_held<T>(&self, body: impl Fn(&Tx<'_>) -> TxResult<T>) -> Result<T> {
+        let trees = self.trees.named().map(|(_, tree)| tree);
         let result = trees[..].transaction(|views: &Vec<TransactionalTree>| {
             let mut views = views.iter();
             let tx = Tx::try_from_names(|name| {

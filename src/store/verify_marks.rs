@@ -41,7 +41,7 @@ impl Store {
         if full {
             batch.insert(key("full_walk", job), &micros(started));
         }
-        let _writing = self.writing();
+        let _writing = self.writing_aside();
         self.trees.meta.apply_batch(batch)?;
         Ok(())
     }

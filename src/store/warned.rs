@@ -62,7 +62,7 @@ impl Store {
             super::runs::run_key(&run.job, &run.started_at),
             super::runs::encode_kept(run)?,
         );
-        self.transact(|tx| {
+        self.transact_aside(|tx| {
             tx.runs.insert(run_key.as_slice(), value.as_slice())?;
             for item in add {
                 tx.warned.insert(key(&run.job, item), &[])?;

@@ -615,52 +615,97 @@ async fn linking_page_cost() {
             )
         })
         .collect();
+    let t = std::time::Instant::now();
     store.put_staged(&rows).unwrap();
+    eprintln!("  put_staged of {}: {:?}", rows.len(), t.elapsed());
     let pairs: Vec<(u64, i64)> = locals[..n]
         .iter()
         .zip(&rows)
         .map(|(l, s)| (l.id, s.prom_id))
         .collect();
+    let t = std::time::Instant::now();
     store.link_many(&pairs).unwrap();
+    eprintln!("  link_many of {n}: {:?}", t.elapsed());
     store.flush_blocking().unwrap();
     eprintln!("seeded {n} linked + {u} unlinked in {:?}", seeded.elapsed());
+    let first_local = locals[0].id;
     let site = serve(store, BodyLimits::default()).await;
-    let (cookie, _) = site.login().await;
-    // A write (an empty batch) since the login's page: the next page makes the pass.
-    site.office.store().put_staged(&[]).unwrap();
-    let t = std::time::Instant::now();
-    site.page("/links", &cookie).await;
-    eprintln!("GET /links after a write (the pass): {:?}", t.elapsed());
+    let (cookie, csrf) = site.login().await;
+    let timed = |what: &'static str| {
+        let (site, cookie) = (&site, cookie.clone());
+        async move {
+            let t = std::time::Instant::now();
+            let html = site.page("/links", &cookie).await;
+            eprintln!("GET /links {what}: {:?}", t.elapsed());
+            html
+        }
+    };
+    // A new link (as another client's) since the login's page: the next page makes the pass.
+    site.office.store().unlink(first_local).unwrap();
+    timed("after an unlink (the pass)").await;
     let mut best = std::time::Duration::MAX;
     for _ in 0..3 {
         let t = std::time::Instant::now();
         let html = site.page("/links", &cookie).await;
         best = best.min(t.elapsed());
-        assert_eq!(row_ids(&html).len(), u.min(50));
+        assert_eq!(row_ids(&html).len(), (u + 1).min(50));
     }
     eprintln!("GET /links, {n} linked, {u} unlinked each side, again (kept): best {best:?}");
+    site.office
+        .store()
+        .set_stock(first_local, "main", 5)
+        .unwrap();
+    timed("after a stock write (kept)").await;
+    // The gear of the first row: a link made, so a new pass.
+    let html = site.page("/links", &cookie).await;
+    let id = row_ids(&html)[0];
+    let sku = local_sku_of(row(&html, id));
     let t = std::time::Instant::now();
-    site.office.staged(true).await.unwrap();
-    eprintln!("  staged(true): {:?}", t.elapsed());
+    let resp = site
+        .send(
+            "/links/link",
+            &cookie,
+            &[("csrf", &csrf), ("prom_id", &id.to_string()), ("sku", &sku)],
+        )
+        .await;
+    assert_eq!(resp.status(), 303);
+    eprintln!("POST /links/link (the gear): {:?}", t.elapsed());
+    let html = timed("after the gear (the pass)").await;
+    assert!(!row_ids(&html).contains(&id));
     let t = std::time::Instant::now();
     site.office.suggest_links(0.0).await.unwrap();
-    eprintln!("  suggest_links(0): {:?}", t.elapsed());
+    eprintln!("  suggest_links(0) (links suggest): {:?}", t.elapsed());
+    let t = std::time::Instant::now();
+    site.office.export_unlinked().await.unwrap();
+    eprintln!("  export_unlinked: {:?}", t.elapsed());
+    // The pass's parts: the index's reads, the pairing.
     let store = site.office.store();
     let t = std::time::Instant::now();
-    let all_staged = store.staged().unwrap();
-    eprintln!("  store.staged(): {:?}", t.elapsed());
+    let staged_rows: Vec<StagedProduct> = store
+        .unlinked_staged_ids()
+        .unwrap()
+        .into_iter()
+        .filter_map(|id| store.staged_product(id).unwrap())
+        .collect();
+    let local_rows: Vec<_> = store
+        .unlinked_product_ids()
+        .unwrap()
+        .into_iter()
+        .filter_map(|id| store.product(id).unwrap())
+        .collect();
+    eprintln!("  the unlinked read from the index: {:?}", t.elapsed());
     let t = std::time::Instant::now();
-    let all_products = store.products().unwrap();
-    eprintln!("  store.products(): {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    store.link_pairs().unwrap();
-    eprintln!("  store.link_pairs(): {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    for s in &all_staged {
-        store.linked_to_prom(s.prom_id).unwrap();
-    }
-    eprintln!("  linked_to_prom each: {:?}", t.elapsed());
-    let t = std::time::Instant::now();
-    promua_sync::backoffice::suggest(&all_staged[n..], &all_products[n..], 0.0);
-    eprintln!("  suggest {u}x{u}: {:?}", t.elapsed());
+    promua_sync::backoffice::suggest(&staged_rows, &local_rows, 0.0);
+    eprintln!(
+        "  suggest {}x{}: {:?}",
+        staged_rows.len(),
+        local_rows.len(),
+        t.elapsed()
+    );
+}
+
+/// The SKU the gear of a row links to.
+fn local_sku_of(row: &str) -> String {
+    let at = row.find("<span class=\"local-sku\">").unwrap() + "<span class=\"local-sku\">".len();
+    row[at..][..row[at..].find('<').unwrap()].to_string()
 }
