@@ -60,13 +60,41 @@ fn db_inode(path: &Path) -> Option<u64> {
     std::fs::metadata(path.join("db")).ok().map(|m| m.ino())
 }
 
-/// Whether the files are as the stamp noted them. Asked before sled opens them: sled's
-/// recovery writes to its files at every open.
-pub(super) fn matches(path: &Path) -> bool {
-    let Ok(noted) = std::fs::read_to_string(path.join(STAMP_FILE)) else {
-        return false;
+/// The stamp's last line, written only by a version that keeps the `order_index` with
+/// every order it writes. An older binary (a rollback) stamps its close without it, so
+/// that an index it left behind unkept is never trusted (`order_scan.rs`). Not a line of
+/// sled's files: those are never named `promua-sync.*`.
+const KEEPS_ORDER_INDEX: &str = "promua-sync.keeps order_index";
+
+/// What the stamp left at the last clean close says.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Noted {
+    /// The files are as the stamp noted them.
+    pub files_match: bool,
+    /// The process that closed them kept the order index.
+    pub keeps_order_index: bool,
+}
+
+/// Reads the stamp. Asked before sled opens the files: sled's recovery writes to them at
+/// every open.
+pub(super) fn noted(path: &Path) -> Noted {
+    let Ok(text) = std::fs::read_to_string(path.join(STAMP_FILE)) else {
+        return Noted::default();
     };
-    stamp(path).is_some_and(|now| now == noted)
+    let (files, keeps) = match text.strip_suffix(KEEPS_ORDER_INDEX) {
+        Some(files) => (files.strip_suffix('\n').unwrap_or(files), true),
+        None => (text.as_str(), false),
+    };
+    Noted {
+        files_match: stamp(path).is_some_and(|now| now == files),
+        keeps_order_index: keeps,
+    }
+}
+
+/// Whether the files are as the stamp noted them.
+#[cfg(test)]
+pub(super) fn matches(path: &Path) -> bool {
+    noted(path).files_match
 }
 
 /// Takes the stamp away once the store is open (sled's lock held): from now on this
@@ -112,7 +140,10 @@ impl Closer {
         }
         if let Some(text) = stamp(path) {
             // Not written: the next open reads the store back, as without a stamp.
-            let _ = std::fs::write(path.join(STAMP_FILE), text);
+            let _ = std::fs::write(
+                path.join(STAMP_FILE),
+                format!("{text}\n{KEEPS_ORDER_INDEX}"),
+            );
         }
     }
 }

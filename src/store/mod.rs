@@ -145,7 +145,7 @@ impl Store {
                 detail: e.to_string(),
             })?;
         }
-        let stamped = file_stamp::matches(path);
+        let noted = file_stamp::noted(path);
         // A damaged file can make sled panic while it recovers its log: contain it.
         let (db, trees) = damage::guarded(path, || {
             let db = cache::sled_config(path)
@@ -171,12 +171,13 @@ impl Store {
         // this program closed them (then it read back what it wrote: `file_stamp.rs`).
         // Vouched for only if this open took the stamp away itself: another process may
         // have taken it (and written) between the look above and sled's lock.
-        let stamped = file_stamp::take(path) && stamped;
+        let stamped = file_stamp::take(path) && noted.files_match;
         if !stamped {
-            store.verify_readable()?;
+            store.verify_readable_at_open()?;
         }
         store.check_seal()?;
-        store.mark_order_heads_when_empty()?;
+        // The order index is trusted only from a clean close of a version that keeps it.
+        store.open_order_search(stamped && noted.keeps_order_index)?;
         store.seed_ids()?;
         store.seed_link_count()?;
         store.seed_product_count()?;

@@ -210,7 +210,10 @@ async fn the_page_shows_each_unlinked_staged_product_with_its_suggestion_50_a_pa
     }
     let (cookie, _) = site.login().await;
     let html = site.page("/links", &cookie).await;
-    assert!(html.contains(r#"<a id="nav-links" href="/links">Зв'язки</a>"#), "{html}");
+    assert!(
+        html.contains(r#"<a id="nav-links" href="/links">Зв'язки</a>"#),
+        "{html}"
+    );
     let ids = row_ids(&html);
     let mut want: Vec<i64> = (101..=105).chain(1000..1045).collect();
     assert_eq!(ids, want, "the unlinked, by Prom id, 50 of them; not 900");
