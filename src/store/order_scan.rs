@@ -294,7 +294,12 @@ impl Store {
             problems.push("order heads and orders differ in number".into());
         }
         problems.extend(self.order_index_problems()?);
-        Ok(problems)
+        // Derived data: a compacted store is not one this program closed, so its first
+        // search builds heads and index again from the orders (`open_order_search`).
+        Ok(problems
+            .into_iter()
+            .map(|p| format!("{p} (to repair: stop the daemon, run `promua-sync store compact`)"))
+            .collect())
     }
 }
 
