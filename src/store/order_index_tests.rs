@@ -139,7 +139,7 @@ fn a_rebuild_clears_leftover_keys_and_the_repair_puts_missing_ones_back() {
 }
 
 #[test]
-fn two_rebuilds_at_once_leave_a_whole_index() {
+fn two_rebuilds_at_once_leave_a_whole_index_and_a_search_meanwhile_finds_all() {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(&dir.path().join("s")).unwrap();
     let orders: Vec<LocalOrder> = (1..=2_500)
@@ -147,11 +147,16 @@ fn two_rebuilds_at_once_leave_a_whole_index() {
         .collect();
     s.upsert_orders(&orders, &policy(), &Default::default())
         .unwrap();
-    for _ in 0..3 {
-        s.trees.meta.remove(HEADS_BUILT).unwrap();
+    for round in 0..4 {
+        if round % 2 == 0 {
+            s.trees.meta.remove(HEADS_BUILT).unwrap();
+        }
         std::thread::scope(|t| {
             t.spawn(|| s.rebuild_order_search().unwrap());
-            t.spawn(|| unlinked(&s));
+            for _ in 0..3 {
+                // A search during a rebuild never reads an index half cleared.
+                t.spawn(|| assert_eq!(unlinked(&s).len(), 1_250));
+            }
             t.spawn(|| s.rebuild_order_search().unwrap());
         });
         assert!(index_problems(&s).is_empty());
