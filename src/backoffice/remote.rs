@@ -371,6 +371,14 @@ impl Ledger for AdminClient {
         self.send(self.request(Method::GET, &["v1", "store", "check"]))
             .await
     }
+
+    async fn repair_store(&self) -> Result<Vec<String>> {
+        // A rebuild reads every order: minutes at the most, as a run.
+        let req = self
+            .request(Method::POST, &["v1", "store", "repair"])
+            .timeout(RUN_TIMEOUT);
+        self.send(req).await
+    }
 }
 
 /// A daemon older than `before` drops it and answers the newest page: a script paging

@@ -294,11 +294,10 @@ impl Store {
             problems.push("order heads and orders differ in number".into());
         }
         problems.extend(self.order_index_problems()?);
-        // Derived data: a compacted store is not one this program closed, so its first
-        // search builds heads and index again from the orders (`open_order_search`).
+        // Derived data: `rebuild_order_search` builds them again from the orders.
         Ok(problems
             .into_iter()
-            .map(|p| format!("{p} (to repair: stop the daemon, run `promua-sync store compact`)"))
+            .map(|p| format!("{p} (to repair: `promua-sync store check --repair`)"))
             .collect())
     }
 }
