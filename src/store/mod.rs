@@ -171,13 +171,15 @@ impl Store {
         // this program closed them (then it read back what it wrote: `file_stamp.rs`).
         // Vouched for only if this open took the stamp away itself: another process may
         // have taken it (and written) between the look above and sled's lock.
-        let stamped = file_stamp::take(path) && noted.files_match;
+        let took = file_stamp::take(path);
+        let stamped = took && noted.files_match;
+        file_stamp::note_open(path);
         if !stamped {
             store.verify_readable_at_open()?;
         }
         store.check_seal()?;
-        // The order index is trusted only from a clean close of a version that keeps it.
-        store.open_order_search(stamped && noted.keeps_order_index)?;
+        // The order index is trusted only when this version wrote the store last.
+        store.open_order_search(took && noted.keeps_order_index)?;
         store.seed_ids()?;
         store.seed_link_count()?;
         store.seed_product_count()?;

@@ -91,6 +91,39 @@ fn after_a_rollback_the_filtered_list_still_finds_what_an_older_binary_stored() 
         s.trees.meta.get(HEADS_BUILT).unwrap().as_deref(),
         Some(&b"2"[..])
     );
+    drop(s);
+
+    // An older binary that crashed (its open took the stamp away, nothing stamped since).
+    let s = Store::open(&path).unwrap();
+    let o = order(9, "pending", true);
+    s.trees
+        .orders
+        .insert(9i64.to_be_bytes(), encode("orders", &o).unwrap())
+        .unwrap();
+    drop(s);
+    std::fs::remove_file(&stamp).unwrap();
+    let s = Store::open(&path).unwrap();
+    assert_eq!(unlinked(&s), vec![9, 7, 5]);
+}
+
+#[test]
+fn a_crash_of_this_version_keeps_the_index_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s");
+    let s = Store::open(&path).unwrap();
+    s.upsert_orders(&[order(5, "pending", true)], &policy(), &Default::default())
+        .unwrap();
+    // What its open left, as a crash would leave it (the close never stamps).
+    let left = std::fs::read_to_string(path.join(file_stamp::STAMP_FILE)).unwrap();
+    drop(s);
+    std::fs::write(path.join(file_stamp::STAMP_FILE), left).unwrap();
+    assert!(!file_stamp::matches(&path), "the files are read back");
+    let s = Store::open(&path).unwrap();
+    assert_eq!(
+        s.trees.meta.get(HEADS_BUILT).unwrap().as_deref(),
+        Some(&b"2"[..])
+    );
+    assert_eq!(unlinked(&s), vec![5]);
 }
 
 #[test]
