@@ -1,5 +1,5 @@
 //! Admin API routes of store care while the daemon holds the store: a backup (the whole
-//! file in the answer, for the CLI to write) and the consistency check.
+//! file in the answer, for the CLI to write), the consistency check, and its repair.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -14,6 +14,7 @@ pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/store/backup", post(backup))
         .route("/store/check", get(check))
+        .route("/store/repair", post(repair))
 }
 
 async fn backup(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
@@ -27,4 +28,10 @@ async fn backup(State(app): State<App>, headers: HeaderMap) -> Result<Response, 
 
 async fn check(State(app): State<App>, headers: HeaderMap) -> ApiResult<Vec<String>> {
     Ok(Json(office(&app, &headers).check_store().await?))
+}
+
+async fn repair(State(app): State<App>, headers: HeaderMap) -> ApiResult<Vec<String>> {
+    let findings = office(&app, &headers).repair_store().await?;
+    tracing::info!("the order search built again through the admin API");
+    Ok(Json(findings))
 }

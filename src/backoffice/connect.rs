@@ -210,5 +210,6 @@ delegate! {
     apply_links(data: &[u8]) -> ImportReport;
     backup_store() -> Vec<u8>;
     check_store() -> Vec<String>;
+    repair_store() -> Vec<String>;
     run_job(name: &str, req: &crate::jobs::RunRequest) -> super::JobRunDone;
 }

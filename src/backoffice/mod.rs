@@ -126,6 +126,9 @@ pub trait Ledger {
     /// What the cross-tree checks find (`store check`): nothing when the store agrees
     /// with itself.
     async fn check_store(&self) -> Result<Vec<String>>;
+    /// Builds again the data derived from the orders (the order search's heads and
+    /// index), then checks as [`Ledger::check_store`] does (`store check --repair`).
+    async fn repair_store(&self) -> Result<Vec<String>>;
     /// Runs a configured job now in the daemon, under its guard (`req.wait`: after a run
     /// going now ends; else `Busy`). Only the daemon's office can: `job run` with the
     /// daemon stopped runs the job itself.

@@ -404,4 +404,13 @@ impl Ledger for BackOffice {
         })
         .await
     }
+
+    async fn repair_store(&self) -> Result<Vec<String>> {
+        self.blocking(|store| {
+            store.verify_readable()?;
+            store.rebuild_order_search()?;
+            Ok(store.check_consistency()?)
+        })
+        .await
+    }
 }

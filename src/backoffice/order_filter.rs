@@ -62,6 +62,11 @@ impl Filter {
         if q.limit == Some(0) {
             return Err(invalid("a limit of 0 lists nothing: give at least 1"));
         }
+        if q.before.is_some_and(|b| b < 1) {
+            return Err(invalid(
+                "orders before 0 or lower: there are none; give an order id of 1 or more",
+            ));
+        }
         Ok(Self {
             unlinked: q.unlinked,
             statuses,

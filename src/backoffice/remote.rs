@@ -247,8 +247,11 @@ impl Ledger for AdminClient {
     }
 
     async fn list_orders(&self, q: &OrderQuery) -> Result<Vec<OrderView>> {
-        self.send(self.request(Method::GET, &["v1", "orders"]).query(q))
-            .await
+        let page: Vec<OrderView> = self
+            .send(self.request(Method::GET, &["v1", "orders"]).query(q))
+            .await?;
+        check_before(q.before, &page)?;
+        Ok(page)
     }
 
     async fn export_orders(&self, q: &OrderQuery) -> Result<String> {
@@ -367,5 +370,51 @@ impl Ledger for AdminClient {
     async fn check_store(&self) -> Result<Vec<String>> {
         self.send(self.request(Method::GET, &["v1", "store", "check"]))
             .await
+    }
+
+    async fn repair_store(&self) -> Result<Vec<String>> {
+        // A rebuild reads every order: minutes at the most, as a run.
+        let req = self
+            .request(Method::POST, &["v1", "store", "repair"])
+            .timeout(RUN_TIMEOUT);
+        self.send(req).await
+    }
+}
+
+/// A daemon older than `before` drops it and answers the newest page: a script paging
+/// with it would loop on that page for ever. An order at or after `before` says so.
+fn check_before(before: Option<i64>, page: &[OrderView]) -> Result<()> {
+    let Some(b) = before else { return Ok(()) };
+    match page.iter().find(|o| o.prom_id >= b) {
+        Some(o) => Err(BackofficeError::Remote(format!(
+            "asked for orders before {b}, the daemon answered order {}: it is older than this command and ignores --before (restart the daemon with this version)",
+            o.prom_id
+        ))),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(ids: &[i64]) -> Vec<OrderView> {
+        ids.iter()
+            .map(|&prom_id| {
+                OrderView::from(crate::store::LocalOrder {
+                    prom_id,
+                    ..Default::default()
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_answer_at_or_after_before_is_an_older_daemon_s() {
+        assert!(check_before(Some(10), &page(&[9, 3])).is_ok());
+        assert!(check_before(None, &page(&[30, 20])).is_ok());
+        let e = check_before(Some(10), &page(&[30, 20])).unwrap_err();
+        assert!(e.to_string().contains("older than this command"), "{e}");
+        assert!(check_before(Some(10), &page(&[10])).is_err());
     }
 }

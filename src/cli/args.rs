@@ -218,7 +218,7 @@ pub struct OrderFilterArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub limit: Option<u32>,
     /// Only orders older than this one (a lower id): the page after a list's last order.
-    #[arg(long, value_name = "ORDER")]
+    #[arg(long, value_name = "ORDER", value_parser = clap::value_parser!(i64).range(1..))]
     pub before: Option<i64>,
 }
 

@@ -24,6 +24,10 @@ pub enum StoreCommand {
     Check {
         #[arg(long)]
         json: bool,
+        /// First build again what is derived from the orders (the order search's heads
+        /// and index), then check (through the daemon when it runs).
+        #[arg(long)]
+        repair: bool,
     },
     /// Rewrite the store to reclaim space (the daemon must be stopped).
     Compact,
@@ -33,7 +37,7 @@ pub(super) async fn store(config: &Config, cmd: StoreCommand) -> u8 {
     match cmd {
         StoreCommand::Backup { file } => backup(config, &file).await,
         StoreCommand::Restore { file } => restore(config, file).await,
-        StoreCommand::Check { json } => check(config, json).await,
+        StoreCommand::Check { json, repair } => check(config, json, repair).await,
         StoreCommand::Compact => compact(config).await,
     }
 }
@@ -92,12 +96,17 @@ async fn restore(config: &Config, file: PathBuf) -> u8 {
     }
 }
 
-async fn check(config: &Config, json: bool) -> u8 {
+async fn check(config: &Config, json: bool, repair: bool) -> u8 {
     let ledger = match ledger(config, Access::ReadOnly).await {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let findings = match ledger.check_store().await {
+    let findings = if repair {
+        ledger.repair_store().await
+    } else {
+        ledger.check_store().await
+    };
+    let findings = match findings {
         Ok(f) => f,
         Err(e) => return fail(EXIT_ERROR, &format!("store check failed: {e}")),
     };

@@ -95,22 +95,48 @@ pub(super) fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T
     }
 }
 
+/// Trees of derived data (the order search's): an entry of the wrong shape there is built
+/// again from the orders, never a reason to refuse the store.
+const DERIVED: [&str; 2] = ["order_heads", "order_index"];
+
 impl Store {
     /// Reads every entry of every tree, so that damage anywhere in the files is found now
     /// rather than in the middle of a run, and checks the fixed-width keys and values
     /// the reads take apart (JSON values are left to the reads: decoding them all would
-    /// make every open as slow as an export). Every open calls it.
+    /// make every open as slow as an export). An entry of the wrong shape in a derived
+    /// tree is no error here: `store check` names it, the open clears it.
     pub fn verify_readable(&self) -> Result<usize> {
+        Ok(self.read_back()?.0)
+    }
+
+    /// [`Store::verify_readable`] at open: a derived tree with an entry of the wrong
+    /// shape is built again at the first search.
+    pub(super) fn verify_readable_at_open(&self) -> Result<()> {
+        if let Some(e) = self.read_back()?.1 {
+            tracing::warn!("store: {e}; the orders' search index is built again");
+            self.forget_order_search()?;
+        }
+        Ok(())
+    }
+
+    /// The entries read, and the first layout error met in a derived tree.
+    fn read_back(&self) -> Result<(usize, Option<StoreError>)> {
         guarded(&self.path, || {
             let mut entries = 0usize;
+            let mut derived = None;
             for (name, tree) in self.trees.named() {
                 for kv in tree.iter() {
                     let (k, v) = kv.map_err(|e| StoreError::from(e).at(&self.path))?;
-                    codec::check_layout(name, &k, &v)?;
+                    match codec::check_layout(name, &k, &v) {
+                        Err(e) if DERIVED.contains(&name) => {
+                            derived.get_or_insert(e);
+                        }
+                        other => other?,
+                    }
                     entries += 1;
                 }
             }
-            Ok(entries)
+            Ok((entries, derived))
         })
     }
 }

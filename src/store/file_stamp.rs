@@ -64,13 +64,48 @@ fn db_inode(path: &Path) -> Option<u64> {
     std::fs::metadata(path.join("db")).ok().map(|m| m.ino())
 }
 
-/// Whether the files are as the stamp noted them. Asked before sled opens them: sled's
-/// recovery writes to its files at every open.
-pub(super) fn matches(path: &Path) -> bool {
-    let Ok(noted) = std::fs::read_to_string(path.join(STAMP_FILE)) else {
-        return false;
+/// The stamp's last line, written only by a version that keeps the `order_index` with
+/// every order it writes: alone at its open (so that a crash of this version keeps the
+/// index trusted), after the files' lines at its clean close. An older binary (a
+/// rollback) takes the stamp away at its open and stamps its close without the line, so
+/// an index it left behind unkept is never trusted (`order_scan.rs`); so does a store
+/// written by anything else (a restore's raw copy). Not a line of sled's files: those
+/// are never named `promua-sync.*`.
+const KEEPS_ORDER_INDEX: &str = "promua-sync.keeps order_index";
+
+/// What the stamp left at the last clean close says.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Noted {
+    /// The files are as the stamp noted them.
+    pub files_match: bool,
+    /// The order index was kept by every process that wrote the files since: this
+    /// version closed them as they are, or opened them last and did not close them (a
+    /// crash). A binary older than the stamp, which leaves it in place, is caught only
+    /// in the first case: its writes change the files.
+    pub keeps_order_index: bool,
+}
+
+/// Reads the stamp. Asked before sled opens the files: sled's recovery writes to them at
+/// every open.
+pub(super) fn noted(path: &Path) -> Noted {
+    let Ok(text) = std::fs::read_to_string(path.join(STAMP_FILE)) else {
+        return Noted::default();
     };
-    stamp(path).is_some_and(|now| now == noted)
+    let (files, keeps) = match text.strip_suffix(KEEPS_ORDER_INDEX) {
+        Some(files) => (files.strip_suffix('\n').unwrap_or(files), true),
+        None => (text.as_str(), false),
+    };
+    let files_match = stamp(path).is_some_and(|now| now == files);
+    Noted {
+        files_match,
+        keeps_order_index: keeps && (files_match || files.is_empty()),
+    }
+}
+
+/// Whether the files are as the stamp noted them.
+#[cfg(test)]
+pub(super) fn matches(path: &Path) -> bool {
+    noted(path).files_match
 }
 
 /// Takes the stamp away once the store is open (sled's lock held): from now on this
@@ -79,6 +114,13 @@ pub(super) fn matches(path: &Path) -> bool {
 /// (not removed, e.g. a read-only directory: the files' times move with any write anyway).
 pub(super) fn take(path: &Path) -> bool {
     std::fs::remove_file(path.join(STAMP_FILE)).is_ok()
+}
+
+/// Once the stamp is taken: notes that this version writes the store now. A stamp of
+/// no files, which vouches for none (the next open reads them all back).
+pub(super) fn note_open(path: &Path) {
+    // Not written: the next open builds the order index again, as after a rollback.
+    let _ = std::fs::write(path.join(STAMP_FILE), KEEPS_ORDER_INDEX);
 }
 
 /// Held by every clone of a `Store` (its last field, so dropped after sled's handles):
@@ -116,7 +158,10 @@ impl Closer {
         }
         if let Some(text) = stamp(path) {
             // Not written: the next open reads the store back, as without a stamp.
-            let _ = std::fs::write(path.join(STAMP_FILE), text);
+            let _ = std::fs::write(
+                path.join(STAMP_FILE),
+                format!("{text}\n{KEEPS_ORDER_INDEX}"),
+            );
         }
     }
 }
@@ -155,13 +200,13 @@ mod tests {
         s.flush_blocking().unwrap();
         let clone = s.clone();
         drop(s);
-        assert!(!path.join(STAMP_FILE).exists(), "a clone still holds it");
+        assert!(!matches(&path), "a clone still holds it");
         drop(clone);
         assert!(path.join(STAMP_FILE).exists());
         assert!(matches(&path));
         let s = Store::open(&path).unwrap();
-        assert!(!path.join(STAMP_FILE).exists(), "an open takes it away");
-        assert!(!matches(&path), "no stamp while it is open");
+        assert!(!matches(&path), "an open takes it away");
+        assert!(noted(&path).keeps_order_index, "this version writes it now");
         drop(s);
 
         // Stamped again, then one byte of sled's log changed in place (same length).

@@ -148,7 +148,7 @@ impl Store {
                 detail: e.to_string(),
             })?;
         }
-        let stamped = file_stamp::matches(path);
+        let noted = file_stamp::noted(path);
         // A damaged file can make sled panic while it recovers its log: contain it.
         let (db, trees) = damage::guarded(path, || {
             let db = cache::sled_config(path)
@@ -175,12 +175,15 @@ impl Store {
         // this program closed them (then it read back what it wrote: `file_stamp.rs`).
         // Vouched for only if this open took the stamp away itself: another process may
         // have taken it (and written) between the look above and sled's lock.
-        let stamped = file_stamp::take(path) && stamped;
+        let took = file_stamp::take(path);
+        let stamped = took && noted.files_match;
+        file_stamp::note_open(path);
         if !stamped {
-            store.verify_readable()?;
+            store.verify_readable_at_open()?;
         }
         store.check_seal()?;
-        store.mark_order_heads_when_empty()?;
+        // The order index is trusted only when this version wrote the store last.
+        store.open_order_search(took && noted.keeps_order_index)?;
         store.seed_ids()?;
         store.seed_link_count(!stamped)?;
         store.seed_product_count(!stamped)?;

@@ -29,6 +29,14 @@ pub enum OrderScope {
     Statuses(Vec<String>),
 }
 
+/// A scope the index answers: [`OrderScope::All`] has no keys (its search walks the
+/// heads), so it cannot be asked of the index.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Indexed<'a> {
+    Unlinked,
+    Statuses(&'a [String]),
+}
+
 /// A status as its keys spell it: lower case, char by char (as the search compares).
 fn lower(status: &str) -> String {
     status.chars().flat_map(char::to_lowercase).collect()
@@ -113,10 +121,10 @@ impl Store {
     }
 
     /// The candidates of an indexed scope, highest id first, each once.
-    pub(super) fn indexed_ids(&self, scope: &OrderScope, before: Option<i64>) -> Ids {
+    pub(super) fn indexed_ids(&self, scope: Indexed<'_>, before: Option<i64>) -> Ids {
         match scope {
-            OrderScope::All | OrderScope::Unlinked => self.ids_under(vec![UNLINKED], before),
-            OrderScope::Statuses(list) => {
+            Indexed::Unlinked => self.ids_under(vec![UNLINKED], before),
+            Indexed::Statuses(list) => {
                 let streams = list
                     .iter()
                     .map(|s| self.ids_under(status_prefix(s), before).peekable())
@@ -129,27 +137,74 @@ impl Store {
         }
     }
 
-    /// Orders whose index keys are missing, and keys no order has (`store check`).
+    /// Orders whose index keys are missing, and keys no order's head gives (`store
+    /// check`): every expected key is looked up, then every key held is asked of its
+    /// order's head, so a missing key and a stray one never cancel out.
     pub(super) fn order_index_problems(&self) -> Result<Vec<String>> {
         let mut problems = Vec::new();
-        let mut expected = 0;
         for kv in self.trees.order_heads.iter() {
             let (k, v) = kv?;
-            let id = super::codec::prom_key("order_heads", &k)?;
-            let head: OrderHead<'_> = super::codec::decode_borrowed("order_heads", &v)?;
-            for key in keys(&head, id) {
-                expected += 1;
-                if self.trees.order_index.get(&key)?.is_none() {
-                    problems.push(format!("order {id} is missing from the order index"));
-                    break;
+            let Some((id, head)) = head_of(&k, &v) else {
+                problems.push("the order heads hold an entry that does not read".into());
+                continue;
+            };
+            let expected = keys(&head, id);
+            let mut missing = 0;
+            for key in &expected {
+                if self.trees.order_index.get(key)?.is_none() {
+                    missing += 1;
                 }
             }
+            if missing > 0 {
+                problems.push(format!(
+                    "order {id} is missing from the order index ({missing} of its {} keys)",
+                    expected.len()
+                ));
+            }
         }
-        if self.trees.order_index.len() != expected {
-            problems.push("the order index holds keys no order has".into());
+        for k in self.trees.order_index.iter().keys() {
+            let k = k?;
+            let Ok(id) = id_of(&k) else {
+                problems.push(format!(
+                    "the order index holds a key of {} bytes naming no order",
+                    k.len()
+                ));
+                continue;
+            };
+            let v = self.trees.order_heads.get(id.to_be_bytes())?;
+            let gives = v
+                .as_deref()
+                .and_then(|v| head_of(&id.to_be_bytes(), v))
+                .is_some_and(|(_, head)| keys(&head, id).contains(&k.to_vec()));
+            if !gives {
+                problems.push(format!(
+                    "the order index holds a key of order {id} ({}) its head does not give",
+                    describe(&k)
+                ));
+            }
         }
         Ok(problems)
     }
+}
+
+/// What a key says, in words.
+fn describe(key: &[u8]) -> String {
+    let body = &key[1..key.len().saturating_sub(8).max(1)];
+    match key.first() {
+        Some(&UNLINKED) => "unlinked".into(),
+        Some(&STATUS) => format!(
+            "status {}",
+            String::from_utf8_lossy(body.strip_suffix(&[0]).unwrap_or(body))
+        ),
+        _ => format!("{key:?}"),
+    }
+}
+
+/// A stored head with its id, if it reads.
+fn head_of<'a>(k: &[u8], v: &'a [u8]) -> Option<(i64, OrderHead<'a>)> {
+    let id = super::codec::prom_key("order_heads", k).ok()?;
+    let head = super::codec::decode_borrowed("order_heads", v).ok()?;
+    Some((id, head))
 }
 
 /// Several descending streams of ids as one, each id once.
@@ -181,3 +236,7 @@ impl Iterator for Merged {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "order_index_tests.rs"]
+mod tests;

@@ -5,12 +5,13 @@
 //! existed get theirs at the first search.
 
 use std::borrow::Cow;
+use std::sync::RwLock;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::codec::{decode, decode_borrowed, encode, prom_key};
-use super::order_index::{OrderScope, put_keys};
+use super::order_index::{Indexed, OrderScope, put_keys};
 use super::orders::{LocalOrder, order_in};
 use super::trees::{Tx, TxResult};
 use super::{Result, Store, StoreError};
@@ -77,6 +78,12 @@ pub(super) const HEADS_BUILT: &[u8] = b"order_heads_built";
 /// heads are built again.
 const HEADS_VERSION: &[u8] = b"2";
 
+/// Searches hold it for reading, a build of the heads and index for writing: a search
+/// never reads an index half cleared, and two builds never interleave (one's clear would
+/// drop batches the other wrote, and the other would then mark a partial index built).
+/// One for the process: a process works on one store.
+static BUILD: RwLock<()> = RwLock::new(());
+
 /// Inside the transaction that stores `order`: its head and its index keys.
 pub(super) fn put_head(tx: &Tx<'_>, prom_id: i64, order: &LocalOrder) -> TxResult<()> {
     let key = prom_id.to_be_bytes();
@@ -133,12 +140,7 @@ impl Store {
                 detail,
             }) => {
                 tracing::warn!("the orders' {tree} is damaged ({detail}): building it again");
-                {
-                    let _writing = self.writing();
-                    self.trees.meta.remove(HEADS_BUILT)?;
-                    self.trees.order_heads.clear()?;
-                    self.trees.order_index.clear()?;
-                }
+                self.rebuild_order_search()?;
                 self.scan_heads(scope, &mut keep, &bounds)
             }
             other => other,
@@ -151,7 +153,14 @@ impl Store {
         keep: &mut impl FnMut(&OrderHead<'_>) -> bool,
         b: &Bounds,
     ) -> Result<Window> {
-        self.build_order_heads()?;
+        // Read under the build lock, with the heads built: never an index half cleared.
+        let _reading = loop {
+            self.build_order_heads()?;
+            let reading = BUILD.read().unwrap_or_else(|e| e.into_inner());
+            if self.heads_built()? {
+                break reading;
+            }
+        };
         let mut w = Window::default();
         // Ids are positive: nothing is before 1.
         if b.limit == Some(0) || b.before.is_some_and(|b| b <= 1) {
@@ -171,7 +180,24 @@ impl Store {
             w.last_looked = Some(id);
             false
         };
-        if *scope == OrderScope::All {
+        let indexed = match scope {
+            OrderScope::All => None,
+            OrderScope::Unlinked => Some(Indexed::Unlinked),
+            OrderScope::Statuses(list) => Some(Indexed::Statuses(list)),
+        };
+        if let Some(indexed) = indexed {
+            for id in self.indexed_ids(indexed, b.before) {
+                let id = id?;
+                // A key whose order's head is gone is stale: no candidate.
+                if let Some(v) = self.trees.order_heads.get(id.to_be_bytes())? {
+                    if stop(&mut w, id, looked) {
+                        break;
+                    }
+                    looked += 1;
+                    self.consider(id, &v, keep, &mut w.orders)?;
+                }
+            }
+        } else {
             // Keys are the ids big-endian: their byte order is the ids' (Prom's are positive).
             let heads = match b.before {
                 Some(id) => self.trees.order_heads.range(..id.to_be_bytes()),
@@ -185,18 +211,6 @@ impl Store {
                 }
                 looked += 1;
                 self.consider(id, &v, keep, &mut w.orders)?;
-            }
-        } else {
-            for id in self.indexed_ids(scope, b.before) {
-                let id = id?;
-                // A key whose order's head is gone is stale: no candidate.
-                if let Some(v) = self.trees.order_heads.get(id.to_be_bytes())? {
-                    if stop(&mut w, id, looked) {
-                        break;
-                    }
-                    looked += 1;
-                    self.consider(id, &v, keep, &mut w.orders)?;
-                }
             }
         }
         w.last_looked = None;
@@ -228,24 +242,67 @@ impl Store {
         Ok(())
     }
 
-    /// At open: a store without orders has every head it needs (its orders will get
-    /// theirs as they are stored), so that no search rebuilds them.
-    pub(super) fn mark_order_heads_when_empty(&self) -> Result<()> {
-        if self.trees.orders.is_empty()
-            && self.trees.meta.get(HEADS_BUILT)?.as_deref() != Some(HEADS_VERSION)
-        {
+    fn heads_built(&self) -> Result<bool> {
+        Ok(self.trees.meta.get(HEADS_BUILT)?.as_deref() == Some(HEADS_VERSION))
+    }
+
+    /// At open: heads and index not `trusted` (the files were not closed cleanly by a
+    /// version that keeps the index: an older binary may have stored orders without
+    /// their keys) are built again at the first search. A store without orders has
+    /// every head it needs (its orders will get theirs as they are stored): no search
+    /// rebuilds them.
+    pub(super) fn open_order_search(&self, trusted: bool) -> Result<()> {
+        if !trusted && self.trees.meta.get(HEADS_BUILT)?.is_some() {
+            self.forget_order_search()?;
+        }
+        if self.trees.orders.is_empty() && !self.heads_built()? {
             let _writing = self.writing();
+            self.trees.order_heads.clear()?;
+            self.trees.order_index.clear()?;
             self.trees.meta.insert(HEADS_BUILT, HEADS_VERSION)?;
         }
         Ok(())
     }
 
-    /// Gives every stored order its head, once. Each batch reads its orders again in
-    /// its transaction, so a head never lags an order written meanwhile (an order
-    /// stored now gets its head from `put_order`).
+    /// The heads and index are to be built again (at the next search).
+    pub(super) fn forget_order_search(&self) -> Result<()> {
+        let _writing = self.writing();
+        self.trees.meta.remove(HEADS_BUILT)?;
+        Ok(())
+    }
+
+    /// Gives every stored order its head and keys, once: the first caller builds, the
+    /// others wait for it and find them built.
     fn build_order_heads(&self) -> Result<()> {
-        if self.trees.meta.get(HEADS_BUILT)?.as_deref() == Some(HEADS_VERSION) {
+        if self.heads_built()? {
             return Ok(());
+        }
+        let _one = BUILD.write().unwrap_or_else(|e| e.into_inner());
+        if self.heads_built()? {
+            return Ok(());
+        }
+        self.build_order_search_now()
+    }
+
+    /// Builds the orders' heads and index again from the orders, whatever they hold now
+    /// (a damaged entry, a key missing or left over): the repair of `store check`'s
+    /// findings on them.
+    pub fn rebuild_order_search(&self) -> Result<()> {
+        let _one = BUILD.write().unwrap_or_else(|e| e.into_inner());
+        self.build_order_search_now()
+    }
+
+    /// Under [`BUILD`] held for writing. Both trees are cleared (heads first: a head
+    /// written between the two clears then loses only keys the build writes back), so
+    /// nothing of a head that did not decode survives. Each batch reads its orders again
+    /// in its transaction, so a head never lags an order written meanwhile (an order
+    /// stored after the listing gets its head from `put_order`).
+    fn build_order_search_now(&self) -> Result<()> {
+        {
+            let _writing = self.writing();
+            self.trees.meta.remove(HEADS_BUILT)?;
+            self.trees.order_heads.clear()?;
+            self.trees.order_index.clear()?;
         }
         let ids: Vec<i64> = self
             .trees
@@ -271,7 +328,7 @@ impl Store {
 
     /// Orders whose head is missing or differs from the order (for `check_consistency`).
     pub(super) fn order_head_problems(&self) -> Result<Vec<String>> {
-        if self.trees.meta.get(HEADS_BUILT)?.as_deref() != Some(HEADS_VERSION) {
+        if !self.heads_built()? {
             return Ok(Vec::new());
         }
         let mut problems = Vec::new();
@@ -292,7 +349,11 @@ impl Store {
             problems.push("order heads and orders differ in number".into());
         }
         problems.extend(self.order_index_problems()?);
-        Ok(problems)
+        // Derived data: `rebuild_order_search` builds them again from the orders.
+        Ok(problems
+            .into_iter()
+            .map(|p| format!("{p} (to repair: `promua-sync store check --repair`)"))
+            .collect())
     }
 }
 

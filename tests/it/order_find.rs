@@ -382,6 +382,8 @@ async fn bad_filters_are_refused_over_the_api_with_what_is_wrong() {
         query(|q| q.search = Some("  ".into())),
         query(|q| q.status = Some(" , ".into())),
         query(|q| q.limit = Some(0)),
+        query(|q| q.before = Some(0)),
+        query(|q| q.before = Some(-3)),
     ] {
         let e = api.list_orders(&q).await.unwrap_err();
         assert!(matches!(e, BackofficeError::Invalid(_)), "{q:?}: {e}");
@@ -394,6 +396,8 @@ async fn bad_filters_are_refused_over_the_api_with_what_is_wrong() {
         ("v1/export/orders?since=2025-13-01", "neither a day"),
         ("v1/orders?limit=many", "limit"),
         ("v1/orders?search=%20", "search text is blank"),
+        ("v1/orders?before=0", "before 0 or lower"),
+        ("v1/export/orders?before=-1", "before 0 or lower"),
     ] {
         let r = http
             .get(format!("{base}{path}"))
@@ -686,6 +690,9 @@ async fn the_cli_filters_and_refuses_bad_input_with_exit_2() {
         (vec!["orders", "list", "--search", "   "], "blank"),
         (vec!["orders", "list", "--status", ""], "--status"),
         (vec!["orders", "list", "--limit", "0"], "--limit"),
+        (vec!["orders", "list", "--before", "0"], "--before"),
+        (vec!["orders", "list", "--before=-2"], "--before"),
+        (vec!["orders", "export", f, "--before", "0"], "--before"),
         (
             vec!["orders", "export", f, "--since", "01.03.2025"],
             "neither a day",

@@ -143,3 +143,56 @@ async fn the_check_names_an_inconsistency_with_exit_1() {
     let findings: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(findings.len(), 1, "{findings:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_s_repair_builds_the_order_search_again_offline_and_through_the_daemon() {
+    let env = Env::new(2, SandboxOptions::default(), |i| i as i64 + 1).await;
+    let config = env.write_config("0 0 1 1 *", "");
+    {
+        let store = Store::open(&env.store_path()).unwrap();
+        let order = promua_sync::store::LocalOrder {
+            prom_id: 4_321,
+            status: "pending".into(),
+            lines: vec![promua_sync::store::LocalLine {
+                prom_product_id: Some(999_999),
+                name: "Невідомий".into(),
+                quantity: 1.into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let policy = promua_sync::domain::ReservationPolicy {
+            reserve_statuses: vec!["pending".into()],
+            done_status: None,
+            release_statuses: Vec::new(),
+            shipped_statuses: Vec::new(),
+            aliases: Vec::new(),
+            warehouse: "main".into(),
+        };
+        store
+            .upsert_orders(&[order], &policy, &Default::default())
+            .unwrap();
+    }
+    let unlinked = |out: std::process::Output| {
+        let v: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        v.iter()
+            .map(|o| o["prom_id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let list = ["orders", "list", "--unlinked", "--json"];
+    for through_daemon in [false, true] {
+        let child = if through_daemon {
+            Some(env.start_daemon(&config).await)
+        } else {
+            None
+        };
+        let out = cli_async(&config, &["store", "check", "--repair"]).await;
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+        assert!(stdout.contains("is consistent"), "{stdout}");
+        assert_eq!(unlinked(cli_async(&config, &list).await), vec![4_321]);
+        if let Some(child) = child {
+            stop_daemon(child).await;
+        }
+    }
+}

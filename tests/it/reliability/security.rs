@@ -78,6 +78,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/v1/export/orders", "/v1/export/orders"),
     ("POST", "/v1/store/backup", "/v1/store/backup"),
     ("GET", "/v1/store/check", "/v1/store/check"),
+    ("POST", "/v1/store/repair", "/v1/store/repair"),
     ("POST", "/v1/jobs/{name}/run", "/v1/jobs/stock/run"),
 ];
 
