@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::order_export::inert;
 use super::similarity::CONFLICT_CAP;
 use super::suggest::{Suggestion, suggest};
 use super::{BackofficeError, Result, RowErrors};
@@ -140,14 +141,16 @@ pub(super) fn export(store: &Store) -> Result<String> {
             ),
             (None, _) => String::new(),
         };
+        // Names come from Prom and suppliers: a cell a spreadsheet would run as a formula
+        // is made inert. The two columns `apply` reads (prom_id, local_sku) go as they are.
         w.write_record([
             s.prom_id.to_string(),
-            s.sku.clone().unwrap_or_default(),
-            s.name.clone(),
+            inert(s.sku.clone().unwrap_or_default()),
+            inert(s.name.clone()),
             fill.map(|x| x.local_sku.clone()).unwrap_or_default(),
-            fill.map(|x| x.local_name.clone()).unwrap_or_default(),
+            inert(fill.map(|x| x.local_name.clone()).unwrap_or_default()),
             fill.map(|x| x.score.to_string()).unwrap_or_default(),
-            note,
+            inert(note),
         ])
         .map_err(err)?;
     }
@@ -155,7 +158,7 @@ pub(super) fn export(store: &Store) -> Result<String> {
         .iter()
         .filter(|l| !suggested.contains(l.sku.as_str()))
     {
-        w.write_record(["", "", "", &l.sku, &l.name, "", ""])
+        w.write_record(["", "", "", &l.sku, &inert(l.name.clone()), "", ""])
             .map_err(err)?;
     }
     let bytes = w

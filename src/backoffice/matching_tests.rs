@@ -128,3 +128,33 @@ fn the_index_gives_the_suggestions_of_the_walk() {
     );
     assert!(by(903).is_none(), "unlinked by hand: not offered");
 }
+
+#[test]
+fn the_unlinked_export_makes_formula_names_inert_and_keeps_what_apply_reads() {
+    let d = tempfile::tempdir().unwrap();
+    let store = Store::open(&d.path().join("db")).unwrap();
+    store
+        .add_products(&[NewProduct {
+            sku: "-5".into(),
+            name: "=HYPERLINK(\"http://x\")".into(),
+            price: None,
+            currency: None,
+        }])
+        .unwrap();
+    store
+        .put_staged(&[staged(101, Some("@SUM(A1)"), "+cmd|' /C calc'!A0")])
+        .unwrap();
+    let csv = export(&store).unwrap();
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    let prom = rows.iter().find(|r| &r[0] == "101").unwrap();
+    assert_eq!(&prom[1], "'@SUM(A1)");
+    assert_eq!(&prom[2], "'+cmd|' /C calc'!A0");
+    let local = rows.iter().find(|r| &r[3] == "-5").unwrap();
+    assert_eq!(&local[4], "'=HYPERLINK(\"http://x\")", "{csv}");
+    // The local SKU stays as it is, so the file applies back as it came.
+    let filled = "prom_id,local_sku\n101,-5\n";
+    assert_eq!(apply(&store, filled.as_bytes()).unwrap(), (1, 1));
+}

@@ -139,7 +139,7 @@ pub(super) fn write(orders: &[OrderView]) -> Result<String> {
 /// The text, with a `'` before it if a spreadsheet would take it for a formula: it
 /// starts with `=`, `@`, a tab or a return, or with `+`/`-` before anything but a plain
 /// number (`-5`, `+380671112233`). `-2-3` or `+38 (067) 111-22-33` would be computed.
-fn inert(text: String) -> String {
+pub(super) fn inert(text: String) -> String {
     let plain_number = |rest: &str| {
         let mut parts = rest.splitn(2, ['.', ',']);
         let whole = parts.next().unwrap_or_default();
