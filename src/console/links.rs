@@ -184,8 +184,13 @@ fn bulk_forms(visit: &Visit) -> Markup {
     }
 }
 
+/// Suggestions below this are noise, as `links suggest` (its default `--min-score`) and
+/// the CSV export treat them: no gear for them, the typed SKU is the way.
+const GEAR_MIN_SCORE: f64 = 0.5;
+
 fn row(visit: &Visit, s: &StagedView, sug: Option<&Suggestion>) -> Markup {
     let t = visit.lang.text();
+    let sug = sug.filter(|g| g.score >= GEAR_MIN_SCORE);
     let id = s.staged.prom_id;
     html! {
         tr.staged id={ "row-" (id) } {

@@ -209,6 +209,16 @@ async fn the_page_shows_each_unlinked_staged_product_with_its_suggestion_50_a_pa
         assert_eq!(resp.headers()[LOCATION], "/login");
     }
     let (cookie, _) = site.login().await;
+    // A mat only a little like 105's (a weak suggestion).
+    site.office
+        .add_product(&promua_sync::store::NewProduct {
+            sku: "MAT-3".into(),
+            name: "Килимок автомобільний гумовий".into(),
+            price: None,
+            currency: None,
+        })
+        .await
+        .unwrap();
     let html = site.page("/links", &cookie).await;
     assert!(
         html.contains(r#"<a id="nav-links" href="/links">Зв'язки</a>"#),
@@ -222,7 +232,23 @@ async fn the_page_shows_each_unlinked_staged_product_with_its_suggestion_50_a_pa
     let of = |id: i64| suggestions.iter().find(|s| s.prom_id == id).unwrap();
     assert_eq!((of(101).local_sku.as_str(), of(101).score), ("TEA-1", 1.0));
     assert_eq!(of(103).local_sku, "bolt-m8");
-    for s in suggestions.iter().filter(|s| ids.contains(&s.prom_id)) {
+    let shown = |s: &&promua_sync::backoffice::Suggestion| ids.contains(&s.prom_id);
+    // Below 0.5 (the CLI's default and the export's bar) a suggestion is noise: no gear.
+    let weak: Vec<_> = suggestions
+        .iter()
+        .filter(shown)
+        .filter(|s| s.score < 0.5)
+        .collect();
+    assert!(
+        !weak.is_empty(),
+        "the fixture has a weak suggestion: {suggestions:?}"
+    );
+    for s in weak {
+        let r = row(&html, s.prom_id);
+        assert!(!r.contains("id=\"gear-"), "{r}");
+        assert!(!r.contains("local-sku"), "{r}");
+    }
+    for s in suggestions.iter().filter(shown).filter(|s| s.score >= 0.5) {
         let r = row(&html, s.prom_id);
         assert!(
             r.contains(&format!("<span class=\"local-sku\">{}</span>", s.local_sku)),
