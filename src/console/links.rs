@@ -51,18 +51,44 @@ struct Unlinked {
 /// suggestions read is written (stock, orders, snapshots and runs leave it), so paging and
 /// coming back cost a page's reads, not a pass.
 #[derive(Default)]
-pub(super) struct SuggestionCache(Mutex<Option<(u64, Arc<Unlinked>)>>);
+pub(super) struct SuggestionCache {
+    kept: Mutex<Option<(u64, Arc<Unlinked>)>>,
+    /// One pass at a time: two tabs or a double click wait for the same pass instead of
+    /// each computing its own.
+    computing: tokio::sync::Mutex<()>,
+}
+
+impl SuggestionCache {
+    fn current(&self, generation: u64) -> Option<Arc<Unlinked>> {
+        match self.kept.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            Some((g, kept)) if *g == generation => Some(kept.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps `fresh` unless a pass of a later generation is kept already.
+    fn keep(&self, generation: u64, fresh: Arc<Unlinked>) {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.as_ref().is_none_or(|(g, _)| *g <= generation) {
+            *kept = Some((generation, fresh));
+        }
+    }
+}
 
 /// The unlinked staged products (as `staged list --unlinked`) and `links suggest
 /// --min-score 0`: those pair the whole catalogue one to one, so they are computed whole
 /// (not for a page alone), and again only after a write.
 async fn unlinked(console: &Console) -> Result<Arc<Unlinked>, BackofficeError> {
-    let generation = console.office.store().link_generation();
-    let cache = &console.suggestions.0;
-    if let Some((g, kept)) = cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
-        && *g == generation
-    {
-        return Ok(kept.clone());
+    let cache = &console.suggestions;
+    let store = console.office.store();
+    if let Some(kept) = cache.current(store.link_generation()) {
+        return Ok(kept);
+    }
+    let _one = cache.computing.lock().await;
+    // Read after waiting: the pass another request just made may be current.
+    let generation = store.link_generation();
+    if let Some(kept) = cache.current(generation) {
+        return Ok(kept);
     }
     let ids = console.office.unlinked_staged_ids().await?;
     let suggested = match ids.is_empty() {
@@ -76,7 +102,7 @@ async fn unlinked(console: &Console) -> Result<Arc<Unlinked>, BackofficeError> {
             .collect(),
     };
     let fresh = Arc::new(Unlinked { ids, suggested });
-    *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((generation, fresh.clone()));
+    cache.keep(generation, fresh.clone());
     Ok(fresh)
 }
 

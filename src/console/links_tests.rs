@@ -64,3 +64,30 @@ async fn a_stock_write_or_a_run_keeps_the_pass_and_a_link_drops_it() {
     assert_eq!(after.ids, vec![2]);
     assert_eq!(after.suggested[&2].local_sku, "CUP-9");
 }
+
+#[test]
+fn a_slow_pass_of_an_older_generation_never_replaces_a_newer_one() {
+    let pass = |id: i64| {
+        Arc::new(Unlinked {
+            ids: vec![id],
+            suggested: HashMap::new(),
+        })
+    };
+    let cache = SuggestionCache::default();
+    cache.keep(7, pass(7));
+    cache.keep(5, pass(5));
+    assert_eq!(cache.current(7).unwrap().ids, [7]);
+    assert!(cache.current(5).is_none());
+    cache.keep(9, pass(9));
+    assert_eq!(cache.current(9).unwrap().ids, [9]);
+}
+
+#[tokio::test]
+async fn requests_that_miss_together_share_one_pass() {
+    let d = tempfile::tempdir().unwrap();
+    let store = Store::open(&d.path().join("db")).unwrap();
+    store.put_staged(&[staged(101, "Чайник")]).unwrap();
+    let c = console(store);
+    let (a, b) = tokio::join!(unlinked(&c), unlinked(&c));
+    assert!(Arc::ptr_eq(&a.unwrap(), &b.unwrap()), "one pass, not two");
+}
