@@ -157,6 +157,14 @@ pub(super) async fn apply(
         Ok(v) => v,
         Err(refused) => return *refused,
     };
+    if f.csv.len() > console.csv_limit {
+        let e = BackofficeError::TooLarge(format!(
+            "the CSV holds {} bytes, over the {} of `[admin] max_csv_body_mb`; nothing changed",
+            f.csv.len(),
+            console.csv_limit
+        ));
+        return failure(&visit, &e);
+    }
     match console
         .office
         .acting_as(Actor::Console)

@@ -26,6 +26,7 @@ fn console(store: Store) -> Console {
         token: Arc::new("t".into()),
         sessions: Arc::default(),
         suggestions: Arc::default(),
+        csv_limit: 1 << 20,
     }
 }
 

@@ -41,6 +41,8 @@ pub(crate) struct Console {
     token: Arc<String>,
     sessions: Arc<Sessions>,
     suggestions: Arc<links::SuggestionCache>,
+    /// The admin API's CSV limit: what a pasted CSV may hold, decoded.
+    csv_limit: usize,
 }
 
 /// The console's routes, to merge into the admin router. `csv_limit`: the body limit of
@@ -51,6 +53,7 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>, csv_limit: usize
         token,
         sessions: Arc::new(Sessions::default()),
         suggestions: Arc::default(),
+        csv_limit,
     };
     Router::new()
         .route("/", get(overview::show))
@@ -71,11 +74,14 @@ pub(crate) fn routes<S>(office: BackOffice, token: Arc<String>, csv_limit: usize
         .route("/links/accept", post(link_forms::accept))
         .route("/links/unlinked.csv", get(link_forms::export))
         .layer(axum::extract::DefaultBodyLimit::max(FORM_LIMIT))
-        // A filled-in mapping is a file, not a few fields: the API's CSV limit.
+        // A filled-in mapping is a file, not a few fields: the API's CSV limit, checked on
+        // the decoded text; a form encodes a byte in up to 3.
         .merge(
             Router::new()
                 .route("/links/apply", post(link_forms::apply))
-                .layer(axum::extract::DefaultBodyLimit::max(csv_limit)),
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    csv_limit.saturating_mul(3).saturating_add(FORM_LIMIT),
+                )),
         )
         .layer(axum::middleware::from_fn_with_state(
             console.clone(),

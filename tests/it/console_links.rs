@@ -526,12 +526,28 @@ async fn the_csv_downloads_as_the_cli_writes_it_and_applies_all_or_nothing() {
         "{html}"
     );
 
-    // The API's CSV limit (1 MB here) holds the form too; other forms keep 16 KiB.
-    let huge = "x".repeat(1 << 20);
+    // The API's CSV limit (1 MB here) holds the pasted text, decoded: a file of Cyrillic
+    // notes under it is applied though its form encoding is three times as long.
+    let notes = format!(
+        "prom_id,local_sku,note\n{}102,CUP-9,\n",
+        ",,Чашка керамічна біла\n".repeat(14_000)
+    );
+    assert!(notes.len() < 1_000_000 && notes.len() * 3 > 1_000_000);
+    let resp = site
+        .send("/links/apply", &cookie, &[("csrf", &csrf), ("csv", &notes)])
+        .await;
+    assert_eq!(resp.status(), 303);
+    want.insert("CUP-9".into(), 102);
+    assert_eq!(site.links().await, want);
+    // Over it: refused in words, nothing changed; other forms keep 16 KiB.
+    let huge = "x".repeat((1 << 20) + 1);
     let resp = site
         .send("/links/apply", &cookie, &[("csrf", &csrf), ("csv", &huge)])
         .await;
     assert_eq!(resp.status(), 413);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("max_csv_body_mb"), "{page}");
+    assert_eq!(site.links().await, want);
     let resp = site
         .send(
             "/links/link",
