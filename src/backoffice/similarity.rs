@@ -71,6 +71,12 @@ impl Name {
             marks,
         }
     }
+
+    /// Its character pairs, sorted, unique: what [`compare`]'s Dice coefficient counts
+    /// (the candidate index of the suggestions filters on them).
+    pub fn grams(&self) -> &[(char, char)] {
+        &self.grams
+    }
 }
 
 /// How alike two names are.

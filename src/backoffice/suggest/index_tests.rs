@@ -1,0 +1,145 @@
+use std::time::Instant;
+
+use super::super::{Suggestion, suggest_with};
+use super::*;
+use crate::sandbox::generate_products;
+use crate::store::{Product, StagedProduct};
+
+fn locals(n: usize, seed: u64) -> Vec<Product> {
+    generate_products(n, 1, seed)
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| Product {
+            id: i as u64 + 1,
+            sku: p.sku.unwrap_or_default(),
+            name: p.name,
+            price: None,
+            currency: None,
+        })
+        .collect()
+}
+
+/// Prom products drawn from the local names, changed as sellers change them: case, word
+/// order, another language, a number changed, a letter lost, a SKU kept or written
+/// otherwise; and some of other catalogues.
+fn staged(n: usize, locals: &[Product], seed: u64) -> Vec<StagedProduct> {
+    let others = generate_products(n, 1, seed + 1);
+    (0..n)
+        .map(|i| {
+            let l = &locals[(i * 7919 + seed as usize) % locals.len()];
+            let words: Vec<&str> = l.name.split(' ').collect();
+            let mut sku = None;
+            let mut other_names = vec![];
+            let name = match i % 9 {
+                0 => l.name.to_uppercase(),
+                1 => {
+                    let mut w = words.clone();
+                    w.swap(0, 1);
+                    w.join(" ")
+                }
+                2 => {
+                    other_names.push(l.name.to_lowercase());
+                    format!("Товар {}", words.last().unwrap_or(&""))
+                }
+                3 => l.name.replace('№', "№1"),
+                4 => l.name.chars().skip(1).collect(),
+                5 => {
+                    sku = Some(l.sku.clone());
+                    format!("{} (Prom)", l.name)
+                }
+                6 => {
+                    sku = Some(l.sku.to_lowercase().replace('-', " "));
+                    l.name.clone()
+                }
+                7 => format!("{} новинка", words[..2].join(" ")),
+                _ => others[i].name.clone(),
+            };
+            StagedProduct {
+                prom_id: 1_000_000 + i as i64,
+                sku,
+                name,
+                other_names,
+                price: None,
+                currency: None,
+                quantity: None,
+                staged_at: chrono::Utc::now(),
+            }
+        })
+        .collect()
+}
+
+fn at_least(out: &[Suggestion], min: f64) -> Vec<Suggestion> {
+    out.iter().filter(|s| s.score >= min).cloned().collect()
+}
+
+#[test]
+fn the_overlap_bound_is_the_dice_bound() {
+    // Dice 0.5 of sets of 9 and 3 needs 3 shared: 2·3/12.
+    assert_eq!(overlap(9, 0.5), 3);
+    assert_eq!(overlap(10, 0.5), 4);
+    assert_eq!(overlap(1, 0.5), 1);
+    assert_eq!(overlap(5, 1.0), 5);
+}
+
+#[test]
+fn the_index_answers_as_every_pair_does_from_the_floor_up() {
+    let locals = locals(10_000, 7);
+    let staged = staged(300, &locals, 11);
+    assert!(staged.len() * locals.len() > EXHAUSTIVE_UP_TO);
+    let t = Instant::now();
+    let every = suggest_with(&staged, &locals, 0.0, false);
+    let every_took = t.elapsed();
+    let t = Instant::now();
+    let indexed = suggest_with(&staged, &locals, 0.0, true);
+    let indexed_took = t.elapsed();
+    assert_eq!(at_least(&indexed, FLOOR), at_least(&every, FLOOR));
+    assert!(at_least(&every, FLOOR).len() > 200, "{}", every.len());
+    assert!(every.iter().any(|s| s.ambiguous && s.score >= FLOOR));
+    for min in [0.5, 0.6, 0.8, 0.95] {
+        assert_eq!(
+            suggest_with(&staged, &locals, min, true),
+            at_least(&every, min),
+            "min_score {min}"
+        );
+    }
+    let below = |o: &[Suggestion]| o.iter().filter(|s| s.score < FLOOR).count();
+    eprintln!(
+        "300 × 10,000 (debug): every pair {every_took:?}, indexed {indexed_took:?}; \
+         suggestions ≥ {FLOOR}: {} both; below: {} every pair, {} indexed",
+        at_least(&every, FLOOR).len(),
+        below(&every),
+        below(&indexed)
+    );
+}
+
+/// `cargo test --lib suggest_cost -- --ignored --nocapture` (env S, L): the pass of the
+/// Linking page, through the index, and every pair for a sample of the Prom products.
+#[test]
+#[ignore = "a measurement"]
+fn suggest_cost() {
+    let var = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (s, l) = (var("S", 2_000), var("L", 50_000));
+    let locals = locals(l, 3);
+    let staged = staged(s, &locals, 5);
+    let t = Instant::now();
+    let indexed = suggest_with(&staged, &locals, 0.0, true);
+    eprintln!("{s} × {l} indexed: {:?}", t.elapsed());
+    let t = Instant::now();
+    let indexed_half = suggest_with(&staged, &locals, 0.5, true);
+    eprintln!("{s} × {l} indexed, min 0.5: {:?}", t.elapsed());
+    assert_eq!(indexed_half, at_least(&indexed, FLOOR));
+    let sample = var("SAMPLE", 40).min(s);
+    let t = Instant::now();
+    suggest_with(&staged[..sample], &locals, 0.0, false);
+    let took = t.elapsed();
+    eprintln!(
+        "{sample} × {l} every pair: {took:?}; × {} for {s}: {:?}",
+        s / sample,
+        took * (s / sample) as u32
+    );
+}
