@@ -132,6 +132,17 @@ fn conflict(a: &Name, b: &Name) -> Option<String> {
     a.marks.conflict(&b.marks)
 }
 
+/// At least [`compare`]'s score of `a` and `b`, cheaply (the same when the numbers
+/// differ): the candidate index skips what cannot enter a Prom product's best.
+pub fn score_bound(a: &Name, b: &Name) -> f64 {
+    let score = dice(&a.grams, &b.grams);
+    if a.numbers != b.numbers {
+        score.min(CONFLICT_CAP)
+    } else {
+        score
+    }
+}
+
 /// Pure: how alike `a` and `b` are.
 pub fn compare(a: &Name, b: &Name) -> NameScore {
     let score = dice(&a.grams, &b.grams);

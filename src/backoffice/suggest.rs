@@ -200,7 +200,8 @@ impl<'a> Query<'a> {
 }
 
 /// Every candidate of one Prom product, best first, at most [`KEPT`]: among every local
-/// product, or among those the index finds (the same answer above its floor).
+/// product, or among those the index finds (the same answer above its floor), skipping
+/// those that cannot rank among the best kept.
 fn candidates(
     staged: &StagedProduct,
     locals: &[Local],
@@ -214,11 +215,40 @@ fn candidates(
             .enumerate()
             .filter_map(|(li, l)| q.candidate(li, l, reserved))
             .collect(),
-        Some(f) => f
-            .find(q.sku, q.key.as_deref(), &q.names)
-            .into_iter()
-            .filter_map(|li| q.candidate(li, &locals[li], reserved))
-            .collect(),
+        Some(f) => {
+            let (by_sku, mut by_name) = f.find(q.sku, q.key.as_deref(), &q.names);
+            let mut best: Vec<Candidate> = by_sku
+                .into_iter()
+                .filter_map(|li| q.candidate(li, &locals[li], reserved))
+                .collect();
+            best.sort_by(|a, b| a.rank(b));
+            best.truncate(KEPT);
+            // In index order, so that a name scoring no more than the last kept one
+            // cannot enter (on equal scores the lower index ranks first).
+            by_name.sort_unstable();
+            for li in by_name {
+                if best.len() == KEPT {
+                    let last = &best[KEPT - 1];
+                    let bound = q
+                        .names
+                        .iter()
+                        .map(|n| similarity::score_bound(n, &locals[li].name))
+                        .fold(0.0, f64::max);
+                    if last.kind > Kind::Name
+                        || last.score > bound
+                        || (last.score == bound && last.local < li)
+                    {
+                        continue;
+                    }
+                }
+                if let Some(c) = q.candidate(li, &locals[li], reserved) {
+                    let at = best.partition_point(|b| b.rank(&c).is_lt());
+                    best.insert(at, c);
+                    best.truncate(KEPT);
+                }
+            }
+            best
+        }
     };
     out.sort_by(|a, b| a.rank(b));
     out.truncate(KEPT);

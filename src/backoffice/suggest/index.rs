@@ -107,13 +107,14 @@ impl<'a> Finder<'a> {
 
     /// The local products to compare with a Prom product of this cleaned SKU, look-alike
     /// key and names: every one with its SKU or key, and every one whose name could
-    /// reach the Dice floor with one of `names`. Each once, in no particular order.
+    /// reach the Dice floor with one of `names`: those found by SKU, then the others
+    /// found by name. Each once, in no particular order.
     pub(super) fn find(
         &mut self,
         sku: Option<&str>,
         key: Option<&str>,
         names: &[Name],
-    ) -> Vec<usize> {
+    ) -> (Vec<usize>, Vec<usize>) {
         self.stamp += 1;
         let mut out = Vec::new();
         let by_sku = sku.and_then(|s| self.by_sku.get(s));
@@ -124,6 +125,7 @@ impl<'a> Finder<'a> {
                 out.push(*li);
             }
         }
+        let by_sku = std::mem::take(&mut out);
         let t = self.dice;
         for name in names {
             let grams = self.rarest_first(name);
@@ -146,7 +148,7 @@ impl<'a> Finder<'a> {
                 }
             }
         }
-        out
+        (by_sku, out)
     }
 }
 
