@@ -77,6 +77,15 @@ impl Name {
     pub fn grams(&self) -> &[(char, char)] {
         &self.grams
     }
+
+    /// A hash of its numbers: names whose keys differ have different numbers (so score at
+    /// most [`CONFLICT_CAP`]); equal keys say nothing.
+    pub fn numbers_key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.numbers.hash(&mut h);
+        h.finish()
+    }
 }
 
 /// How alike two names are.

@@ -215,44 +215,55 @@ fn candidates(
             .enumerate()
             .filter_map(|(li, l)| q.candidate(li, l, reserved))
             .collect(),
-        Some(f) => {
-            let (by_sku, mut by_name) = f.find(q.sku, q.key.as_deref(), &q.names);
-            let mut best: Vec<Candidate> = by_sku
-                .into_iter()
-                .filter_map(|li| q.candidate(li, &locals[li], reserved))
-                .collect();
-            best.sort_by(|a, b| a.rank(b));
-            best.truncate(KEPT);
-            // In index order, so that a name scoring no more than the last kept one
-            // cannot enter (on equal scores the lower index ranks first).
-            by_name.sort_unstable();
-            for li in by_name {
-                if best.len() == KEPT {
-                    let last = &best[KEPT - 1];
-                    let bound = q
-                        .names
-                        .iter()
-                        .map(|n| similarity::score_bound(n, &locals[li].name))
-                        .fold(0.0, f64::max);
-                    if last.kind > Kind::Name
-                        || last.score > bound
-                        || (last.score == bound && last.local < li)
-                    {
-                        continue;
-                    }
-                }
-                if let Some(c) = q.candidate(li, &locals[li], reserved) {
-                    let at = best.partition_point(|b| b.rank(&c).is_lt());
-                    best.insert(at, c);
-                    best.truncate(KEPT);
-                }
-            }
-            best
-        }
+        Some(f) => found(&q, f, locals, reserved),
     };
     out.sort_by(|a, b| a.rank(b));
     out.truncate(KEPT);
     out
+}
+
+/// The best candidates (at most [`KEPT`]) among the local products the index finds: in
+/// index order, so that a name scoring no more than the last kept one cannot enter (on
+/// equal scores the lower index ranks first), which a cheap bound tells.
+fn found(
+    q: &Query,
+    f: &mut index::Finder,
+    locals: &[Local],
+    reserved: &HashMap<usize, HashSet<i64>>,
+) -> Vec<Candidate> {
+    let (by_sku, mut by_name) = f.find(q.sku, q.key.as_deref(), &q.names);
+    let mut best: Vec<Candidate> = by_sku
+        .into_iter()
+        .filter_map(|li| q.candidate(li, &locals[li], reserved))
+        .collect();
+    best.sort_by(|a, b| a.rank(b));
+    best.truncate(KEPT);
+    by_name.sort_unstable();
+    let keys: Vec<u64> = q.names.iter().map(Name::numbers_key).collect();
+    for li in by_name {
+        if best.len() == KEPT {
+            let last = &best[KEPT - 1];
+            let capped = last.score > similarity::CONFLICT_CAP
+                || (last.score == similarity::CONFLICT_CAP && last.local < li);
+            if last.kind > Kind::Name || (capped && f.numbers_differ(li, &keys)) {
+                continue; // at most the cap, and the cap cannot enter
+            }
+            let bound = q
+                .names
+                .iter()
+                .map(|n| similarity::score_bound(n, &locals[li].name))
+                .fold(0.0, f64::max);
+            if last.score > bound || (last.score == bound && last.local < li) {
+                continue;
+            }
+        }
+        if let Some(c) = q.candidate(li, &locals[li], reserved) {
+            let at = best.partition_point(|b| b.rank(&c).is_lt());
+            best.insert(at, c);
+            best.truncate(KEPT);
+        }
+    }
+    best
 }
 
 /// Pure: for each staged product the likeliest local product, one to one (the strongest

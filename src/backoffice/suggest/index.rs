@@ -48,6 +48,8 @@ pub(super) struct Finder<'a> {
     postings: HashMap<Gram, Vec<u32>>,
     /// Per local product, how many character pairs its name has.
     sizes: Vec<usize>,
+    /// Per local product, its name's [`Name::numbers_key`].
+    numbers: Vec<u64>,
     /// The Dice coefficient a candidate's name must be able to reach.
     dice: f64,
     /// Per local product, the look-up that found it last (to find each once).
@@ -77,6 +79,7 @@ impl<'a> Finder<'a> {
             freq,
             postings: HashMap::new(),
             sizes: Vec::with_capacity(locals.len()),
+            numbers: locals.iter().map(|l| l.name.numbers_key()).collect(),
             dice,
             seen: vec![0; locals.len()],
             stamp: 0,
@@ -96,6 +99,12 @@ impl<'a> Finder<'a> {
             f.sizes.push(grams.len());
         }
         f
+    }
+
+    /// Whether the numbers of local product `li`'s name surely differ from those of every
+    /// name with these [`Name::numbers_key`]s (its score is then at most the cap).
+    pub(super) fn numbers_differ(&self, li: usize, keys: &[u64]) -> bool {
+        !keys.contains(&self.numbers[li])
     }
 
     /// The name's pairs, rarest first (ties by the pair: one order for every name).
