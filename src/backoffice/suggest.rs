@@ -233,20 +233,37 @@ fn found(
 ) -> Vec<Candidate> {
     let (by_sku, mut by_name) = f.find(q.sku, q.key.as_deref(), &q.names);
     let mut best: Vec<Candidate> = by_sku
-        .into_iter()
-        .filter_map(|li| q.candidate(li, &locals[li], reserved))
+        .iter()
+        .filter_map(|li| q.candidate(*li, &locals[*li], reserved))
         .collect();
     best.sort_by(|a, b| a.rank(b));
     best.truncate(KEPT);
     by_name.sort_unstable();
     let keys: Vec<u64> = q.names.iter().map(Name::numbers_key).collect();
-    for li in by_name {
+    let mut at = 0;
+    let mut switched = false;
+    while at < by_name.len() {
+        let li = by_name[at];
+        at += 1;
+        if by_sku.contains(&li) {
+            continue; // found by SKU too (when switched): seen already
+        }
         if best.len() == KEPT {
             let last = &best[KEPT - 1];
+            if last.kind > Kind::Name {
+                break; // no name can enter
+            }
             let capped = last.score > similarity::CONFLICT_CAP
                 || (last.score == similarity::CONFLICT_CAP && last.local < li);
-            if last.kind > Kind::Name || (capped && f.numbers_differ(li, &keys)) {
-                continue; // at most the cap, and the cap cannot enter
+            if capped && f.numbers_differ(li, &keys) {
+                // At most the cap, which cannot enter, from here on: only names with the
+                // numbers of one of the Prom product's names can, if fewer to look at.
+                if !switched {
+                    if let Some(rest) = f.same_numbers(&keys, li, by_name.len() - at) {
+                        (by_name, at, switched) = (rest, 0, true);
+                    }
+                }
+                continue;
             }
             let bound = q
                 .names

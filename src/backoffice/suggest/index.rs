@@ -50,6 +50,8 @@ pub(super) struct Finder<'a> {
     sizes: Vec<usize>,
     /// Per local product, its name's [`Name::numbers_key`].
     numbers: Vec<u64>,
+    /// Per [`Name::numbers_key`], the local products with it, in index order.
+    by_numbers: HashMap<u64, Vec<usize>>,
     /// The Dice coefficient a candidate's name must be able to reach.
     dice: f64,
     /// Per local product, the look-up that found it last (to find each once).
@@ -80,6 +82,7 @@ impl<'a> Finder<'a> {
             postings: HashMap::new(),
             sizes: Vec::with_capacity(locals.len()),
             numbers: locals.iter().map(|l| l.name.numbers_key()).collect(),
+            by_numbers: HashMap::new(),
             dice,
             seen: vec![0; locals.len()],
             stamp: 0,
@@ -97,8 +100,34 @@ impl<'a> Finder<'a> {
                 f.postings.entry(*g).or_default().push(li as u32);
             }
             f.sizes.push(grams.len());
+            f.by_numbers.entry(f.numbers[li]).or_default().push(li);
         }
         f
+    }
+
+    /// Of the local products the last look-up found by name, those from `from` up (in
+    /// index order) whose numbers may be those of a name with these keys; `None` when
+    /// there would be no fewer than `left`.
+    pub(super) fn same_numbers(
+        &self,
+        keys: &[u64],
+        from: usize,
+        left: usize,
+    ) -> Option<Vec<usize>> {
+        let buckets: Vec<&Vec<usize>> =
+            keys.iter().filter_map(|k| self.by_numbers.get(k)).collect();
+        if buckets.iter().map(|b| b.len()).sum::<usize>() >= left {
+            return None;
+        }
+        let mut out: Vec<usize> = buckets
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|li| *li >= from && self.seen[*li] == self.stamp)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
     }
 
     /// Whether the numbers of local product `li`'s name surely differ from those of every

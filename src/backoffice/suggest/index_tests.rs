@@ -143,3 +143,42 @@ fn suggest_cost() {
         took * (s / sample) as u32
     );
 }
+
+/// `cargo test --lib finder_cost -- --ignored --nocapture` (env S, L): the index's parts.
+#[test]
+#[ignore = "a measurement"]
+fn finder_cost() {
+    let var = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (s, l) = (var("S", 2_000), var("L", 50_000));
+    let products = locals(l, 3);
+    let staged = staged(s, &products, 5);
+    let t = Instant::now();
+    let locals: Vec<super::super::Local> = products
+        .iter()
+        .map(|p| super::super::Local {
+            product: p,
+            sku: crate::domain::sku::clean(&p.sku),
+            key: crate::domain::sku::lookalike_key(&p.sku),
+            name: Name::new(&p.name),
+        })
+        .collect();
+    eprintln!("{l} local names: {:?}", t.elapsed());
+    let t = Instant::now();
+    let mut f = Finder::new(&locals, 0.0);
+    eprintln!("the index: {:?}", t.elapsed());
+    let t = Instant::now();
+    let queries: Vec<super::super::Query> = staged.iter().map(super::super::Query::new).collect();
+    eprintln!("{s} Prom names: {:?}", t.elapsed());
+    let t = Instant::now();
+    let mut found = 0;
+    for q in &queries {
+        let (a, b) = f.find(q.sku, q.key.as_deref(), &q.names);
+        found += a.len() + b.len();
+    }
+    eprintln!("{s} look-ups: {:?}, {} found each", t.elapsed(), found / s);
+}
