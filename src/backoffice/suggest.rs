@@ -223,7 +223,7 @@ fn candidates(
 }
 
 /// The best candidates (at most [`KEPT`]) among the local products the index finds: in
-/// index order, so that a name scoring no more than the last kept one cannot enter (on
+/// index order (as found), so that a name scoring no more than the last kept one cannot enter (on
 /// equal scores the lower index ranks first), which a cheap bound tells.
 fn found(
     q: &Query,
@@ -238,7 +238,6 @@ fn found(
         .collect();
     best.sort_by(|a, b| a.rank(b));
     best.truncate(KEPT);
-    by_name.sort_unstable();
     let keys: Vec<u64> = q.names.iter().map(Name::numbers_key).collect();
     let mut at = 0;
     let mut switched = false;

@@ -57,6 +57,9 @@ pub(super) struct Finder<'a> {
     /// Per local product, the look-up that found it last (to find each once).
     seen: Vec<u32>,
     stamp: u32,
+    /// The local products found by name in the current look-up, as bits: read out in
+    /// index order without a sort.
+    bits: Vec<u64>,
 }
 
 /// Of a set of `n` pairs, how many a set with Dice ≥ `t` shares at least (less a hair
@@ -86,6 +89,7 @@ impl<'a> Finder<'a> {
             dice,
             seen: vec![0; locals.len()],
             stamp: 0,
+            bits: vec![0; locals.len().div_ceil(64)],
         };
         for (li, l) in locals.iter().enumerate() {
             if let Some(s) = l.sku {
@@ -146,7 +150,7 @@ impl<'a> Finder<'a> {
     /// The local products to compare with a Prom product of this cleaned SKU, look-alike
     /// key and names: every one with its SKU or key, and every one whose name could
     /// reach the Dice floor with one of `names`: those found by SKU, then the others
-    /// found by name. Each once, in no particular order.
+    /// found by name, in index order. Each once.
     pub(super) fn find(
         &mut self,
         sku: Option<&str>,
@@ -181,9 +185,15 @@ impl<'a> Finder<'a> {
                     let size = self.sizes[li] as f64;
                     if self.seen[li] != self.stamp && size >= lo && size <= hi {
                         self.seen[li] = self.stamp;
-                        out.push(li);
+                        self.bits[li / 64] |= 1 << (li % 64);
                     }
                 }
+            }
+        }
+        for (w, word) in self.bits.iter_mut().enumerate() {
+            while *word != 0 {
+                out.push(w * 64 + word.trailing_zeros() as usize);
+                *word &= *word - 1;
             }
         }
         (by_sku, out)
