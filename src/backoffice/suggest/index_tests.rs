@@ -182,3 +182,67 @@ fn finder_cost() {
     }
     eprintln!("{s} look-ups: {:?}, {} found each", t.elapsed(), found / s);
 }
+
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find("\\u{") {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find('}').map_or(rest.len(), |e| e + at);
+        let code = u32::from_str_radix(&rest[at + 3..end], 16).unwrap();
+        out.push(char::from_u32(code).unwrap());
+        rest = &rest[(end + 1).min(rest.len())..];
+    }
+    out + rest
+}
+
+/// The labelled set of tests/it/suggestions.rs, its local products among 20,000 generated
+/// ones (above the exhaustive size): the index gives every pair's answers from 0.5 up.
+#[test]
+fn the_labelled_set_among_many_gets_the_answers_of_every_pair() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/suggestions.csv"
+    );
+    let mut rows = csv::Reader::from_path(path).unwrap();
+    let (mut staged, mut locals) = (vec![], locals(20_000, 9));
+    for row in rows.deserialize::<std::collections::BTreeMap<String, String>>() {
+        let row = row.unwrap();
+        let sku = unescape(&row["sku"]);
+        if row["side"] == "prom" {
+            staged.push(StagedProduct {
+                prom_id: row["prom_id"].parse().unwrap(),
+                sku: (!sku.is_empty()).then_some(sku),
+                name: row["name"].clone(),
+                other_names: Some(row["other_name"].clone())
+                    .filter(|n| !n.is_empty())
+                    .into_iter()
+                    .collect(),
+                price: None,
+                currency: None,
+                quantity: None,
+                staged_at: chrono::Utc::now(),
+            });
+        } else {
+            locals.push(Product {
+                id: locals.len() as u64 + 1,
+                sku,
+                name: row["name"].clone(),
+                price: None,
+                currency: None,
+            });
+        }
+    }
+    assert!(staged.len() * locals.len() > EXHAUSTIVE_UP_TO);
+    let every = suggest_with(&staged, &locals, 0.0, false);
+    let indexed = suggest_with(&staged, &locals, 0.0, true);
+    assert_eq!(at_least(&indexed, FLOOR), at_least(&every, FLOOR));
+    assert!(at_least(&every, FLOOR).len() > 50);
+    eprintln!(
+        "labelled set + 20,000: {} staged, {} suggestions ≥ {FLOOR} both; below: {} every pair, {} indexed",
+        staged.len(),
+        at_least(&every, FLOOR).len(),
+        every.len() - at_least(&every, FLOOR).len(),
+        indexed.len() - at_least(&indexed, FLOOR).len()
+    );
+}
