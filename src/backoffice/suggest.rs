@@ -257,10 +257,8 @@ fn found(
             if capped && f.numbers_differ(li, &keys) {
                 // At most the cap, which cannot enter, from here on: only names with the
                 // numbers of one of the Prom product's names can, if fewer to look at.
-                if !switched {
-                    if let Some(rest) = f.same_numbers(&keys, li, by_name.len() - at) {
-                        (by_name, at, switched) = (rest, 0, true);
-                    }
+                if !switched && let Some(rest) = f.same_numbers(&keys, li, by_name.len() - at) {
+                    (by_name, at, switched) = (rest, 0, true);
                 }
                 continue;
             }
