@@ -71,7 +71,13 @@ fn overlap(n: usize, t: f64) -> usize {
 
 impl<'a> Finder<'a> {
     pub(super) fn new(locals: &'a [Local<'a>], min_score: f64) -> Self {
-        let dice = min_score.clamp(FLOOR, 1.0) - NEAR_TIE - 0.001;
+        // Not a number (`?min_score=NaN`) shows everything, as the exhaustive pass does.
+        let floor = if min_score.is_nan() {
+            FLOOR
+        } else {
+            min_score.clamp(FLOOR, 1.0)
+        };
+        let dice = floor - NEAR_TIE - 0.001;
         let mut freq: HashMap<Gram, u32> = HashMap::new();
         for l in locals {
             for g in l.name.grams() {
