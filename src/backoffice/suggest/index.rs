@@ -14,7 +14,9 @@
 //!   of its prefix only, and a Prom name looks up the pairs of its own prefix. Dice ≥ `t`
 //!   also needs `|y|` within `[t/(2−t)·|x|, (2−t)/t·|x|]`. Every name (every language) of
 //!   the Prom product looks up; the found local products are then scored exactly as the
-//!   exhaustive pass scores them. Rare pairs have short lists, so few are found.
+//!   exhaustive pass scores them, in index order, skipping those a cheap bound (the Dice,
+//!   capped when the numbers differ) keeps out of the [`KEPT`](super::KEPT) best; once
+//!   those reach the cap, only names with the Prom product's numbers are looked at.
 //!
 //! `t` is the lowest score that can still matter: `max(min_score, FLOOR)`, less
 //! [`NEAR_TIE`] (a rival within a tie) and the 3-decimal rounding. A contradiction only
