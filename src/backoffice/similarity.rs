@@ -71,6 +71,21 @@ impl Name {
             marks,
         }
     }
+
+    /// Its character pairs, sorted, unique: what [`compare`]'s Dice coefficient counts
+    /// (the candidate index of the suggestions filters on them).
+    pub fn grams(&self) -> &[(char, char)] {
+        &self.grams
+    }
+
+    /// A hash of its numbers: names whose keys differ have different numbers (so score at
+    /// most [`CONFLICT_CAP`]); equal keys say nothing.
+    pub fn numbers_key(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.numbers.hash(&mut h);
+        h.finish()
+    }
 }
 
 /// How alike two names are.
@@ -124,6 +139,17 @@ fn conflict(a: &Name, b: &Name) -> Option<String> {
         ));
     }
     a.marks.conflict(&b.marks)
+}
+
+/// At least [`compare`]'s score of `a` and `b`, cheaply (the same when the numbers
+/// differ): the candidate index skips what cannot enter a Prom product's best.
+pub fn score_bound(a: &Name, b: &Name) -> f64 {
+    let score = dice(&a.grams, &b.grams);
+    if a.numbers != b.numbers {
+        score.min(CONFLICT_CAP)
+    } else {
+        score
+    }
 }
 
 /// Pure: how alike `a` and `b` are.

@@ -133,38 +133,53 @@ fn name_candidate(local: usize, (s, other_language): (NameScore, bool), prefix: 
     }
 }
 
-/// Every candidate of one Prom product, best first, at most [`KEPT`].
-fn candidates(
-    staged: &StagedProduct,
-    locals: &[Local],
-    reserved: &HashMap<usize, HashSet<i64>>,
-) -> Vec<Candidate> {
-    let names: Vec<Name> = std::iter::once(&staged.name)
-        .chain(&staged.other_names)
-        .map(|n| Name::new(n))
-        .collect();
-    let sku = staged.sku.as_deref().and_then(sku::clean);
-    let key = sku.map(sku::lookalike_key);
-    let mut out: Vec<Candidate> = Vec::new();
-    for (li, l) in locals.iter().enumerate() {
+/// One Prom product as its candidates need it.
+struct Query<'a> {
+    staged: &'a StagedProduct,
+    names: Vec<Name>,
+    sku: Option<&'a str>,
+    key: Option<String>,
+}
+
+impl<'a> Query<'a> {
+    fn new(staged: &'a StagedProduct) -> Self {
+        let sku = staged.sku.as_deref().and_then(sku::clean);
+        Self {
+            staged,
+            names: std::iter::once(&staged.name)
+                .chain(&staged.other_names)
+                .map(|n| Name::new(n))
+                .collect(),
+            sku,
+            key: sku.map(sku::lookalike_key).filter(|k| !k.is_empty()),
+        }
+    }
+
+    /// The local product `li` as a candidate, if it is one.
+    fn candidate(
+        &self,
+        li: usize,
+        l: &Local,
+        reserved: &HashMap<usize, HashSet<i64>>,
+    ) -> Option<Candidate> {
         if reserved
             .get(&li)
-            .is_some_and(|ids| !ids.contains(&staged.prom_id))
+            .is_some_and(|ids| !ids.contains(&self.staged.prom_id))
         {
-            continue; // its SKU is another Prom product's
+            return None; // its SKU is another Prom product's
         }
-        let c = if sku.is_some() && sku == l.sku {
+        let c = if self.sku.is_some() && self.sku == l.sku {
             Candidate {
                 kind: Kind::SameSku,
                 score: 1.0,
                 local: li,
                 reason: "same SKU".into(),
             }
-        } else if key.as_ref().is_some_and(|k| !k.is_empty() && *k == l.key) {
-            let names = best_name(&names, &l.name);
+        } else if self.key.as_ref().is_some_and(|k| *k == l.key) {
+            let names = best_name(&self.names, &l.name);
             let alike = format!(
                 "SKU looks alike: {} ~ {}",
-                sku.unwrap_or_default(),
+                self.sku.unwrap_or_default(),
                 l.product.sku
             );
             if names.0.conflict.is_some() {
@@ -178,21 +193,108 @@ fn candidates(
                 }
             }
         } else {
-            name_candidate(li, best_name(&names, &l.name), "")
+            name_candidate(li, best_name(&self.names, &l.name), "")
         };
-        if c.score > 0.0 {
-            out.push(c);
-        }
+        (c.score > 0.0).then_some(c)
     }
+}
+
+/// Every candidate of one Prom product, best first, at most [`KEPT`]: among every local
+/// product, or among those the index finds (the same answer above its floor), skipping
+/// those that cannot rank among the best kept.
+fn candidates(
+    staged: &StagedProduct,
+    locals: &[Local],
+    reserved: &HashMap<usize, HashSet<i64>>,
+    index: Option<&mut index::Finder>,
+) -> Vec<Candidate> {
+    let q = Query::new(staged);
+    let mut out: Vec<Candidate> = match index {
+        None => locals
+            .iter()
+            .enumerate()
+            .filter_map(|(li, l)| q.candidate(li, l, reserved))
+            .collect(),
+        Some(f) => found(&q, f, locals, reserved),
+    };
     out.sort_by(|a, b| a.rank(b));
     out.truncate(KEPT);
     out
+}
+
+/// The best candidates (at most [`KEPT`]) among the local products the index finds: in
+/// index order (as found), so that a name scoring no more than the last kept one cannot enter (on
+/// equal scores the lower index ranks first), which a cheap bound tells.
+fn found(
+    q: &Query,
+    f: &mut index::Finder,
+    locals: &[Local],
+    reserved: &HashMap<usize, HashSet<i64>>,
+) -> Vec<Candidate> {
+    let (by_sku, mut by_name) = f.find(q.sku, q.key.as_deref(), &q.names);
+    let mut best: Vec<Candidate> = by_sku
+        .iter()
+        .filter_map(|li| q.candidate(*li, &locals[*li], reserved))
+        .collect();
+    best.sort_by(|a, b| a.rank(b));
+    best.truncate(KEPT);
+    let keys: Vec<u64> = q.names.iter().map(Name::numbers_key).collect();
+    let mut at = 0;
+    let mut switched = false;
+    while at < by_name.len() {
+        let li = by_name[at];
+        at += 1;
+        if by_sku.contains(&li) {
+            continue; // found by SKU too (when switched): seen already
+        }
+        if best.len() == KEPT {
+            let last = &best[KEPT - 1];
+            if last.kind > Kind::Name {
+                break; // no name can enter
+            }
+            let capped = last.score > similarity::CONFLICT_CAP
+                || (last.score == similarity::CONFLICT_CAP && last.local < li);
+            if capped && f.numbers_differ(li, &keys) {
+                // At most the cap, which cannot enter, from here on: only names with the
+                // numbers of one of the Prom product's names can, if fewer to look at.
+                if !switched && let Some(rest) = f.same_numbers(&keys, li, by_name.len() - at) {
+                    (by_name, at, switched) = (rest, 0, true);
+                }
+                continue;
+            }
+            let bound = q
+                .names
+                .iter()
+                .map(|n| similarity::score_bound(n, &locals[li].name))
+                .fold(0.0, f64::max);
+            if last.score > bound || (last.score == bound && last.local < li) {
+                continue;
+            }
+        }
+        if let Some(c) = q.candidate(li, &locals[li], reserved) {
+            let at = best.partition_point(|b| b.rank(&c).is_lt());
+            best.insert(at, c);
+            best.truncate(KEPT);
+        }
+    }
+    best
 }
 
 /// Pure: for each staged product the likeliest local product, one to one (the strongest
 /// pairs first), at or above `min_score` (after rounding to 3 decimals, as shown). Which
 /// pairs are made does not depend on `min_score`.
 pub fn suggest(staged: &[StagedProduct], locals: &[Product], min_score: f64) -> Vec<Suggestion> {
+    let indexed = staged.len().saturating_mul(locals.len()) > index::EXHAUSTIVE_UP_TO;
+    suggest_with(staged, locals, min_score, indexed)
+}
+
+/// [`suggest`], comparing every pair (`indexed` false) or through the candidate index.
+fn suggest_with(
+    staged: &[StagedProduct],
+    locals: &[Product],
+    min_score: f64,
+    indexed: bool,
+) -> Vec<Suggestion> {
     let locals: Vec<Local> = locals
         .iter()
         .map(|p| Local {
@@ -224,9 +326,10 @@ pub fn suggest(staged: &[StagedProduct], locals: &[Product], min_score: f64) -> 
             }
         }
     }
+    let mut finder = indexed.then(|| index::Finder::new(&locals, min_score));
     let all: Vec<Vec<Candidate>> = staged
         .iter()
-        .map(|s| candidates(s, &locals, &reserved))
+        .map(|s| candidates(s, &locals, &reserved, finder.as_mut()))
         .collect();
     let mut order: Vec<(usize, &Candidate)> = all
         .iter()
@@ -324,5 +427,6 @@ impl Pairing<'_> {
     }
 }
 
+mod index;
 #[cfg(test)]
 mod tests;
