@@ -2,6 +2,8 @@
 //! (accepted suggestions, a filled-in CSV); and the staged Prom products they link to.
 //! A new link also links (and reserves for) the stored order lines of its Prom product.
 
+use std::collections::HashSet;
+
 use super::products::product;
 use super::{
     AcceptLinks, BackOffice, BackofficeError, ImportReport, LinkRequest, LinkView, Result,
@@ -173,6 +175,23 @@ impl BackOffice {
     pub(crate) async fn unlinked_staged_ids(&self) -> Result<Vec<i64>> {
         self.blocking(|store| Ok(store.unlinked_staged_ids()?))
             .await
+    }
+
+    /// Of the local SKUs `skus`, those of products no link holds now (the console offers a
+    /// suggestion of a kept pass only while its product is free).
+    pub(crate) async fn free_skus(&self, skus: Vec<String>) -> Result<HashSet<String>> {
+        self.blocking(move |store| {
+            let mut free = HashSet::new();
+            for sku in skus {
+                if let Some(p) = store.product_by_sku(&sku)?
+                    && store.link_of(p.id)?.is_none()
+                {
+                    free.insert(sku);
+                }
+            }
+            Ok(free)
+        })
+        .await
     }
 
     /// The staged products `ids` (those still staged), unlinked as they were listed.

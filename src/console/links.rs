@@ -38,6 +38,8 @@ pub(super) struct LinksQuery {
 struct Rows {
     rows: Vec<(StagedView, Option<Suggestion>)>,
     next_after: Option<i64>,
+    /// Drawn from a pass of the store as it is now (else one is being made).
+    current: bool,
 }
 
 /// What a pass over the whole catalogue finds: the unlinked staged Prom ids in order, and
@@ -49,21 +51,26 @@ struct Unlinked {
 
 /// The last pass, and the store's link generation read before it: kept while nothing the
 /// suggestions read is written (stock, orders, snapshots and runs leave it), so paging and
-/// coming back cost a page's reads, not a pass.
+/// coming back cost a page's reads, not a pass. After a link (a gear click), the page is
+/// served from the pass it has while a new one is made in the background: a pass takes
+/// seconds on a big catalogue, a page must not.
 #[derive(Default)]
 pub(super) struct SuggestionCache {
     kept: Mutex<Option<(u64, Arc<Unlinked>)>>,
     /// One pass at a time: two tabs or a double click wait for the same pass instead of
     /// each computing its own.
-    computing: tokio::sync::Mutex<()>,
+    computing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SuggestionCache {
+    fn kept(&self) -> Option<(u64, Arc<Unlinked>)> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     fn current(&self, generation: u64) -> Option<Arc<Unlinked>> {
-        match self.kept.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            Some((g, kept)) if *g == generation => Some(kept.clone()),
-            _ => None,
-        }
+        self.kept()
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, kept)| kept)
     }
 
     /// Keeps `fresh` unless a pass of a later generation is kept already.
@@ -75,21 +82,52 @@ impl SuggestionCache {
     }
 }
 
+/// The pass a page is drawn from, and whether it is of the store as it is now.
+struct Pass {
+    all: Arc<Unlinked>,
+    current: bool,
+}
+
 /// The unlinked staged products (as `staged list --unlinked`) and `links suggest
 /// --min-score 0`: those pair the whole catalogue one to one, so they are computed whole
-/// (not for a page alone), and again only after a write.
-async fn unlinked(console: &Console) -> Result<Arc<Unlinked>, BackofficeError> {
+/// (not for a page alone). The first pass is waited for; a later one is made in the
+/// background while the page shows the pass before it.
+async fn unlinked(console: &Console) -> Result<Pass, BackofficeError> {
     let cache = &console.suggestions;
-    let store = console.office.store();
-    if let Some(kept) = cache.current(store.link_generation()) {
-        return Ok(kept);
+    let generation = console.office.store().link_generation();
+    match cache.kept() {
+        Some((g, all)) if g == generation => Ok(Pass { all, current: true }),
+        Some((_, all)) => {
+            // A pass under way (or just made) is the one the next page gets.
+            if let Ok(one) = cache.computing.clone().try_lock_owned() {
+                let console = console.clone();
+                tokio::spawn(async move {
+                    let _one = one;
+                    if let Err(e) = compute(&console).await {
+                        tracing::warn!("the console's link suggestions: {e}");
+                    }
+                });
+            }
+            Ok(Pass {
+                all,
+                current: false,
+            })
+        }
+        None => {
+            let _one = cache.computing.lock().await;
+            // Read after waiting: the pass another request just made may be current.
+            if let Some(all) = cache.current(console.office.store().link_generation()) {
+                return Ok(Pass { all, current: true });
+            }
+            let all = compute(console).await?;
+            Ok(Pass { all, current: true })
+        }
     }
-    let _one = cache.computing.lock().await;
-    // Read after waiting: the pass another request just made may be current.
-    let generation = store.link_generation();
-    if let Some(kept) = cache.current(generation) {
-        return Ok(kept);
-    }
+}
+
+/// One pass, kept under the link generation read before it.
+async fn compute(console: &Console) -> Result<Arc<Unlinked>, BackofficeError> {
+    let generation = console.office.store().link_generation();
     let ids = console.office.unlinked_staged_ids().await?;
     let suggested = match ids.is_empty() {
         true => HashMap::new(),
@@ -102,18 +140,31 @@ async fn unlinked(console: &Console) -> Result<Arc<Unlinked>, BackofficeError> {
             .collect(),
     };
     let fresh = Arc::new(Unlinked { ids, suggested });
-    cache.keep(generation, fresh.clone());
+    console.suggestions.keep(generation, fresh.clone());
     Ok(fresh)
 }
 
-/// The page after `after`: its rows read from the store, each with its suggestion.
+/// The page after `after`: its rows read from the store, each with its suggestion. From a
+/// pass older than the store, rows linked since are left out and a suggestion is offered
+/// only while its local product is still free.
 async fn page_of(console: &Console, after: Option<i64>) -> Result<Rows, BackofficeError> {
-    let all = unlinked(console).await?;
+    let Pass { all, current } = unlinked(console).await?;
     let from = after.map_or(0, |a| all.ids.partition_point(|id| *id <= a));
     let page: Vec<i64> = all.ids.iter().skip(from).take(PAGE).copied().collect();
     let next_after = (all.ids.len() > from + PAGE)
         .then(|| page.last().copied())
         .flatten();
+    let free = match current {
+        true => None,
+        false => {
+            let skus = page
+                .iter()
+                .filter_map(|id| all.suggested.get(id))
+                .map(|s| s.local_sku.clone())
+                .collect();
+            Some(console.office.free_skus(skus).await?)
+        }
+    };
     let rows = console
         .office
         .staged_rows(page)
@@ -122,11 +173,19 @@ async fn page_of(console: &Console, after: Option<i64>) -> Result<Rows, Backoffi
         // Linked since the pass (by another client): not shown.
         .filter(|s| s.linked_sku.is_none())
         .map(|s| {
-            let sug = all.suggested.get(&s.staged.prom_id).cloned();
+            let sug = all
+                .suggested
+                .get(&s.staged.prom_id)
+                .filter(|g| free.as_ref().is_none_or(|f| f.contains(&g.local_sku)))
+                .cloned();
             (s, sug)
         })
         .collect();
-    Ok(Rows { rows, next_after })
+    Ok(Rows {
+        rows,
+        next_after,
+        current,
+    })
 }
 
 pub(super) async fn show(
@@ -151,6 +210,7 @@ pub(super) async fn show(
     let t = visit.lang.text();
     let body = html! {
         (done(&visit, &q))
+        @if !page.current { p.muted #refreshing { (t.suggestions_refreshing) } }
         (bulk_forms(&visit))
         @if page.rows.is_empty() { p #all-linked { (t.all_linked) } } @else {
             table #staged {

@@ -45,6 +45,8 @@ async fn a_stock_write_or_a_run_keeps_the_pass_and_a_link_drops_it() {
     let console = console(store.clone());
 
     let first = unlinked(&console).await.unwrap();
+    assert!(first.current);
+    let first = first.all;
     assert_eq!(first.ids, vec![1, 2]);
     assert_eq!(first.suggested[&1].local_sku, "TEA-1");
     store.set_stock(a.id, "main", 4).unwrap();
@@ -57,13 +59,65 @@ async fn a_stock_write_or_a_run_keeps_the_pass_and_a_link_drops_it() {
     run.considered = 2;
     store.record_run(&run).unwrap();
     let again = unlinked(&console).await.unwrap();
-    assert!(Arc::ptr_eq(&first, &again), "the pass was made again");
+    assert!(
+        again.current && Arc::ptr_eq(&first, &again.all),
+        "the pass was made again"
+    );
 
+    // A link: the page at once from the pass it has (said so), a new pass made meanwhile.
     store.link(a.id, 1).unwrap();
-    let after = unlinked(&console).await.unwrap();
+    let stale = unlinked(&console).await.unwrap();
+    assert!(!stale.current && Arc::ptr_eq(&first, &stale.all));
+    let after = fresh(&console).await;
     assert!(!Arc::ptr_eq(&first, &after), "a link keeps a stale pass");
     assert_eq!(after.ids, vec![2]);
     assert_eq!(after.suggested[&2].local_sku, "CUP-9");
+}
+
+/// The pass once the one made in the background is kept.
+async fn fresh(console: &Console) -> Arc<Unlinked> {
+    for _ in 0..500 {
+        let pass = unlinked(console).await.unwrap();
+        if pass.current {
+            return pass.all;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no new pass made in 5 s");
+}
+
+#[tokio::test]
+async fn a_page_from_an_older_pass_offers_no_product_linked_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store")).unwrap();
+    store.add_product("TEA-1", "Чайник електричний").unwrap();
+    let cup = store.add_product("CUP-9", "Чашка керамічна").unwrap();
+    store
+        .put_staged(&[
+            staged(1, "Чайник електричний"),
+            staged(2, "Чашка керамічна"),
+            staged(3, "Щось інше"),
+        ])
+        .unwrap();
+    let console = console(store.clone());
+    let rows = page_of(&console, None).await.unwrap();
+    assert!(rows.current);
+    assert_eq!(rows.rows[1].1.as_ref().unwrap().local_sku, "CUP-9");
+    // CUP-9 linked to Prom product 3 elsewhere (the CLI): the kept pass still pairs it
+    // with 2, but the page offers it no more, and 3 has left the page.
+    store.link(cup.id, 3).unwrap();
+    let rows = page_of(&console, None).await.unwrap();
+    assert!(!rows.current);
+    let shown: Vec<(i64, Option<String>)> = rows
+        .rows
+        .iter()
+        .map(|(s, g)| (s.staged.prom_id, g.as_ref().map(|g| g.local_sku.clone())))
+        .collect();
+    assert_eq!(
+        shown,
+        [(1, Some("TEA-1".to_string())), (2, None)],
+        "no gear to a product linked since"
+    );
 }
 
 #[test]
@@ -90,5 +144,8 @@ async fn requests_that_miss_together_share_one_pass() {
     store.put_staged(&[staged(101, "Чайник")]).unwrap();
     let c = console(store);
     let (a, b) = tokio::join!(unlinked(&c), unlinked(&c));
-    assert!(Arc::ptr_eq(&a.unwrap(), &b.unwrap()), "one pass, not two");
+    assert!(
+        Arc::ptr_eq(&a.unwrap().all, &b.unwrap().all),
+        "one pass, not two"
+    );
 }
