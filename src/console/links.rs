@@ -40,6 +40,8 @@ struct Rows {
     next_after: Option<i64>,
     /// Drawn from a pass of the store as it is now (else one is being made).
     current: bool,
+    /// Why the last pass failed, when it did.
+    failed: Option<String>,
 }
 
 /// What a pass over the whole catalogue finds: the unlinked staged Prom ids in order, and
@@ -51,14 +53,17 @@ struct Unlinked {
 
 /// The last pass, and the store's link generation read before it: kept while nothing the
 /// suggestions read is written (stock, orders, snapshots and runs leave it), so paging and
-/// coming back cost a page's reads, not a pass. After a link (a gear click), the page is
-/// served from the pass it has while a new one is made in the background: a pass takes
-/// seconds on a big catalogue, a page must not.
+/// coming back cost a page's reads, not a pass. A pass takes seconds on a big catalogue
+/// and a page must not: when the kept pass is older than the store (after a link, a gear
+/// click) or there is none yet (the first visit), the page is drawn from what there is
+/// while a new pass is made in the background.
 #[derive(Default)]
 pub(super) struct SuggestionCache {
     kept: Mutex<Option<(u64, Arc<Unlinked>)>>,
-    /// One pass at a time: two tabs or a double click wait for the same pass instead of
-    /// each computing its own.
+    /// The last pass that failed, at its generation, in words: shown, not retried until
+    /// the store moves on.
+    failed: Mutex<Option<(u64, String)>>,
+    /// One pass at a time: two tabs or a double click share the pass under way.
     computing: Arc<tokio::sync::Mutex<()>>,
 }
 
@@ -80,54 +85,90 @@ impl SuggestionCache {
             *kept = Some((generation, fresh));
         }
     }
+
+    fn failure(&self, generation: u64) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, why)| why)
+    }
 }
 
-/// The pass a page is drawn from, and whether it is of the store as it is now.
+/// The pass a page is drawn from, whether it is of the store as it is now, and why a
+/// new one could not be made.
 struct Pass {
     all: Arc<Unlinked>,
     current: bool,
+    failed: Option<String>,
 }
 
 /// The unlinked staged products (as `staged list --unlinked`) and `links suggest
 /// --min-score 0`: those pair the whole catalogue one to one, so they are computed whole
-/// (not for a page alone). The first pass is waited for; a later one is made in the
-/// background while the page shows the pass before it.
+/// (not for a page alone), in the background; meanwhile the pass before, or (the first
+/// time) the unlinked staged products without suggestions.
 async fn unlinked(console: &Console) -> Result<Pass, BackofficeError> {
     let cache = &console.suggestions;
     let generation = console.office.store().link_generation();
-    match cache.kept() {
-        Some((g, all)) if g == generation => Ok(Pass { all, current: true }),
-        Some((_, all)) => {
-            // A pass under way (or just made) is the one the next page gets.
-            if let Ok(one) = cache.computing.clone().try_lock_owned() {
-                let console = console.clone();
-                tokio::spawn(async move {
-                    let _one = one;
-                    if let Err(e) = compute(&console).await {
-                        tracing::warn!("the console's link suggestions: {e}");
-                    }
-                });
-            }
-            Ok(Pass {
-                all,
-                current: false,
-            })
-        }
-        None => {
-            let _one = cache.computing.lock().await;
-            // Read after waiting: the pass another request just made may be current.
-            if let Some(all) = cache.current(console.office.store().link_generation()) {
-                return Ok(Pass { all, current: true });
-            }
-            let all = compute(console).await?;
-            Ok(Pass { all, current: true })
-        }
+    let kept = cache.kept();
+    if let Some((g, all)) = &kept
+        && *g == generation
+    {
+        return Ok(Pass {
+            all: all.clone(),
+            current: true,
+            failed: None,
+        });
     }
+    let failed = cache.failure(generation);
+    if failed.is_none() {
+        start_pass(console);
+    }
+    let all = match kept {
+        Some((_, all)) => all,
+        None => Arc::new(Unlinked {
+            ids: console.office.unlinked_staged_ids().await?,
+            suggested: HashMap::new(),
+        }),
+    };
+    Ok(Pass {
+        all,
+        current: false,
+        failed,
+    })
 }
 
-/// One pass, kept under the link generation read before it.
+/// A pass in the background, unless one is under way.
+fn start_pass(console: &Console) {
+    let Ok(one) = console.suggestions.computing.clone().try_lock_owned() else {
+        return;
+    };
+    let console = console.clone();
+    tokio::spawn(async move {
+        let _one = one;
+        let cache = &console.suggestions;
+        let generation = console.office.store().link_generation();
+        // The pass that just ended may be of the store as it is.
+        if cache.current(generation).is_some() {
+            return;
+        }
+        match compute(&console).await {
+            Ok(fresh) => {
+                cache.keep(generation, fresh);
+                *cache.failed.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            }
+            Err(e) => {
+                tracing::warn!("the console's link suggestions: {e}");
+                *cache.failed.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((generation, e.to_string()));
+            }
+        }
+    });
+}
+
+/// One pass (the caller read the link generation before it).
 async fn compute(console: &Console) -> Result<Arc<Unlinked>, BackofficeError> {
-    let generation = console.office.store().link_generation();
     let ids = console.office.unlinked_staged_ids().await?;
     let suggested = match ids.is_empty() {
         true => HashMap::new(),
@@ -139,16 +180,18 @@ async fn compute(console: &Console) -> Result<Arc<Unlinked>, BackofficeError> {
             .map(|s| (s.prom_id, s))
             .collect(),
     };
-    let fresh = Arc::new(Unlinked { ids, suggested });
-    console.suggestions.keep(generation, fresh.clone());
-    Ok(fresh)
+    Ok(Arc::new(Unlinked { ids, suggested }))
 }
 
 /// The page after `after`: its rows read from the store, each with its suggestion. From a
 /// pass older than the store, rows linked since are left out and a suggestion is offered
 /// only while its local product is still free.
 async fn page_of(console: &Console, after: Option<i64>) -> Result<Rows, BackofficeError> {
-    let Pass { all, current } = unlinked(console).await?;
+    let Pass {
+        all,
+        current,
+        failed,
+    } = unlinked(console).await?;
     let from = after.map_or(0, |a| all.ids.partition_point(|id| *id <= a));
     let page: Vec<i64> = all.ids.iter().skip(from).take(PAGE).copied().collect();
     let next_after = (all.ids.len() > from + PAGE)
@@ -185,6 +228,7 @@ async fn page_of(console: &Console, after: Option<i64>) -> Result<Rows, Backoffi
         rows,
         next_after,
         current,
+        failed,
     })
 }
 
@@ -210,9 +254,14 @@ pub(super) async fn show(
     let t = visit.lang.text();
     let body = html! {
         (done(&visit, &q))
-        @if !page.current { p.muted #refreshing { (t.suggestions_refreshing) } }
+        @if let Some(why) = &page.failed {
+            p.error #suggestions-failed { (t.suggestions_failed) " " (why) }
+        } @else if !page.current { p.muted #refreshing { (t.suggestions_refreshing) } }
         (bulk_forms(&visit))
-        @if page.rows.is_empty() { p #all-linked { (t.all_linked) } } @else {
+        @if page.rows.is_empty() {
+            // From an older pass, an empty page says nothing of the others.
+            @if page.current { p #all-linked { (t.all_linked) } }
+        } @else {
             table #staged {
                 tr {
                     th { (t.prom_id) } th { "SKU" } th { (t.name) } th { (t.price) }

@@ -44,9 +44,11 @@ async fn a_stock_write_or_a_run_keeps_the_pass_and_a_link_drops_it() {
         .unwrap();
     let console = console(store.clone());
 
-    let first = unlinked(&console).await.unwrap();
-    assert!(first.current);
-    let first = first.all;
+    // The first visit: the rows at once, no suggestion yet; the pass in the background.
+    let none_yet = unlinked(&console).await.unwrap();
+    assert!(!none_yet.current && none_yet.all.suggested.is_empty());
+    assert_eq!(none_yet.all.ids, vec![1, 2]);
+    let first = fresh(&console).await;
     assert_eq!(first.ids, vec![1, 2]);
     assert_eq!(first.suggested[&1].local_sku, "TEA-1");
     store.set_stock(a.id, "main", 4).unwrap();
@@ -100,6 +102,7 @@ async fn a_page_from_an_older_pass_offers_no_product_linked_since() {
         ])
         .unwrap();
     let console = console(store.clone());
+    fresh(&console).await;
     let rows = page_of(&console, None).await.unwrap();
     assert!(rows.current);
     assert_eq!(rows.rows[1].1.as_ref().unwrap().local_sku, "CUP-9");
@@ -138,14 +141,22 @@ fn a_slow_pass_of_an_older_generation_never_replaces_a_newer_one() {
 }
 
 #[tokio::test]
-async fn requests_that_miss_together_share_one_pass() {
+async fn a_failed_pass_is_shown_and_not_made_again_until_the_store_moves() {
     let d = tempfile::tempdir().unwrap();
     let store = Store::open(&d.path().join("db")).unwrap();
     store.put_staged(&[staged(101, "Чайник")]).unwrap();
-    let c = console(store);
-    let (a, b) = tokio::join!(unlinked(&c), unlinked(&c));
+    let c = console(store.clone());
+    let generation = store.link_generation();
+    *c.suggestions.failed.lock().unwrap() = Some((generation, "disk on fire".into()));
+    let pass = unlinked(&c).await.unwrap();
+    assert_eq!(pass.failed.as_deref(), Some("disk on fire"));
     assert!(
-        Arc::ptr_eq(&a.unwrap().all, &b.unwrap().all),
-        "one pass, not two"
+        c.suggestions.computing.try_lock().is_ok(),
+        "no pass started"
     );
+    // A write: a new pass, which succeeds and clears the failure.
+    store.put_staged(&[staged(102, "Чашка")]).unwrap();
+    let all = fresh(&c).await;
+    assert_eq!(all.ids, vec![101, 102]);
+    assert!(c.suggestions.failure(store.link_generation()).is_none());
 }

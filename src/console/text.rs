@@ -122,6 +122,7 @@ pub struct Text {
     pub too_large: &'static str,
     pub server_fault: &'static str,
     pub suggestions_refreshing: &'static str,
+    pub suggestions_failed: &'static str,
     pub bad_number: &'static str,
 }
 
@@ -213,7 +214,8 @@ pub const UK: Text = Text {
     reason: "Причина",
     not_understood: "Запит не вдалося прочитати: перевірте адресу або поверніться на сторінку й спробуйте ще раз.",
     wrong_method: "Ця адреса так не відповідає: відкрийте сторінку за посиланням у меню.",
-    suggestions_refreshing: "Пропозиції оновлюються після останніх зв'язків: оновіть сторінку за хвилину, щоб побачити нові.",
+    suggestions_refreshing: "Пропозиції обчислюються (на великому каталозі — кілька секунд): оновіть сторінку, щоб побачити нові.",
+    suggestions_failed: "Пропозиції не вдалося обчислити:",
     server_fault: "Консоль не змогла відповісти: спробуйте ще раз; якщо повториться, дивіться журнал демона.",
     too_large: "Надіслане завелике для консолі: форма має кілька полів, а CSV — не більше за `[admin] max_csv_body_mb`.",
     bad_number: "не є невідʼємним цілим числом",
@@ -307,7 +309,8 @@ pub const EN: Text = Text {
     reason: "Reason",
     not_understood: "The request could not be read: check the address, or go back to the page and try again.",
     wrong_method: "This address does not answer that way: open the page from a link in the menu.",
-    suggestions_refreshing: "The suggestions are being refreshed after the latest links: reload in a moment to see new ones.",
+    suggestions_refreshing: "The suggestions are being computed (a few seconds on a big catalogue): reload to see the new ones.",
+    suggestions_failed: "The suggestions could not be computed:",
     server_fault: "The console could not answer: try again; if it happens again, see the daemon's log.",
     too_large: "What was sent is too large for the console: a form is a few fields, a CSV at most `[admin] max_csv_body_mb`.",
     bad_number: "is not a whole number of 0 or more",

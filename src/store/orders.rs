@@ -431,8 +431,10 @@ impl Store {
     /// Re-links stored orders' lines for `prom_product_id` (after a new link), with
     /// their reservations.
     pub fn relink_orders(&self, prom_product_id: i64, policy: &ReservationPolicy) -> Result<usize> {
+        // Only an order with an unlinked line can gain a link: the order index lists them
+        // (a link in the console must not read every order).
         let affected: Vec<LocalOrder> = self
-            .orders()?
+            .find_orders(&super::OrderScope::Unlinked, |_| true, None, None)?
             .into_iter()
             .filter(|o| {
                 o.lines

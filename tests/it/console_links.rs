@@ -140,8 +140,21 @@ impl Site {
         assert_eq!(resp.status(), 303);
         let set = resp.headers()[SET_COOKIE].to_str().unwrap();
         let cookie = set.split(';').next().unwrap().to_string();
-        let page = self.page("/links", &cookie).await;
+        let page = self.settled("/links", &cookie).await;
         (cookie, csrf_of(&page))
+    }
+
+    /// `path` once the Linking page's suggestions are computed (the first visit, or a
+    /// visit after a link, shows the rows while they are computed in the background).
+    async fn settled(&self, path: &str, cookie: &str) -> String {
+        for _ in 0..1000 {
+            let page = self.page(path, cookie).await;
+            if !page.contains("id=\"refreshing\"") {
+                return page;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the suggestions were not computed in 10 s");
     }
 
     async fn page(&self, path: &str, cookie: &str) -> String {
@@ -299,14 +312,7 @@ async fn the_page_shows_each_unlinked_staged_product_with_its_suggestion_50_a_pa
     site.office.add_product(&mat).await.unwrap();
     let stale = site.page("/links", &cookie).await;
     assert!(stale.contains("id=\"refreshing\""), "{stale}");
-    let mut again = stale;
-    for _ in 0..500 {
-        if !again.contains("id=\"refreshing\"") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        again = site.page("/links", &cookie).await;
-    }
+    let again = site.settled("/links", &cookie).await;
     assert!(
         row(&again, 105).contains("<span class=\"local-sku\">MAT-1</span>"),
         "{again}"

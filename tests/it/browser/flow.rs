@@ -127,7 +127,19 @@ async fn a_seller_works_through_the_console_in_chromium() {
     browser
         .click("form[action='/jobs/download/run'] button")
         .await;
-    browser.goto(&format!("{site}/links")).await;
+    // The suggestions are computed in the background: reload until they are there.
+    for _ in 0..200 {
+        browser.goto(&format!("{site}/links")).await;
+        if browser
+            .client
+            .find(fantoccini::Locator::Css("#refreshing"))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let row = browser
         .find(&format!("#row-{KETTLE}"))
         .await
