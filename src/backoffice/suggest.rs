@@ -366,7 +366,15 @@ fn suggest_with(
             continue;
         }
         let (s, l) = (&staged[si], locals[c.local].product);
-        let rival = p.rival(si, c);
+        let mut rival = p.rival(si, c);
+        // Under the index's floor the index may have missed a rival as good: such a pair
+        // is a guess, never linked by score (`links accept --min-score`).
+        if rival.is_none() && finder.is_some() && score < index::FLOOR {
+            rival = Some(format!(
+                "under {} on a big catalogue, not compared with every product",
+                index::FLOOR
+            ));
+        }
         out.push(Suggestion {
             prom_id: s.prom_id,
             prom_sku: s.sku.clone(),

@@ -1,6 +1,6 @@
 use std::time::Instant;
 
-use super::super::{Suggestion, suggest_with};
+use super::super::{Suggestion, auto_accepts, suggest_with};
 use super::*;
 use crate::sandbox::generate_products;
 use crate::store::{Product, StagedProduct};
@@ -101,6 +101,10 @@ fn the_index_answers_as_every_pair_does_from_the_floor_up() {
             at_least(&every, min),
             "min_score {min}"
         );
+    }
+    // Under the floor the index may miss a rival: its pairs there are never auto-accepted.
+    for s in indexed.iter().filter(|s| s.score < FLOOR) {
+        assert!(s.ambiguous && !auto_accepts(s, 0.0), "{s:?}");
     }
     let below = |o: &[Suggestion]| o.iter().filter(|s| s.score < FLOOR).count();
     eprintln!(
