@@ -17,7 +17,7 @@ use crate::store::Actor;
 const PAGE: usize = 50;
 /// Products a name search looks at per page (it has no index): at 100,000 products a
 /// search with no match would otherwise read them all. `text.rs` names the figure.
-pub(super) const NAME_SCAN: usize = 10_000;
+pub(super) const NAME_SCAN: usize = 5_000;
 
 #[derive(Deserialize, Default)]
 pub(super) struct Search {
