@@ -169,7 +169,11 @@ fn garbage_json_in_orders() {
         s.mark_statuses_unconfirmed(&[(5, "paid".into(), "paid".into())]),
         "orders",
     );
-    assert_corrupt(s.relink_orders(1, &policy()), "orders");
+    // A link's relinking reads only the orders the index lists with unlinked lines; this
+    // record was written around the index (no head), so it is not among them: `store
+    // check`, which reads every entry, names it.
+    assert_eq!(s.relink_orders(1, &policy()).unwrap(), 0);
+    assert_corrupt(s.check_consistency(), "orders");
 }
 
 #[test]
