@@ -26,10 +26,9 @@ pub fn check_keep_dir(dir: &Path) -> Result<(), String> {
             )),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) if dir.exists() && !dir.is_dir() => Err(format!(
-            "--keep {}: not a directory ({e})",
-            dir.display()
-        )),
+        Err(e) if dir.exists() && !dir.is_dir() => {
+            Err(format!("--keep {}: not a directory ({e})", dir.display()))
+        }
         Err(e) => Err(format!("--keep {}: {e}", dir.display())),
     }
 }

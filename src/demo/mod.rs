@@ -60,7 +60,8 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
             dir.clone()
         }
         None => {
-            temp = tempfile::tempdir().map_err(|e| anyhow::anyhow!("a temporary directory: {e}"))?;
+            temp =
+                tempfile::tempdir().map_err(|e| anyhow::anyhow!("a temporary directory: {e}"))?;
             temp.path().to_path_buf()
         }
     };

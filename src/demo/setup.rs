@@ -44,13 +44,20 @@ impl Demo {
             .context("starting the sandbox")?;
         let config_path = world::write_config(dir, &running.base_url())
             .with_context(|| format!("writing the configuration in {}", dir.display()))?;
-        let config = match config::load(&config_path) {
+        let mut config = match config::load(&config_path) {
             Ok(c) => c,
             Err(errors) => bail!("the demo's configuration: {}", errors.render(false)),
         };
+        // The file paces requests for Prom.ua; the loopback sandbox takes them faster.
+        // Only the pace: every rule and guard is the file's.
+        config.prom.requests_per_second = 500;
+        config.prom.retry_base_delay = std::time::Duration::from_millis(20);
         let office = match crate::backoffice::connect(&config, Access::ReadWrite).await? {
             Connection::Store(office) => office,
-            _ => bail!("the demo's store {} is held by another process", config.store.path.display()),
+            _ => bail!(
+                "the demo's store {} is held by another process",
+                config.store.path.display()
+            ),
         };
         let mut ctx = JobContext::new(
             office.store().clone(),
@@ -136,9 +143,10 @@ impl Demo {
                 .error
                 .clone()
                 .or_else(|| {
-                    run.record.failed.first().map(|f| {
-                        format!("{} (Prom id {}): {}", f.sku, f.prom_id, f.reason)
-                    })
+                    run.record
+                        .failed
+                        .first()
+                        .map(|f| format!("{} (Prom id {}): {}", f.sku, f.prom_id, f.reason))
                 })
                 .unwrap_or_default()
         );

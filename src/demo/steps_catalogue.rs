@@ -37,7 +37,9 @@ pub async fn stage(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result<()> {
     screen
         .step("Stage the shop's catalogue (import_products, mode = \"stage\")")
         .await;
-    say("Download Prom's catalogue into the store, creating and linking nothing; see first what it would do:");
+    say(
+        "Download Prom's catalogue into the store, creating and linking nothing; see first what it would do:",
+    );
     command("job run catalogue --dry-run");
     let plan = demo.job("catalogue", Mode::DryRun).await?;
     say(&format!("  {}", headline(&plan.plan)));
@@ -76,7 +78,9 @@ pub async fn link_by_sku(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
     screen
         .step("Link by identical SKU (import_products, mode = \"link_only\")")
         .await;
-    say("Products whose SKU is the same on both sides are linked; the hard cases are reported, never guessed:");
+    say(
+        "Products whose SKU is the same on both sides are linked; the hard cases are reported, never guessed:",
+    );
     command("job run link --dry-run");
     let plan = demo.job("link", Mode::DryRun).await?;
     say(&format!("  {}", headline(&plan.plan)));
@@ -84,7 +88,10 @@ pub async fn link_by_sku(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
         anyhow::bail!("step 2: the dry run gave no import plan");
     };
     for h in &import.hard_cases {
-        say(&format!("  hard case: Prom product {}: {}", h.prom_id, h.detail));
+        say(&format!(
+            "  hard case: Prom product {}: {}",
+            h.prom_id, h.detail
+        ));
     }
     let kind_of = |id: i64| {
         import
@@ -121,10 +128,7 @@ pub async fn link_by_sku(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
         "step 2: {MUG_SKU} (\" {MUG_SKU} \" on Prom: spaces at the ends do not count) is not linked"
     );
     for sku in [TEAPOT_SKU, LAMP_SKU, BAG_SKU] {
-        ensure!(
-            !linked.contains_key(sku),
-            "step 2: {sku} was linked by SKU"
-        );
+        ensure!(!linked.contains_key(sku), "step 2: {sku} was linked by SKU");
     }
     say(&format!(
         "{} linked by SKU ({} planned, {} hard cases left for you); `{MUG_SKU}` linked although Prom writes \" {MUG_SKU} \".",
@@ -201,7 +205,11 @@ pub async fn link_by_hand(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
             "step 3: {sku} is not linked to Prom product {prom}"
         );
     }
-    ensure!(made.len() == 2, "step 3: accept made {} link(s)", made.len());
+    ensure!(
+        made.len() == 2,
+        "step 3: accept made {} link(s)",
+        made.len()
+    );
     command("staged list --unlinked");
     let unlinked = demo.office.staged(true).await?;
     let left: Vec<String> = unlinked

@@ -42,8 +42,8 @@ pub async fn cabinet_edit(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
             d.sku,
             d.prom_id,
             d.field,
-            d.local,
-            d.prom,
+            plain(&d.local),
+            plain(&d.prom),
             d.cause,
             if d.repaired { ", repaired" } else { "" }
         ));
@@ -98,23 +98,36 @@ pub async fn cabinet_edit(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
 
 /// The last screen: the same configuration, a real shop.
 pub async fn real_shop(screen: &mut Screen, kept: Option<&Kept>) {
-    screen.step("Point the same configuration at your shop").await;
+    screen
+        .step("Point the same configuration at your shop")
+        .await;
     let file = kept.map_or_else(
-        || "jobs.toml (`promua-sync demo --keep DIR` leaves the one the demo ran with)".into(),
+        || "the jobs.toml `demo --keep DIR` leaves (the one the demo ran with)".into(),
         |k| k.config.display().to_string(),
     );
-    say(&format!("1. Start from {file}, or from the commented example jobs.toml of the repository, as /etc/promua-sync/jobs.toml."));
-    say("2. In [prom]: base_url = \"https://my.prom.ua/api/v1\" (the default), and token_file = \"/etc/promua-sync/token\",");
-    say("   a file (mode 600) holding the API token from Prom's cabinet (Налаштування → Управління API-токенами).");
-    say("3. [store] path = \"/var/lib/promua-sync/store\"; [sync] your warehouses and order statuses.");
-    say("4. Check it, and prove the token works:");
+    say(&format!(
+        "1. Copy {file}, or the repository's commented example jobs.toml, to /etc/promua-sync/jobs.toml."
+    ));
+    say(
+        "2. In [prom], base_url = \"https://my.prom.ua/api/v1\" (the default) instead of the sandbox's, and",
+    );
+    say(
+        "   token_file = \"/etc/promua-sync/prom-token\": a file (mode 600) holding the API token made in Prom's",
+    );
+    say(
+        "   cabinet (Налаштування → Управління API-токенами). [store] path = \"/var/lib/promua-sync/store\";",
+    );
+    say("   [sync] your warehouses and order statuses; the jobs' schedules.");
+    say("3. Check the file and prove the token works:");
     command("check-config --online");
-    say("5. Walk the steps above against the shop, each job with --dry-run first:");
+    say("4. Walk the same steps against the shop, each job with --dry-run first:");
     command("job run catalogue --dry-run");
-    say("6. Then run the daemon: `promua-sync run`, or under systemd:");
-    say("   systemctl enable --now promua-sync   (the unit is systemd/promua-sync.service)");
+    say(
+        "5. Then let the daemon run the jobs on their schedules: `promua-sync run`, or under systemd",
+    );
+    say("   (README, \"Run it under systemd\"): sudo systemctl enable --now promua-sync");
     if let Some(k) = kept {
-        say("");
+        println!();
         say(&format!(
             "The demo's world is kept in {}: the store, the sandbox's data ({}) and jobs.toml. Explore it:",
             k.dir.display(),
@@ -135,8 +148,16 @@ pub async fn real_shop(screen: &mut Screen, kept: Option<&Kept>) {
             world::TOKEN
         ));
         say(&format!(
-            "  $ promua-sync --config {} job run verify --dry-run",
+            "  $ promua-sync --config {} job run verify --full --dry-run",
             k.config.display()
         ));
+    }
+}
+
+/// A JSON value as a person writes it: a string without its quotes.
+fn plain(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }

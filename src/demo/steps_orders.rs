@@ -58,7 +58,9 @@ pub async fn pull_orders(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
         "Order {second}, line {UNKNOWN_LINE}: \"{}\" (Prom product {OLD_LISTING}) is linked to nothing. It is the same mug: ship it from {MUG_SKU}.",
         line.name
     ));
-    command(&format!("orders link-line {second} {UNKNOWN_LINE} {MUG_SKU}"));
+    command(&format!(
+        "orders link-line {second} {UNKNOWN_LINE} {MUG_SKU}"
+    ));
     let linked = demo
         .office
         .link_order_line(
@@ -170,7 +172,10 @@ pub async fn status_and_price(demo: &mut Demo, screen: &mut Screen) -> anyhow::R
         .context("step 6: orders set-status")?;
     command("job run statuses");
     demo.job("statuses", Mode::Apply).await?;
-    let on_prom = demo.sandbox.order(order).context("step 6: the order vanished")?;
+    let on_prom = demo
+        .sandbox
+        .order(order)
+        .context("step 6: the order vanished")?;
     ensure!(
         on_prom.status == "received",
         "step 6: Prom shows order {order} {}, not received",

@@ -132,10 +132,25 @@ pub fn prom_catalogue(plain: usize) -> Vec<SandboxProduct> {
         .collect();
     let hard = [
         // No SKU at all on Prom: only its name can find the teapot.
-        (BLANK_SKU, "  ", "Чайник електричний Tefal KO-150 білий", 989),
+        (
+            BLANK_SKU,
+            "  ",
+            "Чайник електричний Tefal KO-150 білий",
+            989,
+        ),
         // One SKU on two Prom products: which one is the lamp is the seller's call.
-        (DUPLICATE_A, LAMP_SKU, "Лампа настільна Eurolamp LMP-20", 495),
-        (DUPLICATE_B, LAMP_SKU, "Лампа настільна Eurolamp LMP-20 (копія)", 495),
+        (
+            DUPLICATE_A,
+            LAMP_SKU,
+            "Лампа настільна Eurolamp LMP-20",
+            495,
+        ),
+        (
+            DUPLICATE_B,
+            LAMP_SKU,
+            "Лампа настільна Eurolamp LMP-20 (копія)",
+            495,
+        ),
         // Differs from the local BAG-30 in letter case only: a look-alike, never linked
         // by itself.
         (LOOKALIKE, "bag-30", "Рюкзак міський 30 л чорний", 1320),
@@ -214,19 +229,23 @@ pub fn buyer_orders() -> [SandboxOrder; 2] {
 }
 
 /// The demo's `jobs.toml`: a shop at `base_url`, the token in `token`, the store in
-/// `store`, beside the file. The jobs are the ones a real shop runs, with the example's
-/// rules; their schedules matter only to the daemon.
+/// `store`, beside the file. The jobs, pacing and rules are the example's, fit for a
+/// real shop; their schedules matter only to the daemon.
 pub fn jobs_toml(base_url: &str) -> String {
     format!(
-        r#"# Written by `promua-sync demo`: the configuration the demo ran with.
-# For a real shop: base_url = "https://my.prom.ua/api/v1" and a token_file with your token.
+        r#"# Written by `promua-sync demo`: the configuration the demo ran with, against its
+# sandbox. For a real shop: base_url = "https://my.prom.ua/api/v1" (or leave it out),
+# token_file = a file holding your Prom.ua API token, and [store] path where the store
+# lives (e.g. /var/lib/promua-sync/store). `check-config --online` proves the token.
 [prom]
 base_url = "{base_url}"
 token_file = "token"
-requests_per_second = 100
+connect_timeout_secs = 10
+request_timeout_secs = 60
+requests_per_second = 5
 max_concurrency = 2
-max_retries = 3
-retry_base_delay_ms = 50
+max_retries = 6
+retry_base_delay_ms = 500
 
 [store]
 path = "store"
@@ -297,6 +316,9 @@ pub fn write_config(dir: &Path, base_url: &str) -> std::io::Result<std::path::Pa
     token.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut token, 0o600);
-    std::io::Write::write_all(&mut token.open(dir.join("token"))?, format!("{TOKEN}\n").as_bytes())?;
+    std::io::Write::write_all(
+        &mut token.open(dir.join("token"))?,
+        format!("{TOKEN}\n").as_bytes(),
+    )?;
     Ok(path)
 }
