@@ -156,6 +156,15 @@ impl Demo {
                 "    {}: considered {}, planned {}, sent {}, confirmed {}, {} request(s)",
                 r.outcome, r.considered, r.planned, r.sent, r.confirmed, r.requests
             );
+            // An import's notes are its hard cases, which step 2 shows from the plan.
+            let notes = if r.kind == "import_products" {
+                &[][..]
+            } else {
+                &r.notes[..]
+            };
+            for n in notes {
+                println!("    note: {n}");
+            }
             for w in &r.warnings {
                 println!("    warning: {}", w.message);
             }

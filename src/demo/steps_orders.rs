@@ -95,8 +95,9 @@ pub async fn pull_orders(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
     ));
     let on_prom = |id: i64| demo.sandbox.order(id).map(|o| o.status).unwrap_or_default();
     prom_shows(&format!(
-        "orders {first} and {second} {}; {} still shows {} in stock (nothing pushed yet).",
+        "order {first} {}, order {second} {}; {} still shows {} in stock (nothing pushed yet).",
         on_prom(first),
+        on_prom(second),
         world::plain_sku(1),
         qty(demo, world::plain_prom_id(1))?
     ));
