@@ -112,11 +112,21 @@ pub enum Command {
         #[command(subcommand)]
         command: store::StoreCommand,
     },
-    /// See it work: a sandbox, a throw-away store, and the stock job run three times.
+    /// See it work, offline: a sandbox plays the shop, a throw-away store the back office,
+    /// and the whole integration is walked step by step (stage, link, orders, stock,
+    /// statuses, prices, drift).
     Demo {
-        /// Linked products to seed.
-        #[arg(long, default_value_t = 300)]
-        products: usize,
+        /// Plain products in the shop, each also in the back office under the same SKU
+        /// (the hard cases come on top).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(5..=20000))]
+        products: u32,
+        /// Pause between steps until Enter is pressed (end of input goes on).
+        #[arg(long)]
+        step: bool,
+        /// Leave the store, the sandbox's data and a jobs.toml in DIR (new or empty) to
+        /// explore with the CLI afterwards.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
     },
     /// Run the Prom.ua emulator on a loopback address, to rehearse a configuration.
     Sandbox(SandboxArgs),
@@ -185,9 +195,19 @@ pub fn main() -> ExitCode {
 async fn dispatch(cli: Cli) -> u8 {
     match cli.command {
         Command::Sandbox(args) => return sandbox::sandbox(args).await,
-        Command::Demo { products } => {
-            return match crate::demo::run(products).await {
+        Command::Demo {
+            products,
+            step,
+            keep,
+        } => {
+            let opts = crate::demo::DemoOptions {
+                products: products as usize,
+                step,
+                keep,
+            };
+            return match crate::demo::run(opts).await {
                 Ok(()) => 0,
+                Err(crate::demo::DemoError::Usage(msg)) => fail(EXIT_USAGE, &msg),
                 Err(e) => fail(EXIT_ERROR, &format!("demo failed: {e:#}")),
             };
         }

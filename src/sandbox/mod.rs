@@ -4,6 +4,7 @@
 //! seeds data, plays a buyer changing orders, and injects faults.
 
 mod control;
+mod export;
 mod faults;
 mod generate;
 mod handlers;

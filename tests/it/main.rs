@@ -13,6 +13,7 @@ mod console_orders;
 mod console_runs;
 mod daemon;
 mod damaged_store;
+mod demo;
 mod durability;
 mod feedback;
 mod gone;
