@@ -31,7 +31,21 @@ pub fn completions(shell: Shell) -> u8 {
     // Into memory first: clap_complete panics on a failed write; ours is reported.
     let mut script = Vec::new();
     clap_complete::generate(generator, &mut Cli::command(), BIN, &mut script);
+    if let Shell::Bash = shell {
+        script = mend_bash_hyphen(&script);
+    }
     write_stdout(&script)
+}
+
+/// clap_complete's bash script spells the state of a subcommand two ways when the binary's
+/// name has a hyphen: its loop arrives at `promua__sync__subcmd__job`, its case arms wait for
+/// `promua__subcmd__sync__subcmd__job`, so nothing after the first word completed
+/// (clap-rs/clap#6421, open in clap_complete 4.6.12). The arms are respelled as the loop
+/// spells them; once clap_complete is fixed this replaces nothing.
+fn mend_bash_hyphen(script: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(script)
+        .replace("promua__subcmd__sync", "promua__sync")
+        .into_bytes()
 }
 
 /// The main page on stdout; with `dir`, the main page and one page per command
