@@ -14,6 +14,7 @@ use std::time::Duration;
 mod args;
 mod check_config;
 mod files;
+mod generate;
 mod job;
 mod links;
 mod order_output;
@@ -130,6 +131,17 @@ pub enum Command {
     },
     /// Run the Prom.ua emulator on a loopback address, to rehearse a configuration.
     Sandbox(SandboxArgs),
+    /// Print the shell completion script for bash, zsh or fish (reads no configuration).
+    Completions {
+        #[arg(value_enum)]
+        shell: generate::Shell,
+    },
+    /// Print the man page (roff); with --dir, write one page per command there.
+    Man {
+        /// Write promua-sync.1 and a page per command (promua-sync-job-run.1, ...) in DIR.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +206,8 @@ pub fn main() -> ExitCode {
 
 async fn dispatch(cli: Cli) -> u8 {
     match cli.command {
+        Command::Completions { shell } => return generate::completions(shell),
+        Command::Man { dir } => return generate::man(dir.as_deref()),
         Command::Sandbox(args) => return sandbox::sandbox(args).await,
         Command::Demo {
             products,
@@ -228,6 +242,7 @@ async fn dispatch(cli: Cli) -> u8 {
     crate::store::set_cache_capacity_mib(config.store.cache_capacity_mib);
     match cli.command {
         Command::Run => run::daemon(config).await,
+        Command::Completions { .. } | Command::Man { .. } => unreachable!("handled above"),
         Command::CheckConfig { online } => check_config::check_config(&config, online).await,
         Command::Job {
             command:
