@@ -12,6 +12,7 @@ mod progress;
 pub mod pull_orders;
 pub mod push_prices;
 pub mod push_statuses;
+pub mod presence_rules;
 pub mod push_stock;
 pub mod readback;
 pub mod runner;
