@@ -124,6 +124,7 @@ async fn main() {
                     quantity: p.quantity_in_stock,
                     presence: Some(p.presence.clone()),
                     price: Some(p.price),
+                    status: Some(p.status.clone()),
                 },
             )
         })
@@ -132,8 +133,10 @@ async fn main() {
         unreachable!()
     };
     let guards = o.stock_guards();
+    let settings = std::collections::HashMap::new();
     let rules = Rules {
         safety_buffer: 0,
+        presence_settings: &settings,
         stock: Some(&guards),
         prices: None,
     };
