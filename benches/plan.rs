@@ -110,12 +110,8 @@ fn main() {
             let read_ms = t.elapsed().as_secs_f64() * 1000.0;
             best_read = best_read.min(read_ms);
             let t = Instant::now();
-            let plan = push_stock::plan(
-                &rows,
-                0,
-                &Default::default(),
-                &push_stock::Facts::default(),
-            );
+            let plan =
+                push_stock::plan(&rows, 0, &Default::default(), &push_stock::Facts::default());
             best_plan = best_plan.min(t.elapsed().as_secs_f64() * 1000.0);
             best_cpu = best_cpu.min(cpu_ms() - cpu);
             planned = plan.changes.len();

@@ -137,6 +137,7 @@ async fn main() {
     let rules = Rules {
         safety_buffer: 0,
         presence_settings: &settings,
+        prom_shown: &std::collections::HashMap::new(),
         stock: Some(&guards),
         prices: None,
     };

@@ -9,9 +9,9 @@ use std::time::Duration;
 use super::{
     AcceptLinks, AdminClient, BackOffice, BackofficeError, CsvKind, CsvOptions, ImportReport,
     JobStatus, Ledger, LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderQuery,
-    OrderStatusSet, OrderStatusesView, OrderView, PresenceSet, PriceSet, ProductQuery, ProductRemoved,
-    ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove, StockMoved, StockSet,
-    Suggestion, office::JobEntry, runs,
+    OrderStatusSet, OrderStatusesView, OrderView, PresenceSet, PriceSet, ProductQuery,
+    ProductRemoved, ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove,
+    StockMoved, StockSet, Suggestion, office::JobEntry, runs,
 };
 use crate::config::{AdminConfig, Config};
 use crate::report::RunRecord;

@@ -11,8 +11,8 @@ use super::job_runs::JobRunDone;
 use super::{
     AcceptLinks, BackofficeError, CsvKind, CsvOptions, ImportReport, JobStatus, Ledger,
     LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderQuery, OrderStatusSet, OrderView,
-    PresenceSet, PriceSet, ProductQuery, ProductRemoved, ProductView, ProductsPage, Result, Shortfall,
-    StagedView, StockAdjust, StockMove, StockMoved, StockSet, Suggestion,
+    PresenceSet, PriceSet, ProductQuery, ProductRemoved, ProductView, ProductsPage, Result,
+    Shortfall, StagedView, StockAdjust, StockMove, StockMoved, StockSet, Suggestion,
 };
 use super::{csv_io, links, matching, order_statuses, orders, products, runs, stock};
 use crate::domain::ReservationPolicy;

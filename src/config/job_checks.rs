@@ -10,8 +10,8 @@ use super::compiler::Compiler;
 use super::diagnostic::{self, Origin};
 use super::key_path::Seg;
 use super::kinds::{
-    ImportProductsOptions, KEPT_PRESENCES, OUT_OF_STOCK_PRESENCES, PullOrdersOptions, PushPricesOptions,
-    PushStockOptions, VerifyOptions,
+    ImportProductsOptions, KEPT_PRESENCES, OUT_OF_STOCK_PRESENCES, PullOrdersOptions,
+    PushPricesOptions, PushStockOptions, VerifyOptions,
 };
 use super::messages;
 use super::{ImportMode, JobConfig, JobKind, Schedule, SyncConfig};

@@ -107,7 +107,10 @@ async fn stock(
         .changes
         .iter()
         .any(|c| c.quantity == 0 && c.before_quantity != Some(0));
-    let hiding = plan.changes.iter().any(|c| c.status == Some(super::presence_rules::NOT_ON_DISPLAY));
+    let hiding = plan
+        .changes
+        .iter()
+        .any(|c| c.status == Some(super::presence_rules::NOT_ON_DISPLAY));
     if (zeroing && opts.max_zero_share_percent.is_some())
         || (hiding && opts.max_hide_share_percent.is_some())
     {

@@ -117,7 +117,9 @@ impl Wanted {
     pub fn presence_reason(&self) -> String {
         match self.presence_why {
             PresenceWhy::InStock => format!("stock {} -> {}", self.quantity, self.presence),
-            PresenceWhy::ProductSetting => format!("stock 0 -> {} (product setting)", self.presence),
+            PresenceWhy::ProductSetting => {
+                format!("stock 0 -> {} (product setting)", self.presence)
+            }
             PresenceWhy::KeptFromProm => {
                 format!("kept {} (Prom shows {})", self.presence, self.presence)
             }

@@ -28,8 +28,14 @@ fn at_zero_the_product_setting_then_prom_then_the_job_option_decide() {
         ..Known::default()
     };
     let w = decide(0, setting, &r);
-    assert_eq!((w.presence, w.presence_why), (NOT_AVAILABLE, PresenceWhy::ProductSetting));
-    assert_eq!(w.presence_reason(), "stock 0 -> not_available (product setting)");
+    assert_eq!(
+        (w.presence, w.presence_why),
+        (NOT_AVAILABLE, PresenceWhy::ProductSetting)
+    );
+    assert_eq!(
+        w.presence_reason(),
+        "stock 0 -> not_available (product setting)"
+    );
     let kept = Known {
         prom_presence: Some(ORDER),
         ..Known::default()
@@ -42,16 +48,30 @@ fn at_zero_the_product_setting_then_prom_then_the_job_option_decide() {
         ..Known::default()
     };
     let w = decide(0, shown_available, &r);
-    assert_eq!((w.presence, w.presence_why), (WAITING, PresenceWhy::JobOption));
+    assert_eq!(
+        (w.presence, w.presence_why),
+        (WAITING, PresenceWhy::JobOption)
+    );
     r.keep_presence.clear();
-    assert_eq!(decide(0, kept, &r).presence, WAITING, "keep_presence = [] keeps none");
-    assert_eq!(decide(0, Known::default(), &rules()).presence, NOT_AVAILABLE);
+    assert_eq!(
+        decide(0, kept, &r).presence,
+        WAITING,
+        "keep_presence = [] keeps none"
+    );
+    assert_eq!(
+        decide(0, Known::default(), &rules()).presence,
+        NOT_AVAILABLE
+    );
 }
 
 #[test]
 fn hiding_touches_only_what_we_hid() {
     let mut r = rules();
-    assert_eq!(decide(0, Known::default(), &r).status, None, "off by default");
+    assert_eq!(
+        decide(0, Known::default(), &r).status,
+        None,
+        "off by default"
+    );
     r.hide_when_out = true;
     let w = decide(0, Known::default(), &r);
     assert_eq!(w.status, Some((NOT_ON_DISPLAY, StatusWhy::Hide)));
@@ -78,5 +98,8 @@ fn hiding_touches_only_what_we_hid() {
     }
     // Hiding turned off: what we hid is shown again.
     r.hide_when_out = false;
-    assert_eq!(decide(0, ours, &r).status, Some((ON_DISPLAY, StatusWhy::Show)));
+    assert_eq!(
+        decide(0, ours, &r).status,
+        Some((ON_DISPLAY, StatusWhy::Show))
+    );
 }

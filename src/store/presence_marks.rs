@@ -7,6 +7,11 @@
 //!
 //! `prom_shown` is written by every read of Prom products (import walks, verify reads,
 //! read-backs) and by push_stock's confirmed writes, in the transaction of their snapshots.
+//! Its presence is one the seller set on Prom (what `keep_presence` keeps), never one we
+//! sent: a read showing the presence our snapshot holds keeps the mark as it was
+//! ([`ShownMarks::after_read`]), and our write keeps it only when it sent that very
+//! presence (the rule kept it), so clearing a product's own setting really hands it back
+//! to the rules.
 
 use std::collections::HashMap;
 
@@ -31,11 +36,22 @@ pub struct ShownMarks {
 }
 
 impl ShownMarks {
-    fn of(presence: Option<&str>, status: Option<&str>) -> Self {
+    /// Pure: the marks after a read showed `presence` and `status`, given the marks held
+    /// (`old`) and the presence we last confirmed for the product (`ours`). A presence
+    /// equal to ours is our own echo: the held mark stands.
+    pub fn after_read(
+        old: Option<&ShownMarks>,
+        presence: Option<&str>,
+        status: Option<&str>,
+        ours: Option<&str>,
+    ) -> ShownMarks {
+        let presence = match presence.filter(|p| matches!(*p, "order" | "waiting")) {
+            Some(p) if ours == Some(p) => old.and_then(|o| o.presence.clone()),
+            Some(p) => Some(p.to_string()),
+            None => None,
+        };
         ShownMarks {
-            presence: presence
-                .filter(|p| matches!(*p, "order" | "waiting"))
-                .map(str::to_string),
+            presence,
             status: status
                 .filter(|s| !s.is_empty() && *s != "on_display")
                 .map(str::to_string),
@@ -54,9 +70,13 @@ impl ShownMarks {
     }
 
     pub(super) fn decode(v: &[u8]) -> Result<Self> {
-        let text = std::str::from_utf8(v).map_err(|_| corrupt(SHOWN, "holds a value that is not UTF-8"))?;
+        let text = std::str::from_utf8(v)
+            .map_err(|_| corrupt(SHOWN, "holds a value that is not UTF-8"))?;
         let Some((p, s)) = text.split_once('\n') else {
-            return Err(corrupt(SHOWN, format!("holds a value without its two fields: {text:?}")));
+            return Err(corrupt(
+                SHOWN,
+                format!("holds a value without its two fields: {text:?}"),
+            ));
         };
         let some = |x: &str| (!x.is_empty()).then(|| x.to_string());
         Ok(ShownMarks {
@@ -87,11 +107,15 @@ pub(super) fn note_confirmed(
         Some(v) => ShownMarks::decode(&v)?,
         None => ShownMarks::default(),
     };
-    let status = match status {
-        Some(s) => Some(s),
-        None => old.status.as_deref(),
+    let marks = ShownMarks {
+        // Kept only when the rule kept it: a presence we chose ourselves is not the seller's.
+        presence: old.presence.filter(|p| *p == snap.presence),
+        status: match status {
+            Some(s) => Some(s.to_string()).filter(|s| s != "on_display"),
+            None => old.status,
+        },
     };
-    match ShownMarks::of(Some(&snap.presence), status).encode() {
+    match marks.encode() {
         Some(v) => tx.prom_shown.insert(&key, v)?,
         None => tx.prom_shown.remove(&key)?,
     };
@@ -153,7 +177,14 @@ impl Store {
         for (prom_id, presence, status) in shown {
             let key = prom_id.to_be_bytes();
             let held = tree.get(key)?;
-            match ShownMarks::of(*presence, *status).encode() {
+            let old = held.as_deref().map(ShownMarks::decode).transpose()?;
+            // Our own presence is looked up only when it matters (order, waiting: rare).
+            let ours = match presence {
+                Some("order" | "waiting") => self.confirmed_presence(*prom_id)?,
+                _ => None,
+            };
+            let marks = ShownMarks::after_read(old.as_ref(), *presence, *status, ours.as_deref());
+            match marks.encode() {
                 Some(v) if held.as_deref() != Some(v.as_slice()) => {
                     batch.insert(&key, v);
                     changed = true;
@@ -172,6 +203,18 @@ impl Store {
         Ok(())
     }
 
+    /// The presence we last confirmed for the product linked to `prom_id`, if any.
+    fn confirmed_presence(&self, prom_id: i64) -> Result<Option<String>> {
+        let Some(v) = self.trees.links_by_prom.get(prom_id.to_be_bytes())? else {
+            return Ok(None);
+        };
+        let product_id = super::codec::id_value("links_by_prom", &v)?;
+        Ok(self
+            .stock_snapshot(product_id)?
+            .filter(|s| s.prom_id == prom_id)
+            .map(|s| s.presence))
+    }
+
     /// Every Prom product's marks kept, by Prom id.
     pub fn prom_shown(&self) -> Result<HashMap<i64, ShownMarks>> {
         self.trees
@@ -186,7 +229,10 @@ impl Store {
 
     /// What push_stock confirmed: the snapshots, and what Prom.ua now shows of each
     /// product's presence and status (the status sent, if any), in one transaction.
-    pub fn put_stock_confirmed(&self, confirmed: &[(u64, StockSnapshot, Option<&str>)]) -> Result<()> {
+    pub fn put_stock_confirmed(
+        &self,
+        confirmed: &[(u64, StockSnapshot, Option<&str>)],
+    ) -> Result<()> {
         let values: Vec<(u64, Vec<u8>)> = confirmed
             .iter()
             .map(|(id, s, _)| (*id, super::snapshot_codec::encode_stock(s)))

@@ -2,9 +2,9 @@
 
 use rust_decimal::Decimal;
 
-use super::StockPlan;
 use super::super::presence_rules::NOT_ON_DISPLAY;
 use super::super::stock_route::Route;
+use super::StockPlan;
 use crate::config::PushStockOptions;
 
 /// The reason the plan must not be applied, if a guard stops it.

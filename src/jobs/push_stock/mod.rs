@@ -111,11 +111,8 @@ impl Facts {
         let shown = self.shown.get(&row.prom_id);
         Known {
             setting: self.settings.get(&row.product_id).map(String::as_str),
-            // A presence we confirmed is what Prom shows, unless a read said otherwise
-            // (a read or our later write replaces the mark).
-            prom_presence: shown
-                .and_then(|m| m.presence.as_deref())
-                .or_else(|| snap.map(|s| s.presence.as_str())),
+            // A presence the seller set on Prom (never one we sent: `presence_marks.rs`).
+            prom_presence: shown.and_then(|m| m.presence.as_deref()),
             prom_status: shown.and_then(|m| m.status.as_deref()),
             hidden_by_us: snap.is_some_and(|s| s.hidden),
         }

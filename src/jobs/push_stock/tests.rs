@@ -101,5 +101,8 @@ fn the_zero_share_guard_is_on_by_default() {
 fn a_snapshot_for_another_prom_id_does_not_count() {
     let mut r = row(1, 5, Some((5, AVAILABLE)));
     r.prom_id = 42;
-    assert_eq!(plan(&[r], 0, &opts(false), &Facts::default()).changes.len(), 1);
+    assert_eq!(
+        plan(&[r], 0, &opts(false), &Facts::default()).changes.len(),
+        1
+    );
 }

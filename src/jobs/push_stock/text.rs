@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use super::StockPlan;
 use super::super::stock_route::Route;
+use super::StockPlan;
 use crate::domain::MAX_BATCH;
 
 impl fmt::Display for StockPlan {

@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 use crate::config::{PushPricesOptions, PushStockOptions};
 use crate::jobs::push_prices::{self, PriceChange};
-use crate::jobs::presence_rules::ON_DISPLAY;
 use crate::jobs::push_stock::{self, Facts, StockChange};
 use crate::prom::dto::Product;
 use crate::report::{DriftCause, DriftItem};
@@ -42,12 +41,10 @@ impl From<&Product> for Shown {
 }
 
 impl Shown {
-    /// What the presence rules know from this read (Prom's own values, not the tree's).
-    fn marks(&self) -> ShownMarks {
-        ShownMarks {
-            presence: self.presence.clone(),
-            status: self.status.clone().filter(|s| s != ON_DISPLAY),
-        }
+    /// The marks once this read is taken in, as the store takes it (`after_read`: a
+    /// presence equal to the one we confirmed is our echo, not the seller's).
+    fn marks(&self, held: Option<&ShownMarks>, ours: Option<&str>) -> ShownMarks {
+        ShownMarks::after_read(held, self.presence.as_deref(), self.status.as_deref(), ours)
     }
 }
 
@@ -58,6 +55,8 @@ pub struct Rules<'a> {
     pub stock: Option<&'a PushStockOptions>,
     /// The products' own out-of-stock presences (`products set-presence`), by product id.
     pub presence_settings: &'a HashMap<u64, String>,
+    /// What the store holds of Prom's presences and statuses (`prom_shown`), by Prom id.
+    pub prom_shown: &'a HashMap<i64, ShownMarks>,
     /// Compare prices (`[sync] update_prices` and a push_prices job), with its rules and
     /// the verify's guards.
     pub prices: Option<&'a PushPricesOptions>,
@@ -127,10 +126,21 @@ pub fn compare(
     let mut compared = std::collections::HashSet::new();
     if let Some(opts) = rules.stock {
         let presence_rules = opts.presence_rules();
-        // What Prom showed stands for what is known of it: the same decision as a push.
+        // What Prom showed, taken in as the store will: the same decision as a push.
         let facts = Facts {
             settings: rules.presence_settings.clone(),
-            shown: shown.iter().map(|(id, s)| (*id, s.marks())).collect(),
+            shown: stock
+                .iter()
+                .filter_map(|row| {
+                    let s = shown.get(&row.prom_id)?;
+                    let ours = row.snapshot.as_ref().filter(|c| c.prom_id == row.prom_id);
+                    let held = rules.prom_shown.get(&row.prom_id);
+                    Some((
+                        row.prom_id,
+                        s.marks(held, ours.map(|c| c.presence.as_str())),
+                    ))
+                })
+                .collect(),
         };
         let mut repair = Vec::new();
         for row in stock {
@@ -293,6 +303,7 @@ mod tests {
         let rules = Rules {
             safety_buffer: 0,
             presence_settings: &HashMap::new(),
+            prom_shown: &HashMap::new(),
             stock: Some(&opts),
             prices: None,
         };
@@ -405,6 +416,7 @@ mod tests {
         let rules = Rules {
             safety_buffer: 0,
             presence_settings: &HashMap::new(),
+            prom_shown: &HashMap::new(),
             stock: None,
             prices: Some(&opts),
         };

@@ -108,7 +108,7 @@ impl Job for Verify<'_> {
         let walk = choose(&marks, o, started, self.full);
         let with_prices = ctx.sync.update_prices && o.price_rules.is_some();
         let warehouses = ctx.sync.warehouses.clone();
-        let (stock, prices, known_gone, presence_settings) = ctx
+        let (stock, prices, known_gone, presence_settings, prom_shown) = ctx
             .blocking(move |s| {
                 let prices = if with_prices {
                     s.linked_prices()?
@@ -120,6 +120,7 @@ impl Job for Verify<'_> {
                     prices,
                     s.gone_links()?,
                     s.presence_settings()?,
+                    s.prom_shown()?,
                 ))
             })
             .await?;
@@ -138,6 +139,7 @@ impl Job for Verify<'_> {
             safety_buffer: ctx.sync.safety_buffer,
             stock: ctx.sync.update_balances.then_some(&stock_guards),
             presence_settings: &presence_settings,
+            prom_shown: &prom_shown,
             prices: with_prices.then_some(&price_options),
         };
         let drift = compare(&stock, &prices, &read.shown, &rules);
