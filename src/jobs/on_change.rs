@@ -118,6 +118,18 @@ async fn stock(
     }
     super::stock_route::route(ctx, &mut plan).await?;
     plan.guarded = push_stock::guard(&plan, opts);
+    if plan.guarded.is_none()
+        && let Some(client) = ctx.run_client()
+    {
+        // The notes of the read before a hide go nowhere here: the scheduled run says them.
+        let mut notes = started_record(
+            push_stock::ON_CHANGE_JOB,
+            push_stock::KIND,
+            Mode::Apply,
+            started,
+        );
+        push_stock::check_hides(&mut plan.changes, ctx, &client, &mut notes).await?;
+    }
     send(
         ctx,
         (push_stock::ON_CHANGE_JOB, push_stock::KIND, started),

@@ -166,3 +166,53 @@ async fn a_guard_stops_a_mass_hide_before_anything_is_sent() {
     assert!(said.contains("max_hide_share_percent"), "{said}");
     assert!(env.sandbox.edit_requests().is_empty());
 }
+
+#[tokio::test]
+async fn a_product_hidden_by_hand_since_the_last_read_is_not_taken_for_ours() {
+    let env = Env::new(10, SandboxOptions::default(), |_| 5).await;
+    let (_, config) = config_with(&env, "hide_when_out = true\nmax_zero_share_percent = 100\n");
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    // Hidden by hand, and no read of the catalogue since.
+    let mut hidden = env.sandbox.product(env.catalogue[2].id).unwrap();
+    hidden.status = "not_on_display".into();
+    env.sandbox.upsert_products([hidden]);
+    let id2 = local_id(&store, &env, 2);
+    store.set_stock(id2, "main", 0).unwrap();
+    env.sandbox.clear_requests();
+    let r = run(&config, &ctx, 0).await;
+    // Asked before hiding: the seller's; only quantity and presence go.
+    let reads: Vec<String> = env
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|q| q.method == "GET")
+        .map(|q| q.path.clone())
+        .collect();
+    assert!(
+        reads.contains(&format!("/api/v1/products/{}", env.catalogue[2].id)),
+        "{reads:?}"
+    );
+    let items = edit_items(&env.sandbox);
+    assert_eq!(
+        items,
+        vec![
+            json!({"id": env.catalogue[2].id, "quantity_in_stock": 0, "presence": "not_available", "presence_sure": true})
+        ]
+    );
+    assert!(
+        r.record
+            .notes
+            .iter()
+            .any(|n| n.contains("hidden on Prom.ua by the seller")),
+        "{:?}",
+        r.record.notes
+    );
+    assert!(!store.stock_snapshot(id2).unwrap().unwrap().hidden);
+    store.set_stock(id2, "main", 2).unwrap();
+    env.sandbox.clear_requests();
+    run(&config, &ctx, 0).await;
+    assert_eq!(edit_items(&env.sandbox)[0].get("status"), None);
+    assert_eq!(status(&env, 2), "not_on_display");
+}

@@ -8,9 +8,10 @@
 //! are sent, in batches; a snapshot is written only for ids Prom lists in
 //! `processed_ids`, and taken back when a read-back shows another value (`readback.rs`).
 //! Which call carries stock: `stock_route.rs`. The guards and the plan's text:
-//! `guard.rs`, `text.rs`.
+//! `guard.rs`, `text.rs`; the read before a hide: `hide_check.rs`.
 
 mod guard;
+mod hide_check;
 mod text;
 
 use std::collections::HashMap;
@@ -21,6 +22,7 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 pub use guard::guard;
+pub(crate) use hide_check::check_hides;
 
 use super::edit_push::{self, Edit};
 use super::presence_rules::{self, Known};
@@ -255,14 +257,9 @@ impl Job for PushStock<'_> {
         env: &RunEnv<'_>,
         r: &mut RunRecord,
     ) -> Result<(), JobError> {
-        edit_push::apply(
-            &plan.changes,
-            env,
-            self.0.batch_size,
-            self.0.verify_sample,
-            r,
-        )
-        .await
+        let mut changes = plan.changes;
+        hide_check::check_hides(&mut changes, env.ctx, env.client()?, r).await?;
+        edit_push::apply(&changes, env, self.0.batch_size, self.0.verify_sample, r).await
     }
 }
 
