@@ -313,3 +313,72 @@ async fn the_sandbox_refuses_what_prom_would_per_item() {
         "{statuses:?}"
     );
 }
+
+/// The example documents the options commented out at their defaults; uncommented, they
+/// are read; a presence the rules cannot give is refused with its place (exit 2).
+#[test]
+fn the_presence_options_are_documented_read_and_checked() {
+    let example = std::fs::read_to_string(repo_file("jobs.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    let text = patch(
+        &example,
+        "# out_of_stock_presence = \"not_available\"",
+        "out_of_stock_presence = \"order\"",
+    );
+    let text = patch(&text, "# hide_when_out = false", "hide_when_out = true");
+    let text = patch(
+        &text,
+        "# keep_presence = [\"order\", \"waiting\"]",
+        "keep_presence = [\"waiting\"]",
+    );
+    let text = patch(
+        &text,
+        "# max_hide_share_percent = 20",
+        "max_hide_share_percent = 5",
+    );
+    std::fs::write(&path, &text).unwrap();
+    let loaded = config::load(&path).unwrap();
+    let promua_sync::config::JobKind::PushStock(o) = &loaded.jobs[0].kind else {
+        panic!("the first job is push_stock")
+    };
+    assert_eq!(o.out_of_stock_presence, "order");
+    assert_eq!(o.keep_presence, vec!["waiting".to_string()]);
+    assert!(o.hide_when_out);
+    assert_eq!(o.max_hide_share_percent, Some(5.into()));
+    let defaults = promua_sync::config::PushStockOptions::default();
+    assert_eq!(defaults.out_of_stock_presence, "not_available");
+    assert_eq!(
+        defaults.keep_presence,
+        vec!["order".to_string(), "waiting".to_string()]
+    );
+    assert!(!defaults.hide_when_out);
+
+    let bad = patch(
+        &text,
+        "out_of_stock_presence = \"order\"",
+        "out_of_stock_presence = \"service\"",
+    );
+    let bad = patch(
+        &bad,
+        "keep_presence = [\"waiting\"]",
+        "keep_presence = [\"available\"]",
+    );
+    std::fs::write(&path, &bad).unwrap();
+    let out = bin()
+        .args(["check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("out_of_stock_presence") && said.contains("`service`"),
+        "{said}"
+    );
+    assert!(
+        said.contains("keep_presence") && said.contains("`available`"),
+        "{said}"
+    );
+}
