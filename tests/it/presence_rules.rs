@@ -382,3 +382,48 @@ fn the_presence_options_are_documented_read_and_checked() {
         "{said}"
     );
 }
+
+/// With the daemon holding the store, `set-presence` goes through the admin API: the same
+/// answer, the setting in the store, and an unknown word refused with nothing changed.
+#[tokio::test]
+async fn a_product_setting_through_the_admin_api() {
+    use promua_sync::backoffice::{BackofficeError, Ledger, PresenceSet};
+    let api = crate::admin::api().await;
+    let p = api.store.add_product("MADE-1", "Made to order").unwrap();
+    let set = |w: &str| PresenceSet { presence: w.into() };
+    let v = api
+        .client
+        .set_presence("MADE-1", &set("waiting"))
+        .await
+        .unwrap();
+    assert_eq!(v.presence_when_out.as_deref(), Some("waiting"));
+    assert_eq!(
+        api.store.presence_setting(p.id).unwrap().as_deref(),
+        Some("waiting")
+    );
+    let shown = api.client.show_product("MADE-1").await.unwrap();
+    assert_eq!(shown.presence_when_out.as_deref(), Some("waiting"));
+    let err = api
+        .client
+        .set_presence("MADE-1", &set("service"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BackofficeError::Invalid(_)), "{err:?}");
+    assert_eq!(
+        api.store.presence_setting(p.id).unwrap().as_deref(),
+        Some("waiting")
+    );
+    let err = api
+        .client
+        .set_presence("NOPE", &set("order"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BackofficeError::NotFound(_)), "{err:?}");
+    let v = api
+        .client
+        .set_presence("MADE-1", &set("auto"))
+        .await
+        .unwrap();
+    assert_eq!(v.presence_when_out, None);
+    assert_eq!(api.store.presence_setting(p.id).unwrap(), None);
+}
