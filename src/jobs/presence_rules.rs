@@ -92,7 +92,14 @@ pub fn decide(stock: i64, known: Known<'_>, rules: &PresenceRules) -> Wanted {
         )
     };
     let on_display = known.prom_status.is_none_or(|s| s == ON_DISPLAY);
-    let (status, hidden_by_us) = if known.hidden_by_us {
+    // Ours to show only while Prom shows it hidden (or shows it already): a product the
+    // seller has since made a draft or deleted is theirs again, and the mark goes.
+    let still_ours = known
+        .prom_status
+        .is_none_or(|s| s == NOT_ON_DISPLAY || s == ON_DISPLAY);
+    let (status, hidden_by_us) = if known.hidden_by_us && !still_ours {
+        (None, false)
+    } else if known.hidden_by_us {
         if quantity > 0 || !rules.hide_when_out {
             (Some((ON_DISPLAY, StatusWhy::Show)), false)
         } else {

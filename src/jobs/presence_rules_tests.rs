@@ -96,6 +96,14 @@ fn hiding_touches_only_what_we_hid() {
         assert_eq!(decide(4, theirs, &r).status, None, "{status}");
         assert_eq!(decide(0, theirs, &r).status, None, "{status}");
     }
+    // Hidden by us, then made a draft by the seller: theirs now, never shown, mark gone.
+    let drafted = Known {
+        hidden_by_us: true,
+        prom_status: Some("draft"),
+        ..Known::default()
+    };
+    let w = decide(4, drafted, &r);
+    assert_eq!((w.status, w.hidden_by_us), (None, false));
     // Hiding turned off: what we hid is shown again.
     r.hide_when_out = false;
     assert_eq!(
