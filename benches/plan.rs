@@ -81,6 +81,7 @@ fn main() {
                         presence: if q > 0 { "available" } else { "not_available" }.into(),
                         confirmed_at: Utc::now(),
                         unconfirmed: false,
+                        hidden: false,
                     },
                 )
             })
@@ -109,7 +110,8 @@ fn main() {
             let read_ms = t.elapsed().as_secs_f64() * 1000.0;
             best_read = best_read.min(read_ms);
             let t = Instant::now();
-            let plan = push_stock::plan(&rows, 0, false);
+            let plan =
+                push_stock::plan(&rows, 0, &Default::default(), &push_stock::Facts::default());
             best_plan = best_plan.min(t.elapsed().as_secs_f64() * 1000.0);
             best_cpu = best_cpu.min(cpu_ms() - cpu);
             planned = plan.changes.len();

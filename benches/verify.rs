@@ -124,6 +124,7 @@ async fn main() {
                     quantity: p.quantity_in_stock,
                     presence: Some(p.presence.clone()),
                     price: Some(p.price),
+                    status: Some(p.status.clone()),
                 },
             )
         })
@@ -132,8 +133,11 @@ async fn main() {
         unreachable!()
     };
     let guards = o.stock_guards();
+    let settings = std::collections::HashMap::new();
     let rules = Rules {
         safety_buffer: 0,
+        presence_settings: &settings,
+        prom_shown: &std::collections::HashMap::new(),
         stock: Some(&guards),
         prices: None,
     };

@@ -155,7 +155,7 @@ pub async fn run(n: usize, rows: &mut Vec<Row>) {
     for _ in 0..5 {
         let t = Instant::now();
         let rows = store.linked_stock(&warehouses).unwrap();
-        let plan = push_stock::plan(&rows, 0, false);
+        let plan = push_stock::plan(&rows, 0, &Default::default(), &push_stock::Facts::default());
         best = best.min(t.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(plan.considered, linked);
     }

@@ -80,6 +80,7 @@ pub(super) fn router(office: BackOffice, token: String, serving: super::Serving)
         .route("/stock/{sku}", put(set_stock))
         .route("/stock/{sku}/adjust", post(adjust_stock))
         .route("/prices/{sku}", put(set_price))
+        .route("/products/{sku}/presence", put(set_presence))
         .route("/links", get(links))
         .route("/links/{sku}", put(link).delete(unlink))
         .route("/journal", get(journal))
@@ -222,6 +223,15 @@ async fn set_price(
     Json(req): Json<PriceSet>,
 ) -> ApiResult<crate::backoffice::ProductView> {
     Ok(Json(office(&app, &headers).set_price(&sku, &req).await?))
+}
+
+async fn set_presence(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(sku): Path<String>,
+    Json(req): Json<crate::backoffice::PresenceSet>,
+) -> ApiResult<crate::backoffice::ProductView> {
+    Ok(Json(office(&app, &headers).set_presence(&sku, &req).await?))
 }
 
 #[derive(Deserialize)]

@@ -9,9 +9,9 @@ use std::time::Duration;
 use super::{
     AcceptLinks, AdminClient, BackOffice, BackofficeError, CsvKind, CsvOptions, ImportReport,
     JobStatus, Ledger, LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderQuery,
-    OrderStatusSet, OrderStatusesView, OrderView, PriceSet, ProductQuery, ProductRemoved,
-    ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove, StockMoved, StockSet,
-    Suggestion, office::JobEntry, runs,
+    OrderStatusSet, OrderStatusesView, OrderView, PresenceSet, PriceSet, ProductQuery,
+    ProductRemoved, ProductView, ProductsPage, Result, StagedView, StockAdjust, StockMove,
+    StockMoved, StockSet, Suggestion, office::JobEntry, runs,
 };
 use crate::config::{AdminConfig, Config};
 use crate::report::RunRecord;
@@ -189,6 +189,7 @@ delegate! {
     set_stock(sku: &str, req: &StockSet) -> Option<StockMoved>;
     adjust_stock(sku: &str, req: &StockAdjust) -> Option<StockMoved>;
     set_price(sku: &str, req: &PriceSet) -> ProductView;
+    set_presence(sku: &str, req: &PresenceSet) -> ProductView;
     links(unlinked_only: bool) -> Vec<LinkView>;
     link(sku: &str, req: &LinkRequest) -> LinkView;
     unlink(sku: &str) -> LinkView;

@@ -79,6 +79,9 @@ pub trait Ledger {
     async fn set_stock(&self, sku: &str, req: &StockSet) -> Result<Option<StockMoved>>;
     async fn adjust_stock(&self, sku: &str, req: &StockAdjust) -> Result<Option<StockMoved>>;
     async fn set_price(&self, sku: &str, req: &PriceSet) -> Result<ProductView>;
+    /// Sets a product's own presence at stock 0, over push_stock's rules (`auto` clears
+    /// it). An unknown word is refused (`Invalid`, nothing changed).
+    async fn set_presence(&self, sku: &str, req: &PresenceSet) -> Result<ProductView>;
     async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>>;
     async fn link(&self, sku: &str, req: &LinkRequest) -> Result<LinkView>;
     async fn unlink(&self, sku: &str) -> Result<LinkView>;

@@ -11,8 +11,8 @@ use super::job_runs::JobRunDone;
 use super::{
     AcceptLinks, BackofficeError, CsvKind, CsvOptions, ImportReport, JobStatus, Ledger,
     LinkRequest, LinkView, OrderLineLink, OrderLineLinked, OrderQuery, OrderStatusSet, OrderView,
-    PriceSet, ProductQuery, ProductRemoved, ProductView, ProductsPage, Result, Shortfall,
-    StagedView, StockAdjust, StockMove, StockMoved, StockSet, Suggestion,
+    PresenceSet, PriceSet, ProductQuery, ProductRemoved, ProductView, ProductsPage, Result,
+    Shortfall, StagedView, StockAdjust, StockMove, StockMoved, StockSet, Suggestion,
 };
 use super::{csv_io, links, matching, order_statuses, orders, products, runs, stock};
 use crate::domain::ReservationPolicy;
@@ -283,6 +283,10 @@ impl Ledger for BackOffice {
 
     async fn set_price(&self, sku: &str, req: &PriceSet) -> Result<ProductView> {
         products::set_price(self, sku, req).await
+    }
+
+    async fn set_presence(&self, sku: &str, req: &PresenceSet) -> Result<ProductView> {
+        products::set_presence(self, sku, req).await
     }
 
     async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>> {

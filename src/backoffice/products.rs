@@ -5,10 +5,13 @@ use std::collections::BTreeMap;
 
 use super::csv_io::{MAX_FIELD_BYTES, thousands};
 use super::{
-    BackOffice, BackofficeError, OrderHold, PriceSet, ProductQuery, ProductRemoved, ProductView,
-    ProductsPage, Result,
+    BackOffice, BackofficeError, OrderHold, PresenceSet, PriceSet, ProductQuery, ProductRemoved,
+    ProductView, ProductsPage, Result,
 };
-use crate::store::{NewProduct, Product, ProductUpdate, Removal, RemoveBlockers, Store};
+use crate::store::{
+    DIRTY_STOCK, NewProduct, Product, ProductUpdate, Removal, RemoveBlockers, SETTABLE_PRESENCES,
+    Store,
+};
 
 /// The product of a SKU, or `NotFound`.
 pub(super) fn product(store: &Store, sku: &str) -> Result<Product> {
@@ -44,6 +47,7 @@ pub(super) fn view(store: &Store, pushed: &[String], p: Product) -> Result<Produ
         reserved,
         available: in_pushed.saturating_sub(reserved),
         held_by: None,
+        presence_when_out: store.presence_setting(p.id)?,
         product: p.into(),
     })
 }
@@ -292,6 +296,38 @@ pub(super) async fn set_price(
         name: None,
     };
     update(office, sku, &u).await
+}
+
+/// Sets a product's own presence at stock 0 (`auto`: push_stock's rules decide). The
+/// next push sends it if the product is out of stock.
+pub(super) async fn set_presence(
+    office: &BackOffice,
+    sku: &str,
+    req: &PresenceSet,
+) -> Result<ProductView> {
+    let p = product(office.store(), sku)?;
+    let presence = match req.presence.trim() {
+        "auto" => None,
+        word if SETTABLE_PRESENCES.contains(&word) => Some(word.to_string()),
+        other => {
+            return Err(BackofficeError::Invalid(format!(
+                "`{other}` is not a presence for product {sku} at stock 0: one of {}, or auto",
+                SETTABLE_PRESENCES.join(", ")
+            )));
+        }
+    };
+    let id = p.id;
+    office
+        .blocking(move |store| {
+            store.set_presence_setting(id, presence.as_deref())?;
+            // The on-change push looks at it again (a linked product out of stock may
+            // now get another presence).
+            Ok(store.mark_dirty_ids(&[id], DIRTY_STOCK)?)
+        })
+        .await?;
+    office.durable().await?;
+    office.touched();
+    view(office.store(), &office.pushed_warehouses(), p)
 }
 
 /// Removes a product made by mistake, or says why not (`Conflict`, nothing changed).

@@ -181,6 +181,11 @@ impl Ledger for AdminClient {
         self.json(Method::PUT, &["v1", "prices", sku], req).await
     }
 
+    async fn set_presence(&self, sku: &str, req: &PresenceSet) -> Result<ProductView> {
+        self.json(Method::PUT, &["v1", "products", sku, "presence"], req)
+            .await
+    }
+
     async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>> {
         self.send(
             self.request(Method::GET, &["v1", "links"])

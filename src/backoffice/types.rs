@@ -94,6 +94,13 @@ pub struct PriceSet {
     pub currency: Option<String>,
 }
 
+/// A product's own presence at stock 0: `order`, `waiting`, `not_available`, or `auto`
+/// (push_stock's rules decide).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresenceSet {
+    pub presence: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkRequest {
     pub prom_id: i64,

@@ -47,6 +47,9 @@ pub struct StockConfirmation {
     /// Sent and not confirmed: Prom.ua may hold another value.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unconfirmed: bool,
+    /// promua-sync hid it (`hide_when_out`) and shows it again when stock returns.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 impl From<StockSnapshot> for StockConfirmation {
@@ -57,6 +60,7 @@ impl From<StockSnapshot> for StockConfirmation {
             presence: s.presence,
             confirmed_at: s.confirmed_at,
             unconfirmed: s.unconfirmed,
+            hidden: s.hidden,
         }
     }
 }
@@ -82,6 +86,10 @@ pub struct ProductView {
     /// which would have to read every order for every product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_by: Option<Vec<OrderHold>>,
+    /// Its own presence at stock 0 (`products set-presence`), over push_stock's rules;
+    /// `None`: the rules decide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presence_when_out: Option<String>,
 }
 
 /// An open order holding some of a product.

@@ -70,6 +70,15 @@ pub enum ProductsCommand {
         #[arg(long, value_enum, default_value_t = CsvKind::Products)]
         kind: CsvKind,
     },
+    /// The presence Prom.ua shows for this product when its stock is 0, over push_stock's
+    /// rules (out_of_stock_presence, keep_presence); `auto` lets the rules decide.
+    SetPresence {
+        sku: String,
+        #[arg(value_parser = ["order", "waiting", "not_available", "auto"])]
+        presence: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -116,7 +116,18 @@ pub(super) fn product_text(v: &ProductView) -> String {
             c.presence,
             c.confirmed_at.format("%Y-%m-%d %H:%M:%S UTC")
         );
+        if c.hidden {
+            s += "            hidden by promua-sync (out of stock); shown again when stock returns\n";
+        }
     }
+    s += &format!(
+        "at stock 0: {}\n",
+        v.presence_when_out
+            .as_deref()
+            .map_or("push_stock's rules (auto)".to_string(), |p| format!(
+                "{p} (product setting)"
+            ))
+    );
     s
 }
 

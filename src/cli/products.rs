@@ -1,4 +1,4 @@
-//! `products list|show|add|remove|import|export` and `prices set`.
+//! `products list|show|add|remove|import|export|set-presence` and `prices set`.
 
 use super::args::{CsvArgs, PricesCommand, ProductsCommand};
 use super::files::{read_csv_file, write_file};
@@ -6,7 +6,9 @@ use super::output::{
     code, finish, print, product_text, products_table, removed_text, warn_shortfalls,
 };
 use super::{EXIT_USAGE, fail, ledger};
-use crate::backoffice::{Access, CsvOptions, Ledger, PriceSet, ProductQuery, parse_price};
+use crate::backoffice::{
+    Access, CsvOptions, Ledger, PresenceSet, PriceSet, ProductQuery, parse_price,
+};
 use crate::config::Config;
 use crate::store::NewProduct;
 
@@ -124,6 +126,14 @@ pub(super) async fn products(config: &Config, cmd: ProductsCommand) -> u8 {
             Ok(text) => write_file(&file, text),
             Err(e) => Err(e),
         },
+        ProductsCommand::SetPresence {
+            sku,
+            presence,
+            json,
+        } => ledger
+            .set_presence(&sku, &PresenceSet { presence })
+            .await
+            .map(|v| print(json, &v, product_text)),
     };
     finish(result)
 }

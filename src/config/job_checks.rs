@@ -10,7 +10,8 @@ use super::compiler::Compiler;
 use super::diagnostic::{self, Origin};
 use super::key_path::Seg;
 use super::kinds::{
-    ImportProductsOptions, PullOrdersOptions, PushPricesOptions, PushStockOptions, VerifyOptions,
+    ImportProductsOptions, KEPT_PRESENCES, OUT_OF_STOCK_PRESENCES, PullOrdersOptions,
+    PushPricesOptions, PushStockOptions, VerifyOptions,
 };
 use super::messages;
 use super::{ImportMode, JobConfig, JobKind, Schedule, SyncConfig};
@@ -327,7 +328,12 @@ impl Compiler<'_, '_> {
             & self.check_percent(
                 &field(base, "max_zero_share_percent"),
                 o.max_zero_share_percent,
-            );
+            )
+            & self.check_percent(
+                &field(base, "max_hide_share_percent"),
+                o.max_hide_share_percent,
+            )
+            & self.check_presences(base, &o);
         ok.then_some(JobKind::PushStock(o))
     }
 
@@ -420,6 +426,38 @@ impl Compiler<'_, '_> {
                 o.max_price_change_percent,
             );
         ok.then_some(JobKind::Verify(o))
+    }
+
+    /// `out_of_stock_presence` and `keep_presence` name presences a product may be given.
+    fn check_presences(&mut self, base: &[Seg], o: &PushStockOptions) -> bool {
+        let mut ok = true;
+        if !OUT_OF_STOCK_PRESENCES.contains(&o.out_of_stock_presence.as_str()) {
+            self.error(
+                &field(base, "out_of_stock_presence"),
+                false,
+                format!(
+                    "`{}` is not a presence an out-of-stock product can get",
+                    o.out_of_stock_presence
+                ),
+                Some(&format!("one of: {}", OUT_OF_STOCK_PRESENCES.join(", "))),
+            );
+            ok = false;
+        }
+        for p in &o.keep_presence {
+            if !KEPT_PRESENCES.contains(&p.as_str()) {
+                self.error(
+                    &field(base, "keep_presence"),
+                    false,
+                    format!("`{p}` is not a presence that can be kept at stock 0"),
+                    Some(&format!(
+                        "a list drawn from: {} (or [] to keep none)",
+                        KEPT_PRESENCES.join(", ")
+                    )),
+                );
+                ok = false;
+            }
+        }
+        ok
     }
 
     fn check_percent(&mut self, at: &[Seg], p: Option<Decimal>) -> bool {

@@ -23,7 +23,53 @@ pub struct PushStockOptions {
     /// After a run that sent items, read back up to this many products Prom.ua confirmed
     /// (`GET /products/{id}`) and fail those it shows otherwise; 0 turns it off.
     pub verify_sample: usize,
+    /// The presence a product gets at stock 0 when neither its own setting nor
+    /// `keep_presence` decides: `not_available`, `order` or `waiting`.
+    pub out_of_stock_presence: String,
+    /// At stock 0, a product Prom.ua shows with one of these presences (`order`,
+    /// `waiting`) keeps it.
+    pub keep_presence: Vec<String>,
+    /// Hide (`status = not_on_display`) a product when it runs out and show it again
+    /// when stock returns: only products this program hid itself.
+    pub hide_when_out: bool,
+    /// Guard: the largest share of the linked catalogue (percent) one run may hide.
+    /// On by default; 100 turns it off.
+    pub max_hide_share_percent: Option<Decimal>,
 }
+
+/// What presence and status a product gets when its stock runs out: push_stock's
+/// options, which a verify's repair follows too (`jobs/presence_rules.rs` decides).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceRules {
+    pub out_of_stock_presence: String,
+    pub keep_presence: Vec<String>,
+    pub hide_when_out: bool,
+    pub max_hide_share_percent: Option<Decimal>,
+}
+
+impl Default for PresenceRules {
+    fn default() -> Self {
+        PushStockOptions::default().presence_rules()
+    }
+}
+
+impl PushStockOptions {
+    pub fn presence_rules(&self) -> PresenceRules {
+        PresenceRules {
+            out_of_stock_presence: self.out_of_stock_presence.clone(),
+            keep_presence: self.keep_presence.clone(),
+            hide_when_out: self.hide_when_out,
+            max_hide_share_percent: self.max_hide_share_percent,
+        }
+    }
+}
+
+/// The presences `out_of_stock_presence` may name.
+pub const OUT_OF_STOCK_PRESENCES: [&str; 3] = ["not_available", "order", "waiting"];
+/// The presences `keep_presence` may name.
+pub const KEPT_PRESENCES: [&str; 2] = ["order", "waiting"];
+/// The default hide-share guard (percent of the linked catalogue).
+pub const DEFAULT_MAX_HIDE_SHARE_PERCENT: u32 = 20;
 
 /// The default zero-share guard of a push_stock job (percent of the linked catalogue).
 pub const DEFAULT_MAX_ZERO_SHARE_PERCENT: u32 = 20;
@@ -41,6 +87,10 @@ impl Default for PushStockOptions {
             max_zero_share_percent: Some(Decimal::from(DEFAULT_MAX_ZERO_SHARE_PERCENT)),
             push_unrecorded_as_zero: false,
             verify_sample: DEFAULT_VERIFY_SAMPLE,
+            out_of_stock_presence: "not_available".into(),
+            keep_presence: KEPT_PRESENCES.iter().map(|p| p.to_string()).collect(),
+            hide_when_out: false,
+            max_hide_share_percent: Some(Decimal::from(DEFAULT_MAX_HIDE_SHARE_PERCENT)),
         }
     }
 }
@@ -257,6 +307,10 @@ pub struct VerifyOptions {
     /// recorded counts as 0.
     #[serde(skip)]
     pub unrecorded_as_zero: bool,
+    /// Filled by the config compiler from the `push_stock` job: its presence and hiding
+    /// rules (a product kept at `order` is not drift).
+    #[serde(skip)]
+    pub presence: PresenceRules,
     /// Filled by the config compiler from the `push_prices` job (its rules); `None`
     /// without one: prices have no owner to compare with.
     #[serde(skip)]
@@ -277,6 +331,7 @@ impl Default for VerifyOptions {
             full_walk_hours: DEFAULT_FULL_WALK_HOURS,
             overlap_minutes: 10,
             unrecorded_as_zero: false,
+            presence: PresenceRules::default(),
             price_rules: None,
         }
     }
@@ -292,6 +347,10 @@ impl VerifyOptions {
             push_unrecorded_as_zero: self.unrecorded_as_zero,
             // A repair reads back as a push does: that is how a route Prom ignores is found.
             verify_sample: DEFAULT_VERIFY_SAMPLE,
+            out_of_stock_presence: self.presence.out_of_stock_presence.clone(),
+            keep_presence: self.presence.keep_presence.clone(),
+            hide_when_out: self.presence.hide_when_out,
+            max_hide_share_percent: self.presence.max_hide_share_percent,
         }
     }
 

@@ -171,6 +171,10 @@ pub(super) fn owners_for_verify(jobs: &mut [JobConfig]) {
         JobKind::PushStock(o) => Some(o.push_unrecorded_as_zero),
         _ => None,
     });
+    let presence = jobs.iter().find_map(|j| match &j.kind {
+        JobKind::PushStock(o) => Some(o.presence_rules()),
+        _ => None,
+    });
     let rules = jobs.iter().find_map(|j| match &j.kind {
         JobKind::PushPrices(o) => Some(o.rules()),
         _ => None,
@@ -178,6 +182,7 @@ pub(super) fn owners_for_verify(jobs: &mut [JobConfig]) {
     for job in jobs {
         if let JobKind::Verify(o) = &mut job.kind {
             o.unrecorded_as_zero = unrecorded.unwrap_or(false);
+            o.presence = presence.clone().unwrap_or_default();
             o.price_rules = rules.clone();
         }
     }

@@ -8,6 +8,7 @@ pub mod edit_push;
 pub mod import_products;
 pub mod on_change;
 pub mod on_demand;
+pub mod presence_rules;
 mod progress;
 pub mod pull_orders;
 pub mod push_prices;

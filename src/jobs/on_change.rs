@@ -99,18 +99,37 @@ async fn stock(
         .blocking(move |s| s.linked_stock_of(&ids, &warehouses))
         .await?;
     let considered = rows.len();
-    let mut plan = push_stock::plan(&rows, ctx.sync.safety_buffer, opts.push_unrecorded_as_zero);
+    let facts = push_stock::load_facts(ctx).await?;
+    let mut plan = push_stock::plan(&rows, ctx.sync.safety_buffer, opts, &facts);
     // The zero-share guard judges against the whole linked catalogue, as the scheduled
     // push does; counting it walks the links (30 ms at 100,000), so only when it matters.
     let zeroing = plan
         .changes
         .iter()
         .any(|c| c.quantity == 0 && c.before_quantity != Some(0));
-    if zeroing && opts.max_zero_share_percent.is_some() {
+    let hiding = plan
+        .changes
+        .iter()
+        .any(|c| c.status == Some(super::presence_rules::NOT_ON_DISPLAY));
+    if (zeroing && opts.max_zero_share_percent.is_some())
+        || (hiding && opts.max_hide_share_percent.is_some())
+    {
         plan.considered = ctx.blocking(|s| s.linked_count()).await?;
     }
     super::stock_route::route(ctx, &mut plan).await?;
     plan.guarded = push_stock::guard(&plan, opts);
+    if plan.guarded.is_none()
+        && let Some(client) = ctx.run_client()
+    {
+        // The notes of the read before a hide go nowhere here: the scheduled run says them.
+        let mut notes = started_record(
+            push_stock::ON_CHANGE_JOB,
+            push_stock::KIND,
+            Mode::Apply,
+            started,
+        );
+        push_stock::check_hides(&mut plan.changes, ctx, &client, &mut notes).await?;
+    }
     send(
         ctx,
         (push_stock::ON_CHANGE_JOB, push_stock::KIND, started),

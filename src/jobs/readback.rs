@@ -114,12 +114,14 @@ pub async fn verify<E: ReadBack>(
         .await;
 
     let mut external = Vec::new();
+    let mut marks = Vec::new();
     let mut mismatched: Vec<(E, Vec<Mismatch>)> = Vec::new();
     let mut unread = Vec::new();
     for (edit, shown) in reads {
         match shown {
             Ok(p) => {
                 external.push((p.id, p.external_id.clone()));
+                marks.push((p.id, p.presence.clone(), p.status.clone()));
                 let diff = edit.differences(&p);
                 if !diff.is_empty() {
                     mismatched.push((edit, diff));
@@ -134,6 +136,11 @@ pub async fn verify<E: ReadBack>(
         let shown: Vec<(i64, Option<&str>)> =
             external.iter().map(|(id, x)| (*id, x.as_deref())).collect();
         s.record_external_ids(&shown)?;
+        let marks: Vec<(i64, Option<&str>, Option<&str>)> = marks
+            .iter()
+            .map(|(id, p, st)| (*id, p.as_deref(), st.as_deref()))
+            .collect();
+        s.record_prom_shown(&marks)?;
         E::mark_unconfirmed(s, &ids)
     })
     .await?;

@@ -176,6 +176,10 @@ mod tests {
             before_presence: None,
             quantity: 3,
             presence: crate::domain::AVAILABLE,
+            presence_reason: String::new(),
+            status: None,
+            status_reason: None,
+            hidden: false,
             unconfirmed: false,
             route: Route::Edit,
         }

@@ -300,6 +300,14 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
             super::warned::split_key(key)?;
             empty_value(tree, value)?;
         }
+        "presence_settings" => {
+            id_key(tree, key)?;
+            super::presence_marks::setting_value(value)?;
+        }
+        "prom_shown" => {
+            prom_key(tree, key)?;
+            super::presence_marks::ShownMarks::decode(value)?;
+        }
         "prom_external_ids" => {
             prom_key(tree, key)?;
             external_id_value(value)?;

@@ -16,6 +16,7 @@ fn snapshot(prom_id: i64) -> StockSnapshot {
         presence: "available".into(),
         confirmed_at: Utc::now(),
         unconfirmed: false,
+        hidden: false,
     }
 }
 

@@ -141,6 +141,7 @@ fn apply(s: &Store, ids: &mut Vec<u64>, n: &mut usize, op: &Op) {
                 presence: if q > 0 { "available" } else { "not_available" }.into(),
                 confirmed_at: Utc::now(),
                 unconfirmed: false,
+                hidden: false,
             };
             s.put_stock_snapshots(&[(id(p), snap)])
         }

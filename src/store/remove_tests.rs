@@ -123,6 +123,7 @@ fn a_linked_product_or_one_with_moves_is_refused_unless_forced() {
             presence: "available".into(),
             confirmed_at: Utc::now(),
             unconfirmed: false,
+            hidden: false,
         },
     )])
     .unwrap();

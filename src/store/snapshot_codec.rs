@@ -4,7 +4,7 @@
 //!
 //! | tree | value |
 //! |---|---|
-//! | `stock_snapshots` | 1, i64 Prom id, i64 quantity, i64 ns confirmed, flags, presence (UTF-8) |
+//! | `stock_snapshots` | 1, i64 Prom id, i64 quantity, i64 ns confirmed, flags (1 unconfirmed, 2 hidden by us), presence (UTF-8) |
 //! | `price_snapshots` | 1, i64 Prom id, i64 ns confirmed, flags, price (decimal text) |
 
 use std::str::FromStr;
@@ -19,6 +19,9 @@ use super::snapshots::{ConfirmedStock, PriceSnapshot, StockSnapshot};
 const BINARY: u8 = 1;
 /// Flags: the snapshot is marked unconfirmed.
 const UNCONFIRMED: u8 = 1;
+/// Flags (stock): the confirmed write hid the product (`not_on_display`, `hide_when_out`);
+/// it stays set through later writes until one shows the product again.
+const HIDDEN: u8 = 2;
 const STOCK: &str = "stock_snapshots";
 const PRICE: &str = "price_snapshots";
 
@@ -41,15 +44,19 @@ fn split<'v, const N: usize>(tree: &'static str, v: &'v [u8]) -> Result<([i64; N
     Ok((numbers, v[fixed - 1], text))
 }
 
-fn join(numbers: &[i64], unconfirmed: bool, text: &str) -> Vec<u8> {
+fn join(numbers: &[i64], flags: u8, text: &str) -> Vec<u8> {
     let mut v = Vec::with_capacity(2 + 8 * numbers.len() + text.len());
     v.push(BINARY);
     for n in numbers {
         v.extend_from_slice(&n.to_be_bytes());
     }
-    v.push(if unconfirmed { UNCONFIRMED } else { 0 });
+    v.push(flags);
     v.extend_from_slice(text.as_bytes());
     v
+}
+
+fn flag(set: bool, bit: u8) -> u8 {
+    if set { bit } else { 0 }
 }
 
 pub(super) fn is_json(v: &[u8]) -> bool {
@@ -59,7 +66,7 @@ pub(super) fn is_json(v: &[u8]) -> bool {
 pub(super) fn encode_stock(s: &StockSnapshot) -> Vec<u8> {
     join(
         &[s.prom_id, s.quantity, nanos(s.confirmed_at)],
-        s.unconfirmed,
+        flag(s.unconfirmed, UNCONFIRMED) | flag(s.hidden, HIDDEN),
         &s.presence,
     )
 }
@@ -75,6 +82,7 @@ pub(super) fn decode_stock(v: &[u8]) -> Result<StockSnapshot> {
         presence: presence.to_string(),
         confirmed_at: chrono::DateTime::from_timestamp_nanos(at),
         unconfirmed: flags & UNCONFIRMED != 0,
+        hidden: flags & HIDDEN != 0,
     })
 }
 
@@ -89,13 +97,14 @@ pub(super) fn decode_confirmed(v: &[u8]) -> Result<ConfirmedStock> {
         quantity,
         presence: presence.to_string(),
         unconfirmed: flags & UNCONFIRMED != 0,
+        hidden: flags & HIDDEN != 0,
     })
 }
 
 pub(super) fn encode_price(s: &PriceSnapshot) -> Vec<u8> {
     join(
         &[s.prom_id, nanos(s.confirmed_at)],
-        s.unconfirmed,
+        flag(s.unconfirmed, UNCONFIRMED),
         &s.price.to_string(),
     )
 }

@@ -14,6 +14,7 @@ fn stock(prom_id: i64, quantity: i64, presence: &str, unconfirmed: bool) -> Stoc
         presence: presence.into(),
         confirmed_at: at(),
         unconfirmed,
+        hidden: false,
     }
 }
 

@@ -24,6 +24,9 @@ pub struct StockSnapshot {
     /// it again whatever the values above say.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unconfirmed: bool,
+    /// This program hid the product (`hide_when_out`): the only products it shows again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
 }
 
 /// The part of a [`StockSnapshot`] the planner compares (read without parsing dates).
@@ -34,6 +37,8 @@ pub struct ConfirmedStock {
     pub presence: String,
     #[serde(default)]
     pub unconfirmed: bool,
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// A price Prom.ua confirmed.

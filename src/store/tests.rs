@@ -55,6 +55,7 @@ fn linked_stock_sums_chosen_warehouses_only() {
         presence: "not_available".into(),
         confirmed_at: Utc::now(),
         unconfirmed: false,
+        hidden: false,
     };
     s.put_stock_snapshots(&[(b.id, snap.clone())]).unwrap();
     let rows = s.linked_stock(&["main".into(), "shop".into()]).unwrap();
@@ -63,6 +64,7 @@ fn linked_stock_sums_chosen_warehouses_only() {
         quantity: snap.quantity,
         presence: snap.presence,
         unconfirmed: false,
+        hidden: false,
     };
     assert_eq!(rows.len(), 2, "c is not linked");
     assert_eq!(
@@ -225,6 +227,7 @@ fn marking_unconfirmed_makes_the_planner_send_again() {
         presence: "available".into(),
         confirmed_at: Utc::now(),
         unconfirmed: false,
+        hidden: false,
     };
     s.put_stock_snapshots(&[(a.id, snap)]).unwrap();
     let rows = s.linked_stock(&["main".into()]).unwrap();
@@ -376,6 +379,7 @@ fn point_reads_of_linked_products_agree_with_the_walk() {
                 presence: "available".into(),
                 confirmed_at: Utc::now(),
                 unconfirmed: false,
+                hidden: false,
             };
             s.put_stock_snapshots(&[(p.id, snap)]).unwrap();
         }

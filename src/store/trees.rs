@@ -98,6 +98,13 @@ trees! {
     /// What no link holds: local products, staged Prom products, and the staged products
     /// by cleaned SKU, each key → nothing (`link_free.rs`).
     link_free: "link_free",
+    /// Product id → its own out-of-stock presence (`order`, `waiting`, `not_available`;
+    /// UTF-8), set by `products set-presence` (`presence_marks.rs`).
+    presence_settings: "presence_settings",
+    /// Prom id → what Prom.ua last showed (a read, or our confirmed write) of its presence
+    /// and status, kept only when it is not the plain case: presence `order` or `waiting`,
+    /// status other than `on_display` (`presence_marks.rs`).
+    prom_shown: "prom_shown",
 }
 
 /// The trees as one transaction sees them.

@@ -112,9 +112,9 @@ async fn dry_run_prints_the_plan_without_a_token_and_sends_nothing() {
     push_stock plan: 3 linked products, 3 to send in 1 request(s)
     GUARDED: would set 2 of 3 linked products to zero stock (66.7%), more than max_zero_share_percent = 20; a real run would send nothing
     SKU              PROM ID  BEFORE                  AFTER                   WHY
-    PRM-000001       5000001  -                       0 not_available         never confirmed by Prom.ua
-    PRM-000002       5000003  -                       0 not_available         never confirmed by Prom.ua
-    PRM-000003       5000006  -                       1 available             never confirmed by Prom.ua
+    PRM-000001       5000001  -                       0 not_available         never confirmed by Prom.ua; stock 0 -> not_available (out_of_stock_presence)
+    PRM-000002       5000003  -                       0 not_available         never confirmed by Prom.ua; stock 0 -> not_available (out_of_stock_presence)
+    PRM-000003       5000006  -                       1 available             never confirmed by Prom.ua; stock 1 -> available
     ");
     assert!(env.sandbox.requests().is_empty());
 

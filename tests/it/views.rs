@@ -143,6 +143,7 @@ fn a_product_a_confirmation_a_staged_product_and_a_move_keep_the_apis_shapes() {
         presence: "available".into(),
         confirmed_at: utc(),
         unconfirmed: false,
+        hidden: false,
     });
     assert_eq!(
         serde_json::to_string(&confirmed).unwrap(),

@@ -240,6 +240,7 @@ mod tests {
                 quantity,
                 presence: "available".into(),
                 unconfirmed,
+                hidden: false,
             }),
         };
         Feedback {

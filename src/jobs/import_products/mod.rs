@@ -232,6 +232,12 @@ fn write(
         .map(|p| (p.id, p.external_id.as_deref()))
         .collect();
     store.record_external_ids(&external)?;
+    // Their presence and status, for push_stock's presence rules (`keep_presence`, hiding).
+    let marks: Vec<(i64, Option<&str>, Option<&str>)> = prom
+        .iter()
+        .map(|p| (p.id, p.presence.as_deref(), p.status.as_deref()))
+        .collect();
+    store.record_prom_shown(&marks)?;
     store.mark_gone(gone, started)?;
     let items = |a: Action| plan.items.iter().filter(move |i| i.action == a);
     // 1. New local products, in one transaction.

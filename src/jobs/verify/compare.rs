@@ -1,5 +1,6 @@
 //! Pure: what Prom.ua shows of the linked products against what the back office would
-//! push now (the push planners' own rules: `push_stock::wanted`, `push_prices::price_for`)
+//! push now (the push planners' own rules: `presence_rules::decide` through
+//! `push_stock::wanted_for`, `push_prices::price_for`)
 //! and against the snapshot (what Prom last confirmed). A value Prom shows equal to what
 //! we would push is never drift, whatever the snapshot; a value equal to the snapshot
 //! while the back office changed is a push not made yet (the push jobs send it), not
@@ -13,10 +14,10 @@ use serde_json::{Value, json};
 
 use crate::config::{PushPricesOptions, PushStockOptions};
 use crate::jobs::push_prices::{self, PriceChange};
-use crate::jobs::push_stock::{self, StockChange};
+use crate::jobs::push_stock::{self, Facts, StockChange};
 use crate::prom::dto::Product;
 use crate::report::{DriftCause, DriftItem};
-use crate::store::{ConfirmedStock, LinkedPrice, LinkedStock, PriceSnapshot};
+use crate::store::{ConfirmedStock, LinkedPrice, LinkedStock, PriceSnapshot, ShownMarks};
 
 /// What Prom.ua shows of one product: the fields a verify compares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub struct Shown {
     pub quantity: Option<i64>,
     pub presence: Option<String>,
     pub price: Option<Decimal>,
+    /// Read for the presence rules (a product hidden by hand is left alone); not compared.
+    pub status: Option<String>,
 }
 
 impl From<&Product> for Shown {
@@ -32,7 +35,16 @@ impl From<&Product> for Shown {
             quantity: p.quantity_in_stock,
             presence: p.presence.clone(),
             price: p.price,
+            status: p.status.clone(),
         }
+    }
+}
+
+impl Shown {
+    /// The marks once this read is taken in, as the store takes it (`after_read`: a
+    /// presence equal to the one we confirmed is our echo, not the seller's).
+    fn marks(&self, held: Option<&ShownMarks>, ours: Option<&str>) -> ShownMarks {
+        ShownMarks::after_read(held, self.presence.as_deref(), self.status.as_deref(), ours)
     }
 }
 
@@ -41,6 +53,10 @@ pub struct Rules<'a> {
     pub safety_buffer: i64,
     /// Compare stock (`[sync] update_balances`), with the push_stock guards for repairs.
     pub stock: Option<&'a PushStockOptions>,
+    /// The products' own out-of-stock presences (`products set-presence`), by product id.
+    pub presence_settings: &'a HashMap<u64, String>,
+    /// What the store holds of Prom's presences and statuses (`prom_shown`), by Prom id.
+    pub prom_shown: &'a HashMap<i64, ShownMarks>,
     /// Compare prices (`[sync] update_prices` and a push_prices job), with its rules and
     /// the verify's guards.
     pub prices: Option<&'a PushPricesOptions>,
@@ -109,6 +125,23 @@ pub fn compare(
     let mut d = Drift::default();
     let mut compared = std::collections::HashSet::new();
     if let Some(opts) = rules.stock {
+        let presence_rules = opts.presence_rules();
+        // What Prom showed, taken in as the store will: the same decision as a push.
+        let facts = Facts {
+            settings: rules.presence_settings.clone(),
+            shown: stock
+                .iter()
+                .filter_map(|row| {
+                    let s = shown.get(&row.prom_id)?;
+                    let ours = row.snapshot.as_ref().filter(|c| c.prom_id == row.prom_id);
+                    let held = rules.prom_shown.get(&row.prom_id);
+                    Some((
+                        row.prom_id,
+                        s.marks(held, ours.map(|c| c.presence.as_str())),
+                    ))
+                })
+                .collect(),
+        };
         let mut repair = Vec::new();
         for row in stock {
             let Some(s) = shown.get(&row.prom_id) else {
@@ -119,11 +152,8 @@ pub fn compare(
             if !row.recorded && !opts.push_unrecorded_as_zero {
                 continue;
             }
-            let (quantity, presence) = push_stock::wanted(
-                row.stock
-                    .saturating_sub(row.reserved)
-                    .saturating_sub(rules.safety_buffer),
-            );
+            let wanted = push_stock::wanted_for(row, rules.safety_buffer, &facts, &presence_rules);
+            let (quantity, presence) = (wanted.quantity, wanted.presence);
             let snap = row.snapshot.as_ref().filter(|c| c.prom_id == row.prom_id);
             let unconfirmed = snap.is_some_and(|c| c.unconfirmed);
             let before = d.items.len();
@@ -171,6 +201,8 @@ pub fn compare(
                         quantity: q,
                         presence: p.clone(),
                         unconfirmed: false,
+                        // Our hidden mark is ours to keep, whatever Prom shows.
+                        hidden: snap.is_some_and(|c| c.hidden),
                     }),
                     _ => None,
                 };
@@ -180,7 +212,7 @@ pub fn compare(
                 });
             }
         }
-        let mut plan = push_stock::plan(&repair, rules.safety_buffer, opts.push_unrecorded_as_zero);
+        let mut plan = push_stock::plan(&repair, rules.safety_buffer, opts, &facts);
         // The zero-share guard is a share of the whole linked catalogue, as in push_stock.
         plan.considered = stock.len();
         d.guarded = push_stock::guard(&plan, opts);
@@ -248,6 +280,7 @@ mod tests {
                 quantity: q,
                 presence: p.into(),
                 unconfirmed: false,
+                hidden: false,
             }),
         }
     }
@@ -257,6 +290,7 @@ mod tests {
             quantity: Some(q),
             presence: Some(p.into()),
             price: None,
+            status: None,
         }
     }
 
@@ -268,6 +302,8 @@ mod tests {
         };
         let rules = Rules {
             safety_buffer: 0,
+            presence_settings: &HashMap::new(),
+            prom_shown: &HashMap::new(),
             stock: Some(&opts),
             prices: None,
         };
@@ -330,6 +366,7 @@ mod tests {
                         quantity: None,
                         presence: Some(AVAILABLE.into()),
                         price: None,
+                        status: None,
                     },
                 ),
             ],
@@ -378,6 +415,8 @@ mod tests {
         };
         let rules = Rules {
             safety_buffer: 0,
+            presence_settings: &HashMap::new(),
+            prom_shown: &HashMap::new(),
             stock: None,
             prices: Some(&opts),
         };
@@ -387,6 +426,7 @@ mod tests {
                 quantity: None,
                 presence: None,
                 price: Some(Decimal::from(100)),
+                status: None,
             },
         )]
         .into();

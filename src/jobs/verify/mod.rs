@@ -65,6 +65,8 @@ pub struct VerifyWork {
     /// The external ids the read showed, kept for the stock route (a stale one would
     /// address another product).
     external: Vec<(i64, Option<String>)>,
+    /// Each product read with its presence and status (what the presence rules keep).
+    shown: Vec<(i64, Option<String>, Option<String>)>,
     /// Held from planning to the end of the repair (the runner holds the stock lock):
     /// no push changes a snapshot between the comparison and the repair.
     _price_lock: Option<OwnedMutexGuard<()>>,
@@ -106,14 +108,20 @@ impl Job for Verify<'_> {
         let walk = choose(&marks, o, started, self.full);
         let with_prices = ctx.sync.update_prices && o.price_rules.is_some();
         let warehouses = ctx.sync.warehouses.clone();
-        let (stock, prices, known_gone) = ctx
+        let (stock, prices, known_gone, presence_settings, prom_shown) = ctx
             .blocking(move |s| {
                 let prices = if with_prices {
                     s.linked_prices()?
                 } else {
                     Vec::new()
                 };
-                Ok((s.linked_stock(&warehouses)?, prices, s.gone_links()?))
+                Ok((
+                    s.linked_stock(&warehouses)?,
+                    prices,
+                    s.gone_links()?,
+                    s.presence_settings()?,
+                    s.prom_shown()?,
+                ))
             })
             .await?;
         let linked: HashSet<i64> = stock.iter().map(|row| row.prom_id).collect();
@@ -130,6 +138,8 @@ impl Job for Verify<'_> {
         let rules = Rules {
             safety_buffer: ctx.sync.safety_buffer,
             stock: ctx.sync.update_balances.then_some(&stock_guards),
+            presence_settings: &presence_settings,
+            prom_shown: &prom_shown,
             prices: with_prices.then_some(&price_options),
         };
         let drift = compare(&stock, &prices, &read.shown, &rules);
@@ -173,6 +183,11 @@ impl Job for Verify<'_> {
             prices: drift.prices,
             started,
             listed: (walk == Walk::Full).then_some(read.listed),
+            shown: read
+                .shown
+                .iter()
+                .map(|(id, s)| (*id, s.presence.clone(), s.status.clone()))
+                .collect(),
             external: read.external,
             gone: read.gone,
             _price_lock: price_lock,
@@ -193,6 +208,7 @@ impl Job for Verify<'_> {
         let (job, started, full) = (r.job.clone(), work.started, work.listed.is_some());
         let (listed, gone) = (work.listed.clone().unwrap_or_default(), work.gone.clone());
         let external = std::mem::take(&mut work.external);
+        let marks = std::mem::take(&mut work.shown);
         ctx.blocking(move |s| {
             // Ids listed again are no longer gone; links to the newly gone stay, flagged.
             if full {
@@ -201,6 +217,11 @@ impl Job for Verify<'_> {
             let shown: Vec<(i64, Option<&str>)> =
                 external.iter().map(|(id, x)| (*id, x.as_deref())).collect();
             s.record_external_ids(&shown)?;
+            let marks: Vec<(i64, Option<&str>, Option<&str>)> = marks
+                .iter()
+                .map(|(id, p, st)| (*id, p.as_deref(), st.as_deref()))
+                .collect();
+            s.record_prom_shown(&marks)?;
             s.mark_gone(&gone, Utc::now())
         })
         .await?;

@@ -201,6 +201,8 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
             let bad = match k.as_str() {
                 "presence" => !v.as_str().is_some_and(|s| PRESENCES.contains(&s)),
                 "status" => !v.as_str().is_some_and(|s| WRITABLE_STATUSES.contains(&s)),
+                // Lenient as Prom may be about null; a string or number is refused.
+                "presence_sure" => !(v.is_boolean() || v.is_null()),
                 "quantity_in_stock" => !(v.is_null() || v.as_i64().is_some_and(|q| q >= 0)),
                 "price" => !v.as_f64().is_some_and(|p| p >= 0.0),
                 "name" => !v

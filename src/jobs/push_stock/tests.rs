@@ -1,5 +1,13 @@
 //! The stock planner's and guard's unit tests.
 use super::*;
+use crate::domain::{AVAILABLE, NOT_AVAILABLE};
+
+fn opts(unrecorded_as_zero: bool) -> PushStockOptions {
+    PushStockOptions {
+        push_unrecorded_as_zero: unrecorded_as_zero,
+        ..PushStockOptions::default()
+    }
+}
 
 fn row(id: u64, stock: i64, snap: Option<(i64, &str)>) -> LinkedStock {
     LinkedStock {
@@ -14,6 +22,7 @@ fn row(id: u64, stock: i64, snap: Option<(i64, &str)>) -> LinkedStock {
             quantity: q,
             presence: p.to_string(),
             unconfirmed: false,
+            hidden: false,
         }),
     }
 }
@@ -34,7 +43,7 @@ fn only_changes_are_planned() {
         row(4, 0, None),
         row(5, 0, Some((0, AVAILABLE))),
     ];
-    let p = plan(&rows, 0, false);
+    let p = plan(&rows, 0, &opts(false), &Facts::default());
     assert_eq!(p.considered, 5);
     let ids: Vec<u64> = p.changes.iter().map(|c| c.product_id).collect();
     assert_eq!(ids, vec![2, 4, 5]);
@@ -47,7 +56,7 @@ fn only_changes_are_planned() {
 fn unrecorded_stock_is_not_sent_unless_asked() {
     let mut r = row(1, 0, None);
     r.recorded = false;
-    let p = plan(std::slice::from_ref(&r), 0, false);
+    let p = plan(std::slice::from_ref(&r), 0, &opts(false), &Facts::default());
     assert!(p.changes.is_empty());
     assert_eq!(p.unrecorded, 1);
     assert!(
@@ -55,7 +64,7 @@ fn unrecorded_stock_is_not_sent_unless_asked() {
             .unwrap()
             .contains("no stock recorded yet in main")
     );
-    let p = plan(&[r], 0, true);
+    let p = plan(&[r], 0, &opts(true), &Facts::default());
     assert_eq!(p.changes.len(), 1);
     assert_eq!(
         (p.changes[0].quantity, p.changes[0].presence),
@@ -67,7 +76,7 @@ fn unrecorded_stock_is_not_sent_unless_asked() {
 fn an_unconfirmed_snapshot_is_sent_again_even_when_equal() {
     let mut r = row(1, 5, Some((5, AVAILABLE)));
     r.snapshot.as_mut().unwrap().unconfirmed = true;
-    let p = plan(&[r], 0, false);
+    let p = plan(&[r], 0, &opts(false), &Facts::default());
     assert_eq!(p.changes.len(), 1);
     assert!(p.changes[0].unconfirmed);
     assert!(p.changes[0].why().contains("not confirmed"));
@@ -78,7 +87,7 @@ fn the_zero_share_guard_is_on_by_default() {
     let rows: Vec<LinkedStock> = (1..=10)
         .map(|i| row(i, if i <= 3 { 0 } else { 5 }, Some((5, AVAILABLE))))
         .collect();
-    let p = plan(&rows, 0, false);
+    let p = plan(&rows, 0, &opts(false), &Facts::default());
     let why = guard(&p, &PushStockOptions::default()).unwrap();
     assert!(why.contains("3 of 10"), "{why}");
     let loose = PushStockOptions {
@@ -92,5 +101,8 @@ fn the_zero_share_guard_is_on_by_default() {
 fn a_snapshot_for_another_prom_id_does_not_count() {
     let mut r = row(1, 5, Some((5, AVAILABLE)));
     r.prom_id = 42;
-    assert_eq!(plan(&[r], 0, false).changes.len(), 1);
+    assert_eq!(
+        plan(&[r], 0, &opts(false), &Facts::default()).changes.len(),
+        1
+    );
 }

@@ -1,28 +1,39 @@
-//! `push_stock`: Prom.ua's `quantity_in_stock` and `presence` follow local stock.
+//! `push_stock`: Prom.ua's `quantity_in_stock`, `presence` and (with `hide_when_out`)
+//! `status` follow local stock.
 //!
-//! quantity = stock summed over `[sync] warehouses`, never below 0; presence is
-//! `available` above 0, else `not_available`. Only items whose wanted values differ
-//! from the snapshot (what Prom last confirmed) are sent, in batches; a snapshot is
-//! written only for ids Prom lists in `processed_ids`, and taken back when a read-back
-//! shows another value (`readback.rs`). Which call carries stock: `stock_route.rs`.
+//! quantity = stock summed over `[sync] warehouses`, never below 0; presence and status
+//! as `presence_rules::decide` says (available above 0; at 0 the product's own setting,
+//! then a presence Prom shows that `keep_presence` names, then `out_of_stock_presence`).
+//! Only items whose wanted values differ from the snapshot (what Prom last confirmed)
+//! are sent, in batches; a snapshot is written only for ids Prom lists in
+//! `processed_ids`, and taken back when a read-back shows another value (`readback.rs`).
+//! Which call carries stock: `stock_route.rs`. The guards and the plan's text:
+//! `guard.rs`, `text.rs`; the read before a hide: `hide_check.rs`.
 
-use std::fmt;
+mod guard;
+mod hide_check;
+mod text;
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+pub use guard::guard;
+pub(crate) use hide_check::check_hides;
+
 use super::edit_push::{self, Edit};
+use super::presence_rules::{self, Known};
 use super::readback::{Mismatch, ReadBack};
 use super::runner::{Job, RunEnv};
 use super::stock_route::{self, NO_EXTERNAL_ID, Route};
 use super::{JobContext, JobError};
-use crate::config::{PushStockOptions, SyncConfig};
-use crate::domain::{AVAILABLE, MAX_BATCH, NOT_AVAILABLE};
+use crate::config::{PresenceRules, PushStockOptions, SyncConfig};
 use crate::prom::dto::{Product, ProductPatch};
 use crate::report::RunRecord;
-use crate::store::{LinkedStock, StockSnapshot, Store, StoreError};
+use crate::store::{LinkedStock, ShownMarks, StockSnapshot, Store, StoreError};
 
 pub const KIND: &str = "push_stock";
 
@@ -37,6 +48,16 @@ pub struct StockChange {
     pub before_presence: Option<String>,
     pub quantity: i64,
     pub presence: &'static str,
+    /// Why this presence, e.g. "stock 0 -> order (product setting)".
+    pub presence_reason: String,
+    /// The status sent with it (`hide_when_out`), if one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<&'static str>,
+    /// Hidden by this program once confirmed (kept in the snapshot).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub hidden: bool,
     /// The snapshot is marked unconfirmed (a push of it was interrupted).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unconfirmed: bool,
@@ -53,6 +74,8 @@ impl StockChange {
         match (self.before_quantity, &self.before_presence) {
             (None, _) => "never confirmed by Prom.ua".to_string(),
             (Some(q), _) if q != self.quantity => "quantity changed".to_string(),
+            (_, Some(p)) if p != self.presence => "presence changed".to_string(),
+            _ if self.status.is_some() => "status changed".to_string(),
             _ => "presence changed".to_string(),
         }
     }
@@ -73,77 +96,79 @@ pub struct StockPlan {
     pub by_external_id: bool,
 }
 
-/// The guards of a push_stock job against a plan: the reason it must not be applied.
-pub fn guard(plan: &StockPlan, opts: &PushStockOptions) -> Option<String> {
-    // A product the stock route can only send presence for is a failure of every run
-    // until it gets an external id: it does not count against max_changes, or one such
-    // product would hold back every real change.
-    let counted = plan
-        .changes
-        .iter()
-        .filter(|c| c.route != Route::PresenceOnly)
-        .count();
-    if let Some(max) = opts.max_changes
-        && counted > max
-    {
-        return Some(format!(
-            "would change {counted} products, more than max_changes = {max}"
-        ));
-    }
-    if let Some(max) = opts.max_zero_share_percent {
-        let zeroing = plan
-            .changes
-            .iter()
-            .filter(|c| c.quantity == 0 && c.before_quantity != Some(0))
-            .count();
-        if plan.considered > 0 {
-            let share = rust_decimal::Decimal::from(zeroing * 100)
-                / rust_decimal::Decimal::from(plan.considered);
-            if share > max {
-                return Some(format!(
-                    "would set {zeroing} of {} linked products to zero stock ({}%), more than max_zero_share_percent = {max}",
-                    plan.considered,
-                    share.round_dp(1)
-                ));
-            }
-        }
-    }
-    None
+/// What the presence rules read besides stock (`store/presence_marks.rs`): each product's
+/// own setting, and what Prom last showed of its presence and status.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Product id → its own out-of-stock presence.
+    pub settings: HashMap<u64, String>,
+    /// Prom id → what Prom showed, where not plain.
+    pub shown: HashMap<i64, ShownMarks>,
 }
 
-/// What Prom should show for a local stock level.
+impl Facts {
+    /// What is known of a linked product besides its stock.
+    pub fn known<'a>(&'a self, row: &'a LinkedStock) -> Known<'a> {
+        let snap = row.snapshot.as_ref().filter(|s| s.prom_id == row.prom_id);
+        let shown = self.shown.get(&row.prom_id);
+        Known {
+            setting: self.settings.get(&row.product_id).map(String::as_str),
+            // A presence the seller set on Prom (never one we sent: `presence_marks.rs`).
+            prom_presence: shown.and_then(|m| m.presence.as_deref()),
+            prom_status: shown.and_then(|m| m.status.as_deref()),
+            hidden_by_us: snap.is_some_and(|s| s.hidden),
+        }
+    }
+}
+
+/// The quantity and presence for a stock level under the default rules with nothing else
+/// known (the quantity is the same under every rule); see [`wanted_for`].
 pub fn wanted(stock: i64) -> (i64, &'static str) {
-    let quantity = stock.max(0);
-    (
-        quantity,
-        if quantity > 0 {
-            AVAILABLE
-        } else {
-            NOT_AVAILABLE
-        },
-    )
+    let w = presence_rules::decide(stock, Known::default(), &PresenceRules::default());
+    (w.quantity, w.presence)
+}
+
+/// What Prom should show of a linked product: one decision for push and verify.
+pub fn wanted_for(
+    row: &LinkedStock,
+    safety_buffer: i64,
+    facts: &Facts,
+    rules: &PresenceRules,
+) -> presence_rules::Wanted {
+    let available = row
+        .stock
+        .saturating_sub(row.reserved)
+        .saturating_sub(safety_buffer);
+    presence_rules::decide(available, facts.known(row), rules)
 }
 
 /// Pure: which linked products need sending. The quantity offered is the stock less
 /// what open orders reserve and less the safety buffer. A product whose stock was never
-/// recorded is not sent (unknown is not zero) unless `unrecorded_as_zero`.
-pub fn plan(rows: &[LinkedStock], safety_buffer: i64, unrecorded_as_zero: bool) -> StockPlan {
+/// recorded is not sent (unknown is not zero) unless `push_unrecorded_as_zero`.
+pub fn plan(
+    rows: &[LinkedStock],
+    safety_buffer: i64,
+    opts: &PushStockOptions,
+    facts: &Facts,
+) -> StockPlan {
+    let rules = opts.presence_rules();
     let mut unrecorded = 0;
     let changes = rows
         .iter()
         .filter_map(|row| {
-            if !row.recorded && !unrecorded_as_zero {
+            if !row.recorded && !opts.push_unrecorded_as_zero {
                 unrecorded += 1;
                 return None;
             }
-            let (quantity, presence) = wanted(
-                row.stock
-                    .saturating_sub(row.reserved)
-                    .saturating_sub(safety_buffer),
-            );
+            let w = wanted_for(row, safety_buffer, facts, &rules);
             let snap = row.snapshot.as_ref().filter(|s| s.prom_id == row.prom_id);
-            if snap
-                .is_some_and(|s| !s.unconfirmed && s.quantity == quantity && s.presence == presence)
+            if w.status.is_none()
+                && snap.is_some_and(|s| {
+                    !s.unconfirmed
+                        && s.quantity == w.quantity
+                        && s.presence == w.presence
+                        && s.hidden == w.hidden_by_us
+                })
             {
                 return None;
             }
@@ -153,8 +178,12 @@ pub fn plan(rows: &[LinkedStock], safety_buffer: i64, unrecorded_as_zero: bool) 
                 prom_id: row.prom_id,
                 before_quantity: snap.map(|s| s.quantity),
                 before_presence: snap.map(|s| s.presence.clone()),
-                quantity,
-                presence,
+                quantity: w.quantity,
+                presence: w.presence,
+                presence_reason: w.presence_reason(),
+                status: w.status.map(|(s, _)| s),
+                status_reason: w.status_reason(),
+                hidden: w.hidden_by_us,
                 unconfirmed: snap.is_some_and(|s| s.unconfirmed),
                 route: Route::Edit,
             })
@@ -179,70 +208,6 @@ impl StockPlan {
                 warehouses.join(", ")
             )
         })
-    }
-}
-
-impl fmt::Display for StockPlan {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "push_stock plan: {} linked products, {} to send in {} request(s)",
-            self.considered,
-            self.changes.len(),
-            self.changes.len().div_ceil(MAX_BATCH)
-        )?;
-        if let Some(g) = &self.guarded {
-            writeln!(f, "GUARDED: {g}; a real run would send nothing")?;
-        }
-        if self.by_external_id {
-            let without = self
-                .changes
-                .iter()
-                .filter(|c| c.route == Route::PresenceOnly)
-                .count();
-            writeln!(
-                f,
-                "stock goes through products/edit_by_external_id; {without} product(s) without an external id: presence only, failing"
-            )?;
-        }
-        if self.unrecorded > 0 {
-            writeln!(
-                f,
-                "no stock recorded yet: {} linked product(s), not sent",
-                self.unrecorded
-            )?;
-        }
-        if self.changes.is_empty() {
-            return Ok(());
-        }
-        let w = self
-            .changes
-            .iter()
-            .map(|c| c.sku.chars().count())
-            .max()
-            .unwrap_or(3)
-            .max(3);
-        writeln!(
-            f,
-            "{:<w$}  {:>12}  {:<22}  {:<22}  WHY",
-            "SKU", "PROM ID", "BEFORE", "AFTER"
-        )?;
-        for c in &self.changes {
-            let before = match (c.before_quantity, &c.before_presence) {
-                (Some(q), Some(p)) => format!("{q} {p}"),
-                _ => "-".to_string(),
-            };
-            writeln!(
-                f,
-                "{:<w$}  {:>12}  {:<22}  {:<22}  {}",
-                c.sku,
-                c.prom_id,
-                before,
-                format!("{} {}", c.quantity, c.presence),
-                c.why()
-            )?;
-        }
-        Ok(())
     }
 }
 
@@ -271,11 +236,8 @@ impl Job for PushStock<'_> {
     ) -> Result<Option<StockPlan>, JobError> {
         let ctx = env.ctx;
         let rows = load(ctx).await?;
-        let mut plan = plan(
-            &rows,
-            ctx.sync.safety_buffer,
-            self.0.push_unrecorded_as_zero,
-        );
+        let facts = load_facts(ctx).await?;
+        let mut plan = plan(&rows, ctx.sync.safety_buffer, self.0, &facts);
         stock_route::route(ctx, &mut plan).await?;
         plan.guarded = guard(&plan, self.0);
         r.considered = plan.considered;
@@ -295,15 +257,22 @@ impl Job for PushStock<'_> {
         env: &RunEnv<'_>,
         r: &mut RunRecord,
     ) -> Result<(), JobError> {
-        edit_push::apply(
-            &plan.changes,
-            env,
-            self.0.batch_size,
-            self.0.verify_sample,
-            r,
-        )
-        .await
+        let mut changes = plan.changes;
+        hide_check::check_hides(&mut changes, env.ctx, env.client()?, r).await?;
+        edit_push::apply(&changes, env, self.0.batch_size, self.0.verify_sample, r).await
     }
+}
+
+/// The products' own presence settings and Prom's shown marks (two sparse trees, read
+/// whole, off the runtime's threads).
+pub(crate) async fn load_facts(ctx: &JobContext) -> Result<Facts, JobError> {
+    ctx.blocking(|s| {
+        Ok::<_, StoreError>(Facts {
+            settings: s.presence_settings()?,
+            shown: s.prom_shown()?,
+        })
+    })
+    .await
 }
 
 /// Every linked product's stock, reservations and snapshot (a full scan, off the
@@ -323,6 +292,9 @@ impl Edit for StockChange {
             // Presence only: the quantity would be confirmed and ignored.
             quantity_in_stock: (self.route != Route::PresenceOnly).then_some(self.quantity),
             presence: Some(self.presence.to_string()),
+            // Prom's public clients vouch for the presence they set (prom-api.md §10).
+            presence_sure: Some(true),
+            status: self.status.map(str::to_string),
             ..ProductPatch::new(self.prom_id)
         }
     }
@@ -343,7 +315,8 @@ impl Edit for StockChange {
     }
 
     fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError> {
-        let snaps: Vec<(u64, StockSnapshot)> = confirmed
+        // The hidden mark goes in the same transaction as the snapshot it belongs to.
+        let snaps: Vec<(u64, StockSnapshot, Option<&str>)> = confirmed
             .iter()
             .map(|c| {
                 (
@@ -354,11 +327,13 @@ impl Edit for StockChange {
                         presence: c.presence.to_string(),
                         confirmed_at: at,
                         unconfirmed: false,
+                        hidden: c.hidden,
                     },
+                    c.status,
                 )
             })
             .collect();
-        store.put_stock_snapshots(&snaps)
+        store.put_stock_confirmed(&snaps)
     }
 }
 
@@ -378,6 +353,15 @@ impl ReadBack for StockChange {
                 field: "presence",
                 sent: self.presence.to_string(),
                 shown: text(shown.presence.clone()),
+            });
+        }
+        if let Some(status) = self.status
+            && shown.status.as_deref() != Some(status)
+        {
+            out.push(Mismatch {
+                field: "status",
+                sent: status.to_string(),
+                shown: text(shown.status.clone()),
             });
         }
         out
@@ -402,5 +386,4 @@ impl ReadBack for StockChange {
 }
 
 #[cfg(test)]
-#[path = "push_stock_tests.rs"]
 mod tests;

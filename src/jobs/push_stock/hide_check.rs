@@ -1,0 +1,91 @@
+//! Before a hide is sent, Prom.ua is asked how the product stands now: the marks of a
+//! product hidden by hand come from the daemon's reads (import walks, verify, read-backs),
+//! and the seller may have hidden it since the last one. A product Prom shows not on
+//! display (or as a draft) is the seller's: its status is left alone and never taken for
+//! ours. A product that cannot be read is not hidden this run (the next run asks again).
+//! Hides are few (a guard caps them), so this costs a read per product running out.
+
+use futures::StreamExt;
+
+use super::super::presence_rules::{NOT_ON_DISPLAY, ON_DISPLAY};
+use super::super::{JobContext, JobError};
+use super::StockChange;
+use crate::prom::PromClient;
+use crate::report::RunRecord;
+
+/// Takes the status out of the hides Prom does not show on display now (and drops a
+/// change left with nothing to send); records what the reads showed.
+pub(crate) async fn check_hides(
+    changes: &mut Vec<StockChange>,
+    ctx: &JobContext,
+    client: &PromClient,
+    r: &mut RunRecord,
+) -> Result<(), JobError> {
+    let hides: Vec<i64> = changes
+        .iter()
+        .filter(|c| c.status == Some(NOT_ON_DISPLAY))
+        .map(|c| c.prom_id)
+        .collect();
+    if hides.is_empty() {
+        return Ok(());
+    }
+    let reads: Vec<(i64, Option<crate::prom::dto::Product>)> =
+        futures::stream::iter(hides.into_iter().map(|id| {
+            let client = client.clone();
+            async move { (id, client.product(id).await.ok()) }
+        }))
+        .buffer_unordered(client.max_concurrency())
+        .collect()
+        .await;
+    let mut theirs = 0;
+    let mut unread = 0;
+    let mut marks = Vec::new();
+    for (id, shown) in &reads {
+        let keep_out = match shown {
+            Some(p) => {
+                marks.push((*id, p.presence.clone(), p.status.clone()));
+                let by_hand = p.status.as_deref().is_some_and(|s| s != ON_DISPLAY);
+                theirs += usize::from(by_hand);
+                by_hand
+            }
+            None => {
+                unread += 1;
+                true
+            }
+        };
+        if !keep_out {
+            continue;
+        }
+        for c in changes.iter_mut().filter(|c| c.prom_id == *id) {
+            c.status = None;
+            c.status_reason = None;
+            c.hidden = false;
+        }
+    }
+    // A change that was only the hide has nothing left to send.
+    changes.retain(|c| {
+        c.status.is_some()
+            || c.unconfirmed
+            || c.before_quantity != Some(c.quantity)
+            || c.before_presence.as_deref() != Some(c.presence)
+    });
+    ctx.blocking(move |s| {
+        let marks: Vec<(i64, Option<&str>, Option<&str>)> = marks
+            .iter()
+            .map(|(id, p, st)| (*id, p.as_deref(), st.as_deref()))
+            .collect();
+        s.record_prom_shown(&marks)
+    })
+    .await?;
+    if theirs > 0 {
+        r.notes.push(format!(
+            "{theirs} product(s) running out are already hidden on Prom.ua by the seller: left as they are, never shown by promua-sync"
+        ));
+    }
+    if unread > 0 {
+        r.notes.push(format!(
+            "{unread} product(s) running out could not be read from Prom.ua before hiding: not hidden this run"
+        ));
+    }
+    Ok(())
+}
