@@ -1,9 +1,11 @@
 //! Cargo.toml's `[package.metadata.deb]`: every asset exists or is generated, and the
 //! packaged units are `systemd/`'s with the installed paths.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::man::page_names;
 use crate::helpers::*;
 
 /// `[package.metadata.deb]` of Cargo.toml.
@@ -193,4 +195,3 @@ fn the_packaged_units_run_the_binary_where_the_package_installs_it() {
         );
     }
 }
-
