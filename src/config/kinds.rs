@@ -77,6 +77,12 @@ pub struct PushPricesOptions {
     pub max_price_change_percent: Option<Decimal>,
     /// As `PushStockOptions::verify_sample`, for prices.
     pub verify_sample: usize,
+    /// Send the back office's wholesale tiers as Prom's `prices` (only for products that
+    /// have tiers, or had some sent).
+    pub send_tiers: bool,
+    /// Send the back office's discounts as Prom's `discount`, and remove them when they
+    /// end (only for products with a discount in the back office, or one sent before).
+    pub send_discounts: bool,
 }
 
 impl PushPricesOptions {
@@ -103,6 +109,8 @@ impl Default for PushPricesOptions {
             max_changes: None,
             max_price_change_percent: Some(Decimal::from(DEFAULT_MAX_PRICE_CHANGE_PERCENT)),
             verify_sample: DEFAULT_VERIFY_SAMPLE,
+            send_tiers: true,
+            send_discounts: true,
         }
     }
 }
@@ -308,6 +316,8 @@ impl VerifyOptions {
             max_changes: self.max_changes,
             max_price_change_percent: self.max_price_change_percent,
             verify_sample: DEFAULT_VERIFY_SAMPLE,
+            send_tiers: true,
+            send_discounts: true,
         }
     }
 }

@@ -42,6 +42,7 @@ mod plan_rows;
 mod plan_view;
 mod plan_view_check;
 mod planner_reads;
+mod price_extras;
 mod product_count;
 mod products;
 mod remove;
@@ -81,6 +82,10 @@ pub use order_merge::{Merged, StatusConflict, Tracking, Winner, merge_order};
 pub use order_scan::{OrderHead, Window as OrderWindow};
 pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
+pub use price_extras::{
+    DiscountState, ExtrasChange, ExtrasRow, ExtrasRows, ExtrasSnapshot, PriceExtras, SentDiscount,
+    SentTier,
+};
 pub use products::{NewProduct, Product, ProductUpdate};
 pub use remove::{Removal, RemoveBlockers, Removed};
 pub use run_pages::RunCursor;

@@ -206,6 +206,8 @@ impl Store {
             super::link_free::product_removed(tx, id, blockers.linked)?;
             tx.snapshots.remove(&be(id))?;
             tx.price_snapshots.remove(&be(id))?;
+            tx.price_extras.remove(&be(id))?;
+            tx.extras_snapshots.remove(&be(id))?;
             tx.dirty.remove(&be(id))?;
             super::plan_view::mark_stale(tx, id)?;
             // An unlink remembered for it means nothing once it is gone.

@@ -98,6 +98,10 @@ trees! {
     /// What no link holds: local products, staged Prom products, and the staged products
     /// by cleaned SKU, each key → nothing (`link_free.rs`).
     link_free: "link_free",
+    /// Product id → [`super::PriceExtras`]: its wholesale tiers and discount (JSON).
+    price_extras: "price_extras",
+    /// Product id → [`super::ExtrasSnapshot`]: the tiers and discount Prom.ua last confirmed.
+    extras_snapshots: "extras_snapshots",
 }
 
 /// The trees as one transaction sees them.

@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::lenient::RawProduct;
+pub use super::price_patch::{PromDiscount, PromTier};
 pub use super::lenient::Unreadable;
 use super::listed::{ListItem, Listed};
 
@@ -104,6 +105,12 @@ pub struct ProductPatch<Id = i64> {
     pub price: Option<Decimal>,
     /// Only `on_display`, `draft`, `deleted`, `not_on_display` are writable.
     pub status: Option<String>,
+    /// The wholesale tiers, all of them (an empty list clears them).
+    #[serde(skip)]
+    pub prices: Option<Vec<PromTier>>,
+    /// `Some(None)` sends `discount: null`, which removes the discount.
+    #[serde(skip)]
+    pub discount: Option<Option<PromDiscount>>,
 }
 
 impl<Id: Serialize> Serialize for ProductPatch<Id> {
@@ -125,6 +132,10 @@ impl<Id: Serialize> Serialize for ProductPatch<Id> {
             price: Option<Decimal>,
             #[serde(skip_serializing_if = "Option::is_none")]
             status: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            prices: Option<&'a [PromTier]>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            discount: Option<Option<&'a PromDiscount>>,
         }
         Wire {
             id: &self.id,
@@ -133,6 +144,8 @@ impl<Id: Serialize> Serialize for ProductPatch<Id> {
             presence_sure: self.presence_sure.or(self.presence.as_ref().map(|_| true)),
             price: self.price,
             status: self.status.as_deref(),
+            prices: self.prices.as_deref(),
+            discount: self.discount.as_ref().map(Option::as_ref),
         }
         .serialize(s)
     }
@@ -148,6 +161,8 @@ impl<Id> ProductPatch<Id> {
             presence_sure: None,
             price: None,
             status: None,
+            prices: None,
+            discount: None,
         }
     }
 
@@ -160,6 +175,8 @@ impl<Id> ProductPatch<Id> {
             presence_sure: self.presence_sure,
             price: self.price,
             status: self.status,
+            prices: self.prices,
+            discount: self.discount,
         }
     }
 }
