@@ -189,6 +189,8 @@ delegate! {
     set_stock(sku: &str, req: &StockSet) -> Option<StockMoved>;
     adjust_stock(sku: &str, req: &StockAdjust) -> Option<StockMoved>;
     set_price(sku: &str, req: &PriceSet) -> ProductView;
+    set_tiers(sku: &str, req: &super::TiersSet) -> ProductView;
+    set_discount(sku: &str, req: &super::DiscountSet) -> ProductView;
     links(unlinked_only: bool) -> Vec<LinkView>;
     link(sku: &str, req: &LinkRequest) -> LinkView;
     unlink(sku: &str) -> LinkView;

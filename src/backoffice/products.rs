@@ -30,6 +30,7 @@ pub(super) fn view(store: &Store, pushed: &[String], p: Product) -> Result<Produ
     let prom_id = store.link_of(p.id)?;
     let confirmed = store.stock_snapshot(p.id)?;
     let reserved = store.reserved_of(p.id)?;
+    let extras = store.price_extras(p.id)?;
     let in_pushed = summed(
         stock
             .iter()
@@ -44,6 +45,8 @@ pub(super) fn view(store: &Store, pushed: &[String], p: Product) -> Result<Produ
         reserved,
         available: in_pushed.saturating_sub(reserved),
         held_by: None,
+        tiers: extras.tiers,
+        discount: extras.discount,
         product: p.into(),
     })
 }

@@ -82,6 +82,12 @@ pub struct ProductView {
     /// which would have to read every order for every product.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_by: Option<Vec<OrderHold>>,
+    /// Its wholesale tiers (local prices, before the price rules).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<crate::domain::Tier>,
+    /// Its discount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<crate::domain::Discount>,
 }
 
 /// An open order holding some of a product.

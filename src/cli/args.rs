@@ -139,6 +139,31 @@ pub enum PricesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set SKU's wholesale tiers, all of them (QUANTITY=PRICE in local money, each below
+    /// the price): `prices tiers SKU 10=95.50 50=90`; `--clear` removes them.
+    Tiers {
+        sku: String,
+        /// QUANTITY=PRICE items (also `;`-separated).
+        tiers: Vec<String>,
+        #[arg(long, conflicts_with = "tiers")]
+        clear: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set SKU's discount: `10%` (percent) or `50` (an amount of local money), with
+    /// optional dates YYYY-MM-DD (both included); `--clear` removes it.
+    Discount {
+        sku: String,
+        value: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, conflicts_with_all = ["value", "from", "until"])]
+        clear: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
