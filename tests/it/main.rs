@@ -14,6 +14,7 @@ mod console_runs;
 mod daemon;
 mod damaged_store;
 mod demo;
+mod discounts;
 mod durability;
 mod feedback;
 mod gone;
