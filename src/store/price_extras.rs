@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{be, decode, encode, id_key};
 use super::dirty::{DIRTY_PRICE, mark_dirty};
-use super::trees::abort;
-use super::{Result, Store};
+use super::products::upsert_in;
+use super::trees::{Tx, TxResult, abort};
+use super::{NewProduct, Product, Result, Store};
 use crate::domain::price_terms::{check_discount, check_tiers};
 use crate::domain::{Discount, DiscountKind, Tier};
 
@@ -94,6 +95,41 @@ pub struct ExtrasChange {
     pub discount: Option<Option<Discount>>,
 }
 
+/// Changes product `p`'s extras inside a transaction, checked against its price.
+fn apply_in(tx: &Tx<'_>, p: &Product, c: &ExtrasChange) -> TxResult<PriceExtras> {
+    let id = p.id;
+    let mut e: PriceExtras = match tx.price_extras.get(be(id))? {
+        Some(v) => decode(EXTRAS, &v)?,
+        None => PriceExtras::default(),
+    };
+    let before = e.clone();
+    if let Some(t) = &c.tiers {
+        let mut t = t.clone();
+        t.sort_by_key(|t| t.min_quantity);
+        if let Err(why) = check_tiers(p.price, &t) {
+            return abort(format!("{}: {why}", p.sku));
+        }
+        e.tiers = t;
+    }
+    if let Some(d) = &c.discount {
+        if let Some(d) = d
+            && let Err(why) = check_discount(p.price, d)
+        {
+            return abort(format!("{}: {why}", p.sku));
+        }
+        e.discount = d.clone();
+    }
+    if e != before {
+        if e.is_empty() {
+            tx.price_extras.remove(&be(id))?;
+        } else {
+            tx.price_extras.insert(&be(id), encode(EXTRAS, &e)?)?;
+        }
+        mark_dirty(tx, id, DIRTY_PRICE)?;
+    }
+    Ok(e)
+}
+
 impl Store {
     /// A product's tiers and discount (empty when it has none).
     pub fn price_extras(&self, id: u64) -> Result<PriceExtras> {
@@ -113,37 +149,24 @@ impl Store {
                 let Some(pv) = tx.products.get(be(*id))? else {
                     return abort(format!("no product with id {id}"));
                 };
-                let p: super::Product = decode("products", &pv)?;
-                let mut e: PriceExtras = match tx.price_extras.get(be(*id))? {
-                    Some(v) => decode(EXTRAS, &v)?,
-                    None => PriceExtras::default(),
-                };
-                let before = e.clone();
-                if let Some(t) = &c.tiers {
-                    let mut t = t.clone();
-                    t.sort_by_key(|t| t.min_quantity);
-                    if let Err(why) = check_tiers(p.price, &t) {
-                        return abort(format!("{}: {why}", p.sku));
-                    }
-                    e.tiers = t;
-                }
-                if let Some(d) = &c.discount {
-                    if let Some(d) = d
-                        && let Err(why) = check_discount(p.price, d)
-                    {
-                        return abort(format!("{}: {why}", p.sku));
-                    }
-                    e.discount = d.clone();
-                }
-                if e != before {
-                    if e.is_empty() {
-                        tx.price_extras.remove(&be(*id))?;
-                    } else {
-                        tx.price_extras.insert(&be(*id), encode(EXTRAS, &e)?)?;
-                    }
-                    mark_dirty(tx, *id, DIRTY_PRICE)?;
-                }
-                out.push(e);
+                let p: Product = decode("products", &pv)?;
+                out.push(apply_in(tx, &p, c)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// [`Store::upsert_products`] with each row's extras changed in the same transaction
+    /// (`extras[i]` of `rows[i]`, checked against its price after the row): a CSV import.
+    pub fn upsert_products_with_extras(
+        &self,
+        rows: &[NewProduct],
+        extras: &[ExtrasChange],
+    ) -> Result<Vec<(Product, bool)>> {
+        self.transact(|tx| {
+            let out = upsert_in(tx, rows, true)?;
+            for ((p, _), c) in out.iter().zip(extras) {
+                apply_in(tx, p, c)?;
             }
             Ok(out)
         })

@@ -34,6 +34,7 @@ mod order_props;
 mod order_rules;
 mod order_world;
 mod orders;
+mod price_csv;
 mod price_tiers;
 mod prom;
 mod push_stock;

@@ -14,9 +14,14 @@ pub(in crate::backoffice) fn export(store: &Store, kind: CsvKind) -> Result<Stri
         let price = p.price.map(|d| d.to_string()).unwrap_or_default();
         let currency = p.currency.clone().unwrap_or_default();
         match kind {
-            CsvKind::Products => w
-                .write_record([&p.sku, &p.name, &price, &currency])
-                .map_err(csv_err)?,
+            CsvKind::Products => {
+                let [tiers, discount, from, until] =
+                    super::price_columns::cells(&store.price_extras(p.id)?);
+                w.write_record([
+                    &p.sku, &p.name, &price, &currency, &tiers, &discount, &from, &until,
+                ])
+                .map_err(csv_err)?
+            }
             CsvKind::Prices => {
                 if p.price.is_some() {
                     w.write_record([&p.sku, &price, &currency])
