@@ -74,7 +74,7 @@ pub enum ProductsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct CsvArgs {
-    /// What the file holds: products (sku,name,price,currency), stock (sku,warehouse,quantity), prices (sku,price,currency).
+    /// What the file holds: products (sku,name,price,currency; optional tiers,discount,discount_from,discount_until), stock (sku,warehouse,quantity), prices (sku,price,currency).
     #[arg(long, value_enum, default_value_t = CsvKind::Products)]
     pub kind: CsvKind,
     /// `,` or `;` (guessed from the header when absent).

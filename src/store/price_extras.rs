@@ -172,6 +172,11 @@ impl Store {
         })
     }
 
+    /// Some product has tiers or a discount.
+    pub fn has_price_extras(&self) -> Result<bool> {
+        Ok(!self.trees.price_extras.is_empty())
+    }
+
     /// Every product with extras or an extras snapshot.
     pub fn extras_rows(&self) -> Result<ExtrasRows> {
         let mut rows = ExtrasRows::new();
