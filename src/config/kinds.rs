@@ -269,6 +269,10 @@ pub struct VerifyOptions {
     /// without one: prices have no owner to compare with.
     #[serde(skip)]
     pub price_rules: Option<PriceRules>,
+    /// Filled from the `push_prices` job: its `send_tiers` and `send_discounts` (what of
+    /// the tiers and discounts it owns on Prom.ua, so what a verify compares).
+    #[serde(skip)]
+    pub price_extras: (bool, bool),
 }
 
 /// The default age of a verify's last full walk before the next run walks again (hours).
@@ -286,6 +290,7 @@ impl Default for VerifyOptions {
             overlap_minutes: 10,
             unrecorded_as_zero: false,
             price_rules: None,
+            price_extras: (true, true),
         }
     }
 }
@@ -316,8 +321,8 @@ impl VerifyOptions {
             max_changes: self.max_changes,
             max_price_change_percent: self.max_price_change_percent,
             verify_sample: DEFAULT_VERIFY_SAMPLE,
-            send_tiers: true,
-            send_discounts: true,
+            send_tiers: self.price_extras.0,
+            send_discounts: self.price_extras.1,
         }
     }
 }

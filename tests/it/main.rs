@@ -35,6 +35,7 @@ mod order_rules;
 mod order_world;
 mod orders;
 mod price_csv;
+mod price_drift;
 mod price_tiers;
 mod prom;
 mod push_stock;

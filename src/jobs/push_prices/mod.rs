@@ -12,7 +12,9 @@ use tokio::sync::Mutex;
 
 mod extras;
 
-pub use extras::{DiscountChange, ExtrasPlan, ExtrasTerms, TiersChange, plan_extras};
+pub use extras::{
+    DiscountChange, ExtrasPlan, ExtrasTerms, TiersChange, discount_shown, plan_extras, tiers_shown,
+};
 
 use super::edit_push::{self, Edit};
 use super::readback::{Mismatch, ReadBack};

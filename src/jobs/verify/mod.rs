@@ -8,6 +8,7 @@
 //! run (exit 1). A linked product deleted on Prom keeps its link and is flagged gone.
 
 mod compare;
+mod extras_drift;
 mod read;
 mod report;
 
@@ -116,6 +117,11 @@ impl Job for Verify<'_> {
                 Ok((s.linked_stock(&warehouses)?, prices, s.gone_links()?))
             })
             .await?;
+        let extras = if with_prices {
+            ctx.blocking(|s| s.extras_rows()).await?
+        } else {
+            Default::default()
+        };
         let linked: HashSet<i64> = stock.iter().map(|row| row.prom_id).collect();
         let read = match read::read(client, walk, &linked, ctx.interactive).await {
             Ok(read) => read,
@@ -132,7 +138,18 @@ impl Job for Verify<'_> {
             stock: ctx.sync.update_balances.then_some(&stock_guards),
             prices: with_prices.then_some(&price_options),
         };
-        let drift = compare(&stock, &prices, &read.shown, &rules);
+        let mut drift = compare(&stock, &prices, &read.shown, &rules);
+        if with_prices {
+            extras_drift::compare(
+                &prices,
+                &extras,
+                &read.shown,
+                &read.extras,
+                &price_options,
+                ctx.today(),
+                &mut drift,
+            );
+        }
         let listed: Option<HashSet<i64>> =
             (walk == Walk::Full).then(|| read.listed.iter().copied().collect());
         let mut items = report::gone_items(&stock, &read.gone, &known_gone, listed.as_ref());

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::lenient::RawProduct;
-pub use super::price_patch::{PromDiscount, PromTier};
+pub use super::price_patch::{PromDiscount, PromTier, ShownDiscount, ShownTier};
 pub use super::lenient::Unreadable;
 use super::listed::{ListItem, Listed};
 
@@ -45,6 +45,13 @@ pub struct Product {
     pub selling_type: Option<String>,
     pub group: Option<ProductGroup>,
     pub date_modified: Option<String>,
+    /// The wholesale tiers shown (`None`: not sent, or `null`). Not serialized: kept
+    /// records of products (staging) stay as they were.
+    #[serde(skip_serializing)]
+    pub prices: Option<Vec<ShownTier>>,
+    /// The discount shown (`None`: not sent; `Removed`: `null`).
+    #[serde(skip_serializing)]
+    pub discount: Option<ShownDiscount>,
     /// Fields sent that could not be read, by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unreadable: BTreeMap<String, Unreadable>,
