@@ -174,3 +174,37 @@ async fn the_cli_sets_and_refuses_discounts() {
     let shown: Value = serde_json::from_str(&ok(&["products", "show", &sku, "--json"])).unwrap();
     assert!(shown.get("discount").is_none(), "{shown}");
 }
+
+/// With the daemon running the CLI goes through the admin API, and the on-change price
+/// push sends the tiers and the discount.
+#[tokio::test]
+async fn with_the_daemon_running_the_cli_sets_them_and_the_on_change_push_sends_them() {
+    let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
+    let path = prices_config(&env, "");
+    let daemon = env.start_daemon(&path).await;
+    let sku = env.catalogue[0].sku.clone().unwrap();
+    let prom_id = env.catalogue[0].id;
+    for args in [
+        vec!["prices", "set", sku.as_str(), "100"],
+        vec!["prices", "tiers", sku.as_str(), "10=90"],
+        vec!["prices", "discount", sku.as_str(), "5%", "--until", "2099-12-31"],
+    ] {
+        let out = crate::helpers::cli_async(&path, &args).await;
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let refused = crate::helpers::cli_async(&path, &["prices", "tiers", &sku, "10=100"]).await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("below the base price"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let p = shown(&env, prom_id).await;
+        if p["prices"] == json!([{"price": 99, "minimum_order_quantity": 10}])
+            && p["discount"] == json!({"value": 5, "type": "percent", "date_end": "31.12.2099"})
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not sent: {p}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    crate::helpers::stop_daemon(daemon).await;
+}

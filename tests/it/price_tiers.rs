@@ -18,7 +18,7 @@ pub fn prices_config(env: &Env, extra: &str) -> std::path::PathBuf {
     let path = env.write_config(
         "0 0 1 1 *",
         &format!(
-            "[[job]]\nname = \"prices\"\nkind = \"push_prices\"\nschedule = \"0 0 1 1 *\"\nmarkup_percent = 10\nround_step = 1\nverify_sample = 0\n{extra}"
+            "[[job]]\nname = \"prices\"\nkind = \"push_prices\"\nschedule = \"0 0 1 1 *\"\nmarkup_percent = 10\nround_step = 1\n{extra}"
         ),
     );
     patch_file(

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::price_for;
+use crate::jobs::readback::Mismatch;
 use crate::config::PriceRules;
 use crate::domain::{DiscountKind, Tier};
 use crate::prom::dto::{PromDiscount, PromTier};
@@ -233,4 +234,53 @@ pub fn discount_shown(d: Option<&DiscountState>) -> String {
             out
         }
     }
+}
+
+/// What a read-back shows of the tiers and discount a change sent, where it differs (a
+/// field Prom.ua did not show is not judged).
+pub fn differences(c: &super::PriceChange, shown: &crate::prom::dto::Product) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    if let (Some(t), Some(on_prom)) = (&c.tiers, &shown.prices) {
+        let mut on_prom: Vec<SentTier> = on_prom
+            .iter()
+            .map(|s| SentTier {
+                min_quantity: s.minimum_order_quantity,
+                price: s.price.normalize(),
+            })
+            .collect();
+        on_prom.sort_by_key(|t| t.min_quantity);
+        let sent: Vec<SentTier> = t
+            .after
+            .iter()
+            .map(|t| SentTier {
+                min_quantity: t.min_quantity,
+                price: t.price.normalize(),
+            })
+            .collect();
+        if on_prom != sent {
+            out.push(Mismatch {
+                field: "prices",
+                sent: tiers_shown(Some(&sent)),
+                shown: tiers_shown(Some(&on_prom)),
+            });
+        }
+    }
+    if let (Some(d), Some(on_prom)) = (&c.discount, &shown.discount) {
+        let removed = matches!(on_prom, crate::prom::dto::ShownDiscount::Removed);
+        let same = match (&d.after, on_prom) {
+            (DiscountState::Removed, _) => removed,
+            (DiscountState::Set(s), crate::prom::dto::ShownDiscount::Set { value, kind, .. }) => {
+                value.normalize() == s.value.normalize() && kind == s.kind.prom_word()
+            }
+            (DiscountState::Set(_), _) => false,
+        };
+        if !same {
+            out.push(Mismatch {
+                field: "discount",
+                sent: discount_shown(Some(&d.after)),
+                shown: if removed { "none".into() } else { "another discount".into() },
+            });
+        }
+    }
+    out
 }

@@ -367,16 +367,18 @@ impl Edit for PriceChange {
 
 impl ReadBack for PriceChange {
     fn differences(&self, shown: &Product) -> Vec<Mismatch> {
-        if shown.price == Some(self.after) {
-            return Vec::new();
+        let mut out = Vec::new();
+        if shown.price != Some(self.after) {
+            out.push(Mismatch {
+                field: "price",
+                sent: self.after.to_string(),
+                shown: shown
+                    .price
+                    .map_or_else(|| "none".to_string(), |p| p.normalize().to_string()),
+            });
         }
-        vec![Mismatch {
-            field: "price",
-            sent: self.after.to_string(),
-            shown: shown
-                .price
-                .map_or_else(|| "none".to_string(), |p| p.normalize().to_string()),
-        }]
+        out.extend(extras::differences(self, shown));
+        out
     }
 }
 
