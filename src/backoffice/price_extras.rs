@@ -21,7 +21,11 @@ pub struct DiscountSet {
     pub discount: Option<Discount>,
 }
 
-pub(super) async fn set(office: &BackOffice, sku: &str, change: ExtrasChange) -> Result<ProductView> {
+pub(super) async fn set(
+    office: &BackOffice,
+    sku: &str,
+    change: ExtrasChange,
+) -> Result<ProductView> {
     let store = office.store();
     let p = product(store, sku)?;
     store.set_price_extras(&[(p.id, change)])?;

@@ -93,9 +93,9 @@ pub fn parse_tiers<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<T
             ));
         };
         let q = q.trim();
-        let min_quantity: u32 = q.parse().map_err(|_| {
-            format!("tier `{item}`: the quantity `{q}` is not a whole number")
-        })?;
+        let min_quantity: u32 = q
+            .parse()
+            .map_err(|_| format!("tier `{item}`: the quantity `{q}` is not a whole number"))?;
         let p = p.trim();
         let price: Decimal = p
             .parse()
@@ -197,7 +197,9 @@ pub fn check_discount(base: Option<Decimal>, d: &Discount) -> Result<(), String>
     if let (Some(from), Some(until)) = (d.from, d.until)
         && until < from
     {
-        return Err(format!("the discount ends ({until}) before it starts ({from})"));
+        return Err(format!(
+            "the discount ends ({until}) before it starts ({from})"
+        ));
     }
     Ok(())
 }
@@ -215,14 +217,30 @@ mod tests {
         let t = parse_tiers([" 50 = 90 ; 10=95.50 ;"]).unwrap();
         assert_eq!(tiers_text(&t), "10=95.5;50=90");
         assert!(check_tiers(Some(d("100")), &t).is_ok());
-        assert!(check_tiers(Some(d("95.5")), &t).unwrap_err().contains("below the base"));
+        assert!(
+            check_tiers(Some(d("95.5")), &t)
+                .unwrap_err()
+                .contains("below the base")
+        );
         assert!(check_tiers(None, &t).is_err());
         let one = parse_tiers(["1=90"]).unwrap();
-        assert!(check_tiers(Some(d("100")), &one).unwrap_err().contains("at least 2"));
+        assert!(
+            check_tiers(Some(d("100")), &one)
+                .unwrap_err()
+                .contains("at least 2")
+        );
         let dup = parse_tiers(["10=90", "10=80"]).unwrap();
-        assert!(check_tiers(Some(d("100")), &dup).unwrap_err().contains("two tiers"));
+        assert!(
+            check_tiers(Some(d("100")), &dup)
+                .unwrap_err()
+                .contains("two tiers")
+        );
         let neg = parse_tiers(["10=-1"]).unwrap();
-        assert!(check_tiers(Some(d("100")), &neg).unwrap_err().contains("above 0"));
+        assert!(
+            check_tiers(Some(d("100")), &neg)
+                .unwrap_err()
+                .contains("above 0")
+        );
         assert!(parse_tiers(["x=1"]).unwrap_err().contains("whole number"));
         assert!(parse_tiers(["-3=1"]).is_err());
         assert!(parse_tiers(["10"]).is_err());

@@ -77,7 +77,9 @@ impl JobContext {
 
     /// Today's date in the daemon's zone.
     pub fn today(&self) -> chrono::NaiveDate {
-        chrono::Utc::now().with_timezone(&self.timezone).date_naive()
+        chrono::Utc::now()
+            .with_timezone(&self.timezone)
+            .date_naive()
     }
 
     /// A command line for a note, e.g. `promua-sync --config /etc/promua-sync/shop-a.toml

@@ -11,9 +11,14 @@ use promua_sync::store::{ExtrasChange, Store};
 use serde_json::{Value, json};
 
 use crate::helpers::{Env, cli};
-use crate::price_tiers::{d, prices_config, priced, run, sent_items, shown};
+use crate::price_tiers::{d, priced, prices_config, run, sent_items, shown};
 
-fn discount(value: &str, kind: DiscountKind, from: Option<NaiveDate>, until: Option<NaiveDate>) -> ExtrasChange {
+fn discount(
+    value: &str,
+    kind: DiscountKind,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+) -> ExtrasChange {
     ExtrasChange {
         tiers: None,
         discount: Some(Some(Discount {
@@ -54,7 +59,10 @@ async fn discounts_reach_the_sandbox_in_proms_shape_and_end_once() {
                 discount("10", DiscountKind::Percent, Some(today), Some(soon)),
             ),
             // 15 off 100 leaves 85: 85 * 1.1 = 93.5 -> 94, so 110 - 94 = 16 off on Prom.
-            (ids[1], discount("15", DiscountKind::Amount, None, Some(soon))),
+            (
+                ids[1],
+                discount("15", DiscountKind::Amount, None, Some(soon)),
+            ),
         ])
         .unwrap();
     let first = run(&config, &store, Mode::Apply).await;
@@ -138,14 +146,28 @@ async fn the_cli_sets_and_refuses_discounts() {
     let sku = env.catalogue[0].sku.clone().unwrap();
     let ok = |args: &[&str]| {
         let out = cli(&path, args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     ok(&["prices", "set", &sku, "100"]);
     let text = ok(&[
-        "prices", "discount", &sku, "10%", "--from", "2026-12-01", "--until", "2026-12-31",
+        "prices",
+        "discount",
+        &sku,
+        "10%",
+        "--from",
+        "2026-12-01",
+        "--until",
+        "2026-12-31",
     ]);
-    assert!(text.contains("discount:   10% from 2026-12-01 until 2026-12-31"), "{text}");
+    assert!(
+        text.contains("discount:   10% from 2026-12-01 until 2026-12-31"),
+        "{text}"
+    );
     for (args, why) in [
         (vec!["100%"], "below 100"),
         (vec!["0%"], "above 0"),
@@ -187,10 +209,21 @@ async fn with_the_daemon_running_the_cli_sets_them_and_the_on_change_push_sends_
     for args in [
         vec!["prices", "set", sku.as_str(), "100"],
         vec!["prices", "tiers", sku.as_str(), "10=90"],
-        vec!["prices", "discount", sku.as_str(), "5%", "--until", "2099-12-31"],
+        vec![
+            "prices",
+            "discount",
+            sku.as_str(),
+            "5%",
+            "--until",
+            "2099-12-31",
+        ],
     ] {
         let out = crate::helpers::cli_async(&path, &args).await;
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let refused = crate::helpers::cli_async(&path, &["prices", "tiers", &sku, "10=100"]).await;
     assert_eq!(refused.status.code(), Some(2));

@@ -15,7 +15,11 @@ async fn tiers_and_discounts_round_trip_through_the_products_csv() {
     let dir = env.dir.path();
     let ok = |args: &[&str]| {
         let out = cli(&path, args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let show = |sku: &str| -> Value {
@@ -40,7 +44,10 @@ async fn tiers_and_discounts_round_trip_through_the_products_csv() {
         t1["discount"],
         json!({"value": "10", "kind": "percent", "from": "2026-12-01", "until": "2026-12-31"})
     );
-    assert_eq!(show("T-2")["discount"], json!({"value": "50", "kind": "amount"}));
+    assert_eq!(
+        show("T-2")["discount"],
+        json!({"value": "50", "kind": "amount"})
+    );
     assert!(show("T-3").get("tiers").is_none());
 
     // Export, then import the export: the same state.

@@ -189,7 +189,10 @@ async fn tiers_go_through_the_rules_never_above_the_base_and_are_not_resent() {
     assert_eq!(third.record.outcome, Outcome::Ok, "{:?}", third.record);
     let items = sent_items(&env);
     assert_eq!(items.keys().copied().collect::<Vec<_>>(), vec![p0]);
-    assert_eq!(items[&p0]["prices"][0], json!({"price": 100.0, "minimum_order_quantity": 10}));
+    assert_eq!(
+        items[&p0]["prices"][0],
+        json!({"price": 100.0, "minimum_order_quantity": 10})
+    );
 
     // Cleared: sent once as an empty list, then never again.
     store
@@ -213,8 +216,7 @@ async fn tiers_go_through_the_rules_never_above_the_base_and_are_not_resent() {
 #[tokio::test]
 async fn send_tiers_false_leaves_them_alone() {
     let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
-    let config =
-        promua_sync::config::load(&prices_config(&env, "send_tiers = false\n")).unwrap();
+    let config = promua_sync::config::load(&prices_config(&env, "send_tiers = false\n")).unwrap();
     let store = Store::open(&config.store.path).unwrap();
     let ids = priced(&store);
     store
@@ -239,7 +241,11 @@ async fn the_cli_sets_shows_and_refuses_tiers() {
     let sku = env.catalogue[0].sku.clone().unwrap();
     let ok = |args: &[&str]| {
         let out = cli(&path, args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     // No price yet: tiers are refused.
@@ -262,15 +268,13 @@ async fn the_cli_sets_shows_and_refuses_tiers() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(why), "{bad}: {err}");
     }
-    let shown: Value =
-        serde_json::from_str(&ok(&["products", "show", &sku, "--json"])).unwrap();
+    let shown: Value = serde_json::from_str(&ok(&["products", "show", &sku, "--json"])).unwrap();
     assert_eq!(
         shown["tiers"],
         json!([{"min_quantity": 10, "price": "95.5"}, {"min_quantity": 50, "price": "90"}])
     );
     ok(&["prices", "tiers", &sku, "--clear"]);
-    let shown: Value =
-        serde_json::from_str(&ok(&["products", "show", &sku, "--json"])).unwrap();
+    let shown: Value = serde_json::from_str(&ok(&["products", "show", &sku, "--json"])).unwrap();
     assert!(shown.get("tiers").is_none(), "{shown}");
 }
 
@@ -294,7 +298,10 @@ async fn the_sandbox_refuses_bad_shapes_per_item() {
         .await
         .unwrap();
     assert_eq!(reply["processed_ids"], json!([a]));
-    assert!(reply["errors"][b.to_string()]["prices"].is_string(), "{reply}");
+    assert!(
+        reply["errors"][b.to_string()]["prices"].is_string(),
+        "{reply}"
+    );
     let shown_a = shown(&env, a).await;
     assert_eq!(shown_a["discount"]["type"], json!("percent"));
     assert_eq!(shown_a["discount"]["date_end"], json!("31.12.2026"));
@@ -317,7 +324,10 @@ async fn the_sandbox_refuses_bad_shapes_per_item() {
             .await
             .unwrap();
         assert_eq!(reply["processed_ids"], json!([]), "{bad}");
-        assert!(reply["errors"][b.to_string()]["discount"].is_string(), "{bad}: {reply}");
+        assert!(
+            reply["errors"][b.to_string()]["discount"].is_string(),
+            "{bad}: {reply}"
+        );
     }
     // `discount: null` removes it.
     let body = json!([{"id": a, "discount": null}]);

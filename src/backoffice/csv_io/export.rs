@@ -14,7 +14,11 @@ pub(in crate::backoffice) fn export(store: &Store, kind: CsvKind) -> Result<Stri
         .fields()
         .iter()
         .map(|(f, _)| *f)
-        .take(if kind == CsvKind::Products && !extras { 4 } else { usize::MAX })
+        .take(if kind == CsvKind::Products && !extras {
+            4
+        } else {
+            usize::MAX
+        })
         .collect();
     let csv_err = |e: csv::Error| BackofficeError::Invalid(e.to_string());
     w.write_record(&header).map_err(csv_err)?;

@@ -47,7 +47,11 @@ pub(super) fn extras(v: &Row, price: Option<Decimal>, errors: &mut RowErrors) ->
                 match check_discount(price, &d) {
                     Ok(()) => change.discount = Some(Some(d)),
                     Err(m) => {
-                        let field = if m.contains("ends") { "discount_until" } else { "discount" };
+                        let field = if m.contains("ends") {
+                            "discount_until"
+                        } else {
+                            "discount"
+                        };
                         errors.add(row, field, m);
                     }
                 }
@@ -57,7 +61,11 @@ pub(super) fn extras(v: &Row, price: Option<Decimal>, errors: &mut RowErrors) ->
         None => {
             for f in ["discount_from", "discount_until"] {
                 if cell(f).is_some() {
-                    errors.add(row, f, "a date without a discount (the discount cell is blank)");
+                    errors.add(
+                        row,
+                        f,
+                        "a date without a discount (the discount cell is blank)",
+                    );
                 }
             }
             if v.get("discount").is_some() {
@@ -72,7 +80,12 @@ pub(super) fn extras(v: &Row, price: Option<Decimal>, errors: &mut RowErrors) ->
 pub(super) fn cells(e: &PriceExtras) -> [String; 4] {
     let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     match &e.discount {
-        None => [tiers_text(&e.tiers), String::new(), String::new(), String::new()],
+        None => [
+            tiers_text(&e.tiers),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
         Some(d) => [
             tiers_text(&e.tiers),
             match d.kind {

@@ -16,9 +16,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::price_for;
-use crate::jobs::readback::Mismatch;
 use crate::config::PriceRules;
 use crate::domain::{DiscountKind, Tier};
+use crate::jobs::readback::Mismatch;
 use crate::prom::dto::{PromDiscount, PromTier};
 use crate::store::{DiscountState, ExtrasRow, ExtrasSnapshot, SentDiscount, SentTier};
 
@@ -76,7 +76,9 @@ pub fn plan_extras(
     let unconfirmed = sent.is_some_and(|s| s.unconfirmed);
     let mut out = ExtrasPlan::default();
     let sent_tiers = sent.and_then(|s| s.tiers.clone());
-    if t.send_tiers && (!row.local.tiers.is_empty() || sent_tiers.as_ref().is_some_and(|v| !v.is_empty())) {
+    if t.send_tiers
+        && (!row.local.tiers.is_empty() || sent_tiers.as_ref().is_some_and(|v| !v.is_empty()))
+    {
         let (mut after, mut dropped) = (Vec::new(), Vec::new());
         for tier in &row.local.tiers {
             let p = price_for(tier.price, t.rules);
@@ -109,7 +111,8 @@ pub fn plan_extras(
                     DiscountKind::Percent => Some(d.value),
                     DiscountKind::Amount => {
                         let rest = local - d.value;
-                        let v = (rest > Decimal::ZERO).then(|| sent_base - price_for(rest, t.rules));
+                        let v =
+                            (rest > Decimal::ZERO).then(|| sent_base - price_for(rest, t.rules));
                         v.filter(|v| *v > Decimal::ZERO)
                     }
                 };
@@ -278,9 +281,152 @@ pub fn differences(c: &super::PriceChange, shown: &crate::prom::dto::Product) ->
             out.push(Mismatch {
                 field: "discount",
                 sent: discount_shown(Some(&d.after)),
-                shown: if removed { "none".into() } else { "another discount".into() },
+                shown: if removed {
+                    "none".into()
+                } else {
+                    "another discount".into()
+                },
             });
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Discount;
+    use crate::store::PriceExtras;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn terms(rules: &PriceRules) -> ExtrasTerms<'_> {
+        ExtrasTerms {
+            rules,
+            send_tiers: true,
+            send_discounts: true,
+            today: day("2026-11-29"),
+        }
+    }
+
+    fn with_discount(value: &str, kind: DiscountKind, until: Option<&str>) -> ExtrasRow {
+        ExtrasRow {
+            local: PriceExtras {
+                tiers: Vec::new(),
+                discount: Some(Discount {
+                    value: d(value),
+                    kind,
+                    from: None,
+                    until: until.map(day),
+                }),
+            },
+            sent: None,
+        }
+    }
+
+    #[test]
+    fn an_amount_goes_through_the_rules_and_a_percent_as_it_is() {
+        let rules = PriceRules {
+            markup_percent: d("10"),
+            round_step: Some(d("1")),
+            ending: Some(d("0.99")),
+            ..Default::default()
+        };
+        // 100 -> 109.99; 90 -> 98.99: 11 off on Prom.ua.
+        let p = plan_extras(
+            Some(&with_discount("10", DiscountKind::Amount, None)),
+            1,
+            d("100"),
+            d("109.99"),
+            &terms(&rules),
+        );
+        let Some(DiscountState::Set(s)) = p.discount.map(|c| c.after) else {
+            panic!("a discount")
+        };
+        assert_eq!(s.value, d("11"));
+        let p = plan_extras(
+            Some(&with_discount("10", DiscountKind::Percent, None)),
+            1,
+            d("100"),
+            d("109.99"),
+            &terms(&rules),
+        );
+        assert!(p.changed);
+        let Some(DiscountState::Set(s)) = p.discount.map(|c| c.after) else {
+            panic!("a discount")
+        };
+        assert_eq!(s.value, d("10"));
+    }
+
+    #[test]
+    fn an_ended_discount_never_sent_is_left_alone_and_one_sent_is_removed() {
+        let rules = PriceRules::default();
+        let mut row = with_discount("10", DiscountKind::Percent, Some("2026-11-28"));
+        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+        assert_eq!(p, ExtrasPlan::default());
+        row.sent = Some(ExtrasSnapshot {
+            prom_id: 1,
+            tiers: None,
+            discount: Some(DiscountState::Set(SentDiscount {
+                value: d("10"),
+                kind: DiscountKind::Percent,
+                from: None,
+                until: Some(day("2026-11-28")),
+            })),
+            confirmed_at: chrono::DateTime::UNIX_EPOCH,
+            unconfirmed: false,
+        });
+        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+        assert!(p.changed);
+        assert_eq!(p.discount.unwrap().after, DiscountState::Removed);
+        // Removed and confirmed: nothing more.
+        row.sent.as_mut().unwrap().discount = Some(DiscountState::Removed);
+        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+        assert!(!p.changed && p.discount.is_none());
+        // A snapshot of another Prom product says nothing of this one.
+        let p = plan_extras(Some(&row), 2, d("100"), d("100"), &terms(&rules));
+        assert_eq!(p, ExtrasPlan::default());
+    }
+
+    #[test]
+    fn an_unconfirmed_snapshot_resends_equal_tiers() {
+        let rules = PriceRules::default();
+        let tiers = vec![SentTier {
+            min_quantity: 10,
+            price: d("90"),
+        }];
+        let mut row = ExtrasRow {
+            local: PriceExtras {
+                tiers: vec![Tier {
+                    min_quantity: 10,
+                    price: d("90"),
+                }],
+                discount: None,
+            },
+            sent: Some(ExtrasSnapshot {
+                prom_id: 1,
+                tiers: Some(tiers),
+                discount: None,
+                confirmed_at: chrono::DateTime::UNIX_EPOCH,
+                unconfirmed: false,
+            }),
+        };
+        assert!(!plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules)).changed);
+        row.sent.as_mut().unwrap().unconfirmed = true;
+        assert!(plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules)).changed);
+        let off = ExtrasTerms {
+            send_tiers: false,
+            ..terms(&rules)
+        };
+        assert_eq!(
+            plan_extras(Some(&row), 1, d("100"), d("100"), &off),
+            ExtrasPlan::default()
+        );
+    }
 }

@@ -31,10 +31,15 @@ impl From<&Product> for ShownExtras {
         let tiers = p.prices.as_ref().map(|v| {
             let mut t: Vec<SentTier> = v
                 .iter()
-                .map(|ShownTier { price, minimum_order_quantity }| SentTier {
-                    min_quantity: *minimum_order_quantity,
-                    price: price.normalize(),
-                })
+                .map(
+                    |ShownTier {
+                         price,
+                         minimum_order_quantity,
+                     }| SentTier {
+                        min_quantity: *minimum_order_quantity,
+                        price: price.normalize(),
+                    },
+                )
                 .collect();
             t.sort_by_key(|t| t.min_quantity);
             t
@@ -102,7 +107,10 @@ pub fn compare(
         };
         let wanted = push_prices::price_for(local, &rules);
         let plan = plan_extras(Some(row_extras), row.prom_id, local, wanted, &terms);
-        let snap = row_extras.sent.as_ref().filter(|x| x.prom_id == row.prom_id);
+        let snap = row_extras
+            .sent
+            .as_ref()
+            .filter(|x| x.prom_id == row.prom_id);
         let unconfirmed = snap.is_some_and(|x| x.unconfirmed);
         let cause = |confirmed: bool| {
             if confirmed && !unconfirmed {

@@ -74,7 +74,10 @@ pub(super) fn read_tiers(v: &serde_json::Value) -> Result<Option<Vec<ShownTier>>
     items
         .iter()
         .map(|i| {
-            let price = i.get("price").and_then(decimal).ok_or("a tier without a price")?;
+            let price = i
+                .get("price")
+                .and_then(decimal)
+                .ok_or("a tier without a price")?;
             let q = i
                 .get("minimum_order_quantity")
                 .and_then(decimal)
@@ -97,7 +100,10 @@ pub(super) fn read_discount(v: &serde_json::Value) -> Result<Option<ShownDiscoun
         serde_json::Value::Object(o) => o,
         _ => return Err("not a discount"),
     };
-    let value = o.get("value").and_then(decimal).ok_or("a discount without a value")?;
+    let value = o
+        .get("value")
+        .and_then(decimal)
+        .ok_or("a discount without a value")?;
     let kind = o
         .get("type")
         .and_then(serde_json::Value::as_str)

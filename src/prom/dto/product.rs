@@ -4,9 +4,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::lenient::RawProduct;
-pub use super::price_patch::{PromDiscount, PromTier, ShownDiscount, ShownTier};
 pub use super::lenient::Unreadable;
 use super::listed::{ListItem, Listed};
+pub use super::price_patch::{PromDiscount, PromTier, ShownDiscount, ShownTier};
 
 /// `presence` values the jobs write.
 pub use crate::domain::{AVAILABLE, NOT_AVAILABLE};

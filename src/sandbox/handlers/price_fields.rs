@@ -101,7 +101,11 @@ fn normal_discount(v: &Value) -> Result<Value, String> {
     {
         return Err(format!("discount.{k}: Unknown field."));
     }
-    let Some(value) = o.get("value").and_then(number).filter(|v| *v > Decimal::ZERO) else {
+    let Some(value) = o
+        .get("value")
+        .and_then(number)
+        .filter(|v| *v > Decimal::ZERO)
+    else {
         return Err("discount.value: ожидается положительное число".into());
     };
     let kind = o.get("type").and_then(Value::as_str);
@@ -132,12 +136,36 @@ mod tests {
 
     #[test]
     fn shapes() {
-        assert!(refusal("prices", &json!([{"price": 90, "minimum_order_quantity": 10}])).is_none());
-        assert!(refusal("prices", &json!([{"price": "90.5", "minimum_order_quantity": "10"}])).is_none());
+        assert!(
+            refusal(
+                "prices",
+                &json!([{"price": 90, "minimum_order_quantity": 10}])
+            )
+            .is_none()
+        );
+        assert!(
+            refusal(
+                "prices",
+                &json!([{"price": "90.5", "minimum_order_quantity": "10"}])
+            )
+            .is_none()
+        );
         assert!(refusal("prices", &json!([])).is_none());
         assert!(refusal("prices", &json!({"price": 90})).is_some());
-        assert!(refusal("prices", &json!([{"price": -1, "minimum_order_quantity": 10}])).is_some());
-        assert!(refusal("prices", &json!([{"price": 9, "minimum_order_quantity": 1.5}])).is_some());
+        assert!(
+            refusal(
+                "prices",
+                &json!([{"price": -1, "minimum_order_quantity": 10}])
+            )
+            .is_some()
+        );
+        assert!(
+            refusal(
+                "prices",
+                &json!([{"price": 9, "minimum_order_quantity": 1.5}])
+            )
+            .is_some()
+        );
         assert!(refusal("prices", &json!([{"price": 9}])).is_some());
         assert!(refusal("discount", &Value::Null).is_none());
         let ok = json!({"value": 10, "type": "percent", "date_start": "01.12.2026", "date_end": "31.12.2026"});
@@ -145,7 +173,13 @@ mod tests {
         assert!(refusal("discount", &json!({"value": 10, "type": "gift"})).is_some());
         assert!(refusal("discount", &json!({"value": 0, "type": "amount"})).is_some());
         assert!(refusal("discount", &json!({"value": 101, "type": "percent"})).is_some());
-        assert!(refusal("discount", &json!({"value": 5, "type": "amount", "date_end": "2026-12-31"})).is_some());
+        assert!(
+            refusal(
+                "discount",
+                &json!({"value": 5, "type": "amount", "date_end": "2026-12-31"})
+            )
+            .is_some()
+        );
         let back = json!({"value": 5, "type": "amount", "date_start": "02.12.2026", "date_end": "01.12.2026"});
         assert!(refusal("discount", &back).is_some());
     }
