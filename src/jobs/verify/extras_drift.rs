@@ -123,7 +123,12 @@ pub fn compare(
         if let (Some(t), Some(on_prom)) = (&plan.tiers, &se.tiers) {
             let confirmed = snap.and_then(|x| x.tiers.as_ref()).map(|v| normal(v));
             let want = normal(&t.after);
-            if *on_prom != want && !(confirmed.as_ref() == Some(on_prom) && !unconfirmed) {
+            // Prom shows what it confirmed while the back office changed: a push to come.
+            let pending = confirmed.as_ref() == Some(on_prom) && !unconfirmed;
+            if *on_prom == want {
+            } else if pending {
+                d.pending += 1;
+            } else {
                 d.items.push(item(
                     row,
                     "prices",
@@ -134,13 +139,15 @@ pub fn compare(
                     ],
                     cause(confirmed.is_some()),
                 ));
-            } else if *on_prom != want {
-                d.pending += 1;
             }
         }
         if let (Some(dc), Some(on_prom)) = (&plan.discount, &se.discount) {
             let confirmed = snap.and_then(|x| x.discount.as_ref());
-            if *on_prom != dc.after && !(confirmed == Some(on_prom) && !unconfirmed) {
+            let pending = confirmed == Some(on_prom) && !unconfirmed;
+            if *on_prom == dc.after {
+            } else if pending {
+                d.pending += 1;
+            } else {
                 d.items.push(item(
                     row,
                     "discount",
@@ -151,8 +158,6 @@ pub fn compare(
                     ],
                     cause(confirmed.is_some()),
                 ));
-            } else if *on_prom != dc.after {
-                d.pending += 1;
             }
         }
         if d.items.len() > before {
