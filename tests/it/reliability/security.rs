@@ -55,6 +55,12 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("PUT", "/v1/stock/{sku}", "/v1/stock/A-1"),
     ("POST", "/v1/stock/{sku}/adjust", "/v1/stock/A-1/adjust"),
     ("PUT", "/v1/prices/{sku}", "/v1/prices/A-1"),
+    ("PUT", "/v1/prices/{sku}/tiers", "/v1/prices/A-1/tiers"),
+    (
+        "PUT",
+        "/v1/prices/{sku}/discount",
+        "/v1/prices/A-1/discount",
+    ),
     ("GET", "/v1/links", "/v1/links"),
     ("PUT", "/v1/links/{sku}", "/v1/links/A-1"),
     ("DELETE", "/v1/links/{sku}", "/v1/links/A-1"),
