@@ -8,6 +8,7 @@ mod jobs;
 mod limits;
 mod metrics;
 mod orders;
+mod price_extras;
 mod rejections;
 mod routes;
 mod store;

@@ -92,6 +92,7 @@ pub(super) fn router(office: BackOffice, token: String, serving: super::Serving)
         .route("/links/accept", post(accept_links))
         .route("/links/unlinked.csv", get(export_unlinked))
         .merge(super::orders::routes())
+        .merge(super::price_extras::routes())
         .merge(super::store::routes())
         .merge(super::jobs::routes())
         .layer(axum::extract::DefaultBodyLimit::max(

@@ -190,6 +190,8 @@ delegate! {
     adjust_stock(sku: &str, req: &StockAdjust) -> Option<StockMoved>;
     set_price(sku: &str, req: &PriceSet) -> ProductView;
     set_presence(sku: &str, req: &PresenceSet) -> ProductView;
+    set_tiers(sku: &str, req: &super::TiersSet) -> ProductView;
+    set_discount(sku: &str, req: &super::DiscountSet) -> ProductView;
     links(unlinked_only: bool) -> Vec<LinkView>;
     link(sku: &str, req: &LinkRequest) -> LinkView;
     unlink(sku: &str) -> LinkView;

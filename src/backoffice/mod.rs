@@ -24,6 +24,7 @@ mod order_statuses;
 mod order_views;
 mod order_window;
 mod orders;
+mod price_extras;
 mod products;
 mod remote;
 mod run_pages;
@@ -51,6 +52,7 @@ pub use order_detail_views::*;
 pub use order_statuses::{OrderStatusesView, ShopStatusView};
 pub use order_views::*;
 pub use order_window::OrdersWindow;
+pub use price_extras::{DiscountSet, TiersSet};
 pub use remote::{ACTOR_HEADER, AdminClient, read_admin_token};
 pub use similarity::CONFLICT_CAP;
 pub use suggest::{LOOKALIKE_SCORE, NEAR_TIE, Suggestion, auto_accepts, suggest};
@@ -82,6 +84,11 @@ pub trait Ledger {
     /// Sets a product's own presence at stock 0, over push_stock's rules (`auto` clears
     /// it). An unknown word is refused (`Invalid`, nothing changed).
     async fn set_presence(&self, sku: &str, req: &PresenceSet) -> Result<ProductView>;
+    /// Sets (or, with none, clears) a product's wholesale tiers: each checked against its
+    /// price (`Invalid`, nothing changed).
+    async fn set_tiers(&self, sku: &str, req: &TiersSet) -> Result<ProductView>;
+    /// Sets (or, with `None`, clears) a product's discount.
+    async fn set_discount(&self, sku: &str, req: &DiscountSet) -> Result<ProductView>;
     async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>>;
     async fn link(&self, sku: &str, req: &LinkRequest) -> Result<LinkView>;
     async fn unlink(&self, sku: &str) -> Result<LinkView>;

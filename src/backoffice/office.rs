@@ -289,6 +289,22 @@ impl Ledger for BackOffice {
         products::set_presence(self, sku, req).await
     }
 
+    async fn set_tiers(&self, sku: &str, req: &super::TiersSet) -> Result<ProductView> {
+        let change = crate::store::ExtrasChange {
+            tiers: Some(req.tiers.clone()),
+            discount: None,
+        };
+        super::price_extras::set(self, sku, change).await
+    }
+
+    async fn set_discount(&self, sku: &str, req: &super::DiscountSet) -> Result<ProductView> {
+        let change = crate::store::ExtrasChange {
+            tiers: None,
+            discount: Some(req.discount.clone()),
+        };
+        super::price_extras::set(self, sku, change).await
+    }
+
     async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>> {
         links::list(self, unlinked_only).await
     }

@@ -33,6 +33,7 @@ pub(super) fn view(store: &Store, pushed: &[String], p: Product) -> Result<Produ
     let prom_id = store.link_of(p.id)?;
     let confirmed = store.stock_snapshot(p.id)?;
     let reserved = store.reserved_of(p.id)?;
+    let extras = store.price_extras(p.id)?;
     let in_pushed = summed(
         stock
             .iter()
@@ -48,6 +49,8 @@ pub(super) fn view(store: &Store, pushed: &[String], p: Product) -> Result<Produ
         available: in_pushed.saturating_sub(reserved),
         held_by: None,
         presence_when_out: store.presence_setting(p.id)?,
+        tiers: extras.tiers,
+        discount: extras.discount,
         product: p.into(),
     })
 }

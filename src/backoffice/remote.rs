@@ -186,6 +186,16 @@ impl Ledger for AdminClient {
             .await
     }
 
+    async fn set_tiers(&self, sku: &str, req: &super::TiersSet) -> Result<ProductView> {
+        self.json(Method::PUT, &["v1", "prices", sku, "tiers"], req)
+            .await
+    }
+
+    async fn set_discount(&self, sku: &str, req: &super::DiscountSet) -> Result<ProductView> {
+        self.json(Method::PUT, &["v1", "prices", sku, "discount"], req)
+            .await
+    }
+
     async fn links(&self, unlinked_only: bool) -> Result<Vec<LinkView>> {
         self.send(
             self.request(Method::GET, &["v1", "links"])

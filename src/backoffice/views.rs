@@ -90,6 +90,12 @@ pub struct ProductView {
     /// `None`: the rules decide.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_when_out: Option<String>,
+    /// Its wholesale tiers (local prices, before the price rules).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<crate::domain::Tier>,
+    /// Its discount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<crate::domain::Discount>,
 }
 
 /// An open order holding some of a product.

@@ -83,7 +83,7 @@ pub enum ProductsCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct CsvArgs {
-    /// What the file holds: products (sku,name,price,currency), stock (sku,warehouse,quantity), prices (sku,price,currency).
+    /// What the file holds: products (sku,name,price,currency; optional tiers,discount,discount_from,discount_until), stock (sku,warehouse,quantity), prices (sku,price,currency).
     #[arg(long, value_enum, default_value_t = CsvKind::Products)]
     pub kind: CsvKind,
     /// `,` or `;` (guessed from the header when absent).
@@ -145,6 +145,31 @@ pub enum PricesCommand {
         price: String,
         #[arg(long)]
         currency: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set SKU's wholesale tiers, all of them (QUANTITY=PRICE in local money, each below
+    /// the price): `prices tiers SKU 10=95.50 50=90`; `--clear` removes them.
+    Tiers {
+        sku: String,
+        /// QUANTITY=PRICE items (also `;`-separated).
+        tiers: Vec<String>,
+        #[arg(long, conflicts_with = "tiers")]
+        clear: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set SKU's discount: `10%` (percent) or `50` (an amount of local money), with
+    /// optional dates YYYY-MM-DD (both included); `--clear` removes it.
+    Discount {
+        sku: String,
+        value: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, conflicts_with_all = ["value", "from", "until"])]
+        clear: bool,
         #[arg(long)]
         json: bool,
     },

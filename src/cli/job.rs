@@ -96,6 +96,7 @@ async fn here(
     }
     let mut ctx = JobContext::new(store, prom, config.sync.clone(), cancel);
     ctx.config_path = Some(config.path.clone());
+    ctx.timezone = config.daemon.timezone;
     ctx.interactive = !json && std::io::stderr().is_terminal();
     ctx.stock_route = config.prom.stock_route;
     let mode = crate::jobs::Mode::from_dry_run(req.dry_run);

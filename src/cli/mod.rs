@@ -26,6 +26,7 @@ mod sandbox;
 mod status;
 mod stock;
 mod store;
+mod tiers;
 
 pub use args::{
     CsvArgs, LinksCommand, OrdersCommand, PricesCommand, ProductsCommand, StagedCommand,

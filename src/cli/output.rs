@@ -89,6 +89,15 @@ pub(super) fn product_text(v: &ProductView) -> String {
             p.currency.clone().unwrap_or_default()
         ))
     );
+    if !v.tiers.is_empty() {
+        s += &format!(
+            "tiers:      {}\n",
+            crate::domain::price_terms::tiers_text(&v.tiers)
+        );
+    }
+    if let Some(d) = &v.discount {
+        s += &format!("discount:   {d}\n");
+    }
     s += &format!(
         "Prom id:    {}\n",
         v.prom_id.map_or("not linked".into(), |i| i.to_string())

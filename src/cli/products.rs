@@ -143,12 +143,15 @@ pub(super) async fn prices(config: &Config, cmd: PricesCommand) -> u8 {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let PricesCommand::Set {
-        sku,
-        price,
-        currency,
-        json,
-    } = cmd;
+    let (sku, price, currency, json) = match cmd {
+        PricesCommand::Set {
+            sku,
+            price,
+            currency,
+            json,
+        } => (sku, price, currency, json),
+        other => return super::tiers::prices_extras(&ledger, other).await,
+    };
     let result = match parse_price(&price) {
         Ok(price) => ledger
             .set_price(&sku, &PriceSet { price, currency })

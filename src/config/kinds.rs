@@ -127,6 +127,12 @@ pub struct PushPricesOptions {
     pub max_price_change_percent: Option<Decimal>,
     /// As `PushStockOptions::verify_sample`, for prices.
     pub verify_sample: usize,
+    /// Send the back office's wholesale tiers as Prom's `prices` (only for products that
+    /// have tiers, or had some sent).
+    pub send_tiers: bool,
+    /// Send the back office's discounts as Prom's `discount`, and remove them when they
+    /// end (only for products with a discount in the back office, or one sent before).
+    pub send_discounts: bool,
 }
 
 impl PushPricesOptions {
@@ -153,6 +159,8 @@ impl Default for PushPricesOptions {
             max_changes: None,
             max_price_change_percent: Some(Decimal::from(DEFAULT_MAX_PRICE_CHANGE_PERCENT)),
             verify_sample: DEFAULT_VERIFY_SAMPLE,
+            send_tiers: true,
+            send_discounts: true,
         }
     }
 }
@@ -315,6 +323,10 @@ pub struct VerifyOptions {
     /// without one: prices have no owner to compare with.
     #[serde(skip)]
     pub price_rules: Option<PriceRules>,
+    /// Filled from the `push_prices` job: its `send_tiers` and `send_discounts` (what of
+    /// the tiers and discounts it owns on Prom.ua, so what a verify compares).
+    #[serde(skip)]
+    pub price_extras: (bool, bool),
 }
 
 /// The default age of a verify's last full walk before the next run walks again (hours).
@@ -333,6 +345,7 @@ impl Default for VerifyOptions {
             unrecorded_as_zero: false,
             presence: PresenceRules::default(),
             price_rules: None,
+            price_extras: (true, true),
         }
     }
 }
@@ -367,6 +380,8 @@ impl VerifyOptions {
             max_changes: self.max_changes,
             max_price_change_percent: self.max_price_change_percent,
             verify_sample: DEFAULT_VERIFY_SAMPLE,
+            send_tiers: self.price_extras.0,
+            send_discounts: self.price_extras.1,
         }
     }
 }

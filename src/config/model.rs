@@ -179,11 +179,16 @@ pub(super) fn owners_for_verify(jobs: &mut [JobConfig]) {
         JobKind::PushPrices(o) => Some(o.rules()),
         _ => None,
     });
+    let extras = jobs.iter().find_map(|j| match &j.kind {
+        JobKind::PushPrices(o) => Some((o.send_tiers, o.send_discounts)),
+        _ => None,
+    });
     for job in jobs {
         if let JobKind::Verify(o) = &mut job.kind {
             o.unrecorded_as_zero = unrecorded.unwrap_or(false);
             o.presence = presence.clone().unwrap_or_default();
             o.price_rules = rules.clone();
+            o.price_extras = extras.unwrap_or((true, true));
         }
     }
 }

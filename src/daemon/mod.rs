@@ -273,6 +273,7 @@ fn start(
     ctx.metrics = Some(shared.metrics.clone());
     ctx.stock_route = config.prom.stock_route;
     ctx.config_path = Some(config.path.clone());
+    ctx.timezone = config.daemon.timezone;
     ctx.on_change_guard = config
         .jobs
         .iter()

@@ -5,6 +5,7 @@
 
 mod money;
 mod near;
+pub mod price_terms;
 mod prom_terms;
 mod reservation;
 pub mod secret;
@@ -13,6 +14,7 @@ pub mod sku;
 
 pub use money::Money;
 pub use near::{closest, distance};
+pub use price_terms::{Discount, DiscountKind, Tier};
 pub use prom_terms::{
     AVAILABLE, CANCELLATION_REASONS, MAX_BATCH, NOT_AVAILABLE, ORDER_STATUSES,
     REASONS_NEEDING_TEXT, StockRoute,

@@ -45,6 +45,8 @@ pub struct JobContext {
     /// The configuration file the job came from: the commands a run's notes suggest name
     /// it (an instance of the template unit reads `/etc/promua-sync/SHOP.toml`).
     pub config_path: Option<std::path::PathBuf>,
+    /// `[daemon] timezone`: the zone whose date says when a discount has ended.
+    pub timezone: chrono_tz::Tz,
 }
 
 impl JobContext {
@@ -69,7 +71,15 @@ impl JobContext {
             stock_route: StockRoute::Auto,
             metrics: None,
             config_path: None,
+            timezone: chrono_tz::UTC,
         }
+    }
+
+    /// Today's date in the daemon's zone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&self.timezone)
+            .date_naive()
     }
 
     /// A command line for a note, e.g. `promua-sync --config /etc/promua-sync/shop-a.toml

@@ -150,9 +150,11 @@ async fn prices(
 ) -> Result<Settled, JobError> {
     let ids: Vec<u64> = dirty.iter().copied().collect();
     // The price guards judge each change, not a share of the catalogue: no count.
-    let rows = ctx.blocking(move |s| s.linked_prices_of(&ids)).await?;
+    let (rows, extras) = ctx
+        .blocking(move |s| Ok((s.linked_prices_of(&ids)?, s.extras_rows_of(&ids)?)))
+        .await?;
     let considered = rows.len();
-    let plan = push_prices::plan(&rows, opts);
+    let plan = push_prices::plan_with(&rows, &extras, opts, ctx.today());
     if plan.changes.is_empty() && plan.guarded.is_none() {
         return Ok(Settled {
             record: None,

@@ -259,6 +259,9 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
             split_stock_key(key)?;
             StockValue::decode(value)?;
         }
+        "price_extras" | "extras_snapshots" => {
+            id_key(tree, key)?;
+        }
         "links" | "reserved" => {
             id_key(tree, key)?;
             i64_value(tree, value)?;

@@ -53,6 +53,7 @@ impl Store {
                     if let Some(product) = linked_to_prom_in(tx, *id)? {
                         tx.snapshots.remove(&be(product))?;
                         tx.price_snapshots.remove(&be(product))?;
+                        tx.extras_snapshots.remove(&be(product))?;
                         super::plan_view::mark_stale(tx, product)?;
                     }
                 }

@@ -63,6 +63,8 @@ impl Store {
             &t.links,
             &t.snapshots,
             &t.price_snapshots,
+            &t.price_extras,
+            &t.extras_snapshots,
             &t.dirty,
             &t.reserved,
             &t.hand_unlinks,

@@ -43,6 +43,7 @@ mod plan_view;
 mod plan_view_check;
 mod planner_reads;
 mod presence_marks;
+mod price_extras;
 mod product_count;
 mod products;
 mod remove;
@@ -83,6 +84,10 @@ pub use order_scan::{OrderHead, Window as OrderWindow};
 pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
 pub use presence_marks::{SETTABLE_PRESENCES, ShownMarks};
+pub use price_extras::{
+    DiscountState, ExtrasChange, ExtrasRow, ExtrasRows, ExtrasSnapshot, PriceExtras, SentDiscount,
+    SentTier,
+};
 pub use products::{NewProduct, Product, ProductUpdate};
 pub use remove::{Removal, RemoveBlockers, Removed};
 pub use run_pages::RunCursor;

@@ -8,7 +8,7 @@ use super::codec::{be, decode, encode, id_value};
 use super::dirty::{DIRTY_PRICE, mark_dirty};
 use super::ids::take_id;
 use super::plan_view::mark_stale_if_linked;
-use super::trees::abort;
+use super::trees::{Tx, TxResult, abort};
 use super::{Result, Store, StoreError};
 use crate::domain::sku::clean;
 
@@ -102,63 +102,7 @@ impl Store {
         rows: &[NewProduct],
         update: bool,
     ) -> Result<Vec<(Product, bool)>> {
-        self.transact(|tx| {
-            let mut out = Vec::with_capacity(rows.len());
-            for n in rows {
-                let Some(sku) = clean(&n.sku) else {
-                    return abort(BLANK);
-                };
-                if n.name.trim().is_empty() {
-                    return abort(format!("the name of {sku} must not be blank"));
-                }
-                if n.price.is_some_and(|p| p.is_sign_negative()) {
-                    return abort(format!("the price of {sku} must not be negative"));
-                }
-                let (p, created) = match tx.sku_index.get(sku.as_bytes())? {
-                    Some(_) if !update => return abort(format!("SKU `{sku}` already exists")),
-                    Some(idv) => {
-                        let id = id_value("sku_index", &idv)?;
-                        let Some(pv) = tx.products.get(be(id))? else {
-                            return abort(format!("index of {sku} is dangling"));
-                        };
-                        let mut p: Product = decode("products", &pv)?;
-                        p.name = n.name.trim().to_string();
-                        if n.price.is_some() && n.price != p.price {
-                            mark_dirty(tx, id, DIRTY_PRICE)?;
-                            mark_stale_if_linked(tx, id)?;
-                            p.price = n.price;
-                        }
-                        if let Some(c) = &n.currency {
-                            p.currency = Some(currency(c));
-                        }
-                        (p, false)
-                    }
-                    None => {
-                        let new_id = take_id(tx)?;
-                        let p = Product {
-                            id: new_id,
-                            sku: sku.to_string(),
-                            name: n.name.trim().to_string(),
-                            price: n.price,
-                            currency: n.currency.as_deref().map(currency),
-                        };
-                        tx.sku_index.insert(sku.as_bytes(), &be(new_id))?;
-                        super::link_free::product_added(tx, new_id)?;
-                        (p, true)
-                    }
-                };
-                // Counted only when no product was there (as removal and links count).
-                if tx
-                    .products
-                    .insert(&be(p.id), encode("products", &p)?)?
-                    .is_none()
-                {
-                    super::product_count::add(tx, 1)?;
-                }
-                out.push((p, created));
-            }
-            Ok(out)
-        })
+        self.transact(|tx| upsert_in(tx, rows, update))
     }
 
     /// Updates products atomically; a linked product whose price changes becomes dirty.
@@ -270,4 +214,68 @@ impl Store {
     pub fn product_count(&self) -> usize {
         self.trees.products.len()
     }
+}
+
+/// [`Store::upsert_products`] inside a transaction (the CSV import adds tiers and
+/// discounts in the same one).
+pub(super) fn upsert_in(
+    tx: &Tx<'_>,
+    rows: &[NewProduct],
+    update: bool,
+) -> TxResult<Vec<(Product, bool)>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for n in rows {
+        let Some(sku) = clean(&n.sku) else {
+            return abort(BLANK);
+        };
+        if n.name.trim().is_empty() {
+            return abort(format!("the name of {sku} must not be blank"));
+        }
+        if n.price.is_some_and(|p| p.is_sign_negative()) {
+            return abort(format!("the price of {sku} must not be negative"));
+        }
+        let (p, created) = match tx.sku_index.get(sku.as_bytes())? {
+            Some(_) if !update => return abort(format!("SKU `{sku}` already exists")),
+            Some(idv) => {
+                let id = id_value("sku_index", &idv)?;
+                let Some(pv) = tx.products.get(be(id))? else {
+                    return abort(format!("index of {sku} is dangling"));
+                };
+                let mut p: Product = decode("products", &pv)?;
+                p.name = n.name.trim().to_string();
+                if n.price.is_some() && n.price != p.price {
+                    mark_dirty(tx, id, DIRTY_PRICE)?;
+                    mark_stale_if_linked(tx, id)?;
+                    p.price = n.price;
+                }
+                if let Some(c) = &n.currency {
+                    p.currency = Some(currency(c));
+                }
+                (p, false)
+            }
+            None => {
+                let new_id = take_id(tx)?;
+                let p = Product {
+                    id: new_id,
+                    sku: sku.to_string(),
+                    name: n.name.trim().to_string(),
+                    price: n.price,
+                    currency: n.currency.as_deref().map(currency),
+                };
+                tx.sku_index.insert(sku.as_bytes(), &be(new_id))?;
+                super::link_free::product_added(tx, new_id)?;
+                (p, true)
+            }
+        };
+        // Counted only when no product was there (as removal and links count).
+        if tx
+            .products
+            .insert(&be(p.id), encode("products", &p)?)?
+            .is_none()
+        {
+            super::product_count::add(tx, 1)?;
+        }
+        out.push((p, created));
+    }
+    Ok(out)
 }

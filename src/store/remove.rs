@@ -207,6 +207,8 @@ impl Store {
             tx.snapshots.remove(&be(id))?;
             tx.price_snapshots.remove(&be(id))?;
             tx.presence_settings.remove(&be(id))?;
+            tx.price_extras.remove(&be(id))?;
+            tx.extras_snapshots.remove(&be(id))?;
             tx.dirty.remove(&be(id))?;
             super::plan_view::mark_stale(tx, id)?;
             // An unlink remembered for it means nothing once it is gone.

@@ -105,6 +105,10 @@ trees! {
     /// and status, kept only when it is not the plain case: presence `order` or `waiting`,
     /// status other than `on_display` (`presence_marks.rs`).
     prom_shown: "prom_shown",
+    /// Product id → [`super::PriceExtras`]: its wholesale tiers and discount (JSON).
+    price_extras: "price_extras",
+    /// Product id → [`super::ExtrasSnapshot`]: the tiers and discount Prom.ua last confirmed.
+    extras_snapshots: "extras_snapshots",
 }
 
 /// The trees as one transaction sees them.

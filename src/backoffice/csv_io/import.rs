@@ -71,6 +71,7 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
     let mut errors = RowErrors::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut new = Vec::new();
+    let mut extras = Vec::new();
     for v in parsed {
         let row = v.row;
         // As the store keeps it: without invisible characters at the ends.
@@ -97,6 +98,13 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
                 }
             },
         };
+        // Tiers and discounts are checked against the row's price, else the stored one.
+        let base = match price {
+            Some(p) => Some(p),
+            None if sku.is_empty() => None,
+            None => store.product_by_sku(&sku)?.and_then(|p| p.price),
+        };
+        extras.push(super::price_columns::extras(v, base, &mut errors));
         new.push(NewProduct {
             sku,
             name: v["name"].trim().to_string(),
@@ -105,7 +113,7 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
         });
     }
     checked(errors)?;
-    for (_, created) in store.upsert_products(&new, true)? {
+    for (_, created) in store.upsert_products_with_extras(&new, &extras)? {
         if created {
             report.created += 1;
         } else {

@@ -8,6 +8,7 @@
 mod errors;
 mod export;
 mod import;
+mod price_columns;
 mod read;
 
 use std::collections::BTreeMap;
@@ -23,7 +24,8 @@ pub(super) use read::{parse, parse_read_fields};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum CsvKind {
-    /// sku, name, price, currency: creates new SKUs, updates the others.
+    /// sku, name, price, currency (tiers, discount, discount_from, discount_until):
+    /// creates new SKUs, updates the others.
     Products,
     /// sku, warehouse, quantity: sets absolute quantities.
     Stock,
@@ -40,6 +42,10 @@ impl CsvKind {
                 ("name", true),
                 ("price", false),
                 ("currency", false),
+                ("tiers", false),
+                ("discount", false),
+                ("discount_from", false),
+                ("discount_until", false),
             ],
             CsvKind::Stock => &[("sku", true), ("warehouse", false), ("quantity", true)],
             CsvKind::Prices => &[("sku", true), ("price", true), ("currency", false)],

@@ -8,6 +8,7 @@
 //! run (exit 1). A linked product deleted on Prom keeps its link and is flagged gone.
 
 mod compare;
+mod extras_drift;
 mod read;
 mod report;
 
@@ -124,6 +125,11 @@ impl Job for Verify<'_> {
                 ))
             })
             .await?;
+        let extras = if with_prices {
+            ctx.blocking(|s| s.extras_rows()).await?
+        } else {
+            Default::default()
+        };
         let linked: HashSet<i64> = stock.iter().map(|row| row.prom_id).collect();
         let read = match read::read(client, walk, &linked, ctx.interactive).await {
             Ok(read) => read,
@@ -142,7 +148,18 @@ impl Job for Verify<'_> {
             prom_shown: &prom_shown,
             prices: with_prices.then_some(&price_options),
         };
-        let drift = compare(&stock, &prices, &read.shown, &rules);
+        let mut drift = compare(&stock, &prices, &read.shown, &rules);
+        if with_prices {
+            extras_drift::compare(
+                &prices,
+                &extras,
+                &read.shown,
+                &read.extras,
+                &price_options,
+                ctx.today(),
+                &mut drift,
+            );
+        }
         let listed: Option<HashSet<i64>> =
             (walk == Walk::Full).then(|| read.listed.iter().copied().collect());
         let mut items = report::gone_items(&stock, &read.gone, &known_gone, listed.as_ref());

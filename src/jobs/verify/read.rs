@@ -42,6 +42,8 @@ pub fn choose(marks: &VerifyMarks, opts: &VerifyOptions, now: DateTime<Utc>, ful
 pub struct Read {
     /// Prom id → what Prom shows.
     pub shown: HashMap<i64, Shown>,
+    /// Prom id → the tiers and discount Prom shows (`extras_drift.rs`).
+    pub extras: HashMap<i64, super::extras_drift::ShownExtras>,
     /// Every id the walk listed (a full walk only: it clears gone marks).
     pub listed: Vec<i64>,
     /// Linked ids Prom.ua answered 404 for.
@@ -72,6 +74,7 @@ pub async fn read(
         }
     };
     out.shown = products.iter().map(|p| (p.id, Shown::from(p))).collect();
+    out.extras = products.iter().map(|p| (p.id, p.into())).collect();
     if walk == Walk::Full {
         out.listed = products.iter().map(|p| p.id).collect();
         let unlisted: Vec<i64> = linked
@@ -82,6 +85,8 @@ pub async fn read(
         let check = gone::check(client, unlisted).await;
         out.shown
             .extend(check.found.iter().map(|p| (p.id, Shown::from(p))));
+        out.extras
+            .extend(check.found.iter().map(|p| (p.id, p.into())));
         out.notes.extend(check.notes());
         out.gone = check.gone;
         out.external

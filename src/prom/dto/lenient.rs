@@ -54,6 +54,16 @@ pub(super) struct RawProduct {
     group: Option<Value>,
     #[serde(default)]
     date_modified: Option<Value>,
+    #[serde(default)]
+    prices: Option<Value>,
+    /// `null` means something here (no discount), so it is kept as a JSON null.
+    #[serde(default, deserialize_with = "present")]
+    discount: Option<Value>,
+}
+
+/// A field sent, `null` included (`Some(Value::Null)`); absent stays `None`.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 /// The id an entity cannot do without, sent as `123` or `"123"`. A missing, blank or
@@ -252,6 +262,8 @@ impl From<RawProduct> for Product {
             selling_type: r.read("selling_type", raw.selling_type, text),
             group: r.read("group", raw.group, group),
             date_modified: r.read("date_modified", raw.date_modified, text),
+            prices: r.read("prices", raw.prices, super::price_patch::read_tiers),
+            discount: r.read("discount", raw.discount, super::price_patch::read_discount),
             unreadable: r.unreadable,
         }
     }

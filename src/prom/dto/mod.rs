@@ -10,6 +10,7 @@ mod listed;
 mod multilang;
 mod order;
 mod order_parts;
+mod price_patch;
 mod product;
 mod reply;
 mod status_options;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::lenient::RawProduct;
 pub use super::lenient::Unreadable;
 use super::listed::{ListItem, Listed};
+pub use super::price_patch::{PromDiscount, PromTier, ShownDiscount, ShownTier};
 
 /// `presence` values the jobs write.
 pub use crate::domain::{AVAILABLE, NOT_AVAILABLE};
@@ -44,6 +45,13 @@ pub struct Product {
     pub selling_type: Option<String>,
     pub group: Option<ProductGroup>,
     pub date_modified: Option<String>,
+    /// The wholesale tiers shown (`None`: not sent, or `null`). Not serialized: kept
+    /// records of products (staging) stay as they were.
+    #[serde(skip_serializing)]
+    pub prices: Option<Vec<ShownTier>>,
+    /// The discount shown (`None`: not sent; `Removed`: `null`).
+    #[serde(skip_serializing)]
+    pub discount: Option<ShownDiscount>,
     /// Fields sent that could not be read, by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unreadable: BTreeMap<String, Unreadable>,
@@ -104,6 +112,12 @@ pub struct ProductPatch<Id = i64> {
     pub price: Option<Decimal>,
     /// Only `on_display`, `draft`, `deleted`, `not_on_display` are writable.
     pub status: Option<String>,
+    /// The wholesale tiers, all of them (an empty list clears them).
+    #[serde(skip)]
+    pub prices: Option<Vec<PromTier>>,
+    /// `Some(None)` sends `discount: null`, which removes the discount.
+    #[serde(skip)]
+    pub discount: Option<Option<PromDiscount>>,
 }
 
 impl<Id: Serialize> Serialize for ProductPatch<Id> {
@@ -125,6 +139,10 @@ impl<Id: Serialize> Serialize for ProductPatch<Id> {
             price: Option<Decimal>,
             #[serde(skip_serializing_if = "Option::is_none")]
             status: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            prices: Option<&'a [PromTier]>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            discount: Option<Option<&'a PromDiscount>>,
         }
         Wire {
             id: &self.id,
@@ -133,6 +151,8 @@ impl<Id: Serialize> Serialize for ProductPatch<Id> {
             presence_sure: self.presence_sure.or(self.presence.as_ref().map(|_| true)),
             price: self.price,
             status: self.status.as_deref(),
+            prices: self.prices.as_deref(),
+            discount: self.discount.as_ref().map(Option::as_ref),
         }
         .serialize(s)
     }
@@ -148,6 +168,8 @@ impl<Id> ProductPatch<Id> {
             presence_sure: None,
             price: None,
             status: None,
+            prices: None,
+            discount: None,
         }
     }
 
@@ -160,6 +182,8 @@ impl<Id> ProductPatch<Id> {
             presence_sure: self.presence_sure,
             price: self.price,
             status: self.status,
+            prices: self.prices,
+            discount: self.discount,
         }
     }
 }

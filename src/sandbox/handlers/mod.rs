@@ -3,6 +3,7 @@
 //! The handlers are in `products` (products and groups) and `orders`.
 
 mod orders;
+mod price_fields;
 mod products;
 
 use std::collections::BTreeMap;

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::{Params, below, error, not_found_page};
+use super::{Params, below, error, not_found_page, price_fields};
 use crate::domain::{AVAILABLE, NOT_AVAILABLE};
 use crate::sandbox::model::{self, ROOT_GROUP_ID, SandboxGroup, SandboxProduct};
 use crate::sandbox::{DefaultListing, LastId, Sandbox, State as Held};
@@ -198,6 +198,10 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
                 field_errors.insert(k.clone(), json!(["Unknown field."]));
                 continue;
             }
+            if let Some(why) = price_fields::refusal(k, v) {
+                field_errors.insert(k.clone(), json!(why));
+                continue;
+            }
             let bad = match k.as_str() {
                 "presence" => !v.as_str().is_some_and(|s| PRESENCES.contains(&s)),
                 "status" => !v.as_str().is_some_and(|s| WRITABLE_STATUSES.contains(&s)),
@@ -248,6 +252,9 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
         }
         if let Some(raw) = st.raw_fields.get_mut(&id) {
             raw.retain(|k, _| !obj.contains_key(k));
+        }
+        if price_fields::FIELDS.iter().any(|k| obj.contains_key(*k)) {
+            price_fields::keep(st.raw_fields.entry(id).or_default(), obj);
         }
         st.modified.insert(id, chrono::Utc::now());
         processed.push(if by_external_id {

@@ -60,6 +60,12 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/v1/products/{sku}/presence",
         "/v1/products/A-1/presence",
     ),
+    ("PUT", "/v1/prices/{sku}/tiers", "/v1/prices/A-1/tiers"),
+    (
+        "PUT",
+        "/v1/prices/{sku}/discount",
+        "/v1/prices/A-1/discount",
+    ),
     ("GET", "/v1/links", "/v1/links"),
     ("PUT", "/v1/links/{sku}", "/v1/links/A-1"),
     ("DELETE", "/v1/links/{sku}", "/v1/links/A-1"),

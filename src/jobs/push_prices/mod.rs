@@ -10,6 +10,12 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
+mod extras;
+
+pub use extras::{
+    DiscountChange, ExtrasPlan, ExtrasTerms, TiersChange, discount_shown, plan_extras, tiers_shown,
+};
+
 use super::edit_push::{self, Edit};
 use super::readback::{Mismatch, ReadBack};
 use super::runner::{Job, RunEnv};
@@ -17,7 +23,7 @@ use super::{JobContext, JobError};
 use crate::config::{PriceRules, PushPricesOptions, SyncConfig};
 use crate::prom::dto::{Product, ProductPatch};
 use crate::report::RunRecord;
-use crate::store::{LinkedPrice, PriceSnapshot, Store, StoreError};
+use crate::store::{ExtrasRows, ExtrasSnapshot, LinkedPrice, PriceSnapshot, Store, StoreError};
 
 pub const KIND: &str = "push_prices";
 
@@ -49,6 +55,58 @@ pub struct PriceChange {
     pub local: Decimal,
     pub before: Option<Decimal>,
     pub after: Decimal,
+    /// The wholesale tiers sent with the price (`extras.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<TiersChange>,
+    /// The discount sent with the price (`extras.rs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<DiscountChange>,
+    /// What Prom.ua confirmed of the extras before (kept for what this change leaves out).
+    #[serde(skip)]
+    pub extras_before: Option<ExtrasSnapshot>,
+}
+
+impl PriceChange {
+    /// Why it is sent, as the plan says.
+    pub fn why(&self) -> String {
+        let mut why = Vec::new();
+        if self.before.is_none() {
+            why.push("never confirmed by Prom.ua".to_string());
+        } else if self.before != Some(self.after) {
+            why.push("price changed".to_string());
+        }
+        if let Some(t) = &self.tiers {
+            if t.before.as_ref() != Some(&t.after) {
+                why.push(format!(
+                    "tiers {} -> {}",
+                    extras::tiers_shown(t.before.as_ref()),
+                    extras::tiers_shown(Some(&t.after))
+                ));
+            }
+            for d in &t.dropped {
+                why.push(format!(
+                    "tier {}={} dropped (not below the base price after the rules)",
+                    d.min_quantity, d.price
+                ));
+            }
+        }
+        if let Some(d) = &self.discount {
+            if d.before.as_ref() != Some(&d.after) {
+                why.push(format!(
+                    "discount {} -> {}",
+                    extras::discount_shown(d.before.as_ref()),
+                    extras::discount_shown(Some(&d.after))
+                ));
+            }
+            if let Some(n) = &d.note {
+                why.push(format!("discount {n}"));
+            }
+        }
+        if why.is_empty() {
+            why.push("not confirmed by Prom.ua".into());
+        }
+        why.join("; ")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,20 +148,34 @@ impl fmt::Display for PricePlan {
                 c.local,
                 c.before.map_or_else(|| "-".to_string(), |b| b.to_string()),
                 c.after,
-                if c.before.is_some() {
-                    "price changed"
-                } else {
-                    "never confirmed by Prom.ua"
-                }
+                c.why()
             )?;
         }
         Ok(())
     }
 }
 
-/// Pure: the prices to send, and whether a guard stops them.
+/// Pure: the prices to send, and whether a guard stops them (without tiers or discounts).
 pub fn plan(rows: &[LinkedPrice], opts: &PushPricesOptions) -> PricePlan {
+    let today = Utc::now().date_naive();
+    plan_with(rows, &ExtrasRows::new(), opts, today)
+}
+
+/// Pure: the prices, tiers and discounts to send (`today` in the daemon's zone, for
+/// discounts that ended), and whether a guard stops them.
+pub fn plan_with(
+    rows: &[LinkedPrice],
+    extras: &ExtrasRows,
+    opts: &PushPricesOptions,
+    today: chrono::NaiveDate,
+) -> PricePlan {
     let rules = opts.rules();
+    let terms = ExtrasTerms {
+        rules: &rules,
+        send_tiers: opts.send_tiers,
+        send_discounts: opts.send_discounts,
+        today,
+    };
     let mut without_price = 0;
     let mut changes = Vec::new();
     for r in rows {
@@ -114,8 +186,10 @@ pub fn plan(rows: &[LinkedPrice], opts: &PushPricesOptions) -> PricePlan {
         let after = price_for(local, &rules);
         let snap = r.snapshot.as_ref().filter(|s| s.prom_id == r.prom_id);
         let before = snap.map(|s| s.price);
+        let row = extras.get(&r.product_id);
+        let more = plan_extras(row, r.prom_id, local, after, &terms);
         // An unconfirmed snapshot (an interrupted push) is sent again even when equal.
-        if before == Some(after) && !snap.is_some_and(|s| s.unconfirmed) {
+        if before == Some(after) && !snap.is_some_and(|s| s.unconfirmed) && !more.changed {
             continue;
         }
         changes.push(PriceChange {
@@ -125,6 +199,9 @@ pub fn plan(rows: &[LinkedPrice], opts: &PushPricesOptions) -> PricePlan {
             local,
             before,
             after,
+            tiers: more.tiers,
+            discount: more.discount,
+            extras_before: row.and_then(|e| e.sent.clone()),
         });
     }
     let mut guarded = opts
@@ -184,7 +261,8 @@ impl Job for PushPrices<'_> {
         env: &RunEnv<'_>,
         r: &mut RunRecord,
     ) -> Result<Option<PricePlan>, JobError> {
-        let plan = plan(&load(env.ctx).await?, self.0);
+        let (rows, extras) = load_all(env.ctx, self.0).await?;
+        let plan = plan_with(&rows, &extras, self.0, env.ctx.today());
         r.considered = plan.considered;
         r.planned = plan.changes.len();
         r.notes.extend(super::gone_note(env.ctx).await?);
@@ -212,6 +290,21 @@ impl Job for PushPrices<'_> {
     }
 }
 
+/// Every linked product's local price and snapshot, and the extras (tiers, discounts) the
+/// options send, off the runtime's threads.
+pub(crate) async fn load_all(
+    ctx: &JobContext,
+    opts: &PushPricesOptions,
+) -> Result<(Vec<LinkedPrice>, ExtrasRows), JobError> {
+    let rows = load(ctx).await?;
+    let extras = if opts.send_tiers || opts.send_discounts {
+        ctx.blocking(|s| s.extras_rows()).await?
+    } else {
+        ExtrasRows::new()
+    };
+    Ok((rows, extras))
+}
+
 /// Every linked product's local price and snapshot, off the runtime's threads.
 pub(crate) async fn load(ctx: &JobContext) -> Result<Vec<LinkedPrice>, JobError> {
     ctx.blocking(|s| s.linked_prices()).await
@@ -225,12 +318,15 @@ impl Edit for PriceChange {
     fn patch(&self) -> ProductPatch {
         ProductPatch {
             price: Some(self.after),
+            prices: self.tiers.as_ref().map(extras::prom_tiers),
+            discount: self.discount.as_ref().map(extras::prom_discount),
             ..ProductPatch::new(self.prom_id)
         }
     }
 
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<(), StoreError> {
-        store.mark_prices_unconfirmed(ids)
+        store.mark_prices_unconfirmed(ids)?;
+        store.mark_extras_unconfirmed(ids)
     }
 
     fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError> {
@@ -248,169 +344,43 @@ impl Edit for PriceChange {
                 )
             })
             .collect();
-        store.put_price_snapshots(&snaps)
+        store.put_price_snapshots(&snaps)?;
+        let extras: Vec<(u64, ExtrasSnapshot)> = confirmed
+            .iter()
+            .filter_map(|c| {
+                extras::snapshot_after(
+                    c.prom_id,
+                    c.extras_before.as_ref(),
+                    c.tiers.as_ref(),
+                    c.discount.as_ref(),
+                    at,
+                )
+                .map(|s| (c.product_id, s))
+            })
+            .collect();
+        if extras.is_empty() {
+            return Ok(());
+        }
+        store.put_extras_snapshots(&extras)
     }
 }
 
 impl ReadBack for PriceChange {
     fn differences(&self, shown: &Product) -> Vec<Mismatch> {
-        if shown.price == Some(self.after) {
-            return Vec::new();
+        let mut out = Vec::new();
+        if shown.price != Some(self.after) {
+            out.push(Mismatch {
+                field: "price",
+                sent: self.after.to_string(),
+                shown: shown
+                    .price
+                    .map_or_else(|| "none".to_string(), |p| p.normalize().to_string()),
+            });
         }
-        vec![Mismatch {
-            field: "price",
-            sent: self.after.to_string(),
-            shown: shown
-                .price
-                .map_or_else(|| "none".to_string(), |p| p.normalize().to_string()),
-        }]
+        out.extend(extras::differences(self, shown));
+        out
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_unconfirmed_price_is_sent_again_even_when_equal() {
-        let row = |unconfirmed| LinkedPrice {
-            product_id: 1,
-            sku: "S1".into(),
-            prom_id: 1001,
-            price: Some(Decimal::from(100)),
-            snapshot: Some(PriceSnapshot {
-                prom_id: 1001,
-                price: Decimal::from(100),
-                confirmed_at: chrono::DateTime::UNIX_EPOCH,
-                unconfirmed,
-            }),
-        };
-        let opts = PushPricesOptions::default();
-        assert!(plan(&[row(false)], &opts).changes.is_empty());
-        assert_eq!(plan(&[row(true)], &opts).changes.len(), 1);
-    }
-
-    #[test]
-    fn the_price_move_guard_is_on_by_default() {
-        let row = LinkedPrice {
-            product_id: 1,
-            sku: "S1".into(),
-            prom_id: 1001,
-            price: Some(Decimal::from(10)),
-            snapshot: Some(PriceSnapshot {
-                prom_id: 1001,
-                price: Decimal::from(100),
-                confirmed_at: chrono::DateTime::UNIX_EPOCH,
-                unconfirmed: false,
-            }),
-        };
-        let p = plan(&[row], &PushPricesOptions::default());
-        assert!(p.guarded.unwrap().contains("max_price_change_percent = 50"));
-    }
-    use proptest::prelude::*;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn examples() {
-        let r = PriceRules {
-            markup_percent: d("10"),
-            round_step: Some(d("1")),
-            ending: Some(d("0.99")),
-            ..Default::default()
-        };
-        assert_eq!(price_for(d("100"), &r), d("109.99"));
-        let r = PriceRules {
-            markup_fixed: d("5"),
-            round_step: Some(d("0.5")),
-            ..Default::default()
-        };
-        assert_eq!(price_for(d("10.26"), &r), d("15.5"));
-        let r = PriceRules {
-            markup_percent: d("-50"),
-            min_price: Some(d("30")),
-            ..Default::default()
-        };
-        assert_eq!(price_for(d("40"), &r), d("30"));
-        assert_eq!(price_for(d("19.999"), &PriceRules::default()), d("20"));
-    }
-
-    fn decimal(max: i64) -> impl Strategy<Value = Decimal> {
-        (0..max).prop_map(|c| Decimal::new(c, 2))
-    }
-
-    fn rules() -> impl Strategy<Value = PriceRules> {
-        (
-            -99i64..300,
-            decimal(10_000),
-            proptest::option::of(prop_oneof![
-                Just(d("0.01")),
-                Just(d("0.5")),
-                Just(d("1")),
-                Just(d("10"))
-            ]),
-            proptest::option::of(prop_oneof![Just(d("0")), Just(d("0.49")), Just(d("0.99"))]),
-            proptest::option::of(decimal(50_000)),
-        )
-            .prop_map(|(pct, fixed, step, ending, min)| PriceRules {
-                markup_percent: Decimal::from(pct),
-                markup_fixed: fixed,
-                round_step: step,
-                ending,
-                min_price: min,
-            })
-    }
-
-    proptest! {
-        #[test]
-        fn never_below_the_minimum_nor_zero(price in decimal(100_000_000), rules in rules()) {
-            let p = price_for(price, &rules);
-            prop_assert!(p >= Decimal::ZERO);
-            if let Some(min) = rules.min_price {
-                prop_assert!(p >= min, "{p} < {min}");
-            }
-            prop_assert!(p.scale() <= 2);
-        }
-
-        #[test]
-        fn an_ending_is_kept_unless_the_minimum_wins(price in decimal(100_000_000), rules in rules()) {
-            let p = price_for(price, &rules);
-            if let (Some(e), None) = (rules.ending, rules.min_price)
-                && p > Decimal::ZERO {
-                    prop_assert_eq!(p.fract(), e.normalize());
-                }
-        }
-
-        #[test]
-        fn a_plan_computed_twice_is_identical(
-            prices in proptest::collection::vec(proptest::option::of(decimal(10_000_000)), 0..50),
-            snaps in proptest::collection::vec(proptest::option::of(decimal(10_000_000)), 50),
-            rules in rules(),
-        ) {
-            let rows: Vec<LinkedPrice> = prices.iter().enumerate().map(|(i, p)| LinkedPrice {
-                product_id: i as u64,
-                sku: format!("S{i}"),
-                prom_id: 1000 + i as i64,
-                price: *p,
-                snapshot: snaps[i].map(|s| PriceSnapshot { prom_id: 1000 + i as i64, price: s, confirmed_at: chrono::DateTime::UNIX_EPOCH, unconfirmed: false }),
-            }).collect();
-            let opts = PushPricesOptions {
-                markup_percent: rules.markup_percent,
-                markup_fixed: rules.markup_fixed,
-                round_step: rules.round_step,
-                ending: rules.ending,
-                min_price: rules.min_price,
-                ..Default::default()
-            };
-            let a = plan(&rows, &opts);
-            let b = plan(&rows, &opts);
-            prop_assert_eq!(&a, &b);
-            // Nothing already confirmed at its target is planned.
-            for c in &a.changes {
-                prop_assert_ne!(c.before, Some(c.after));
-            }
-        }
-    }
-}
+mod tests;

@@ -1,0 +1,432 @@
+//! The tiers and discount a price push sends with a product (pure): through the same
+//! rules as the base price ([`price_for`]), against what Prom.ua last confirmed of them.
+//!
+//! Only products whose extras the back office holds (or once sent) are concerned: a shop
+//! that keeps tiers or discounts in Prom's cabinet, and none here, has them left alone.
+//! - A tier that the rules bring to the sent base price or above is dropped (not clamped):
+//!   a tier equal to the base price is no volume discount, and the local one was below it.
+//! - A percent discount is sent as it is. An amount is local money: it is sent as the
+//!   difference the rules make, `price_for(base) - price_for(base - amount)`, so the buyer
+//!   pays exactly the rules' price of the discounted local price.
+//! - A discount whose last day is before today (the daemon's zone) is removed once
+//!   (`discount: null`) and then left alone.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use super::price_for;
+use crate::config::PriceRules;
+use crate::domain::{DiscountKind, Tier};
+use crate::jobs::readback::Mismatch;
+use crate::prom::dto::{PromDiscount, PromTier};
+use crate::store::{DiscountState, ExtrasRow, ExtrasSnapshot, SentDiscount, SentTier};
+
+/// The tiers a change sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TiersChange {
+    /// As Prom.ua last confirmed them (`None`: never sent).
+    pub before: Option<Vec<SentTier>>,
+    pub after: Vec<SentTier>,
+    /// Local tiers left out: the rules bring them to the base price or above.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<Tier>,
+}
+
+/// The discount a change sends (`Removed`: `discount: null`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiscountChange {
+    pub before: Option<DiscountState>,
+    pub after: DiscountState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What a product's extras add to its change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtrasPlan {
+    pub tiers: Option<TiersChange>,
+    pub discount: Option<DiscountChange>,
+    /// Something differs from what Prom.ua confirmed (or that is unconfirmed).
+    pub changed: bool,
+}
+
+/// The switches and the day the extras are planned with.
+#[derive(Debug, Clone, Copy)]
+pub struct ExtrasTerms<'a> {
+    pub rules: &'a PriceRules,
+    pub send_tiers: bool,
+    pub send_discounts: bool,
+    pub today: NaiveDate,
+}
+
+/// Plans a product's extras, its local base price `local` being sent as `sent_base`.
+pub fn plan_extras(
+    row: Option<&ExtrasRow>,
+    prom_id: i64,
+    local: Decimal,
+    sent_base: Decimal,
+    t: &ExtrasTerms<'_>,
+) -> ExtrasPlan {
+    let Some(row) = row else {
+        return ExtrasPlan::default();
+    };
+    // A snapshot of another Prom product (relinked since) says nothing of this one.
+    let sent = row.sent.as_ref().filter(|s| s.prom_id == prom_id);
+    let unconfirmed = sent.is_some_and(|s| s.unconfirmed);
+    let mut out = ExtrasPlan::default();
+    let sent_tiers = sent.and_then(|s| s.tiers.clone());
+    if t.send_tiers
+        && (!row.local.tiers.is_empty() || sent_tiers.as_ref().is_some_and(|v| !v.is_empty()))
+    {
+        let (mut after, mut dropped) = (Vec::new(), Vec::new());
+        for tier in &row.local.tiers {
+            let p = price_for(tier.price, t.rules);
+            if p < sent_base {
+                after.push(SentTier {
+                    min_quantity: tier.min_quantity,
+                    price: p,
+                });
+            } else {
+                dropped.push(tier.clone());
+            }
+        }
+        out.changed |= sent_tiers.as_ref() != Some(&after);
+        out.tiers = Some(TiersChange {
+            before: sent_tiers,
+            after,
+            dropped,
+        });
+    }
+    let sent_discount = sent.and_then(|s| s.discount.clone());
+    if t.send_discounts {
+        let mut note = None;
+        let target = match &row.local.discount {
+            Some(d) if d.ended(t.today) => {
+                note = Some(format!("ended on {}", d.until.expect("ended has an end")));
+                None
+            }
+            Some(d) => {
+                let value = match d.kind {
+                    DiscountKind::Percent => Some(d.value),
+                    DiscountKind::Amount => {
+                        let rest = local - d.value;
+                        let v =
+                            (rest > Decimal::ZERO).then(|| sent_base - price_for(rest, t.rules));
+                        v.filter(|v| *v > Decimal::ZERO)
+                    }
+                };
+                match value {
+                    Some(value) => Some(SentDiscount {
+                        value: value.normalize(),
+                        kind: d.kind,
+                        from: d.from,
+                        until: d.until,
+                    }),
+                    None => {
+                        note = Some(format!(
+                            "{} off {local} leaves no discount after the price rules",
+                            d.value
+                        ));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let after = match target {
+            Some(d) => Some(DiscountState::Set(d)),
+            // Ours on Prom.ua, and none wanted now: removed.
+            None if matches!(sent_discount, Some(DiscountState::Set(_))) => {
+                Some(DiscountState::Removed)
+            }
+            None => None,
+        };
+        if let Some(after) = after {
+            out.changed |= sent_discount.as_ref() != Some(&after);
+            out.discount = Some(DiscountChange {
+                before: sent_discount,
+                after,
+                note,
+            });
+        }
+    }
+    out.changed |= unconfirmed && (out.tiers.is_some() || out.discount.is_some());
+    out
+}
+
+/// The snapshot to keep once Prom.ua confirms a change carrying `tiers` and `discount`
+/// (what it did not carry stays as confirmed before).
+pub fn snapshot_after(
+    prom_id: i64,
+    before: Option<&ExtrasSnapshot>,
+    tiers: Option<&TiersChange>,
+    discount: Option<&DiscountChange>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<ExtrasSnapshot> {
+    if tiers.is_none() && discount.is_none() {
+        return None;
+    }
+    let before = before.filter(|s| s.prom_id == prom_id);
+    Some(ExtrasSnapshot {
+        prom_id,
+        tiers: tiers
+            .map(|t| t.after.clone())
+            .or_else(|| before.and_then(|b| b.tiers.clone())),
+        discount: discount
+            .map(|d| d.after.clone())
+            .or_else(|| before.and_then(|b| b.discount.clone())),
+        confirmed_at: at,
+        unconfirmed: false,
+    })
+}
+
+/// Prom's `prices` for the tiers sent.
+pub fn prom_tiers(t: &TiersChange) -> Vec<PromTier> {
+    t.after
+        .iter()
+        .map(|t| PromTier {
+            price: t.price,
+            minimum_order_quantity: t.min_quantity,
+        })
+        .collect()
+}
+
+/// Prom's `discount` (`None`: null, removing it).
+pub fn prom_discount(d: &DiscountChange) -> Option<PromDiscount> {
+    match &d.after {
+        DiscountState::Removed => None,
+        DiscountState::Set(s) => Some(PromDiscount {
+            value: s.value,
+            kind: s.kind.prom_word(),
+            date_start: s.from,
+            date_end: s.until,
+        }),
+    }
+}
+
+/// Tiers as the plan shows them: `10=95;50=90`, `-` for none.
+pub fn tiers_shown(t: Option<&Vec<SentTier>>) -> String {
+    match t {
+        None => "-".into(),
+        Some(v) if v.is_empty() => "none".into(),
+        Some(v) => v
+            .iter()
+            .map(|t| format!("{}={}", t.min_quantity, t.price))
+            .collect::<Vec<_>>()
+            .join(";"),
+    }
+}
+
+/// A discount state as the plan shows it.
+pub fn discount_shown(d: Option<&DiscountState>) -> String {
+    match d {
+        None => "-".into(),
+        Some(DiscountState::Removed) => "removed".into(),
+        Some(DiscountState::Set(s)) => {
+            let mut out = match s.kind {
+                DiscountKind::Percent => format!("{}%", s.value),
+                DiscountKind::Amount => format!("{} off", s.value),
+            };
+            if let Some(f) = s.from {
+                out += &format!(" from {f}");
+            }
+            if let Some(u) = s.until {
+                out += &format!(" until {u}");
+            }
+            out
+        }
+    }
+}
+
+/// What a read-back shows of the tiers and discount a change sent, where it differs (a
+/// field Prom.ua did not show is not judged).
+pub fn differences(c: &super::PriceChange, shown: &crate::prom::dto::Product) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    if let (Some(t), Some(on_prom)) = (&c.tiers, &shown.prices) {
+        let mut on_prom: Vec<SentTier> = on_prom
+            .iter()
+            .map(|s| SentTier {
+                min_quantity: s.minimum_order_quantity,
+                price: s.price.normalize(),
+            })
+            .collect();
+        on_prom.sort_by_key(|t| t.min_quantity);
+        let sent: Vec<SentTier> = t
+            .after
+            .iter()
+            .map(|t| SentTier {
+                min_quantity: t.min_quantity,
+                price: t.price.normalize(),
+            })
+            .collect();
+        if on_prom != sent {
+            out.push(Mismatch {
+                field: "prices",
+                sent: tiers_shown(Some(&sent)),
+                shown: tiers_shown(Some(&on_prom)),
+            });
+        }
+    }
+    if let (Some(d), Some(on_prom)) = (&c.discount, &shown.discount) {
+        let removed = matches!(on_prom, crate::prom::dto::ShownDiscount::Removed);
+        let same = match (&d.after, on_prom) {
+            (DiscountState::Removed, _) => removed,
+            (DiscountState::Set(s), crate::prom::dto::ShownDiscount::Set { value, kind, .. }) => {
+                value.normalize() == s.value.normalize() && kind == s.kind.prom_word()
+            }
+            (DiscountState::Set(_), _) => false,
+        };
+        if !same {
+            out.push(Mismatch {
+                field: "discount",
+                sent: discount_shown(Some(&d.after)),
+                shown: if removed {
+                    "none".into()
+                } else {
+                    "another discount".into()
+                },
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Discount;
+    use crate::store::PriceExtras;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn terms(rules: &PriceRules) -> ExtrasTerms<'_> {
+        ExtrasTerms {
+            rules,
+            send_tiers: true,
+            send_discounts: true,
+            today: day("2026-11-29"),
+        }
+    }
+
+    fn with_discount(value: &str, kind: DiscountKind, until: Option<&str>) -> ExtrasRow {
+        ExtrasRow {
+            local: PriceExtras {
+                tiers: Vec::new(),
+                discount: Some(Discount {
+                    value: d(value),
+                    kind,
+                    from: None,
+                    until: until.map(day),
+                }),
+            },
+            sent: None,
+        }
+    }
+
+    #[test]
+    fn an_amount_goes_through_the_rules_and_a_percent_as_it_is() {
+        let rules = PriceRules {
+            markup_percent: d("10"),
+            round_step: Some(d("1")),
+            ending: Some(d("0.99")),
+            ..Default::default()
+        };
+        // 100 -> 109.99; 90 -> 98.99: 11 off on Prom.ua.
+        let p = plan_extras(
+            Some(&with_discount("10", DiscountKind::Amount, None)),
+            1,
+            d("100"),
+            d("109.99"),
+            &terms(&rules),
+        );
+        let Some(DiscountState::Set(s)) = p.discount.map(|c| c.after) else {
+            panic!("a discount")
+        };
+        assert_eq!(s.value, d("11"));
+        let p = plan_extras(
+            Some(&with_discount("10", DiscountKind::Percent, None)),
+            1,
+            d("100"),
+            d("109.99"),
+            &terms(&rules),
+        );
+        assert!(p.changed);
+        let Some(DiscountState::Set(s)) = p.discount.map(|c| c.after) else {
+            panic!("a discount")
+        };
+        assert_eq!(s.value, d("10"));
+    }
+
+    #[test]
+    fn an_ended_discount_never_sent_is_left_alone_and_one_sent_is_removed() {
+        let rules = PriceRules::default();
+        let mut row = with_discount("10", DiscountKind::Percent, Some("2026-11-28"));
+        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+        assert_eq!(p, ExtrasPlan::default());
+        row.sent = Some(ExtrasSnapshot {
+            prom_id: 1,
+            tiers: None,
+            discount: Some(DiscountState::Set(SentDiscount {
+                value: d("10"),
+                kind: DiscountKind::Percent,
+                from: None,
+                until: Some(day("2026-11-28")),
+            })),
+            confirmed_at: chrono::DateTime::UNIX_EPOCH,
+            unconfirmed: false,
+        });
+        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+        assert!(p.changed);
+        assert_eq!(p.discount.unwrap().after, DiscountState::Removed);
+        // Removed and confirmed: nothing more.
+        row.sent.as_mut().unwrap().discount = Some(DiscountState::Removed);
+        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+        assert!(!p.changed && p.discount.is_none());
+        // A snapshot of another Prom product says nothing of this one.
+        let p = plan_extras(Some(&row), 2, d("100"), d("100"), &terms(&rules));
+        assert_eq!(p, ExtrasPlan::default());
+    }
+
+    #[test]
+    fn an_unconfirmed_snapshot_resends_equal_tiers() {
+        let rules = PriceRules::default();
+        let tiers = vec![SentTier {
+            min_quantity: 10,
+            price: d("90"),
+        }];
+        let mut row = ExtrasRow {
+            local: PriceExtras {
+                tiers: vec![Tier {
+                    min_quantity: 10,
+                    price: d("90"),
+                }],
+                discount: None,
+            },
+            sent: Some(ExtrasSnapshot {
+                prom_id: 1,
+                tiers: Some(tiers),
+                discount: None,
+                confirmed_at: chrono::DateTime::UNIX_EPOCH,
+                unconfirmed: false,
+            }),
+        };
+        assert!(!plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules)).changed);
+        row.sent.as_mut().unwrap().unconfirmed = true;
+        assert!(plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules)).changed);
+        let off = ExtrasTerms {
+            send_tiers: false,
+            ..terms(&rules)
+        };
+        assert_eq!(
+            plan_extras(Some(&row), 1, d("100"), d("100"), &off),
+            ExtrasPlan::default()
+        );
+    }
+}
