@@ -41,6 +41,8 @@ use crate::store::Store;
 pub const EXIT_FAILED_ITEMS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_ERROR: u8 = 3;
+/// A command stopped by Ctrl-C (`demo`): 128 + SIGINT, the shell's convention.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 const DEFAULT_CONFIGS: [&str; 2] = ["./jobs.toml", "/etc/promua-sync/jobs.toml"];
 
@@ -222,6 +224,8 @@ async fn dispatch(cli: Cli) -> u8 {
             return match crate::demo::run(opts).await {
                 Ok(()) => 0,
                 Err(crate::demo::DemoError::Usage(msg)) => fail(EXIT_USAGE, &msg),
+                // 128 + SIGINT, as a shell reports a command Ctrl-C stopped.
+                Err(crate::demo::DemoError::Interrupted) => fail(EXIT_INTERRUPTED, "demo interrupted"),
                 Err(e) => fail(EXIT_ERROR, &format!("demo failed: {e:#}")),
             };
         }
