@@ -225,7 +225,9 @@ async fn dispatch(cli: Cli) -> u8 {
                 Ok(()) => 0,
                 Err(crate::demo::DemoError::Usage(msg)) => fail(EXIT_USAGE, &msg),
                 // 128 + SIGINT, as a shell reports a command Ctrl-C stopped.
-                Err(crate::demo::DemoError::Interrupted) => fail(EXIT_INTERRUPTED, "demo interrupted"),
+                Err(crate::demo::DemoError::Interrupted) => {
+                    fail(EXIT_INTERRUPTED, "demo interrupted")
+                }
                 Err(e) => fail(EXIT_ERROR, &format!("demo failed: {e:#}")),
             };
         }

@@ -60,7 +60,8 @@ impl KeepDir {
     /// Checks `dir` and creates it when it is new. `Err` is a usage error: nothing written.
     pub fn claim(dir: &Path) -> Result<Self, String> {
         let existed = check_keep_dir(dir)?;
-        let path = std::path::absolute(dir).map_err(|e| format!("--keep {}: {e}", dir.display()))?;
+        let path =
+            std::path::absolute(dir).map_err(|e| format!("--keep {}: {e}", dir.display()))?;
         if !existed {
             std::fs::create_dir_all(&path)
                 .map_err(|e| format!("--keep {}: creating it: {e}", dir.display()))?;
@@ -159,8 +160,14 @@ mod tests {
 
     #[test]
     fn paths_are_quoted_only_when_a_shell_would_split_them() {
-        assert_eq!(shell_quoted(Path::new("/tmp/demo/jobs.toml")), "/tmp/demo/jobs.toml");
-        assert_eq!(shell_quoted(Path::new("/tmp/my demo/jobs.toml")), "'/tmp/my demo/jobs.toml'");
+        assert_eq!(
+            shell_quoted(Path::new("/tmp/demo/jobs.toml")),
+            "/tmp/demo/jobs.toml"
+        );
+        assert_eq!(
+            shell_quoted(Path::new("/tmp/my demo/jobs.toml")),
+            "'/tmp/my demo/jobs.toml'"
+        );
         assert_eq!(shell_quoted(Path::new("/tmp/it's")), r"'/tmp/it'\''s'");
     }
 }

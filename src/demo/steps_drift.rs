@@ -114,7 +114,9 @@ pub async fn real_shop(screen: &mut Screen, kept: Option<&Kept>) {
     );
     say("   [sync] your warehouses and order statuses; the jobs' schedules.");
     say("3. Check the file and prove the token works:");
-    say(&format!("  $ promua-sync --config {SHOP_CONFIG} check-config --online"));
+    say(&format!(
+        "  $ promua-sync --config {SHOP_CONFIG} check-config --online"
+    ));
     say("4. Walk the same steps against the shop, each job with --dry-run first:");
     say(&format!(
         "  $ promua-sync --config {SHOP_CONFIG} job run catalogue --dry-run"
