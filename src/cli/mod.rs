@@ -123,11 +123,12 @@ pub enum Command {
         /// (the hard cases come on top).
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(5..=20000))]
         products: u32,
-        /// Pause between steps until Enter is pressed (end of input goes on).
+        /// Pause between steps until Enter is pressed (the end of input goes on; a
+        /// pipe that gives no line for 30 s ends the pauses).
         #[arg(long)]
         step: bool,
         /// Leave the store, the sandbox's data and a jobs.toml in DIR (new or empty) to
-        /// explore with the CLI afterwards.
+        /// explore with the CLI afterwards; a demo that fails takes back what it wrote.
         #[arg(long, value_name = "DIR")]
         keep: Option<PathBuf>,
     },
