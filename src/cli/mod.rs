@@ -42,6 +42,8 @@ use crate::store::Store;
 pub const EXIT_FAILED_ITEMS: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_ERROR: u8 = 3;
+/// A command stopped by Ctrl-C (`demo`): 128 + SIGINT, the shell's convention.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 const DEFAULT_CONFIGS: [&str; 2] = ["./jobs.toml", "/etc/promua-sync/jobs.toml"];
 
@@ -122,11 +124,12 @@ pub enum Command {
         /// (the hard cases come on top).
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(5..=20000))]
         products: u32,
-        /// Pause between steps until Enter is pressed (end of input goes on).
+        /// Pause between steps until Enter is pressed (the end of input goes on; a
+        /// pipe that gives no line for 30 s ends the pauses).
         #[arg(long)]
         step: bool,
         /// Leave the store, the sandbox's data and a jobs.toml in DIR (new or empty) to
-        /// explore with the CLI afterwards.
+        /// explore with the CLI afterwards; a demo that fails takes back what it wrote.
         #[arg(long, value_name = "DIR")]
         keep: Option<PathBuf>,
     },
@@ -223,6 +226,10 @@ async fn dispatch(cli: Cli) -> u8 {
             return match crate::demo::run(opts).await {
                 Ok(()) => 0,
                 Err(crate::demo::DemoError::Usage(msg)) => fail(EXIT_USAGE, &msg),
+                // 128 + SIGINT, as a shell reports a command Ctrl-C stopped.
+                Err(crate::demo::DemoError::Interrupted) => {
+                    fail(EXIT_INTERRUPTED, "demo interrupted")
+                }
                 Err(e) => fail(EXIT_ERROR, &format!("demo failed: {e:#}")),
             };
         }

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use super::{EXIT_ERROR, EXIT_USAGE, fail};
 use crate::sandbox::{
-    Catalogue, DefaultListing, FaultRates, LastId, Sandbox, SandboxOptions, SandboxProduct,
-    generate_catalogue,
+    Catalogue, DefaultListing, FaultRates, LastId, Sandbox, SandboxOptions, generate_catalogue,
 };
 
 #[derive(Debug, clap::Args)]
@@ -109,20 +108,7 @@ pub(super) async fn sandbox(args: SandboxArgs) -> u8 {
     });
     sb.revoke_token(args.revoked);
     if let Some(file) = &args.seed_file {
-        let catalogue = std::fs::read(file)
-            .map_err(|e| e.to_string())
-            .and_then(|b| {
-                serde_json::from_slice::<Catalogue>(&b)
-                    .or_else(|_| {
-                        serde_json::from_slice::<Vec<SandboxProduct>>(&b).map(|products| {
-                            Catalogue {
-                                products,
-                                ..Catalogue::default()
-                            }
-                        })
-                    })
-                    .map_err(|e| format!("neither a catalogue nor an array of products: {e}"))
-            });
+        let catalogue = Catalogue::from_seed_file(file);
         match catalogue {
             Ok(c) => sb.load(c),
             Err(e) => return fail(EXIT_USAGE, &format!("{}: {e}", file.display())),

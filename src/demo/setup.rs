@@ -44,10 +44,25 @@ impl Demo {
             .context("starting the sandbox")?;
         let config_path = world::write_config(dir, &running.base_url())
             .with_context(|| format!("writing the configuration in {}", dir.display()))?;
-        let mut config = match config::load(&config_path) {
+        // Without the environment: a `PROMUA_SYNC__PROM__TOKEN` or `PROMUA_SYNC__STORE__PATH`
+        // exported for the real shop must not reach the demo (nor its data the real store).
+        let no_env: [(&str, &str); 0] = [];
+        let mut config = match config::load_with_env(&config_path, no_env) {
             Ok(c) => c,
             Err(errors) => bail!("the demo's configuration: {}", errors.render(false)),
         };
+        ensure!(
+            config.prom.base_url == running.base_url(),
+            "the demo's configuration points at {}, not at its sandbox {}",
+            config.prom.base_url,
+            running.base_url()
+        );
+        ensure!(
+            config.store.path.starts_with(dir),
+            "the demo's store {} is outside {}",
+            config.store.path.display(),
+            dir.display()
+        );
         // The file paces requests for Prom.ua; the loopback sandbox takes them faster.
         // Only the pace: every rule and guard is the file's.
         config.prom.requests_per_second = 500;
@@ -151,25 +166,31 @@ impl Demo {
                 .unwrap_or_default()
         );
         if mode == Mode::Apply {
-            let r = &run.record;
-            println!(
-                "    {}: considered {}, planned {}, sent {}, confirmed {}, {} request(s)",
-                r.outcome, r.considered, r.planned, r.sent, r.confirmed, r.requests
-            );
-            // An import's notes are its hard cases, which step 2 shows from the plan.
-            let notes = if r.kind == "import_products" {
-                &[][..]
-            } else {
-                &r.notes[..]
-            };
-            for n in notes {
-                println!("    note: {n}");
-            }
-            for w in &r.warnings {
-                println!("    warning: {}", w.message);
+            // What `job run` prints, indented under the command.
+            for line in run.record.to_string().lines() {
+                println!("    {line}");
             }
         }
         Ok(run)
+    }
+
+    /// Prom's quantity of a product, as text.
+    pub fn qty(&self, prom_id: i64) -> anyhow::Result<String> {
+        let p = self
+            .sandbox
+            .product(prom_id)
+            .with_context(|| format!("Prom product {prom_id} is gone"))?;
+        Ok(p.quantity_in_stock
+            .map_or_else(|| "no quantity".into(), |q| q.to_string()))
+    }
+
+    /// Prom's price of a product, as text.
+    pub fn price(&self, prom_id: i64) -> anyhow::Result<String> {
+        let p = self
+            .sandbox
+            .product(prom_id)
+            .with_context(|| format!("Prom product {prom_id} is gone"))?;
+        Ok(format!("{:.2} {}", p.price, p.currency))
     }
 
     /// Stops the sandbox and makes the store durable (what a command does at its end).

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, ensure};
 
-use super::print::{Screen, command, prom_shows, say};
+use super::print::{Screen, prom_shows, say};
 use super::setup::Demo;
 use super::world::{
     self, BAG_SKU, BLANK_SKU, DUPLICATE_A, DUPLICATE_B, LAMP_SKU, LOOKALIKE, MUG_SKU, PADDED,
@@ -40,13 +40,13 @@ pub async fn stage(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result<()> {
     say(
         "Download Prom's catalogue into the store, creating and linking nothing; see first what it would do:",
     );
-    command("job run catalogue --dry-run");
+    screen.command("job run catalogue --dry-run");
     let plan = demo.job("catalogue", Mode::DryRun).await?;
     say(&format!("  {}", headline(&plan.plan)));
-    command("job run catalogue");
+    screen.command("job run catalogue");
     let run = demo.job("catalogue", Mode::Apply).await?;
-    command("staged list --unlinked");
-    let staged = demo.office.staged(false).await?;
+    screen.command("staged list --unlinked");
+    let staged = demo.office.staged(true).await?;
     let shown = demo.sandbox.products().len();
     ensure!(
         staged.len() == shown && run.record.considered > 0,
@@ -57,19 +57,19 @@ pub async fn stage(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result<()> {
         links(demo).await?.is_empty(),
         "step 1: staging linked products"
     );
-    say(&format!(
-        "{} Prom products staged, 0 linked: the store knows the shop's catalogue, Prom was only read.",
-        staged.len()
-    ));
     ensure!(
         demo.sandbox.edit_requests().is_empty(),
         "step 1: staging wrote to Prom"
     );
+    say(&format!(
+        "{} Prom products staged, 0 linked: the store knows the shop's catalogue, Prom was only read.",
+        staged.len()
+    ));
     prom_shows(&format!(
         "{shown} products, unchanged ({} shows {} in stock at {}).",
         world::plain_sku(1),
-        qty(demo, world::plain_prom_id(1))?,
-        price(demo, world::plain_prom_id(1))?
+        demo.qty(world::plain_prom_id(1))?,
+        demo.price(world::plain_prom_id(1))?
     ));
     Ok(())
 }
@@ -81,7 +81,7 @@ pub async fn link_by_sku(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
     say(
         "Products whose SKU is the same on both sides are linked; the hard cases are reported, never guessed:",
     );
-    command("job run link --dry-run");
+    screen.command("job run link --dry-run");
     let plan = demo.job("link", Mode::DryRun).await?;
     say(&format!("  {}", headline(&plan.plan)));
     let Some(Plan::ImportProducts(import)) = &plan.plan else {
@@ -112,7 +112,7 @@ pub async fn link_by_sku(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
             kind_of(id)
         );
     }
-    command("job run link");
+    screen.command("job run link");
     let run = demo.job("link", Mode::Apply).await?;
     let linked = links(demo).await?;
     for i in 1..=demo.plain {
@@ -151,7 +151,7 @@ pub async fn link_by_hand(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
     say(&format!(
         "Two Prom products share {LAMP_SKU}; you know {DUPLICATE_A} is yours:"
     ));
-    command(&format!("links link {LAMP_SKU} {DUPLICATE_A}"));
+    screen.command(&format!("links link {LAMP_SKU} {DUPLICATE_A}"));
     demo.office
         .link(
             LAMP_SKU,
@@ -163,7 +163,7 @@ pub async fn link_by_hand(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
         .await
         .context("step 3: links link")?;
     say("The others, matched by a look-alike SKU or by name:");
-    command("links suggest --min-score 0.6");
+    screen.command("links suggest --min-score 0.6");
     let suggestions = demo.office.suggest_links(0.6).await?;
     for s in &suggestions {
         say(&format!(
@@ -185,7 +185,7 @@ pub async fn link_by_hand(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
         "step 3: no suggestion of {BAG_SKU} for Prom product {LOOKALIKE} (SKU bag-30)"
     );
     say("Both are right: accept exactly these two.");
-    command(&format!("links accept {BLANK_SKU} {LOOKALIKE}"));
+    screen.command(&format!("links accept {BLANK_SKU} {LOOKALIKE}"));
     let made = demo
         .office
         .accept_links(&AcceptLinks {
@@ -210,7 +210,7 @@ pub async fn link_by_hand(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
         "step 3: accept made {} link(s)",
         made.len()
     );
-    command("staged list --unlinked");
+    screen.command("staged list --unlinked");
     let unlinked = demo.office.staged(true).await?;
     let left: Vec<String> = unlinked
         .iter()
@@ -228,23 +228,4 @@ pub async fn link_by_hand(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
     ));
     prom_shows("the same catalogue; the next pushes send what the back office holds.");
     Ok(())
-}
-
-/// Prom's quantity of a product, as text.
-pub fn qty(demo: &Demo, prom_id: i64) -> anyhow::Result<String> {
-    let p = demo
-        .sandbox
-        .product(prom_id)
-        .with_context(|| format!("Prom product {prom_id} is gone"))?;
-    Ok(p.quantity_in_stock
-        .map_or_else(|| "no quantity".into(), |q| q.to_string()))
-}
-
-/// Prom's price of a product, as text.
-pub fn price(demo: &Demo, prom_id: i64) -> anyhow::Result<String> {
-    let p = demo
-        .sandbox
-        .product(prom_id)
-        .with_context(|| format!("Prom product {prom_id} is gone"))?;
-    Ok(format!("{:.2} {}", p.price, p.currency))
 }

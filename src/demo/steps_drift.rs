@@ -1,14 +1,16 @@
-//! Step 7, a cabinet edit found and repaired by `verify`; and the last screen: how to
+//! Step 7, a cabinet edit found and repaired by `verify`; and the closing screen: how to
 //! point the same configuration at a real shop.
 
 use anyhow::{Context, ensure};
 use rust_decimal::Decimal;
 
-use super::keep::Kept;
-use super::print::{Screen, command, prom_shows, say};
+use super::keep::{Kept, shell_quoted};
+use super::print::{Screen, prom_shows, say};
 use super::setup::Demo;
-use super::steps_catalogue::{price, qty};
 use super::world;
+
+/// The real shop's configuration, where the last screen tells to put it.
+const SHOP_CONFIG: &str = "/etc/promua-sync/jobs.toml";
 use crate::backoffice::Ledger;
 use crate::jobs::Mode;
 
@@ -34,20 +36,8 @@ pub async fn cabinet_edit(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
         before_qty.quantity_in_stock.unwrap_or_default(),
         before_price.price
     ));
-    command("job run verify");
+    screen.command("job run verify");
     let run = demo.job("verify", Mode::Apply).await?;
-    for d in &run.record.drift {
-        say(&format!(
-            "  drift: {} (Prom {}) {}: back office {}, Prom {}, cause {}{}",
-            d.sku,
-            d.prom_id,
-            d.field,
-            plain(&d.local),
-            plain(&d.prom),
-            d.cause,
-            if d.repaired { ", repaired" } else { "" }
-        ));
-    }
     let found = |sku: &str, field: &str| {
         run.record
             .drift
@@ -79,6 +69,10 @@ pub async fn cabinet_edit(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
         after_price.price,
         before_price.price
     );
+    ensure!(
+        !run.record.drift.is_empty() && run.record.drift.iter().all(|d| d.repaired),
+        "step 7: verify left drift unrepaired"
+    );
     let local = demo.office.show_product(&qty_sku).await?;
     ensure!(
         local.total_stock == before_qty.quantity_in_stock.unwrap_or_default() + local.reserved,
@@ -90,23 +84,24 @@ pub async fn cabinet_edit(demo: &mut Demo, screen: &mut Screen) -> anyhow::Resul
     ));
     prom_shows(&format!(
         "{qty_sku} {} in stock again, {price_sku} at {} again.",
-        qty(demo, qty_id)?,
-        price(demo, price_id)?
+        demo.qty(qty_id)?,
+        demo.price(price_id)?
     ));
     Ok(())
 }
 
-/// The last screen: the same configuration, a real shop.
+/// The screen after the steps: the same configuration, a real shop. Its commands name
+/// the real shop's file, so that none of them can be mistaken for the demo's.
 pub async fn real_shop(screen: &mut Screen, kept: Option<&Kept>) {
     screen
-        .step("Point the same configuration at your shop")
+        .closing("Then: point the same configuration at your shop")
         .await;
     let file = kept.map_or_else(
         || "the jobs.toml `demo --keep DIR` leaves (the one the demo ran with)".into(),
-        |k| k.config.display().to_string(),
+        |k| shell_quoted(&k.config),
     );
     say(&format!(
-        "1. Copy {file}, or the repository's commented example jobs.toml, to /etc/promua-sync/jobs.toml."
+        "1. Copy {file}, or the repository's commented example jobs.toml, to {SHOP_CONFIG}."
     ));
     say(
         "2. In [prom], base_url = \"https://my.prom.ua/api/v1\" (the default) instead of the sandbox's, and",
@@ -119,45 +114,35 @@ pub async fn real_shop(screen: &mut Screen, kept: Option<&Kept>) {
     );
     say("   [sync] your warehouses and order statuses; the jobs' schedules.");
     say("3. Check the file and prove the token works:");
-    command("check-config --online");
+    say(&format!(
+        "  $ promua-sync --config {SHOP_CONFIG} check-config --online"
+    ));
     say("4. Walk the same steps against the shop, each job with --dry-run first:");
-    command("job run catalogue --dry-run");
+    say(&format!(
+        "  $ promua-sync --config {SHOP_CONFIG} job run catalogue --dry-run"
+    ));
     say(
         "5. Then let the daemon run the jobs on their schedules: `promua-sync run`, or under systemd",
     );
     say("   (README, \"Run it under systemd\"): sudo systemctl enable --now promua-sync");
     if let Some(k) = kept {
+        let config = shell_quoted(&k.config);
         println!();
         say(&format!(
             "The demo's world is kept in {}: the store, the sandbox's data ({}) and jobs.toml. Explore it:",
-            k.dir.display(),
-            k.seed.display()
+            shell_quoted(&k.dir),
+            shell_quoted(&k.seed)
         ));
-        say(&format!(
-            "  $ promua-sync --config {} links list",
-            k.config.display()
-        ));
-        say(&format!(
-            "  $ promua-sync --config {} orders list",
-            k.config.display()
-        ));
+        say(&format!("  $ promua-sync --config {config} links list"));
+        say(&format!("  $ promua-sync --config {config} orders list"));
         say(&format!(
             "  $ promua-sync sandbox --seed-file {} --listen {} --token {}   (in another terminal)",
-            k.seed.display(),
+            shell_quoted(&k.seed),
             world::KEPT_LISTEN,
             world::TOKEN
         ));
         say(&format!(
-            "  $ promua-sync --config {} job run verify --full --dry-run",
-            k.config.display()
+            "  $ promua-sync --config {config} job run verify --full --dry-run"
         ));
-    }
-}
-
-/// A JSON value as a person writes it: a string without its quotes.
-fn plain(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }

@@ -5,15 +5,15 @@
 use anyhow::{Context, ensure};
 use rust_decimal::Decimal;
 
-use super::print::{Screen, command, prom_shows, say};
+use super::print::{Screen, prom_shows, say};
 use super::setup::Demo;
-use super::steps_catalogue::{price, qty};
-use super::world::{self, MUG_SKU, OLD_LISTING, PADDED};
+use super::world::{self, MUG_SKU, OLD_LISTING, PADDED, WAREHOUSE};
 use crate::backoffice::{Ledger, OrderLineLink, OrderQuery, OrderStatusSet, PriceSet};
 use crate::config::JobKind;
 use crate::jobs::Mode;
 
-/// The order with the unknown line, and that line's number.
+/// The line (counted from 1, as `orders link-line` counts) of the second order that
+/// names a product the back office does not know.
 const UNKNOWN_LINE: usize = 2;
 
 pub async fn pull_orders(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result<()> {
@@ -30,13 +30,15 @@ pub async fn pull_orders(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
         world::plain_sku(1),
         world::plain_sku(2)
     ));
-    command("job run orders");
-    let run = demo.job("orders", Mode::Apply).await?;
-    ensure!(
-        run.record.confirmed + run.record.planned > 0,
-        "step 4: the pull stored no order"
-    );
-    command("orders list --unlinked");
+    screen.command("job run orders");
+    demo.job("orders", Mode::Apply).await?;
+    for id in [first, second] {
+        demo.office
+            .show_order(id)
+            .await
+            .with_context(|| format!("step 4: the pull did not store order {id}"))?;
+    }
+    screen.command("orders list --unlinked");
     let unlinked = demo
         .office
         .list_orders(&OrderQuery {
@@ -58,7 +60,7 @@ pub async fn pull_orders(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
         "Order {second}, line {UNKNOWN_LINE}: \"{}\" (Prom product {OLD_LISTING}) is linked to nothing. It is the same mug: ship it from {MUG_SKU}.",
         line.name
     ));
-    command(&format!(
+    screen.command(&format!(
         "orders link-line {second} {UNKNOWN_LINE} {MUG_SKU}"
     ));
     let linked = demo
@@ -99,7 +101,7 @@ pub async fn pull_orders(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
         on_prom(first),
         on_prom(second),
         world::plain_sku(1),
-        qty(demo, world::plain_prom_id(1))?
+        demo.qty(world::plain_prom_id(1))?
     ));
     Ok(())
 }
@@ -109,15 +111,16 @@ pub async fn reservation(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
         .step("A reservation lowers the stock Prom shows (push_stock)")
         .await;
     let sku = world::plain_sku(1);
-    command(&format!("products show {sku}"));
+    screen.command(&format!("products show {sku}"));
     let k1 = demo.office.show_product(&sku).await?;
     say(&format!(
-        "{sku}: {} counted in main, {} held by order {}, {} available.",
+        "{sku}: {} counted in {WAREHOUSE}, {} held by order {}, {} available.",
         k1.total_stock, k1.reserved, demo.orders[0], k1.available
     ));
-    command("job run stock");
+    screen.command("job run stock");
     let run = demo.job("stock", Mode::Apply).await?;
-    // Every linked product shows its stock less what open orders hold.
+    // Every linked product, not only KT-1: a reservation must lower its own product
+    // and no other.
     let rows = demo
         .office
         .store()
@@ -147,10 +150,10 @@ pub async fn reservation(demo: &mut Demo, screen: &mut Screen) -> anyhow::Result
     ));
     prom_shows(&format!(
         "{sku} {} in stock ({} − {} reserved); {MUG_SKU} {} (10 − 2).",
-        qty(demo, world::plain_prom_id(1))?,
+        demo.qty(world::plain_prom_id(1))?,
         k1.total_stock,
         k1.reserved,
-        qty(demo, PADDED)?
+        demo.qty(PADDED)?
     ));
     Ok(())
 }
@@ -160,7 +163,7 @@ pub async fn status_and_price(demo: &mut Demo, screen: &mut Screen) -> anyhow::R
         .step("A status and a price go out (push_statuses, push_prices)")
         .await;
     let order = demo.orders[0];
-    command(&format!("orders set-status {order} received"));
+    screen.command(&format!("orders set-status {order} received"));
     demo.office
         .set_order_status(
             order,
@@ -171,7 +174,7 @@ pub async fn status_and_price(demo: &mut Demo, screen: &mut Screen) -> anyhow::R
         )
         .await
         .context("step 6: orders set-status")?;
-    command("job run statuses");
+    screen.command("job run statuses");
     demo.job("statuses", Mode::Apply).await?;
     let on_prom = demo
         .sandbox
@@ -189,7 +192,7 @@ pub async fn status_and_price(demo: &mut Demo, screen: &mut Screen) -> anyhow::R
     );
     let sku = world::plain_sku(3);
     let new_price = Decimal::new(16000, 2);
-    command(&format!("prices set {sku} {new_price}"));
+    screen.command(&format!("prices set {sku} {new_price}"));
     demo.office
         .set_price(
             &sku,
@@ -216,7 +219,7 @@ pub async fn status_and_price(demo: &mut Demo, screen: &mut Screen) -> anyhow::R
         rules.round_step.unwrap_or_default(),
         rules.ending.unwrap_or_default()
     ));
-    command("job run prices");
+    screen.command("job run prices");
     let run = demo.job("prices", Mode::Apply).await?;
     let shown = demo
         .sandbox
@@ -233,7 +236,7 @@ pub async fn status_and_price(demo: &mut Demo, screen: &mut Screen) -> anyhow::R
     ));
     prom_shows(&format!(
         "order {order} received; {sku} at {}.",
-        price(demo, world::plain_prom_id(3))?
+        demo.price(world::plain_prom_id(3))?
     ));
     Ok(())
 }

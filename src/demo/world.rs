@@ -255,7 +255,7 @@ warehouses = ["{WAREHOUSE}"]
 update_balances = true
 update_prices = true
 update_statuses = true
-reserve_statuses = ["pending", "received"]
+reserve_statuses = ["pending", "received", "paid"]
 done_status = "delivered"
 
 [admin]
@@ -288,7 +288,7 @@ schedule = "*/10 * * * *"
 name = "statuses"
 kind = "push_statuses"
 schedule = "*/5 * * * *"
-status_map = {{ received = "received", delivered = "delivered", canceled = {{ status = "canceled", reason = "buyers_request" }} }}
+status_map = {{ received = "received", delivered = "delivered", paid = "paid", canceled = {{ status = "canceled", reason = "buyers_request" }} }}
 
 [[job]]
 name = "prices"

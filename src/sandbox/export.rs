@@ -15,3 +15,22 @@ impl Sandbox {
         }
     }
 }
+
+impl Catalogue {
+    /// Reads a `--seed-file`: a catalogue (what [`Sandbox::export`] and `demo --keep`
+    /// write), or a bare array of products. The error names neither the file nor the
+    /// option: the caller does.
+    pub fn from_seed_file(path: &std::path::Path) -> Result<Self, String> {
+        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+        serde_json::from_slice::<Catalogue>(&bytes)
+            .or_else(|_| {
+                serde_json::from_slice::<Vec<super::SandboxProduct>>(&bytes).map(|products| {
+                    Catalogue {
+                        products,
+                        ..Catalogue::default()
+                    }
+                })
+            })
+            .map_err(|e| format!("neither a catalogue nor an array of products: {e}"))
+    }
+}
