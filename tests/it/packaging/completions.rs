@@ -4,7 +4,6 @@ use std::path::Path;
 use std::process::Command;
 
 use super::{has, run_without_config, skip_without};
-use crate::helpers::*;
 
 fn completion_script(shell: &str) -> String {
     let out = run_without_config(&["completions", shell]);

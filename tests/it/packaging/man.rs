@@ -1,17 +1,16 @@
 //! `man` and `man --dir`: pages that render with `man -l` and name every command.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap::CommandFactory;
 use promua_sync::cli::Cli;
 
 use super::{has, run_without_config, skip_without};
-use crate::helpers::*;
 
 /// Every visible command's page name: `promua-sync-job-run`, ... (`promua-sync` itself first).
-fn page_names() -> BTreeSet<String> {
+pub(super) fn page_names() -> BTreeSet<String> {
     fn walk(cmd: &clap::Command, prefix: &str, names: &mut BTreeSet<String>) {
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             let name = format!("{prefix}-{}", sub.get_name());
