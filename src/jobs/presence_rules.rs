@@ -19,6 +19,8 @@ pub const ORDER: &str = "order";
 pub const WAITING: &str = "waiting";
 pub const ON_DISPLAY: &str = "on_display";
 pub const NOT_ON_DISPLAY: &str = "not_on_display";
+pub const DRAFT: &str = "draft";
+pub const DELETED: &str = "deleted";
 
 /// A presence word as a `&'static str` (the four an edit may set), `None` for others.
 pub fn presence_word(p: &str) -> Option<&'static str> {
@@ -92,13 +94,18 @@ pub fn decide(stock: i64, known: Known<'_>, rules: &PresenceRules) -> Wanted {
         )
     };
     let on_display = known.prom_status.is_none_or(|s| s == ON_DISPLAY);
-    // Ours to show only while Prom shows it hidden (or shows it already): a product the
-    // seller has since made a draft or deleted is theirs again, and the mark goes.
-    let still_ours = known
+    // A product we hid that the seller has since made a draft or deleted is theirs
+    // again: the mark goes (in the store only, nothing is sent). Under moderation
+    // (`approval_pending`, `editing_required`) it is still ours, left alone until Prom
+    // shows it hidden or on display again.
+    let taken_back = known.prom_status.is_some_and(|s| s == DRAFT || s == DELETED);
+    let settled = known
         .prom_status
         .is_none_or(|s| s == NOT_ON_DISPLAY || s == ON_DISPLAY);
-    let (status, hidden_by_us) = if known.hidden_by_us && !still_ours {
+    let (status, hidden_by_us) = if known.hidden_by_us && taken_back {
         (None, false)
+    } else if known.hidden_by_us && !settled {
+        (None, true)
     } else if known.hidden_by_us {
         if quantity > 0 || !rules.hide_when_out {
             (Some((ON_DISPLAY, StatusWhy::Show)), false)

@@ -104,6 +104,17 @@ fn hiding_touches_only_what_we_hid() {
     };
     let w = decide(4, drafted, &r);
     assert_eq!((w.status, w.hidden_by_us), (None, false));
+    // Under moderation: still ours, nothing sent until Prom settles.
+    for status in ["approval_pending", "editing_required"] {
+        let moderated = Known {
+            prom_status: Some(status),
+            ..drafted
+        };
+        for stock in [0, 4] {
+            let w = decide(stock, moderated, &r);
+            assert_eq!((w.status, w.hidden_by_us), (None, true), "{status} {stock}");
+        }
+    }
     // Hiding turned off: what we hid is shown again.
     r.hide_when_out = false;
     assert_eq!(
