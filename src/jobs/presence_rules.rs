@@ -98,7 +98,9 @@ pub fn decide(stock: i64, known: Known<'_>, rules: &PresenceRules) -> Wanted {
     // again: the mark goes (in the store only, nothing is sent). Under moderation
     // (`approval_pending`, `editing_required`) it is still ours, left alone until Prom
     // shows it hidden or on display again.
-    let taken_back = known.prom_status.is_some_and(|s| s == DRAFT || s == DELETED);
+    let taken_back = known
+        .prom_status
+        .is_some_and(|s| s == DRAFT || s == DELETED);
     let settled = known
         .prom_status
         .is_none_or(|s| s == NOT_ON_DISPLAY || s == ON_DISPLAY);

@@ -194,4 +194,3 @@ fn the_packaged_units_run_the_binary_where_the_package_installs_it() {
         );
     }
 }
-

@@ -121,4 +121,3 @@ fn man_dir_writes_a_page_per_command_and_each_renders() {
         render(page);
     }
 }
-

@@ -71,7 +71,9 @@ fn a_purge_removes_the_enable_links_and_a_removal_keeps_them() {
     let scripts = repo_file("packaging/deb");
     for (action, ours_left) in [("remove", true), ("purge", false)] {
         let root = tempfile::tempdir().unwrap();
-        let wants = root.path().join("etc/systemd/system/multi-user.target.wants");
+        let wants = root
+            .path()
+            .join("etc/systemd/system/multi-user.target.wants");
         std::fs::create_dir_all(&wants).unwrap();
         let ours = ["promua-sync.service", "promua-sync@shop1.service"];
         for name in ours.iter().chain(&["other.service"]) {
@@ -85,9 +87,16 @@ fn a_purge_removes_the_enable_links_and_a_removal_keeps_them() {
             .unwrap();
         assert!(out.status.success(), "postrm {action}: {out:?}");
         for name in ours {
-            assert_eq!(wants.join(name).is_symlink(), ours_left, "postrm {action}: {name}");
+            assert_eq!(
+                wants.join(name).is_symlink(),
+                ours_left,
+                "postrm {action}: {name}"
+            );
         }
-        assert!(wants.join("other.service").is_symlink(), "postrm {action} removed another unit's link");
+        assert!(
+            wants.join("other.service").is_symlink(),
+            "postrm {action} removed another unit's link"
+        );
     }
 }
 

@@ -1,0 +1,203 @@
+//! Whose hide it is, in the cases the first version lost: a hide sent and never confirmed
+//! (a crash, the presence-only route), an unlink and relink, a product we hid that the
+//! seller drafted or deleted, a status still under moderation.
+
+use promua_sync::domain::StockRoute;
+use promua_sync::report::Outcome;
+use promua_sync::sandbox::SandboxOptions;
+use promua_sync::store::{StockSending, Store};
+use serde_json::json;
+
+use crate::helpers::*;
+use crate::presence_rules::{config_with, edit_items, local_id, run};
+
+const HIDING: &str =
+    "hide_when_out = true\nmax_zero_share_percent = 100\nmax_hide_share_percent = 100\n";
+
+fn set_status(env: &Env, i: usize, status: &str) {
+    let mut p = env.sandbox.product(env.catalogue[i].id).unwrap();
+    p.status = status.into();
+    env.sandbox.upsert_products([p]);
+}
+
+fn status(env: &Env, i: usize) -> String {
+    env.sandbox.product(env.catalogue[i].id).unwrap().status
+}
+
+#[tokio::test]
+async fn a_hide_applied_and_never_confirmed_is_still_ours_after_a_read() {
+    let env = Env::new(4, SandboxOptions::default(), |_| 5).await;
+    let (_, config) = config_with(&env, HIDING);
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    let (p0, id0) = (env.catalogue[0].id, local_id(&store, &env, 0));
+    // What a crash between send and confirm leaves: the sending marks on disk (written
+    // before the request), the hide applied on Prom, no confirmation.
+    store.set_stock(id0, "main", 0).unwrap();
+    store
+        .mark_stock_sending(&[StockSending {
+            product_id: id0,
+            prom_id: p0,
+            presence: "not_available".into(),
+            hides: true,
+        }])
+        .unwrap();
+    drop(ctx);
+    store.flush_blocking().unwrap();
+    drop(store);
+    set_status(&env, 0, "not_on_display");
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    // A verify reads the catalogue: the hide is ours (the first version took it for the
+    // seller's and never showed the product again).
+    run(&config, &ctx, 1).await;
+    let m = &store.prom_shown().unwrap()[&p0];
+    assert!(m.hidden_by_us && !m.hide_pending, "{m:?}");
+    // The next push resends the unconfirmed values, without hiding again.
+    env.sandbox.clear_requests();
+    run(&config, &ctx, 0).await;
+    assert_eq!(
+        edit_items(&env.sandbox),
+        vec![
+            json!({"id": p0, "quantity_in_stock": 0, "presence": "not_available", "presence_sure": true})
+        ]
+    );
+    assert!(store.stock_snapshot(id0).unwrap().unwrap().hidden);
+    // Stock returns: shown.
+    store.set_stock(id0, "main", 2).unwrap();
+    env.sandbox.clear_requests();
+    run(&config, &ctx, 0).await;
+    assert_eq!(edit_items(&env.sandbox)[0]["status"], json!("on_display"));
+    assert_eq!(status(&env, 0), "on_display");
+    assert!(!store.prom_shown().unwrap().contains_key(&p0));
+}
+
+#[tokio::test]
+async fn a_hide_on_the_presence_only_route_is_shown_again() {
+    let env = Env::new(4, SandboxOptions::default(), |_| 5).await;
+    let (_, config) = config_with(&env, HIDING);
+    let store = Store::open(&config.store.path).unwrap();
+    let mut ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    // Stock goes by external id and product 1 has none: presence (and status) only,
+    // never confirmed.
+    ctx.stock_route = StockRoute::EditByExternalId;
+    let (p1, id1) = (env.catalogue[1].id, local_id(&store, &env, 1));
+    store.set_stock(id1, "main", 0).unwrap();
+    env.sandbox.clear_requests();
+    let r = run(&config, &ctx, 0).await;
+    let items = edit_items(&env.sandbox);
+    let item = items.iter().find(|i| i["id"] == json!(p1)).unwrap();
+    assert_eq!(item.get("quantity_in_stock"), None, "{item}");
+    assert_eq!(item["status"], json!("not_on_display"));
+    assert!(
+        r.record.failed.iter().any(|f| f.prom_id == p1),
+        "{:?}",
+        r.record
+    );
+    assert_eq!(status(&env, 1), "not_on_display");
+    // A read, then stock back: ours, shown again.
+    run(&config, &ctx, 1).await;
+    store.set_stock(id1, "main", 3).unwrap();
+    env.sandbox.clear_requests();
+    run(&config, &ctx, 0).await;
+    let items = edit_items(&env.sandbox);
+    let item = items.iter().find(|i| i["id"] == json!(p1)).unwrap();
+    assert_eq!(item["status"], json!("on_display"), "{items:?}");
+    assert_eq!(status(&env, 1), "on_display");
+}
+
+#[tokio::test]
+async fn a_product_we_hid_is_shown_again_after_an_unlink_and_relink() {
+    let env = Env::new(4, SandboxOptions::default(), |_| 5).await;
+    let (_, config) = config_with(&env, HIDING);
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    let (p2, id2) = (env.catalogue[2].id, local_id(&store, &env, 2));
+    store.set_stock(id2, "main", 0).unwrap();
+    run(&config, &ctx, 0).await;
+    assert_eq!(status(&env, 2), "not_on_display");
+    assert_eq!(store.unlink(id2).unwrap(), Some(p2));
+    assert!(store.stock_snapshot(id2).unwrap().is_none());
+    // The mark is kept by Prom id: a verify read does not take the hide for the seller's.
+    run(&config, &ctx, 1).await;
+    store.link(id2, p2).unwrap();
+    run(&config, &ctx, 1).await;
+    assert!(store.prom_shown().unwrap()[&p2].hidden_by_us);
+    store.set_stock(id2, "main", 4).unwrap();
+    env.sandbox.clear_requests();
+    run(&config, &ctx, 0).await;
+    assert_eq!(
+        edit_items(&env.sandbox),
+        vec![
+            json!({"id": p2, "quantity_in_stock": 4, "presence": "available", "presence_sure": true, "status": "on_display"})
+        ]
+    );
+    assert_eq!(status(&env, 2), "on_display");
+}
+
+#[tokio::test]
+async fn a_product_we_hid_then_drafted_or_deleted_by_the_seller_costs_no_prom_write() {
+    let env = Env::new(4, SandboxOptions::default(), |_| 5).await;
+    let (_, config) = config_with(&env, HIDING);
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    let ids: Vec<u64> = (0..3).map(|i| local_id(&store, &env, i)).collect();
+    for id in &ids {
+        store.set_stock(*id, "main", 0).unwrap();
+    }
+    run(&config, &ctx, 0).await;
+    assert!((0..3).all(|i| status(&env, i) == "not_on_display"));
+    set_status(&env, 0, "draft");
+    set_status(&env, 1, "deleted");
+    set_status(&env, 2, "approval_pending");
+    run(&config, &ctx, 1).await;
+    env.sandbox.clear_requests();
+    let r = run(&config, &ctx, 0).await;
+    assert_eq!(r.record.outcome, Outcome::Ok, "{:?}", r.record);
+    assert!(
+        env.sandbox.edit_requests().is_empty(),
+        "{:?}",
+        edit_items(&env.sandbox)
+    );
+    assert!(
+        r.record
+            .notes
+            .iter()
+            .any(|n| n.contains("2 product(s) promua-sync hid")),
+        "{:?}",
+        r.record.notes
+    );
+    let shown = store.prom_shown().unwrap();
+    for i in 0..2 {
+        assert!(!shown[&env.catalogue[i].id].hidden_by_us, "{i}");
+        assert!(
+            !store.stock_snapshot(ids[i]).unwrap().unwrap().hidden,
+            "{i}"
+        );
+    }
+    // Under moderation: still ours.
+    assert!(shown[&env.catalogue[2].id].hidden_by_us);
+    // Stock back: the drafted one is left a draft, the moderated one left alone.
+    for id in &ids {
+        store.set_stock(*id, "main", 3).unwrap();
+    }
+    env.sandbox.clear_requests();
+    run(&config, &ctx, 0).await;
+    assert!(
+        edit_items(&env.sandbox)
+            .iter()
+            .all(|i| i.get("status").is_none())
+    );
+    assert_eq!(status(&env, 0), "draft");
+    assert_eq!(status(&env, 2), "approval_pending");
+    // Moderation over (Prom shows it hidden): ours to show.
+    set_status(&env, 2, "not_on_display");
+    run(&config, &ctx, 1).await;
+    env.sandbox.clear_requests();
+    run(&config, &ctx, 0).await;
+    assert_eq!(status(&env, 2), "on_display");
+}
