@@ -201,3 +201,62 @@ async fn a_product_we_hid_then_drafted_or_deleted_by_the_seller_costs_no_prom_wr
     run(&config, &ctx, 0).await;
     assert_eq!(status(&env, 2), "on_display");
 }
+
+#[tokio::test]
+async fn the_on_change_push_hides_guards_and_records_what_the_read_before_found() {
+    let env = Env::new(10, SandboxOptions::default(), |_| 5).await;
+    let (_, config) = config_with(&env, HIDING);
+    let store = Store::open(&config.store.path).unwrap();
+    let mut ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    store.take_dirty(promua_sync::store::DIRTY_STOCK).unwrap();
+    let promua_sync::config::JobKind::PushStock(opts) = &config.jobs[0].kind else {
+        panic!("jobs[0] is the push_stock job")
+    };
+    ctx.on_change_guard = opts.clone();
+    // Product 0 runs out (ours to hide); product 1 too, hidden by hand meanwhile.
+    set_status(&env, 1, "not_on_display");
+    for i in 0..2 {
+        store
+            .set_stock(local_id(&store, &env, i), "main", 0)
+            .unwrap();
+    }
+    env.sandbox.clear_requests();
+    let r = promua_sync::jobs::on_change::push_stock(&ctx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.outcome, Outcome::Ok, "{r:?}");
+    let items = edit_items(&env.sandbox);
+    assert_eq!(
+        items,
+        vec![
+            json!({"id": env.catalogue[0].id, "quantity_in_stock": 0, "presence": "not_available", "presence_sure": true, "status": "not_on_display"}),
+            json!({"id": env.catalogue[1].id, "quantity_in_stock": 0, "presence": "not_available", "presence_sure": true}),
+        ]
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("hidden on Prom.ua by the seller")),
+        "{:?}",
+        r.notes
+    );
+    assert!(store.prom_shown().unwrap()[&env.catalogue[0].id].hidden_by_us);
+    // The hide guard: 3 of 10 is over 20%, judged against the whole catalogue.
+    ctx.on_change_guard.max_hide_share_percent = Some(20.into());
+    for i in 2..5 {
+        store
+            .set_stock(local_id(&store, &env, i), "main", 0)
+            .unwrap();
+    }
+    env.sandbox.clear_requests();
+    let r = promua_sync::jobs::on_change::push_stock(&ctx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.outcome, Outcome::Guarded, "{r:?}");
+    assert!(r.error.unwrap().contains("would hide 3 of 10"));
+    assert!(env.sandbox.edit_requests().is_empty());
+    assert!((2..5).all(|i| status(&env, i) == "on_display"));
+}
