@@ -260,3 +260,42 @@ async fn the_on_change_push_hides_guards_and_records_what_the_read_before_found(
     assert!(env.sandbox.edit_requests().is_empty());
     assert!((2..5).all(|i| status(&env, i) == "on_display"));
 }
+
+#[tokio::test]
+async fn a_hide_prom_confirmed_and_did_not_take_is_sent_again() {
+    let env = Env::new(4, SandboxOptions::default(), |_| 5).await;
+    let (_, config) = config_with(&env, HIDING);
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    let (p3, id3) = (env.catalogue[3].id, local_id(&store, &env, 3));
+    env.sandbox.set_quirks(promua_sync::sandbox::Quirks {
+        edit_ignores_status: true,
+        ..Default::default()
+    });
+    store.set_stock(id3, "main", 0).unwrap();
+    let r = run(&config, &ctx, 0).await;
+    assert_eq!(status(&env, 3), "on_display");
+    let failed = &r.record.failed;
+    assert!(
+        failed
+            .iter()
+            .any(|f| f.prom_id == p3 && f.reason.contains("status sent not_on_display")),
+        "{failed:?}"
+    );
+    let snap = store.stock_snapshot(id3).unwrap().unwrap();
+    assert!(snap.unconfirmed && !snap.hidden, "{snap:?}");
+    assert!(!store.prom_shown().unwrap().contains_key(&p3));
+    // Prom takes it now: the next run hides it again.
+    env.sandbox.set_quirks(Default::default());
+    env.sandbox.clear_requests();
+    run(&config, &ctx, 0).await;
+    assert_eq!(
+        edit_items(&env.sandbox),
+        vec![
+            json!({"id": p3, "quantity_in_stock": 0, "presence": "not_available", "presence_sure": true, "status": "not_on_display"})
+        ]
+    );
+    assert_eq!(status(&env, 3), "not_on_display");
+    assert!(store.prom_shown().unwrap()[&p3].hidden_by_us);
+}

@@ -417,6 +417,12 @@ impl ReadBack for StockChange {
         out
     }
 
+    fn hide_not_taken(&self, mismatches: &[Mismatch]) -> Option<(u64, i64)> {
+        (self.status == Some(presence_rules::NOT_ON_DISPLAY)
+            && mismatches.iter().any(|m| m.field == "status"))
+        .then_some((self.product_id, self.prom_id))
+    }
+
     /// `products/edit` took the presence and not the quantity: it ignores the field.
     /// The quantity shown must be the one Prom had before (when known): a write that
     /// did not take, not a sale or a clamp after it.

@@ -224,11 +224,14 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
         // With the quirk, `products/edit` confirms a quantity it does not apply.
         let takes_quantity = by_external_id || !st.quirks.edit_ignores_quantity;
         let takes_price = !st.quirks.edit_ignores_price;
+        let takes_status = !st.quirks.edit_ignores_status;
         let p = st.products.get_mut(&id).expect("found above");
         if let Some(v) = obj.get("presence").and_then(Value::as_str) {
             p.presence = v.to_string();
         }
-        if let Some(v) = obj.get("status").and_then(Value::as_str) {
+        if let Some(v) = obj.get("status").and_then(Value::as_str)
+            && takes_status
+        {
             p.status = v.to_string();
         }
         if let Some(v) = obj.get("quantity_in_stock")
