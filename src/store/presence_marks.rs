@@ -330,16 +330,50 @@ impl Store {
         Ok(())
     }
 
-    /// The presence we last confirmed for the product linked to `prom_id`, if any.
-    fn confirmed_presence(&self, prom_id: i64) -> Result<Option<String>> {
+    /// As [`Store::record_prom_shown`], for a walk of the catalogue that started at
+    /// `walk_started` and ran without `stock_lock`: a product whose stock push was
+    /// confirmed since, or is sent and not confirmed, is skipped (the walk's read may be
+    /// older than our write: it would plant a stale status, or take our own presence for
+    /// the seller's). The next read records it.
+    pub fn record_prom_shown_walked(
+        &self,
+        shown: &[(i64, Option<&str>, Option<&str>)],
+        walk_started: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let pending = self.prom_shown()?;
+        let mut fresh = Vec::with_capacity(shown.len());
+        for row in shown {
+            if pending
+                .get(&row.0)
+                .is_some_and(|m| m.sent.is_some() || m.hide_pending)
+            {
+                continue;
+            }
+            if self
+                .confirmed_snapshot(row.0)?
+                .is_some_and(|s| s.confirmed_at > walk_started)
+            {
+                continue;
+            }
+            fresh.push(*row);
+        }
+        self.record_prom_shown(&fresh)
+    }
+
+    /// The stock snapshot of the product linked to `prom_id`, if it is that product's.
+    fn confirmed_snapshot(&self, prom_id: i64) -> Result<Option<StockSnapshot>> {
         let Some(v) = self.trees.links_by_prom.get(prom_id.to_be_bytes())? else {
             return Ok(None);
         };
         let product_id = super::codec::id_value("links_by_prom", &v)?;
         Ok(self
             .stock_snapshot(product_id)?
-            .filter(|s| s.prom_id == prom_id)
-            .map(|s| s.presence))
+            .filter(|s| s.prom_id == prom_id))
+    }
+
+    /// The presence we last confirmed for the product linked to `prom_id`, if any.
+    fn confirmed_presence(&self, prom_id: i64) -> Result<Option<String>> {
+        Ok(self.confirmed_snapshot(prom_id)?.map(|s| s.presence))
     }
 
     /// Every Prom product's marks kept, by Prom id.

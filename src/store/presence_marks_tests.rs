@@ -156,3 +156,52 @@ fn our_confirmed_write_keeps_the_mark_only_when_it_sent_that_presence() {
         .unwrap();
     assert!(s.prom_shown().unwrap().is_empty());
 }
+
+#[test]
+fn a_walk_older_than_our_confirmed_or_pending_write_is_not_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let (a, b) = (
+        s.add_product("A", "A").unwrap(),
+        s.add_product("B", "B").unwrap(),
+    );
+    s.link(a.id, 7).unwrap();
+    s.link(b.id, 8).unwrap();
+    let walk_started = chrono::Utc::now();
+    // While the walk ran: a push confirmed `order` for 7, and sent a hide for 8.
+    let snap = StockSnapshot {
+        prom_id: 7,
+        quantity: 0,
+        presence: "order".into(),
+        confirmed_at: chrono::Utc::now(),
+        unconfirmed: false,
+        hidden: false,
+    };
+    s.put_stock_confirmed(&[(a.id, snap, None)]).unwrap();
+    s.mark_stock_sending(&[StockSending {
+        product_id: b.id,
+        prom_id: 8,
+        presence: "not_available".into(),
+        hides: true,
+    }])
+    .unwrap();
+    let before = s.prom_shown().unwrap();
+    // The walk read both before our writes: 8 on display, 7 already `order` (the seller's
+    // if it were recorded... but it is older than our write).
+    s.record_prom_shown_walked(
+        &[
+            (7, Some("order"), Some("not_on_display")),
+            (8, Some("available"), Some("on_display")),
+        ],
+        walk_started,
+    )
+    .unwrap();
+    assert_eq!(s.prom_shown().unwrap(), before);
+    // A walk that started after them is recorded.
+    s.record_prom_shown_walked(&[(7, Some("waiting"), None)], chrono::Utc::now())
+        .unwrap();
+    assert_eq!(
+        s.prom_shown().unwrap()[&7].presence.as_deref(),
+        Some("waiting")
+    );
+}
