@@ -129,7 +129,7 @@ async fn stock(
         && let Some(client) = ctx.run_client()
     {
         push_stock::forget_hidden(ctx, std::mem::take(&mut plan.forget_hidden)).await?;
-        push_stock::check_hides(&mut plan.changes, ctx, &client, &mut pre).await?;
+        push_stock::check_hides(&mut plan.changes, plan.considered, ctx, &client, &mut pre).await?;
     }
     let mut settled = send(
         ctx,

@@ -255,7 +255,10 @@ fn the_check_names_each_injected_inconsistency() {
     );
     assert!(has("sends GHOST to product 999"), "{problems:?}");
     assert!(has("Prom product 88 points back"), "{problems:?}");
-    assert!(has("presence setting of missing product 777"), "{problems:?}");
+    assert!(
+        has("presence setting of missing product 777"),
+        "{problems:?}"
+    );
 }
 
 #[test]

@@ -299,3 +299,49 @@ async fn a_hide_prom_confirmed_and_did_not_take_is_sent_again() {
     assert_eq!(status(&env, 3), "not_on_display");
     assert!(store.prom_shown().unwrap()[&p3].hidden_by_us);
 }
+
+#[tokio::test]
+async fn a_mass_sell_out_is_read_by_one_walk_of_the_listing_not_a_get_each() {
+    let env = Env::new(300, SandboxOptions::default(), |_| 5).await;
+    let (_, config) = config_with(&env, HIDING);
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    // 60 run out (over 50, the threshold at 300 products); one of them hidden by hand.
+    for i in 0..60 {
+        store
+            .set_stock(local_id(&store, &env, i), "main", 0)
+            .unwrap();
+    }
+    set_status(&env, 7, "not_on_display");
+    env.sandbox.clear_requests();
+    let r = run(&config, &ctx, 0).await;
+    assert_eq!(r.record.outcome, Outcome::Ok, "{:?}", r.record);
+    // The reads before the first edit (after it: the read-back's sample).
+    let gets: Vec<String> = env
+        .sandbox
+        .requests()
+        .iter()
+        .take_while(|q| q.method == "GET")
+        .map(|q| q.path.clone())
+        .collect();
+    assert!(
+        gets.iter()
+            .all(|p| p == "/api/v1/products/list" || p == "/api/v1/groups/list"),
+        "no per-product read: {gets:?}"
+    );
+    let pages = gets
+        .iter()
+        .filter(|p| *p == "/api/v1/products/list")
+        .count();
+    assert!((1..=5).contains(&pages), "{gets:?}");
+    let hides = edit_items(&env.sandbox)
+        .iter()
+        .filter(|i| i["status"] == json!("not_on_display"))
+        .count();
+    assert_eq!(hides, 59, "the seller's own hide is left alone");
+    assert!((0..60).all(|i| status(&env, i) == "not_on_display"));
+    let shown = store.prom_shown().unwrap();
+    assert!(!shown[&env.catalogue[7].id].hidden_by_us);
+    assert!(shown[&env.catalogue[8].id].hidden_by_us);
+}

@@ -3,7 +3,13 @@
 //! and the seller may have hidden it since the last one. A product Prom shows not on
 //! display (or as a draft) is the seller's: its status is left alone and never taken for
 //! ours. A product that cannot be read is not hidden this run (the next run asks again).
-//! Hides are few (a guard caps them), so this costs a read per product running out.
+//!
+//! A few hides are read one `GET /products/{id}` each; more than [`read_one_by_one`]
+//! allows (a mass sell-out, a first run with `hide_when_out`: 10,000 GETs would take
+//! about an hour under `stock_lock`) are read by one walk of the catalogue listing, whose
+//! pages carry status and presence. A product the walk does not list is not hidden.
+
+use std::collections::HashMap;
 
 use futures::StreamExt;
 
@@ -11,12 +17,20 @@ use super::super::presence_rules::{NOT_ON_DISPLAY, ON_DISPLAY};
 use super::super::{JobContext, JobError};
 use super::StockChange;
 use crate::prom::PromClient;
+use crate::prom::dto::Product;
 use crate::report::RunRecord;
+
+/// Pure: whether `hides` products running out are read one by one (else by one walk of
+/// the listing): up to 50, or up to 1% of the `considered` products when that is more.
+pub(crate) fn read_one_by_one(hides: usize, considered: usize) -> bool {
+    hides <= 50.max(considered / 100)
+}
 
 /// Takes the status out of the hides Prom does not show on display now (and drops a
 /// change left with nothing to send); records what the reads showed.
 pub(crate) async fn check_hides(
     changes: &mut Vec<StockChange>,
+    considered: usize,
     ctx: &JobContext,
     client: &PromClient,
     r: &mut RunRecord,
@@ -29,14 +43,30 @@ pub(crate) async fn check_hides(
     if hides.is_empty() {
         return Ok(());
     }
-    let reads: Vec<(i64, Option<crate::prom::dto::Product>)> =
+    let reads: Vec<(i64, Option<Product>)> = if read_one_by_one(hides.len(), considered) {
         futures::stream::iter(hides.into_iter().map(|id| {
             let client = client.clone();
             async move { (id, client.product(id).await.ok()) }
         }))
         .buffer_unordered(client.max_concurrency())
         .collect()
-        .await;
+        .await
+    } else {
+        let listed = match client.all_products().await {
+            Ok(all) => all,
+            Err(e) => {
+                r.notes.push(format!(
+                    "the catalogue could not be read before hiding ({e}): nothing hidden this run"
+                ));
+                Vec::new()
+            }
+        };
+        let mut by_id: HashMap<i64, Product> = listed.into_iter().map(|p| (p.id, p)).collect();
+        hides
+            .into_iter()
+            .map(|id| (id, by_id.remove(&id)))
+            .collect()
+    };
     let mut theirs = 0;
     let mut unread = 0;
     let mut marks = Vec::new();
@@ -88,4 +118,16 @@ pub(crate) async fn check_hides(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn more_hides_than_50_or_1_percent_are_read_by_a_walk() {
+        use super::read_one_by_one;
+        assert!(read_one_by_one(50, 300));
+        assert!(!read_one_by_one(51, 300));
+        assert!(read_one_by_one(100, 10_000));
+        assert!(!read_one_by_one(101, 10_000));
+    }
 }

@@ -280,7 +280,8 @@ impl Job for PushStock<'_> {
     ) -> Result<(), JobError> {
         let mut changes = plan.changes;
         forget_hidden(env.ctx, plan.forget_hidden).await?;
-        hide_check::check_hides(&mut changes, env.ctx, env.client()?, r).await?;
+        let client = env.client()?;
+        hide_check::check_hides(&mut changes, plan.considered, env.ctx, client, r).await?;
         edit_push::apply(&changes, env, self.0.batch_size, self.0.verify_sample, r).await
     }
 }
