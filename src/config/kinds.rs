@@ -64,10 +64,8 @@ impl PushStockOptions {
     }
 }
 
-/// The presences `out_of_stock_presence` may name.
-pub const OUT_OF_STOCK_PRESENCES: [&str; 3] = ["not_available", "order", "waiting"];
-/// The presences `keep_presence` may name.
-pub const KEPT_PRESENCES: [&str; 2] = ["order", "waiting"];
+/// The presences `out_of_stock_presence` and `keep_presence` may name.
+pub use crate::domain::{KEPT_PRESENCES, OUT_OF_STOCK_PRESENCES};
 /// The default hide-share guard (percent of the linked catalogue).
 pub const DEFAULT_MAX_HIDE_SHARE_PERCENT: u32 = 20;
 

@@ -15,8 +15,7 @@ use serde::Serialize;
 use crate::config::PresenceRules;
 use crate::domain::{AVAILABLE, NOT_AVAILABLE};
 
-pub const ORDER: &str = "order";
-pub const WAITING: &str = "waiting";
+pub use crate::domain::{ORDER, WAITING};
 pub const ON_DISPLAY: &str = "on_display";
 pub const NOT_ON_DISPLAY: &str = "not_on_display";
 pub const DRAFT: &str = "draft";
@@ -24,9 +23,7 @@ pub const DELETED: &str = "deleted";
 
 /// A presence word as a `&'static str` (the four an edit may set), `None` for others.
 pub fn presence_word(p: &str) -> Option<&'static str> {
-    [AVAILABLE, NOT_AVAILABLE, ORDER, WAITING]
-        .into_iter()
-        .find(|w| *w == p)
+    crate::domain::PRESENCES.into_iter().find(|w| *w == p)
 }
 
 /// What is known of one product besides its stock.

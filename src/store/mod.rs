@@ -82,7 +82,7 @@ pub use order_merge::{Merged, StatusConflict, Tracking, Winner, merge_order};
 pub use order_scan::{OrderHead, Window as OrderWindow};
 pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
-pub use presence_marks::{SELLER_PRESENCES, SETTABLE_PRESENCES, ShownMarks, StockSending};
+pub use presence_marks::{SETTABLE_PRESENCES, ShownMarks, StockSending};
 pub use products::{NewProduct, Product, ProductUpdate};
 pub use remove::{Removal, RemoveBlockers, Removed};
 pub use run_pages::RunCursor;

@@ -33,14 +33,14 @@ const ON_DISPLAY: &str = "on_display";
 const NOT_ON_DISPLAY: &str = "not_on_display";
 const DRAFT: &str = "draft";
 const DELETED: &str = "deleted";
-const AVAILABLE: &str = "available";
+use crate::domain::AVAILABLE;
 
 /// The presences a seller may set that `keep_presence` can keep.
-pub const SELLER_PRESENCES: [&str; 2] = ["order", "waiting"];
+use crate::domain::KEPT_PRESENCES as SELLER_PRESENCES;
 const SHOWN: &str = "prom_shown";
 
 /// The presences a product's own setting may name.
-pub const SETTABLE_PRESENCES: [&str; 3] = ["not_available", "order", "waiting"];
+pub use crate::domain::OUT_OF_STOCK_PRESENCES as SETTABLE_PRESENCES;
 
 /// What Prom.ua last showed of a product, where it is not the plain case, and what we
 /// hid or sent there.

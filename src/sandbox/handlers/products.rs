@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::{Params, below, error, not_found_page};
-use crate::domain::{AVAILABLE, NOT_AVAILABLE};
+use crate::domain::PRESENCES;
 use crate::sandbox::model::{self, ROOT_GROUP_ID, SandboxGroup, SandboxProduct};
 use crate::sandbox::{DefaultListing, LastId, Sandbox, State as Held};
 
@@ -31,7 +31,6 @@ const WRITABLE: [&str; 11] = [
     "quantity_in_stock",
 ];
 /// The `presence` values an edit may set.
-const PRESENCES: [&str; 4] = [AVAILABLE, NOT_AVAILABLE, "order", "waiting"];
 /// The product `status` values an edit may set.
 const WRITABLE_STATUSES: [&str; 4] = ["on_display", "draft", "deleted", "not_on_display"];
 
