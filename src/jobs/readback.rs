@@ -146,10 +146,6 @@ pub async fn verify<E: ReadBack>(
         let shown: Vec<(i64, Option<&str>)> =
             external.iter().map(|(id, x)| (*id, x.as_deref())).collect();
         s.record_external_ids(&shown)?;
-        let marks: Vec<(i64, Option<&str>, Option<&str>)> = marks
-            .iter()
-            .map(|(id, p, st)| (*id, p.as_deref(), st.as_deref()))
-            .collect();
         s.record_prom_shown(&marks)?;
         if !not_hidden.is_empty() {
             s.forget_hidden(&not_hidden)?;

@@ -294,11 +294,18 @@ impl Store {
     /// What a read of Prom products showed of their presence and status, (Prom id,
     /// presence, status) each: kept where not plain, forgotten where plain. Writes only
     /// what changed, in one batch.
-    pub fn record_prom_shown(&self, shown: &[(i64, Option<&str>, Option<&str>)]) -> Result<()> {
+    pub fn record_prom_shown<S: AsRef<str>>(
+        &self,
+        shown: &[(i64, Option<S>, Option<S>)],
+    ) -> Result<()> {
         let tree = &self.trees.prom_shown;
         let mut batch = sled::Batch::default();
         let mut changed = false;
         for (prom_id, presence, status) in shown {
+            let (presence, status) = (
+                presence.as_ref().map(S::as_ref),
+                status.as_ref().map(S::as_ref),
+            );
             let key = prom_id.to_be_bytes();
             let held = tree.get(key)?;
             let old = held.as_deref().map(ShownMarks::decode).transpose()?;
@@ -310,7 +317,7 @@ impl Store {
                 true => self.confirmed_presence(*prom_id)?,
                 false => None,
             };
-            let marks = ShownMarks::after_read(old.as_ref(), *presence, *status, ours.as_deref());
+            let marks = ShownMarks::after_read(old.as_ref(), presence, status, ours.as_deref());
             match marks.encode() {
                 Some(v) if held.as_deref() != Some(v.as_slice()) => {
                     batch.insert(&key, v);
@@ -335,9 +342,9 @@ impl Store {
     /// confirmed since, or is sent and not confirmed, is skipped (the walk's read may be
     /// older than our write: it would plant a stale status, or take our own presence for
     /// the seller's). The next read records it.
-    pub fn record_prom_shown_walked(
+    pub fn record_prom_shown_walked<S: AsRef<str>>(
         &self,
-        shown: &[(i64, Option<&str>, Option<&str>)],
+        shown: &[(i64, Option<S>, Option<S>)],
         walk_started: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
         let pending = self.prom_shown()?;
@@ -355,7 +362,7 @@ impl Store {
             {
                 continue;
             }
-            fresh.push(*row);
+            fresh.push((row.0, row.1.as_ref(), row.2.as_ref()));
         }
         self.record_prom_shown(&fresh)
     }

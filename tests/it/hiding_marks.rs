@@ -345,3 +345,79 @@ async fn a_mass_sell_out_is_read_by_one_walk_of_the_listing_not_a_get_each() {
     assert!(!shown[&env.catalogue[7].id].hidden_by_us);
     assert!(shown[&env.catalogue[8].id].hidden_by_us);
 }
+
+#[tokio::test]
+async fn a_verify_repair_hides_what_ran_out_but_not_what_the_seller_hid() {
+    let env = Env::new(10, SandboxOptions::default(), |_| 5).await;
+    let (path, _) = config_with(&env, HIDING);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("repair = true\n");
+    std::fs::write(&path, text).unwrap();
+    let config = promua_sync::config::load(&path).unwrap();
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    // Both run out with no push since, and their quantity was edited in the cabinet
+    // (drift); the seller hid product 1 meanwhile.
+    for i in 0..2 {
+        store
+            .set_stock(local_id(&store, &env, i), "main", 0)
+            .unwrap();
+        let mut p = env.sandbox.product(env.catalogue[i].id).unwrap();
+        p.quantity_in_stock = Some(7);
+        env.sandbox.upsert_products([p]);
+    }
+    set_status(&env, 1, "not_on_display");
+    env.sandbox.clear_requests();
+    let v = run(&config, &ctx, 1).await;
+    assert_eq!(v.record.drift.len(), 2, "{:?}", v.record.drift);
+    let mut items = edit_items(&env.sandbox);
+    items.sort_by_key(|i| i["id"].as_i64());
+    assert_eq!(
+        items,
+        vec![
+            json!({"id": env.catalogue[0].id, "quantity_in_stock": 0, "presence": "not_available", "presence_sure": true, "status": "not_on_display"}),
+            json!({"id": env.catalogue[1].id, "quantity_in_stock": 0, "presence": "not_available", "presence_sure": true}),
+        ]
+    );
+    let shown = store.prom_shown().unwrap();
+    assert!(shown[&env.catalogue[0].id].hidden_by_us);
+    assert!(!shown[&env.catalogue[1].id].hidden_by_us);
+    assert_eq!(status(&env, 0), "not_on_display");
+}
+
+#[tokio::test]
+async fn hide_when_out_switched_off_shows_what_we_hid_and_only_that() {
+    let env = Env::new(10, SandboxOptions::default(), |_| 5).await;
+    let (_, on) = config_with(&env, HIDING);
+    let store = Store::open(&on.store.path).unwrap();
+    let ctx = context(&on, &store);
+    run(&on, &ctx, 0).await;
+    for i in 0..2 {
+        store
+            .set_stock(local_id(&store, &env, i), "main", 0)
+            .unwrap();
+    }
+    set_status(&env, 1, "not_on_display");
+    run(&on, &ctx, 0).await;
+    assert_eq!(status(&env, 0), "not_on_display");
+    let (_, off) = config_with(&env, "max_zero_share_percent = 100\n");
+    env.sandbox.clear_requests();
+    run(&off, &ctx, 0).await;
+    assert_eq!(
+        edit_items(&env.sandbox),
+        vec![
+            json!({"id": env.catalogue[0].id, "quantity_in_stock": 0, "presence": "not_available", "presence_sure": true, "status": "on_display"})
+        ]
+    );
+    assert_eq!(status(&env, 0), "on_display");
+    assert_eq!(status(&env, 1), "not_on_display", "the seller's hide stays");
+    assert!(!store.prom_shown().unwrap()[&env.catalogue[1].id].hidden_by_us);
+    assert!(
+        !store
+            .prom_shown()
+            .unwrap()
+            .get(&env.catalogue[0].id)
+            .is_some_and(|m| m.hidden_by_us)
+    );
+}

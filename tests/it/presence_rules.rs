@@ -156,6 +156,14 @@ async fn out_of_stock_presence_is_honoured_and_a_product_setting_beats_it() {
         &["products", "set-presence", &sku(&env, 1), "service"],
     );
     assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        said.contains("service")
+            && ["order", "waiting", "not_available", "auto"]
+                .iter()
+                .all(|w| said.contains(w)),
+        "{said}"
+    );
 
     // The plan, text and JSON, says why each presence was chosen.
     let dry = cli(&path, &["job", "run", "stock", "--dry-run"]);

@@ -99,14 +99,7 @@ pub(crate) async fn check_hides(
             || c.before_quantity != Some(c.quantity)
             || c.before_presence.as_deref() != Some(c.presence)
     });
-    ctx.blocking(move |s| {
-        let marks: Vec<(i64, Option<&str>, Option<&str>)> = marks
-            .iter()
-            .map(|(id, p, st)| (*id, p.as_deref(), st.as_deref()))
-            .collect();
-        s.record_prom_shown(&marks)
-    })
-    .await?;
+    ctx.blocking(move |s| s.record_prom_shown(&marks)).await?;
     if theirs > 0 {
         r.notes.push(format!(
             "{theirs} product(s) running out are already hidden on Prom.ua by the seller: left as they are, never shown by promua-sync"

@@ -327,9 +327,8 @@ impl Edit for StockChange {
         ProductPatch {
             // Presence only: the quantity would be confirmed and ignored.
             quantity_in_stock: (self.route != Route::PresenceOnly).then_some(self.quantity),
+            // With `presence_sure: true`, as every patch that sets a presence (ProductPatch).
             presence: Some(self.presence.to_string()),
-            // Prom's public clients vouch for the presence they set (prom-api.md §10).
-            presence_sure: Some(true),
             status: self.status.map(str::to_string),
             ..ProductPatch::new(self.prom_id)
         }
