@@ -1,8 +1,9 @@
 //! The decision's precedence and hiding rules.
 use super::*;
 
-fn rules() -> PresenceRules {
-    PresenceRules::default()
+/// The default job's rules (the options leaked: a test's lifetime).
+fn rules() -> PresenceRules<'static> {
+    Box::leak(Box::new(crate::config::PushStockOptions::default())).presence_rules()
 }
 
 #[test]
@@ -52,7 +53,7 @@ fn at_zero_the_product_setting_then_prom_then_the_job_option_decide() {
         (w.presence, w.presence_why),
         (WAITING, PresenceWhy::JobOption)
     );
-    r.keep_presence.clear();
+    r.keep_presence = &[];
     assert_eq!(
         decide(0, kept, &r).presence,
         WAITING,

@@ -131,7 +131,8 @@ impl Facts {
 /// The quantity and presence for a stock level under the default rules with nothing else
 /// known (the quantity is the same under every rule); see [`wanted_for`].
 pub fn wanted(stock: i64) -> (i64, &'static str) {
-    let w = presence_rules::decide(stock, Known::default(), &PresenceRules::default());
+    let opts = PushStockOptions::default();
+    let w = presence_rules::decide(stock, Known::default(), &opts.presence_rules());
     (w.quantity, w.presence)
 }
 
