@@ -86,7 +86,7 @@ pub fn decide(stock: i64, known: Known<'_>, rules: &PresenceRules) -> Wanted {
         (p, PresenceWhy::KeptFromProm)
     } else {
         (
-            presence_word(&rules.out_of_stock_presence).unwrap_or(NOT_AVAILABLE),
+            presence_word(rules.out_of_stock_presence).unwrap_or(NOT_AVAILABLE),
             PresenceWhy::JobOption,
         )
     };

@@ -22,7 +22,7 @@ fn in_stock_is_available_whatever_else_is_known() {
 #[test]
 fn at_zero_the_product_setting_then_prom_then_the_job_option_decide() {
     let mut r = rules();
-    r.out_of_stock_presence = WAITING.into();
+    r.out_of_stock_presence = WAITING;
     let setting = Known {
         setting: Some(NOT_AVAILABLE),
         prom_presence: Some(ORDER),
