@@ -37,6 +37,9 @@ pub struct Known<'a> {
     pub prom_status: Option<&'a str>,
     /// This program hid the product (its confirmed write of `not_on_display`).
     pub hidden_by_us: bool,
+    /// This program sent a hide that is not confirmed (a lost answer, a crash, a refusal):
+    /// ours to show, and sent again at 0 (the read before a hide tells ours from theirs).
+    pub hide_pending: bool,
 }
 
 /// Why a presence was chosen.
@@ -101,15 +104,18 @@ pub fn decide(stock: i64, known: Known<'_>, rules: &PresenceRules) -> Wanted {
     let settled = known
         .prom_status
         .is_none_or(|s| s == NOT_ON_DISPLAY || s == ON_DISPLAY);
-    let (status, hidden_by_us) = if known.hidden_by_us && taken_back {
+    let ours = known.hidden_by_us || known.hide_pending;
+    let (status, hidden_by_us) = if ours && taken_back {
         (None, false)
-    } else if known.hidden_by_us && !settled {
+    } else if ours && !settled {
         (None, true)
-    } else if known.hidden_by_us {
+    } else if ours {
         if quantity > 0 || !rules.hide_when_out {
             (Some((ON_DISPLAY, StatusWhy::Show)), false)
-        } else {
+        } else if known.hidden_by_us {
             (None, true)
+        } else {
+            (Some((NOT_ON_DISPLAY, StatusWhy::Hide)), true)
         }
     } else if quantity == 0 && rules.hide_when_out && on_display {
         (Some((NOT_ON_DISPLAY, StatusWhy::Hide)), true)

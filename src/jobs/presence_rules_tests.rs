@@ -123,3 +123,24 @@ fn hiding_touches_only_what_we_hid() {
         Some((ON_DISPLAY, StatusWhy::Show))
     );
 }
+
+#[test]
+fn a_hide_sent_and_not_confirmed_is_ours_and_sent_again_at_zero() {
+    let mut r = rules();
+    r.hide_when_out = true;
+    let pending = Known {
+        hide_pending: true,
+        prom_status: Some(NOT_ON_DISPLAY),
+        ..Known::default()
+    };
+    let w = decide(0, pending, &r);
+    assert_eq!(
+        (w.status, w.hidden_by_us),
+        (Some((NOT_ON_DISPLAY, StatusWhy::Hide)), true)
+    );
+    let w = decide(2, pending, &r);
+    assert_eq!(
+        (w.status, w.hidden_by_us),
+        (Some((ON_DISPLAY, StatusWhy::Show)), false)
+    );
+}

@@ -421,3 +421,54 @@ async fn hide_when_out_switched_off_shows_what_we_hid_and_only_that() {
             .is_some_and(|m| m.hidden_by_us)
     );
 }
+
+#[tokio::test]
+async fn a_pending_hide_with_no_read_since_is_asked_for_and_sent_again() {
+    let env = Env::new(4, SandboxOptions::default(), |_| 5).await;
+    let (_, config) = config_with(&env, HIDING);
+    let store = Store::open(&config.store.path).unwrap();
+    let ctx = context(&config, &store);
+    run(&config, &ctx, 0).await;
+    // Two hides sent and never confirmed: Prom applied product 0's, not product 1's.
+    for i in 0..2 {
+        let id = local_id(&store, &env, i);
+        store.set_stock(id, "main", 0).unwrap();
+        store
+            .mark_stock_sending(&[StockSending {
+                product_id: id,
+                prom_id: env.catalogue[i].id,
+                presence: "not_available".into(),
+                hides: true,
+            }])
+            .unwrap();
+    }
+    set_status(&env, 0, "not_on_display");
+    env.sandbox.clear_requests();
+    let r = run(&config, &ctx, 0).await;
+    assert_eq!(r.record.outcome, Outcome::Ok, "{:?}", r.record);
+    let reads: Vec<String> = env
+        .sandbox
+        .requests()
+        .iter()
+        .take_while(|q| q.method == "GET")
+        .map(|q| q.path.clone())
+        .collect();
+    assert_eq!(reads.len(), 2, "asked before hiding: {reads:?}");
+    let mut items = edit_items(&env.sandbox);
+    items.sort_by_key(|i| i["id"].as_i64());
+    assert!(
+        items.iter().all(|i| i["status"] == json!("not_on_display")),
+        "both hides are ours: {items:?}"
+    );
+    assert!((0..2).all(|i| status(&env, i) == "not_on_display"));
+    let shown = store.prom_shown().unwrap();
+    assert!((0..2).all(|i| {
+        let m = &shown[&env.catalogue[i].id];
+        m.hidden_by_us && !m.hide_pending
+    }));
+    assert!(
+        !r.record.notes.iter().any(|n| n.contains("by the seller")),
+        "{:?}",
+        r.record.notes
+    );
+}

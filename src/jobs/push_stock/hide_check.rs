@@ -67,6 +67,14 @@ pub(crate) async fn check_hides(
             .map(|id| (id, by_id.remove(&id)))
             .collect()
     };
+    // A hide of ours sent before and never confirmed shows as hidden: ours, sent again.
+    let pending: Vec<i64> = ctx
+        .blocking(|s| s.prom_shown())
+        .await?
+        .into_iter()
+        .filter(|(_, m)| m.hide_pending)
+        .map(|(id, _)| id)
+        .collect();
     let mut theirs = 0;
     let mut unread = 0;
     let mut marks = Vec::new();
@@ -74,7 +82,8 @@ pub(crate) async fn check_hides(
         let keep_out = match shown {
             Some(p) => {
                 marks.push((*id, p.presence.clone(), p.status.clone()));
-                let by_hand = p.status.as_deref().is_some_and(|s| s != ON_DISPLAY);
+                let ours = pending.contains(id) && p.status.as_deref() == Some(NOT_ON_DISPLAY);
+                let by_hand = !ours && p.status.as_deref().is_some_and(|s| s != ON_DISPLAY);
                 theirs += usize::from(by_hand);
                 by_hand
             }

@@ -122,8 +122,8 @@ impl Facts {
             prom_status: shown.and_then(|m| m.status.as_deref()),
             // Kept by Prom id (it outlives an unlink), and in the snapshot of older
             // stores; a hide sent and not confirmed is ours too.
-            hidden_by_us: snap.is_some_and(|s| s.hidden)
-                || shown.is_some_and(|m| m.hidden_by_us || m.hide_pending),
+            hidden_by_us: snap.is_some_and(|s| s.hidden) || shown.is_some_and(|m| m.hidden_by_us),
+            hide_pending: shown.is_some_and(|m| m.hide_pending),
         }
     }
 }
