@@ -74,7 +74,7 @@ pub enum ProductsCommand {
     /// rules (out_of_stock_presence, keep_presence); `auto` lets the rules decide.
     SetPresence {
         sku: String,
-        #[arg(value_parser = ["order", "waiting", "not_available", "auto"])]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(SET_PRESENCE_WORDS))]
         presence: String,
         #[arg(long)]
         json: bool,
@@ -333,3 +333,11 @@ pub enum StagedCommand {
         json: bool,
     },
 }
+
+/// What `products set-presence` takes: a presence for stock 0, or `auto`.
+const SET_PRESENCE_WORDS: [&str; 4] = [
+    crate::domain::ORDER,
+    crate::domain::WAITING,
+    crate::domain::NOT_AVAILABLE,
+    "auto",
+];

@@ -37,37 +37,27 @@ pub struct PushStockOptions {
     pub max_hide_share_percent: Option<Decimal>,
 }
 
-/// What presence and status a product gets when its stock runs out: push_stock's
-/// options, which a verify's repair follows too (`jobs/presence_rules.rs` decides).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PresenceRules {
-    pub out_of_stock_presence: String,
-    pub keep_presence: Vec<String>,
+/// What presence and status a product gets when its stock runs out: the part of
+/// push_stock's options `jobs/presence_rules.rs` decides by (borrowed from the job's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PresenceRules<'a> {
+    pub out_of_stock_presence: &'a str,
+    pub keep_presence: &'a [String],
     pub hide_when_out: bool,
-    pub max_hide_share_percent: Option<Decimal>,
-}
-
-impl Default for PresenceRules {
-    fn default() -> Self {
-        PushStockOptions::default().presence_rules()
-    }
 }
 
 impl PushStockOptions {
-    pub fn presence_rules(&self) -> PresenceRules {
+    pub fn presence_rules(&self) -> PresenceRules<'_> {
         PresenceRules {
-            out_of_stock_presence: self.out_of_stock_presence.clone(),
-            keep_presence: self.keep_presence.clone(),
+            out_of_stock_presence: &self.out_of_stock_presence,
+            keep_presence: &self.keep_presence,
             hide_when_out: self.hide_when_out,
-            max_hide_share_percent: self.max_hide_share_percent,
         }
     }
 }
 
-/// The presences `out_of_stock_presence` may name.
-pub const OUT_OF_STOCK_PRESENCES: [&str; 3] = ["not_available", "order", "waiting"];
-/// The presences `keep_presence` may name.
-pub const KEPT_PRESENCES: [&str; 2] = ["order", "waiting"];
+/// The presences `out_of_stock_presence` and `keep_presence` may name.
+pub use crate::domain::{KEPT_PRESENCES, OUT_OF_STOCK_PRESENCES};
 /// The default hide-share guard (percent of the linked catalogue).
 pub const DEFAULT_MAX_HIDE_SHARE_PERCENT: u32 = 20;
 
@@ -311,14 +301,11 @@ pub struct VerifyOptions {
     /// An incremental read starts this long before the last verify started (clocks and
     /// Prom's own bookkeeping are not exact).
     pub overlap_minutes: u32,
-    /// Filled by the config compiler from the `push_stock` job: whether stock never
-    /// recorded counts as 0.
+    /// Filled by the config compiler from the first `push_stock` job: what a push would
+    /// send (whether stock never recorded counts as 0, the presence and hiding rules: a
+    /// product kept at `order` is not drift) and its hide guard.
     #[serde(skip)]
-    pub unrecorded_as_zero: bool,
-    /// Filled by the config compiler from the `push_stock` job: its presence and hiding
-    /// rules (a product kept at `order` is not drift).
-    #[serde(skip)]
-    pub presence: PresenceRules,
+    pub push_stock: PushStockOptions,
     /// Filled by the config compiler from the `push_prices` job (its rules); `None`
     /// without one: prices have no owner to compare with.
     #[serde(skip)]
@@ -342,8 +329,7 @@ impl Default for VerifyOptions {
             max_price_change_percent: Some(Decimal::from(DEFAULT_MAX_PRICE_CHANGE_PERCENT)),
             full_walk_hours: DEFAULT_FULL_WALK_HOURS,
             overlap_minutes: 10,
-            unrecorded_as_zero: false,
-            presence: PresenceRules::default(),
+            push_stock: PushStockOptions::default(),
             price_rules: None,
             price_extras: (true, true),
         }
@@ -357,13 +343,9 @@ impl VerifyOptions {
             batch_size: self.batch_size,
             max_changes: self.max_changes,
             max_zero_share_percent: self.max_zero_share_percent,
-            push_unrecorded_as_zero: self.unrecorded_as_zero,
             // A repair reads back as a push does: that is how a route Prom ignores is found.
             verify_sample: DEFAULT_VERIFY_SAMPLE,
-            out_of_stock_presence: self.presence.out_of_stock_presence.clone(),
-            keep_presence: self.presence.keep_presence.clone(),
-            hide_when_out: self.presence.hide_when_out,
-            max_hide_share_percent: self.presence.max_hide_share_percent,
+            ..self.push_stock.clone()
         }
     }
 

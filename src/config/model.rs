@@ -167,12 +167,8 @@ impl JobKind {
 /// job's rule for unrecorded stock and the first push_prices job's price rules (without
 /// one, nobody owns prices on Prom.ua and they are not compared).
 pub(super) fn owners_for_verify(jobs: &mut [JobConfig]) {
-    let unrecorded = jobs.iter().find_map(|j| match &j.kind {
-        JobKind::PushStock(o) => Some(o.push_unrecorded_as_zero),
-        _ => None,
-    });
-    let presence = jobs.iter().find_map(|j| match &j.kind {
-        JobKind::PushStock(o) => Some(o.presence_rules()),
+    let push_stock = jobs.iter().find_map(|j| match &j.kind {
+        JobKind::PushStock(o) => Some(o.clone()),
         _ => None,
     });
     let rules = jobs.iter().find_map(|j| match &j.kind {
@@ -185,8 +181,7 @@ pub(super) fn owners_for_verify(jobs: &mut [JobConfig]) {
     });
     for job in jobs {
         if let JobKind::Verify(o) = &mut job.kind {
-            o.unrecorded_as_zero = unrecorded.unwrap_or(false);
-            o.presence = presence.clone().unwrap_or_default();
+            o.push_stock = push_stock.clone().unwrap_or_default();
             o.price_rules = rules.clone();
             o.price_extras = extras.unwrap_or((true, true));
         }

@@ -16,8 +16,8 @@ pub use money::Money;
 pub use near::{closest, distance};
 pub use price_terms::{Discount, DiscountKind, Tier};
 pub use prom_terms::{
-    AVAILABLE, CANCELLATION_REASONS, MAX_BATCH, NOT_AVAILABLE, ORDER_STATUSES,
-    REASONS_NEEDING_TEXT, StockRoute,
+    AVAILABLE, CANCELLATION_REASONS, KEPT_PRESENCES, MAX_BATCH, NOT_AVAILABLE, ORDER,
+    ORDER_STATUSES, OUT_OF_STOCK_PRESENCES, PRESENCES, REASONS_NEEDING_TEXT, StockRoute, WAITING,
 };
 pub use reservation::{ReservationPolicy, StatusClass};
 pub use shop_statuses::{

@@ -7,6 +7,17 @@ pub const MAX_BATCH: usize = 100;
 pub const AVAILABLE: &str = "available";
 /// `presence` of a product that is out of stock.
 pub const NOT_AVAILABLE: &str = "not_available";
+/// `presence` of a product sold to order ("під замовлення").
+pub const ORDER: &str = "order";
+/// `presence` of a product awaited ("очікується").
+pub const WAITING: &str = "waiting";
+/// Every presence this program sends.
+pub const PRESENCES: [&str; 4] = [AVAILABLE, NOT_AVAILABLE, ORDER, WAITING];
+/// The presences a product may be given at stock 0 (`out_of_stock_presence`, a product's
+/// own setting).
+pub const OUT_OF_STOCK_PRESENCES: [&str; 3] = [NOT_AVAILABLE, ORDER, WAITING];
+/// The presences a seller sets that `keep_presence` may keep.
+pub const KEPT_PRESENCES: [&str; 2] = [ORDER, WAITING];
 
 /// Prom.ua's order statuses (a seller's custom status is kept as text beside these).
 pub const ORDER_STATUSES: [&str; 6] = [

@@ -52,6 +52,12 @@ pub trait Edit: Clone + Send + Sync + 'static {
     }
     /// Makes the store stop claiming these products' old values (before a send).
     fn mark_unconfirmed(store: &Store, product_ids: &[u64]) -> Result<(), StoreError>;
+    /// What the store must hold before `batch` is sent: by default its products' old
+    /// values unclaimed ([`Edit::mark_unconfirmed`]).
+    fn mark_sending(store: &Store, batch: &[Self]) -> Result<(), StoreError> {
+        let ids: Vec<u64> = batch.iter().map(Edit::product_id).collect();
+        Self::mark_unconfirmed(store, &ids)
+    }
     /// Writes the snapshots of the edits Prom.ua confirmed.
     fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError>;
 }
@@ -233,8 +239,8 @@ async fn send_batch<E: Edit>(
     slots: &Semaphore,
     stop: &CancellationToken,
 ) -> Result<Option<Vec<Option<String>>>, BatchError> {
-    let ids: Vec<u64> = batch.iter().map(Edit::product_id).collect();
-    on_blocking_pool(store, move |s| E::mark_unconfirmed(s, &ids)).await?;
+    let sending = batch.to_vec();
+    on_blocking_pool(store, move |s| E::mark_sending(s, &sending)).await?;
     store
         .flush()
         .await

@@ -118,19 +118,20 @@ async fn stock(
     }
     super::stock_route::route(ctx, &mut plan).await?;
     plan.guarded = push_stock::guard(&plan, opts);
+    // What the read before a hide found goes into this push's record.
+    let mut pre = started_record(
+        push_stock::ON_CHANGE_JOB,
+        push_stock::KIND,
+        Mode::Apply,
+        started,
+    );
     if plan.guarded.is_none()
         && let Some(client) = ctx.run_client()
     {
-        // The notes of the read before a hide go nowhere here: the scheduled run says them.
-        let mut notes = started_record(
-            push_stock::ON_CHANGE_JOB,
-            push_stock::KIND,
-            Mode::Apply,
-            started,
-        );
-        push_stock::check_hides(&mut plan.changes, ctx, &client, &mut notes).await?;
+        push_stock::forget_hidden(ctx, std::mem::take(&mut plan.forget_hidden)).await?;
+        push_stock::check_hides(&mut plan.changes, plan.considered, ctx, &client, &mut pre).await?;
     }
-    send(
+    let mut settled = send(
         ctx,
         (push_stock::ON_CHANGE_JOB, push_stock::KIND, started),
         considered,
@@ -139,7 +140,11 @@ async fn stock(
         (opts.batch_size, opts.verify_sample),
         dirty,
     )
-    .await
+    .await?;
+    if let Some(r) = &mut settled.record {
+        r.notes.splice(0..0, pre.notes);
+    }
+    Ok(settled)
 }
 
 async fn prices(

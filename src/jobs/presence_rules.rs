@@ -15,16 +15,15 @@ use serde::Serialize;
 use crate::config::PresenceRules;
 use crate::domain::{AVAILABLE, NOT_AVAILABLE};
 
-pub const ORDER: &str = "order";
-pub const WAITING: &str = "waiting";
+pub use crate::domain::{ORDER, WAITING};
 pub const ON_DISPLAY: &str = "on_display";
 pub const NOT_ON_DISPLAY: &str = "not_on_display";
+pub const DRAFT: &str = "draft";
+pub const DELETED: &str = "deleted";
 
 /// A presence word as a `&'static str` (the four an edit may set), `None` for others.
 pub fn presence_word(p: &str) -> Option<&'static str> {
-    [AVAILABLE, NOT_AVAILABLE, ORDER, WAITING]
-        .into_iter()
-        .find(|w| *w == p)
+    crate::domain::PRESENCES.into_iter().find(|w| *w == p)
 }
 
 /// What is known of one product besides its stock.
@@ -38,6 +37,9 @@ pub struct Known<'a> {
     pub prom_status: Option<&'a str>,
     /// This program hid the product (its confirmed write of `not_on_display`).
     pub hidden_by_us: bool,
+    /// This program sent a hide that is not confirmed (a lost answer, a crash, a refusal):
+    /// ours to show, and sent again at 0 (the read before a hide tells ours from theirs).
+    pub hide_pending: bool,
 }
 
 /// Why a presence was chosen.
@@ -87,23 +89,33 @@ pub fn decide(stock: i64, known: Known<'_>, rules: &PresenceRules) -> Wanted {
         (p, PresenceWhy::KeptFromProm)
     } else {
         (
-            presence_word(&rules.out_of_stock_presence).unwrap_or(NOT_AVAILABLE),
+            presence_word(rules.out_of_stock_presence).unwrap_or(NOT_AVAILABLE),
             PresenceWhy::JobOption,
         )
     };
     let on_display = known.prom_status.is_none_or(|s| s == ON_DISPLAY);
-    // Ours to show only while Prom shows it hidden (or shows it already): a product the
-    // seller has since made a draft or deleted is theirs again, and the mark goes.
-    let still_ours = known
+    // A product we hid that the seller has since made a draft or deleted is theirs
+    // again: the mark goes (in the store only, nothing is sent). Under moderation
+    // (`approval_pending`, `editing_required`) it is still ours, left alone until Prom
+    // shows it hidden or on display again.
+    let taken_back = known
+        .prom_status
+        .is_some_and(|s| s == DRAFT || s == DELETED);
+    let settled = known
         .prom_status
         .is_none_or(|s| s == NOT_ON_DISPLAY || s == ON_DISPLAY);
-    let (status, hidden_by_us) = if known.hidden_by_us && !still_ours {
+    let ours = known.hidden_by_us || known.hide_pending;
+    let (status, hidden_by_us) = if ours && taken_back {
         (None, false)
-    } else if known.hidden_by_us {
+    } else if ours && !settled {
+        (None, true)
+    } else if ours {
         if quantity > 0 || !rules.hide_when_out {
             (Some((ON_DISPLAY, StatusWhy::Show)), false)
-        } else {
+        } else if known.hidden_by_us {
             (None, true)
+        } else {
+            (Some((NOT_ON_DISPLAY, StatusWhy::Hide)), true)
         }
     } else if quantity == 0 && rules.hide_when_out && on_display {
         (Some((NOT_ON_DISPLAY, StatusWhy::Hide)), true)

@@ -1,8 +1,9 @@
 //! The decision's precedence and hiding rules.
 use super::*;
 
-fn rules() -> PresenceRules {
-    PresenceRules::default()
+/// The default job's rules (the options leaked: a test's lifetime).
+fn rules() -> PresenceRules<'static> {
+    Box::leak(Box::new(crate::config::PushStockOptions::default())).presence_rules()
 }
 
 #[test]
@@ -21,7 +22,7 @@ fn in_stock_is_available_whatever_else_is_known() {
 #[test]
 fn at_zero_the_product_setting_then_prom_then_the_job_option_decide() {
     let mut r = rules();
-    r.out_of_stock_presence = WAITING.into();
+    r.out_of_stock_presence = WAITING;
     let setting = Known {
         setting: Some(NOT_AVAILABLE),
         prom_presence: Some(ORDER),
@@ -52,7 +53,7 @@ fn at_zero_the_product_setting_then_prom_then_the_job_option_decide() {
         (w.presence, w.presence_why),
         (WAITING, PresenceWhy::JobOption)
     );
-    r.keep_presence.clear();
+    r.keep_presence = &[];
     assert_eq!(
         decide(0, kept, &r).presence,
         WAITING,
@@ -104,10 +105,42 @@ fn hiding_touches_only_what_we_hid() {
     };
     let w = decide(4, drafted, &r);
     assert_eq!((w.status, w.hidden_by_us), (None, false));
+    // Under moderation: still ours, nothing sent until Prom settles.
+    for status in ["approval_pending", "editing_required"] {
+        let moderated = Known {
+            prom_status: Some(status),
+            ..drafted
+        };
+        for stock in [0, 4] {
+            let w = decide(stock, moderated, &r);
+            assert_eq!((w.status, w.hidden_by_us), (None, true), "{status} {stock}");
+        }
+    }
     // Hiding turned off: what we hid is shown again.
     r.hide_when_out = false;
     assert_eq!(
         decide(0, ours, &r).status,
         Some((ON_DISPLAY, StatusWhy::Show))
+    );
+}
+
+#[test]
+fn a_hide_sent_and_not_confirmed_is_ours_and_sent_again_at_zero() {
+    let mut r = rules();
+    r.hide_when_out = true;
+    let pending = Known {
+        hide_pending: true,
+        prom_status: Some(NOT_ON_DISPLAY),
+        ..Known::default()
+    };
+    let w = decide(0, pending, &r);
+    assert_eq!(
+        (w.status, w.hidden_by_us),
+        (Some((NOT_ON_DISPLAY, StatusWhy::Hide)), true)
+    );
+    let w = decide(2, pending, &r);
+    assert_eq!(
+        (w.status, w.hidden_by_us),
+        (Some((ON_DISPLAY, StatusWhy::Show)), false)
     );
 }

@@ -47,6 +47,12 @@ pub trait ReadBack: Edit {
     fn call_ignores_field(&self, _mismatches: &[Mismatch]) -> bool {
         false
     }
+
+    /// Pure: the (product id, Prom id) whose hidden mark these mismatches take back (a
+    /// hide Prom confirmed and did not take), if any: the next run hides it again.
+    fn hide_not_taken(&self, _mismatches: &[Mismatch]) -> Option<(u64, i64)> {
+        None
+    }
 }
 
 /// Pure: up to `n` of `items`, spread evenly from the first to the last, in order, so
@@ -132,15 +138,18 @@ pub async fn verify<E: ReadBack>(
     }
     let read = external.len();
     let ids: Vec<u64> = mismatched.iter().map(|(e, _)| e.product_id()).collect();
+    let not_hidden: Vec<(u64, i64)> = mismatched
+        .iter()
+        .filter_map(|(e, diff)| e.hide_not_taken(diff))
+        .collect();
     ctx.blocking(move |s| {
         let shown: Vec<(i64, Option<&str>)> =
             external.iter().map(|(id, x)| (*id, x.as_deref())).collect();
         s.record_external_ids(&shown)?;
-        let marks: Vec<(i64, Option<&str>, Option<&str>)> = marks
-            .iter()
-            .map(|(id, p, st)| (*id, p.as_deref(), st.as_deref()))
-            .collect();
         s.record_prom_shown(&marks)?;
+        if !not_hidden.is_empty() {
+            s.forget_hidden(&not_hidden)?;
+        }
         E::mark_unconfirmed(s, &ids)
     })
     .await?;

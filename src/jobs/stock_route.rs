@@ -212,6 +212,7 @@ mod tests {
             unrecorded: 0,
             guarded: None,
             by_external_id: false,
+            forget_hidden: Vec::new(),
         };
         let opts = crate::config::PushStockOptions {
             max_changes: Some(1),
@@ -238,6 +239,7 @@ mod tests {
             unrecorded: 0,
             guarded: None,
             by_external_id: false,
+            forget_hidden: Vec::new(),
         };
         assert_eq!(plan.changes[0].patch().quantity_in_stock, Some(3));
         assign(&mut plan, &HashMap::from([(1, "A-1".to_string())]));

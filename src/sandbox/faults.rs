@@ -42,6 +42,9 @@ pub struct Quirks {
     /// Both edit calls confirm a `price` and leave the price unchanged, as a shop whose
     /// own feed import owns prices would show it.
     pub edit_ignores_price: bool,
+    /// Both edit calls confirm a `status` and leave the status unchanged (a hide Prom
+    /// did not take, prom-api.md §10: a field may be confirmed and ignored).
+    pub edit_ignores_status: bool,
     /// The forms of `orders/set_status` taken for a seller's own status (default both).
     pub custom_status_form: super::CustomStatusForm,
     /// `order_status_options/list` answers Prom's HTML 404, as on an account without it.

@@ -242,6 +242,11 @@ fn the_check_names_each_injected_inconsistency() {
         .links_by_prom
         .insert(88_i64.to_be_bytes(), &codec::be(b))
         .unwrap();
+    // A presence setting of a product that is not there.
+    s.trees
+        .presence_settings
+        .insert(codec::be(777), "order")
+        .unwrap();
     let problems = s.check_consistency().unwrap();
     let has = |text: &str| problems.iter().any(|p| p.contains(text));
     assert!(
@@ -250,6 +255,10 @@ fn the_check_names_each_injected_inconsistency() {
     );
     assert!(has("sends GHOST to product 999"), "{problems:?}");
     assert!(has("Prom product 88 points back"), "{problems:?}");
+    assert!(
+        has("presence setting of missing product 777"),
+        "{problems:?}"
+    );
 }
 
 #[test]

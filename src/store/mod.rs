@@ -83,7 +83,7 @@ pub use order_merge::{Merged, StatusConflict, Tracking, Winner, merge_order};
 pub use order_scan::{OrderHead, Window as OrderWindow};
 pub use orders::{LocalLine, LocalOrder, OrderUpsert, PullMark};
 pub use planner_reads::{LinkedPrice, LinkedStock};
-pub use presence_marks::{SETTABLE_PRESENCES, ShownMarks};
+pub use presence_marks::{SETTABLE_PRESENCES, ShownMarks, StockSending};
 pub use price_extras::{
     DiscountState, ExtrasChange, ExtrasRow, ExtrasRows, ExtrasSnapshot, PriceExtras, SentDiscount,
     SentTier,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::codec::{be, id_key};
 use super::plan_view::mark_stale;
 use super::snapshot_codec as bytes;
-use super::trees::Tx;
+use super::trees::{Tx, TxResult};
 use super::{Result, Store};
 use sled::transaction::TransactionalTree;
 
@@ -93,18 +93,24 @@ trait Snapshot: Sized {
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<()> {
         store.transact_aside(|tx| {
             for id in ids {
-                let Some(v) = Self::tx_tree(tx).get(be(*id))? else {
-                    continue;
-                };
-                let mut s = Self::decode(&v)?;
-                if !*s.unconfirmed() {
-                    *s.unconfirmed() = true;
-                    Self::tx_tree(tx).insert(&be(*id), s.encode())?;
-                    mark_stale(tx, *id)?;
-                }
+                Self::mark_unconfirmed_in(tx, *id)?;
             }
             Ok(())
         })
+    }
+
+    /// Inside a transaction: marks one product's snapshot unconfirmed, if it has one.
+    fn mark_unconfirmed_in(tx: &Tx<'_>, id: u64) -> TxResult<()> {
+        let Some(v) = Self::tx_tree(tx).get(be(id))? else {
+            return Ok(());
+        };
+        let mut s = Self::decode(&v)?;
+        if !*s.unconfirmed() {
+            *s.unconfirmed() = true;
+            Self::tx_tree(tx).insert(&be(id), s.encode())?;
+            mark_stale(tx, id)?;
+        }
+        Ok(())
     }
 }
 
@@ -154,6 +160,27 @@ impl Snapshot for PriceSnapshot {
     fn tx_tree<'t>(tx: &Tx<'t>) -> &'t TransactionalTree {
         tx.price_snapshots
     }
+}
+
+/// Inside a transaction: marks a product's stock snapshot unconfirmed (see
+/// [`Store::mark_stock_unconfirmed`]).
+pub(super) fn mark_stock_unconfirmed_in(tx: &Tx<'_>, product_id: u64) -> TxResult<()> {
+    StockSnapshot::mark_unconfirmed_in(tx, product_id)
+}
+
+/// Inside a transaction: clears the hidden mark of a product's stock snapshot (kept there
+/// as well as in `prom_shown`, see `presence_marks.rs`).
+pub(super) fn clear_stock_hidden_in(tx: &Tx<'_>, product_id: u64) -> TxResult<()> {
+    let Some(v) = tx.snapshots.get(be(product_id))? else {
+        return Ok(());
+    };
+    let mut s = StockSnapshot::decode(&v)?;
+    if s.hidden {
+        s.hidden = false;
+        tx.snapshots.insert(&be(product_id), s.encode())?;
+        mark_stale(tx, product_id)?;
+    }
+    Ok(())
 }
 
 impl Store {

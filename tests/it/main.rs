@@ -20,6 +20,7 @@ mod feedback;
 mod gone;
 mod helpers;
 mod hiding;
+mod hiding_marks;
 mod import;
 mod job_run_daemon;
 mod lenient;

@@ -96,18 +96,39 @@ async fn a_product_prom_shows_at_order_keeps_order_at_stock_0_and_is_not_resent(
     let v = run(&config, &ctx, 1).await;
     assert!(v.record.drift.is_empty(), "{:?}", v.record.drift);
 
-    // Stock back: available; out again: Prom last showed available (our write), so the
-    // job's option applies.
+    // Stock back: available (read back and verified: our own echo, not the seller's
+    // change); out again: the seller's `order` still stands, twice over.
     let id = local_id(&store, &env, 0);
-    store.set_stock(id, "main", 2).unwrap();
-    run(&config, &ctx, 0).await;
-    assert_eq!(env.sandbox.product(p0.id).unwrap().presence, "available");
-    store.set_stock(id, "main", 0).unwrap();
-    run(&config, &ctx, 0).await;
-    assert_eq!(
-        env.sandbox.product(p0.id).unwrap().presence,
-        "not_available"
-    );
+    for round in 0..2 {
+        store.set_stock(id, "main", 2).unwrap();
+        run(&config, &ctx, 0).await;
+        assert_eq!(env.sandbox.product(p0.id).unwrap().presence, "available");
+        let v = run(&config, &ctx, 1).await;
+        assert!(v.record.drift.is_empty(), "{:?}", v.record.drift);
+        assert_eq!(
+            store.prom_shown().unwrap()[&p0.id].presence.as_deref(),
+            Some("order"),
+            "round {round}: the seller's mark outlives our `available`"
+        );
+        store.set_stock(id, "main", 0).unwrap();
+        env.sandbox.clear_requests();
+        run(&config, &ctx, 0).await;
+        assert_eq!(
+            edit_items(&env.sandbox),
+            vec![
+                json!({"id": p0.id, "quantity_in_stock": 0, "presence": "order", "presence_sure": true})
+            ],
+            "round {round}"
+        );
+        assert_eq!(env.sandbox.product(p0.id).unwrap().presence, "order");
+    }
+    // The seller hands it back by a product setting (`auto` then forgets it) or by setting
+    // another presence in the cabinet: a read of `not_available` that is not ours.
+    let mut shown = env.sandbox.product(p0.id).unwrap();
+    shown.presence = "not_available".into();
+    env.sandbox.upsert_products([shown]);
+    run(&config, &ctx, 1).await;
+    assert!(!store.prom_shown().unwrap().contains_key(&p0.id));
 }
 
 #[tokio::test]
@@ -135,6 +156,14 @@ async fn out_of_stock_presence_is_honoured_and_a_product_setting_beats_it() {
         &["products", "set-presence", &sku(&env, 1), "service"],
     );
     assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        said.contains("service")
+            && ["order", "waiting", "not_available", "auto"]
+                .iter()
+                .all(|w| said.contains(w)),
+        "{said}"
+    );
 
     // The plan, text and JSON, says why each presence was chosen.
     let dry = cli(&path, &["job", "run", "stock", "--dry-run"]);

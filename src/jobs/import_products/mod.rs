@@ -167,8 +167,15 @@ impl Job for ImportProducts<'_> {
         let planned = work.plan.items.len();
         let reason = format!("import_products {}", r.job);
         let (started, policy) = (r.started_at, ctx.order_policy().await?);
+        // The marks the walk read are written with no stock push between their check
+        // (`record_prom_shown_walked`) and their write; update_balances holds the lock.
+        let _stock = match self.0.mode {
+            ImportMode::UpdateBalances => None,
+            _ => Some(ctx.stock_lock.lock().await),
+        };
         ctx.blocking(move |s| write(s, &work, &reason, started, &policy))
             .await?;
+        drop(_stock);
         ctx.store.flush().await?;
         ctx.notify_changed();
         // Linked products with no stock recorded are not pushed: say so, and what to do.
@@ -237,7 +244,7 @@ fn write(
         .iter()
         .map(|p| (p.id, p.presence.as_deref(), p.status.as_deref()))
         .collect();
-    store.record_prom_shown(&marks)?;
+    store.record_prom_shown_walked(&marks, started)?;
     store.mark_gone(gone, started)?;
     let items = |a: Action| plan.items.iter().filter(move |i| i.action == a);
     // 1. New local products, in one transaction.

@@ -33,7 +33,7 @@ use super::{JobContext, JobError};
 use crate::config::{PresenceRules, PushStockOptions, SyncConfig};
 use crate::prom::dto::{Product, ProductPatch};
 use crate::report::RunRecord;
-use crate::store::{LinkedStock, ShownMarks, StockSnapshot, Store, StoreError};
+use crate::store::{LinkedStock, ShownMarks, StockSending, StockSnapshot, Store, StoreError};
 
 pub const KIND: &str = "push_stock";
 
@@ -94,6 +94,10 @@ pub struct StockPlan {
     /// Stock goes through `products/edit_by_external_id` (see `stock_route.rs`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub by_external_id: bool,
+    /// Products we hid that the seller has since drafted or deleted, (product id, Prom
+    /// id) each: their mark is dropped in the store, nothing is sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub forget_hidden: Vec<(u64, i64)>,
 }
 
 /// What the presence rules read besides stock (`store/presence_marks.rs`): each product's
@@ -116,7 +120,10 @@ impl Facts {
             // A presence the seller set on Prom (never one we sent: `presence_marks.rs`).
             prom_presence: shown.and_then(|m| m.presence.as_deref()),
             prom_status: shown.and_then(|m| m.status.as_deref()),
-            hidden_by_us: snap.is_some_and(|s| s.hidden),
+            // Kept by Prom id (it outlives an unlink), and in the snapshot of older
+            // stores; a hide sent and not confirmed is ours too.
+            hidden_by_us: snap.is_some_and(|s| s.hidden) || shown.is_some_and(|m| m.hidden_by_us),
+            hide_pending: shown.is_some_and(|m| m.hide_pending),
         }
     }
 }
@@ -124,7 +131,8 @@ impl Facts {
 /// The quantity and presence for a stock level under the default rules with nothing else
 /// known (the quantity is the same under every rule); see [`wanted_for`].
 pub fn wanted(stock: i64) -> (i64, &'static str) {
-    let w = presence_rules::decide(stock, Known::default(), &PresenceRules::default());
+    let opts = PushStockOptions::default();
+    let w = presence_rules::decide(stock, Known::default(), &opts.presence_rules());
     (w.quantity, w.presence)
 }
 
@@ -153,6 +161,7 @@ pub fn plan(
 ) -> StockPlan {
     let rules = opts.presence_rules();
     let mut unrecorded = 0;
+    let mut forget_hidden = Vec::new();
     let changes = rows
         .iter()
         .filter_map(|row| {
@@ -164,12 +173,14 @@ pub fn plan(
             let snap = row.snapshot.as_ref().filter(|s| s.prom_id == row.prom_id);
             if w.status.is_none()
                 && snap.is_some_and(|s| {
-                    !s.unconfirmed
-                        && s.quantity == w.quantity
-                        && s.presence == w.presence
-                        && s.hidden == w.hidden_by_us
+                    !s.unconfirmed && s.quantity == w.quantity && s.presence == w.presence
                 })
             {
+                // Only our hidden mark changes (the seller drafted or deleted what we
+                // hid): a store write, not a Prom one.
+                if facts.known(row).hidden_by_us != w.hidden_by_us {
+                    forget_hidden.push((row.product_id, row.prom_id));
+                }
                 return None;
             }
             Some(StockChange {
@@ -195,11 +206,21 @@ pub fn plan(
         unrecorded,
         guarded: None,
         by_external_id: false,
+        forget_hidden,
     }
 }
 
 impl StockPlan {
     /// What the plan says of products with no stock recorded, if there are any.
+    pub fn forget_hidden_note(&self) -> Option<String> {
+        (!self.forget_hidden.is_empty()).then(|| {
+            format!(
+                "{} product(s) promua-sync hid were since made drafts or deleted on Prom.ua: theirs now, never shown by promua-sync (the mark is dropped, nothing sent)",
+                self.forget_hidden.len()
+            )
+        })
+    }
+
     pub fn unrecorded_note(&self, warehouses: &[String]) -> Option<String> {
         (self.unrecorded > 0).then(|| {
             format!(
@@ -243,6 +264,7 @@ impl Job for PushStock<'_> {
         r.considered = plan.considered;
         r.planned = plan.changes.len();
         r.notes.extend(plan.unrecorded_note(&ctx.sync.warehouses));
+        r.notes.extend(plan.forget_hidden_note());
         r.notes.extend(super::gone_note(ctx).await?);
         Ok(Some(plan))
     }
@@ -258,9 +280,24 @@ impl Job for PushStock<'_> {
         r: &mut RunRecord,
     ) -> Result<(), JobError> {
         let mut changes = plan.changes;
-        hide_check::check_hides(&mut changes, env.ctx, env.client()?, r).await?;
+        forget_hidden(env.ctx, plan.forget_hidden).await?;
+        let client = env.client()?;
+        hide_check::check_hides(&mut changes, plan.considered, env.ctx, client, r).await?;
         edit_push::apply(&changes, env, self.0.batch_size, self.0.verify_sample, r).await
     }
+}
+
+/// Drops our hidden mark of products the seller took back (see `StockPlan`).
+pub(crate) async fn forget_hidden(
+    ctx: &JobContext,
+    products: Vec<(u64, i64)>,
+) -> Result<(), JobError> {
+    if products.is_empty() {
+        return Ok(());
+    }
+    ctx.blocking(move |s| s.forget_hidden(&products)).await?;
+    ctx.store.flush().await?;
+    Ok(())
 }
 
 /// The products' own presence settings and Prom's shown marks (two sparse trees, read
@@ -291,9 +328,8 @@ impl Edit for StockChange {
         ProductPatch {
             // Presence only: the quantity would be confirmed and ignored.
             quantity_in_stock: (self.route != Route::PresenceOnly).then_some(self.quantity),
+            // With `presence_sure: true`, as every patch that sets a presence (ProductPatch).
             presence: Some(self.presence.to_string()),
-            // Prom's public clients vouch for the presence they set (prom-api.md §10).
-            presence_sure: Some(true),
             status: self.status.map(str::to_string),
             ..ProductPatch::new(self.prom_id)
         }
@@ -312,6 +348,21 @@ impl Edit for StockChange {
 
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<(), StoreError> {
         store.mark_stock_unconfirmed(ids)
+    }
+
+    /// With the presence sent and a hide pending, so that a write applied and never
+    /// confirmed (a crash, a lost answer, the presence-only route) reads as ours.
+    fn mark_sending(store: &Store, batch: &[Self]) -> Result<(), StoreError> {
+        let sending: Vec<StockSending> = batch
+            .iter()
+            .map(|c| StockSending {
+                product_id: c.product_id,
+                prom_id: c.prom_id,
+                presence: c.presence.to_string(),
+                hides: c.status == Some(presence_rules::NOT_ON_DISPLAY),
+            })
+            .collect();
+        store.mark_stock_sending(&sending)
     }
 
     fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError> {
@@ -365,6 +416,12 @@ impl ReadBack for StockChange {
             });
         }
         out
+    }
+
+    fn hide_not_taken(&self, mismatches: &[Mismatch]) -> Option<(u64, i64)> {
+        (self.status == Some(presence_rules::NOT_ON_DISPLAY)
+            && mismatches.iter().any(|m| m.field == "status"))
+        .then_some((self.product_id, self.prom_id))
     }
 
     /// `products/edit` took the presence and not the quantity: it ignores the field.

@@ -234,10 +234,6 @@ impl Job for Verify<'_> {
             let shown: Vec<(i64, Option<&str>)> =
                 external.iter().map(|(id, x)| (*id, x.as_deref())).collect();
             s.record_external_ids(&shown)?;
-            let marks: Vec<(i64, Option<&str>, Option<&str>)> = marks
-                .iter()
-                .map(|(id, p, st)| (*id, p.as_deref(), st.as_deref()))
-                .collect();
             s.record_prom_shown(&marks)?;
             s.mark_gone(&gone, Utc::now())
         })

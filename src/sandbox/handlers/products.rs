@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use super::{Params, below, error, not_found_page, price_fields};
-use crate::domain::{AVAILABLE, NOT_AVAILABLE};
+use crate::domain::PRESENCES;
 use crate::sandbox::model::{self, ROOT_GROUP_ID, SandboxGroup, SandboxProduct};
 use crate::sandbox::{DefaultListing, LastId, Sandbox, State as Held};
 
@@ -31,7 +31,6 @@ const WRITABLE: [&str; 11] = [
     "quantity_in_stock",
 ];
 /// The `presence` values an edit may set.
-const PRESENCES: [&str; 4] = [AVAILABLE, NOT_AVAILABLE, "order", "waiting"];
 /// The product `status` values an edit may set.
 const WRITABLE_STATUSES: [&str; 4] = ["on_display", "draft", "deleted", "not_on_display"];
 
@@ -228,11 +227,14 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
         // With the quirk, `products/edit` confirms a quantity it does not apply.
         let takes_quantity = by_external_id || !st.quirks.edit_ignores_quantity;
         let takes_price = !st.quirks.edit_ignores_price;
+        let takes_status = !st.quirks.edit_ignores_status;
         let p = st.products.get_mut(&id).expect("found above");
         if let Some(v) = obj.get("presence").and_then(Value::as_str) {
             p.presence = v.to_string();
         }
-        if let Some(v) = obj.get("status").and_then(Value::as_str) {
+        if let Some(v) = obj.get("status").and_then(Value::as_str)
+            && takes_status
+        {
             p.status = v.to_string();
         }
         if let Some(v) = obj.get("quantity_in_stock")

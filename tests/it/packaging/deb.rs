@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::man::page_names;
 use crate::helpers::*;
 
 /// `[package.metadata.deb]` of Cargo.toml.
@@ -125,7 +124,7 @@ fn every_deb_asset_is_in_the_repo_or_made_by_the_generation_script() {
     }
     // Every page `man --dir` writes is shipped (the glob takes them all).
     let pages = asset_files("target/deb-assets/man/*.1", generated.path());
-    assert_eq!(pages.len(), page_names().len());
+    assert_eq!(pages.len(), super::man::page_names().len());
 
     let scripts = repo_file(deb_metadata()["maintainer-scripts"].as_str().unwrap());
     use std::os::unix::fs::PermissionsExt;

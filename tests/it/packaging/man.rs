@@ -10,7 +10,7 @@ use promua_sync::cli::Cli;
 use super::{has, run_without_config, skip_without};
 
 /// Every visible command's page name: `promua-sync-job-run`, ... (`promua-sync` itself first).
-pub fn page_names() -> BTreeSet<String> {
+pub(super) fn page_names() -> BTreeSet<String> {
     fn walk(cmd: &clap::Command, prefix: &str, names: &mut BTreeSet<String>) {
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
             let name = format!("{prefix}-{}", sub.get_name());
