@@ -93,6 +93,10 @@ fn every_deb_asset_is_in_the_repo_or_made_by_the_generation_script() {
         !deb_metadata().contains_key("systemd-units"),
         "the package must enable and start nothing: no `systemd-units`"
     );
+    assert!(
+        deb_metadata().contains_key("copyright"),
+        "without `copyright` cargo-deb writes \"Copyright information missing\""
+    );
     let generated = generated_assets();
     let assets = deb_assets();
     for (source, dest) in &assets {
@@ -116,6 +120,8 @@ fn every_deb_asset_is_in_the_repo_or_made_by_the_generation_script() {
         "/usr/share/zsh/vendor-completions/_promua-sync",
         "/usr/share/fish/vendor_completions.d/promua-sync.fish",
         "/usr/share/doc/promua-sync/README.md",
+        // The MIT text: Debian policy wants the licence beside the copyright file.
+        "/usr/share/doc/promua-sync/LICENSE-MIT",
     ] {
         assert!(
             installed.contains(path),
