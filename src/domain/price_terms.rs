@@ -167,6 +167,13 @@ pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
 /// A percent strictly between 0 and 100; an amount above 0 and below the base price; an
 /// end not before the start.
 pub fn check_discount(base: Option<Decimal>, d: &Discount) -> Result<(), String> {
+    // Prom.ua takes money and percents in cents: a third decimal would be rounded there.
+    if d.value.normalize().scale() > 2 {
+        return Err(format!(
+            "the discount {} has more than 2 decimal places",
+            d.value.normalize()
+        ));
+    }
     match d.kind {
         DiscountKind::Percent => {
             if d.value <= Decimal::ZERO || d.value >= Decimal::ONE_HUNDRED {
@@ -186,9 +193,10 @@ pub fn check_discount(base: Option<Decimal>, d: &Discount) -> Result<(), String>
                         .into(),
                 );
             };
-            if d.value >= base {
+            // At least a cent left to pay: Prom.ua never shows a price of 0.
+            if base - d.value < Decimal::new(1, 2) {
                 return Err(format!(
-                    "a discount of {} is not below the price {base}",
+                    "a discount of {} leaves less than 0.01 of the price {base}",
                     d.value
                 ));
             }
@@ -262,6 +270,11 @@ mod tests {
         assert!(check_discount(Some(d("100")), &disc("0%", None)).is_err());
         assert!(check_discount(Some(d("100")), &disc("100", None)).is_err());
         assert!(check_discount(Some(d("100")), &disc("50", None)).is_ok());
+        assert!(check_discount(Some(d("100")), &disc("99.99", None)).is_ok());
+        assert!(check_discount(Some(d("100")), &disc("99.999", None)).is_err());
+        assert!(check_discount(Some(d("100.001")), &disc("100", None)).is_err());
+        assert!(check_discount(Some(d("100")), &disc("10.125%", None)).is_err());
+        assert!(check_discount(Some(d("100")), &disc("10.50%", None)).is_ok());
         assert!(check_discount(Some(d("100")), &disc("5", Some("2026-11-30"))).is_err());
         assert!(parse_discount_value("ten").is_err());
         assert!(parse_day("01.12.2026").is_err());

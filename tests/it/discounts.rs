@@ -171,7 +171,8 @@ async fn the_cli_sets_and_refuses_discounts() {
     for (args, why) in [
         (vec!["100%"], "below 100"),
         (vec!["0%"], "above 0"),
-        (vec!["100"], "not below the price"),
+        (vec!["100"], "leaves less than 0.01"),
+        (vec!["99.999"], "more than 2 decimal places"),
         (vec!["ten"], "not a number"),
         (vec!["5", "--until", "31.12.2026"], "YYYY-MM-DD"),
         (

@@ -49,6 +49,9 @@ pub struct ExtrasPlan {
     pub discount: Option<DiscountChange>,
     /// Something differs from what Prom.ua confirmed (or that is unconfirmed).
     pub changed: bool,
+    /// Why the local discount is not sent (ended, nothing left after the rules), even
+    /// when nothing is sent for it.
+    pub note: Option<String>,
 }
 
 /// The switches and the day the extras are planned with.
@@ -109,12 +112,7 @@ pub fn plan_extras(
             Some(d) => {
                 let value = match d.kind {
                     DiscountKind::Percent => Some(d.value),
-                    DiscountKind::Amount => {
-                        let rest = local - d.value;
-                        let v =
-                            (rest > Decimal::ZERO).then(|| sent_base - price_for(rest, t.rules));
-                        v.filter(|v| *v > Decimal::ZERO)
-                    }
+                    DiscountKind::Amount => amount_on_prom(local, d.value, sent_base, t.rules),
                 };
                 match value {
                     Some(value) => Some(SentDiscount {
@@ -147,12 +145,31 @@ pub fn plan_extras(
             out.discount = Some(DiscountChange {
                 before: sent_discount,
                 after,
-                note,
+                note: note.clone(),
             });
         }
+        out.note = note;
     }
     out.changed |= unconfirmed && (out.tiers.is_some() || out.discount.is_some());
     out
+}
+
+/// An amount off the local price as Prom.ua gets it: what the rules take off the sent
+/// base. `None` when it leaves no discount, or a price of 0 (the rules round the
+/// discounted local price to nothing): a price of 0 is never sent.
+fn amount_on_prom(
+    local: Decimal,
+    amount: Decimal,
+    sent_base: Decimal,
+    rules: &PriceRules,
+) -> Option<Decimal> {
+    let rest = local - amount;
+    if rest <= Decimal::ZERO {
+        return None;
+    }
+    let discounted = price_for(rest, rules);
+    let off = sent_base - discounted;
+    (discounted > Decimal::ZERO && off > Decimal::ZERO && off < sent_base).then_some(off)
 }
 
 /// The snapshot to keep once Prom.ua confirms a change carrying `tiers` and `discount`
@@ -293,140 +310,5 @@ pub fn differences(c: &super::PriceChange, shown: &crate::prom::dto::Product) ->
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Discount;
-    use crate::store::PriceExtras;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn terms(rules: &PriceRules) -> ExtrasTerms<'_> {
-        ExtrasTerms {
-            rules,
-            send_tiers: true,
-            send_discounts: true,
-            today: day("2026-11-29"),
-        }
-    }
-
-    fn with_discount(value: &str, kind: DiscountKind, until: Option<&str>) -> ExtrasRow {
-        ExtrasRow {
-            local: PriceExtras {
-                tiers: Vec::new(),
-                discount: Some(Discount {
-                    value: d(value),
-                    kind,
-                    from: None,
-                    until: until.map(day),
-                }),
-            },
-            sent: None,
-        }
-    }
-
-    #[test]
-    fn an_amount_goes_through_the_rules_and_a_percent_as_it_is() {
-        let rules = PriceRules {
-            markup_percent: d("10"),
-            round_step: Some(d("1")),
-            ending: Some(d("0.99")),
-            ..Default::default()
-        };
-        // 100 -> 109.99; 90 -> 98.99: 11 off on Prom.ua.
-        let p = plan_extras(
-            Some(&with_discount("10", DiscountKind::Amount, None)),
-            1,
-            d("100"),
-            d("109.99"),
-            &terms(&rules),
-        );
-        let Some(DiscountState::Set(s)) = p.discount.map(|c| c.after) else {
-            panic!("a discount")
-        };
-        assert_eq!(s.value, d("11"));
-        let p = plan_extras(
-            Some(&with_discount("10", DiscountKind::Percent, None)),
-            1,
-            d("100"),
-            d("109.99"),
-            &terms(&rules),
-        );
-        assert!(p.changed);
-        let Some(DiscountState::Set(s)) = p.discount.map(|c| c.after) else {
-            panic!("a discount")
-        };
-        assert_eq!(s.value, d("10"));
-    }
-
-    #[test]
-    fn an_ended_discount_never_sent_is_left_alone_and_one_sent_is_removed() {
-        let rules = PriceRules::default();
-        let mut row = with_discount("10", DiscountKind::Percent, Some("2026-11-28"));
-        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
-        assert_eq!(p, ExtrasPlan::default());
-        row.sent = Some(ExtrasSnapshot {
-            prom_id: 1,
-            tiers: None,
-            discount: Some(DiscountState::Set(SentDiscount {
-                value: d("10"),
-                kind: DiscountKind::Percent,
-                from: None,
-                until: Some(day("2026-11-28")),
-            })),
-            confirmed_at: chrono::DateTime::UNIX_EPOCH,
-            unconfirmed: false,
-        });
-        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
-        assert!(p.changed);
-        assert_eq!(p.discount.unwrap().after, DiscountState::Removed);
-        // Removed and confirmed: nothing more.
-        row.sent.as_mut().unwrap().discount = Some(DiscountState::Removed);
-        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
-        assert!(!p.changed && p.discount.is_none());
-        // A snapshot of another Prom product says nothing of this one.
-        let p = plan_extras(Some(&row), 2, d("100"), d("100"), &terms(&rules));
-        assert_eq!(p, ExtrasPlan::default());
-    }
-
-    #[test]
-    fn an_unconfirmed_snapshot_resends_equal_tiers() {
-        let rules = PriceRules::default();
-        let tiers = vec![SentTier {
-            min_quantity: 10,
-            price: d("90"),
-        }];
-        let mut row = ExtrasRow {
-            local: PriceExtras {
-                tiers: vec![Tier {
-                    min_quantity: 10,
-                    price: d("90"),
-                }],
-                discount: None,
-            },
-            sent: Some(ExtrasSnapshot {
-                prom_id: 1,
-                tiers: Some(tiers),
-                discount: None,
-                confirmed_at: chrono::DateTime::UNIX_EPOCH,
-                unconfirmed: false,
-            }),
-        };
-        assert!(!plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules)).changed);
-        row.sent.as_mut().unwrap().unconfirmed = true;
-        assert!(plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules)).changed);
-        let off = ExtrasTerms {
-            send_tiers: false,
-            ..terms(&rules)
-        };
-        assert_eq!(
-            plan_extras(Some(&row), 1, d("100"), d("100"), &off),
-            ExtrasPlan::default()
-        );
-    }
-}
+#[path = "extras_tests.rs"]
+mod tests;

@@ -117,6 +117,10 @@ pub struct PricePlan {
     pub without_price: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarded: Option<String>,
+    /// Local discounts not sent, and why (`SKU: discount ...`), whether or not the
+    /// product is sent for something else.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl fmt::Display for PricePlan {
@@ -130,6 +134,9 @@ impl fmt::Display for PricePlan {
         )?;
         if let Some(g) = &self.guarded {
             writeln!(f, "GUARDED: {g}; a real run would send nothing")?;
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
         }
         if self.changes.is_empty() {
             return Ok(());
@@ -177,7 +184,7 @@ pub fn plan_with(
         today,
     };
     let mut without_price = 0;
-    let mut changes = Vec::new();
+    let (mut changes, mut notes) = (Vec::new(), Vec::new());
     for r in rows {
         let Some(local) = r.price else {
             without_price += 1;
@@ -188,6 +195,9 @@ pub fn plan_with(
         let before = snap.map(|s| s.price);
         let row = extras.get(&r.product_id);
         let more = plan_extras(row, r.prom_id, local, after, &terms);
+        if let Some(n) = &more.note {
+            notes.push(format!("{}: discount {n}", r.sku));
+        }
         // An unconfirmed snapshot (an interrupted push) is sent again even when equal.
         if before == Some(after) && !snap.is_some_and(|s| s.unconfirmed) && !more.changed {
             continue;
@@ -235,6 +245,7 @@ pub fn plan_with(
         changes,
         without_price,
         guarded,
+        notes,
     }
 }
 
@@ -265,6 +276,7 @@ impl Job for PushPrices<'_> {
         let plan = plan_with(&rows, &extras, self.0, env.ctx.today());
         r.considered = plan.considered;
         r.planned = plan.changes.len();
+        r.notes.extend(plan.notes.iter().cloned());
         r.notes.extend(super::gone_note(env.ctx).await?);
         Ok(Some(plan))
     }
