@@ -30,15 +30,6 @@ fn discount(
     }
 }
 
-fn prom_id_of(env: &Env, store: &Store, id: u64) -> i64 {
-    let sku = store.product(id).unwrap().unwrap().sku;
-    env.catalogue
-        .iter()
-        .find(|p| p.sku.as_deref() == Some(sku.as_str()))
-        .unwrap()
-        .id
-}
-
 #[tokio::test]
 async fn discounts_reach_the_sandbox_in_proms_shape_and_end_once() {
     let env = Env::new(3, SandboxOptions::default(), |_| 5).await;
@@ -46,9 +37,9 @@ async fn discounts_reach_the_sandbox_in_proms_shape_and_end_once() {
     let store = Store::open(&config.store.path).unwrap();
     let ids = priced(&store);
     let (p0, p1, p2) = (
-        prom_id_of(&env, &store, ids[0]),
-        prom_id_of(&env, &store, ids[1]),
-        prom_id_of(&env, &store, ids[2]),
+        env.prom_id_of(&store, ids[0]),
+        env.prom_id_of(&store, ids[1]),
+        env.prom_id_of(&store, ids[2]),
     );
     let today = Utc::now().date_naive();
     let soon = today.checked_add_days(Days::new(30)).unwrap();

@@ -74,7 +74,10 @@ fn an_ended_discount_never_sent_is_left_alone_and_one_sent_is_removed() {
     let mut row = with_discount("10", DiscountKind::Percent, Some("2026-11-28"));
     let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
     // Left alone, and said so (a note even when nothing is sent for it).
-    assert!(!p.changed && p.discount.is_none() && p.tiers.is_none(), "{p:?}");
+    assert!(
+        !p.changed && p.discount.is_none() && p.tiers.is_none(),
+        "{p:?}"
+    );
     assert_eq!(p.note.as_deref(), Some("ended on 2026-11-28"));
     row.sent = Some(ExtrasSnapshot {
         prom_id: 1,
@@ -97,7 +100,10 @@ fn an_ended_discount_never_sent_is_left_alone_and_one_sent_is_removed() {
     assert!(!p.changed && p.discount.is_none());
     // A snapshot of another Prom product says nothing of this one.
     let p = plan_extras(Some(&row), 2, d("100"), d("100"), &terms(&rules));
-    assert!(!p.changed && p.discount.is_none() && p.tiers.is_none(), "{p:?}");
+    assert!(
+        !p.changed && p.discount.is_none() && p.tiers.is_none(),
+        "{p:?}"
+    );
 }
 
 #[test]

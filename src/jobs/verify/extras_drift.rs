@@ -170,14 +170,25 @@ pub fn compare(
                 }),
                 ..row.clone()
             });
+            // Prom's shown values stand in only for the parts the back office sends: a
+            // part it does not (a discount set in the cabinet) stays as our snapshot has
+            // it, so the repair does not remove it.
             repair_extras.insert(
                 row.product_id,
                 ExtrasRow {
                     local: row_extras.local.clone(),
                     sent: Some(ExtrasSnapshot {
                         prom_id: row.prom_id,
-                        tiers: se.tiers.clone(),
-                        discount: se.discount.clone(),
+                        tiers: ours(
+                            plan.tiers.is_some(),
+                            se.tiers.clone(),
+                            snap.and_then(|x| x.tiers.clone()),
+                        ),
+                        discount: ours(
+                            plan.discount.is_some(),
+                            se.discount.clone(),
+                            snap.and_then(|x| x.discount.clone()),
+                        ),
                         confirmed_at: chrono::DateTime::UNIX_EPOCH,
                         unconfirmed: false,
                     }),
@@ -193,6 +204,11 @@ pub fn compare(
         .retain(|c| !repair_extras.contains_key(&c.product_id));
     d.prices.extend(plan.changes);
     d.guarded = d.guarded.take().or(plan.guarded);
+}
+
+/// Prom's shown value of a part the plan sends, else the snapshot's.
+fn ours<T>(planned: bool, shown: Option<T>, snapped: Option<T>) -> Option<T> {
+    if planned { shown } else { snapped }
 }
 
 fn item(row: &LinkedPrice, field: &str, values: [String; 3], cause: DriftCause) -> DriftItem {
