@@ -52,6 +52,12 @@ pub trait Edit: Clone + Send + Sync + 'static {
     }
     /// Makes the store stop claiming these products' old values (before a send).
     fn mark_unconfirmed(store: &Store, product_ids: &[u64]) -> Result<(), StoreError>;
+    /// [`Edit::mark_unconfirmed`] knowing the edits: an edit may need to record what it
+    /// sends before sending it (push_prices' first tiers or discount).
+    fn mark_edits_unconfirmed(store: &Store, edits: &[Self]) -> Result<(), StoreError> {
+        let ids: Vec<u64> = edits.iter().map(Edit::product_id).collect();
+        Self::mark_unconfirmed(store, &ids)
+    }
     /// Writes the snapshots of the edits Prom.ua confirmed.
     fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError>;
 }
@@ -233,8 +239,8 @@ async fn send_batch<E: Edit>(
     slots: &Semaphore,
     stop: &CancellationToken,
 ) -> Result<Option<Vec<Option<String>>>, BatchError> {
-    let ids: Vec<u64> = batch.iter().map(Edit::product_id).collect();
-    on_blocking_pool(store, move |s| E::mark_unconfirmed(s, &ids)).await?;
+    let marked = batch.to_vec();
+    on_blocking_pool(store, move |s| E::mark_edits_unconfirmed(s, &marked)).await?;
     store
         .flush()
         .await

@@ -131,7 +131,7 @@ pub async fn verify<E: ReadBack>(
         }
     }
     let read = external.len();
-    let ids: Vec<u64> = mismatched.iter().map(|(e, _)| e.product_id()).collect();
+    let shown_other: Vec<E> = mismatched.iter().map(|(e, _)| e.clone()).collect();
     ctx.blocking(move |s| {
         let shown: Vec<(i64, Option<&str>)> =
             external.iter().map(|(id, x)| (*id, x.as_deref())).collect();
@@ -141,7 +141,7 @@ pub async fn verify<E: ReadBack>(
             .map(|(id, p, st)| (*id, p.as_deref(), st.as_deref()))
             .collect();
         s.record_prom_shown(&marks)?;
-        E::mark_unconfirmed(s, &ids)
+        E::mark_edits_unconfirmed(s, &shown_other)
     })
     .await?;
     ctx.store.flush().await?;

@@ -198,6 +198,18 @@ pub fn snapshot_after(
     })
 }
 
+/// What a change sends of the extras, as an unconfirmed snapshot (`None` in a part it
+/// does not send); see [`crate::store::Store::mark_extras_sending`].
+pub fn sending(c: &super::PriceChange) -> ExtrasSnapshot {
+    ExtrasSnapshot {
+        prom_id: c.prom_id,
+        tiers: c.tiers.as_ref().map(|t| t.after.clone()),
+        discount: c.discount.as_ref().map(|d| d.after.clone()),
+        confirmed_at: chrono::DateTime::UNIX_EPOCH,
+        unconfirmed: true,
+    }
+}
+
 /// Prom's `prices` for the tiers sent.
 pub fn prom_tiers(t: &TiersChange) -> Vec<PromTier> {
     t.after

@@ -336,9 +336,27 @@ impl Edit for PriceChange {
         }
     }
 
+    /// The prices alone: the extras need the changes ([`Edit::mark_edits_unconfirmed`]).
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<(), StoreError> {
-        store.mark_prices_unconfirmed(ids)?;
-        store.mark_extras_unconfirmed(ids)
+        store.mark_prices_unconfirmed(ids)
+    }
+
+    /// Only changes carrying tiers or a discount touch the extras snapshots: one marked
+    /// for a price-only change would never be cleared (its confirmation writes none). A
+    /// first send leaves an unconfirmed snapshot of what it sends, so that a discount
+    /// cleared after an unconfirmed send is still removed on Prom.ua.
+    fn mark_edits_unconfirmed(store: &Store, edits: &[Self]) -> Result<(), StoreError> {
+        let ids: Vec<u64> = edits.iter().map(|c| c.product_id).collect();
+        store.mark_prices_unconfirmed(&ids)?;
+        let sending: Vec<(u64, ExtrasSnapshot)> = edits
+            .iter()
+            .filter(|c| c.tiers.is_some() || c.discount.is_some())
+            .map(|c| (c.product_id, extras::sending(c)))
+            .collect();
+        if sending.is_empty() {
+            return Ok(());
+        }
+        store.mark_extras_sending(&sending)
     }
 
     fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError> {
