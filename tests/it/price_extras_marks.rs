@@ -139,3 +139,62 @@ async fn a_price_only_repair_leaves_the_extras_confirmed() {
         .unwrap();
     assert!(again.record.drift.is_empty(), "{:?}", again.record.drift);
 }
+
+#[tokio::test]
+async fn a_refused_discount_does_not_hold_back_the_price() {
+    let env = Env::new(2, SandboxOptions::default(), |_| 5).await;
+    let config = promua_sync::config::load(&prices_config(&env, "")).unwrap();
+    let store = Store::open(&config.store.path).unwrap();
+    let ids = priced(&store);
+    let p0 = env.prom_id_of(&store, ids[0]);
+    store
+        .set_price_extras(&[(
+            ids[0],
+            ExtrasChange {
+                tiers: None,
+                discount: Some(Some(Discount {
+                    value: d("10"),
+                    kind: DiscountKind::Percent,
+                    from: None,
+                    until: None,
+                })),
+            },
+        )])
+        .unwrap();
+    env.sandbox
+        .reject_field(p0, "discount", "Знижки недоступні для цього товару");
+    let r = run(&config, &store, Mode::Apply).await.record;
+    assert_eq!(r.outcome, Outcome::Partial, "{r:?}");
+    assert_eq!(r.failed.len(), 1, "{r:?}");
+    assert_eq!(r.failed[0].prom_id, p0);
+    assert!(
+        r.failed[0].reason.contains("refused the discount")
+            && r.failed[0].reason.contains("Знижки недоступні"),
+        "{:?}",
+        r.failed[0]
+    );
+    // Sent with the discount, then once more without it.
+    let bodies: Vec<Value> = env
+        .sandbox
+        .edit_requests()
+        .iter()
+        .flat_map(|r| r.body.as_ref().unwrap().as_array().unwrap().clone())
+        .filter(|i| i["id"] == json!(p0))
+        .collect();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+    assert!(bodies[0].get("discount").is_some());
+    assert_eq!(bodies[1], json!({"id": p0, "price": 110.0}));
+    let now = shown(&env, p0).await;
+    assert_eq!(now["price"], json!(110), "{now}");
+    assert!(now.get("discount").is_none_or(Value::is_null), "{now}");
+    // The price is confirmed; the discount stays to be sent.
+    let prices = store.linked_prices().unwrap();
+    let snap = prices
+        .iter()
+        .find(|p| p.product_id == ids[0])
+        .and_then(|p| p.snapshot.clone())
+        .unwrap();
+    assert_eq!((snap.price, snap.unconfirmed), (d("110"), false));
+    let sent = store.extras_rows().unwrap()[&ids[0]].sent.clone().unwrap();
+    assert!(sent.unconfirmed, "{sent:?}");
+}

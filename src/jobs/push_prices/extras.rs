@@ -210,6 +210,31 @@ pub fn sending(c: &super::PriceChange) -> ExtrasSnapshot {
     }
 }
 
+/// The fields a refusal names (`discount: ...; prices[0].price: ...`: each `; `-part's
+/// leading word before `:`, `.` or `[`), when it names only `prices` and `discount`.
+/// `None` when it names another field, or none that can be told.
+pub fn refused_extras_only(reason: &str) -> Option<Vec<&'static str>> {
+    let mut named = Vec::new();
+    for part in reason.split("; ") {
+        let end = part
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(part.len());
+        if !part[end..].starts_with([':', '.', '[']) || end == 0 {
+            // A continuation of the previous part's message (Prom joins a list so).
+            continue;
+        }
+        let field = match &part[..end] {
+            "prices" => "prices",
+            "discount" => "discount",
+            _ => return None,
+        };
+        if !named.contains(&field) {
+            named.push(field);
+        }
+    }
+    (!named.is_empty()).then_some(named)
+}
+
 /// Prom's `prices` for the tiers sent.
 pub fn prom_tiers(t: &TiersChange) -> Vec<PromTier> {
     t.after

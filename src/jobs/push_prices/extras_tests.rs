@@ -249,3 +249,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_refusal_of_the_extras_alone_is_told_apart() {
+    assert_eq!(
+        refused_extras_only("discount: discount.value: 100% больше 100"),
+        Some(vec!["discount"])
+    );
+    assert_eq!(
+        refused_extras_only("prices: prices[0].price: x; discount: no"),
+        Some(vec!["prices", "discount"])
+    );
+    // A list joined into one field's message: its parts name nothing.
+    assert_eq!(
+        refused_extras_only("discount: one thing; another thing"),
+        Some(vec!["discount"])
+    );
+    assert_eq!(
+        refused_extras_only("price: Недопустиме значення: -1; discount: no"),
+        None
+    );
+    assert_eq!(
+        refused_extras_only("refused by Prom.ua without a reason"),
+        None
+    );
+    assert_eq!(
+        refused_extras_only("not confirmed by Prom.ua (missing from processed_ids)"),
+        None
+    );
+}

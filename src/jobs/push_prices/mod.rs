@@ -336,6 +336,26 @@ impl Edit for PriceChange {
         }
     }
 
+    /// A refusal naming only `prices`/`discount` does not hold back the base price: it
+    /// is sent alone, and the item fails for the extras with Prom's reason (their
+    /// snapshot stays unconfirmed, so the next run tries them again).
+    fn without_refused(&self, reason: &str) -> Option<(Self, String)> {
+        if self.tiers.is_none() && self.discount.is_none() {
+            return None;
+        }
+        let fields = extras::refused_extras_only(reason)?;
+        let alone = PriceChange {
+            tiers: None,
+            discount: None,
+            ..self.clone()
+        };
+        let why = format!(
+            "Prom.ua refused the {} ({reason}); the price was sent without them",
+            fields.join(" and ")
+        );
+        Some((alone, why))
+    }
+
     /// The prices alone: the extras need the changes ([`Edit::mark_edits_unconfirmed`]).
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<(), StoreError> {
         store.mark_prices_unconfirmed(ids)

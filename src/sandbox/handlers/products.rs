@@ -218,6 +218,11 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
                 field_errors.insert(k.clone(), json!(format!("Недопустиме значення: {v}")));
             }
         }
+        for (k, msg) in st.field_rejections.range((id, String::new())..) {
+            if k.0 == id && obj.contains_key(&k.1) {
+                field_errors.insert(k.1.clone(), json!(msg));
+            }
+        }
         if let Some(msg) = st.rejections.get(&id) {
             field_errors.insert("quantity_in_stock".into(), json!(msg));
         }
