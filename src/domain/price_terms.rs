@@ -31,6 +31,15 @@ impl DiscountKind {
             DiscountKind::Amount => "amount",
         }
     }
+
+    /// The kind for Prom's word (`None`: a type we do not know).
+    pub fn from_prom_word(word: &str) -> Option<Self> {
+        match word {
+            "percent" => Some(DiscountKind::Percent),
+            "amount" => Some(DiscountKind::Amount),
+            _ => None,
+        }
+    }
 }
 
 /// A discount: a percent of the price, or an amount of local money off it, between two

@@ -19,7 +19,7 @@ use super::price_for;
 use crate::config::PriceRules;
 use crate::domain::{DiscountKind, Tier};
 use crate::jobs::readback::Mismatch;
-use crate::prom::dto::{PromDiscount, PromTier};
+use crate::prom::dto::{PromDiscount, PromTier, ShownDiscount, ShownTier};
 use crate::store::{DiscountState, ExtrasRow, ExtrasSnapshot, SentDiscount, SentTier};
 
 /// The tiers a change sends.
@@ -118,7 +118,7 @@ pub fn plan_extras(
                     Some(value) => Some(SentDiscount {
                         value: value.normalize(),
                         kind: d.kind,
-                        from: d.from,
+                        from: started(d.from, t.today),
                         until: d.until,
                     }),
                     None => {
@@ -141,7 +141,9 @@ pub fn plan_extras(
             None => None,
         };
         if let Some(after) = after {
-            out.changed |= sent_discount.as_ref() != Some(&after);
+            out.changed |= !sent_discount
+                .as_ref()
+                .is_some_and(|s| same_as_planned(s, &after, t.today));
             out.discount = Some(DiscountChange {
                 before: sent_discount,
                 after,
@@ -152,6 +154,75 @@ pub fn plan_extras(
     }
     out.changed |= unconfirmed && (out.tiers.is_some() || out.discount.is_some());
     out
+}
+
+/// A discount's start as sent: only when it is today or later. A start already past
+/// makes no difference to the buyer, and Prom.ua may refuse a start in the past (the spec
+/// is unsure) when a discount is sent again after a price change.
+fn started(from: Option<NaiveDate>, today: NaiveDate) -> Option<NaiveDate> {
+    from.filter(|f| *f >= today)
+}
+
+/// The snapshot `sent` holds the discount `planned` sends: equal, a start since past
+/// counting as none (it was sent while still to come).
+fn same_as_planned(sent: &DiscountState, planned: &DiscountState, today: NaiveDate) -> bool {
+    match (sent, planned) {
+        (DiscountState::Set(s), DiscountState::Set(p)) => {
+            let s = SentDiscount {
+                from: started(s.from, today),
+                ..s.clone()
+            };
+            s == *p
+        }
+        (s, p) => s == p,
+    }
+}
+
+/// Prom.ua shows the discount `wanted` (as sent or to send): the same value and type,
+/// and each date `wanted` sends (a date not sent is not judged: Prom may fill in its
+/// own). The one comparison of read-back and verify.
+pub fn shows_discount(wanted: &DiscountState, shown: &DiscountState) -> bool {
+    match (wanted, shown) {
+        (DiscountState::Set(w), DiscountState::Set(s)) => {
+            w.value.normalize() == s.value.normalize()
+                && w.kind == s.kind
+                && (w.from.is_none() || w.from == s.from)
+                && (w.until.is_none() || w.until == s.until)
+        }
+        (DiscountState::Removed, DiscountState::Removed) => true,
+        _ => false,
+    }
+}
+
+/// Tiers as Prom.ua shows them, in the sent form (sorted by quantity, normalised).
+pub fn shown_tiers(shown: &[ShownTier]) -> Vec<SentTier> {
+    let mut out: Vec<SentTier> = shown
+        .iter()
+        .map(|s| SentTier {
+            min_quantity: s.minimum_order_quantity,
+            price: s.price.normalize(),
+        })
+        .collect();
+    out.sort_by_key(|t| t.min_quantity);
+    out
+}
+
+/// A discount as Prom.ua shows it, in the sent form (`None`: a type we do not know).
+pub fn shown_discount(shown: &ShownDiscount) -> Option<DiscountState> {
+    match shown {
+        ShownDiscount::Removed => Some(DiscountState::Removed),
+        ShownDiscount::Set {
+            value,
+            kind,
+            date_start,
+            date_end,
+        } => Some(DiscountState::Set(SentDiscount {
+            value: value.normalize(),
+            kind: DiscountKind::from_prom_word(kind)?,
+            from: *date_start,
+            until: *date_end,
+        })),
+    }
 }
 
 /// An amount off the local price as Prom.ua gets it: what the rules take off the sent
@@ -298,20 +369,13 @@ pub fn discount_shown(d: Option<&DiscountState>) -> String {
 pub fn differences(c: &super::PriceChange, shown: &crate::prom::dto::Product) -> Vec<Mismatch> {
     let mut out = Vec::new();
     if let (Some(t), Some(on_prom)) = (&c.tiers, &shown.prices) {
-        let mut on_prom: Vec<SentTier> = on_prom
-            .iter()
-            .map(|s| SentTier {
-                min_quantity: s.minimum_order_quantity,
-                price: s.price.normalize(),
-            })
-            .collect();
-        on_prom.sort_by_key(|t| t.min_quantity);
+        let on_prom = shown_tiers(on_prom);
         let sent: Vec<SentTier> = t
             .after
             .iter()
             .map(|t| SentTier {
-                min_quantity: t.min_quantity,
                 price: t.price.normalize(),
+                ..t.clone()
             })
             .collect();
         if on_prom != sent {
@@ -323,23 +387,16 @@ pub fn differences(c: &super::PriceChange, shown: &crate::prom::dto::Product) ->
         }
     }
     if let (Some(d), Some(on_prom)) = (&c.discount, &shown.discount) {
-        let removed = matches!(on_prom, crate::prom::dto::ShownDiscount::Removed);
-        let same = match (&d.after, on_prom) {
-            (DiscountState::Removed, _) => removed,
-            (DiscountState::Set(s), crate::prom::dto::ShownDiscount::Set { value, kind, .. }) => {
-                value.normalize() == s.value.normalize() && kind == s.kind.prom_word()
-            }
-            (DiscountState::Set(_), _) => false,
-        };
-        if !same {
+        let on_prom = shown_discount(on_prom);
+        if !on_prom
+            .as_ref()
+            .is_some_and(|s| shows_discount(&d.after, s))
+        {
             out.push(Mismatch {
                 field: "discount",
                 sent: discount_shown(Some(&d.after)),
-                shown: if removed {
-                    "none".into()
-                } else {
-                    "another discount".into()
-                },
+                shown: on_prom
+                    .map_or_else(|| "another discount".into(), |s| discount_shown(Some(&s))),
             });
         }
     }

@@ -278,3 +278,58 @@ fn a_refusal_of_the_extras_alone_is_told_apart() {
         None
     );
 }
+
+fn set(value: &str, from: Option<&str>, until: Option<&str>) -> DiscountState {
+    DiscountState::Set(SentDiscount {
+        value: d(value),
+        kind: DiscountKind::Percent,
+        from: from.map(day),
+        until: until.map(day),
+    })
+}
+
+#[test]
+fn a_start_already_past_is_not_sent_nor_a_reason_to_send_again() {
+    let rules = PriceRules::default();
+    let mut row = with_discount("10", DiscountKind::Percent, Some("2026-12-31"));
+    row.local.discount.as_mut().unwrap().from = Some(day("2026-11-20"));
+    let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+    assert_eq!(
+        p.discount.unwrap().after,
+        set("10", None, Some("2026-12-31"))
+    );
+    // Sent while the start was to come: the same discount, not sent again.
+    row.sent = Some(ExtrasSnapshot {
+        prom_id: 1,
+        tiers: None,
+        discount: Some(set("10", Some("2026-11-20"), Some("2026-12-31"))),
+        confirmed_at: chrono::DateTime::UNIX_EPOCH,
+        unconfirmed: false,
+    });
+    let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+    assert!(!p.changed, "{p:?}");
+    // A start today is sent.
+    row.local.discount.as_mut().unwrap().from = Some(day("2026-11-29"));
+    let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+    assert_eq!(
+        p.discount.unwrap().after,
+        set("10", Some("2026-11-29"), Some("2026-12-31"))
+    );
+}
+
+#[test]
+fn shown_discounts_are_judged_on_what_was_sent() {
+    let sent = set("10", None, Some("2026-12-31"));
+    // Prom.ua filling in a start we did not send is no difference.
+    assert!(shows_discount(
+        &sent,
+        &set("10.00", Some("2026-11-29"), Some("2026-12-31"))
+    ));
+    assert!(!shows_discount(&sent, &set("10", None, Some("2026-12-30"))));
+    assert!(!shows_discount(&sent, &set("11", None, Some("2026-12-31"))));
+    assert!(!shows_discount(&sent, &DiscountState::Removed));
+    assert!(shows_discount(
+        &DiscountState::Removed,
+        &DiscountState::Removed
+    ));
+}

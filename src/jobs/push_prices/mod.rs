@@ -13,7 +13,8 @@ use tokio::sync::Mutex;
 mod extras;
 
 pub use extras::{
-    DiscountChange, ExtrasPlan, ExtrasTerms, TiersChange, discount_shown, plan_extras, tiers_shown,
+    DiscountChange, ExtrasPlan, ExtrasTerms, TiersChange, discount_shown, plan_extras,
+    shown_discount, shown_tiers, shows_discount, tiers_shown,
 };
 
 use super::edit_push::{self, Edit};
