@@ -111,21 +111,24 @@ pub fn plan_extras(
             }
             Some(d) => {
                 let value = match d.kind {
-                    DiscountKind::Percent => Some(d.value),
-                    DiscountKind::Amount => amount_on_prom(local, d.value, sent_base, t.rules),
+                    DiscountKind::Percent => percent_on_prom(d.value, sent_base, t.rules),
+                    DiscountKind::Amount => amount_on_prom(local, d.value, sent_base, t.rules)
+                        .ok_or_else(|| {
+                            format!(
+                                "{} off {local} leaves no discount after the price rules",
+                                d.value
+                            )
+                        }),
                 };
                 match value {
-                    Some(value) => Some(SentDiscount {
+                    Ok(value) => Some(SentDiscount {
                         value: value.normalize(),
                         kind: d.kind,
                         from: started(d.from, t.today),
                         until: d.until,
                     }),
-                    None => {
-                        note = Some(format!(
-                            "{} off {local} leaves no discount after the price rules",
-                            d.value
-                        ));
+                    Err(why) => {
+                        note = Some(why);
                         None
                     }
                 }
@@ -222,6 +225,31 @@ pub fn shown_discount(shown: &ShownDiscount) -> Option<DiscountState> {
             from: *date_start,
             until: *date_end,
         })),
+    }
+}
+
+/// A percent as sent: as it is, unless the discounted price falls below `min_price`
+/// (the floor the rules keep the base price above holds for what the buyer pays too).
+fn percent_on_prom(
+    pct: Decimal,
+    sent_base: Decimal,
+    rules: &PriceRules,
+) -> Result<Decimal, String> {
+    let paid = discounted(sent_base, pct, DiscountKind::Percent);
+    match rules.min_price {
+        Some(min) if paid < min => Err(format!(
+            "{pct}% off {sent_base} would bring the price to {}, below min_price = {min}",
+            paid.round_dp(2)
+        )),
+        _ => Ok(pct),
+    }
+}
+
+/// What the buyer pays of `base` with a discount of `value` (`kind`).
+pub fn discounted(base: Decimal, value: Decimal, kind: DiscountKind) -> Decimal {
+    match kind {
+        DiscountKind::Percent => base * (Decimal::ONE_HUNDRED - value) / Decimal::ONE_HUNDRED,
+        DiscountKind::Amount => base - value,
     }
 }
 

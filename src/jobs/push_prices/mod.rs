@@ -232,6 +232,7 @@ pub fn plan_with(
                 let pct = ((c.after - b) / b * Decimal::from(100)).abs();
                 (pct > max).then(|| format!("{} {b} -> {} ({}%)", c.sku, c.after, pct.round_dp(1)))
             })
+            .chain(changes.iter().filter_map(|c| big_discount(c, max)))
             .collect();
         if !big.is_empty() {
             guarded = Some(format!(
@@ -248,6 +249,34 @@ pub fn plan_with(
         guarded,
         notes,
     }
+}
+
+/// A discount this change sends (anew) that takes more than `max` percent off the sent
+/// price: judged as a price move (a typo in a discount is the same mistake as in a price,
+/// so it stops the run the same way).
+fn big_discount(c: &PriceChange, max: Decimal) -> Option<String> {
+    let d = c.discount.as_ref().filter(|d| {
+        !d.before
+            .as_ref()
+            .is_some_and(|b| shows_discount(&d.after, b))
+    })?;
+    let crate::store::DiscountState::Set(s) = &d.after else {
+        return None;
+    };
+    if c.after.is_zero() {
+        return None;
+    }
+    let paid = extras::discounted(c.after, s.value, s.kind);
+    let pct = (c.after - paid) / c.after * Decimal::from(100);
+    (pct > max).then(|| {
+        format!(
+            "{} {} -> {} with its discount ({}%)",
+            c.sku,
+            c.after,
+            paid.round_dp(2),
+            pct.round_dp(1)
+        )
+    })
 }
 
 /// Job name of the runs the on-change price push records.

@@ -142,3 +142,77 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_guards_judge_the_discounted_price() {
+    use crate::domain::{Discount, DiscountKind};
+    use crate::store::{ExtrasRow, PriceExtras};
+    let row = LinkedPrice {
+        product_id: 1,
+        sku: "S1".into(),
+        prom_id: 1001,
+        price: Some(Decimal::from(100)),
+        snapshot: None,
+    };
+    let extras = |value: &str, kind| {
+        let mut rows = ExtrasRows::new();
+        rows.insert(
+            1,
+            ExtrasRow {
+                local: PriceExtras {
+                    tiers: Vec::new(),
+                    discount: Some(Discount {
+                        value: d(value),
+                        kind,
+                        from: None,
+                        until: None,
+                    }),
+                },
+                sent: None,
+            },
+        );
+        rows
+    };
+    let today = "2026-11-29".parse().unwrap();
+    let opts = PushPricesOptions::default();
+    // 99.99 % off: the run stops, as for a price moving so.
+    let p = plan_with(
+        &[row.clone()],
+        &extras("99.99", DiscountKind::Percent),
+        &opts,
+        today,
+    );
+    let g = p.guarded.expect("guarded");
+    assert!(g.contains("S1 100 -> 0.01 with its discount"), "{g}");
+    let p = plan_with(
+        &[row.clone()],
+        &extras("60", DiscountKind::Amount),
+        &opts,
+        today,
+    );
+    assert!(p.guarded.is_some());
+    assert!(
+        plan_with(
+            &[row.clone()],
+            &extras("50", DiscountKind::Amount),
+            &opts,
+            today
+        )
+        .guarded
+        .is_none()
+    );
+    // Below min_price: the percent is not sent, and the plan says why.
+    let opts = PushPricesOptions {
+        min_price: Some(d("80")),
+        max_price_change_percent: None,
+        ..Default::default()
+    };
+    let p = plan_with(&[row], &extras("30", DiscountKind::Percent), &opts, today);
+    assert!(p.changes[0].discount.is_none(), "{:?}", p.changes[0]);
+    assert!(
+        p.notes[0]
+            .contains("S1: discount 30% off 100 would bring the price to 70, below min_price = 80"),
+        "{:?}",
+        p.notes
+    );
+}
