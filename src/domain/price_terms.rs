@@ -173,50 +173,92 @@ pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{}` is not a date YYYY-MM-DD", text.trim()))
 }
 
+/// Why a discount is refused: its value, or its dates (each way in names the place: a
+/// CSV column, a flag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscountError {
+    Value(String),
+    Dates(String),
+}
+
+impl fmt::Display for DiscountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiscountError::Value(m) | DiscountError::Dates(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<DiscountError> for String {
+    fn from(e: DiscountError) -> String {
+        e.to_string()
+    }
+}
+
+/// The earliest date it is anywhere now (UTC-12): an end before it is over in every
+/// zone, whatever the daemon's. Input is checked against it, not the daemon's zone,
+/// which the back office does not know.
+pub fn earliest_today() -> NaiveDate {
+    (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive()
+}
+
+/// A discount given now may not have ended already (by [`earliest_today`]).
+pub fn check_not_over(d: &Discount, today: NaiveDate) -> Result<(), DiscountError> {
+    match d.until {
+        Some(u) if u < today => Err(DiscountError::Dates(format!(
+            "the discount ends on {u}, which is already past"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A percent strictly between 0 and 100; an amount above 0 and below the base price; an
 /// end not before the start.
-pub fn check_discount(base: Option<Decimal>, d: &Discount) -> Result<(), String> {
+pub fn check_discount(base: Option<Decimal>, d: &Discount) -> Result<(), DiscountError> {
     // Prom.ua takes money and percents in cents: a third decimal would be rounded there.
     if d.value.normalize().scale() > 2 {
-        return Err(format!(
+        return Err(DiscountError::Value(format!(
             "the discount {} has more than 2 decimal places",
             d.value.normalize()
-        ));
+        )));
     }
     match d.kind {
         DiscountKind::Percent => {
             if d.value <= Decimal::ZERO || d.value >= Decimal::ONE_HUNDRED {
-                return Err(format!(
+                return Err(DiscountError::Value(format!(
                     "a percent discount must be above 0 and below 100, not {}",
                     d.value
-                ));
+                )));
             }
         }
         DiscountKind::Amount => {
             if d.value <= Decimal::ZERO {
-                return Err(format!("a discount must be above 0, not {}", d.value));
+                return Err(DiscountError::Value(format!(
+                    "a discount must be above 0, not {}",
+                    d.value
+                )));
             }
             let Some(base) = base else {
-                return Err(
+                return Err(DiscountError::Value(
                     "a product without a price cannot have an amount discount: set its price first"
                         .into(),
-                );
+                ));
             };
             // At least a cent left to pay: Prom.ua never shows a price of 0.
             if base - d.value < Decimal::new(1, 2) {
-                return Err(format!(
+                return Err(DiscountError::Value(format!(
                     "a discount of {} leaves less than 0.01 of the price {base}",
                     d.value
-                ));
+                )));
             }
         }
     }
     if let (Some(from), Some(until)) = (d.from, d.until)
         && until < from
     {
-        return Err(format!(
+        return Err(DiscountError::Dates(format!(
             "the discount ends ({until}) before it starts ({from})"
-        ));
+        )));
     }
     Ok(())
 }

@@ -99,12 +99,21 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
             },
         };
         // Tiers and discounts are checked against the row's price, else the stored one.
-        let base = match price {
-            Some(p) => Some(p),
-            None if sku.is_empty() => None,
-            None => store.product_by_sku(&sku)?.and_then(|p| p.price),
+        let held = match sku.is_empty() {
+            true => None,
+            false => store.product_by_sku(&sku)?,
         };
-        extras.push(super::price_columns::extras(v, base, &mut errors));
+        let base = price.or_else(|| held.as_ref().and_then(|p| p.price));
+        let held_discount = match &held {
+            Some(p) => store.price_extras(p.id)?.discount,
+            None => None,
+        };
+        extras.push(super::price_columns::extras(
+            v,
+            base,
+            held_discount.as_ref(),
+            &mut errors,
+        ));
         new.push(NewProduct {
             sku,
             name: v["name"].trim().to_string(),
