@@ -163,10 +163,10 @@ impl fmt::Display for PricePlan {
     }
 }
 
-/// Pure: the prices to send, and whether a guard stops them (without tiers or discounts).
+/// Pure: the prices to send, and whether a guard stops them (without tiers or discounts,
+/// so without a date: only a discount's end is judged by the day).
 pub fn plan(rows: &[LinkedPrice], opts: &PushPricesOptions) -> PricePlan {
-    let today = Utc::now().date_naive();
-    plan_with(rows, &ExtrasRows::new(), opts, today)
+    plan_with(rows, &ExtrasRows::new(), opts, chrono::NaiveDate::MIN)
 }
 
 /// Pure: the prices, tiers and discounts to send (`today` in the daemon's zone, for

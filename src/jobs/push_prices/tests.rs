@@ -216,3 +216,23 @@ fn the_guards_judge_the_discounted_price() {
         p.notes
     );
 }
+
+#[test]
+fn a_discount_ending_today_is_not_ended_in_the_daemons_zone() {
+    use crate::domain::{Discount, DiscountKind};
+    use crate::jobs::context::day_in;
+    let d = Discount {
+        value: d("10"),
+        kind: DiscountKind::Percent,
+        from: None,
+        until: Some("2026-11-29".parse().unwrap()),
+    };
+    assert!(!d.ended("2026-11-29".parse().unwrap()));
+    assert!(d.ended("2026-11-30".parse().unwrap()));
+    // 22:30 UTC on the 29th is 00:30 on the 30th in Kyiv (UTC+2): over there, not in UTC.
+    let now: DateTime<Utc> = "2026-11-29T22:30:00Z".parse().unwrap();
+    assert!(d.ended(day_in(now, chrono_tz::Europe::Kyiv)));
+    assert!(!d.ended(day_in(now, chrono_tz::UTC)));
+    let before: DateTime<Utc> = "2026-11-29T21:59:00Z".parse().unwrap();
+    assert!(!d.ended(day_in(before, chrono_tz::Europe::Kyiv)));
+}
