@@ -238,6 +238,24 @@ impl Store {
         })
     }
 
+    /// `store check`: extras or an extras snapshot of a product the store does not hold
+    /// (the values themselves are decoded at open, `codec::check_layout`).
+    pub(super) fn extras_problems(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for (tree, what) in [
+            (&self.trees.price_extras, "tiers or a discount"),
+            (&self.trees.extras_snapshots, "an extras snapshot"),
+        ] {
+            for k in tree.iter().keys() {
+                let id = id_key(EXTRAS, &k?)?;
+                if self.trees.products.get(be(id))?.is_none() {
+                    out.push(format!("{what} of product {id}, which does not exist"));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Records what Prom.ua confirmed of products' extras.
     pub fn put_extras_snapshots(&self, snaps: &[(u64, ExtrasSnapshot)]) -> Result<()> {
         let values: Vec<(u64, Vec<u8>)> = snaps
@@ -252,3 +270,7 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "price_extras_tests.rs"]
+mod tests;
