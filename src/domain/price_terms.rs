@@ -119,7 +119,8 @@ pub fn parse_tiers<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<T
 }
 
 /// Tiers are discounts for volume: each from a quantity of at least 2, each quantity once,
-/// each price above 0 and below the base price ("never a tier above the base price").
+/// each price above 0 and below the base price ("never a tier above the base price"), a
+/// larger quantity cheaper than a smaller one.
 pub fn check_tiers(base: Option<Decimal>, tiers: &[Tier]) -> Result<(), String> {
     if tiers.is_empty() {
         return Ok(());
@@ -128,6 +129,16 @@ pub fn check_tiers(base: Option<Decimal>, tiers: &[Tier]) -> Result<(), String> 
         return Err("a product without a price cannot have tiers: set its price first".into());
     };
     let mut seen = std::collections::BTreeSet::new();
+    let mut sorted: Vec<&Tier> = tiers.iter().collect();
+    sorted.sort_by_key(|t| t.min_quantity);
+    for w in sorted.windows(2) {
+        if w[0].min_quantity != w[1].min_quantity && w[1].price >= w[0].price {
+            return Err(format!(
+                "tier {}={}: a larger quantity must cost less than {}={}",
+                w[1].min_quantity, w[1].price, w[0].min_quantity, w[0].price
+            ));
+        }
+    }
     for t in tiers {
         if t.min_quantity < 2 {
             return Err(format!(
@@ -288,6 +299,14 @@ mod tests {
                 .unwrap_err()
                 .contains("at least 2")
         );
+        let dearer = parse_tiers(["10=90", "50=95"]).unwrap();
+        assert!(
+            check_tiers(Some(d("100")), &dearer)
+                .unwrap_err()
+                .contains("must cost less")
+        );
+        let same = parse_tiers(["10=90", "50=90"]).unwrap();
+        assert!(check_tiers(Some(d("100")), &same).is_err());
         let dup = parse_tiers(["10=90", "10=80"]).unwrap();
         assert!(
             check_tiers(Some(d("100")), &dup)

@@ -5,6 +5,7 @@
 //! that keeps tiers or discounts in Prom's cabinet, and none here, has them left alone.
 //! - A tier that the rules bring to the sent base price or above is dropped (not clamped):
 //!   a tier equal to the base price is no volume discount, and the local one was below it.
+//!   So is one the rules bring to the price of a smaller quantity's tier (or above).
 //! - A percent discount is sent as it is. An amount is local money: it is sent as the
 //!   difference the rules make, `price_for(base) - price_for(base - amount)`, so the buyer
 //!   pays exactly the rules' price of the discounted local price.
@@ -85,7 +86,10 @@ pub fn plan_extras(
         let (mut after, mut dropped) = (Vec::new(), Vec::new());
         for tier in &row.local.tiers {
             let p = price_for(tier.price, t.rules);
-            if p < sent_base {
+            // Below the base and below the smaller quantity's tier: the rules may round
+            // two tiers to one price, and the larger quantity's then gives nothing more.
+            let cap = after.last().map_or(sent_base, |l: &SentTier| l.price);
+            if p < cap {
                 after.push(SentTier {
                     min_quantity: tier.min_quantity,
                     price: p,

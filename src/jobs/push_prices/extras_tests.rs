@@ -333,3 +333,37 @@ fn shown_discounts_are_judged_on_what_was_sent() {
         &DiscountState::Removed
     ));
 }
+
+#[test]
+fn tiers_the_rules_round_to_one_price_keep_the_smaller_quantity() {
+    let rules = PriceRules {
+        round_step: Some(d("10")),
+        ..Default::default()
+    };
+    let row = ExtrasRow {
+        local: PriceExtras {
+            tiers: vec![
+                Tier {
+                    min_quantity: 10,
+                    price: d("81"),
+                },
+                Tier {
+                    min_quantity: 50,
+                    price: d("79"),
+                },
+                Tier {
+                    min_quantity: 100,
+                    price: d("60"),
+                },
+            ],
+            discount: None,
+        },
+        sent: None,
+    };
+    let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
+    let t = p.tiers.unwrap();
+    let kept: Vec<(u32, Decimal)> = t.after.iter().map(|t| (t.min_quantity, t.price)).collect();
+    assert_eq!(kept, [(10, d("80")), (100, d("60"))]);
+    assert_eq!(t.dropped.len(), 1);
+    assert_eq!(t.dropped[0].min_quantity, 50);
+}

@@ -86,7 +86,7 @@ impl PriceChange {
             }
             for d in &t.dropped {
                 why.push(format!(
-                    "tier {}={} dropped (not below the base price after the rules)",
+                    "tier {}={} dropped (not below the base price, or a smaller quantity's tier, after the rules)",
                     d.min_quantity, d.price
                 ));
             }

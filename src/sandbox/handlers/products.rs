@@ -198,7 +198,11 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
                 field_errors.insert(k.clone(), json!(["Unknown field."]));
                 continue;
             }
-            if let Some(why) = price_fields::refusal(k, v) {
+            let price = st
+                .products
+                .get(&id)
+                .map(|p| price_fields::price_of(obj, p.price));
+            if let Some(why) = price_fields::refusal(k, v, price) {
                 field_errors.insert(k.clone(), json!(why));
                 continue;
             }
