@@ -62,11 +62,20 @@ impl Discount {
     }
 }
 
+/// A discount's value as typed: `10%` or `50` (the CSV cell, the CLI argument).
+pub fn discount_value_text(value: Decimal, kind: DiscountKind) -> String {
+    match kind {
+        DiscountKind::Percent => format!("{}%", value.normalize()),
+        DiscountKind::Amount => value.normalize().to_string(),
+    }
+}
+
+/// `10%` or `50 off`, then its dates: the one text of a discount for people.
 impl fmt::Display for Discount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            DiscountKind::Percent => write!(f, "{}%", self.value.normalize())?,
-            DiscountKind::Amount => write!(f, "{} off", self.value.normalize())?,
+        f.write_str(&discount_value_text(self.value, self.kind))?;
+        if self.kind == DiscountKind::Amount {
+            f.write_str(" off")?;
         }
         if let Some(d) = self.from {
             write!(f, " from {d}")?;

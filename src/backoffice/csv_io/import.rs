@@ -122,7 +122,25 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
         });
     }
     checked(errors)?;
-    for (_, created) in store.upsert_products_with_extras(&new, &extras)? {
+    // The store checks the extras again against the prices as stored then (its check is
+    // the one that counts): a refusal there names the SKU, and here its row too.
+    let stored = store
+        .upsert_products_with_extras(&new, &extras)
+        .map_err(|e| match e {
+            crate::store::StoreError::Invalid(m) => {
+                let row = new
+                    .iter()
+                    .zip(parsed)
+                    .find(|(n, _)| m.starts_with(&format!("{}: ", n.sku)))
+                    .map(|(_, v)| v.row);
+                match row {
+                    Some(row) => crate::store::StoreError::Invalid(format!("row {row}: {m}")),
+                    None => crate::store::StoreError::Invalid(m),
+                }
+            }
+            other => other,
+        })?;
+    for (_, created) in stored {
         if created {
             report.created += 1;
         } else {

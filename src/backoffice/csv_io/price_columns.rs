@@ -8,11 +8,11 @@ use rust_decimal::Decimal;
 
 use super::RowErrors;
 use super::read::Row;
+use crate::domain::Discount;
 use crate::domain::price_terms::{
-    DiscountError, check_discount, check_not_over, check_tiers, earliest_today, parse_day,
-    parse_discount_value, parse_tiers, tiers_text,
+    DiscountError, check_discount, check_not_over, check_tiers, discount_value_text,
+    earliest_today, parse_day, parse_discount_value, parse_tiers, tiers_text,
 };
-use crate::domain::{Discount, DiscountKind};
 use crate::store::{ExtrasChange, PriceExtras};
 
 /// The row's change of tiers and discount, checked against `price` (the row's, else the
@@ -87,6 +87,9 @@ pub(super) fn extras(
     change
 }
 
+/// The products file's columns of a product's extras, in [`cells`]' order.
+pub(super) const COLUMNS: [&str; 4] = ["tiers", "discount", "discount_from", "discount_until"];
+
 /// The cells of the columns for a product's extras.
 pub(super) fn cells(e: &PriceExtras) -> [String; 4] {
     let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -99,10 +102,7 @@ pub(super) fn cells(e: &PriceExtras) -> [String; 4] {
         ],
         Some(d) => [
             tiers_text(&e.tiers),
-            match d.kind {
-                DiscountKind::Percent => format!("{}%", d.value.normalize()),
-                DiscountKind::Amount => d.value.normalize().to_string(),
-            },
+            discount_value_text(d.value, d.kind),
             day(d.from),
             day(d.until),
         ],

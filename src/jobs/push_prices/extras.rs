@@ -367,32 +367,29 @@ pub fn tiers_shown(t: Option<&Vec<SentTier>>) -> String {
     match t {
         None => "-".into(),
         Some(v) if v.is_empty() => "none".into(),
-        Some(v) => v
-            .iter()
-            .map(|t| format!("{}={}", t.min_quantity, t.price))
-            .collect::<Vec<_>>()
-            .join(";"),
+        Some(v) => crate::domain::price_terms::tiers_text(
+            &v.iter()
+                .map(|t| Tier {
+                    min_quantity: t.min_quantity,
+                    price: t.price,
+                })
+                .collect::<Vec<_>>(),
+        ),
     }
 }
 
-/// A discount state as the plan shows it.
+/// A discount state as the plan shows it (as [`crate::domain::Discount`] is shown).
 pub fn discount_shown(d: Option<&DiscountState>) -> String {
     match d {
         None => "-".into(),
         Some(DiscountState::Removed) => "removed".into(),
-        Some(DiscountState::Set(s)) => {
-            let mut out = match s.kind {
-                DiscountKind::Percent => format!("{}%", s.value),
-                DiscountKind::Amount => format!("{} off", s.value),
-            };
-            if let Some(f) = s.from {
-                out += &format!(" from {f}");
-            }
-            if let Some(u) = s.until {
-                out += &format!(" until {u}");
-            }
-            out
+        Some(DiscountState::Set(s)) => crate::domain::Discount {
+            value: s.value,
+            kind: s.kind,
+            from: s.from,
+            until: s.until,
         }
+        .to_string(),
     }
 }
 
