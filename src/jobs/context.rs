@@ -132,6 +132,11 @@ fn command_line(config: Option<&std::path::Path>, args: &str) -> String {
     }
 }
 
+/// The date it is at `now` in `zone` (pure, for [`JobContext::today`]).
+pub fn day_in(now: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> chrono::NaiveDate {
+    now.with_timezone(&zone).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,9 +156,4 @@ mod tests {
             "promua-sync --config /etc/promua-sync/shop-a.toml orders list --unlinked"
         );
     }
-}
-
-/// The date it is at `now` in `zone` (pure, for [`JobContext::today`]).
-pub fn day_in(now: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> chrono::NaiveDate {
-    now.with_timezone(&zone).date_naive()
 }

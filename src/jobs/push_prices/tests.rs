@@ -177,7 +177,7 @@ fn the_guards_judge_the_discounted_price() {
     let opts = PushPricesOptions::default();
     // 99.99 % off: the run stops, as for a price moving so.
     let p = plan_with(
-        &[row.clone()],
+        std::slice::from_ref(&row),
         &extras("99.99", DiscountKind::Percent),
         &opts,
         today,
@@ -185,7 +185,7 @@ fn the_guards_judge_the_discounted_price() {
     let g = p.guarded.expect("guarded");
     assert!(g.contains("S1 100 -> 0.01 with its discount"), "{g}");
     let p = plan_with(
-        &[row.clone()],
+        std::slice::from_ref(&row),
         &extras("60", DiscountKind::Amount),
         &opts,
         today,
@@ -193,7 +193,7 @@ fn the_guards_judge_the_discounted_price() {
     assert!(p.guarded.is_some());
     assert!(
         plan_with(
-            &[row.clone()],
+            std::slice::from_ref(&row),
             &extras("50", DiscountKind::Amount),
             &opts,
             today
