@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::products::{product, view};
 use super::{BackOffice, ProductView, Result};
+use crate::domain::price_terms::{check_not_over, earliest_today};
 use crate::domain::{Discount, Tier};
 use crate::store::ExtrasChange;
 
@@ -26,6 +27,12 @@ pub(super) async fn set(
     sku: &str,
     change: ExtrasChange,
 ) -> Result<ProductView> {
+    // A discount given now may not be over already (the store's check cannot tell: it
+    // keeps ended discounts, which push_prices removes once).
+    if let Some(Some(d)) = &change.discount {
+        check_not_over(d, earliest_today())
+            .map_err(|e| super::BackofficeError::Invalid(format!("{sku}: {e}")))?;
+    }
     let store = office.store();
     let p = product(store, sku)?;
     store.set_price_extras(&[(p.id, change)])?;

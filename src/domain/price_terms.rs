@@ -31,6 +31,15 @@ impl DiscountKind {
             DiscountKind::Amount => "amount",
         }
     }
+
+    /// The kind for Prom's word (`None`: a type we do not know).
+    pub fn from_prom_word(word: &str) -> Option<Self> {
+        match word {
+            "percent" => Some(DiscountKind::Percent),
+            "amount" => Some(DiscountKind::Amount),
+            _ => None,
+        }
+    }
 }
 
 /// A discount: a percent of the price, or an amount of local money off it, between two
@@ -53,11 +62,20 @@ impl Discount {
     }
 }
 
+/// A discount's value as typed: `10%` or `50` (the CSV cell, the CLI argument).
+pub fn discount_value_text(value: Decimal, kind: DiscountKind) -> String {
+    match kind {
+        DiscountKind::Percent => format!("{}%", value.normalize()),
+        DiscountKind::Amount => value.normalize().to_string(),
+    }
+}
+
+/// `10%` or `50 off`, then its dates: the one text of a discount for people.
 impl fmt::Display for Discount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            DiscountKind::Percent => write!(f, "{}%", self.value.normalize())?,
-            DiscountKind::Amount => write!(f, "{} off", self.value.normalize())?,
+        f.write_str(&discount_value_text(self.value, self.kind))?;
+        if self.kind == DiscountKind::Amount {
+            f.write_str(" off")?;
         }
         if let Some(d) = self.from {
             write!(f, " from {d}")?;
@@ -110,7 +128,8 @@ pub fn parse_tiers<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<T
 }
 
 /// Tiers are discounts for volume: each from a quantity of at least 2, each quantity once,
-/// each price above 0 and below the base price ("never a tier above the base price").
+/// each price above 0 and below the base price ("never a tier above the base price"), a
+/// larger quantity cheaper than a smaller one.
 pub fn check_tiers(base: Option<Decimal>, tiers: &[Tier]) -> Result<(), String> {
     if tiers.is_empty() {
         return Ok(());
@@ -119,6 +138,16 @@ pub fn check_tiers(base: Option<Decimal>, tiers: &[Tier]) -> Result<(), String> 
         return Err("a product without a price cannot have tiers: set its price first".into());
     };
     let mut seen = std::collections::BTreeSet::new();
+    let mut sorted: Vec<&Tier> = tiers.iter().collect();
+    sorted.sort_by_key(|t| t.min_quantity);
+    for w in sorted.windows(2) {
+        if w[0].min_quantity != w[1].min_quantity && w[1].price >= w[0].price {
+            return Err(format!(
+                "tier {}={}: a larger quantity must cost less than {}={}",
+                w[1].min_quantity, w[1].price, w[0].min_quantity, w[0].price
+            ));
+        }
+    }
     for t in tiers {
         if t.min_quantity < 2 {
             return Err(format!(
@@ -164,42 +193,92 @@ pub fn parse_day(text: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{}` is not a date YYYY-MM-DD", text.trim()))
 }
 
+/// Why a discount is refused: its value, or its dates (each way in names the place: a
+/// CSV column, a flag).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscountError {
+    Value(String),
+    Dates(String),
+}
+
+impl fmt::Display for DiscountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiscountError::Value(m) | DiscountError::Dates(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<DiscountError> for String {
+    fn from(e: DiscountError) -> String {
+        e.to_string()
+    }
+}
+
+/// The earliest date it is anywhere now (UTC-12): an end before it is over in every
+/// zone, whatever the daemon's. Input is checked against it, not the daemon's zone,
+/// which the back office does not know.
+pub fn earliest_today() -> NaiveDate {
+    (chrono::Utc::now() - chrono::Duration::hours(12)).date_naive()
+}
+
+/// A discount given now may not have ended already (by [`earliest_today`]).
+pub fn check_not_over(d: &Discount, today: NaiveDate) -> Result<(), DiscountError> {
+    match d.until {
+        Some(u) if u < today => Err(DiscountError::Dates(format!(
+            "the discount ends on {u}, which is already past"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A percent strictly between 0 and 100; an amount above 0 and below the base price; an
 /// end not before the start.
-pub fn check_discount(base: Option<Decimal>, d: &Discount) -> Result<(), String> {
+pub fn check_discount(base: Option<Decimal>, d: &Discount) -> Result<(), DiscountError> {
+    // Prom.ua takes money and percents in cents: a third decimal would be rounded there.
+    if d.value.normalize().scale() > 2 {
+        return Err(DiscountError::Value(format!(
+            "the discount {} has more than 2 decimal places",
+            d.value.normalize()
+        )));
+    }
     match d.kind {
         DiscountKind::Percent => {
             if d.value <= Decimal::ZERO || d.value >= Decimal::ONE_HUNDRED {
-                return Err(format!(
+                return Err(DiscountError::Value(format!(
                     "a percent discount must be above 0 and below 100, not {}",
                     d.value
-                ));
+                )));
             }
         }
         DiscountKind::Amount => {
             if d.value <= Decimal::ZERO {
-                return Err(format!("a discount must be above 0, not {}", d.value));
+                return Err(DiscountError::Value(format!(
+                    "a discount must be above 0, not {}",
+                    d.value
+                )));
             }
             let Some(base) = base else {
-                return Err(
+                return Err(DiscountError::Value(
                     "a product without a price cannot have an amount discount: set its price first"
                         .into(),
-                );
-            };
-            if d.value >= base {
-                return Err(format!(
-                    "a discount of {} is not below the price {base}",
-                    d.value
                 ));
+            };
+            // At least a cent left to pay: Prom.ua never shows a price of 0.
+            if base - d.value < Decimal::new(1, 2) {
+                return Err(DiscountError::Value(format!(
+                    "a discount of {} leaves less than 0.01 of the price {base}",
+                    d.value
+                )));
             }
         }
     }
     if let (Some(from), Some(until)) = (d.from, d.until)
         && until < from
     {
-        return Err(format!(
+        return Err(DiscountError::Dates(format!(
             "the discount ends ({until}) before it starts ({from})"
-        ));
+        )));
     }
     Ok(())
 }
@@ -229,6 +308,14 @@ mod tests {
                 .unwrap_err()
                 .contains("at least 2")
         );
+        let dearer = parse_tiers(["10=90", "50=95"]).unwrap();
+        assert!(
+            check_tiers(Some(d("100")), &dearer)
+                .unwrap_err()
+                .contains("must cost less")
+        );
+        let same = parse_tiers(["10=90", "50=90"]).unwrap();
+        assert!(check_tiers(Some(d("100")), &same).is_err());
         let dup = parse_tiers(["10=90", "10=80"]).unwrap();
         assert!(
             check_tiers(Some(d("100")), &dup)
@@ -262,6 +349,11 @@ mod tests {
         assert!(check_discount(Some(d("100")), &disc("0%", None)).is_err());
         assert!(check_discount(Some(d("100")), &disc("100", None)).is_err());
         assert!(check_discount(Some(d("100")), &disc("50", None)).is_ok());
+        assert!(check_discount(Some(d("100")), &disc("99.99", None)).is_ok());
+        assert!(check_discount(Some(d("100")), &disc("99.999", None)).is_err());
+        assert!(check_discount(Some(d("100.001")), &disc("100", None)).is_err());
+        assert!(check_discount(Some(d("100")), &disc("10.125%", None)).is_err());
+        assert!(check_discount(Some(d("100")), &disc("10.50%", None)).is_ok());
         assert!(check_discount(Some(d("100")), &disc("5", Some("2026-11-30"))).is_err());
         assert!(parse_discount_value("ten").is_err());
         assert!(parse_day("01.12.2026").is_err());

@@ -77,9 +77,7 @@ impl JobContext {
 
     /// Today's date in the daemon's zone.
     pub fn today(&self) -> chrono::NaiveDate {
-        chrono::Utc::now()
-            .with_timezone(&self.timezone)
-            .date_naive()
+        day_in(chrono::Utc::now(), self.timezone)
     }
 
     /// A command line for a note, e.g. `promua-sync --config /etc/promua-sync/shop-a.toml
@@ -132,6 +130,11 @@ fn command_line(config: Option<&std::path::Path>, args: &str) -> String {
         }
         _ => format!("promua-sync {args}"),
     }
+}
+
+/// The date it is at `now` in `zone` (pure, for [`JobContext::today`]).
+pub fn day_in(now: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> chrono::NaiveDate {
+    now.with_timezone(&zone).date_naive()
 }
 
 #[cfg(test)]

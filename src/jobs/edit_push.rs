@@ -50,13 +50,25 @@ pub trait Edit: Clone + Send + Sync + 'static {
     fn unconfirmable(&self) -> Option<String> {
         None
     }
+    /// After Prom.ua refused this edit for `reason`: a smaller edit to send instead, in
+    /// the same run and once, and the failure to report for what it leaves out (`None`:
+    /// the refusal stands; most edits).
+    fn without_refused(&self, _reason: &str) -> Option<(Self, String)> {
+        None
+    }
     /// Makes the store stop claiming these products' old values (before a send).
     fn mark_unconfirmed(store: &Store, product_ids: &[u64]) -> Result<(), StoreError>;
-    /// What the store must hold before `batch` is sent: by default its products' old
-    /// values unclaimed ([`Edit::mark_unconfirmed`]).
-    fn mark_sending(store: &Store, batch: &[Self]) -> Result<(), StoreError> {
-        let ids: Vec<u64> = batch.iter().map(Edit::product_id).collect();
+    /// [`Edit::mark_unconfirmed`] knowing the edits: an edit may need to record what it
+    /// sends before sending it (push_prices' first tiers or discount). Also what a
+    /// read-back that found a mismatch calls.
+    fn mark_edits_unconfirmed(store: &Store, edits: &[Self]) -> Result<(), StoreError> {
+        let ids: Vec<u64> = edits.iter().map(Edit::product_id).collect();
         Self::mark_unconfirmed(store, &ids)
+    }
+    /// What the store must hold before `batch` is sent: by default
+    /// [`Edit::mark_edits_unconfirmed`]; push_stock adds its pending marks.
+    fn mark_sending(store: &Store, batch: &[Self]) -> Result<(), StoreError> {
+        Self::mark_edits_unconfirmed(store, batch)
     }
     /// Writes the snapshots of the edits Prom.ua confirmed.
     fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError>;
@@ -185,6 +197,7 @@ pub async fn push<E: Edit>(
 
     let mut out = Pushed::default();
     let mut held_back: Vec<Vec<E>> = Vec::new();
+    let mut smaller: Vec<(E, String)> = Vec::new();
     while let Some((batch, result)) = results.next().await {
         let result = match result {
             None => {
@@ -199,9 +212,11 @@ pub async fn push<E: Edit>(
         match result {
             Ok(refusals) => {
                 for (edit, refusal) in batch.iter().zip(refusals) {
-                    match refusal.or_else(|| edit.unconfirmable()) {
-                        None => out.confirmed.push(edit.product_id()),
-                        Some(reason) => out.failed.push(failure(edit, reason)),
+                    let retry = refusal.as_deref().and_then(|r| edit.without_refused(r));
+                    match (refusal.or_else(|| edit.unconfirmable()), retry) {
+                        (None, _) => out.confirmed.push(edit.product_id()),
+                        (Some(_), Some(retry)) => smaller.push(retry),
+                        (Some(reason), None) => out.failed.push(failure(edit, reason)),
                     }
                 }
             }
@@ -216,6 +231,8 @@ pub async fn push<E: Edit>(
             }
         }
     }
+    drop(results);
+    resend_smaller(smaller, client, store, size, &stop, &mut out).await?;
     let held_back = held_back.iter().flatten();
     match &out.fatal {
         // Items held back by a fatal error failed for the same reason.
@@ -227,6 +244,48 @@ pub async fn push<E: Edit>(
         None => out.unsent = held_back.count(),
     }
     Ok(out)
+}
+
+/// Sends the smaller edits of refused ones ([`Edit::without_refused`]) once: each fails
+/// with the reason it was made smaller for, whatever Prom.ua says of the rest (what it
+/// confirms has its snapshot written).
+async fn resend_smaller<E: Edit>(
+    smaller: Vec<(E, String)>,
+    client: &PromClient,
+    store: &Store,
+    size: usize,
+    stop: &CancellationToken,
+    out: &mut Pushed,
+) -> Result<(), JobError> {
+    let slots = Semaphore::new(client.max_concurrency());
+    for chunk in smaller.chunks(size) {
+        let batch: Vec<E> = chunk.iter().map(|(e, _)| e.clone()).collect();
+        let refusals = if stop.is_cancelled() || out.fatal.is_some() {
+            None
+        } else {
+            match send_batch(store, client, &batch, &slots, stop).await {
+                Ok(r) => r,
+                Err(BatchError::Storing(e)) => return Err(e),
+                Err(BatchError::Sending(e)) => {
+                    let why = e.to_string();
+                    if e.is_fatal_for_run() {
+                        out.fatal.get_or_insert(e);
+                    }
+                    Some(vec![Some(why); batch.len()])
+                }
+            }
+        };
+        out.sent += refusals.as_ref().map_or(0, Vec::len);
+        for (i, (edit, reason)) in chunk.iter().enumerate() {
+            let reason = match refusals.as_ref().and_then(|r| r[i].as_deref()) {
+                Some(also) => format!("{reason}; sent without them, refused too: {also}"),
+                None if refusals.is_none() => format!("{reason}; not sent again (stopped)"),
+                None => reason.clone(),
+            };
+            out.failed.push(failure(edit, reason));
+        }
+    }
+    Ok(())
 }
 
 /// One batch: mark unconfirmed and flush, send (in one of `slots`, unless `stop` came

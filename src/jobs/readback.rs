@@ -137,11 +137,11 @@ pub async fn verify<E: ReadBack>(
         }
     }
     let read = external.len();
-    let ids: Vec<u64> = mismatched.iter().map(|(e, _)| e.product_id()).collect();
     let not_hidden: Vec<(u64, i64)> = mismatched
         .iter()
         .filter_map(|(e, diff)| e.hide_not_taken(diff))
         .collect();
+    let shown_other: Vec<E> = mismatched.iter().map(|(e, _)| e.clone()).collect();
     ctx.blocking(move |s| {
         let shown: Vec<(i64, Option<&str>)> =
             external.iter().map(|(id, x)| (*id, x.as_deref())).collect();
@@ -150,7 +150,7 @@ pub async fn verify<E: ReadBack>(
         if !not_hidden.is_empty() {
             s.forget_hidden(&not_hidden)?;
         }
-        E::mark_unconfirmed(s, &ids)
+        E::mark_edits_unconfirmed(s, &shown_other)
     })
     .await?;
     ctx.store.flush().await?;

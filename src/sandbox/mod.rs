@@ -6,6 +6,7 @@
 mod control;
 mod export;
 mod faults;
+mod field_rejections;
 mod generate;
 mod handlers;
 mod model;
@@ -92,6 +93,9 @@ pub(crate) struct State {
     pub orders: BTreeMap<i64, SandboxOrder>,
     /// Prom id → message: edits of these items are refused in `errors`.
     pub rejections: BTreeMap<i64, String>,
+    /// (Prom id, field) → message: edits of these items carrying the field are refused
+    /// for it (`field_rejections.rs`).
+    pub field_rejections: BTreeMap<(i64, String), String>,
     pub requests: Vec<RecordedRequest>,
     pub faults: FaultRates,
     pub scripted: VecDeque<ScriptedFault>,
@@ -159,6 +163,7 @@ impl Sandbox {
             groups: BTreeMap::new(),
             orders: BTreeMap::new(),
             rejections: BTreeMap::new(),
+            field_rejections: BTreeMap::new(),
             requests: Vec::new(),
             faults: options.faults,
             scripted: VecDeque::new(),

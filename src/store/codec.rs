@@ -22,6 +22,8 @@
 //! | `seen_prom` | i64 Prom id | empty |
 //! | `hand_unlinks` | u64 product id | i64 Prom id, i64 µs since the epoch |
 //! | `prom_external_ids` | i64 Prom id | UTF-8 text, not empty |
+//! | `price_extras` | u64 product id | JSON (`PriceExtras`: tiers, discount) |
+//! | `extras_snapshots` | u64 product id | JSON (`ExtrasSnapshot`) |
 //!
 //! Numbers are big-endian, so that keys sort by id.
 
@@ -259,8 +261,15 @@ pub(super) fn check_layout(tree: &'static str, key: &[u8], value: &[u8]) -> Resu
             split_stock_key(key)?;
             StockValue::decode(value)?;
         }
-        "price_extras" | "extras_snapshots" => {
+        // JSON, but small trees (only products with tiers or a discount): decoded here
+        // so that a damaged one is found at open, not by the price push.
+        "price_extras" => {
             id_key(tree, key)?;
+            decode::<super::PriceExtras>(tree, value)?;
+        }
+        "extras_snapshots" => {
+            id_key(tree, key)?;
+            decode::<super::ExtrasSnapshot>(tree, value)?;
         }
         "links" | "reserved" => {
             id_key(tree, key)?;

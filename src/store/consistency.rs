@@ -106,6 +106,7 @@ impl Store {
         problems.extend(self.journal_problems()?);
         problems.extend(self.check_plan_view()?);
         problems.extend(self.link_free_problems_paused()?);
+        problems.extend(self.extras_problems()?);
         self.check_runs()?;
         Ok(problems)
     }

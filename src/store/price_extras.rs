@@ -209,21 +209,51 @@ impl Store {
         Ok(rows)
     }
 
-    /// Marks the extras snapshots of `ids` unconfirmed before their push is sent.
-    pub fn mark_extras_unconfirmed(&self, ids: &[u64]) -> Result<()> {
+    /// Before a push sends products' extras: each snapshot marked unconfirmed, a part
+    /// never sent (`None`) taking the value about to be sent, and a product without a
+    /// snapshot (of this Prom product) getting `sending` itself. A part already sent keeps
+    /// its old value: Prom.ua may still hold it, and a removal of it must stay possible.
+    pub fn mark_extras_sending(&self, sending: &[(u64, ExtrasSnapshot)]) -> Result<()> {
         self.transact_aside(|tx| {
-            for id in ids {
-                let Some(v) = tx.extras_snapshots.get(be(*id))? else {
-                    continue;
+            for (id, new) in sending {
+                let old: Option<ExtrasSnapshot> = match tx.extras_snapshots.get(be(*id))? {
+                    Some(v) => Some(decode(SENT, &v)?),
+                    None => None,
                 };
-                let mut s: ExtrasSnapshot = decode(SENT, &v)?;
-                if !s.unconfirmed {
-                    s.unconfirmed = true;
-                    tx.extras_snapshots.insert(&be(*id), encode(SENT, &s)?)?;
-                }
+                let s = match old.filter(|o| o.prom_id == new.prom_id) {
+                    Some(o) => ExtrasSnapshot {
+                        tiers: o.tiers.or_else(|| new.tiers.clone()),
+                        discount: o.discount.or_else(|| new.discount.clone()),
+                        unconfirmed: true,
+                        ..o
+                    },
+                    None => ExtrasSnapshot {
+                        unconfirmed: true,
+                        ..new.clone()
+                    },
+                };
+                tx.extras_snapshots.insert(&be(*id), encode(SENT, &s)?)?;
             }
             Ok(())
         })
+    }
+
+    /// `store check`: extras or an extras snapshot of a product the store does not hold
+    /// (the values themselves are decoded at open, `codec::check_layout`).
+    pub(super) fn extras_problems(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for (tree, what) in [
+            (&self.trees.price_extras, "tiers or a discount"),
+            (&self.trees.extras_snapshots, "an extras snapshot"),
+        ] {
+            for k in tree.iter().keys() {
+                let id = id_key(EXTRAS, &k?)?;
+                if self.trees.products.get(be(id))?.is_none() {
+                    out.push(format!("{what} of product {id}, which does not exist"));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Records what Prom.ua confirmed of products' extras.
@@ -240,3 +270,7 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "price_extras_tests.rs"]
+mod tests;

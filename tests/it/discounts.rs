@@ -30,15 +30,6 @@ fn discount(
     }
 }
 
-fn prom_id_of(env: &Env, store: &Store, id: u64) -> i64 {
-    let sku = store.product(id).unwrap().unwrap().sku;
-    env.catalogue
-        .iter()
-        .find(|p| p.sku.as_deref() == Some(sku.as_str()))
-        .unwrap()
-        .id
-}
-
 #[tokio::test]
 async fn discounts_reach_the_sandbox_in_proms_shape_and_end_once() {
     let env = Env::new(3, SandboxOptions::default(), |_| 5).await;
@@ -46,9 +37,9 @@ async fn discounts_reach_the_sandbox_in_proms_shape_and_end_once() {
     let store = Store::open(&config.store.path).unwrap();
     let ids = priced(&store);
     let (p0, p1, p2) = (
-        prom_id_of(&env, &store, ids[0]),
-        prom_id_of(&env, &store, ids[1]),
-        prom_id_of(&env, &store, ids[2]),
+        env.prom_id_of(&store, ids[0]),
+        env.prom_id_of(&store, ids[1]),
+        env.prom_id_of(&store, ids[2]),
     );
     let today = Utc::now().date_naive();
     let soon = today.checked_add_days(Days::new(30)).unwrap();
@@ -171,7 +162,10 @@ async fn the_cli_sets_and_refuses_discounts() {
     for (args, why) in [
         (vec!["100%"], "below 100"),
         (vec!["0%"], "above 0"),
-        (vec!["100"], "not below the price"),
+        (vec!["100"], "leaves less than 0.01"),
+        (vec!["99.999"], "more than 2 decimal places"),
+        (vec!["10.125%"], "more than 2 decimal places"),
+        (vec!["5", "--until", "2020-01-31"], "already past"),
         (vec!["ten"], "not a number"),
         (vec!["5", "--until", "31.12.2026"], "YYYY-MM-DD"),
         (
@@ -224,6 +218,40 @@ async fn with_the_daemon_running_the_cli_sets_them_and_the_on_change_push_sends_
             "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+    // The admin API refuses bad JSON and bad values with 422, naming why; nothing changes.
+    let token = std::fs::read_to_string(env.dir.path().join("admin-token")).unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/v1/prices/{sku}/discount",
+        env.admin_port()
+    );
+    let http = reqwest::Client::new();
+    for (body, why) in [
+        (json!({"discount": {"value": "ten", "kind": "percent"}}), ""),
+        (json!({"discount": {"value": "10", "kind": "half"}}), ""),
+        (
+            json!({"discount": {"value": "100", "kind": "percent"}}),
+            "below 100",
+        ),
+        (
+            json!({"discount": {"value": "100", "kind": "amount"}}),
+            "less than 0.01",
+        ),
+        (
+            json!({"discount": {"value": "5", "kind": "amount", "until": "2020-01-31"}}),
+            "already past",
+        ),
+    ] {
+        let res = http
+            .put(&url)
+            .bearer_auth(token.trim())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{body}");
+        let text = res.text().await.unwrap();
+        assert!(text.contains(why), "{body}: {text}");
     }
     let refused = crate::helpers::cli_async(&path, &["prices", "tiers", &sku, "10=100"]).await;
     assert_eq!(refused.status.code(), Some(2));

@@ -349,6 +349,16 @@ impl Env {
         self.admin_port.store(port, Ordering::SeqCst);
         child
     }
+
+    /// The Prom id of the catalogue product with the SKU of back-office product `id`.
+    pub fn prom_id_of(&self, store: &Store, id: u64) -> i64 {
+        let sku = store.product(id).unwrap().unwrap().sku;
+        self.catalogue
+            .iter()
+            .find(|p| p.sku.as_deref() == Some(sku.as_str()))
+            .unwrap()
+            .id
+    }
 }
 
 /// An order as a buyer places it in the sandbox: `status`, and lines of (Prom product id,

@@ -40,6 +40,7 @@ mod packaging;
 mod presence_rules;
 mod price_csv;
 mod price_drift;
+mod price_extras_marks;
 mod price_tiers;
 mod prom;
 mod push_stock;

@@ -93,3 +93,76 @@ async fn tiers_and_discounts_round_trip_through_the_products_csv() {
     let listed = ok(&["products", "list", "--json"]);
     assert!(!listed.contains("T-4"), "{listed}");
 }
+
+/// A discount already over is refused at input (row and column named, nothing applied),
+/// but one the product holds (ended since) imports back from its own export.
+#[tokio::test]
+async fn an_ended_discount_is_refused_unless_the_product_holds_it() {
+    use promua_sync::domain::{Discount, DiscountKind};
+    use promua_sync::store::{ExtrasChange, Store};
+    let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
+    let path = prices_config(&env, "");
+    let dir = env.dir.path();
+    let csv = dir.join("past.csv");
+    std::fs::write(
+        &csv,
+        "sku,name,price,discount,discount_until\nP-1,Чайник,100,10%,2026-12-31\nP-2,Кавник,100,5,2020-01-31\n",
+    )
+    .unwrap();
+    let out = cli(&path, &["products", "import", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("discount_until") && err.contains("already past"),
+        "{err}"
+    );
+    assert!(err.contains('3'), "names the row: {err}");
+    assert!(!cli(&path, &["products", "show", "P-1"]).status.success());
+
+    // A product whose discount ended since: its export imports back unchanged.
+    let fine = dir.join("fine.csv");
+    std::fs::write(&fine, "sku,name,price,discount\nP-3,Глечик,100,10%\n").unwrap();
+    let out = cli(&path, &["products", "import", fine.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    {
+        let store = Store::open(&env.store_path()).unwrap();
+        let p = store.product_by_sku("P-3").unwrap().unwrap();
+        store
+            .set_price_extras(&[(
+                p.id,
+                ExtrasChange {
+                    tiers: None,
+                    discount: Some(Some(Discount {
+                        value: "10".parse().unwrap(),
+                        kind: DiscountKind::Percent,
+                        from: None,
+                        until: Some("2020-01-31".parse().unwrap()),
+                    })),
+                },
+            )])
+            .unwrap();
+        store.flush_blocking().unwrap();
+    }
+    let exported = dir.join("exported.csv");
+    let out = cli(&path, &["products", "export", exported.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(&exported)
+            .unwrap()
+            .contains("2020-01-31")
+    );
+    let out = cli(&path, &["products", "import", exported.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -21,15 +21,10 @@ async fn cabinet_edits_of_tiers_and_discounts_are_drift_and_repaired() {
     let config = promua_sync::config::load(&prices_config(&env, HEAL)).unwrap();
     let store = Store::open(&config.store.path).unwrap();
     let ids = priced(&store);
-    let prom_of = |id: u64| {
-        let sku = store.product(id).unwrap().unwrap().sku;
-        env.catalogue
-            .iter()
-            .find(|p| p.sku.as_deref() == Some(sku.as_str()))
-            .unwrap()
-            .id
-    };
-    let (p0, p1) = (prom_of(ids[0]), prom_of(ids[1]));
+    let (p0, p1) = (
+        env.prom_id_of(&store, ids[0]),
+        env.prom_id_of(&store, ids[1]),
+    );
     store
         .set_price_extras(&[
             (
@@ -122,4 +117,71 @@ async fn cabinet_edits_of_tiers_and_discounts_are_drift_and_repaired() {
         .await
         .unwrap();
     assert!(again.record.drift.is_empty(), "{:?}", again.record.drift);
+}
+
+/// A discount set in Prom's cabinet on a product whose tiers (only) the back office holds
+/// survives verify's repair of those tiers.
+#[tokio::test]
+async fn a_tiers_repair_leaves_a_cabinet_discount_alone() {
+    let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
+    let config = promua_sync::config::load(&prices_config(&env, HEAL)).unwrap();
+    let store = Store::open(&config.store.path).unwrap();
+    let ids = priced(&store);
+    let p0 = env.prom_id_of(&store, ids[0]);
+    store
+        .set_price_extras(&[(
+            ids[0],
+            ExtrasChange {
+                tiers: Some(vec![Tier {
+                    min_quantity: 10,
+                    price: d("90"),
+                }]),
+                discount: None,
+            },
+        )])
+        .unwrap();
+    assert_eq!(
+        run(&config, &store, Mode::Apply).await.record.outcome,
+        Outcome::Ok
+    );
+    let stock = config.jobs.iter().find(|j| j.name == "stock").unwrap();
+    run_job(stock, &context(&config, &store), Mode::Apply)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The cabinet adds a discount and changes the tier.
+    let mut raw = serde_json::Map::new();
+    raw.insert(
+        "prices".into(),
+        json!([{"price": 50, "minimum_order_quantity": 5}]),
+    );
+    raw.insert("discount".into(), json!({"value": 7, "type": "percent"}));
+    env.sandbox.set_raw_fields(p0, raw);
+    env.sandbox.clear_requests();
+    let heal = config.jobs.iter().find(|j| j.name == "heal").unwrap();
+    let healed = run_job(heal, &context(&config, &store), Mode::Apply)
+        .await
+        .unwrap();
+    let drift: Vec<&str> = healed
+        .record
+        .drift
+        .iter()
+        .map(|i| i.field.as_str())
+        .collect();
+    assert_eq!(drift, ["prices"], "{:?}", healed.record.drift);
+    let items = sent_items(&env);
+    assert_eq!(
+        items[&p0]["prices"],
+        json!([{"price": 99.0, "minimum_order_quantity": 10}])
+    );
+    assert!(items[&p0].get("discount").is_none(), "{}", items[&p0]);
+    let now = shown(&env, p0).await;
+    assert_eq!(now["discount"]["value"], json!(7), "{now}");
+    assert_eq!(
+        now["prices"],
+        json!([{"price": 99, "minimum_order_quantity": 10}])
+    );
+    // The store still claims no discount of ours.
+    let sent = store.extras_rows().unwrap()[&ids[0]].sent.clone().unwrap();
+    assert_eq!(sent.discount, None, "{sent:?}");
 }

@@ -99,15 +99,7 @@ async fn tiers_go_through_the_rules_never_above_the_base_and_are_not_resent() {
     let store = Store::open(&config.store.path).unwrap();
     let ids = priced(&store);
     let prom: Vec<i64> = env.catalogue.iter().map(|p| p.id).collect();
-    let prom_of = |i: usize| {
-        let sku = store.product(ids[i]).unwrap().unwrap().sku;
-        env.catalogue
-            .iter()
-            .find(|p| p.sku.as_deref() == Some(sku.as_str()))
-            .unwrap()
-            .id
-    };
-    let (p0, p1, p2) = (prom_of(0), prom_of(1), prom_of(2));
+    let [p0, p1, p2] = [0, 1, 2].map(|i| env.prom_id_of(&store, ids[i]));
     assert!(prom.contains(&p0));
     store
         .set_price_extras(&[

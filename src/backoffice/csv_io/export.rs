@@ -14,11 +14,7 @@ pub(in crate::backoffice) fn export(store: &Store, kind: CsvKind) -> Result<Stri
         .fields()
         .iter()
         .map(|(f, _)| *f)
-        .take(if kind == CsvKind::Products && !extras {
-            4
-        } else {
-            usize::MAX
-        })
+        .filter(|f| extras || !super::price_columns::COLUMNS.contains(f))
         .collect();
     let csv_err = |e: csv::Error| BackofficeError::Invalid(e.to_string());
     w.write_record(&header).map_err(csv_err)?;

@@ -99,12 +99,21 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
             },
         };
         // Tiers and discounts are checked against the row's price, else the stored one.
-        let base = match price {
-            Some(p) => Some(p),
-            None if sku.is_empty() => None,
-            None => store.product_by_sku(&sku)?.and_then(|p| p.price),
+        let held = match sku.is_empty() {
+            true => None,
+            false => store.product_by_sku(&sku)?,
         };
-        extras.push(super::price_columns::extras(v, base, &mut errors));
+        let base = price.or_else(|| held.as_ref().and_then(|p| p.price));
+        let held_discount = match &held {
+            Some(p) => store.price_extras(p.id)?.discount,
+            None => None,
+        };
+        extras.push(super::price_columns::extras(
+            v,
+            base,
+            held_discount.as_ref(),
+            &mut errors,
+        ));
         new.push(NewProduct {
             sku,
             name: v["name"].trim().to_string(),
@@ -113,7 +122,25 @@ fn products(store: &Store, parsed: &[Row], report: &mut ImportReport) -> Result<
         });
     }
     checked(errors)?;
-    for (_, created) in store.upsert_products_with_extras(&new, &extras)? {
+    // The store checks the extras again against the prices as stored then (its check is
+    // the one that counts): a refusal there names the SKU, and here its row too.
+    let stored = store
+        .upsert_products_with_extras(&new, &extras)
+        .map_err(|e| match e {
+            crate::store::StoreError::Invalid(m) => {
+                let row = new
+                    .iter()
+                    .zip(parsed)
+                    .find(|(n, _)| m.starts_with(&format!("{}: ", n.sku)))
+                    .map(|(_, v)| v.row);
+                match row {
+                    Some(row) => crate::store::StoreError::Invalid(format!("row {row}: {m}")),
+                    None => crate::store::StoreError::Invalid(m),
+                }
+            }
+            other => other,
+        })?;
+    for (_, created) in stored {
         if created {
             report.created += 1;
         } else {

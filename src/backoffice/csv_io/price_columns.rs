@@ -8,15 +8,21 @@ use rust_decimal::Decimal;
 
 use super::RowErrors;
 use super::read::Row;
+use crate::domain::Discount;
 use crate::domain::price_terms::{
-    check_discount, check_tiers, parse_day, parse_discount_value, parse_tiers, tiers_text,
+    DiscountError, check_discount, check_not_over, check_tiers, discount_value_text,
+    earliest_today, parse_day, parse_discount_value, parse_tiers, tiers_text,
 };
-use crate::domain::{Discount, DiscountKind};
 use crate::store::{ExtrasChange, PriceExtras};
 
 /// The row's change of tiers and discount, checked against `price` (the row's, else the
-/// product's); errors go to `errors`.
-pub(super) fn extras(v: &Row, price: Option<Decimal>, errors: &mut RowErrors) -> ExtrasChange {
+/// product's) and the discount the product `held`; errors go to `errors`.
+pub(super) fn extras(
+    v: &Row,
+    price: Option<Decimal>,
+    held: Option<&Discount>,
+    errors: &mut RowErrors,
+) -> ExtrasChange {
     let row = v.row;
     let mut change = ExtrasChange::default();
     if let Some(text) = v.get("tiers") {
@@ -44,16 +50,21 @@ pub(super) fn extras(v: &Row, price: Option<Decimal>, errors: &mut RowErrors) ->
                     from,
                     until,
                 };
-                match check_discount(price, &d) {
-                    Ok(()) => change.discount = Some(Some(d)),
-                    Err(m) => {
-                        let field = if m.contains("ends") {
-                            "discount_until"
-                        } else {
-                            "discount"
-                        };
-                        errors.add(row, field, m);
+                // An ended discount the product holds already (a file exported and
+                // imported again) is kept; a new one may not be over.
+                let checked = check_discount(price, &d).and_then(|()| {
+                    if held == Some(&d) {
+                        Ok(())
+                    } else {
+                        check_not_over(&d, earliest_today())
                     }
+                });
+                match checked {
+                    Ok(()) => change.discount = Some(Some(d)),
+                    Err(e @ DiscountError::Dates(_)) => {
+                        errors.add(row, "discount_until", e.to_string())
+                    }
+                    Err(e @ DiscountError::Value(_)) => errors.add(row, "discount", e.to_string()),
                 }
             }
             Err(m) => errors.add(row, "discount", m),
@@ -76,6 +87,9 @@ pub(super) fn extras(v: &Row, price: Option<Decimal>, errors: &mut RowErrors) ->
     change
 }
 
+/// The products file's columns of a product's extras, in [`cells`]' order.
+pub(super) const COLUMNS: [&str; 4] = ["tiers", "discount", "discount_from", "discount_until"];
+
 /// The cells of the columns for a product's extras.
 pub(super) fn cells(e: &PriceExtras) -> [String; 4] {
     let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -88,10 +102,7 @@ pub(super) fn cells(e: &PriceExtras) -> [String; 4] {
         ],
         Some(d) => [
             tiers_text(&e.tiers),
-            match d.kind {
-                DiscountKind::Percent => format!("{}%", d.value.normalize()),
-                DiscountKind::Amount => d.value.normalize().to_string(),
-            },
+            discount_value_text(d.value, d.kind),
             day(d.from),
             day(d.until),
         ],

@@ -5,6 +5,7 @@
 //! that keeps tiers or discounts in Prom's cabinet, and none here, has them left alone.
 //! - A tier that the rules bring to the sent base price or above is dropped (not clamped):
 //!   a tier equal to the base price is no volume discount, and the local one was below it.
+//!   So is one the rules bring to the price of a smaller quantity's tier (or above).
 //! - A percent discount is sent as it is. An amount is local money: it is sent as the
 //!   difference the rules make, `price_for(base) - price_for(base - amount)`, so the buyer
 //!   pays exactly the rules' price of the discounted local price.
@@ -19,7 +20,7 @@ use super::price_for;
 use crate::config::PriceRules;
 use crate::domain::{DiscountKind, Tier};
 use crate::jobs::readback::Mismatch;
-use crate::prom::dto::{PromDiscount, PromTier};
+use crate::prom::dto::{PromDiscount, PromTier, ShownDiscount, ShownTier};
 use crate::store::{DiscountState, ExtrasRow, ExtrasSnapshot, SentDiscount, SentTier};
 
 /// The tiers a change sends.
@@ -49,6 +50,9 @@ pub struct ExtrasPlan {
     pub discount: Option<DiscountChange>,
     /// Something differs from what Prom.ua confirmed (or that is unconfirmed).
     pub changed: bool,
+    /// Why the local discount is not sent (ended, nothing left after the rules), even
+    /// when nothing is sent for it.
+    pub note: Option<String>,
 }
 
 /// The switches and the day the extras are planned with.
@@ -82,7 +86,10 @@ pub fn plan_extras(
         let (mut after, mut dropped) = (Vec::new(), Vec::new());
         for tier in &row.local.tiers {
             let p = price_for(tier.price, t.rules);
-            if p < sent_base {
+            // Below the base and below the smaller quantity's tier: the rules may round
+            // two tiers to one price, and the larger quantity's then gives nothing more.
+            let cap = after.last().map_or(sent_base, |l: &SentTier| l.price);
+            if p < cap {
                 after.push(SentTier {
                     min_quantity: tier.min_quantity,
                     price: p,
@@ -108,26 +115,24 @@ pub fn plan_extras(
             }
             Some(d) => {
                 let value = match d.kind {
-                    DiscountKind::Percent => Some(d.value),
-                    DiscountKind::Amount => {
-                        let rest = local - d.value;
-                        let v =
-                            (rest > Decimal::ZERO).then(|| sent_base - price_for(rest, t.rules));
-                        v.filter(|v| *v > Decimal::ZERO)
-                    }
+                    DiscountKind::Percent => percent_on_prom(d.value, sent_base, t.rules),
+                    DiscountKind::Amount => amount_on_prom(local, d.value, sent_base, t.rules)
+                        .ok_or_else(|| {
+                            format!(
+                                "{} off {local} leaves no discount after the price rules",
+                                d.value
+                            )
+                        }),
                 };
                 match value {
-                    Some(value) => Some(SentDiscount {
+                    Ok(value) => Some(SentDiscount {
                         value: value.normalize(),
                         kind: d.kind,
-                        from: d.from,
+                        from: started(d.from, t.today),
                         until: d.until,
                     }),
-                    None => {
-                        note = Some(format!(
-                            "{} off {local} leaves no discount after the price rules",
-                            d.value
-                        ));
+                    Err(why) => {
+                        note = Some(why);
                         None
                     }
                 }
@@ -143,16 +148,131 @@ pub fn plan_extras(
             None => None,
         };
         if let Some(after) = after {
-            out.changed |= sent_discount.as_ref() != Some(&after);
+            out.changed |= !sent_discount
+                .as_ref()
+                .is_some_and(|s| same_as_planned(s, &after, t.today));
             out.discount = Some(DiscountChange {
                 before: sent_discount,
                 after,
-                note,
+                note: note.clone(),
             });
         }
+        out.note = note;
     }
     out.changed |= unconfirmed && (out.tiers.is_some() || out.discount.is_some());
     out
+}
+
+/// A discount's start as sent: only when it is today or later. A start already past
+/// makes no difference to the buyer, and Prom.ua may refuse a start in the past (the spec
+/// is unsure) when a discount is sent again after a price change.
+fn started(from: Option<NaiveDate>, today: NaiveDate) -> Option<NaiveDate> {
+    from.filter(|f| *f >= today)
+}
+
+/// The snapshot `sent` holds the discount `planned` sends: equal, a start since past
+/// counting as none (it was sent while still to come).
+fn same_as_planned(sent: &DiscountState, planned: &DiscountState, today: NaiveDate) -> bool {
+    match (sent, planned) {
+        (DiscountState::Set(s), DiscountState::Set(p)) => {
+            let s = SentDiscount {
+                from: started(s.from, today),
+                ..s.clone()
+            };
+            s == *p
+        }
+        (s, p) => s == p,
+    }
+}
+
+/// Prom.ua shows the discount `wanted` (as sent or to send): the same value and type,
+/// and each date `wanted` sends (a date not sent is not judged: Prom may fill in its
+/// own). The one comparison of read-back and verify.
+pub fn shows_discount(wanted: &DiscountState, shown: &DiscountState) -> bool {
+    match (wanted, shown) {
+        (DiscountState::Set(w), DiscountState::Set(s)) => {
+            w.value.normalize() == s.value.normalize()
+                && w.kind == s.kind
+                && (w.from.is_none() || w.from == s.from)
+                && (w.until.is_none() || w.until == s.until)
+        }
+        (DiscountState::Removed, DiscountState::Removed) => true,
+        _ => false,
+    }
+}
+
+/// Tiers as Prom.ua shows them, in the sent form (sorted by quantity, normalised).
+pub fn shown_tiers(shown: &[ShownTier]) -> Vec<SentTier> {
+    let mut out: Vec<SentTier> = shown
+        .iter()
+        .map(|s| SentTier {
+            min_quantity: s.minimum_order_quantity,
+            price: s.price.normalize(),
+        })
+        .collect();
+    out.sort_by_key(|t| t.min_quantity);
+    out
+}
+
+/// A discount as Prom.ua shows it, in the sent form (`None`: a type we do not know).
+pub fn shown_discount(shown: &ShownDiscount) -> Option<DiscountState> {
+    match shown {
+        ShownDiscount::Removed => Some(DiscountState::Removed),
+        ShownDiscount::Set {
+            value,
+            kind,
+            date_start,
+            date_end,
+        } => Some(DiscountState::Set(SentDiscount {
+            value: value.normalize(),
+            kind: DiscountKind::from_prom_word(kind)?,
+            from: *date_start,
+            until: *date_end,
+        })),
+    }
+}
+
+/// A percent as sent: as it is, unless the discounted price falls below `min_price`
+/// (the floor the rules keep the base price above holds for what the buyer pays too).
+fn percent_on_prom(
+    pct: Decimal,
+    sent_base: Decimal,
+    rules: &PriceRules,
+) -> Result<Decimal, String> {
+    let paid = discounted(sent_base, pct, DiscountKind::Percent);
+    match rules.min_price {
+        Some(min) if paid < min => Err(format!(
+            "{pct}% off {sent_base} would bring the price to {}, below min_price = {min}",
+            paid.round_dp(2)
+        )),
+        _ => Ok(pct),
+    }
+}
+
+/// What the buyer pays of `base` with a discount of `value` (`kind`).
+pub fn discounted(base: Decimal, value: Decimal, kind: DiscountKind) -> Decimal {
+    match kind {
+        DiscountKind::Percent => base * (Decimal::ONE_HUNDRED - value) / Decimal::ONE_HUNDRED,
+        DiscountKind::Amount => base - value,
+    }
+}
+
+/// An amount off the local price as Prom.ua gets it: what the rules take off the sent
+/// base. `None` when it leaves no discount, or a price of 0 (the rules round the
+/// discounted local price to nothing): a price of 0 is never sent.
+fn amount_on_prom(
+    local: Decimal,
+    amount: Decimal,
+    sent_base: Decimal,
+    rules: &PriceRules,
+) -> Option<Decimal> {
+    let rest = local - amount;
+    if rest <= Decimal::ZERO {
+        return None;
+    }
+    let discounted = price_for(rest, rules);
+    let off = sent_base - discounted;
+    (discounted > Decimal::ZERO && off > Decimal::ZERO && off < sent_base).then_some(off)
 }
 
 /// The snapshot to keep once Prom.ua confirms a change carrying `tiers` and `discount`
@@ -179,6 +299,43 @@ pub fn snapshot_after(
         confirmed_at: at,
         unconfirmed: false,
     })
+}
+
+/// What a change sends of the extras, as an unconfirmed snapshot (`None` in a part it
+/// does not send); see [`crate::store::Store::mark_extras_sending`].
+pub fn sending(c: &super::PriceChange) -> ExtrasSnapshot {
+    ExtrasSnapshot {
+        prom_id: c.prom_id,
+        tiers: c.tiers.as_ref().map(|t| t.after.clone()),
+        discount: c.discount.as_ref().map(|d| d.after.clone()),
+        confirmed_at: chrono::DateTime::UNIX_EPOCH,
+        unconfirmed: true,
+    }
+}
+
+/// The fields a refusal names (`discount: ...; prices[0].price: ...`: each `; `-part's
+/// leading word before `:`, `.` or `[`), when it names only `prices` and `discount`.
+/// `None` when it names another field, or none that can be told.
+pub fn refused_extras_only(reason: &str) -> Option<Vec<&'static str>> {
+    let mut named = Vec::new();
+    for part in reason.split("; ") {
+        let end = part
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(part.len());
+        if !part[end..].starts_with([':', '.', '[']) || end == 0 {
+            // A continuation of the previous part's message (Prom joins a list so).
+            continue;
+        }
+        let field = match &part[..end] {
+            "prices" => "prices",
+            "discount" => "discount",
+            _ => return None,
+        };
+        if !named.contains(&field) {
+            named.push(field);
+        }
+    }
+    (!named.is_empty()).then_some(named)
 }
 
 /// Prom's `prices` for the tiers sent.
@@ -210,32 +367,29 @@ pub fn tiers_shown(t: Option<&Vec<SentTier>>) -> String {
     match t {
         None => "-".into(),
         Some(v) if v.is_empty() => "none".into(),
-        Some(v) => v
-            .iter()
-            .map(|t| format!("{}={}", t.min_quantity, t.price))
-            .collect::<Vec<_>>()
-            .join(";"),
+        Some(v) => crate::domain::price_terms::tiers_text(
+            &v.iter()
+                .map(|t| Tier {
+                    min_quantity: t.min_quantity,
+                    price: t.price,
+                })
+                .collect::<Vec<_>>(),
+        ),
     }
 }
 
-/// A discount state as the plan shows it.
+/// A discount state as the plan shows it (as [`crate::domain::Discount`] is shown).
 pub fn discount_shown(d: Option<&DiscountState>) -> String {
     match d {
         None => "-".into(),
         Some(DiscountState::Removed) => "removed".into(),
-        Some(DiscountState::Set(s)) => {
-            let mut out = match s.kind {
-                DiscountKind::Percent => format!("{}%", s.value),
-                DiscountKind::Amount => format!("{} off", s.value),
-            };
-            if let Some(f) = s.from {
-                out += &format!(" from {f}");
-            }
-            if let Some(u) = s.until {
-                out += &format!(" until {u}");
-            }
-            out
+        Some(DiscountState::Set(s)) => crate::domain::Discount {
+            value: s.value,
+            kind: s.kind,
+            from: s.from,
+            until: s.until,
         }
+        .to_string(),
     }
 }
 
@@ -244,20 +398,13 @@ pub fn discount_shown(d: Option<&DiscountState>) -> String {
 pub fn differences(c: &super::PriceChange, shown: &crate::prom::dto::Product) -> Vec<Mismatch> {
     let mut out = Vec::new();
     if let (Some(t), Some(on_prom)) = (&c.tiers, &shown.prices) {
-        let mut on_prom: Vec<SentTier> = on_prom
-            .iter()
-            .map(|s| SentTier {
-                min_quantity: s.minimum_order_quantity,
-                price: s.price.normalize(),
-            })
-            .collect();
-        on_prom.sort_by_key(|t| t.min_quantity);
+        let on_prom = shown_tiers(on_prom);
         let sent: Vec<SentTier> = t
             .after
             .iter()
             .map(|t| SentTier {
-                min_quantity: t.min_quantity,
                 price: t.price.normalize(),
+                ..t.clone()
             })
             .collect();
         if on_prom != sent {
@@ -269,23 +416,16 @@ pub fn differences(c: &super::PriceChange, shown: &crate::prom::dto::Product) ->
         }
     }
     if let (Some(d), Some(on_prom)) = (&c.discount, &shown.discount) {
-        let removed = matches!(on_prom, crate::prom::dto::ShownDiscount::Removed);
-        let same = match (&d.after, on_prom) {
-            (DiscountState::Removed, _) => removed,
-            (DiscountState::Set(s), crate::prom::dto::ShownDiscount::Set { value, kind, .. }) => {
-                value.normalize() == s.value.normalize() && kind == s.kind.prom_word()
-            }
-            (DiscountState::Set(_), _) => false,
-        };
-        if !same {
+        let on_prom = shown_discount(on_prom);
+        if !on_prom
+            .as_ref()
+            .is_some_and(|s| shows_discount(&d.after, s))
+        {
             out.push(Mismatch {
                 field: "discount",
                 sent: discount_shown(Some(&d.after)),
-                shown: if removed {
-                    "none".into()
-                } else {
-                    "another discount".into()
-                },
+                shown: on_prom
+                    .map_or_else(|| "another discount".into(), |s| discount_shown(Some(&s))),
             });
         }
     }
@@ -293,140 +433,5 @@ pub fn differences(c: &super::PriceChange, shown: &crate::prom::dto::Product) ->
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::Discount;
-    use crate::store::PriceExtras;
-
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
-    }
-
-    fn day(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    fn terms(rules: &PriceRules) -> ExtrasTerms<'_> {
-        ExtrasTerms {
-            rules,
-            send_tiers: true,
-            send_discounts: true,
-            today: day("2026-11-29"),
-        }
-    }
-
-    fn with_discount(value: &str, kind: DiscountKind, until: Option<&str>) -> ExtrasRow {
-        ExtrasRow {
-            local: PriceExtras {
-                tiers: Vec::new(),
-                discount: Some(Discount {
-                    value: d(value),
-                    kind,
-                    from: None,
-                    until: until.map(day),
-                }),
-            },
-            sent: None,
-        }
-    }
-
-    #[test]
-    fn an_amount_goes_through_the_rules_and_a_percent_as_it_is() {
-        let rules = PriceRules {
-            markup_percent: d("10"),
-            round_step: Some(d("1")),
-            ending: Some(d("0.99")),
-            ..Default::default()
-        };
-        // 100 -> 109.99; 90 -> 98.99: 11 off on Prom.ua.
-        let p = plan_extras(
-            Some(&with_discount("10", DiscountKind::Amount, None)),
-            1,
-            d("100"),
-            d("109.99"),
-            &terms(&rules),
-        );
-        let Some(DiscountState::Set(s)) = p.discount.map(|c| c.after) else {
-            panic!("a discount")
-        };
-        assert_eq!(s.value, d("11"));
-        let p = plan_extras(
-            Some(&with_discount("10", DiscountKind::Percent, None)),
-            1,
-            d("100"),
-            d("109.99"),
-            &terms(&rules),
-        );
-        assert!(p.changed);
-        let Some(DiscountState::Set(s)) = p.discount.map(|c| c.after) else {
-            panic!("a discount")
-        };
-        assert_eq!(s.value, d("10"));
-    }
-
-    #[test]
-    fn an_ended_discount_never_sent_is_left_alone_and_one_sent_is_removed() {
-        let rules = PriceRules::default();
-        let mut row = with_discount("10", DiscountKind::Percent, Some("2026-11-28"));
-        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
-        assert_eq!(p, ExtrasPlan::default());
-        row.sent = Some(ExtrasSnapshot {
-            prom_id: 1,
-            tiers: None,
-            discount: Some(DiscountState::Set(SentDiscount {
-                value: d("10"),
-                kind: DiscountKind::Percent,
-                from: None,
-                until: Some(day("2026-11-28")),
-            })),
-            confirmed_at: chrono::DateTime::UNIX_EPOCH,
-            unconfirmed: false,
-        });
-        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
-        assert!(p.changed);
-        assert_eq!(p.discount.unwrap().after, DiscountState::Removed);
-        // Removed and confirmed: nothing more.
-        row.sent.as_mut().unwrap().discount = Some(DiscountState::Removed);
-        let p = plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules));
-        assert!(!p.changed && p.discount.is_none());
-        // A snapshot of another Prom product says nothing of this one.
-        let p = plan_extras(Some(&row), 2, d("100"), d("100"), &terms(&rules));
-        assert_eq!(p, ExtrasPlan::default());
-    }
-
-    #[test]
-    fn an_unconfirmed_snapshot_resends_equal_tiers() {
-        let rules = PriceRules::default();
-        let tiers = vec![SentTier {
-            min_quantity: 10,
-            price: d("90"),
-        }];
-        let mut row = ExtrasRow {
-            local: PriceExtras {
-                tiers: vec![Tier {
-                    min_quantity: 10,
-                    price: d("90"),
-                }],
-                discount: None,
-            },
-            sent: Some(ExtrasSnapshot {
-                prom_id: 1,
-                tiers: Some(tiers),
-                discount: None,
-                confirmed_at: chrono::DateTime::UNIX_EPOCH,
-                unconfirmed: false,
-            }),
-        };
-        assert!(!plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules)).changed);
-        row.sent.as_mut().unwrap().unconfirmed = true;
-        assert!(plan_extras(Some(&row), 1, d("100"), d("100"), &terms(&rules)).changed);
-        let off = ExtrasTerms {
-            send_tiers: false,
-            ..terms(&rules)
-        };
-        assert_eq!(
-            plan_extras(Some(&row), 1, d("100"), d("100"), &off),
-            ExtrasPlan::default()
-        );
-    }
-}
+#[path = "extras_tests.rs"]
+mod tests;

@@ -13,7 +13,8 @@ use tokio::sync::Mutex;
 mod extras;
 
 pub use extras::{
-    DiscountChange, ExtrasPlan, ExtrasTerms, TiersChange, discount_shown, plan_extras, tiers_shown,
+    DiscountChange, ExtrasPlan, ExtrasTerms, TiersChange, discount_shown, plan_extras,
+    shown_discount, shown_tiers, shows_discount, tiers_shown,
 };
 
 use super::edit_push::{self, Edit};
@@ -85,7 +86,7 @@ impl PriceChange {
             }
             for d in &t.dropped {
                 why.push(format!(
-                    "tier {}={} dropped (not below the base price after the rules)",
+                    "tier {}={} dropped (not below the base price, or a smaller quantity's tier, after the rules)",
                     d.min_quantity, d.price
                 ));
             }
@@ -117,6 +118,10 @@ pub struct PricePlan {
     pub without_price: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub guarded: Option<String>,
+    /// Local discounts not sent, and why (`SKU: discount ...`), whether or not the
+    /// product is sent for something else.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl fmt::Display for PricePlan {
@@ -130,6 +135,9 @@ impl fmt::Display for PricePlan {
         )?;
         if let Some(g) = &self.guarded {
             writeln!(f, "GUARDED: {g}; a real run would send nothing")?;
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
         }
         if self.changes.is_empty() {
             return Ok(());
@@ -155,10 +163,10 @@ impl fmt::Display for PricePlan {
     }
 }
 
-/// Pure: the prices to send, and whether a guard stops them (without tiers or discounts).
+/// Pure: the prices to send, and whether a guard stops them (without tiers or discounts,
+/// so without a date: only a discount's end is judged by the day).
 pub fn plan(rows: &[LinkedPrice], opts: &PushPricesOptions) -> PricePlan {
-    let today = Utc::now().date_naive();
-    plan_with(rows, &ExtrasRows::new(), opts, today)
+    plan_with(rows, &ExtrasRows::new(), opts, chrono::NaiveDate::MIN)
 }
 
 /// Pure: the prices, tiers and discounts to send (`today` in the daemon's zone, for
@@ -177,7 +185,7 @@ pub fn plan_with(
         today,
     };
     let mut without_price = 0;
-    let mut changes = Vec::new();
+    let (mut changes, mut notes) = (Vec::new(), Vec::new());
     for r in rows {
         let Some(local) = r.price else {
             without_price += 1;
@@ -188,6 +196,9 @@ pub fn plan_with(
         let before = snap.map(|s| s.price);
         let row = extras.get(&r.product_id);
         let more = plan_extras(row, r.prom_id, local, after, &terms);
+        if let Some(n) = &more.note {
+            notes.push(format!("{}: discount {n}", r.sku));
+        }
         // An unconfirmed snapshot (an interrupted push) is sent again even when equal.
         if before == Some(after) && !snap.is_some_and(|s| s.unconfirmed) && !more.changed {
             continue;
@@ -221,6 +232,7 @@ pub fn plan_with(
                 let pct = ((c.after - b) / b * Decimal::from(100)).abs();
                 (pct > max).then(|| format!("{} {b} -> {} ({}%)", c.sku, c.after, pct.round_dp(1)))
             })
+            .chain(changes.iter().filter_map(|c| big_discount(c, max)))
             .collect();
         if !big.is_empty() {
             guarded = Some(format!(
@@ -235,7 +247,36 @@ pub fn plan_with(
         changes,
         without_price,
         guarded,
+        notes,
     }
+}
+
+/// A discount this change sends (anew) that takes more than `max` percent off the sent
+/// price: judged as a price move (a typo in a discount is the same mistake as in a price,
+/// so it stops the run the same way).
+fn big_discount(c: &PriceChange, max: Decimal) -> Option<String> {
+    let d = c.discount.as_ref().filter(|d| {
+        !d.before
+            .as_ref()
+            .is_some_and(|b| shows_discount(&d.after, b))
+    })?;
+    let crate::store::DiscountState::Set(s) = &d.after else {
+        return None;
+    };
+    if c.after.is_zero() {
+        return None;
+    }
+    let paid = extras::discounted(c.after, s.value, s.kind);
+    let pct = (c.after - paid) / c.after * Decimal::from(100);
+    (pct > max).then(|| {
+        format!(
+            "{} {} -> {} with its discount ({}%)",
+            c.sku,
+            c.after,
+            paid.round_dp(2),
+            pct.round_dp(1)
+        )
+    })
 }
 
 /// Job name of the runs the on-change price push records.
@@ -265,6 +306,7 @@ impl Job for PushPrices<'_> {
         let plan = plan_with(&rows, &extras, self.0, env.ctx.today());
         r.considered = plan.considered;
         r.planned = plan.changes.len();
+        r.notes.extend(plan.notes.iter().cloned());
         r.notes.extend(super::gone_note(env.ctx).await?);
         Ok(Some(plan))
     }
@@ -324,9 +366,47 @@ impl Edit for PriceChange {
         }
     }
 
+    /// A refusal naming only `prices`/`discount` does not hold back the base price: it
+    /// is sent alone, and the item fails for the extras with Prom's reason (their
+    /// snapshot stays unconfirmed, so the next run tries them again).
+    fn without_refused(&self, reason: &str) -> Option<(Self, String)> {
+        if self.tiers.is_none() && self.discount.is_none() {
+            return None;
+        }
+        let fields = extras::refused_extras_only(reason)?;
+        let alone = PriceChange {
+            tiers: None,
+            discount: None,
+            ..self.clone()
+        };
+        let why = format!(
+            "Prom.ua refused the {} ({reason}); the price was sent without them",
+            fields.join(" and ")
+        );
+        Some((alone, why))
+    }
+
+    /// The prices alone: the extras need the changes ([`Edit::mark_edits_unconfirmed`]).
     fn mark_unconfirmed(store: &Store, ids: &[u64]) -> Result<(), StoreError> {
-        store.mark_prices_unconfirmed(ids)?;
-        store.mark_extras_unconfirmed(ids)
+        store.mark_prices_unconfirmed(ids)
+    }
+
+    /// Only changes carrying tiers or a discount touch the extras snapshots: one marked
+    /// for a price-only change would never be cleared (its confirmation writes none). A
+    /// first send leaves an unconfirmed snapshot of what it sends, so that a discount
+    /// cleared after an unconfirmed send is still removed on Prom.ua.
+    fn mark_edits_unconfirmed(store: &Store, edits: &[Self]) -> Result<(), StoreError> {
+        let ids: Vec<u64> = edits.iter().map(|c| c.product_id).collect();
+        store.mark_prices_unconfirmed(&ids)?;
+        let sending: Vec<(u64, ExtrasSnapshot)> = edits
+            .iter()
+            .filter(|c| c.tiers.is_some() || c.discount.is_some())
+            .map(|c| (c.product_id, extras::sending(c)))
+            .collect();
+        if sending.is_empty() {
+            return Ok(());
+        }
+        store.mark_extras_sending(&sending)
     }
 
     fn confirm(store: &Store, confirmed: &[Self], at: DateTime<Utc>) -> Result<(), StoreError> {

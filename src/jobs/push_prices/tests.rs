@@ -142,3 +142,97 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_guards_judge_the_discounted_price() {
+    use crate::domain::{Discount, DiscountKind};
+    use crate::store::{ExtrasRow, PriceExtras};
+    let row = LinkedPrice {
+        product_id: 1,
+        sku: "S1".into(),
+        prom_id: 1001,
+        price: Some(Decimal::from(100)),
+        snapshot: None,
+    };
+    let extras = |value: &str, kind| {
+        let mut rows = ExtrasRows::new();
+        rows.insert(
+            1,
+            ExtrasRow {
+                local: PriceExtras {
+                    tiers: Vec::new(),
+                    discount: Some(Discount {
+                        value: d(value),
+                        kind,
+                        from: None,
+                        until: None,
+                    }),
+                },
+                sent: None,
+            },
+        );
+        rows
+    };
+    let today = "2026-11-29".parse().unwrap();
+    let opts = PushPricesOptions::default();
+    // 99.99 % off: the run stops, as for a price moving so.
+    let p = plan_with(
+        std::slice::from_ref(&row),
+        &extras("99.99", DiscountKind::Percent),
+        &opts,
+        today,
+    );
+    let g = p.guarded.expect("guarded");
+    assert!(g.contains("S1 100 -> 0.01 with its discount"), "{g}");
+    let p = plan_with(
+        std::slice::from_ref(&row),
+        &extras("60", DiscountKind::Amount),
+        &opts,
+        today,
+    );
+    assert!(p.guarded.is_some());
+    assert!(
+        plan_with(
+            std::slice::from_ref(&row),
+            &extras("50", DiscountKind::Amount),
+            &opts,
+            today
+        )
+        .guarded
+        .is_none()
+    );
+    // Below min_price: the percent is not sent, and the plan says why.
+    let opts = PushPricesOptions {
+        min_price: Some(d("80")),
+        max_price_change_percent: None,
+        ..Default::default()
+    };
+    let p = plan_with(&[row], &extras("30", DiscountKind::Percent), &opts, today);
+    assert!(p.changes[0].discount.is_none(), "{:?}", p.changes[0]);
+    assert!(
+        p.notes[0]
+            .contains("S1: discount 30% off 100 would bring the price to 70, below min_price = 80"),
+        "{:?}",
+        p.notes
+    );
+}
+
+#[test]
+fn a_discount_ending_today_is_not_ended_in_the_daemons_zone() {
+    use crate::domain::{Discount, DiscountKind};
+    use crate::jobs::context::day_in;
+    let d = Discount {
+        value: d("10"),
+        kind: DiscountKind::Percent,
+        from: None,
+        until: Some("2026-11-29".parse().unwrap()),
+    };
+    assert!(!d.ended("2026-11-29".parse().unwrap()));
+    assert!(d.ended("2026-11-30".parse().unwrap()));
+    // 22:30 UTC on the 29th is 00:30 on the 30th in Kyiv (UTC+2): over there, not in UTC.
+    let now: DateTime<Utc> = "2026-11-29T22:30:00Z".parse().unwrap();
+    assert!(d.ended(day_in(now, chrono_tz::Europe::Kyiv)));
+    assert!(!d.ended(day_in(now, chrono_tz::UTC)));
+    let before: DateTime<Utc> = "2026-11-29T21:59:00Z".parse().unwrap();
+    assert!(!d.ended(day_in(before, chrono_tz::Europe::Kyiv)));
+}

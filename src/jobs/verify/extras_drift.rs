@@ -11,12 +11,14 @@ use serde_json::json;
 
 use super::compare::{Drift, Shown};
 use crate::config::PushPricesOptions;
-use crate::jobs::push_prices::{self, ExtrasTerms, discount_shown, plan_extras, tiers_shown};
-use crate::prom::dto::{Product, ShownDiscount, ShownTier};
+use crate::jobs::push_prices::{
+    self, ExtrasTerms, discount_shown, plan_extras, shown_discount, shown_tiers, shows_discount,
+    tiers_shown,
+};
+use crate::prom::dto::Product;
 use crate::report::{DriftCause, DriftItem};
 use crate::store::{
-    DiscountState, ExtrasRow, ExtrasRows, ExtrasSnapshot, LinkedPrice, PriceSnapshot, SentDiscount,
-    SentTier,
+    DiscountState, ExtrasRow, ExtrasRows, ExtrasSnapshot, LinkedPrice, PriceSnapshot, SentTier,
 };
 
 /// What Prom.ua shows of a product's tiers and discount (`None`: not sent).
@@ -28,44 +30,10 @@ pub struct ShownExtras {
 
 impl From<&Product> for ShownExtras {
     fn from(p: &Product) -> Self {
-        let tiers = p.prices.as_ref().map(|v| {
-            let mut t: Vec<SentTier> = v
-                .iter()
-                .map(
-                    |ShownTier {
-                         price,
-                         minimum_order_quantity,
-                     }| SentTier {
-                        min_quantity: *minimum_order_quantity,
-                        price: price.normalize(),
-                    },
-                )
-                .collect();
-            t.sort_by_key(|t| t.min_quantity);
-            t
-        });
-        let discount = p.discount.as_ref().and_then(|d| match d {
-            ShownDiscount::Removed => Some(DiscountState::Removed),
-            ShownDiscount::Set {
-                value,
-                kind,
-                date_start,
-                date_end,
-            } => {
-                let kind = match kind.as_str() {
-                    "percent" => crate::domain::DiscountKind::Percent,
-                    "amount" => crate::domain::DiscountKind::Amount,
-                    _ => return None,
-                };
-                Some(DiscountState::Set(SentDiscount {
-                    value: value.normalize(),
-                    kind,
-                    from: *date_start,
-                    until: *date_end,
-                }))
-            }
-        });
-        ShownExtras { tiers, discount }
+        ShownExtras {
+            tiers: p.prices.as_deref().map(shown_tiers),
+            discount: p.discount.as_ref().and_then(shown_discount),
+        }
     }
 }
 
@@ -143,8 +111,8 @@ pub fn compare(
         }
         if let (Some(dc), Some(on_prom)) = (&plan.discount, &se.discount) {
             let confirmed = snap.and_then(|x| x.discount.as_ref());
-            let pending = confirmed == Some(on_prom) && !unconfirmed;
-            if *on_prom == dc.after {
+            let pending = confirmed.is_some_and(|c| shows_discount(c, on_prom)) && !unconfirmed;
+            if shows_discount(&dc.after, on_prom) {
             } else if pending {
                 d.pending += 1;
             } else {
@@ -170,14 +138,25 @@ pub fn compare(
                 }),
                 ..row.clone()
             });
+            // Prom's shown values stand in only for the parts the back office sends: a
+            // part it does not (a discount set in the cabinet) stays as our snapshot has
+            // it, so the repair does not remove it.
             repair_extras.insert(
                 row.product_id,
                 ExtrasRow {
                     local: row_extras.local.clone(),
                     sent: Some(ExtrasSnapshot {
                         prom_id: row.prom_id,
-                        tiers: se.tiers.clone(),
-                        discount: se.discount.clone(),
+                        tiers: ours(
+                            plan.tiers.is_some(),
+                            se.tiers.clone(),
+                            snap.and_then(|x| x.tiers.clone()),
+                        ),
+                        discount: ours(
+                            plan.discount.is_some(),
+                            se.discount.clone(),
+                            snap.and_then(|x| x.discount.clone()),
+                        ),
                         confirmed_at: chrono::DateTime::UNIX_EPOCH,
                         unconfirmed: false,
                     }),
@@ -193,6 +172,11 @@ pub fn compare(
         .retain(|c| !repair_extras.contains_key(&c.product_id));
     d.prices.extend(plan.changes);
     d.guarded = d.guarded.take().or(plan.guarded);
+}
+
+/// Prom's shown value of a part the plan sends, else the snapshot's.
+fn ours<T>(planned: bool, shown: Option<T>, snapped: Option<T>) -> Option<T> {
+    if planned { shown } else { snapped }
 }
 
 fn item(row: &LinkedPrice, field: &str, values: [String; 3], cause: DriftCause) -> DriftItem {

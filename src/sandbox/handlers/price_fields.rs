@@ -5,8 +5,8 @@
 //! Lenient where the spec is unsure: a number sent as a numeric string is read (and kept
 //! as a number); a discount's dates may be left out; `prices: []` clears the tiers and
 //! `discount: null` removes the discount. Refused: anything not of these shapes, a price or
-//! a discount value not above 0, a quantity not a whole number above 0, a percent above
-//! 100, a type other than `amount`/`percent`, a date not `DD.MM.YYYY`, an end before the
+//! a discount value not above 0, a quantity not a whole number above 0, a percent of 100 or more,
+//! an amount not below the price, a quantity twice, a larger quantity dearer, a type other than `amount`/`percent`, a date not `DD.MM.YYYY`, an end before the
 //! start.
 
 use chrono::NaiveDate;
@@ -16,13 +16,33 @@ use serde_json::{Map, Value, json};
 /// The fields this file checks and keeps.
 pub(super) const FIELDS: [&str; 2] = ["prices", "discount"];
 
-/// Why `value` is not a valid `field` (`None`: valid, or not one of [`FIELDS`]).
-pub(super) fn refusal(field: &str, value: &Value) -> Option<String> {
+/// Why `value` is not a valid `field` (`None`: valid, or not one of [`FIELDS`]), for a
+/// product whose price is (or is being set to) `price`.
+pub(super) fn refusal(field: &str, value: &Value, price: Option<Decimal>) -> Option<String> {
     match field {
         "prices" => normal_prices(value).err(),
-        "discount" => normal_discount(value).err(),
+        "discount" => normal_discount(value)
+            .and_then(|d| amount_below(&d, price))
+            .err(),
         _ => None,
     }
+}
+
+/// The price an item sets, else the product's: what its discount is judged against.
+pub(super) fn price_of(item: &Map<String, Value>, held: Decimal) -> Decimal {
+    item.get("price").and_then(number).unwrap_or(held)
+}
+
+/// An amount discount leaves something to pay (a tier at or above the price is accepted:
+/// the spec is unsure whether Prom refuses it).
+fn amount_below(d: &Value, price: Option<Decimal>) -> Result<(), String> {
+    if d["type"] == "amount"
+        && let (Some(v), Some(p)) = (number(&d["value"]), price)
+        && v >= p
+    {
+        return Err(format!("discount.value: {v} не меньше цены {p}"));
+    }
+    Ok(())
 }
 
 /// After an item was accepted: keeps its `prices` and `discount`, normalised, among the
@@ -74,8 +94,25 @@ fn normal_prices(v: &Value) -> Result<Value, String> {
                 "prices[{i}].minimum_order_quantity: ожидается целое число больше 0"
             ));
         };
-        out.push(json!({"price": as_json(price), "minimum_order_quantity": as_json(qty)}));
+        out.push((qty, price));
     }
+    // Each quantity once, and a larger quantity never dearer.
+    out.sort_by_key(|(q, _)| *q);
+    for w in out.windows(2) {
+        let ((q0, p0), (q1, p1)) = (w[0], w[1]);
+        if q0 == q1 {
+            return Err(format!("prices: minimum_order_quantity {q0} повторяется"));
+        }
+        if p1 > p0 {
+            return Err(format!(
+                "prices: цена от {q1} ({p1}) выше цены от {q0} ({p0})"
+            ));
+        }
+    }
+    let out = out
+        .into_iter()
+        .map(|(q, p)| json!({"price": as_json(p), "minimum_order_quantity": as_json(q)}))
+        .collect();
     Ok(Value::Array(out))
 }
 
@@ -111,8 +148,8 @@ fn normal_discount(v: &Value) -> Result<Value, String> {
     let kind = o.get("type").and_then(Value::as_str);
     match kind {
         Some("amount") => {}
-        Some("percent") if value <= Decimal::ONE_HUNDRED => {}
-        Some("percent") => return Err(format!("discount.value: {value}% больше 100")),
+        Some("percent") if value < Decimal::ONE_HUNDRED => {}
+        Some("percent") => return Err(format!("discount.value: {value}% не меньше 100")),
         _ => return Err("discount.type: ожидается amount или percent".into()),
     }
     let (start, end) = (day(o, "date_start")?, day(o, "date_end")?);
@@ -134,53 +171,64 @@ fn normal_discount(v: &Value) -> Result<Value, String> {
 mod tests {
     use super::*;
 
+    fn refusal_(field: &str, v: &Value) -> Option<String> {
+        refusal(field, v, Some(Decimal::ONE_HUNDRED))
+    }
+
     #[test]
     fn shapes() {
         assert!(
-            refusal(
+            refusal_(
                 "prices",
                 &json!([{"price": 90, "minimum_order_quantity": 10}])
             )
             .is_none()
         );
         assert!(
-            refusal(
+            refusal_(
                 "prices",
                 &json!([{"price": "90.5", "minimum_order_quantity": "10"}])
             )
             .is_none()
         );
-        assert!(refusal("prices", &json!([])).is_none());
-        assert!(refusal("prices", &json!({"price": 90})).is_some());
+        assert!(refusal_("prices", &json!([])).is_none());
+        assert!(refusal_("prices", &json!({"price": 90})).is_some());
         assert!(
-            refusal(
+            refusal_(
                 "prices",
                 &json!([{"price": -1, "minimum_order_quantity": 10}])
             )
             .is_some()
         );
         assert!(
-            refusal(
+            refusal_(
                 "prices",
                 &json!([{"price": 9, "minimum_order_quantity": 1.5}])
             )
             .is_some()
         );
-        assert!(refusal("prices", &json!([{"price": 9}])).is_some());
-        assert!(refusal("discount", &Value::Null).is_none());
+        assert!(refusal_("prices", &json!([{"price": 9}])).is_some());
+        assert!(refusal_("discount", &Value::Null).is_none());
         let ok = json!({"value": 10, "type": "percent", "date_start": "01.12.2026", "date_end": "31.12.2026"});
-        assert!(refusal("discount", &ok).is_none());
-        assert!(refusal("discount", &json!({"value": 10, "type": "gift"})).is_some());
-        assert!(refusal("discount", &json!({"value": 0, "type": "amount"})).is_some());
-        assert!(refusal("discount", &json!({"value": 101, "type": "percent"})).is_some());
+        assert!(refusal_("discount", &ok).is_none());
+        assert!(refusal_("discount", &json!({"value": 10, "type": "gift"})).is_some());
+        assert!(refusal_("discount", &json!({"value": 0, "type": "amount"})).is_some());
+        assert!(refusal_("discount", &json!({"value": 101, "type": "percent"})).is_some());
         assert!(
-            refusal(
+            refusal_(
                 "discount",
                 &json!({"value": 5, "type": "amount", "date_end": "2026-12-31"})
             )
             .is_some()
         );
+        assert!(refusal_("discount", &json!({"value": 100, "type": "percent"})).is_some());
+        assert!(refusal_("discount", &json!({"value": 100, "type": "amount"})).is_some());
+        assert!(refusal_("discount", &json!({"value": 99.99, "type": "amount"})).is_none());
+        let twice = json!([{"price": 90, "minimum_order_quantity": 10}, {"price": 80, "minimum_order_quantity": 10}]);
+        assert!(refusal_("prices", &twice).unwrap().contains("повторяется"));
+        let dearer = json!([{"price": 80, "minimum_order_quantity": 10}, {"price": 90, "minimum_order_quantity": 50}]);
+        assert!(refusal_("prices", &dearer).is_some());
         let back = json!({"value": 5, "type": "amount", "date_start": "02.12.2026", "date_end": "01.12.2026"});
-        assert!(refusal("discount", &back).is_some());
+        assert!(refusal_("discount", &back).is_some());
     }
 }

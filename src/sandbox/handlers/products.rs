@@ -197,7 +197,11 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
                 field_errors.insert(k.clone(), json!(["Unknown field."]));
                 continue;
             }
-            if let Some(why) = price_fields::refusal(k, v) {
+            let price = st
+                .products
+                .get(&id)
+                .map(|p| price_fields::price_of(obj, p.price));
+            if let Some(why) = price_fields::refusal(k, v, price) {
                 field_errors.insert(k.clone(), json!(why));
                 continue;
             }
@@ -215,6 +219,11 @@ fn edit(sb: &Sandbox, body: &[u8], by_external_id: bool) -> Response {
             };
             if bad {
                 field_errors.insert(k.clone(), json!(format!("Недопустиме значення: {v}")));
+            }
+        }
+        for (k, msg) in st.field_rejections.range((id, String::new())..) {
+            if k.0 == id && obj.contains_key(&k.1) {
+                field_errors.insert(k.1.clone(), json!(msg));
             }
         }
         if let Some(msg) = st.rejections.get(&id) {
