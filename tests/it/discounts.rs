@@ -1,6 +1,8 @@
 //! Discounts: set in the back office, sent by push_prices as Prom's `discount` (an amount
 //! through the price rules, a percent as it is, dates `DD.MM.YYYY`), not resent when
 //! unchanged, removed once (`discount: null`) when ended; the CLI refuses bad ones.
+//! Fixed dates are in 2099: an end date already past is refused at input, so a date
+//! near today would make the test fail once it passes.
 
 use chrono::{Days, NaiveDate, Utc};
 use promua_sync::domain::{Discount, DiscountKind};
@@ -151,12 +153,12 @@ async fn the_cli_sets_and_refuses_discounts() {
         &sku,
         "10%",
         "--from",
-        "2026-12-01",
+        "2099-12-01",
         "--until",
-        "2026-12-31",
+        "2099-12-31",
     ]);
     assert!(
-        text.contains("discount:   10% from 2026-12-01 until 2026-12-31"),
+        text.contains("discount:   10% from 2099-12-01 until 2099-12-31"),
         "{text}"
     );
     for (args, why) in [
@@ -167,9 +169,9 @@ async fn the_cli_sets_and_refuses_discounts() {
         (vec!["10.125%"], "more than 2 decimal places"),
         (vec!["5", "--until", "2020-01-31"], "already past"),
         (vec!["ten"], "not a number"),
-        (vec!["5", "--until", "31.12.2026"], "YYYY-MM-DD"),
+        (vec!["5", "--until", "31.12.2099"], "YYYY-MM-DD"),
         (
-            vec!["5", "--from", "2026-12-10", "--until", "2026-12-01"],
+            vec!["5", "--from", "2099-12-10", "--until", "2099-12-01"],
             "before it starts",
         ),
     ] {
@@ -184,7 +186,7 @@ async fn the_cli_sets_and_refuses_discounts() {
     let shown: Value = serde_json::from_str(&ok(&["products", "show", &sku, "--json"])).unwrap();
     assert_eq!(
         shown["discount"],
-        json!({"value": "10", "kind": "percent", "from": "2026-12-01", "until": "2026-12-31"})
+        json!({"value": "10", "kind": "percent", "from": "2099-12-01", "until": "2099-12-31"})
     );
     ok(&["prices", "discount", &sku, "--clear"]);
     let shown: Value = serde_json::from_str(&ok(&["products", "show", &sku, "--json"])).unwrap();
