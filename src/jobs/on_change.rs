@@ -166,7 +166,7 @@ async fn prices(
             again: Vec::new(),
         });
     }
-    send(
+    let mut settled = send(
         ctx,
         (push_prices::ON_CHANGE_JOB, push_prices::KIND, started),
         considered,
@@ -175,7 +175,12 @@ async fn prices(
         (opts.batch_size, opts.verify_sample),
         dirty,
     )
-    .await
+    .await?;
+    // Why a tier or a discount was left out: the run says so, as a scheduled run does.
+    if let Some(r) = settled.record.as_mut() {
+        r.notes.extend(plan.notes);
+    }
+    Ok(settled)
 }
 
 /// Sends a plan's edits unless guarded, in batches of `batch_size`, and reads back up to

@@ -266,6 +266,9 @@ impl Store {
                 Some(p) => tx.presence_settings.insert(&be(product_id), p.as_bytes())?,
                 None => tx.presence_settings.remove(&be(product_id))?,
             };
+            // What Prom.ua should show may have changed: the on-change push looks now,
+            // not at the next scheduled run.
+            super::dirty::mark_dirty(tx, product_id, super::DIRTY_STOCK)?;
             Ok(())
         })
     }

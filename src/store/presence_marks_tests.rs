@@ -1,5 +1,6 @@
 //! The sparse presence trees.
 use super::*;
+use crate::store::DIRTY_STOCK;
 
 #[test]
 fn shown_marks_keep_only_what_is_not_plain() {
@@ -35,6 +36,19 @@ fn a_setting_needs_a_product_and_a_settable_presence() {
     assert_eq!(s.presence_settings().unwrap().len(), 1);
     s.set_presence_setting(p.id, None).unwrap();
     assert_eq!(s.presence_setting(p.id).unwrap(), None);
+}
+
+#[test]
+fn a_setting_wakes_the_on_change_push_and_a_refused_one_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("s")).unwrap();
+    let p = s.add_product("A", "A").unwrap();
+    s.link(p.id, 1000).unwrap(); // only linked products are pushed
+    s.take_dirty(DIRTY_STOCK).unwrap();
+    assert!(s.set_presence_setting(p.id, Some("service")).is_err());
+    assert!(s.take_dirty(DIRTY_STOCK).unwrap().is_empty());
+    s.set_presence_setting(p.id, Some("order")).unwrap();
+    assert_eq!(s.take_dirty(DIRTY_STOCK).unwrap(), [p.id]);
 }
 
 #[test]
