@@ -275,7 +275,7 @@ async fn resend_smaller<E: Edit>(
                 }
             }
         };
-        out.sent += refusals.as_ref().map_or(0, Vec::len);
+        // Not counted in `sent` again: each was counted when first sent.
         for (i, (edit, reason)) in chunk.iter().enumerate() {
             let reason = match refusals.as_ref().and_then(|r| r[i].as_deref()) {
                 Some(also) => format!("{reason}; sent without them, refused too: {also}"),

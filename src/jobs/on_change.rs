@@ -125,9 +125,12 @@ async fn stock(
         Mode::Apply,
         started,
     );
+    pre.notes.extend(plan.unrecorded_note(&ctx.sync.warehouses));
     if plan.guarded.is_none()
         && let Some(client) = ctx.run_client()
     {
+        // Said as the scheduled push says it, before the marks it counts are dropped.
+        pre.notes.extend(plan.forget_hidden_note());
         push_stock::forget_hidden(ctx, std::mem::take(&mut plan.forget_hidden)).await?;
         push_stock::check_hides(&mut plan.changes, plan.considered, ctx, &client, &mut pre).await?;
     }

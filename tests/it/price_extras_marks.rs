@@ -166,6 +166,8 @@ async fn a_refused_discount_does_not_hold_back_the_price() {
     let r = run(&config, &store, Mode::Apply).await.record;
     assert_eq!(r.outcome, Outcome::Partial, "{r:?}");
     assert_eq!(r.failed.len(), 1, "{r:?}");
+    // Two products sent; the one resent without its discount counts once.
+    assert_eq!((r.planned, r.sent), (2, 2), "{r:?}");
     assert_eq!(r.failed[0].prom_id, p0);
     assert!(
         r.failed[0].reason.contains("refused the discount")
