@@ -9,7 +9,8 @@ use serde_json::json;
 use crate::helpers::*;
 use crate::presence_rules::{config_with, edit_items, local_id, run};
 
-fn status(env: &Env, i: usize) -> String {
+/// The status the sandbox shows for its `i`-th product.
+pub fn status(env: &Env, i: usize) -> String {
     env.sandbox.product(env.catalogue[i].id).unwrap().status
 }
 

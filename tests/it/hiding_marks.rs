@@ -9,6 +9,7 @@ use promua_sync::store::{StockSending, Store};
 use serde_json::json;
 
 use crate::helpers::*;
+use crate::hiding::status;
 use crate::presence_rules::{config_with, edit_items, local_id, run};
 
 const HIDING: &str =
@@ -20,8 +21,11 @@ fn set_status(env: &Env, i: usize, status: &str) {
     env.sandbox.upsert_products([p]);
 }
 
-fn status(env: &Env, i: usize) -> String {
-    env.sandbox.product(env.catalogue[i].id).unwrap().status
+/// The back office's stock of the sandbox's products `range` set to 0.
+fn sell_out(store: &Store, env: &Env, range: std::ops::Range<usize>) {
+    for i in range {
+        store.set_stock(local_id(store, env, i), "main", 0).unwrap();
+    }
 }
 
 #[tokio::test]
@@ -216,11 +220,7 @@ async fn the_on_change_push_hides_guards_and_records_what_the_read_before_found(
     ctx.on_change_guard = opts.clone();
     // Product 0 runs out (ours to hide); product 1 too, hidden by hand meanwhile.
     set_status(&env, 1, "not_on_display");
-    for i in 0..2 {
-        store
-            .set_stock(local_id(&store, &env, i), "main", 0)
-            .unwrap();
-    }
+    sell_out(&store, &env, 0..2);
     env.sandbox.clear_requests();
     let r = promua_sync::jobs::on_change::push_stock(&ctx)
         .await
@@ -245,11 +245,7 @@ async fn the_on_change_push_hides_guards_and_records_what_the_read_before_found(
     assert!(store.prom_shown().unwrap()[&env.catalogue[0].id].hidden_by_us);
     // The hide guard: 3 of 10 is over 20%, judged against the whole catalogue.
     ctx.on_change_guard.max_hide_share_percent = Some(20.into());
-    for i in 2..5 {
-        store
-            .set_stock(local_id(&store, &env, i), "main", 0)
-            .unwrap();
-    }
+    sell_out(&store, &env, 2..5);
     env.sandbox.clear_requests();
     let r = promua_sync::jobs::on_change::push_stock(&ctx)
         .await
@@ -308,11 +304,7 @@ async fn a_mass_sell_out_is_read_by_one_walk_of_the_listing_not_a_get_each() {
     let ctx = context(&config, &store);
     run(&config, &ctx, 0).await;
     // 60 run out (over 50, the threshold at 300 products); one of them hidden by hand.
-    for i in 0..60 {
-        store
-            .set_stock(local_id(&store, &env, i), "main", 0)
-            .unwrap();
-    }
+    sell_out(&store, &env, 0..60);
     set_status(&env, 7, "not_on_display");
     env.sandbox.clear_requests();
     let r = run(&config, &ctx, 0).await;
@@ -393,11 +385,7 @@ async fn hide_when_out_switched_off_shows_what_we_hid_and_only_that() {
     let store = Store::open(&on.store.path).unwrap();
     let ctx = context(&on, &store);
     run(&on, &ctx, 0).await;
-    for i in 0..2 {
-        store
-            .set_stock(local_id(&store, &env, i), "main", 0)
-            .unwrap();
-    }
+    sell_out(&store, &env, 0..2);
     set_status(&env, 1, "not_on_display");
     run(&on, &ctx, 0).await;
     assert_eq!(status(&env, 0), "not_on_display");

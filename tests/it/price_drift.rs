@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use promua_sync::config::Config;
 use promua_sync::domain::{Discount, DiscountKind, Tier};
 use promua_sync::jobs::{Mode, run_job};
 use promua_sync::report::{DriftCause, Outcome};
@@ -13,7 +14,41 @@ use serde_json::{Value, json};
 use crate::helpers::{Env, context};
 use crate::price_tiers::{d, priced, prices_config, run, sent_items, shown};
 
-const HEAL: &str = "[[job]]\nname = \"heal\"\nkind = \"verify\"\nschedule = \"0 3 * * *\"\nrepair = true\noverlap_minutes = 0\n";
+/// A verify job that repairs.
+pub const HEAL: &str = "[[job]]\nname = \"heal\"\nkind = \"verify\"\nschedule = \"0 3 * * *\"\nrepair = true\noverlap_minutes = 0\n";
+
+/// One linked product with a tier (10 at 90) that push_prices sent and Prom.ua confirmed,
+/// its stock pushed too, then a second gone by, so that a cabinet edit made next is seen by
+/// verify as modified since. Returns the product ids and the first one's Prom id.
+pub async fn one_tiered_product_sent() -> (Env, Config, Store, Vec<u64>, i64) {
+    let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
+    let config = promua_sync::config::load(&prices_config(&env, HEAL)).unwrap();
+    let store = Store::open(&config.store.path).unwrap();
+    let ids = priced(&store);
+    let p0 = env.prom_id_of(&store, ids[0]);
+    store
+        .set_price_extras(&[(
+            ids[0],
+            ExtrasChange {
+                tiers: Some(vec![Tier {
+                    min_quantity: 10,
+                    price: d("90"),
+                }]),
+                discount: None,
+            },
+        )])
+        .unwrap();
+    assert_eq!(
+        run(&config, &store, Mode::Apply).await.record.outcome,
+        Outcome::Ok
+    );
+    let stock = config.jobs.iter().find(|j| j.name == "stock").unwrap();
+    run_job(stock, &context(&config, &store), Mode::Apply)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    (env, config, store, ids, p0)
+}
 
 #[tokio::test]
 async fn cabinet_edits_of_tiers_and_discounts_are_drift_and_repaired() {
@@ -123,32 +158,7 @@ async fn cabinet_edits_of_tiers_and_discounts_are_drift_and_repaired() {
 /// survives verify's repair of those tiers.
 #[tokio::test]
 async fn a_tiers_repair_leaves_a_cabinet_discount_alone() {
-    let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
-    let config = promua_sync::config::load(&prices_config(&env, HEAL)).unwrap();
-    let store = Store::open(&config.store.path).unwrap();
-    let ids = priced(&store);
-    let p0 = env.prom_id_of(&store, ids[0]);
-    store
-        .set_price_extras(&[(
-            ids[0],
-            ExtrasChange {
-                tiers: Some(vec![Tier {
-                    min_quantity: 10,
-                    price: d("90"),
-                }]),
-                discount: None,
-            },
-        )])
-        .unwrap();
-    assert_eq!(
-        run(&config, &store, Mode::Apply).await.record.outcome,
-        Outcome::Ok
-    );
-    let stock = config.jobs.iter().find(|j| j.name == "stock").unwrap();
-    run_job(stock, &context(&config, &store), Mode::Apply)
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (env, config, store, ids, p0) = one_tiered_product_sent().await;
     // The cabinet adds a discount and changes the tier.
     let mut raw = serde_json::Map::new();
     raw.insert(

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use promua_sync::domain::{Discount, DiscountKind, Tier};
+use promua_sync::domain::{Discount, DiscountKind};
 use promua_sync::jobs::{Mode, run_job};
 use promua_sync::report::Outcome;
 use promua_sync::sandbox::{SandboxOptions, ScriptedFault};
@@ -13,9 +13,8 @@ use promua_sync::store::{DiscountState, ExtrasChange, Store};
 use serde_json::{Value, json};
 
 use crate::helpers::{Env, context};
+use crate::price_drift::one_tiered_product_sent;
 use crate::price_tiers::{d, priced, prices_config, run, sent_items, shown};
-
-const HEAL: &str = "[[job]]\nname = \"heal\"\nkind = \"verify\"\nschedule = \"0 3 * * *\"\nrepair = true\noverlap_minutes = 0\n";
 
 #[tokio::test]
 async fn a_discount_sent_unconfirmed_then_cleared_is_removed_on_prom() {
@@ -80,32 +79,7 @@ async fn a_discount_sent_unconfirmed_then_cleared_is_removed_on_prom() {
 
 #[tokio::test]
 async fn a_price_only_repair_leaves_the_extras_confirmed() {
-    let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
-    let config = promua_sync::config::load(&prices_config(&env, HEAL)).unwrap();
-    let store = Store::open(&config.store.path).unwrap();
-    let ids = priced(&store);
-    let p0 = env.prom_id_of(&store, ids[0]);
-    store
-        .set_price_extras(&[(
-            ids[0],
-            ExtrasChange {
-                tiers: Some(vec![Tier {
-                    min_quantity: 10,
-                    price: d("90"),
-                }]),
-                discount: None,
-            },
-        )])
-        .unwrap();
-    assert_eq!(
-        run(&config, &store, Mode::Apply).await.record.outcome,
-        Outcome::Ok
-    );
-    let stock = config.jobs.iter().find(|j| j.name == "stock").unwrap();
-    run_job(stock, &context(&config, &store), Mode::Apply)
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (env, config, store, ids, p0) = one_tiered_product_sent().await;
     // The cabinet changes the price alone; verify repairs it.
     let mut raw = serde_json::Map::new();
     raw.insert("price".into(), json!(123));

@@ -181,29 +181,6 @@ fn an_amount_that_rounds_the_price_to_zero_is_dropped_with_a_note() {
     );
 }
 
-fn any_rules() -> impl Strategy<Value = PriceRules> {
-    let cents = |max: i64| (0..max).prop_map(|c| Decimal::new(c, 2));
-    (
-        -99i64..300,
-        cents(10_000),
-        proptest::option::of(prop_oneof![
-            Just(d("0.01")),
-            Just(d("0.5")),
-            Just(d("1")),
-            Just(d("10"))
-        ]),
-        proptest::option::of(prop_oneof![Just(d("0")), Just(d("0.49")), Just(d("0.99"))]),
-        proptest::option::of(cents(50_000)),
-    )
-        .prop_map(|(pct, fixed, step, ending, min)| PriceRules {
-            markup_percent: Decimal::from(pct),
-            markup_fixed: fixed,
-            round_step: step,
-            ending,
-            min_price: min,
-        })
-}
-
 use proptest::prelude::*;
 
 proptest! {
@@ -213,7 +190,7 @@ proptest! {
         off_permille in 1i64..1000,
         percent in proptest::bool::ANY,
         tier_cents in proptest::collection::vec(1i64..1_000_000, 0..4),
-        rules in any_rules(),
+        rules in crate::jobs::push_prices::tests::rules(),
     ) {
         let local = Decimal::new(local_cents, 2);
         let sent_base = price_for(local, &rules);

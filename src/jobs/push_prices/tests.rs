@@ -70,7 +70,8 @@ fn decimal(max: i64) -> impl Strategy<Value = Decimal> {
     (0..max).prop_map(|c| Decimal::new(c, 2))
 }
 
-fn rules() -> impl Strategy<Value = PriceRules> {
+/// Any price rules (also the extras' property tests).
+pub(super) fn rules() -> impl Strategy<Value = PriceRules> {
     (
         -99i64..300,
         decimal(10_000),
