@@ -12,7 +12,7 @@ use promua_sync::sandbox::SandboxOptions;
 use promua_sync::store::{ExtrasChange, Store};
 use serde_json::{Value, json};
 
-use crate::helpers::{Env, cli};
+use crate::helpers::{Env, cli, cli_ok};
 use crate::price_tiers::{d, priced, prices_config, run, sent_items, shown};
 
 fn discount(
@@ -137,15 +137,7 @@ async fn the_cli_sets_and_refuses_discounts() {
     let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
     let path = prices_config(&env, "");
     let sku = env.catalogue[0].sku.clone().unwrap();
-    let ok = |args: &[&str]| {
-        let out = cli(&path, args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let ok = |args: &[&str]| cli_ok(&path, args);
     ok(&["prices", "set", &sku, "100"]);
     let text = ok(&[
         "prices",

@@ -271,6 +271,17 @@ pub fn cli(config: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// [`cli`] that must succeed: its stdout (the test fails with its stderr otherwise).
+pub fn cli_ok(config: &Path, args: &[&str]) -> String {
+    let out = cli(config, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Starts `promua-sync run --config config` (its output in `daemon.log` in `dir`) and
 /// waits until it has bound the admin API (its log says so) and `/health` answers there
 /// (200, or 503 for an unhealthy job).

@@ -7,7 +7,7 @@
 use promua_sync::sandbox::SandboxOptions;
 use serde_json::{Value, json};
 
-use crate::helpers::{Env, cli};
+use crate::helpers::{Env, cli, cli_ok};
 use crate::price_tiers::prices_config;
 
 #[tokio::test]
@@ -15,15 +15,7 @@ async fn tiers_and_discounts_round_trip_through_the_products_csv() {
     let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
     let path = prices_config(&env, "");
     let dir = env.dir.path();
-    let ok = |args: &[&str]| {
-        let out = cli(&path, args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let ok = |args: &[&str]| cli_ok(&path, args);
     let show = |sku: &str| -> Value {
         serde_json::from_str(&ok(&["products", "show", sku, "--json"])).unwrap()
     };

@@ -11,7 +11,7 @@ use promua_sync::store::{ExtrasChange, ProductUpdate, Store};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::helpers::{Env, TOKEN, cli, context, patch_file};
+use crate::helpers::{Env, TOKEN, cli, cli_ok, context, patch_file};
 
 /// A push_prices job `prices` with a 10 % markup rounded to whole units, besides `extra`.
 pub fn prices_config(env: &Env, extra: &str) -> std::path::PathBuf {
@@ -231,15 +231,7 @@ async fn the_cli_sets_shows_and_refuses_tiers() {
     let env = Env::new(1, SandboxOptions::default(), |_| 5).await;
     let path = prices_config(&env, "");
     let sku = env.catalogue[0].sku.clone().unwrap();
-    let ok = |args: &[&str]| {
-        let out = cli(&path, args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let ok = |args: &[&str]| cli_ok(&path, args);
     // No price yet: tiers are refused.
     let out = cli(&path, &["prices", "tiers", &sku, "10=90"]);
     assert_eq!(out.status.code(), Some(2));
